@@ -1,0 +1,28 @@
+/* Shared declarations of the gmdl command-line tool. Only the CLI prints to stdout, reads the
+ * environment and chooses the exit code: 0 success, 1 runtime failure, 2 bad usage or bad input. */
+#ifndef GMDL_CLI_H
+#define GMDL_CLI_H
+
+#include "gmdl/gmdl.h"
+#include "json.h"
+#include "opts.h"
+
+/* Each command: argv[0] is the first argument after the command name. Returns the exit code. */
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+
+/* Prints "gmdl CMD: MESSAGE" (or the status text when err is empty) and returns the exit code
+ * for the status (2 for bad input, 1 otherwise). */
+int cli_fail(const char *cmd, gmdl_status s, const gmdl_err *err);
+/* Sets the OpenMP thread count (0 = all cores) and returns the count in effect. */
+int cli_threads(long long requested);
+/* Wall clock in seconds. */
+double cli_now(void);
+/* 1 when stderr is a terminal (progress lines refresh in place). */
+int cli_stderr_tty(void);
+
+/* Default data folder (Debian package dataset-fashion-mnist). */
+#define GMDL_DEFAULT_DATA "/usr/share/datasets/fashion-mnist"
+
+#endif

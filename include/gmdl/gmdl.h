@@ -1,0 +1,11 @@
+/* gmdl: graphical models and deep learning in C. Including this header includes the whole
+ * public API. See README.md and docs/ for the overview. */
+#ifndef GMDL_H
+#define GMDL_H
+
+#include "gmdl/core.h"
+#include "gmdl/io.h"
+#include "gmdl/nn.h"
+#include "gmdl/rng.h"
+
+#endif

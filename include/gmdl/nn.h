@@ -1,0 +1,134 @@
+/* gmdl neural nets: models built from an architecture string and a method, trained with
+ * minibatch SGD (momentum) or Adam, evaluated, saved to and loaded from versioned, checksummed
+ * model files (docs/FORMAT.md).
+ *
+ * A gmdl_model owns everything a run needs to continue: the parameters, the optimizer moments, the
+ * random number streams, the epoch and step counters and the per-epoch history. Saving after each
+ * epoch and loading it back gives a run bit-identical to an uninterrupted one (same seed and
+ * thread count).
+ *
+ *   gmdl_train_config cfg = gmdl_train_config_default();
+ *   cfg.epochs = 10;
+ *   gmdl_model *m;
+ *   if (gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err) != GMDL_OK) ...
+ *   for (int e = 0; e < cfg.epochs; e++) gmdl_model_train_epoch(m, &train, NULL, NULL, &st, &err);
+ *   gmdl_model_save(m, "m.gmdl", &err);
+ */
+#ifndef GMDL_NN_H
+#define GMDL_NN_H
+
+#include "gmdl/core.h"
+#include "gmdl/io.h"
+#include "gmdl/rng.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* How a forward pass treats stochastic layers, chosen per call (never a global flag). */
+typedef enum {
+    GMDL_MODE_TRAIN,       /* stochastic, caches for backward saved */
+    GMDL_MODE_EVAL_MEAN,   /* deterministic: dropout off, weights at their means */
+    GMDL_MODE_EVAL_SAMPLE  /* stochastic without caches: MC dropout, posterior samples */
+} gmdl_mode;
+
+typedef enum { GMDL_OPT_ADAM = 0, GMDL_OPT_SGD = 1 } gmdl_optimizer;
+
+typedef struct gmdl_train_config {
+    char arch[128];    /* "lenet300", "mlp:H1-H2-..." */
+    char method[64];   /* "dense", "dropout", "dropout:P" */
+    int epochs;        /* target number of epochs (default 10) */
+    int batch;         /* minibatch size (default 100) */
+    double lr;         /* learning rate (default 1e-3 for Adam, 0.05 for SGD) */
+    gmdl_optimizer optimizer;
+    double momentum;   /* SGD momentum (default 0.9) */
+    double beta1, beta2, adam_eps; /* Adam (0.9, 0.999, 1e-8) */
+    double weight_decay; /* L2 coefficient added to the gradient (default 0) */
+    uint64_t seed;     /* master seed (default 1) */
+} gmdl_train_config;
+
+GMDL_API gmdl_train_config gmdl_train_config_default(void);
+/* Checks ranges and that arch and method parse. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg,
+                                                            gmdl_err *err);
+
+typedef struct gmdl_model gmdl_model;
+
+/* Builds the net for inputs of shape [c, h, w] and `classes` outputs and initialises its
+ * parameters from the seed. The config is copied. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_create(gmdl_model **out,
+                                                      const gmdl_train_config *cfg, int c, int h,
+                                                      int w, int classes, gmdl_err *err);
+GMDL_API void gmdl_model_destroy(gmdl_model *m);
+
+/* Per-epoch record (stored in the model file; no wall-clock times). */
+typedef struct gmdl_epoch_stats {
+    int epoch;            /* 1-based */
+    double train_loss;    /* mean cross-entropy over the epoch's steps */
+    double train_accuracy;/* accuracy on the training minibatches during the epoch */
+    double test_accuracy; /* NAN if no test set was given */
+    double test_loss;     /* mean test NLL, NAN if no test set */
+} gmdl_epoch_stats;
+
+/* Called every `every` steps inside an epoch with the step within the epoch, the number of steps
+ * and the running mean loss; returning non-zero stops training with GMDL_EINTR. */
+typedef int (*gmdl_progress_fn)(int step, int steps, double loss, void *user);
+
+/* Runs one epoch: a fresh seeded shuffle, then every full minibatch (a final partial one too).
+ * If test is not NULL, evaluates on it afterwards (not part of the training time).
+ * Fails with ENUMERIC if the loss becomes NaN or infinite (the step is named in err). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_train_epoch(gmdl_model *m,
+                                                           const gmdl_dataset *train,
+                                                           const gmdl_dataset *test,
+                                                           gmdl_progress_fn progress, void *user,
+                                                           gmdl_epoch_stats *stats, gmdl_err *err);
+/* Wall time of the last epoch's shuffling and training steps, in seconds (not saved). */
+GMDL_API double gmdl_model_last_train_seconds(const gmdl_model *m);
+
+typedef struct gmdl_eval_result {
+    size_t n;
+    double accuracy, nll, brier, ece; /* ece: 15 equal-width confidence bins */
+} gmdl_eval_result;
+
+/* Evaluates on a data set. mc = 0: deterministic (EVAL_MEAN); mc = S > 0 averages the predictive
+ * probabilities of S stochastic passes (EVAL_SAMPLE, seeded by `seed`). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_evaluate(gmdl_model *m, const gmdl_dataset *ds,
+                                                        int mc, uint64_t seed,
+                                                        gmdl_eval_result *res, gmdl_err *err);
+/* Class probabilities for n inputs x [n, dim] into probs [n, classes] (EVAL_MEAN). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_predict(gmdl_model *m, const float *x, size_t n,
+                                                       float *probs, gmdl_err *err);
+
+/* Writes the model atomically: PATH.tmp.<pid>, fsync, rename, fsync of the folder. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_save(const gmdl_model *m, const char *path,
+                                                    gmdl_err *err);
+/* Reads and fully validates a model file (magic, version, sizes, checksums, shapes). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_load(gmdl_model **out, const char *path,
+                                                    gmdl_err *err);
+
+/* Accessors. */
+GMDL_API const gmdl_train_config *gmdl_model_config(const gmdl_model *m);
+GMDL_API int gmdl_model_epoch(const gmdl_model *m);      /* completed epochs */
+GMDL_API uint64_t gmdl_model_step(const gmdl_model *m);  /* completed optimizer steps */
+GMDL_API void gmdl_model_input_shape(const gmdl_model *m, int *c, int *h, int *w);
+GMDL_API int gmdl_model_classes(const gmdl_model *m);
+GMDL_API size_t gmdl_model_param_count(const gmdl_model *m);
+GMDL_API int gmdl_model_layer_count(const gmdl_model *m);
+/* Description of layer i: kind ("dense", "relu", "dropout"), name, input and output sizes,
+ * number of parameters. */
+typedef struct gmdl_layer_info {
+    const char *kind;
+    const char *name;
+    size_t in_size, out_size, params;
+} gmdl_layer_info;
+GMDL_API void gmdl_model_layer_info(const gmdl_model *m, int i, gmdl_layer_info *info);
+GMDL_API const gmdl_epoch_stats *gmdl_model_history(const gmdl_model *m, int *n);
+
+/* Flush denormal floats to zero (FTZ and DAZ) on the calling thread and, with OpenMP, on every
+ * thread of the current team size; returns the previous setting of the calling thread. */
+GMDL_API int gmdl_set_flush_denormals(int on);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,63 @@
+/* Allocation through a replaceable hook (for fault injection in tests and custom allocators).
+ * Aligned blocks store the original pointer just before the aligned address. */
+#include "common.h"
+
+static gmdl_malloc_fn g_malloc = malloc;
+static gmdl_realloc_fn g_realloc = realloc;
+static gmdl_free_fn g_free = free;
+
+gmdl_status gmdl_set_allocator(gmdl_malloc_fn m, gmdl_realloc_fn r, gmdl_free_fn f) {
+    if (!m || !r || !f)
+        return GMDL_EINVAL;
+    g_malloc = m;
+    g_realloc = r;
+    g_free = f;
+    return GMDL_OK;
+}
+
+void *gmdl__malloc(size_t n) {
+    return g_malloc(n ? n : 1);
+}
+
+void *gmdl__calloc(size_t count, size_t size) {
+    size_t n;
+    if (!gmdl__mul_ok(count, size, &n))
+        return NULL;
+    void *p = gmdl__malloc(n);
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+void *gmdl__realloc(void *p, size_t n) {
+    return g_realloc(p, n ? n : 1);
+}
+
+void gmdl__free(void *p) {
+    if (p)
+        g_free(p);
+}
+
+void *gmdl__malloc_aligned(size_t n) {
+    if (n > SIZE_MAX - 64 - sizeof(void *))
+        return NULL;
+    unsigned char *raw = gmdl__malloc(n + 64 + sizeof(void *));
+    if (!raw)
+        return NULL;
+    uintptr_t a = ((uintptr_t)(raw + sizeof(void *)) + 63u) & ~(uintptr_t)63u;
+    ((void **)a)[-1] = raw;
+    return (void *)a;
+}
+
+void gmdl__free_aligned(void *p) {
+    if (p)
+        gmdl__free(((void **)p)[-1]);
+}
+
+char *gmdl__strdup(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = gmdl__malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}

@@ -1,0 +1,5 @@
+#include "common.h"
+
+const char *gmdl_version(void) {
+    return GMDL_VERSION_STRING;
+}
