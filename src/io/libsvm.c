@@ -1,0 +1,225 @@
+/* libsvm / svmlight sparse text reader: one example per line, "label index:value index:value ...",
+ * indices 1-based and strictly increasing, blanks (spaces or tabs) between tokens, '#' to the end
+ * of the line is a comment, LF or CRLF line ends. Lines that are empty after removing the comment
+ * are skipped. Stored as CSR with 0-based column indices.
+ *
+ * Parsing follows svm-predict.c's strictness (strtod/strtol with end-pointer and errno checks), but
+ * returns EPARSE with "FILE:LINE:COLUMN: problem" instead of exiting. Labels and values must be
+ * finite. Not supported: the svmlight "qid:" token and gzip input. */
+#include <errno.h>
+
+#include "common.h"
+#include "gmdl/io.h"
+
+typedef struct growbuf {
+    void *p;
+    size_t n, cap, elem;
+} growbuf;
+
+/* Makes room for one more element; returns 0 when out of memory. */
+static int grow(growbuf *b) {
+    if (b->n < b->cap)
+        return 1;
+    size_t cap = b->cap ? b->cap * 2 : 1024, bytes;
+    if (!gmdl__mul_ok(cap, b->elem, &bytes))
+        return 0;
+    void *np = gmdl__realloc(b->p, bytes);
+    if (!np)
+        return 0;
+    b->p = np;
+    b->cap = cap;
+    return 1;
+}
+
+static int is_blank(char c) {
+    return c == ' ' || c == '\t';
+}
+
+static int is_token_end(char c) {
+    return c == '\0' || is_blank(c);
+}
+
+gmdl_status gmdl_libsvm_read(const char *path, size_t max_index, gmdl_libsvm *out,
+                             gmdl_err *err) {
+    memset(out, 0, sizeof *out);
+    if (!path)
+        return gmdl__fail(err, GMDL_EINVAL, "libsvm: path is NULL");
+    if (max_index < 1)
+        return gmdl__fail(err, GMDL_EINVAL, "libsvm: max_index must be >= 1");
+    /* Column indices are stored as uint32_t (0-based). */
+    if (max_index > (size_t)UINT32_MAX + 1)
+        max_index = (size_t)UINT32_MAX + 1;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        if (errno == ENOENT)
+            return gmdl__fail(err, GMDL_ENOENT, "%s: no such file", path);
+        return gmdl__fail(err, GMDL_EIO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    growbuf labels = {.elem = sizeof(double)}, rows = {.elem = sizeof(size_t)},
+            cols = {.elem = sizeof(uint32_t)}, vals = {.elem = sizeof(double)};
+    gmdl_status s = GMDL_OK;
+    char *line = NULL;
+    size_t linecap = 0, lineno = 0, maxcol = 0;
+    if (!grow(&rows)) {
+        s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
+        goto done;
+    }
+    ((size_t *)rows.p)[rows.n++] = 0;
+    for (;;) {
+        errno = 0;
+        ssize_t got = getline(&line, &linecap, fp);
+        if (got < 0) {
+            if (ferror(fp))
+                s = gmdl__fail(err, errno == ENOMEM ? GMDL_ENOMEM : GMDL_EIO, "%s:%zu: read error",
+                               path, lineno + 1);
+            break;
+        }
+        lineno++;
+        size_t len = (size_t)got;
+        if (strlen(line) != len) {
+            s = gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: NUL byte", path, lineno,
+                           strlen(line) + 1);
+            goto done;
+        }
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char *p = line;
+        while (is_blank(*p))
+            p++;
+        if (*p == '\0')
+            continue;
+        /* Label. */
+        char *end;
+        errno = 0;
+        double label = strtod(p, &end);
+        if (end == p || !is_token_end(*end)) {
+            s = gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: label is not a number", path, lineno,
+                           (size_t)(p - line) + 1);
+            goto done;
+        }
+        if (!isfinite(label) || (errno == ERANGE && fabs(label) > 1.0)) {
+            s = gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: label is not finite", path, lineno,
+                           (size_t)(p - line) + 1);
+            goto done;
+        }
+        if (!grow(&labels)) {
+            s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
+            goto done;
+        }
+        ((double *)labels.p)[labels.n++] = label;
+        p = end;
+        size_t prev = 0;
+        for (;;) {
+            while (is_blank(*p))
+                p++;
+            if (*p == '\0')
+                break;
+            size_t col = (size_t)(p - line) + 1;
+            if (*p < '0' || *p > '9') {
+                s = gmdl__fail(err, GMDL_EPARSE,
+                               "%s:%zu:%zu: expected a feature index (a positive integer)", path,
+                               lineno, col);
+                goto done;
+            }
+            errno = 0;
+            long long idx = strtoll(p, &end, 10);
+            if (*end != ':') {
+                s = gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: missing ':' after feature index",
+                               path, lineno, (size_t)(end - line) + 1);
+                goto done;
+            }
+            if (idx == 0) {
+                s = gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: feature index 0 (indices are 1-based)",
+                               path, lineno, col);
+                goto done;
+            }
+            if (errno == ERANGE || (unsigned long long)idx > (unsigned long long)max_index) {
+                s = gmdl__fail(err, GMDL_EPARSE,
+                               "%s:%zu:%zu: feature index %.*s above the maximum %zu", path,
+                               lineno, col, (int)(end - p < 24 ? end - p : 24), p, max_index);
+                goto done;
+            }
+            if ((size_t)idx <= prev) {
+                s = gmdl__fail(err, GMDL_EPARSE,
+                               "%s:%zu:%zu: feature index %lld not strictly increasing (after %zu)",
+                               path, lineno, col, idx, prev);
+                goto done;
+            }
+            char *v = end + 1;
+            size_t vcol = (size_t)(v - line) + 1;
+            if (is_token_end(*v)) {
+                s = gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: missing value after ':'", path,
+                               lineno, vcol);
+                goto done;
+            }
+            errno = 0;
+            double val = strtod(v, &end);
+            if (end == v || !is_token_end(*end)) {
+                s = gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: value of feature %lld is not a number",
+                               path, lineno, vcol, idx);
+                goto done;
+            }
+            if (!isfinite(val) || (errno == ERANGE && fabs(val) > 1.0)) {
+                s = gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: value of feature %lld is not finite",
+                               path, lineno, vcol, idx);
+                goto done;
+            }
+            if (!grow(&cols) || !grow(&vals)) {
+                s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
+                goto done;
+            }
+            ((uint32_t *)cols.p)[cols.n++] = (uint32_t)(idx - 1);
+            ((double *)vals.p)[vals.n++] = val;
+            prev = (size_t)idx;
+            if (prev > maxcol)
+                maxcol = prev;
+            p = end;
+        }
+        if (!grow(&rows)) {
+            s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
+            goto done;
+        }
+        ((size_t *)rows.p)[rows.n++] = cols.n;
+    }
+    if (s == GMDL_OK && labels.n == 0)
+        s = gmdl__fail(err, GMDL_EPARSE, "%s:%zu:1: no data lines", path, lineno ? lineno : 1);
+done:
+    free(line); /* allocated by getline with the C library's malloc */
+    fclose(fp);
+    if (s != GMDL_OK) {
+        gmdl__free(labels.p);
+        gmdl__free(rows.p);
+        gmdl__free(cols.p);
+        gmdl__free(vals.p);
+        return s;
+    }
+    /* Keep the arrays non-NULL even for an all-empty feature set. */
+    if (!cols.p && (!grow(&cols) || !grow(&vals))) {
+        gmdl__free(labels.p);
+        gmdl__free(rows.p);
+        gmdl__free(cols.p);
+        gmdl__free(vals.p);
+        return gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
+    }
+    out->nrows = labels.n;
+    out->ncols = maxcol;
+    out->nnz = cols.n;
+    out->labels = labels.p;
+    out->row_ptr = rows.p;
+    out->cols = cols.p;
+    out->vals = vals.p;
+    return GMDL_OK;
+}
+
+void gmdl_libsvm_free(gmdl_libsvm *d) {
+    if (!d)
+        return;
+    gmdl__free(d->labels);
+    gmdl__free(d->row_ptr);
+    gmdl__free(d->cols);
+    gmdl__free(d->vals);
+    memset(d, 0, sizeof *d);
+}
