@@ -4,6 +4,7 @@
 #define GMDL_H
 
 #include "gmdl/core.h"
+#include "gmdl/diag.h"
 #include "gmdl/io.h"
 #include "gmdl/nn.h"
 #include "gmdl/rng.h"
