@@ -36,6 +36,18 @@ static inline int gmdl__mul_ok(size_t a, size_t b, size_t *out) {
     return !__builtin_mul_overflow(a, b, out);
 }
 
+/* Hot elementwise kernels are compiled for several x86-64 levels and the best one is picked at
+ * load time (glibc ifunc), so a portable build still uses AVX-512 or AVX2 where the CPU has it. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(GMDL_NO_CLONES)
+#define GMDL_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#else
+#define GMDL_KERNEL
+#endif
+
+/* Static split of [0, n) for the calling OpenMP thread, in blocks of `align` elements, so every
+ * element is always handled by the same thread for a given team size. */
+void gmdl__thread_range(size_t n, size_t align, size_t *lo, size_t *hi);
+
 void gmdl__assert_fail(const char *file, int line, const char *expr) __attribute__((noreturn));
 #define GMDL_ASSERT(x)                                                                             \
     do {                                                                                           \

@@ -69,6 +69,9 @@ typedef struct gmdl_err {
 /* Library version at run time, to detect a header/library mismatch. */
 GMDL_API const char *gmdl_version(void);
 
+/* The GEMM backend this library was built with: "dnnl", "openblas" or "naive". */
+GMDL_API const char *gmdl_gemm_backend(void);
+
 /* Allocator hook (libuv's uv_replace_allocator). All library allocations go through it.
  * Returns GMDL_EINVAL if any pointer is NULL. Call before any other gmdl function. */
 typedef void *(*gmdl_malloc_fn)(size_t);
@@ -81,6 +84,11 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_set_allocator(gmdl_malloc_fn m, gmdl_re
 typedef enum { GMDL_LOG_DEBUG, GMDL_LOG_INFO, GMDL_LOG_WARN, GMDL_LOG_ERROR } gmdl_log_level;
 typedef void (*gmdl_log_fn)(gmdl_log_level level, const char *msg, void *user);
 GMDL_API void gmdl_log_set(gmdl_log_fn fn, void *user);
+
+/* Flush denormal floats to zero (FTZ and DAZ) on the calling thread and, with OpenMP, on every
+ * thread of the current team size; returns the previous setting of the calling thread. Training
+ * turns it on for its duration: denormals slow float code by 10-100x on x86. */
+GMDL_API int gmdl_set_flush_denormals(int on);
 
 /* CRC-32 (IEEE 802.3, reflected, as in zlib and PNG). Start with crc = 0. */
 GMDL_API uint32_t gmdl_crc32(uint32_t crc, const void *buf, size_t len);

@@ -34,12 +34,17 @@ typedef enum {
 
 typedef enum { GMDL_OPT_ADAM = 0, GMDL_OPT_SGD = 1 } gmdl_optimizer;
 
+/* Learning-rate schedule over the whole run of cfg.epochs epochs (progress p in [0, 1)):
+ * constant: lr;  cosine: lr * (0.5 + 0.5 cos(pi p)), annealed towards 0 at the last step. */
+typedef enum { GMDL_LR_CONSTANT = 0, GMDL_LR_COSINE = 1 } gmdl_lr_schedule;
+
 typedef struct gmdl_train_config {
     char arch[128];    /* "lenet300", "mlp:H1-H2-..." */
     char method[64];   /* "dense", "dropout", "dropout:P" */
     int epochs;        /* target number of epochs (default 10) */
     int batch;         /* minibatch size (default 100) */
     double lr;         /* learning rate (default 1e-3 for Adam, 0.05 for SGD) */
+    gmdl_lr_schedule lr_schedule; /* default cosine */
     gmdl_optimizer optimizer;
     double momentum;   /* SGD momentum (default 0.9) */
     double beta1, beta2, adam_eps; /* Adam (0.9, 0.999, 1e-8) */
@@ -70,7 +75,7 @@ typedef struct gmdl_epoch_stats {
     double test_loss;     /* mean test NLL, NAN if no test set */
 } gmdl_epoch_stats;
 
-/* Called every `every` steps inside an epoch with the step within the epoch, the number of steps
+/* Called after every step inside an epoch with the step within the epoch, the number of steps
  * and the running mean loss; returning non-zero stops training with GMDL_EINTR. */
 typedef int (*gmdl_progress_fn)(int step, int steps, double loss, void *user);
 
@@ -109,6 +114,8 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_load(gmdl_model **out, const char
 /* Accessors. */
 GMDL_API const gmdl_train_config *gmdl_model_config(const gmdl_model *m);
 GMDL_API int gmdl_model_epoch(const gmdl_model *m);      /* completed epochs */
+/* Changes the target number of epochs (e.g. to extend a resumed run). */
+GMDL_API void gmdl_model_set_epochs(gmdl_model *m, int epochs);
 GMDL_API uint64_t gmdl_model_step(const gmdl_model *m);  /* completed optimizer steps */
 GMDL_API void gmdl_model_input_shape(const gmdl_model *m, int *c, int *h, int *w);
 GMDL_API int gmdl_model_classes(const gmdl_model *m);
@@ -123,10 +130,6 @@ typedef struct gmdl_layer_info {
 } gmdl_layer_info;
 GMDL_API void gmdl_model_layer_info(const gmdl_model *m, int i, gmdl_layer_info *info);
 GMDL_API const gmdl_epoch_stats *gmdl_model_history(const gmdl_model *m, int *n);
-
-/* Flush denormal floats to zero (FTZ and DAZ) on the calling thread and, with OpenMP, on every
- * thread of the current team size; returns the previous setting of the calling thread. */
-GMDL_API int gmdl_set_flush_denormals(int on);
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,6 @@
 /* Floating-point environment control: flush-to-zero / denormals-are-zero. Denormal floats slow
  * float code by 10-100x on x86; training loops turn them off (as PyTorch's set_flush_denormal). */
 #include "common.h"
-#include "gmdl/nn.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <xmmintrin.h>

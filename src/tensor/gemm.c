@@ -46,7 +46,7 @@ void gmdl__gemm(int trans_a, int trans_b, int M, int N, int K, float alpha, cons
 #endif
 }
 
-const char *gmdl__gemm_backend(void) {
+const char *gmdl_gemm_backend(void) {
 #if defined(GMDL_GEMM_DNNL)
     return "dnnl";
 #elif defined(GMDL_GEMM_CBLAS)

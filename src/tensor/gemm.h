@@ -12,7 +12,5 @@ void gmdl__gemm(int trans_a, int trans_b, int M, int N, int K, float alpha, cons
                 const float *B, int ldb, float beta, float *C, int ldc);
 void gmdl__gemm_ref(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A,
                     int lda, const float *B, int ldb, float beta, float *C, int ldc);
-/* "dnnl", "openblas" or "naive". */
-const char *gmdl__gemm_backend(void);
 
 #endif

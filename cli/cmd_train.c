@@ -1,0 +1,346 @@
+/* gmdl train: trains a net on an IDX data set, saving the model file after every epoch. */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+static const cli_opt opts[] = {
+    {"arch", 0, OPT_STRING, "ARCH", "lenet300", "architecture: lenet300 (784-300-100-10) or mlp:H1-H2-... (hidden sizes, ReLU)", 1, 0, 0},
+    {"method", 0, OPT_STRING, "METHOD", "dense", "training method: dense, or dropout[:P] (Bernoulli dropout after every hidden layer, drop probability P, default 0.5)", 1, 0, 0},
+    {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA, "folder with the four IDX files (train-/t10k-, images/labels, optionally .gz)", 1, 0, 0},
+    {"classes", 0, OPT_INT, "K", "10", "number of classes; every label must be < K", 2, 256, 0},
+    {"epochs", 0, OPT_INT, "N", "10", "number of epochs (passes over the training set)", 0, 1000000, 0},
+    {"batch", 0, OPT_INT, "B", "100", "minibatch size", 1, 65536, 0},
+    {"lr", 0, OPT_DOUBLE, "LR", NULL, "learning rate (default 0.001 for adam, 0.05 for sgd)", 1e-12, 1e3, 0},
+    {"lr-schedule", 0, OPT_STRING, "NAME", "cosine", "learning-rate schedule over the run: cosine (annealed to 0 at the last epoch) or constant", 1, 0, 0},
+    {"optimizer", 0, OPT_STRING, "NAME", "adam", "optimizer: adam or sgd (with momentum)", 1, 0, 0},
+    {"momentum", 0, OPT_DOUBLE, "M", "0.9", "SGD momentum", 0, 0.999999, 0},
+    {"weight-decay", 0, OPT_DOUBLE, "W", "0", "L2 weight decay added to the gradient", 0, 1e3, 0},
+    {"seed", 0, OPT_INT, "S", "1", "random seed (weights, shuffling, dropout)", 0, 9.2e18, 0},
+    {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
+    {"out", 'o', OPT_STRING, "MODEL", NULL, "model file to write (rewritten atomically after every epoch)", 1, 0, 0},
+    {"resume", 0, OPT_FLAG, NULL, NULL, "continue from MODEL's last completed epoch (starts afresh if MODEL does not exist)", 1, 0, 0},
+    {"force", 0, OPT_FLAG, NULL, NULL, "overwrite --out even if it is not a gmdl model file", 1, 0, 0},
+    {"json", 0, OPT_FLAG, NULL, NULL, "print the results as one JSON object on stdout", 1, 0, 0},
+    {"quiet", 'q', OPT_FLAG, NULL, NULL, "no progress or log lines on stderr", 1, 0, 0},
+    {"crash-at-step", 0, OPT_INT, "N", NULL, "testing hook: SIGKILL the process after step N", 1, 9.2e18, 1},
+};
+
+static const cli_cmd cmd = {
+    "train",
+    "gmdl train --arch ARCH --method METHOD --out MODEL [--data DIR] [--epochs N] [--batch B] "
+    "[--lr LR] [--seed S] [--threads T] [--resume] [--json]",
+    "Trains a neural net classifier on an IDX image data set (default: Fashion-MNIST from the\n"
+    "Debian package dataset-fashion-mnist). The model file is written atomically after every\n"
+    "epoch and holds the whole training state, so --resume continues a run that was interrupted\n"
+    "(even by SIGKILL) and ends with the same file as an uninterrupted run. The same seed and\n"
+    "thread count give byte-identical model files. Progress goes to stderr; the results to stdout.\n"
+    "JSON keys: arch, method, epochs, seconds_per_epoch (median wall time of one epoch's shuffling\n"
+    "and training steps, evaluation excluded), train_seconds, test_accuracy, test_error, test_nll,\n"
+    "model, threads, seed, history.",
+    opts, sizeof opts / sizeof opts[0], 0, 0};
+
+typedef struct {
+    int quiet, tty, epoch, epochs;
+    double t0, last_print;
+    long long crash_at;
+    const gmdl_model *m;
+} progress_state;
+
+static int on_progress(int step, int steps, double loss, void *user) {
+    progress_state *p = user;
+    if (p->crash_at > 0 && (long long)gmdl_model_step(p->m) >= p->crash_at)
+        raise(SIGKILL);
+    if (p->quiet || !p->tty)
+        return 0;
+    double now = cli_now();
+    if (now - p->last_print < 0.2 && step != steps)
+        return 0;
+    p->last_print = now;
+    double el = now - p->t0, eta = step > 0 ? el / step * (steps - step) : 0.0;
+    int bar = 20 * step / steps;
+    fprintf(stderr, "\repoch %d/%d [%.*s%*s] %3d%%  loss %.4f  %.1fs  ETA %.0fs   ", p->epoch,
+            p->epochs, bar, "####################", 20 - bar, "", 100 * step / steps, loss, el,
+            eta);
+    fflush(stderr);
+    return 0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* With --resume, options given explicitly must agree with the model file. */
+static int check_resume_option(const cli_val *v, const char *name, int differs) {
+    if (v->set && differs) {
+        fprintf(stderr,
+                "gmdl train: --%s differs from the model being resumed; drop it or start a new "
+                "run without --resume\n",
+                name);
+        return 2;
+    }
+    return 0;
+}
+
+static int is_gmdl_file(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    unsigned char b[4] = {0};
+    size_t n = fread(b, 1, 4, f);
+    fclose(f);
+    return n == 4 && b[0] == 0x89 && b[1] == 'G' && b[2] == 'M' && b[3] == 'D';
+}
+
+int cmd_train(int argc, char **argv) {
+    cli_val v[sizeof opts / sizeof opts[0]];
+    const char *pos[1];
+    int npos, rc = cli_parse(&cmd, argc, argv, v, pos, &npos);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    const char *out = OPTV(&cmd, v, "out")->s;
+    if (!out) {
+        fprintf(stderr, "gmdl train: --out MODEL is required (the model file to write)\n");
+        return 2;
+    }
+    int json = (int)OPTV(&cmd, v, "json")->i, quiet = (int)OPTV(&cmd, v, "quiet")->i;
+    int resume = (int)OPTV(&cmd, v, "resume")->i;
+    const char *optname = OPTV(&cmd, v, "optimizer")->s;
+    if (strcmp(optname, "adam") != 0 && strcmp(optname, "sgd") != 0) {
+        fprintf(stderr, "gmdl train: --optimizer must be adam or sgd, got '%s'\n", optname);
+        return 2;
+    }
+    const char *sched = OPTV(&cmd, v, "lr-schedule")->s;
+    if (strcmp(sched, "cosine") != 0 && strcmp(sched, "constant") != 0) {
+        fprintf(stderr, "gmdl train: --lr-schedule must be cosine or constant, got '%s'\n", sched);
+        return 2;
+    }
+    gmdl_train_config cfg = gmdl_train_config_default();
+    cfg.lr_schedule = strcmp(sched, "constant") == 0 ? GMDL_LR_CONSTANT : GMDL_LR_COSINE;
+    if (snprintf(cfg.arch, sizeof cfg.arch, "%s", OPTV(&cmd, v, "arch")->s) >= (int)sizeof cfg.arch ||
+        snprintf(cfg.method, sizeof cfg.method, "%s", OPTV(&cmd, v, "method")->s) >=
+            (int)sizeof cfg.method) {
+        fprintf(stderr, "gmdl train: --arch or --method value too long\n");
+        return 2;
+    }
+    cfg.epochs = (int)OPTV(&cmd, v, "epochs")->i;
+    cfg.batch = (int)OPTV(&cmd, v, "batch")->i;
+    cfg.optimizer = strcmp(optname, "sgd") == 0 ? GMDL_OPT_SGD : GMDL_OPT_ADAM;
+    cfg.lr = OPTV(&cmd, v, "lr")->set ? OPTV(&cmd, v, "lr")->d
+                                      : (cfg.optimizer == GMDL_OPT_SGD ? 0.05 : 1e-3);
+    cfg.momentum = OPTV(&cmd, v, "momentum")->d;
+    cfg.weight_decay = OPTV(&cmd, v, "weight-decay")->d;
+    cfg.seed = (uint64_t)OPTV(&cmd, v, "seed")->i;
+    gmdl_err err = {{0}};
+    gmdl_status s = gmdl_train_config_check(&cfg, &err);
+    if (s)
+        return cli_fail("train", s, &err);
+    int threads = cli_threads(OPTV(&cmd, v, "threads")->i);
+    const char *data = OPTV(&cmd, v, "data")->s;
+    int classes = (int)OPTV(&cmd, v, "classes")->i;
+
+    /* Refuse to replace a file that is not ours: nothing a user had is lost. */
+    struct stat st;
+    if (!resume && stat(out, &st) == 0 && !OPTV(&cmd, v, "force")->i && !is_gmdl_file(out)) {
+        fprintf(stderr,
+                "gmdl train: %s exists and is not a gmdl model file; choose another --out or "
+                "add --force to overwrite it\n",
+                out);
+        return 2;
+    }
+
+    gmdl_model *m = NULL;
+    if (resume && stat(out, &st) == 0) {
+        s = gmdl_model_load(&m, out, &err);
+        if (s)
+            return cli_fail("train", s, &err);
+        const gmdl_train_config *mc = gmdl_model_config(m);
+        rc = check_resume_option(OPTV(&cmd, v, "arch"), "arch", strcmp(mc->arch, cfg.arch) != 0);
+        if (!rc)
+            rc = check_resume_option(OPTV(&cmd, v, "method"), "method",
+                                     strcmp(mc->method, cfg.method) != 0);
+        if (!rc)
+            rc = check_resume_option(OPTV(&cmd, v, "batch"), "batch", mc->batch != cfg.batch);
+        if (!rc)
+            rc = check_resume_option(OPTV(&cmd, v, "lr"), "lr", mc->lr != cfg.lr);
+        if (!rc)
+            rc = check_resume_option(OPTV(&cmd, v, "seed"), "seed", mc->seed != cfg.seed);
+        if (!rc)
+            rc = check_resume_option(OPTV(&cmd, v, "optimizer"), "optimizer",
+                                     mc->optimizer != cfg.optimizer);
+        if (!rc)
+            rc = check_resume_option(OPTV(&cmd, v, "lr-schedule"), "lr-schedule",
+                                     mc->lr_schedule != cfg.lr_schedule);
+        if (rc) {
+            gmdl_model_destroy(m);
+            return rc;
+        }
+        int epochs = OPTV(&cmd, v, "epochs")->set ? cfg.epochs : mc->epochs;
+        cfg = *mc;
+        cfg.epochs = epochs;
+    } else if (resume && !quiet) {
+        fprintf(stderr, "gmdl train: %s does not exist yet; starting a new run\n", out);
+    }
+
+    gmdl_dataset train, test;
+    s = gmdl_dataset_load_dir(data, 0, classes, &train, &err);
+    if (s) {
+        gmdl_model_destroy(m);
+        return cli_fail("train", s, &err);
+    }
+    s = gmdl_dataset_load_dir(data, 1, classes, &test, &err);
+    if (s) {
+        gmdl_dataset_free(&train);
+        gmdl_model_destroy(m);
+        return cli_fail("train", s, &err);
+    }
+    if (test.dim != train.dim) {
+        fprintf(stderr, "gmdl train: %s: test images are %dx%dx%d but training images %dx%dx%d\n",
+                data, test.c, test.h, test.w, train.c, train.h, train.w);
+        rc = 2;
+        goto done;
+    }
+    if (!m) {
+        s = gmdl_model_create(&m, &cfg, train.c, train.h, train.w, classes, &err);
+        if (s) {
+            rc = cli_fail("train", s, &err);
+            goto done;
+        }
+    } else {
+        int c, h, w;
+        gmdl_model_input_shape(m, &c, &h, &w);
+        if ((size_t)c * h * w != train.dim || gmdl_model_classes(m) != classes) {
+            fprintf(stderr,
+                    "gmdl train: %s was trained on %dx%dx%d inputs with %d classes; the data in %s "
+                    "does not match\n",
+                    out, c, h, w, gmdl_model_classes(m), data);
+            rc = 2;
+            goto done;
+        }
+        gmdl_model_set_epochs(m, cfg.epochs); /* --epochs may extend a resumed run */
+    }
+    if (!quiet)
+        fprintf(stderr,
+                "gmdl %s: train arch=%s method=%s epochs=%d batch=%d optimizer=%s lr=%g (%s) seed=%llu "
+                "threads=%d gemm=%s data=%s (%zu train, %zu test) out=%s%s\n",
+                gmdl_version(), cfg.arch, cfg.method, cfg.epochs, cfg.batch,
+                cfg.optimizer == GMDL_OPT_SGD ? "sgd" : "adam", cfg.lr,
+                cfg.lr_schedule == GMDL_LR_COSINE ? "cosine" : "constant",
+                (unsigned long long)cfg.seed, threads, gmdl_gemm_backend(), data, train.n, test.n,
+                out, gmdl_model_epoch(m) ? " (resumed)" : "");
+
+    int first = gmdl_model_epoch(m);
+    int todo = cfg.epochs > first ? cfg.epochs - first : 0;
+    double *times = calloc((size_t)todo + 1, sizeof(double)), total = 0.0;
+    if (!times) {
+        fprintf(stderr, "gmdl train: out of memory\n");
+        rc = 1;
+        goto done;
+    }
+    progress_state ps = {quiet, cli_stderr_tty(), 0, cfg.epochs, 0, 0,
+                         OPTV(&cmd, v, "crash-at-step")->set ? OPTV(&cmd, v, "crash-at-step")->i : 0,
+                         m};
+    double run_t0 = cli_now();
+    for (int e = 0; e < todo; e++) {
+        ps.epoch = first + e + 1;
+        ps.t0 = cli_now();
+        gmdl_epoch_stats es;
+        s = gmdl_model_train_epoch(m, &train, &test, on_progress, &ps, &es, &err);
+        if (s) {
+            if (ps.tty && !quiet)
+                fputc('\n', stderr);
+            rc = cli_fail("train", s, &err);
+            free(times);
+            goto done;
+        }
+        times[e] = gmdl_model_last_train_seconds(m);
+        total += times[e];
+        s = gmdl_model_save(m, out, &err);
+        if (s) {
+            if (ps.tty && !quiet)
+                fputc('\n', stderr);
+            rc = cli_fail("train", s, &err);
+            free(times);
+            goto done;
+        }
+        if (!quiet) {
+            double el = cli_now() - run_t0, eta = el / (e + 1) * (todo - e - 1);
+            fprintf(stderr,
+                    "%sepoch %d/%d  loss %.4f  train acc %.4f  test acc %.4f  %.2fs/epoch  "
+                    "elapsed %.0fs  ETA %.0fs\n",
+                    ps.tty ? "\r" : "", es.epoch, cfg.epochs, es.train_loss, es.train_accuracy,
+                    es.test_accuracy, times[e], el, eta);
+        }
+    }
+    int nh;
+    const gmdl_epoch_stats *hist = gmdl_model_history(m, &nh);
+    double acc = NAN, nll = NAN;
+    if (nh > 0) {
+        acc = hist[nh - 1].test_accuracy;
+        nll = hist[nh - 1].test_loss;
+    } else {
+        /* zero epochs: report the untrained net and still write the model file */
+        gmdl_eval_result r;
+        s = gmdl_model_evaluate(m, &test, 0, 0, &r, &err);
+        if (!s)
+            s = gmdl_model_save(m, out, &err);
+        if (s) {
+            rc = cli_fail("train", s, &err);
+            free(times);
+            goto done;
+        }
+        acc = r.accuracy;
+        nll = r.nll;
+    }
+    qsort(times, (size_t)todo, sizeof(double), cmp_double);
+    double median = todo ? (todo % 2 ? times[todo / 2] : 0.5 * (times[todo / 2 - 1] + times[todo / 2]))
+                         : (double)NAN;
+    free(times);
+    if (json) {
+        json_w j;
+        json_init(&j, stdout);
+        json_obj_begin(&j, NULL);
+        json_str(&j, "arch", cfg.arch);
+        json_str(&j, "method", cfg.method);
+        json_int(&j, "epochs", gmdl_model_epoch(m));
+        json_int(&j, "epochs_this_run", todo);
+        json_num(&j, "seconds_per_epoch", median);
+        json_num(&j, "train_seconds", total);
+        json_num(&j, "test_accuracy", acc);
+        json_num(&j, "test_error", 1.0 - acc);
+        json_num(&j, "test_nll", nll);
+        json_str(&j, "model", out);
+        json_int(&j, "threads", threads);
+        json_int(&j, "seed", (long long)cfg.seed);
+        json_arr_begin(&j, "history");
+        for (int i = 0; i < nh; i++) {
+            json_obj_begin(&j, NULL);
+            json_int(&j, "epoch", hist[i].epoch);
+            json_num(&j, "train_loss", hist[i].train_loss);
+            json_num(&j, "train_accuracy", hist[i].train_accuracy);
+            json_num(&j, "test_accuracy", hist[i].test_accuracy);
+            json_num(&j, "test_nll", hist[i].test_loss);
+            json_obj_end(&j);
+        }
+        json_arr_end(&j);
+        json_finish(&j);
+    } else {
+        printf("model            %s\n", out);
+        printf("architecture     %s, method %s\n", cfg.arch, cfg.method);
+        printf("epochs           %d (%d this run)\n", gmdl_model_epoch(m), todo);
+        if (todo)
+            printf("seconds/epoch    %.3f (median; %d threads)\n", median, threads);
+        printf("test accuracy    %.4f (error %.2f%%)\n", acc, 100.0 * (1.0 - acc));
+    }
+    rc = 0;
+done:
+    gmdl_dataset_free(&train);
+    gmdl_dataset_free(&test);
+    gmdl_model_destroy(m);
+    return rc;
+}

@@ -1,0 +1,16 @@
+/* Shared layer helpers. */
+#include "nn/layer.h"
+
+void gmdl__layer_param(gmdl__layer *l, int i, const char *suffix, int ndim, const uint64_t *dims) {
+    GMDL_ASSERT(i < GMDL__MAX_PARAMS && ndim >= 1 && ndim <= 4);
+    gmdl__param *p = &l->param[i];
+    snprintf(p->name, sizeof p->name, "%s.%s", l->name, suffix);
+    p->ndim = ndim;
+    p->count = 1;
+    for (int d = 0; d < ndim; d++) {
+        p->dims[d] = dims[d];
+        p->count *= (size_t)dims[d];
+    }
+    if (l->nparams < i + 1)
+        l->nparams = i + 1;
+}

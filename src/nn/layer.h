@@ -1,0 +1,89 @@
+/* Internal layer interface: a small vtable plus private state, one file per layer kind.
+ *
+ * Shapes: a layer maps an input of `in_size` floats per sample to `out_size` floats per sample
+ * (images are C*H*W in NCHW order). N is the batch size of the call.
+ * Parameters live in the model's single contiguous store (params / grads / optimizer moments at
+ * identical offsets); a layer declares up to GMDL__MAX_PARAMS named tensors in `setup` and gets
+ * pointers into the store before `init`.
+ * forward: y = f(x), mode per call; in TRAIN mode the layer may save what backward needs in its
+ * cache (planned for max_batch samples; no allocation in the training step).
+ * backward: accumulates (+=) into dx (if not NULL) and into its parameter gradients.
+ * kl: for Bayesian layers (later issues): returns the KL term in double and accumulates
+ * scale * dKL/dparam into the gradients. */
+#ifndef GMDL_NN_LAYER_H
+#define GMDL_NN_LAYER_H
+
+#include "common.h"
+#include "gmdl/nn.h"
+#include "gmdl/rng.h"
+
+#define GMDL__MAX_PARAMS 4
+
+typedef struct gmdl__layer gmdl__layer;
+
+typedef struct gmdl__fwd {
+    const float *x; /* [N, in_size] */
+    float *y;       /* [N, out_size] */
+    int n;
+    gmdl_mode mode;
+    uint64_t seed;  /* master seed; stochastic layers derive per-sample streams from it */
+    uint64_t step;  /* optimizer step (TRAIN) or pass index (EVAL_SAMPLE) */
+} gmdl__fwd;
+
+typedef struct gmdl__bwd {
+    const float *x;  /* [N, in_size] the forward input */
+    const float *y;  /* [N, out_size] the forward output */
+    const float *dy; /* [N, out_size] */
+    float *dx;       /* [N, in_size] accumulated; NULL when not needed (first layer) */
+    int n;
+} gmdl__bwd;
+
+typedef struct gmdl__layer_ops {
+    const char *kind;
+    /* Computes out_size (and out_c/h/w) from the input shape; declares parameters and the
+     * per-sample cache size. */
+    gmdl_status (*setup)(gmdl__layer *l, gmdl_err *err);
+    void (*init)(gmdl__layer *l, gmdl_rng *rng);
+    void (*forward)(gmdl__layer *l, const gmdl__fwd *a);
+    void (*backward)(gmdl__layer *l, const gmdl__bwd *a);
+    double (*kl)(gmdl__layer *l, double scale);
+} gmdl__layer_ops;
+
+typedef struct gmdl__param {
+    char name[48];  /* "fc1.weight" */
+    int ndim;
+    uint64_t dims[4];
+    size_t count;
+    size_t offset;  /* into the parameter store, 16-float aligned */
+    float *p, *g;   /* value and gradient */
+} gmdl__param;
+
+struct gmdl__layer {
+    const gmdl__layer_ops *ops;
+    char name[32];
+    int index;                 /* position in the model */
+    int in_c, in_h, in_w;      /* input shape (dense: in_c = features, in_h = in_w = 1) */
+    int out_c, out_h, out_w;
+    size_t in_size, out_size;
+    int units;                 /* dense: output units */
+    float rate;                /* dropout probability */
+    int nparams;
+    gmdl__param param[GMDL__MAX_PARAMS];
+    size_t cache_per_sample;   /* bytes of cache per sample */
+    unsigned char *cache;      /* [max_batch * cache_per_sample], planned by the model */
+};
+
+extern const gmdl__layer_ops gmdl__dense_ops;
+extern const gmdl__layer_ops gmdl__relu_ops;
+extern const gmdl__layer_ops gmdl__dropout_ops;
+
+/* Declares parameter i of layer l with the given name suffix and shape. */
+void gmdl__layer_param(gmdl__layer *l, int i, const char *suffix, int ndim, const uint64_t *dims);
+
+/* Softmax cross-entropy on logits [N, K] with labels y: returns the summed loss (double) and,
+ * when dlogits is not NULL, writes dlogits = (softmax - onehot) * scale. probs (optional)
+ * receives the softmax. correct (optional) counts argmax hits. */
+double gmdl__softmax_xent(const float *logits, const int32_t *y, int n, int k, float scale,
+                          float *dlogits, float *probs, int *correct);
+
+#endif

@@ -1,0 +1,47 @@
+/* Private layout of gmdl_model, shared by model.c (construction, accessors), train.c (training
+ * and evaluation) and model_io.c (model files). */
+#ifndef GMDL_NN_MODEL_INTERNAL_H
+#define GMDL_NN_MODEL_INTERNAL_H
+
+#include "nn/layer.h"
+
+struct gmdl_model {
+    gmdl_train_config cfg;
+    int in_c, in_h, in_w, classes;
+    size_t in_size;
+    int nlayers;
+    gmdl__layer *layers;
+    /* Parameter store: one block each for values, gradients and two optimizer moments, all with
+     * identical offsets (each tensor starts on a 16-float boundary). */
+    size_t nstore;
+    float *params, *grads, *m1, *m2;
+    /* Planned activations: act[i] is the input of layer i, act[nlayers] the logits; dact the
+     * matching gradients. All [max_batch, size]. */
+    int max_batch;
+    float **act, **dact;
+    unsigned char *cache_block;
+    int32_t *ybatch;
+    float *probs;  /* [max_batch, classes] */
+    double *probs_acc; /* [max_batch, classes] for MC averaging */
+    uint32_t *perm;
+    size_t perm_n;
+    /* Training progress (all saved). */
+    gmdl_rng shuffle_rng;
+    int epoch;
+    uint64_t step;
+    gmdl_epoch_stats *hist;
+    int nhist, caphist;
+    double last_train_seconds; /* not saved */
+};
+
+/* Ensures the permutation buffer holds n entries. */
+gmdl_status gmdl__model_reserve_perm(gmdl_model *m, size_t n);
+/* Appends a history record. */
+gmdl_status gmdl__model_push_history(gmdl_model *m, const gmdl_epoch_stats *st);
+/* Forward pass of n <= max_batch rows already in act[0]; returns the logits act[nlayers]. */
+const float *gmdl__model_forward(gmdl_model *m, int n, gmdl_mode mode, uint64_t seed,
+                                 uint64_t step);
+/* Parses a method string: kind "dense" or "dropout" and rate. */
+gmdl_status gmdl__parse_method(const char *method, int *dropout, float *rate, gmdl_err *err);
+
+#endif

@@ -1,0 +1,223 @@
+/* Training (one epoch of shuffled minibatch steps) and evaluation.
+ * The step never allocates: every buffer was planned in gmdl_model_create. */
+#include <time.h>
+
+#include "nn/model_internal.h"
+#include "nn/optim.h"
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* Copies rows idx[0..n-1] of ds into the input buffer (and labels). */
+static void gather(gmdl_model *m, const gmdl_dataset *ds, const uint32_t *idx, int n) {
+    const size_t D = ds->dim;
+    float *x = m->act[0];
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n >= 64)
+#endif
+    for (int i = 0; i < n; i++)
+        memcpy(x + (size_t)i * D, ds->x + (size_t)idx[i] * D, D * sizeof(float));
+    for (int i = 0; i < n; i++)
+        m->ybatch[i] = ds->y[idx[i]];
+}
+
+static gmdl_status check_data(const gmdl_model *m, const gmdl_dataset *ds, gmdl_err *err) {
+    if (ds->dim != m->in_size)
+        return gmdl__fail(err, GMDL_ESHAPE,
+                          "data items have %zu values ([%d, %d, %d]) but the model expects %zu "
+                          "([%d, %d, %d])",
+                          ds->dim, ds->c, ds->h, ds->w, m->in_size, m->in_c, m->in_h, m->in_w);
+    if (ds->classes > m->classes)
+        return gmdl__fail(err, GMDL_ESHAPE, "data has %d classes but the model has %d outputs",
+                          ds->classes, m->classes);
+    if (ds->n == 0 || ds->n > UINT32_MAX)
+        return gmdl__fail(err, GMDL_EINVAL, "data set has %zu items", ds->n);
+    return GMDL_OK;
+}
+
+/* Learning rate at step t (0-based) of an epoch of `steps` steps. */
+static double lr_at(const gmdl_model *m, int t, int steps) {
+    const gmdl_train_config *c = &m->cfg;
+    if (c->lr_schedule == GMDL_LR_CONSTANT || c->epochs <= 0)
+        return c->lr;
+    double p = ((double)m->epoch + (double)t / steps) / c->epochs;
+    if (p > 1.0)
+        p = 1.0;
+    return c->lr * (0.5 + 0.5 * cos(3.141592653589793 * p));
+}
+
+/* One optimizer step on the n rows in the input buffer; returns the summed loss. */
+static double train_step(gmdl_model *m, int n, double lr, int *correct) {
+    const int L = m->nlayers, K = m->classes;
+    const float *logits = gmdl__model_forward(m, n, GMDL_MODE_TRAIN, m->cfg.seed, m->step);
+    double loss =
+        gmdl__softmax_xent(logits, m->ybatch, n, K, 1.0f / (float)n, m->dact[L], NULL, correct);
+    for (int i = L - 1; i >= 0; i--) {
+        gmdl__layer *l = &m->layers[i];
+        float *dx = i > 0 ? m->dact[i] : NULL;
+        if (dx)
+            memset(dx, 0, (size_t)n * l->in_size * sizeof(float));
+        gmdl__bwd a = {m->act[i], m->act[i + 1], m->dact[i + 1], dx, n};
+        l->ops->backward(l, &a);
+    }
+    m->step++;
+    if (m->cfg.optimizer == GMDL_OPT_ADAM)
+        gmdl__adam_step(m->params, m->grads, m->m1, m->m2, m->nstore, lr, m->cfg.beta1,
+                        m->cfg.beta2, m->cfg.adam_eps, m->cfg.weight_decay, m->step);
+    else
+        gmdl__sgd_step(m->params, m->grads, m->m1, m->nstore, lr, m->cfg.momentum,
+                       m->cfg.weight_decay);
+    return loss;
+}
+
+gmdl_status gmdl_model_train_epoch(gmdl_model *m, const gmdl_dataset *train,
+                                   const gmdl_dataset *test, gmdl_progress_fn progress, void *user,
+                                   gmdl_epoch_stats *stats, gmdl_err *err) {
+    gmdl_status s = check_data(m, train, err);
+    if (!s && test)
+        s = check_data(m, test, err);
+    if (s)
+        return s;
+    if (gmdl__model_reserve_perm(m, train->n))
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory for the data order");
+    int prev_ftz = gmdl_set_flush_denormals(1);
+    double t0 = now_s();
+    for (size_t i = 0; i < train->n; i++)
+        m->perm[i] = (uint32_t)i;
+    gmdl_rng_shuffle_u32(&m->shuffle_rng, m->perm, train->n);
+    const int B = m->cfg.batch;
+    const int steps = (int)((train->n + (size_t)B - 1) / (size_t)B);
+    double loss_sum = 0.0;
+    long long hits = 0;
+    size_t seen = 0;
+    for (int t = 0; t < steps; t++) {
+        size_t lo = (size_t)t * (size_t)B;
+        int n = (int)(train->n - lo < (size_t)B ? train->n - lo : (size_t)B);
+        gather(m, train, m->perm + lo, n);
+        int correct;
+        double loss = train_step(m, n, lr_at(m, t, steps), &correct);
+        if (!isfinite(loss)) {
+            gmdl_set_flush_denormals(prev_ftz);
+            return gmdl__fail(err, GMDL_ENUMERIC,
+                              "training diverged: the loss is %s at step %llu (epoch %d); try a "
+                              "smaller learning rate",
+                              isnan(loss) ? "NaN" : "infinite", (unsigned long long)m->step,
+                              m->epoch + 1);
+        }
+        loss_sum += loss;
+        hits += correct;
+        seen += (size_t)n;
+        if (progress &&
+            progress(t + 1, steps, loss_sum / (double)seen, user)) {
+            gmdl_set_flush_denormals(prev_ftz);
+            return gmdl__fail(err, GMDL_EINTR, "interrupted at step %llu",
+                              (unsigned long long)m->step);
+        }
+    }
+    m->last_train_seconds = now_s() - t0;
+    m->epoch++;
+    gmdl_epoch_stats st = {m->epoch, loss_sum / (double)train->n, (double)hits / (double)train->n,
+                           NAN, NAN};
+    if (test) {
+        gmdl_eval_result r;
+        s = gmdl_model_evaluate(m, test, 0, 0, &r, err);
+        if (s) {
+            gmdl_set_flush_denormals(prev_ftz);
+            return s;
+        }
+        st.test_accuracy = r.accuracy;
+        st.test_loss = r.nll;
+    }
+    gmdl_set_flush_denormals(prev_ftz);
+    if (gmdl__model_push_history(m, &st))
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory for the history");
+    if (stats)
+        *stats = st;
+    return GMDL_OK;
+}
+
+#define ECE_BINS 15
+
+gmdl_status gmdl_model_evaluate(gmdl_model *m, const gmdl_dataset *ds, int mc, uint64_t seed,
+                                gmdl_eval_result *res, gmdl_err *err) {
+    gmdl_status s = check_data(m, ds, err);
+    if (s)
+        return s;
+    if (mc < 0)
+        return gmdl__fail(err, GMDL_EINVAL, "number of Monte Carlo samples must be >= 0");
+    const int K = m->classes, B = m->max_batch;
+    double nll = 0.0, brier = 0.0, bin_conf[ECE_BINS] = {0}, bin_acc[ECE_BINS] = {0};
+    long long bin_n[ECE_BINS] = {0}, hits = 0;
+    uint32_t *idx = gmdl__malloc((size_t)B * sizeof(uint32_t));
+    if (!idx)
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    for (size_t lo = 0; lo < ds->n; lo += (size_t)B) {
+        int n = (int)(ds->n - lo < (size_t)B ? ds->n - lo : (size_t)B);
+        for (int i = 0; i < n; i++)
+            idx[i] = (uint32_t)(lo + (size_t)i);
+        gather(m, ds, idx, n);
+        double *acc = m->probs_acc;
+        if (mc == 0) {
+            const float *logits = gmdl__model_forward(m, n, GMDL_MODE_EVAL_MEAN, 0, 0);
+            gmdl__softmax_xent(logits, NULL, n, K, 1.0f, NULL, m->probs, NULL);
+            for (size_t i = 0; i < (size_t)n * (size_t)K; i++)
+                acc[i] = (double)m->probs[i];
+        } else {
+            memset(acc, 0, (size_t)n * (size_t)K * sizeof(double));
+            for (int smp = 0; smp < mc; smp++) {
+                /* pass index = chunk * mc + sample: distinct noise for every chunk and sample */
+                uint64_t pass = (lo / (size_t)B) * (uint64_t)mc + (uint64_t)smp;
+                const float *logits = gmdl__model_forward(m, n, GMDL_MODE_EVAL_SAMPLE, seed, pass);
+                gmdl__softmax_xent(logits, NULL, n, K, 1.0f, NULL, m->probs, NULL);
+                for (size_t i = 0; i < (size_t)n * (size_t)K; i++)
+                    acc[i] += (double)m->probs[i] / mc;
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            const double *p = acc + (size_t)i * K;
+            int y = m->ybatch[i], arg = 0;
+            for (int k = 1; k < K; k++)
+                if (p[k] > p[arg])
+                    arg = k;
+            hits += arg == y;
+            nll -= log(p[y] > 1e-300 ? p[y] : 1e-300);
+            for (int k = 0; k < K; k++) {
+                double d = p[k] - (k == y ? 1.0 : 0.0);
+                brier += d * d;
+            }
+            int b = (int)(p[arg] * ECE_BINS);
+            if (b >= ECE_BINS)
+                b = ECE_BINS - 1;
+            bin_n[b]++;
+            bin_conf[b] += p[arg];
+            bin_acc[b] += arg == y;
+        }
+    }
+    gmdl__free(idx);
+    double N = (double)ds->n, ece = 0.0;
+    for (int b = 0; b < ECE_BINS; b++)
+        if (bin_n[b])
+            ece += fabs(bin_acc[b] - bin_conf[b]) / N;
+    res->n = ds->n;
+    res->accuracy = (double)hits / N;
+    res->nll = nll / N;
+    res->brier = brier / N;
+    res->ece = ece;
+    return GMDL_OK;
+}
+
+gmdl_status gmdl_model_predict(gmdl_model *m, const float *x, size_t n, float *probs,
+                               gmdl_err *err) {
+    const int K = m->classes, B = m->max_batch;
+    for (size_t lo = 0; lo < n; lo += (size_t)B) {
+        int c = (int)(n - lo < (size_t)B ? n - lo : (size_t)B);
+        memcpy(m->act[0], x + lo * m->in_size, (size_t)c * m->in_size * sizeof(float));
+        const float *logits = gmdl__model_forward(m, c, GMDL_MODE_EVAL_MEAN, 0, 0);
+        gmdl__softmax_xent(logits, NULL, c, K, 1.0f, NULL, probs + lo * (size_t)K, NULL);
+    }
+    (void)err;
+    return GMDL_OK;
+}
