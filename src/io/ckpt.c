@@ -32,10 +32,6 @@ static void b_put(bytes *b, const void *d, size_t n) {
     memcpy(b->p + b->n, d, n);
     b->n += n;
 }
-static void b_u16(bytes *b, uint16_t v) {
-    unsigned char t[2] = {(unsigned char)v, (unsigned char)(v >> 8)};
-    b_put(b, t, 2);
-}
 static void b_u32(bytes *b, uint32_t v) {
     unsigned char t[4];
     for (int i = 0; i < 4; i++)
