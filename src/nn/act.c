@@ -1,4 +1,5 @@
-/* ReLU: y = max(x, 0);  dx += dy * [y > 0]. No parameters, no cache (uses y). */
+/* ReLU: y = max(x, 0);  dx += dy * [y > 0]. No parameters, no cache (uses y).
+ * A NaN input stays NaN (as in PyTorch), so a numerical failure is never silently zeroed. */
 #include "nn/layer.h"
 
 static gmdl_status relu_setup(gmdl__layer *l, gmdl_err *err) {
@@ -13,7 +14,7 @@ static gmdl_status relu_setup(gmdl__layer *l, gmdl_err *err) {
 GMDL_KERNEL
 static void relu_fwd_range(const float *restrict x, float *restrict y, size_t lo, size_t hi) {
     for (size_t i = lo; i < hi; i++)
-        y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        y[i] = !(x[i] <= 0.0f) ? x[i] : 0.0f;
 }
 
 GMDL_KERNEL

@@ -11,17 +11,39 @@ static double now_s(void) {
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* Copies rows idx[0..n-1] of ds into the input buffer (and labels). */
-static void gather(gmdl_model *m, const gmdl_dataset *ds, const uint32_t *idx, int n) {
+GMDL_KERNEL
+static int all_finite(const float *x, size_t n) {
+    int ok = 1;
+    for (size_t i = 0; i < n; i++)
+        ok &= isfinite(x[i]);
+    return ok;
+}
+
+/* Copies rows idx[0..n-1] of ds into the input buffer (and labels). Returns the index of an
+ * item with a non-finite value, or -1. */
+static long long gather(gmdl_model *m, const gmdl_dataset *ds, const uint32_t *idx, int n) {
     const size_t D = ds->dim;
     float *x = m->act[0];
+    long long bad = -1;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if (n >= 64)
 #endif
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < n; i++) {
         memcpy(x + (size_t)i * D, ds->x + (size_t)idx[i] * D, D * sizeof(float));
+        if (!all_finite(x + (size_t)i * D, D)) {
+#ifdef _OPENMP
+#pragma omp critical(gmdl_gather_bad)
+#endif
+            bad = bad < 0 || idx[i] < bad ? (long long)idx[i] : bad;
+        }
+    }
     for (int i = 0; i < n; i++)
         m->ybatch[i] = ds->y[idx[i]];
+    return bad;
+}
+
+static gmdl_status bad_item(long long item, gmdl_err *err) {
+    return gmdl__fail(err, GMDL_EINVAL, "data item %lld contains a NaN or infinite value", item);
 }
 
 static gmdl_status check_data(const gmdl_model *m, const gmdl_dataset *ds, gmdl_err *err) {
@@ -96,7 +118,11 @@ gmdl_status gmdl_model_train_epoch(gmdl_model *m, const gmdl_dataset *train,
     for (int t = 0; t < steps; t++) {
         size_t lo = (size_t)t * (size_t)B;
         int n = (int)(train->n - lo < (size_t)B ? train->n - lo : (size_t)B);
-        gather(m, train, m->perm + lo, n);
+        long long bad = gather(m, train, m->perm + lo, n);
+        if (bad >= 0) {
+            gmdl_set_flush_denormals(prev_ftz);
+            return bad_item(bad, err);
+        }
         int correct;
         double loss = train_step(m, n, lr_at(m, t, steps), &correct);
         if (!isfinite(loss)) {
@@ -158,7 +184,11 @@ gmdl_status gmdl_model_evaluate(gmdl_model *m, const gmdl_dataset *ds, int mc, u
         int n = (int)(ds->n - lo < (size_t)B ? ds->n - lo : (size_t)B);
         for (int i = 0; i < n; i++)
             idx[i] = (uint32_t)(lo + (size_t)i);
-        gather(m, ds, idx, n);
+        long long bad = gather(m, ds, idx, n);
+        if (bad >= 0) {
+            gmdl__free(idx);
+            return bad_item(bad, err);
+        }
         double *acc = m->probs_acc;
         if (mc == 0) {
             const float *logits = gmdl__model_forward(m, n, GMDL_MODE_EVAL_MEAN, 0, 0);

@@ -1,0 +1,232 @@
+/* Finite-difference gradient checks (central differences, loss accumulated in double) for every
+ * layer and the loss: dense (x, weight, bias), ReLU, dropout (fixed mask: same seed and step),
+ * softmax cross-entropy, and a whole MLP with dropout through the model's training step.
+ * Scalar test function: F = sum_i r_i y_i with a fixed random projection r, so every output
+ * component's gradient is exercised. Inputs are kept away from ReLU kinks. */
+#include "gmdl/gmdl.h"
+#include "harness.h"
+#include "nn/layer.h"
+#include "nn/model_internal.h"
+
+static gmdl_rng R;
+
+static void fill(float *x, size_t n, double scale) {
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(scale * gmdl_rng_normal(&R));
+}
+
+static double proj(const float *y, const double *r, size_t n) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += r[i] * (double)y[i];
+    return s;
+}
+
+/* Sets up a standalone layer with parameters in freshly allocated buffers. */
+static gmdl__layer make_layer(const gmdl__layer_ops *ops, size_t in, int units, float rate,
+                              int nmax) {
+    gmdl__layer l;
+    memset(&l, 0, sizeof l);
+    l.ops = ops;
+    snprintf(l.name, sizeof l.name, "t");
+    l.in_c = (int)in;
+    l.in_h = l.in_w = 1;
+    l.in_size = in;
+    l.units = units;
+    l.rate = rate;
+    gmdl_err err;
+    gmdl_status s = ops->setup(&l, &err);
+    GMDL_ASSERT(s == GMDL_OK);
+    for (int j = 0; j < l.nparams; j++) {
+        l.param[j].p = calloc(l.param[j].count, sizeof(float));
+        l.param[j].g = calloc(l.param[j].count, sizeof(float));
+        fill(l.param[j].p, l.param[j].count, 0.5);
+    }
+    if (l.cache_per_sample)
+        l.cache = calloc((size_t)nmax * l.cache_per_sample, 1);
+    return l;
+}
+
+static void free_layer(gmdl__layer *l) {
+    for (int j = 0; j < l->nparams; j++) {
+        free(l->param[j].p);
+        free(l->param[j].g);
+    }
+    free(l->cache);
+}
+
+static double layer_F(gmdl__layer *l, const float *x, float *y, int n, const double *r) {
+    gmdl__fwd a = {x, y, n, GMDL_MODE_TRAIN, 7, 3};
+    l->ops->forward(l, &a);
+    return proj(y, r, (size_t)n * l->out_size);
+}
+
+/* Compares analytic and numeric derivatives of F w.r.t. every element of v (or a sample). */
+static int compare(const char *what, float *v, size_t count, const float *analytic,
+                   double (*F)(void *), void *ctx, double eps, double tol) {
+    int bad = 0;
+    size_t step = count > 400 ? count / 400 : 1;
+    for (size_t i = 0; i < count; i += step) {
+        float keep = v[i];
+        double h = eps * (fabs((double)keep) > 1.0 ? fabs((double)keep) : 1.0);
+        v[i] = (float)((double)keep + h);
+        double hp = (double)v[i] - (double)keep;
+        double fp = F(ctx);
+        v[i] = (float)((double)keep - h);
+        double hm = (double)keep - (double)v[i];
+        double fm = F(ctx);
+        v[i] = keep;
+        double num = (fp - fm) / (hp + hm), an = (double)analytic[i];
+        double err = fabs(num - an) / (fabs(num) + fabs(an) > 1.0 ? fabs(num) + fabs(an) : 1.0);
+        if (!isfinite(an) || err > tol) {
+            if (bad < 5)
+                fprintf(stderr, "  %s[%zu]: analytic %.8g numeric %.8g (rel err %.3g)\n", what, i,
+                        an, num, err);
+            bad++;
+        }
+    }
+    CHECK(bad == 0);
+    return bad;
+}
+
+typedef struct {
+    gmdl__layer *l;
+    float *x, *y;
+    int n;
+    const double *r;
+} lctx;
+
+static double lF(void *c) {
+    lctx *k = c;
+    return layer_F(k->l, k->x, k->y, k->n, k->r);
+}
+
+/* Checks dx and every parameter gradient of one layer. */
+static void check_layer(const char *name, gmdl__layer *l, int n, double xscale, int avoid_kink) {
+    size_t nin = (size_t)n * l->in_size, nout = (size_t)n * l->out_size;
+    float *x = calloc(nin, 4), *y = calloc(nout, 4), *dx = calloc(nin, 4);
+    double *r = calloc(nout, sizeof(double));
+    float *dy = calloc(nout, 4);
+    fill(x, nin, xscale);
+    if (avoid_kink)
+        for (size_t i = 0; i < nin; i++)
+            if (fabsf(x[i]) < 0.05f)
+                x[i] = x[i] < 0 ? -0.1f : 0.1f;
+    for (size_t i = 0; i < nout; i++) {
+        r[i] = gmdl_rng_normal(&R);
+        dy[i] = (float)r[i];
+    }
+    layer_F(l, x, y, n, r);
+    gmdl__bwd b = {x, y, dy, dx, n};
+    l->ops->backward(l, &b);
+    lctx c = {l, x, y, n, r};
+    char what[64];
+    snprintf(what, sizeof what, "%s.dx", name);
+    compare(what, x, nin, dx, lF, &c, 1e-3, 2e-3);
+    for (int j = 0; j < l->nparams; j++) {
+        snprintf(what, sizeof what, "%s.%s", name, l->param[j].name);
+        compare(what, l->param[j].p, l->param[j].count, l->param[j].g, lF, &c, 1e-3, 2e-3);
+    }
+    free(x);
+    free(y);
+    free(dx);
+    free(r);
+    free(dy);
+}
+
+typedef struct {
+    float *logits;
+    const int32_t *y;
+    int n, k;
+} xctx;
+
+static double xF(void *c) {
+    xctx *q = c;
+    return gmdl__softmax_xent(q->logits, q->y, q->n, q->k, 1.0f, NULL, NULL, NULL);
+}
+
+static void check_xent(void) {
+    int n = 7, k = 5;
+    float logits[35], dl[35];
+    int32_t y[7] = {0, 4, 2, 2, 1, 3, 0};
+    fill(logits, 35, 2.0);
+    gmdl__softmax_xent(logits, y, n, k, 1.0f, dl, NULL, NULL);
+    xctx c = {logits, y, n, k};
+    compare("xent.dlogits", logits, 35, dl, xF, &c, 1e-3, 1e-3);
+    /* scale: mean loss gradient */
+    float dl2[35];
+    gmdl__softmax_xent(logits, y, n, k, 1.0f / n, dl2, NULL, NULL);
+    for (int i = 0; i < 35; i++)
+        CHECK_NEAR(dl2[i], dl[i] / n, 1e-7, 1e-5);
+    /* large logits stay finite */
+    float big[2] = {1000.0f, -1000.0f};
+    int32_t yb[1] = {1};
+    double lb = gmdl__softmax_xent(big, yb, 1, 2, 1.0f, NULL, NULL, NULL);
+    CHECK_NEAR(lb, 2000.0, 1e-3, 0);
+}
+
+/* Whole model: the gradient the training step computes vs finite differences of the mean loss. */
+typedef struct {
+    gmdl_model *m;
+    int n;
+} mctx;
+
+static double mF(void *c) {
+    mctx *q = c;
+    const float *logits = gmdl__model_forward(q->m, q->n, GMDL_MODE_TRAIN, q->m->cfg.seed, 5);
+    return gmdl__softmax_xent(logits, q->m->ybatch, q->n, q->m->classes, 1.0f, NULL, NULL, NULL);
+}
+
+static void check_model(const char *method) {
+    gmdl_train_config cfg = gmdl_train_config_default();
+    snprintf(cfg.arch, sizeof cfg.arch, "mlp:12-9");
+    snprintf(cfg.method, sizeof cfg.method, "%s", method);
+    cfg.batch = 6;
+    gmdl_model *m;
+    gmdl_err err;
+    CHECK_OK(gmdl_model_create(&m, &cfg, 1, 3, 5, 4, &err));
+    int n = 6;
+    fill(m->act[0], (size_t)n * 15, 1.0);
+    for (int i = 0; i < n; i++)
+        m->ybatch[i] = i % 4;
+    const float *logits = gmdl__model_forward(m, n, GMDL_MODE_TRAIN, cfg.seed, 5);
+    gmdl__softmax_xent(logits, m->ybatch, n, 4, 1.0f, m->dact[m->nlayers], NULL, NULL);
+    for (int i = m->nlayers - 1; i >= 0; i--) {
+        gmdl__layer *l = &m->layers[i];
+        memset(m->dact[i], 0, (size_t)n * l->in_size * sizeof(float));
+        gmdl__bwd b = {m->act[i], m->act[i + 1], m->dact[i + 1], m->dact[i], n};
+        l->ops->backward(l, &b);
+    }
+    float *dx0 = malloc((size_t)n * 15 * sizeof(float));
+    memcpy(dx0, m->dact[0], (size_t)n * 15 * sizeof(float));
+    mctx c = {m, n};
+    compare("model.dx", m->act[0], (size_t)n * 15, dx0, mF, &c, 1e-3, 3e-3);
+    for (int i = 0; i < m->nlayers; i++)
+        for (int j = 0; j < m->layers[i].nparams; j++)
+            compare(m->layers[i].param[j].name, m->layers[i].param[j].p,
+                    m->layers[i].param[j].count, m->layers[i].param[j].g, mF, &c, 1e-3, 3e-3);
+    free(dx0);
+    gmdl_model_destroy(m);
+}
+
+int main(void) {
+    uint64_t seed = th_seed(12345);
+    gmdl_rng_seed(&R, seed, 1);
+    printf("gradcheck seed %llu\n", (unsigned long long)seed);
+    gmdl__layer d = make_layer(&gmdl__dense_ops, 13, 7, 0, 5);
+    check_layer("dense", &d, 5, 1.0, 0);
+    free_layer(&d);
+    gmdl__layer d1 = make_layer(&gmdl__dense_ops, 1, 1, 0, 1);
+    check_layer("dense1x1", &d1, 1, 1.0, 0);
+    free_layer(&d1);
+    gmdl__layer r = make_layer(&gmdl__relu_ops, 17, 0, 0, 4);
+    check_layer("relu", &r, 4, 1.0, 1);
+    free_layer(&r);
+    gmdl__layer dr = make_layer(&gmdl__dropout_ops, 19, 0, 0.3f, 4);
+    check_layer("dropout", &dr, 4, 1.0, 0);
+    free_layer(&dr);
+    check_xent();
+    check_model("dense");
+    check_model("dropout:0.25");
+    TEST_MAIN_END();
+}
