@@ -5,6 +5,7 @@
 
 #include "gmdl/core.h"
 #include "gmdl/diag.h"
+#include "gmdl/infer.h"
 #include "gmdl/io.h"
 #include "gmdl/nn.h"
 #include "gmdl/rng.h"

@@ -1,0 +1,184 @@
+/* gmdl inference: a target interface (log density and gradient over a flat parameter vector) and
+ * the Monte Carlo methods that use it: random-walk Metropolis-Hastings, MALA, HMC, SGLD, rejection
+ * and self-normalised importance sampling. See docs/INFERENCE.md and ALGORITHMS.md sections 4-5.
+ *
+ * A model is seen only through gmdl_target (Stan's model/algorithm split): the samplers know
+ * nothing about data sets or layers. Parameters may be constrained (positive, bounded); the
+ * samplers then work on the unconstrained scale and the log-Jacobian of the transform is added
+ * for the user. Every method is seeded and reproducible: chain k draws from
+ * gmdl_rng_derive(seed, GMDL_RNG_MCMC_CHAIN, k) (SGLD noise from GMDL_RNG_SGLD_NOISE, k), so the
+ * result does not depend on the number of threads. */
+#ifndef GMDL_INFER_H
+#define GMDL_INFER_H
+
+#include "gmdl/core.h"
+#include "gmdl/diag.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ target */
+/* Constraint of one parameter; the sampler works on u in R and the model sees x:
+ *   NONE:     x = u
+ *   LOWER:    x = lo + exp(u)                   (positive: lo = 0)
+ *   UPPER:    x = hi - exp(u)
+ *   INTERVAL: x = lo + (hi - lo) / (1 + exp(-u))  */
+typedef enum { GMDL_TF_NONE = 0, GMDL_TF_LOWER, GMDL_TF_UPPER, GMDL_TF_INTERVAL } gmdl_tf_kind;
+
+typedef struct gmdl_transform {
+    gmdl_tf_kind kind;
+    double lo, hi;
+} gmdl_transform;
+
+/* Log density up to a constant at the constrained point x[dim]; when grad is not NULL also its
+ * gradient d lp / dx into grad[dim]. Return OK with *lp = -inf (or NaN) outside the support; any
+ * other status aborts the run and is passed on with the message in err. Called concurrently from
+ * several chains: it must be reentrant (read-only user data). */
+typedef gmdl_status (*gmdl_logp_fn)(void *user, const double *x, double *lp, double *grad,
+                                    gmdl_err *err);
+/* Stochastic gradient for SGLD: grad[dim] = d/dx [ log prior(x) + (N/n) sum_{i in idx} log p(y_i|x) ]
+ * for the n data indices idx[0..n-1] (each < n_data). */
+typedef gmdl_status (*gmdl_grad_batch_fn)(void *user, const double *x, const uint32_t *idx,
+                                          size_t n, double *grad, gmdl_err *err);
+/* Reported quantities ("generated quantities") out[n_out] from the constrained x[dim]. */
+typedef void (*gmdl_generate_fn)(void *user, const double *x, double *out);
+
+typedef struct gmdl_target {
+    size_t dim;
+    gmdl_logp_fn logp;                 /* required */
+    const char *const *names;          /* [dim] Stan-style names, or NULL for theta[1].. */
+    const gmdl_transform *transforms;  /* [dim], or NULL: all unconstrained */
+    size_t n_data;                     /* data items, for grad_batch */
+    gmdl_grad_batch_fn grad_batch;     /* optional (SGLD minibatches) */
+    size_t n_out;                      /* optional reported quantities: when generate is set, */
+    const char *const *out_names;      /* draws hold generate()'s n_out values named out_names */
+    gmdl_generate_fn generate;         /* instead of x */
+    void *user;                        /* borrowed; passed to every callback */
+} gmdl_target;
+
+/* Checks dim >= 1, logp set, transforms well formed (lo < hi for INTERVAL, finite bounds), n_data
+ * set when grad_batch is, out_names set when generate is. Statuses: OK, EINVAL. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_target_check(const gmdl_target *t, gmdl_err *err);
+
+/* Maps the unconstrained u[dim] to the constrained x[dim]. */
+GMDL_API void gmdl_target_constrain(const gmdl_target *t, const double *u, double *x);
+/* Log density on the unconstrained scale, log p(x(u)) + log |dx/du|, and its gradient in u
+ * (grad_u may be NULL). x_scratch: [dim]. Statuses: those of the model's logp. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_target_logp_u(const gmdl_target *t, const double *u,
+                                                       double *x_scratch, double *lp,
+                                                       double *grad_u, gmdl_err *err);
+
+/* ------------------------------------------------------------------ draws */
+/* Draws of several chains of the reported quantities (target dim, or n_out with generate). */
+typedef struct gmdl_draws {
+    size_t chains, n, dim;
+    char **names;         /* [dim], owned */
+    double *x;            /* [chains][n][dim], owned */
+    double *weight;       /* [chains][n] non-negative weights (SGLD step sizes, importance weights),
+                             or NULL when all draws weigh the same */
+    double *accept_rate;  /* [chains] after warm-up (NaN where it does not apply) */
+    double *step;         /* [chains] final step size (NaN where it does not apply) */
+} gmdl_draws;
+
+GMDL_API void gmdl_draws_free(gmdl_draws *d);
+
+/* Diagnostics of quantity j over all chains (gmdl_diag_summarize); with weights, mean and sd are
+ * the weighted ones (ESS, tau and R-hat remain those of the unweighted chains).
+ * scratch: none needed. Statuses: EINVAL (j out of range or fewer than 8 draws), ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_summary(const gmdl_draws *d, size_t j,
+                                                       gmdl_diag_summary *out);
+
+/* ------------------------------------------------------------------ MCMC and SGLD */
+typedef enum {
+    GMDL_MCMC_MH = 0, /* random-walk Metropolis-Hastings, Gaussian proposal */
+    GMDL_MCMC_MALA,   /* Metropolis-adjusted Langevin */
+    GMDL_MCMC_HMC,    /* static Hamiltonian Monte Carlo (leapfrog, jittered step) */
+    GMDL_MCMC_SGLD    /* stochastic gradient Langevin dynamics (no accept step) */
+} gmdl_mcmc_method;
+
+typedef struct gmdl_mcmc_config {
+    gmdl_mcmc_method method;
+    size_t chains;        /* independent chains; default 4 */
+    size_t n_draws;       /* draws kept per chain; default 1000 */
+    size_t n_warmup;      /* MH/MALA/HMC warm-up iterations (adaptation, discarded); SGLD burn-in
+                             steps (excluded from draws and averages); default 1000 */
+    size_t thin;          /* keep every thin-th iteration; default 1 */
+    uint64_t seed;        /* default 1 */
+    int threads;          /* OpenMP threads over chains; 0 = runtime default */
+    double step;          /* initial step size (MH: proposal sd; MALA/HMC: epsilon); 0 = automatic */
+    double target_accept; /* warm-up step adaptation target; 0 = 0.234 (MH), 0.574 (MALA), 0.8 (HMC) */
+    int adapt_step;       /* dual averaging of the step during warm-up (Hoffman & Gelman 2014); 1 */
+    int adapt_metric;     /* diagonal metric from the middle warm-up window (Stan-like); 1 */
+    size_t leapfrog;      /* HMC leapfrog steps per iteration; default 16 */
+    double init_radius;   /* start uniform in (-r, r) on the unconstrained scale; 0 = at 0; default 2 */
+    const double *init;   /* optional start point (unconstrained) [dim], used by every chain */
+    /* SGLD: step eps_t = a (b + t)^-gamma, t = 0, 1, ... over all steps (gamma = 0: constant a). */
+    double sgld_a, sgld_b, sgld_gamma; /* defaults 0.01, 1, 0.55 */
+    size_t batch;         /* minibatch size (with replacement); 0 = full gradient; default 1 */
+    int precondition;     /* 0 none, 1 RMSprop-style diagonal (Li et al. 2016, pSGLD) */
+    double rms_beta, rms_lambda; /* 0.99, 1e-5 */
+    /* Interrupt: polled every 1024 iterations; returning non-zero stops with EINTR. */
+    int (*interrupt)(void *user);
+    void *interrupt_user;
+} gmdl_mcmc_config;
+
+/* Defaults as documented above, for METHOD. */
+GMDL_API gmdl_mcmc_config gmdl_mcmc_config_default(gmdl_mcmc_method method);
+/* Validates a configuration against a target. Statuses: OK, EINVAL (message in err). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mcmc_config_check(const gmdl_mcmc_config *cfg,
+                                                           const gmdl_target *t, gmdl_err *err);
+
+/* Runs cfg->chains chains (in parallel over OpenMP threads) and fills out (caller frees with
+ * gmdl_draws_free). For SGLD, out->weight holds the step size of each kept draw, so weighted
+ * averages are the step-size-weighted averages of Welling & Teh (2011).
+ * Statuses: EINVAL (bad config, or the log density is not finite at any tried start point:
+ * input error), ENUMERIC (a non-finite state after a step, naming chain and iteration), EINTR,
+ * ENOMEM, and any status returned by the model. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mcmc_run(const gmdl_target *t,
+                                                  const gmdl_mcmc_config *cfg, gmdl_draws *out,
+                                                  gmdl_err *err);
+
+/* ------------------------------------------------------------------ rejection, importance */
+/* Proposal for rejection and importance sampling: independent Student-t (df > 0) or Gaussian
+ * (df = 0) coordinates on the unconstrained scale, location mean[dim], scale sd[dim] (borrowed). */
+typedef struct gmdl_proposal {
+    const double *mean, *sd;
+    double df;
+} gmdl_proposal;
+
+/* Log density of the proposal at u[dim]. */
+GMDL_API double gmdl_proposal_logpdf(const gmdl_proposal *q, size_t dim, const double *u);
+
+/* Rejection sampling with envelope M q(u) >= p~(u) on the unconstrained scale (log_M given by the
+ * user): draws n exact samples into out (one chain), trying at most max_proposals. A proposal
+ * with p~(u) > M q(u) means the envelope is wrong: EINVAL naming the point's log ratio.
+ * *accept_rate = accepted / proposed. Statuses: EINVAL, ENOCONV (max_proposals reached), ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_rejection_run(const gmdl_target *t,
+                                                       const gmdl_proposal *q, double log_M,
+                                                       size_t n, size_t max_proposals,
+                                                       uint64_t seed, gmdl_draws *out,
+                                                       double *accept_rate, gmdl_err *err);
+
+typedef struct gmdl_importance_result {
+    double log_evidence; /* log (1/S sum w), unbiased estimate of Z in the log domain */
+    double ess;          /* (sum w)^2 / sum w^2 */
+} gmdl_importance_result;
+
+/* Self-normalised importance sampling with n proposals (one chain; out->weight holds the
+ * normalised weights, summing to 1). Statuses: EINVAL (all weights zero), ENOMEM, model's. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_importance_run(const gmdl_target *t,
+                                                        const gmdl_proposal *q, size_t n,
+                                                        uint64_t seed, gmdl_draws *out,
+                                                        gmdl_importance_result *res,
+                                                        gmdl_err *err);
+
+/* Weighted mean of quantity j and its standard error: for equal weights sd/sqrt(n); for
+ * importance weights sqrt(sum w_i^2 (f_i - mean)^2) (weights normalised). Statuses: EINVAL. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_weighted_mean(const gmdl_draws *d, size_t j,
+                                                             double *mean, double *se);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,242 @@
+/* Target interface helpers: validation, the unconstrained-scale log density with the log-Jacobian
+ * of each parameter's transform, and the draws container shared by every method.
+ *
+ * Transform derivatives (x as a function of u; the log-Jacobian term is log dx/du):
+ *   LOWER:    x = lo + e^u,            log J = u,                         d logJ/du = 1
+ *   UPPER:    x = hi - e^u,            log J = u,                         d logJ/du = 1
+ *   INTERVAL: s = 1/(1+e^-u), x = lo + (hi-lo) s,  log J = log(hi-lo) + log s + log(1-s),
+ *             dx/du = (hi-lo) s (1-s), d logJ/du = 1 - 2 s. */
+#include "common.h"
+#include "gmdl/infer.h"
+#include "infer/infer_internal.h"
+
+gmdl_status gmdl_target_check(const gmdl_target *t, gmdl_err *err) {
+    if (!t)
+        return gmdl__fail(err, GMDL_EINVAL, "target is NULL");
+    if (t->dim < 1)
+        return gmdl__fail(err, GMDL_EINVAL, "target: dimension must be >= 1");
+    if (!t->logp)
+        return gmdl__fail(err, GMDL_EINVAL, "target: no log density function");
+    if (t->grad_batch && t->n_data < 1)
+        return gmdl__fail(err, GMDL_EINVAL, "target: a minibatch gradient needs n_data >= 1");
+    if (t->generate && (t->n_out < 1 || !t->out_names))
+        return gmdl__fail(err, GMDL_EINVAL, "target: generate needs n_out >= 1 and out_names");
+    if (t->transforms) {
+        for (size_t j = 0; j < t->dim; j++) {
+            const gmdl_transform *tf = &t->transforms[j];
+            int ok = 1;
+            switch (tf->kind) {
+                case GMDL_TF_NONE:
+                    break;
+                case GMDL_TF_LOWER:
+                    ok = isfinite(tf->lo);
+                    break;
+                case GMDL_TF_UPPER:
+                    ok = isfinite(tf->hi);
+                    break;
+                case GMDL_TF_INTERVAL:
+                    ok = isfinite(tf->lo) && isfinite(tf->hi) && tf->lo < tf->hi;
+                    break;
+                default:
+                    ok = 0;
+            }
+            if (!ok)
+                return gmdl__fail(err, GMDL_EINVAL,
+                                  "target: parameter %zu: bad transform (kind %d, lo %g, hi %g)",
+                                  j + 1, (int)tf->kind, tf->lo, tf->hi);
+        }
+    }
+    return GMDL_OK;
+}
+
+static double logistic(double u) {
+    return u >= 0 ? 1.0 / (1.0 + exp(-u)) : exp(u) / (1.0 + exp(u));
+}
+
+void gmdl_target_constrain(const gmdl_target *t, const double *u, double *x) {
+    for (size_t j = 0; j < t->dim; j++) {
+        const gmdl_transform *tf = t->transforms ? &t->transforms[j] : NULL;
+        if (!tf || tf->kind == GMDL_TF_NONE)
+            x[j] = u[j];
+        else if (tf->kind == GMDL_TF_LOWER)
+            x[j] = tf->lo + exp(u[j]);
+        else if (tf->kind == GMDL_TF_UPPER)
+            x[j] = tf->hi - exp(u[j]);
+        else
+            x[j] = tf->lo + (tf->hi - tf->lo) * logistic(u[j]);
+    }
+}
+
+/* Adds the log-Jacobian to *lp and converts grad (d/dx in, d/du out) in place. */
+static void apply_jacobian(const gmdl_target *t, const double *u, double *lp, double *grad) {
+    if (!t->transforms)
+        return;
+    double lj = 0;
+    for (size_t j = 0; j < t->dim; j++) {
+        const gmdl_transform *tf = &t->transforms[j];
+        switch (tf->kind) {
+            case GMDL_TF_LOWER:
+            case GMDL_TF_UPPER: {
+                double e = exp(u[j]);
+                lj += u[j];
+                if (grad)
+                    grad[j] = grad[j] * (tf->kind == GMDL_TF_LOWER ? e : -e) + 1.0;
+                break;
+            }
+            case GMDL_TF_INTERVAL: {
+                double s = logistic(u[j]), w = tf->hi - tf->lo;
+                /* log s + log(1-s) = -|u| - 2 log(1 + e^-|u|), stable for large |u| */
+                lj += log(w) - fabs(u[j]) - 2.0 * log1p(exp(-fabs(u[j])));
+                if (grad)
+                    grad[j] = grad[j] * w * s * (1.0 - s) + 1.0 - 2.0 * s;
+                break;
+            }
+            default:
+                break;
+        }
+    }
+    if (lp)
+        *lp += lj;
+}
+
+gmdl_status gmdl_target_logp_u(const gmdl_target *t, const double *u, double *x_scratch,
+                               double *lp, double *grad_u, gmdl_err *err) {
+    gmdl_target_constrain(t, u, x_scratch);
+    gmdl_status s = t->logp(t->user, x_scratch, lp, grad_u, err);
+    if (s != GMDL_OK)
+        return s;
+    apply_jacobian(t, u, lp, grad_u);
+    return GMDL_OK;
+}
+
+gmdl_status gmdl__target_grad_batch_u(const gmdl_target *t, const double *u, double *x_scratch,
+                                      const uint32_t *idx, size_t n, double *grad_u,
+                                      gmdl_err *err) {
+    gmdl_target_constrain(t, u, x_scratch);
+    gmdl_status s = t->grad_batch(t->user, x_scratch, idx, n, grad_u, err);
+    if (s != GMDL_OK)
+        return s;
+    apply_jacobian(t, u, NULL, grad_u);
+    return GMDL_OK;
+}
+
+/* ------------------------------------------------------------------ draws */
+size_t gmdl__target_out_dim(const gmdl_target *t) {
+    return t->generate ? t->n_out : t->dim;
+}
+
+void gmdl__target_report(const gmdl_target *t, const double *u, double *x_scratch, double *out) {
+    gmdl_target_constrain(t, u, x_scratch);
+    if (t->generate)
+        t->generate(t->user, x_scratch, out);
+    else
+        memcpy(out, x_scratch, t->dim * sizeof(double));
+}
+
+gmdl_status gmdl__draws_alloc(gmdl_draws *d, const gmdl_target *t, size_t chains, size_t n,
+                              int weighted, gmdl_err *err) {
+    memset(d, 0, sizeof *d);
+    size_t dim = gmdl__target_out_dim(t), cn, total;
+    if (!gmdl__mul_ok(chains, n, &cn) || !gmdl__mul_ok(cn, dim, &total) ||
+        total > SIZE_MAX / sizeof(double))
+        return gmdl__fail(err, GMDL_ELIMIT, "draws: %zu chains x %zu draws x %zu is too large",
+                          chains, n, dim);
+    d->chains = chains;
+    d->n = n;
+    d->dim = dim;
+    d->names = gmdl__calloc(dim, sizeof(char *));
+    d->x = gmdl__malloc((total ? total : 1) * sizeof(double));
+    d->accept_rate = gmdl__malloc(chains * sizeof(double));
+    d->step = gmdl__malloc(chains * sizeof(double));
+    if (weighted)
+        d->weight = gmdl__malloc((cn ? cn : 1) * sizeof(double));
+    if (!d->names || !d->x || !d->accept_rate || !d->step || (weighted && !d->weight))
+        goto oom;
+    for (size_t j = 0; j < dim; j++) {
+        const char *nm = t->generate ? t->out_names[j] : t->names ? t->names[j] : NULL;
+        char buf[32];
+        if (!nm) {
+            snprintf(buf, sizeof buf, "theta[%zu]", j + 1);
+            nm = buf;
+        }
+        d->names[j] = gmdl__strdup(nm);
+        if (!d->names[j])
+            goto oom;
+    }
+    for (size_t c = 0; c < chains; c++)
+        d->accept_rate[c] = d->step[c] = NAN;
+    return GMDL_OK;
+oom:
+    gmdl_draws_free(d);
+    return gmdl__fail(err, GMDL_ENOMEM, "draws: out of memory");
+}
+
+void gmdl_draws_free(gmdl_draws *d) {
+    if (!d)
+        return;
+    if (d->names)
+        for (size_t j = 0; j < d->dim; j++)
+            gmdl__free(d->names[j]);
+    gmdl__free(d->names);
+    gmdl__free(d->x);
+    gmdl__free(d->weight);
+    gmdl__free(d->accept_rate);
+    gmdl__free(d->step);
+    memset(d, 0, sizeof *d);
+}
+
+gmdl_status gmdl_draws_summary(const gmdl_draws *d, size_t j, gmdl_diag_summary *out) {
+    if (!d || !out || j >= d->dim || d->chains < 1 || d->n < 8)
+        return GMDL_EINVAL;
+    size_t S = d->chains * d->n;
+    double *v = gmdl__malloc(S * sizeof(double));
+    if (!v)
+        return GMDL_ENOMEM;
+    for (size_t i = 0; i < S; i++)
+        v[i] = d->x[i * d->dim + j];
+    gmdl_status s = gmdl_diag_summarize(v, d->chains, d->n, out);
+    gmdl__free(v);
+    if (s != GMDL_OK || !d->weight)
+        return s;
+    double se;
+    s = gmdl_draws_weighted_mean(d, j, &out->mean, &se);
+    if (s != GMDL_OK)
+        return s;
+    double sw = 0, var = 0;
+    for (size_t i = 0; i < S; i++)
+        sw += d->weight[i];
+    for (size_t i = 0; i < S; i++) {
+        double e = d->x[i * d->dim + j] - out->mean;
+        var += d->weight[i] * e * e;
+    }
+    out->sd = sqrt(var / sw);
+    out->mcse = out->sd / sqrt(out->ess);
+    return GMDL_OK;
+}
+
+gmdl_status gmdl_draws_weighted_mean(const gmdl_draws *d, size_t j, double *mean, double *se) {
+    if (!d || j >= d->dim || d->chains * d->n < 2)
+        return GMDL_EINVAL;
+    size_t S = d->chains * d->n;
+    double sw = 0, m = 0;
+    for (size_t i = 0; i < S; i++) {
+        double w = d->weight ? d->weight[i] : 1.0;
+        sw += w;
+        m += w * d->x[i * d->dim + j];
+    }
+    if (!(sw > 0))
+        return GMDL_EINVAL;
+    m /= sw;
+    double v = 0;
+    for (size_t i = 0; i < S; i++) {
+        double w = (d->weight ? d->weight[i] : 1.0) / sw, e = d->x[i * d->dim + j] - m;
+        v += w * w * e * e;
+    }
+    *mean = m;
+    /* Equal weights: sum (1/S)^2 e^2 = var_biased / S; use the unbiased variance there. */
+    if (!d->weight)
+        v *= (double)S / ((double)S - 1.0);
+    if (se)
+        *se = sqrt(v);
+    return GMDL_OK;
+}
