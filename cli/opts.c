@@ -157,7 +157,7 @@ int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_val *vals, const ch
             return 2;
     }
     if (*npos < cmd->min_pos) {
-        fprintf(stderr, "gmdl %s: missing argument\nusage: %s\n", cmd->name, cmd->usage);
+        fprintf(stderr, "gmdl %s: missing argument (usage: %s)\n", cmd->name, cmd->usage);
         return 2;
     }
     return 0;

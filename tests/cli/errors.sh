@@ -1,0 +1,58 @@
+# Bad input on the command line: every case exits 2 with one line naming the file and problem.
+. "$(dirname "$0")/lib.sh"
+D=$WORK/data
+mkdir -p "$D"
+"$MAKE_IDX" "$D" 300 100 || exit 1
+T="$GMDL train --arch mlp:16 --epochs 1 --quiet"
+
+# usage errors
+expect_fail 2 "unknown option" "--frobnicate" -- $GMDL train --frobnicate --out "$WORK/m.gmdl"
+expect_fail 2 "--epochs" "integer" "ten" -- $T --data "$D" --epochs ten --out "$WORK/m.gmdl"
+expect_fail 2 "--lr" "number" -- $T --data "$D" --lr abc --out "$WORK/m.gmdl"
+expect_fail 2 "--batch" "must be in" -- $T --data "$D" --batch 0 --out "$WORK/m.gmdl"
+expect_fail 2 "--out" -- $T --data "$D"
+expect_fail 2 "unknown command" -- $GMDL frobnicate
+expect_fail 2 "unknown architecture" "cnnx" -- $T --data "$D" --arch cnnx --out "$WORK/m.gmdl"
+expect_fail 2 "method" "svd" "not available" -- $T --data "$D" --method svd --out "$WORK/m.gmdl"
+expect_fail 2 "missing argument" -- $GMDL eval
+
+# data errors
+expect_fail 2 "/nonexistent/data" "no such data folder" -- $T --data /nonexistent/data --out "$WORK/m.gmdl"
+cp -r "$D" "$WORK/trunc"
+head -c 5000 "$D/train-images-idx3-ubyte" > "$WORK/trunc/train-images-idx3-ubyte"
+expect_fail 2 "$WORK/trunc/train-images-idx3-ubyte" "truncated" -- $T --data "$WORK/trunc" --out "$WORK/m.gmdl"
+cp -r "$D" "$WORK/magic"
+printf '\x12\x34' | dd of="$WORK/magic/train-labels-idx1-ubyte" bs=1 seek=0 conv=notrunc 2> /dev/null
+expect_fail 2 "$WORK/magic/train-labels-idx1-ubyte" "not an IDX file" -- $T --data "$WORK/magic" --out "$WORK/m.gmdl"
+cp -r "$D" "$WORK/count"
+cp "$D/t10k-labels-idx1-ubyte" "$WORK/count/train-labels-idx1-ubyte"
+expect_fail 2 "300 images" "100 labels" -- $T --data "$WORK/count" --out "$WORK/m.gmdl"
+cp -r "$D" "$WORK/label"
+printf '\x0b' | dd of="$WORK/label/t10k-labels-idx1-ubyte" bs=1 seek=20 conv=notrunc 2> /dev/null
+expect_fail 2 "$WORK/label/t10k-labels-idx1-ubyte" "label 11" "class range" -- $T --data "$WORK/label" --out "$WORK/m.gmdl"
+# a file that is not a model is not overwritten
+echo "precious" > "$WORK/precious.txt"
+expect_fail 2 "precious.txt" "not a gmdl model file" -- $T --data "$D" --out "$WORK/precious.txt"
+grep -q precious "$WORK/precious.txt" && ok || bad "precious.txt was modified"
+
+# model file errors
+$T --data "$D" --out "$WORK/good.gmdl" > /dev/null 2>&1 || bad "training the reference model failed"
+size=$(stat -c %s "$WORK/good.gmdl")
+cp "$WORK/good.gmdl" "$WORK/flip.gmdl"
+off=$((size / 2))
+byte=$(od -An -tu1 -j "$off" -N1 "$WORK/flip.gmdl" | tr -d ' ')
+printf "\\$(printf '%03o' $(((byte + 1) % 256)))" | dd of="$WORK/flip.gmdl" bs=1 seek="$off" conv=notrunc 2> /dev/null
+expect_fail 2 "$WORK/flip.gmdl" "checksum" -- $GMDL eval "$WORK/flip.gmdl" --data "$D"
+head -c $((size - 100)) "$WORK/good.gmdl" > "$WORK/trunc.gmdl"
+expect_fail 2 "$WORK/trunc.gmdl" "truncated" -- $GMDL eval "$WORK/trunc.gmdl" --data "$D"
+cp "$WORK/good.gmdl" "$WORK/newer.gmdl"
+printf '\x02' | dd of="$WORK/newer.gmdl" bs=1 seek=8 conv=notrunc 2> /dev/null
+expect_fail 2 "$WORK/newer.gmdl" "version 2.0" "newer" -- $GMDL eval "$WORK/newer.gmdl" --data "$D"
+expect_fail 2 "$WORK/none.gmdl" "cannot open" -- $GMDL info "$WORK/none.gmdl"
+expect_fail 2 "not a gmdl file" -- $GMDL info "$D/train-labels-idx1-ubyte"
+
+# help and version succeed
+$GMDL --help > /dev/null && ok || bad "gmdl --help"
+$GMDL train --help | grep -q -- "--epochs N" && ok || bad "train --help lacks --epochs"
+$GMDL --version | grep -q "^gmdl " && ok || bad "gmdl --version"
+finish
