@@ -13,6 +13,7 @@
 
 #include "gmdl/core.h"
 #include "gmdl/diag.h"
+#include "gmdl/io.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -177,6 +178,57 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_importance_run(const gmdl_target *t,
  * importance weights sqrt(sum w_i^2 (f_i - mean)^2) (weights normalised). Statuses: EINVAL. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_weighted_mean(const gmdl_draws *d, size_t j,
                                                              double *mean, double *se);
+
+/* ------------------------------------------------------------------ built-in models */
+/* A built-in model owns its data and exposes a gmdl_target (valid until destroy). */
+typedef struct gmdl_builtin gmdl_builtin;
+
+GMDL_API const gmdl_target *gmdl_builtin_target(const gmdl_builtin *m);
+GMDL_API void gmdl_builtin_destroy(gmdl_builtin *m);
+
+/* The SGLD paper's mixture (Welling & Teh 2011, 5.1; ALGORITHMS.md 5.2): theta1 ~ N(0, 10),
+ * theta2 ~ N(0, 1), x_i ~ 1/2 N(theta1, 2) + 1/2 N(theta1 + theta2, 2) (variances), 100 points
+ * drawn with theta = (0, 1) from (seed, DATA_SYNTH, 0). Names theta[1], theta[2]; minibatch
+ * gradient. Statuses: ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_sgld_mixture(uint64_t seed, gmdl_builtin **out,
+                                                              gmdl_err *err);
+/* The data points of the mixture model (NULL for other models); *n receives the count. */
+GMDL_API const double *gmdl_builtin_mixture_data(const gmdl_builtin *m, size_t *n);
+
+typedef enum { GMDL_PRIOR_LAPLACE = 0, GMDL_PRIOR_GAUSSIAN } gmdl_prior;
+
+/* Bayesian logistic regression, p(y|x) = sigmoid(y (beta . x + alpha)), y in {-1, +1} (labels
+ * <= 0 count as -1), prior Laplace(0, scale) (the SGLD paper, scale 1) or N(0, scale^2) on every
+ * coefficient including the intercept. Copies the data. Parameters beta[1..D], alpha (D = data
+ * ncols); minibatch gradient. Statuses: EINVAL (no rows, scale <= 0), ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_logistic(const gmdl_libsvm *train, gmdl_prior prior,
+                                                          double scale, gmdl_builtin **out,
+                                                          gmdl_err *err);
+/* Posterior-averaged predictive accuracy on test data: p_i = sum_s w_s sigmoid(alpha_s +
+ * beta_s . x_i) / sum_s w_s over all draws (weights from d->weight, else equal); features beyond
+ * the model's dimension are ignored. *log_loss (may be NULL) is the mean negative log predictive
+ * probability. Statuses: EINVAL (draws not from this model), ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_logistic_accuracy(const gmdl_builtin *m,
+                                                                   const gmdl_draws *d,
+                                                                   const gmdl_libsvm *test,
+                                                                   double *accuracy,
+                                                                   double *log_loss,
+                                                                   gmdl_err *err);
+
+/* Bayesian linear regression y = alpha + X beta + N(0, sigma^2), priors alpha, beta_j ~ N(0, 10^2),
+ * sigma ~ HalfNormal(10) (sampled as log sigma). X: [n, p] row-major, copied. Parameters alpha,
+ * beta[1..p], sigma; minibatch gradient. Statuses: EINVAL (n < 1, p < 1, non-finite data), ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_linear(const double *X, const double *y, size_t n,
+                                                        size_t p, gmdl_builtin **out,
+                                                        gmdl_err *err);
+
+/* Eight schools, non-centred (Rubin 1981; BDA3 5.5): theta_trans_j ~ N(0, 1), mu ~ N(0, 5),
+ * tau ~ HalfCauchy(0, 5) (sampled as log tau), y_j ~ N(mu + tau theta_trans_j, sigma_j). Reports
+ * mu, tau, theta[1..J] with theta_j = mu + tau theta_trans_j. Statuses: EINVAL (J < 1, sigma <= 0,
+ * non-finite data), ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_eight_schools(const double *y, const double *sigma,
+                                                               size_t J, gmdl_builtin **out,
+                                                               gmdl_err *err);
 
 #ifdef __cplusplus
 }

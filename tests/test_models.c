@@ -1,0 +1,222 @@
+/* Built-in models: analytic gradients (full and minibatch) against central differences; the
+ * mixture data; eight schools with HMC against the posteriordb reference moments (SOURCE.md of
+ * shared/data/posteriors); SGLD on the mixture visits both modes; logistic regression fits a
+ * separable toy problem and its posterior-averaged accuracy. */
+#include "gmdl/infer.h"
+#include "gmdl/rng.h"
+#include "harness.h"
+
+/* Compares the gradient on the unconstrained scale with central differences at u, and the
+ * minibatch gradient over all items (in order) with the full gradient. */
+static void gradcheck(const gmdl_target *t, const double *u, const char *what) {
+    size_t d = t->dim;
+    double *g = calloc(d, sizeof(double)), *x = calloc(d, sizeof(double));
+    double *up = calloc(d, sizeof(double)), lp, lpu, lpd;
+    gmdl_err e = {{0}};
+    CHECK_OK(gmdl_target_logp_u(t, u, x, &lp, g, &e));
+    int bad = 0;
+    for (size_t j = 0; j < d; j++) {
+        memcpy(up, u, d * sizeof(double));
+        double h = 1e-5 * (1 + fabs(u[j]));
+        up[j] = u[j] + h;
+        CHECK_OK(gmdl_target_logp_u(t, up, x, &lpu, NULL, &e));
+        up[j] = u[j] - h;
+        CHECK_OK(gmdl_target_logp_u(t, up, x, &lpd, NULL, &e));
+        double fd = (lpu - lpd) / (2 * h);
+        if (!(fabs(fd - g[j]) <= 1e-5 * (1 + fabs(fd)))) {
+            fprintf(stderr, "%s: d/du[%zu]: analytic %.10g, numeric %.10g\n", what, j, g[j], fd);
+            bad++;
+        }
+    }
+    CHECK_EQ(bad, 0);
+    if (t->grad_batch && t->transforms == NULL) {
+        uint32_t *idx = malloc(t->n_data * sizeof(uint32_t));
+        for (size_t i = 0; i < t->n_data; i++)
+            idx[i] = (uint32_t)i;
+        double *gb = calloc(d, sizeof(double));
+        CHECK_OK(t->grad_batch(t->user, u, idx, t->n_data, gb, &e));
+        for (size_t j = 0; j < d; j++)
+            CHECK_NEAR(gb[j], g[j], 1e-9, 1e-9);
+        free(gb);
+        free(idx);
+    }
+    free(g);
+    free(x);
+    free(up);
+}
+
+static void test_mixture(uint64_t seed) {
+    gmdl_builtin *m;
+    gmdl_err e = {{0}};
+    CHECK_OK(gmdl_builtin_sgld_mixture(seed, &m, &e));
+    const gmdl_target *t = gmdl_builtin_target(m);
+    CHECK_EQ(t->dim, 2);
+    CHECK(strcmp(t->names[1], "theta[2]") == 0);
+    size_t n;
+    const double *x = gmdl_builtin_mixture_data(m, &n);
+    CHECK_EQ(n, 100);
+    double mean = 0;
+    for (size_t i = 0; i < n; i++)
+        mean += x[i] / (double)n;
+    CHECK_NEAR(mean, 0.5, 0.45, 0); /* E = 0.5, sd of the mean ~ 0.15 */
+    const double u1[2] = {0.3, -0.8}, u2[2] = {-1.2, 2.0};
+    gradcheck(t, u1, "mixture");
+    gradcheck(t, u2, "mixture");
+
+    /* SGLD with the paper's recipe, shortened: both modes (near (0, 1) and (1, -1)) visited. */
+    gmdl_mcmc_config c = gmdl_mcmc_config_default(GMDL_MCMC_SGLD);
+    c.seed = seed;
+    c.sgld_gamma = 0.55;
+    c.sgld_b = 231.07;
+    c.sgld_a = 0.19955;
+    c.n_warmup = 1000;
+    c.n_draws = 50000;
+    c.thin = 2;
+    gmdl_draws d;
+    CHECK_OK(gmdl_mcmc_run(t, &c, &d, &e));
+    size_t S = d.chains * d.n, up = 0, down = 0;
+    for (size_t i = 0; i < S; i++) {
+        up += d.x[2 * i + 1] > 0.3;
+        down += d.x[2 * i + 1] < -0.3;
+    }
+    CHECK(up > S / 20);
+    CHECK(down > S / 20);
+    gmdl_draws_free(&d);
+    gmdl_builtin_destroy(m);
+}
+
+static void test_logistic(uint64_t seed) {
+    /* 400 points in 3-d, labels from a known direction with 5% flips. */
+    gmdl_rng r;
+    gmdl_rng_derive(&r, seed, GMDL_RNG_DATA_SYNTH, 3);
+    size_t n = 400, D = 3;
+    gmdl_libsvm tr = {0};
+    tr.nrows = n;
+    tr.ncols = D;
+    tr.nnz = n * D;
+    tr.labels = malloc(n * sizeof(double));
+    tr.row_ptr = malloc((n + 1) * sizeof(size_t));
+    tr.cols = malloc(n * D * sizeof(uint32_t));
+    tr.vals = malloc(n * D * sizeof(double));
+    const double w[3] = {2.0, -1.0, 0.5};
+    for (size_t i = 0; i < n; i++) {
+        double z = 0.3;
+        tr.row_ptr[i] = i * D;
+        for (size_t j = 0; j < D; j++) {
+            tr.cols[i * D + j] = (uint32_t)j;
+            tr.vals[i * D + j] = gmdl_rng_normal(&r);
+            z += w[j] * tr.vals[i * D + j];
+        }
+        tr.labels[i] = (gmdl_rng_uniform(&r) < 1 / (1 + exp(-z))) ? 1 : -1;
+    }
+    tr.row_ptr[n] = n * D;
+    for (int prior = 0; prior < 2; prior++) {
+        gmdl_builtin *m;
+        gmdl_err e = {{0}};
+        CHECK_OK(gmdl_builtin_logistic(&tr, (gmdl_prior)prior, 1.0, &m, &e));
+        const gmdl_target *t = gmdl_builtin_target(m);
+        CHECK_EQ(t->dim, 4);
+        CHECK(strcmp(t->names[3], "alpha") == 0);
+        const double u[4] = {0.7, -0.4, 0.2, 0.1};
+        gradcheck(t, u, prior ? "logistic-gauss" : "logistic-laplace");
+        gmdl_mcmc_config c = gmdl_mcmc_config_default(GMDL_MCMC_HMC);
+        c.seed = seed;
+        c.n_draws = 500;
+        c.n_warmup = 500;
+        gmdl_draws d;
+        CHECK_OK(gmdl_mcmc_run(t, &c, &d, &e));
+        for (size_t j = 0; j < 3; j++) {
+            gmdl_diag_summary s;
+            CHECK_OK(gmdl_draws_summary(&d, j, &s));
+            CHECK(fabs(s.mean - w[j]) < 4 * s.sd); /* the truth is inside the posterior */
+            CHECK(s.rhat < 1.02);
+        }
+        double acc, ll;
+        CHECK_OK(gmdl_builtin_logistic_accuracy(m, &d, &tr, &acc, &ll, &e));
+        CHECK(acc > 0.75);
+        CHECK(ll < 0.5);
+        gmdl_draws_free(&d);
+        gmdl_builtin_destroy(m);
+    }
+    gmdl_libsvm_free(&tr); /* allocated with malloc; the default allocator is malloc */
+}
+
+static void test_linear(uint64_t seed) {
+    gmdl_rng r;
+    gmdl_rng_derive(&r, seed, GMDL_RNG_DATA_SYNTH, 4);
+    double X[60 * 2], y[60];
+    for (int i = 0; i < 60; i++) {
+        X[2 * i] = gmdl_rng_normal(&r);
+        X[2 * i + 1] = gmdl_rng_normal(&r);
+        y[i] = 1.0 + 2.0 * X[2 * i] - 1.0 * X[2 * i + 1] + 0.5 * gmdl_rng_normal(&r);
+    }
+    gmdl_builtin *m;
+    gmdl_err e = {{0}};
+    CHECK_OK(gmdl_builtin_linear(X, y, 60, 2, &m, &e));
+    const gmdl_target *t = gmdl_builtin_target(m);
+    CHECK_EQ(t->dim, 4);
+    CHECK(strcmp(t->names[3], "sigma") == 0);
+    const double u[4] = {0.5, 1.0, -0.5, -0.3};
+    gradcheck(t, u, "linear");
+    gmdl_mcmc_config c = gmdl_mcmc_config_default(GMDL_MCMC_HMC);
+    c.seed = seed;
+    gmdl_draws d;
+    CHECK_OK(gmdl_mcmc_run(t, &c, &d, &e));
+    const double truth[4] = {1.0, 2.0, -1.0, 0.5};
+    for (size_t j = 0; j < 4; j++) {
+        gmdl_diag_summary s;
+        CHECK_OK(gmdl_draws_summary(&d, j, &s));
+        CHECK(fabs(s.mean - truth[j]) < 4 * s.sd);
+        CHECK(s.rhat < 1.01);
+    }
+    gmdl_draws_free(&d);
+    double bad[2] = {1, NAN};
+    CHECK_STATUS(gmdl_builtin_linear(bad, y, 1, 2, &m, &e), GMDL_EINVAL);
+    CHECK_STR_CONTAINS(e.msg, "row 1, feature 2");
+    gmdl_builtin_destroy(m);
+}
+
+static void test_eight_schools(uint64_t seed) {
+    const double y[8] = {28, 8, -3, 7, -1, 1, 18, 12}, sg[8] = {15, 10, 16, 11, 9, 11, 10, 18};
+    gmdl_builtin *m;
+    gmdl_err e = {{0}};
+    CHECK_OK(gmdl_builtin_eight_schools(y, sg, 8, &m, &e));
+    const gmdl_target *t = gmdl_builtin_target(m);
+    const double u[10] = {0.1, -0.2, 0.3, 0.4, -0.5, 0.6, -0.7, 0.8, 2.0, 0.5};
+    gradcheck(t, u, "eight-schools");
+    gmdl_mcmc_config c = gmdl_mcmc_config_default(GMDL_MCMC_HMC);
+    c.seed = seed;
+    c.n_draws = 2500;
+    gmdl_draws d;
+    CHECK_OK(gmdl_mcmc_run(t, &c, &d, &e));
+    CHECK_EQ(d.dim, 10);
+    CHECK(strcmp(d.names[0], "mu") == 0 && strcmp(d.names[1], "tau") == 0 &&
+          strcmp(d.names[2], "theta[1]") == 0);
+    /* posteriordb reference (mean, MCSE): mu, tau, theta[1], theta[3] */
+    const size_t idx[4] = {0, 1, 2, 4};
+    const double ref[4] = {4.41052, 3.60206, 6.1505, 3.90591};
+    const double ref_mcse[4] = {0.033, 0.0319, 0.0557, 0.0542};
+    for (int k = 0; k < 4; k++) {
+        gmdl_diag_summary s;
+        CHECK_OK(gmdl_draws_summary(&d, idx[k], &s));
+        double tol = 4 * sqrt(ref_mcse[k] * ref_mcse[k] + s.mcse * s.mcse);
+        if (!(fabs(s.mean - ref[k]) < tol))
+            fprintf(stderr, "eight-schools %s: %g vs %g (tol %g, ess %.0f)\n", d.names[idx[k]],
+                    s.mean, ref[k], tol, s.ess);
+        CHECK(fabs(s.mean - ref[k]) < tol);
+        CHECK(s.rhat < 1.01);
+    }
+    gmdl_draws_free(&d);
+    gmdl_builtin_destroy(m);
+}
+
+int main(void) {
+    uint64_t seed = th_seed(5);
+    test_mixture(seed);
+    test_logistic(seed);
+    test_linear(seed);
+    test_eight_schools(seed);
+    if (th_failed)
+        fprintf(stderr, "seed %llu\n", (unsigned long long)seed);
+    TEST_MAIN_END();
+}
