@@ -230,6 +230,48 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_eight_schools(const double *y, 
                                                                size_t J, gmdl_builtin **out,
                                                                gmdl_err *err);
 
+/* ------------------------------------------------------------------ variational inference */
+/* Mean-field Gaussian q(u) = N(mean, diag sd^2) on the unconstrained scale, fitted by maximising the
+ * ELBO E_q[log p(u)] + H[q] with Adam (ALGORITHMS.md 3.1, 6.2). Gradient estimators:
+ *   REPARAM:        u = mean + sd eps, gradient of log p through u (pathwise), entropy exact;
+ *   SCORE:          log p(u) grad log q(u) (score function / REINFORCE), entropy exact;
+ *   SCORE_BASELINE: the same with a running mean of log p subtracted (a baseline). */
+typedef enum { GMDL_VI_REPARAM = 0, GMDL_VI_SCORE, GMDL_VI_SCORE_BASELINE } gmdl_vi_estimator;
+
+typedef struct gmdl_vi_config {
+    gmdl_vi_estimator estimator; /* default REPARAM */
+    size_t iters;                /* Adam steps; default 3000 */
+    size_t mc;                   /* Monte Carlo samples per gradient; default 1 */
+    double lr;                   /* Adam step, decayed as lr / sqrt(1 + t / 100); default 0.05 */
+    double init_log_sd;          /* starting log sd of every coordinate; default -1 */
+    const double *init;          /* optional starting mean (unconstrained) [dim]; default 0 */
+    size_t var_samples;          /* single-sample gradients drawn at the optimum to measure each
+                                    estimator's variance; default 1000 (0: skip) */
+    uint64_t seed;               /* default 1; draws come from (seed, REPARAM_EPS, 0) */
+} gmdl_vi_config;
+
+typedef struct gmdl_vi_result {
+    size_t dim;
+    double *mean, *sd;   /* [dim], owned: q on the unconstrained scale (average of the last 20%
+                            of the iterates) */
+    double elbo;         /* ELBO at the result, estimated with 1000 draws (up to p's constant) */
+    /* Total variance (sum over the 2 dim coordinates of (mean, log sd)) of one single-sample
+     * gradient estimate at the result, for each estimator; NaN when var_samples is 0. */
+    double var_reparam, var_score, var_score_baseline;
+} gmdl_vi_result;
+
+GMDL_API gmdl_vi_config gmdl_vi_config_default(void);
+/* Statuses: EINVAL (bad config or target; log density not finite at the start mean), ENUMERIC
+ * (the variational parameters became non-finite, naming the iteration), ENOMEM, model's. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_fit(const gmdl_target *t, const gmdl_vi_config *cfg,
+                                                gmdl_vi_result *out, gmdl_err *err);
+GMDL_API void gmdl_vi_result_free(gmdl_vi_result *r);
+/* n independent draws from q, reported like MCMC draws (constrained / generated quantities), as
+ * `chains` chains of n each from (seed, SAMPLING, chain). Statuses: EINVAL, ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_draws(const gmdl_target *t, const gmdl_vi_result *r,
+                                                  size_t chains, size_t n, uint64_t seed,
+                                                  gmdl_draws *out, gmdl_err *err);
+
 #ifdef __cplusplus
 }
 #endif

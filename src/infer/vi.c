@@ -1,0 +1,267 @@
+/* Mean-field Gaussian variational inference with the reparameterisation or the score-function
+ * gradient (Kingma & Welling 2014; Ranganath, Gerrish & Blei 2014), optimised with Adam.
+ *
+ * Variational parameters phi = (m, w) with q(u) = N(m, diag e^(2w)) on the unconstrained scale.
+ * For u = m + e^w eps:
+ *   reparam:  g_m = grad log p(u),  g_w = grad log p(u) * e^w eps + 1   (entropy gradient exact)
+ *   score:    c = log p(u) (- b),  g_m = c eps / e^w,  g_w = c (eps^2 - 1) + 1
+ * (grad_m log q = eps / e^w, grad_w log q = eps^2 - 1; the entropy gradient 1 is exact in both, so
+ * the two estimators differ only in how they differentiate E_q[log p], as in ALGORITHMS.md 6.2).
+ * The baseline b is a running mean of log p(u) (decay 0.9) from earlier iterations, so it does not
+ * bias the estimate. The result is the average
+ * of the last 20% of the iterates (Polyak averaging), which removes most of the optimiser noise. */
+#include "common.h"
+#include "gmdl/infer.h"
+#include "gmdl/rng.h"
+#include "infer/infer_internal.h"
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+gmdl_vi_config gmdl_vi_config_default(void) {
+    gmdl_vi_config c;
+    memset(&c, 0, sizeof c);
+    c.estimator = GMDL_VI_REPARAM;
+    c.iters = 3000;
+    c.mc = 1;
+    c.lr = 0.05;
+    c.init_log_sd = -1.0;
+    c.var_samples = 1000;
+    c.seed = 1;
+    return c;
+}
+
+typedef struct vi_ws {
+    const gmdl_target *t;
+    size_t d;
+    double *u, *g, *xs, *eps;
+    gmdl_err *err;
+} vi_ws;
+
+/* One single-sample gradient estimate of the ELBO at (m, w) into gm, gw; *f receives
+ * log p(u) - log q(u) and *lpo log p(u). */
+static gmdl_status one_grad(vi_ws *ws, gmdl_vi_estimator est, const double *m, const double *w,
+                            double baseline, gmdl_rng *r, double *gm, double *gw, double *f,
+                            double *lpo) {
+    size_t d = ws->d;
+    double logq = 0;
+    for (size_t j = 0; j < d; j++) {
+        ws->eps[j] = gmdl_rng_normal(r);
+        ws->u[j] = m[j] + exp(w[j]) * ws->eps[j];
+        logq += -0.5 * ws->eps[j] * ws->eps[j] - w[j] - 0.5 * log(2 * M_PI);
+    }
+    double lp;
+    gmdl_status s = gmdl_target_logp_u(ws->t, ws->u, ws->xs, &lp,
+                                       est == GMDL_VI_REPARAM ? ws->g : NULL, ws->err);
+    if (s != GMDL_OK)
+        return s;
+    *f = lp - logq;
+    *lpo = lp;
+    if (est == GMDL_VI_REPARAM) {
+        for (size_t j = 0; j < d; j++) {
+            gm[j] = ws->g[j];
+            gw[j] = ws->g[j] * exp(w[j]) * ws->eps[j] + 1.0;
+        }
+    } else {
+        double c = lp - (est == GMDL_VI_SCORE_BASELINE ? baseline : 0.0);
+        for (size_t j = 0; j < d; j++) {
+            gm[j] = c * ws->eps[j] / exp(w[j]);
+            gw[j] = c * (ws->eps[j] * ws->eps[j] - 1.0) + 1.0;
+        }
+    }
+    return GMDL_OK;
+}
+
+void gmdl_vi_result_free(gmdl_vi_result *r) {
+    if (!r)
+        return;
+    gmdl__free(r->mean);
+    gmdl__free(r->sd);
+    memset(r, 0, sizeof *r);
+}
+
+gmdl_status gmdl_vi_fit(const gmdl_target *t, const gmdl_vi_config *cfg, gmdl_vi_result *out,
+                        gmdl_err *err) {
+    if (out)
+        memset(out, 0, sizeof *out);
+    gmdl_status s = gmdl_target_check(t, err);
+    if (s != GMDL_OK)
+        return s;
+    if (!cfg || !out || cfg->iters < 10 || cfg->mc < 1 || !(cfg->lr > 0) || !isfinite(cfg->lr) ||
+        !isfinite(cfg->init_log_sd) || cfg->estimator > GMDL_VI_SCORE_BASELINE)
+        return gmdl__fail(err, GMDL_EINVAL,
+                          "vi: need iters >= 10, mc >= 1, lr > 0, a finite init_log_sd and a known "
+                          "estimator");
+    size_t d = t->dim;
+    double *buf = gmdl__calloc(16 * d, sizeof(double));
+    out->mean = gmdl__malloc(d * sizeof(double));
+    out->sd = gmdl__malloc(d * sizeof(double));
+    if (!buf || !out->mean || !out->sd) {
+        gmdl__free(buf);
+        gmdl_vi_result_free(out);
+        return gmdl__fail(err, GMDL_ENOMEM, "vi: out of memory");
+    }
+    out->dim = d;
+    double *m = buf, *w = buf + d, *gm = buf + 2 * d, *gw = buf + 3 * d, *am = buf + 4 * d;
+    double *aw = buf + 5 * d, *vm = buf + 6 * d, *vw = buf + 7 * d, *sm = buf + 8 * d;
+    double *sw = buf + 9 * d, *tm = buf + 10 * d, *tw = buf + 11 * d;
+    vi_ws ws = {t, d, buf + 12 * d, buf + 13 * d, buf + 14 * d, buf + 15 * d, err};
+    for (size_t j = 0; j < d; j++) {
+        m[j] = cfg->init ? cfg->init[j] : 0.0;
+        w[j] = cfg->init_log_sd;
+    }
+    double lp0;
+    s = gmdl_target_logp_u(t, m, ws.xs, &lp0, NULL, err);
+    if (s != GMDL_OK)
+        goto fail;
+    if (!isfinite(lp0)) {
+        s = gmdl__fail(err, GMDL_EINVAL, "vi: the log density is not finite at the start mean");
+        goto fail;
+    }
+    gmdl_rng r;
+    gmdl_rng_derive(&r, cfg->seed, GMDL_RNG_REPARAM_EPS, 0);
+    const double b1 = 0.9, b2 = 0.999, aeps = 1e-8;
+    double baseline = 0;
+    int have_baseline = 0;
+    size_t avg_from = cfg->iters - cfg->iters / 5, navg = 0;
+    for (size_t it = 0; it < cfg->iters; it++) {
+        for (size_t j = 0; j < d; j++)
+            tm[j] = tw[j] = 0;
+        double fsum = 0;
+        for (size_t k = 0; k < cfg->mc; k++) {
+            double f, lp;
+            s = one_grad(&ws, cfg->estimator, m, w, have_baseline ? baseline : 0.0, &r, gm, gw, &f,
+                         &lp);
+            if (s != GMDL_OK)
+                goto fail;
+            if (!isfinite(f)) /* a draw outside the support contributes nothing */
+                continue;
+            fsum += lp;
+            for (size_t j = 0; j < d; j++) {
+                tm[j] += gm[j] / (double)cfg->mc;
+                tw[j] += gw[j] / (double)cfg->mc;
+            }
+        }
+        double fmean = fsum / (double)cfg->mc;
+        baseline = have_baseline ? 0.9 * baseline + 0.1 * fmean : fmean;
+        have_baseline = 1;
+        double lr = cfg->lr / sqrt(1.0 + (double)it / 100.0);
+        double c1 = 1.0 - pow(b1, (double)(it + 1)), c2 = 1.0 - pow(b2, (double)(it + 1));
+        int finite = 1;
+        for (size_t j = 0; j < d; j++) {
+            if (!isfinite(tm[j]) || !isfinite(tw[j]))
+                continue; /* skip a broken gradient component rather than poison Adam */
+            am[j] = b1 * am[j] + (1 - b1) * tm[j];
+            vm[j] = b2 * vm[j] + (1 - b2) * tm[j] * tm[j];
+            aw[j] = b1 * aw[j] + (1 - b1) * tw[j];
+            vw[j] = b2 * vw[j] + (1 - b2) * tw[j] * tw[j];
+            m[j] += lr * (am[j] / c1) / (sqrt(vm[j] / c2) + aeps);
+            w[j] += lr * (aw[j] / c1) / (sqrt(vw[j] / c2) + aeps);
+            finite &= isfinite(m[j]) && isfinite(w[j]);
+        }
+        if (!finite) {
+            s = gmdl__fail(err, GMDL_ENUMERIC,
+                           "vi: the variational parameters became non-finite at iteration %zu",
+                           it + 1);
+            goto fail;
+        }
+        if (it >= avg_from) {
+            navg++;
+            for (size_t j = 0; j < d; j++) {
+                sm[j] += m[j];
+                sw[j] += w[j];
+            }
+        }
+    }
+    for (size_t j = 0; j < d; j++) {
+        m[j] = sm[j] / (double)navg;
+        w[j] = sw[j] / (double)navg;
+        out->mean[j] = m[j];
+        out->sd[j] = exp(w[j]);
+    }
+    /* ELBO at the result, and the variance of each single-sample estimator there. */
+    double elbo = 0, lpmean = 0;
+    size_t ne = 0;
+    for (size_t k = 0; k < 1000; k++) {
+        double f, lp;
+        s = one_grad(&ws, GMDL_VI_SCORE, m, w, 0, &r, gm, gw, &f, &lp);
+        if (s != GMDL_OK)
+            goto fail;
+        if (isfinite(f)) {
+            elbo += f;
+            lpmean += lp;
+            ne++;
+        }
+    }
+    out->elbo = ne ? elbo / (double)ne : -HUGE_VAL;
+    lpmean = ne ? lpmean / (double)ne : 0.0;
+    out->var_reparam = out->var_score = out->var_score_baseline = NAN;
+    if (cfg->var_samples >= 2) {
+        const gmdl_vi_estimator ests[3] = {GMDL_VI_REPARAM, GMDL_VI_SCORE, GMDL_VI_SCORE_BASELINE};
+        double *res[3] = {&out->var_reparam, &out->var_score, &out->var_score_baseline};
+        for (int e = 0; e < 3; e++) {
+            /* Welford per coordinate: sm/sw hold the means, tm/tw the sums of squares. */
+            for (size_t j = 0; j < d; j++)
+                sm[j] = sw[j] = tm[j] = tw[j] = 0;
+            size_t n = 0;
+            for (size_t k = 0; k < cfg->var_samples; k++) {
+                double f, lp;
+                s = one_grad(&ws, ests[e], m, w, lpmean, &r, gm, gw, &f, &lp);
+                if (s != GMDL_OK)
+                    goto fail;
+                if (!isfinite(f))
+                    continue;
+                n++;
+                for (size_t j = 0; j < d; j++) {
+                    double dm = gm[j] - sm[j], dw = gw[j] - sw[j];
+                    sm[j] += dm / (double)n;
+                    sw[j] += dw / (double)n;
+                    tm[j] += dm * (gm[j] - sm[j]);
+                    tw[j] += dw * (gw[j] - sw[j]);
+                }
+            }
+            double tot = 0;
+            for (size_t j = 0; j < d; j++)
+                tot += (tm[j] + tw[j]) / ((double)n - 1.0);
+            *res[e] = n >= 2 ? tot : (double)NAN;
+        }
+    }
+    gmdl__free(buf);
+    return GMDL_OK;
+fail:
+    gmdl__free(buf);
+    gmdl_vi_result_free(out);
+    return s;
+}
+
+gmdl_status gmdl_vi_draws(const gmdl_target *t, const gmdl_vi_result *r, size_t chains, size_t n,
+                          uint64_t seed, gmdl_draws *out, gmdl_err *err) {
+    if (out)
+        memset(out, 0, sizeof *out);
+    gmdl_status s = gmdl_target_check(t, err);
+    if (s != GMDL_OK)
+        return s;
+    if (!r || !out || r->dim != t->dim || chains < 1 || n < 1)
+        return gmdl__fail(err, GMDL_EINVAL, "vi draws: result does not match the target");
+    s = gmdl__draws_alloc(out, t, chains, n, 0, err);
+    if (s != GMDL_OK)
+        return s;
+    size_t d = t->dim;
+    double *u = gmdl__malloc(2 * d * sizeof(double));
+    if (!u) {
+        gmdl_draws_free(out);
+        return gmdl__fail(err, GMDL_ENOMEM, "vi draws: out of memory");
+    }
+    for (size_t c = 0; c < chains; c++) {
+        gmdl_rng rng;
+        gmdl_rng_derive(&rng, seed, GMDL_RNG_SAMPLING, c);
+        for (size_t i = 0; i < n; i++) {
+            for (size_t j = 0; j < d; j++)
+                u[j] = r->mean[j] + r->sd[j] * gmdl_rng_normal(&rng);
+            gmdl__target_report(t, u, u + d, out->x + (c * n + i) * out->dim);
+        }
+    }
+    gmdl__free(u);
+    return GMDL_OK;
+}
