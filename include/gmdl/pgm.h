@@ -1,0 +1,279 @@
+/* gmdl graphical models: discrete factors in log space, Bayes nets (BIF), d-separation by
+ * Bayes-ball, Markov random fields (UAI format), exact inference (variable elimination and a
+ * junction tree built from the best of several elimination-order heuristics), loopy belief
+ * propagation, and sampling (rejection, likelihood weighting, Gibbs, ancestral).
+ *
+ * Conventions. Variables are numbered 0..V-1. A factor table is row-major over its scope with the
+ * last scope variable changing fastest; values are natural logarithms (-INFINITY for zero).
+ * Evidence is an array of V int32 values, -1 for "not observed", or NULL for no evidence.
+ * Marginal outputs are one flat array: the card(0) probabilities of variable 0, then those of
+ * variable 1, and so on (gmdl_*_marginal_size gives the length). Every function that can fail
+ * returns a gmdl_status and writes "FILE:LINE: problem" (files) or a sentence (arguments) into the
+ * optional gmdl_err. Ownership: handles are created by *_create / *_read and released by
+ * *_destroy (which accepts NULL); array arguments are borrowed for the duration of the call. */
+#ifndef GMDL_PGM_H
+#define GMDL_PGM_H
+
+#include "gmdl/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ factors */
+
+typedef struct gmdl_factor {
+    size_t nvars;   /* scope size (0: a constant) */
+    uint32_t *vars; /* strictly increasing variable ids */
+    uint32_t *card; /* cardinality of each scope variable */
+    size_t size;    /* product of the cardinalities */
+    double *logp;   /* size entries, last scope variable fastest */
+} gmdl_factor;
+
+/* Allocates a factor over vars (strictly increasing) with all log values 0 (i.e. all ones). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_factor_init(gmdl_factor *f, size_t nvars,
+                                                     const uint32_t *vars, const uint32_t *card,
+                                                     gmdl_err *err);
+/* Frees the tables of f (which may be zeroed or already finalised). */
+GMDL_API void gmdl_factor_fini(gmdl_factor *f);
+/* out = a * b over the union of the scopes (out is initialised by the call). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_factor_product(gmdl_factor *out, const gmdl_factor *a,
+                                                        const gmdl_factor *b, gmdl_err *err);
+/* out = sum over sum_vars of f (log-sum-exp); variables not in the scope are ignored. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_factor_sum_out(gmdl_factor *out, const gmdl_factor *f,
+                                                        size_t nsum, const uint32_t *sum_vars,
+                                                        gmdl_err *err);
+/* out = f with var fixed to state (var removed from the scope; a copy if var is not in it). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_factor_reduce(gmdl_factor *out, const gmdl_factor *f,
+                                                       uint32_t var, uint32_t state,
+                                                       gmdl_err *err);
+/* Normalises f in place to sum 1 and returns log of the old sum (-INFINITY if it was all zero,
+ * in which case f is left unchanged). */
+GMDL_API double gmdl_factor_normalize(gmdl_factor *f);
+
+/* ------------------------------------------------------------------ exact inference options */
+
+typedef enum {
+    GMDL_ORDER_BEST = 0,      /* try all heuristics below (plus randomised ties), keep the best */
+    GMDL_ORDER_MIN_FILL,      /* fewest fill-in edges */
+    GMDL_ORDER_MIN_DEGREE,    /* fewest neighbours */
+    GMDL_ORDER_WEIGHTED_MIN_FILL, /* fill edges weighted by the product of cardinalities */
+    GMDL_ORDER_NATURAL        /* variable index order */
+} gmdl_order_heuristic;
+
+typedef struct gmdl_exact_config {
+    gmdl_order_heuristic heuristic; /* default GMDL_ORDER_BEST */
+    int random_trials; /* extra runs per heuristic with random tie-breaking (default 8; only used
+                          when the best deterministic order has a clique above 2^16 entries) */
+    uint64_t seed;     /* for the randomised tie-breaking (default 1) */
+    size_t max_mem;    /* bytes of tables allowed; 0 = no limit (default 0). Exceeding it returns
+                          GMDL_ELIMIT naming the largest clique, before anything big is allocated */
+} gmdl_exact_config;
+GMDL_API gmdl_exact_config gmdl_exact_config_default(void);
+
+/* Statistics of the elimination order used by an exact computation. */
+typedef struct gmdl_exact_stats {
+    size_t max_clique_vars;    /* variables in the largest clique */
+    double max_clique_entries; /* table entries of the largest clique */
+    double total_bytes;        /* bytes of all clique tables and messages */
+    size_t ncliques;
+} gmdl_exact_stats;
+
+/* ------------------------------------------------------------------ Markov random fields */
+
+typedef struct gmdl_mrf gmdl_mrf; /* opaque: variables with cardinalities and a list of factors */
+
+/* An MRF with nvars variables and no factors. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_create(gmdl_mrf **out, size_t nvars,
+                                                    const uint32_t *card, gmdl_err *err);
+GMDL_API void gmdl_mrf_destroy(gmdl_mrf *m);
+/* Adds a factor psi over scope (any order, no repeats) with non-negative values (not logs),
+ * last scope variable fastest (the UAI layout). Copies the values. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_add_factor(gmdl_mrf *m, size_t nscope,
+                                                        const uint32_t *scope,
+                                                        const double *values, gmdl_err *err);
+/* Reads a UAI competition file (MARKOV or BAYES). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_read_uai(gmdl_mrf **out, const char *path,
+                                                      gmdl_err *err);
+/* Reads a .evid file into evidence[0..nvars-1] (-1 where not observed). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_read_evid(const gmdl_mrf *m, const char *path,
+                                                       int32_t *evidence, gmdl_err *err);
+GMDL_API size_t gmdl_mrf_nvars(const gmdl_mrf *m);
+GMDL_API uint32_t gmdl_mrf_card(const gmdl_mrf *m, size_t v);
+GMDL_API size_t gmdl_mrf_nfactors(const gmdl_mrf *m);
+/* 1 for a file that said BAYES, 0 for MARKOV or an MRF built in memory. */
+GMDL_API int gmdl_mrf_is_bayes(const gmdl_mrf *m);
+/* Sum of the cardinalities: the length of a marginal array. */
+GMDL_API size_t gmdl_mrf_marginal_size(const gmdl_mrf *m);
+/* Unnormalised log p(x) = sum of the log factors at the full assignment x. */
+GMDL_API double gmdl_mrf_log_potential(const gmdl_mrf *m, const uint32_t *x);
+/* adj[i*V+j] = 1 where i and j share a factor (i != j). adj holds V*V bytes. */
+GMDL_API void gmdl_mrf_graph(const gmdl_mrf *m, uint8_t *adj);
+/* Graph separation in the undirected graph: *separated = 1 when every path from a node of A to
+ * a node of B passes through S. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_separated(const gmdl_mrf *m, size_t na,
+                                                       const uint32_t *a, size_t nb,
+                                                       const uint32_t *b, size_t ns,
+                                                       const uint32_t *s, int *separated,
+                                                       gmdl_err *err);
+
+/* Exact log partition function (natural log, evidence clamped: log Z(e)) and all marginals
+ * P(x_v | e) in one junction-tree calibration. marginals may be NULL; stats may be NULL.
+ * GMDL_EINVAL when the evidence has probability zero; GMDL_ELIMIT when over cfg->max_mem. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_exact(const gmdl_mrf *m, const int32_t *evidence,
+                                                   const gmdl_exact_config *cfg, double *log_z,
+                                                   double *marginals, gmdl_exact_stats *stats,
+                                                   gmdl_err *err);
+/* Variable elimination for one target: P(target | e) into probs (card entries), log Z(e) into
+ * log_z (either may be NULL). Independent of the junction tree code path. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_ve(const gmdl_mrf *m, const int32_t *evidence,
+                                                uint32_t target, const gmdl_exact_config *cfg,
+                                                double *log_z, double *probs, gmdl_err *err);
+
+typedef struct gmdl_bp_config {
+    int max_iters;  /* iteration cap (default 1000) */
+    double tol;     /* converged when no message changes by more than tol (default 1e-8) */
+    double damping; /* new = (1 - damping) * update + damping * old, in [0, 1) (default 0.5) */
+} gmdl_bp_config;
+GMDL_API gmdl_bp_config gmdl_bp_config_default(void);
+
+typedef struct gmdl_bp_stats {
+    int iters;       /* iterations run */
+    int converged;   /* 1 when the tolerance was met */
+    double max_delta;/* largest message change in the last iteration */
+} gmdl_bp_stats;
+
+/* Loopy sum-product belief propagation on the factor graph: approximate marginals and the Bethe
+ * approximation of log Z(e). Exact on trees. Returns GMDL_ENOCONV when the cap is hit, with the
+ * last beliefs still written (stats->converged = 0). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_bp(const gmdl_mrf *m, const int32_t *evidence,
+                                                const gmdl_bp_config *cfg, double *log_z,
+                                                double *marginals, gmdl_bp_stats *stats,
+                                                gmdl_err *err);
+
+typedef struct gmdl_gibbs_config {
+    size_t sweeps;  /* sweeps counted after burn-in (default 100000) */
+    size_t burn_in; /* sweeps discarded first (default 1000) */
+    uint64_t seed;  /* default 1; the stream is gmdl_rng_derive(seed, GMDL_RNG_GIBBS, 0) */
+} gmdl_gibbs_config;
+GMDL_API gmdl_gibbs_config gmdl_gibbs_config_default(void);
+
+/* Gibbs sampling marginals (Rao-Blackwellised: the full conditional of each variable is averaged
+ * over the sweeps). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m, const int32_t *evidence,
+                                                   const gmdl_gibbs_config *cfg,
+                                                   double *marginals, gmdl_err *err);
+
+/* ------------------------------------------------------------------ Bayes nets */
+
+typedef struct gmdl_bn gmdl_bn; /* opaque: a DAG with one CPT per node, names and state names */
+
+/* Reads a BIF file (the bnlearn dialect). Errors: GMDL_ENOENT / GMDL_EIO for the file,
+ * GMDL_EPARSE (syntax, numbers) and GMDL_ECORRUPT (unknown names, cycles, missing rows, rows that
+ * do not sum to 1, negative values), with "FILE:LINE: problem". */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_read_bif(gmdl_bn **out, const char *path,
+                                                     gmdl_err *err);
+/* The same from text in memory; name is used in error messages. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_parse_bif(gmdl_bn **out, const char *text,
+                                                      size_t len, const char *name,
+                                                      gmdl_err *err);
+/* A net with nvars nodes named X0, X1, ..., states s0, s1, ..., no arcs, uniform CPTs. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_create(gmdl_bn **out, size_t nvars,
+                                                   const uint32_t *card, gmdl_err *err);
+/* Sets the parents of v (resetting its CPT to uniform). GMDL_EINVAL if that makes a cycle. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_set_parents(gmdl_bn *bn, uint32_t v, size_t npar,
+                                                        const uint32_t *parents, gmdl_err *err);
+/* Sets the CPT of v: prod(parent cards) rows of card(v) probabilities each, parents in the order
+ * given to set_parents with the last parent fastest. Rows must sum to 1 within 1e-6. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_set_cpt(gmdl_bn *bn, uint32_t v, const double *p,
+                                                    gmdl_err *err);
+GMDL_API void gmdl_bn_destroy(gmdl_bn *bn);
+
+GMDL_API size_t gmdl_bn_nvars(const gmdl_bn *bn);
+GMDL_API const char *gmdl_bn_name(const gmdl_bn *bn, size_t v);
+GMDL_API uint32_t gmdl_bn_card(const gmdl_bn *bn, size_t v);
+GMDL_API const char *gmdl_bn_state_name(const gmdl_bn *bn, size_t v, uint32_t s);
+GMDL_API size_t gmdl_bn_nparents(const gmdl_bn *bn, size_t v);
+GMDL_API const uint32_t *gmdl_bn_parents(const gmdl_bn *bn, size_t v);
+GMDL_API const double *gmdl_bn_cpt(const gmdl_bn *bn, size_t v);
+GMDL_API size_t gmdl_bn_narcs(const gmdl_bn *bn);
+/* Free parameters: sum over nodes of (card - 1) * prod(parent cards). */
+GMDL_API size_t gmdl_bn_nparams(const gmdl_bn *bn);
+GMDL_API size_t gmdl_bn_marginal_size(const gmdl_bn *bn);
+/* Index of the node or state with that name; GMDL_EINVAL (message names it) when absent. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_find(const gmdl_bn *bn, const char *name,
+                                                 uint32_t *v, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_find_state(const gmdl_bn *bn, uint32_t v,
+                                                       const char *state, uint32_t *s,
+                                                       gmdl_err *err);
+/* Parses "A=a,B=b" (names of nodes and states) into evidence[0..V-1] (-1 elsewhere). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_parse_evidence(const gmdl_bn *bn, const char *text,
+                                                           int32_t *evidence, gmdl_err *err);
+/* log p(x) of a full assignment. */
+GMDL_API double gmdl_bn_log_prob(const gmdl_bn *bn, const uint32_t *x);
+/* The MRF of the CPT factors (its Z is 1; with evidence, Z(e) = P(e)). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_to_mrf(const gmdl_bn *bn, gmdl_mrf **out,
+                                                   gmdl_err *err);
+/* Moral graph: adj[i*V+j] = 1 for arcs (either direction) and married co-parents. */
+GMDL_API void gmdl_bn_moral_graph(const gmdl_bn *bn, uint8_t *adj);
+
+/* Bayes-ball (Shachter 1998). reachable[v] = 1 for the nodes d-connected to some node of X given
+ * Z (unobserved nodes whose bottom gets marked; an unobserved X node is reachable from itself).
+ * reachable holds V bytes. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_reachable(const gmdl_bn *bn, size_t nx,
+                                                      const uint32_t *x, size_t nz,
+                                                      const uint32_t *z, uint8_t *reachable,
+                                                      gmdl_err *err);
+/* *separated = 1 when X and Y are d-separated given Z (sets; nodes of Y in Z count as
+ * separated). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_dsep(const gmdl_bn *bn, size_t nx, const uint32_t *x,
+                                                 size_t ny, const uint32_t *y, size_t nz,
+                                                 const uint32_t *z, int *separated,
+                                                 gmdl_err *err);
+
+typedef enum {
+    GMDL_QUERY_EXACT = 0, /* junction tree */
+    GMDL_QUERY_VE,        /* variable elimination */
+    GMDL_QUERY_REJECTION,
+    GMDL_QUERY_LW,        /* likelihood weighting */
+    GMDL_QUERY_GIBBS
+} gmdl_query_method;
+
+typedef struct gmdl_query_config {
+    gmdl_query_method method; /* default GMDL_QUERY_EXACT */
+    size_t samples;           /* samples (rejection: drawn, LW) or sweeps (Gibbs); default 100000 */
+    size_t burn_in;           /* Gibbs sweeps discarded first (default 1000) */
+    uint64_t seed;            /* default 1 */
+    gmdl_exact_config exact;  /* for EXACT and VE */
+} gmdl_query_config;
+GMDL_API gmdl_query_config gmdl_query_config_default(void);
+
+typedef struct gmdl_query_stats {
+    size_t samples; /* samples used: accepted (rejection), drawn (LW), sweeps (Gibbs); 0 if exact */
+    double ess;     /* effective sample size (LW: (sum w)^2 / sum w^2; rejection: accepted;
+                       Gibbs: from the autocorrelation of the target's conditional) */
+    double log_evidence; /* exact methods: log P(e) */
+} gmdl_query_stats;
+
+/* P(target | evidence) into probs (card(target) entries). Sampling methods use
+ * gmdl_rng_derive(seed, GMDL_RNG_SAMPLING or GMDL_RNG_GIBBS, 0). GMDL_EINVAL for impossible
+ * evidence (exact) or GMDL_ENOCONV when rejection sampling accepts nothing. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_query(const gmdl_bn *bn, uint32_t target,
+                                                  const int32_t *evidence,
+                                                  const gmdl_query_config *cfg, double *probs,
+                                                  gmdl_query_stats *stats, gmdl_err *err);
+/* All marginals P(x_v | e) by one junction-tree calibration (marginal_size entries). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_marginals(const gmdl_bn *bn, const int32_t *evidence,
+                                                      const gmdl_exact_config *cfg,
+                                                      double *marginals, double *log_evidence,
+                                                      gmdl_err *err);
+/* Ancestral sampling: n rows of V states into out (n*V entries), row i from
+ * gmdl_rng_derive(seed, GMDL_RNG_SAMPLING, first_row + i), so chunks concatenate exactly. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_sample(const gmdl_bn *bn, size_t n, uint64_t seed,
+                                                   size_t first_row, uint32_t *out,
+                                                   gmdl_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

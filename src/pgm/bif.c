@@ -1,0 +1,704 @@
+/* BIF reader (the dialect of the bnlearn repository): network, variable and probability blocks,
+ * property lines, // and C comments, `table`, `default` and parent-state rows. Two phases: the
+ * text is parsed into blocks (syntax errors carry the line), then names are resolved and the net
+ * validated (unknown names, cycles, wrong counts, negative or non-normalised rows, missing or
+ * repeated rows), also with the line of the offending block or row. */
+#include <errno.h>
+
+#include "pgm_internal.h"
+
+
+#define ROW_TOL 1e-4 /* |sum - 1| allowed in a CPT row; rows are then renormalised */
+
+enum { T_EOF, T_WORD, T_STRING, T_PUNCT };
+
+typedef struct {
+    const char *name; /* file name for messages */
+    const char *p, *end;
+    int line;
+    int type;
+    char tok[256];
+    int tok_line;
+    int pending; /* a token was pushed back */
+} lexer;
+
+static void lex_next(lexer *L) {
+    if (L->pending) {
+        L->pending = 0;
+        return;
+    }
+    for (;;) {
+        while (L->p < L->end && (*L->p == ' ' || *L->p == '\t' || *L->p == '\r' ||
+                                 *L->p == '\n' || *L->p == '\f' || *L->p == '\v')) {
+            if (*L->p == '\n')
+                L->line++;
+            L->p++;
+        }
+        if (L->p + 1 < L->end && L->p[0] == '/' && L->p[1] == '/') {
+            while (L->p < L->end && *L->p != '\n')
+                L->p++;
+            continue;
+        }
+        if (L->p + 1 < L->end && L->p[0] == '/' && L->p[1] == '*') {
+            L->p += 2;
+            while (L->p + 1 < L->end && !(L->p[0] == '*' && L->p[1] == '/')) {
+                if (*L->p == '\n')
+                    L->line++;
+                L->p++;
+            }
+            L->p = L->p + 1 < L->end ? L->p + 2 : L->end;
+            continue;
+        }
+        break;
+    }
+    L->tok_line = L->line;
+    if (L->p >= L->end) {
+        L->type = T_EOF;
+        L->tok[0] = '\0';
+        return;
+    }
+    char c = *L->p;
+    if (strchr("{}()[];,|", c)) {
+        L->type = T_PUNCT;
+        L->tok[0] = c;
+        L->tok[1] = '\0';
+        L->p++;
+        return;
+    }
+    size_t n = 0;
+    if (c == '"') {
+        L->type = T_STRING;
+        L->p++;
+        while (L->p < L->end && *L->p != '"') {
+            if (*L->p == '\n')
+                L->line++;
+            if (n + 1 < sizeof L->tok)
+                L->tok[n++] = *L->p;
+            L->p++;
+        }
+        if (L->p < L->end)
+            L->p++;
+        L->tok[n] = '\0';
+        return;
+    }
+    L->type = T_WORD;
+    while (L->p < L->end && !strchr("{}()[];,|\" \t\r\n\f\v", *L->p)) {
+        if (n + 1 < sizeof L->tok)
+            L->tok[n++] = *L->p;
+        L->p++;
+    }
+    L->tok[n] = '\0';
+}
+
+static int is_punct(const lexer *L, char c) {
+    return L->type == T_PUNCT && L->tok[0] == c;
+}
+
+static gmdl_status expect(lexer *L, char c, const char *ctx, gmdl_err *err) {
+    lex_next(L);
+    if (L->type == T_EOF)
+        return gmdl__fail(err, GMDL_EPARSE, "%s:%d: unexpected end of file, expected '%c' %s",
+                          L->name, L->tok_line, c, ctx);
+    if (!is_punct(L, c))
+        return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected '%c' %s, got '%s'", L->name,
+                          L->tok_line, c, ctx, L->tok);
+    return GMDL_OK;
+}
+
+static gmdl_status expect_word(lexer *L, const char *ctx, gmdl_err *err) {
+    lex_next(L);
+    if (L->type == T_EOF)
+        return gmdl__fail(err, GMDL_EPARSE, "%s:%d: unexpected end of file, expected %s",
+                          L->name, L->tok_line, ctx);
+    if (L->type != T_WORD && L->type != T_STRING)
+        return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected %s, got '%s'", L->name,
+                          L->tok_line, ctx, L->tok);
+    return GMDL_OK;
+}
+
+/* Skips to the ';' that ends a property (or other ignored) statement. */
+static gmdl_status skip_statement(lexer *L, gmdl_err *err) {
+    for (;;) {
+        lex_next(L);
+        if (L->type == T_EOF)
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: unexpected end of file in a property",
+                              L->name, L->tok_line);
+        if (is_punct(L, ';'))
+            return GMDL_OK;
+        if (is_punct(L, '}'))
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected ';' to end the statement",
+                              L->name, L->tok_line);
+    }
+}
+
+/* ------------------------------------------------------------------ parsed blocks */
+
+typedef struct {
+    int line;
+    int kind; /* 0 row, 1 table, 2 default */
+    size_t nstates;
+    char **states;
+    size_t nvals;
+    double *vals;
+} entry;
+
+typedef struct {
+    int line;
+    char *child;
+    size_t npar;
+    char **par;
+    size_t nent;
+    entry *ent;
+} pblock;
+
+typedef struct {
+    int line;
+    char *name;
+    size_t nstates;
+    char **states;
+} vblock;
+
+typedef struct {
+    size_t nv, capv, np, capp;
+    vblock *v;
+    pblock *pb;
+} parsed;
+
+static void free_strs(char **s, size_t n) {
+    if (!s)
+        return;
+    for (size_t i = 0; i < n; i++)
+        gmdl__free(s[i]);
+    gmdl__free(s);
+}
+
+static void parsed_free(parsed *P) {
+    for (size_t i = 0; i < P->nv; i++) {
+        gmdl__free(P->v[i].name);
+        free_strs(P->v[i].states, P->v[i].nstates);
+    }
+    for (size_t i = 0; i < P->np; i++) {
+        pblock *b = &P->pb[i];
+        gmdl__free(b->child);
+        free_strs(b->par, b->npar);
+        for (size_t e = 0; e < b->nent; e++) {
+            free_strs(b->ent[e].states, b->ent[e].nstates);
+            gmdl__free(b->ent[e].vals);
+        }
+        gmdl__free(b->ent);
+    }
+    gmdl__free(P->v);
+    gmdl__free(P->pb);
+}
+
+/* Appends a copy of s to a growing string list. */
+static int push_str(char ***list, size_t *n, const char *s) {
+    char **nl = gmdl__realloc(*list, (*n + 1) * sizeof *nl);
+    if (!nl)
+        return 0;
+    *list = nl;
+    if (!(nl[*n] = gmdl__strdup(s)))
+        return 0;
+    (*n)++;
+    return 1;
+}
+
+static gmdl_status oom(const lexer *L, gmdl_err *err) {
+    return gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", L->name);
+}
+
+static gmdl_status parse_variable(lexer *L, parsed *P, gmdl_err *err) {
+    gmdl_status s;
+    int line = L->tok_line;
+    if ((s = expect_word(L, "a variable name", err)))
+        return s;
+    if (P->nv == P->capv) {
+        size_t nc = P->capv ? 2 * P->capv : 16;
+        vblock *nv = gmdl__realloc(P->v, nc * sizeof *nv);
+        if (!nv)
+            return oom(L, err);
+        P->v = nv;
+        P->capv = nc;
+    }
+    vblock *V = &P->v[P->nv];
+    memset(V, 0, sizeof *V);
+    V->line = line;
+    if (!(V->name = gmdl__strdup(L->tok)))
+        return oom(L, err);
+    P->nv++;
+    if ((s = expect(L, '{', "after the variable name", err)))
+        return s;
+    int have_type = 0;
+    for (;;) {
+        lex_next(L);
+        if (L->type == T_EOF)
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: unexpected end of file in variable '%s'",
+                              L->name, L->tok_line, V->name);
+        if (is_punct(L, '}'))
+            break;
+        if (L->type == T_WORD && strcmp(L->tok, "property") == 0) {
+            if ((s = skip_statement(L, err)))
+                return s;
+            continue;
+        }
+        if (L->type != T_WORD || strcmp(L->tok, "type") != 0)
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected 'type' or 'property' in "
+                              "variable '%s', got '%s'", L->name, L->tok_line, V->name, L->tok);
+        if ((s = expect_word(L, "'discrete'", err)))
+            return s;
+        if (strcmp(L->tok, "discrete") != 0)
+            return gmdl__fail(err, GMDL_EUNSUPPORTED, "%s:%d: variable '%s' has type '%s'; only "
+                              "discrete variables are supported", L->name, L->tok_line, V->name,
+                              L->tok);
+        if ((s = expect(L, '[', "before the number of states", err)))
+            return s;
+        if ((s = expect_word(L, "the number of states", err)))
+            return s;
+        char *end;
+        errno = 0;
+        long long k = strtoll(L->tok, &end, 10);
+        int kline = L->tok_line;
+        if (end == L->tok || *end || errno || k < 1 || k > 1000000)
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected a positive number of states, "
+                              "got '%s'", L->name, L->tok_line, L->tok);
+        if ((s = expect(L, ']', "after the number of states", err)) ||
+            (s = expect(L, '{', "before the state names", err)))
+            return s;
+        for (;;) {
+            if ((s = expect_word(L, "a state name", err)))
+                return s;
+            for (size_t i = 0; i < V->nstates; i++)
+                if (strcmp(V->states[i], L->tok) == 0)
+                    return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: variable '%s' lists state '%s' "
+                                      "twice", L->name, L->tok_line, V->name, L->tok);
+            if (!push_str(&V->states, &V->nstates, L->tok))
+                return oom(L, err);
+            lex_next(L);
+            if (is_punct(L, '}'))
+                break;
+            if (!is_punct(L, ','))
+                return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected ',' or '}' in the states "
+                                  "of '%s', got '%s'", L->name, L->tok_line, V->name,
+                                  L->type == T_EOF ? "end of file" : L->tok);
+        }
+        if ((long long)V->nstates != k)
+            return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: variable '%s' declares %lld states but "
+                              "lists %zu", L->name, kline, V->name, k, V->nstates);
+        if ((s = expect(L, ';', "after the state names", err)))
+            return s;
+        have_type = 1;
+    }
+    if (!have_type)
+        return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: variable '%s' has no type", L->name, line,
+                          V->name);
+    return GMDL_OK;
+}
+
+/* Reads numbers (separated by commas or blanks) up to ';'. */
+static gmdl_status parse_numbers(lexer *L, entry *E, gmdl_err *err) {
+    size_t cap = 0;
+    for (;;) {
+        lex_next(L);
+        if (L->type == T_EOF)
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: unexpected end of file in a table of "
+                              "probabilities", L->name, L->tok_line);
+        if (is_punct(L, ';'))
+            return GMDL_OK;
+        if (is_punct(L, ','))
+            continue;
+        if (L->type != T_WORD)
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected a probability or ';', got '%s'",
+                              L->name, L->tok_line, L->tok);
+        char *end;
+        errno = 0;
+        double x = strtod(L->tok, &end);
+        if (end == L->tok || *end || !isfinite(x))
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: '%s' is not a number", L->name,
+                              L->tok_line, L->tok);
+        if (x < 0.0)
+            return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: negative probability %s", L->name,
+                              L->tok_line, L->tok);
+        if (E->nvals == cap) {
+            cap = cap ? 2 * cap : 8;
+            double *nv = gmdl__realloc(E->vals, cap * sizeof *nv);
+            if (!nv)
+                return oom(L, err);
+            E->vals = nv;
+        }
+        E->vals[E->nvals++] = x;
+    }
+}
+
+static gmdl_status parse_probability(lexer *L, parsed *P, gmdl_err *err) {
+    gmdl_status s;
+    if (P->np == P->capp) {
+        size_t nc = P->capp ? 2 * P->capp : 16;
+        pblock *nb = gmdl__realloc(P->pb, nc * sizeof *nb);
+        if (!nb)
+            return oom(L, err);
+        P->pb = nb;
+        P->capp = nc;
+    }
+    pblock *B = &P->pb[P->np];
+    memset(B, 0, sizeof *B);
+    B->line = L->tok_line;
+    P->np++;
+    if ((s = expect(L, '(', "after 'probability'", err)) ||
+        (s = expect_word(L, "a variable name", err)))
+        return s;
+    if (!(B->child = gmdl__strdup(L->tok)))
+        return oom(L, err);
+    lex_next(L);
+    if (is_punct(L, '|')) {
+        for (;;) {
+            if ((s = expect_word(L, "a parent name", err)))
+                return s;
+            if (!push_str(&B->par, &B->npar, L->tok))
+                return oom(L, err);
+            lex_next(L);
+            if (is_punct(L, ')'))
+                break;
+            if (!is_punct(L, ','))
+                return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected ',' or ')' in the parents "
+                                  "of '%s', got '%s'", L->name, L->tok_line, B->child,
+                                  L->type == T_EOF ? "end of file" : L->tok);
+        }
+    } else if (!is_punct(L, ')'))
+        return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected '|' or ')' after '%s', got '%s'",
+                          L->name, L->tok_line, B->child,
+                          L->type == T_EOF ? "end of file" : L->tok);
+    if ((s = expect(L, '{', "to open the probability block", err)))
+        return s;
+    size_t cap = 0;
+    for (;;) {
+        lex_next(L);
+        if (L->type == T_EOF)
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: unexpected end of file in the probability "
+                              "block of '%s'", L->name, L->tok_line, B->child);
+        if (is_punct(L, '}'))
+            break;
+        if (L->type == T_WORD && strcmp(L->tok, "property") == 0) {
+            if ((s = skip_statement(L, err)))
+                return s;
+            continue;
+        }
+        if (B->nent == cap) {
+            cap = cap ? 2 * cap : 8;
+            entry *ne = gmdl__realloc(B->ent, cap * sizeof *ne);
+            if (!ne)
+                return oom(L, err);
+            B->ent = ne;
+        }
+        entry *E = &B->ent[B->nent++];
+        memset(E, 0, sizeof *E);
+        E->line = L->tok_line;
+        if (L->type == T_WORD && strcmp(L->tok, "table") == 0)
+            E->kind = 1;
+        else if (L->type == T_WORD && strcmp(L->tok, "default") == 0)
+            E->kind = 2;
+        else if (is_punct(L, '(')) {
+            E->kind = 0;
+            for (;;) {
+                if ((s = expect_word(L, "a parent state", err)))
+                    return s;
+                if (!push_str(&E->states, &E->nstates, L->tok))
+                    return oom(L, err);
+                lex_next(L);
+                if (is_punct(L, ')'))
+                    break;
+                if (!is_punct(L, ','))
+                    return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected ',' or ')' in a row of "
+                                      "'%s', got '%s'", L->name, L->tok_line, B->child,
+                                      L->type == T_EOF ? "end of file" : L->tok);
+            }
+        } else
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected 'table', 'default' or '(' in "
+                              "the probability block of '%s', got '%s'", L->name, L->tok_line,
+                              B->child, L->tok);
+        if ((s = parse_numbers(L, E, err)))
+            return s;
+    }
+    return GMDL_OK;
+}
+
+static gmdl_status parse_text(lexer *L, parsed *P, gmdl_err *err) {
+    gmdl_status s;
+    for (;;) {
+        lex_next(L);
+        if (L->type == T_EOF)
+            return GMDL_OK;
+        if (L->type == T_WORD && strcmp(L->tok, "network") == 0) {
+            /* name (possibly several words) then a block of properties */
+            do
+                lex_next(L);
+            while (L->type == T_WORD || L->type == T_STRING);
+            if (!is_punct(L, '{'))
+                return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected '{' after the network name",
+                                  L->name, L->tok_line);
+            int depth = 1;
+            while (depth) {
+                lex_next(L);
+                if (L->type == T_EOF)
+                    return gmdl__fail(err, GMDL_EPARSE, "%s:%d: unexpected end of file in the "
+                                      "network block", L->name, L->tok_line);
+                if (is_punct(L, '{'))
+                    depth++;
+                else if (is_punct(L, '}'))
+                    depth--;
+            }
+        } else if (L->type == T_WORD && strcmp(L->tok, "variable") == 0) {
+            if ((s = parse_variable(L, P, err)))
+                return s;
+        } else if (L->type == T_WORD && strcmp(L->tok, "probability") == 0) {
+            if ((s = parse_probability(L, P, err)))
+                return s;
+        } else
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected 'network', 'variable' or "
+                              "'probability', got '%s'", L->name, L->tok_line, L->tok);
+    }
+}
+
+/* ------------------------------------------------------------------ resolution */
+
+static gmdl_status check_row(const char *file, int line, const char *var, double *row, size_t k,
+                             gmdl_err *err) {
+    double sum = 0.0;
+    for (size_t i = 0; i < k; i++)
+        sum += row[i];
+    if (!(fabs(sum - 1.0) <= ROW_TOL))
+        return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: probabilities of '%s' sum to %.9g, not 1",
+                          file, line, var, sum);
+    for (size_t i = 0; i < k; i++)
+        row[i] /= sum;
+    return GMDL_OK;
+}
+
+static gmdl_status build(const char *file, parsed *P, gmdl_bn **out, gmdl_err *err) {
+    gmdl_bn *bn;
+    gmdl_status s;
+    if (P->nv == 0)
+        return gmdl__fail(err, GMDL_ECORRUPT, "%s: no variables", file);
+    for (size_t i = 0; i < P->nv; i++)
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(P->v[i].name, P->v[j].name) == 0)
+                return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: variable '%s' declared twice "
+                                  "(first at line %d)", file, P->v[i].line, P->v[i].name,
+                                  P->v[j].line);
+    if ((s = gmdl__bn_alloc(&bn, P->nv, err)))
+        return s;
+    int *block_of = gmdl__malloc(P->nv * sizeof *block_of);
+    uint32_t *par = gmdl__malloc((P->nv + 1) * sizeof *par);
+    uint8_t *seen = NULL;
+    if (!block_of || !par) {
+        s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", file);
+        goto fail;
+    }
+    for (size_t i = 0; i < P->nv; i++) {
+        /* take the names */
+        bn->names[i] = P->v[i].name;
+        P->v[i].name = NULL;
+        bn->states[i] = P->v[i].states;
+        bn->card[i] = (uint32_t)P->v[i].nstates;
+        P->v[i].states = NULL;
+        block_of[i] = -1;
+    }
+    for (size_t b = 0; b < P->np; b++) {
+        int v = -1; /* the names now live in bn */
+        for (size_t i = 0; i < bn->nvars; i++)
+            if (strcmp(bn->names[i], P->pb[b].child) == 0)
+                v = (int)i;
+        if (v < 0) {
+            s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: unknown variable '%s' in a probability "
+                           "block", file, P->pb[b].line, P->pb[b].child);
+            goto fail;
+        }
+        if (block_of[v] >= 0) {
+            s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: second probability block for '%s' (first "
+                           "at line %d)", file, P->pb[b].line, P->pb[b].child,
+                           P->pb[block_of[v]].line);
+            goto fail;
+        }
+        block_of[v] = (int)b;
+    }
+    for (size_t v = 0; v < bn->nvars; v++)
+        if (block_of[v] < 0) {
+            s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: variable '%s' has no probability block",
+                           file, P->v[v].line, bn->names[v]);
+            goto fail;
+        }
+    /* Structure (parents), in file order of the blocks so a cycle is reported at the block
+     * that closes it. */
+    for (size_t b = 0; b < P->np; b++) {
+        pblock *B = &P->pb[b];
+        uint32_t v = 0;
+        for (size_t i = 0; i < bn->nvars; i++)
+            if (strcmp(bn->names[i], B->child) == 0)
+                v = (uint32_t)i;
+        for (size_t k = 0; k < B->npar; k++) {
+            int p = -1;
+            for (size_t i = 0; i < bn->nvars; i++)
+                if (strcmp(bn->names[i], B->par[k]) == 0)
+                    p = (int)i;
+            if (p < 0) {
+                s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: unknown variable '%s' (parent of '%s')",
+                               file, B->line, B->par[k], B->child);
+                goto fail;
+            }
+            par[k] = (uint32_t)p;
+        }
+        gmdl_err e2;
+        if ((s = gmdl_bn_set_parents(bn, v, B->npar, par, &e2))) {
+            if (s == GMDL_EINVAL)
+                s = GMDL_ECORRUPT;
+            gmdl__fail(err, s, "%s:%d: %s", file, B->line, e2.msg);
+            goto fail;
+        }
+    }
+    /* CPT contents. */
+    for (size_t b = 0; b < P->np; b++) {
+        pblock *B = &P->pb[b];
+        uint32_t v = 0;
+        for (size_t i = 0; i < bn->nvars; i++)
+            if (strcmp(bn->names[i], B->child) == 0)
+                v = (uint32_t)i;
+        size_t k = bn->card[v], rows = bn->nrows[v], np = bn->npar[v];
+        double *cpt = bn->cpt[v];
+        gmdl__free(seen);
+        seen = gmdl__calloc(rows + 1, 1);
+        if (!seen) {
+            s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", file);
+            goto fail;
+        }
+        entry *dflt = NULL;
+        for (size_t e = 0; e < B->nent; e++) {
+            entry *E = &B->ent[e];
+            if (E->kind == 2) {
+                if (E->nvals != k) {
+                    s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: default row of '%s' has %zu values,"
+                                   " expected %zu", file, E->line, B->child, E->nvals, k);
+                    goto fail;
+                }
+                dflt = E;
+                continue;
+            }
+            if (E->kind == 1) {
+                if (E->nvals != k * rows) {
+                    s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: table of '%s' has %zu values, "
+                                   "expected %zu", file, E->line, B->child, E->nvals, k * rows);
+                    goto fail;
+                }
+                /* child state slowest, then the parents (last fastest) */
+                for (size_t r = 0; r < rows; r++) {
+                    if (seen[r]) {
+                        s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: rows of '%s' given twice",
+                                       file, E->line, B->child);
+                        goto fail;
+                    }
+                    seen[r] = 1;
+                    for (size_t x = 0; x < k; x++)
+                        cpt[r * k + x] = E->vals[x * rows + r];
+                    if ((s = check_row(file, E->line, B->child, cpt + r * k, k, err)))
+                        goto fail;
+                }
+                continue;
+            }
+            if (E->nstates != np) {
+                s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: row of '%s' names %zu parent states, "
+                               "expected %zu", file, E->line, B->child, E->nstates, np);
+                goto fail;
+            }
+            size_t r = 0;
+            for (size_t t = 0; t < np; t++) {
+                uint32_t p = bn->par[v][t], st = UINT32_MAX;
+                for (uint32_t i = 0; i < bn->card[p]; i++)
+                    if (strcmp(bn->states[p][i], E->states[t]) == 0)
+                        st = i;
+                if (st == UINT32_MAX) {
+                    s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: '%s' is not a state of '%s'", file,
+                                   E->line, E->states[t], bn->names[p]);
+                    goto fail;
+                }
+                r = r * bn->card[p] + st;
+            }
+            if (E->nvals != k) {
+                s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: row of '%s' has %zu values, expected "
+                               "%zu", file, E->line, B->child, E->nvals, k);
+                goto fail;
+            }
+            if (seen[r]) {
+                s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: row of '%s' given twice", file,
+                               E->line, B->child);
+                goto fail;
+            }
+            seen[r] = 1;
+            memcpy(cpt + r * k, E->vals, k * sizeof *cpt);
+            if ((s = check_row(file, E->line, B->child, cpt + r * k, k, err)))
+                goto fail;
+        }
+        for (size_t r = 0; r < rows; r++) {
+            if (seen[r])
+                continue;
+            if (dflt) {
+                memcpy(cpt + r * k, dflt->vals, k * sizeof *cpt);
+                if ((s = check_row(file, dflt->line, B->child, cpt + r * k, k, err)))
+                    goto fail;
+                continue;
+            }
+            /* name the missing parent configuration */
+            char cfgs[512];
+            size_t off = 0, rr = r;
+            uint32_t st[PGM_MAX_SCOPE];
+            for (size_t t = np; t-- > 0 && t < PGM_MAX_SCOPE;) {
+                uint32_t p = bn->par[v][t];
+                st[t] = (uint32_t)(rr % bn->card[p]);
+                rr /= bn->card[p];
+            }
+            cfgs[0] = '\0';
+            for (size_t t = 0; t < np && t < PGM_MAX_SCOPE && off + 64 < sizeof cfgs; t++) {
+                int w = snprintf(cfgs + off, sizeof cfgs - off, "%s%s", t ? ", " : "",
+                                 bn->states[bn->par[v][t]][st[t]]);
+                if (w > 0)
+                    off += (size_t)w;
+            }
+            s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: probability block of '%s' has no row for "
+                           "(%s)", file, B->line, B->child, cfgs);
+            goto fail;
+        }
+    }
+    gmdl__free(seen);
+    gmdl__free(block_of);
+    gmdl__free(par);
+    *out = bn;
+    return GMDL_OK;
+fail:
+    gmdl__free(seen);
+    gmdl__free(block_of);
+    gmdl__free(par);
+    gmdl_bn_destroy(bn);
+    return s;
+}
+
+gmdl_status gmdl_bn_parse_bif(gmdl_bn **out, const char *text, size_t len, const char *name,
+                              gmdl_err *err) {
+    *out = NULL;
+    lexer L = {.name = name ? name : "<bif>", .p = text, .end = text + len, .line = 1};
+    parsed P;
+    memset(&P, 0, sizeof P);
+    gmdl_status s = parse_text(&L, &P, err);
+    if (!s)
+        s = build(L.name, &P, out, err);
+    parsed_free(&P);
+    return s;
+}
+
+gmdl_status gmdl_bn_read_bif(gmdl_bn **out, const char *path, gmdl_err *err) {
+    *out = NULL;
+    char *buf;
+    size_t len;
+    gmdl_status s = gmdl__slurp(path, &buf, &len, err);
+    if (s)
+        return s;
+    s = gmdl_bn_parse_bif(out, buf, len, path, err);
+    gmdl__free(buf);
+    return s;
+}

@@ -1,0 +1,671 @@
+/* Exact inference. The junction tree comes from the elimination order: eliminating v creates the
+ * clique {v} + its current neighbours, whose parent is the clique of the first of those
+ * neighbours to be eliminated; the separator is the clique minus v. Calibration is Hugin style in
+ * log space: an upward pass in elimination order (children are eliminated before parents), then a
+ * downward pass in reverse order where the parent's separator marginal, divided by the child's
+ * upward message (0/0 = 0), is multiplied into the child. Every clique then holds the
+ * unnormalised joint of its variables with the evidence. */
+#include "pgm_internal.h"
+
+typedef struct {
+    size_t nvars;
+    const uint32_t *card;
+    int32_t *ev;          /* evidence, with cardinality-1 variables fixed to 0 */
+    uint8_t *active;
+    size_t nred;
+    gmdl_factor *red;     /* factors restricted to the evidence, non-constant */
+    double log_const;     /* sum of the constant factors */
+} prepared;
+
+static void prepared_free(prepared *P) {
+    for (size_t i = 0; i < P->nred; i++)
+        gmdl_factor_fini(&P->red[i]);
+    gmdl__free(P->red);
+    gmdl__free(P->ev);
+    gmdl__free(P->active);
+    memset(P, 0, sizeof *P);
+}
+
+static gmdl_status prepare(prepared *P, size_t nvars, const uint32_t *card, size_t nfactors,
+                           const gmdl_factor *factors, const int32_t *evidence, gmdl_err *err) {
+    memset(P, 0, sizeof *P);
+    gmdl_status s = gmdl__check_evidence(nvars, card, evidence, err);
+    if (s)
+        return s;
+    P->nvars = nvars;
+    P->card = card;
+    P->ev = gmdl__malloc((nvars + 1) * sizeof *P->ev);
+    P->active = gmdl__malloc(nvars + 1);
+    P->red = gmdl__calloc(nfactors + 1, sizeof *P->red);
+    if (!P->ev || !P->active || !P->red) {
+        prepared_free(P);
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    }
+    for (size_t v = 0; v < nvars; v++) {
+        P->ev[v] = evidence ? evidence[v] : -1;
+        if (card[v] == 1)
+            P->ev[v] = 0;
+        P->active[v] = P->ev[v] < 0;
+    }
+    for (size_t f = 0; f < nfactors; f++) {
+        gmdl_factor r;
+        if ((s = gmdl__factor_restrict(&r, &factors[f], P->ev, err))) {
+            prepared_free(P);
+            return s;
+        }
+        if (r.nvars == 0) {
+            P->log_const += r.logp[0];
+            gmdl_factor_fini(&r);
+        } else
+            P->red[P->nred++] = r;
+    }
+    return GMDL_OK;
+}
+
+static void name_of(const char *const *names, uint32_t v, char *buf, size_t n) {
+    if (names)
+        snprintf(buf, n, "%s", names[v]);
+    else
+        snprintf(buf, n, "x%u", v);
+}
+
+static gmdl_status over_budget(const gmdl_exact_config *cfg, double bytes, size_t nv,
+                               const uint32_t *vars, double entries, const char *const *names,
+                               gmdl_err *err) {
+    char list[600];
+    size_t off = 0;
+    list[0] = '\0';
+    for (size_t k = 0; k < nv && off + 40 < sizeof list; k++) {
+        char nm[64];
+        name_of(names, vars[k], nm, sizeof nm);
+        int w = snprintf(list + off, sizeof list - off, "%s%s", k ? ", " : "", nm);
+        if (w > 0)
+            off += (size_t)w;
+    }
+    if (off + 40 >= sizeof list)
+        snprintf(list + off, sizeof list - off, ", ...");
+    return gmdl__fail(err, GMDL_ELIMIT,
+                      "exact inference needs %.1f MiB but the memory budget is %.1f MiB; the "
+                      "largest clique has %zu variables and %.4g entries: {%s}",
+                      bytes / 1048576.0, (double)cfg->max_mem / 1048576.0, nv, entries, list);
+}
+
+/* Linear-space helpers for calibration: tables hold exp(log value - scale). The big table is
+ * walked as outer odometer steps over a trailing block of dimensions that are either all absent
+ * from sub (one sub entry for the whole block) or all present in sub and contiguous there (the
+ * block matches a contiguous run of sub), which keeps the inner loops long and simple. */
+typedef struct {
+    size_t nout;
+    size_t card[PGM_MAX_SCOPE], stride[PGM_MAX_SCOPE];
+    size_t block;
+    int contiguous;
+} loop_plan;
+
+static void make_plan(const gmdl_factor *big, const gmdl_factor *sub, loop_plan *L) {
+    size_t stride[PGM_MAX_SCOPE];
+    gmdl__sub_strides(big, sub, stride);
+    size_t nb = big->nvars, k = nb;
+    L->block = 1;
+    L->contiguous = 0;
+    if (nb > 0 && stride[nb - 1] == 0) {
+        while (k > 0 && stride[k - 1] == 0)
+            L->block *= big->card[--k];
+    } else if (nb > 0 && stride[nb - 1] == 1) {
+        L->contiguous = 1;
+        while (k > 0 && stride[k - 1] == L->block)
+            L->block *= big->card[--k];
+    }
+    L->nout = k;
+    for (size_t t = 0; t < k; t++) {
+        L->card[t] = big->card[t];
+        L->stride[t] = stride[t];
+    }
+}
+
+#define PLAN_LOOP(big, L, BODY)                                                                    \
+    do {                                                                                           \
+        size_t ctr_[PGM_MAX_SCOPE] = {0};                                                          \
+        size_t j = 0;                                                                              \
+        for (size_t i0 = 0; i0 < (big)->size; i0 += (L)->block) {                                  \
+            BODY;                                                                                  \
+            for (size_t k_ = (L)->nout; k_-- > 0;) {                                               \
+                ctr_[k_]++;                                                                        \
+                j += (L)->stride[k_];                                                              \
+                if (ctr_[k_] < (L)->card[k_])                                                      \
+                    break;                                                                         \
+                j -= (L)->stride[k_] * (L)->card[k_];                                              \
+                ctr_[k_] = 0;                                                                      \
+            }                                                                                      \
+        }                                                                                          \
+    } while (0)
+
+static void lin_mul_into(gmdl_factor *big, const gmdl_factor *sub) {
+    loop_plan L;
+    make_plan(big, sub, &L);
+    double *b = big->logp;
+    const double *s = sub->logp;
+    size_t B = L.block;
+    if (L.contiguous)
+        PLAN_LOOP(big, &L, {
+            for (size_t t = 0; t < B; t++)
+                b[i0 + t] *= s[j + t];
+        });
+    else
+        PLAN_LOOP(big, &L, {
+            double c = s[j];
+            for (size_t t = 0; t < B; t++)
+                b[i0 + t] *= c;
+        });
+}
+
+static void lin_sum_into(const gmdl_factor *big, gmdl_factor *sub) {
+    loop_plan L;
+    make_plan(big, sub, &L);
+    const double *b = big->logp;
+    double *s = sub->logp;
+    size_t B = L.block;
+    for (size_t k = 0; k < sub->size; k++)
+        s[k] = 0.0;
+    if (L.contiguous)
+        PLAN_LOOP(big, &L, {
+            for (size_t t = 0; t < B; t++)
+                s[j + t] += b[i0 + t];
+        });
+    else
+        PLAN_LOOP(big, &L, {
+            double acc = 0.0;
+            for (size_t t = 0; t < B; t++)
+                acc += b[i0 + t];
+            s[j] += acc;
+        });
+}
+
+/* Divides by the maximum (if positive) and returns its log. */
+static double lin_rescale(gmdl_factor *f) {
+    double m = 0.0;
+    for (size_t i = 0; i < f->size; i++)
+        if (f->logp[i] > m)
+            m = f->logp[i];
+    if (m <= 0.0)
+        return 0.0;
+    double inv = 1.0 / m;
+    for (size_t i = 0; i < f->size; i++)
+        f->logp[i] *= inv;
+    return log(m);
+}
+
+/* The separator of a clique table with its parent's variables. */
+static gmdl_status sep_factor(gmdl_factor *out, const gmdl_factor *tab, size_t np,
+                              const uint32_t *pvars, gmdl_err *err) {
+    uint32_t sv[PGM_MAX_SCOPE], sc[PGM_MAX_SCOPE];
+    size_t n = 0;
+    for (size_t k = 0, j = 0; k < tab->nvars; k++) {
+        while (j < np && pvars[j] < tab->vars[k])
+            j++;
+        if (j < np && pvars[j] == tab->vars[k]) {
+            sv[n] = tab->vars[k];
+            sc[n++] = tab->card[k];
+        }
+    }
+    return gmdl_factor_init(out, n, sv, sc, err);
+}
+
+/* Builds the linear table of clique t: its factors times the upward messages of its children
+ * (and the downward message from its parent when with_down), rescaled; *scale receives the log
+ * of the factor by which the true values were divided. */
+static gmdl_status build_table(gmdl_factor *tab, size_t t, size_t n, const uint32_t *vars,
+                               const uint32_t *card, const prepared *P, const uint32_t *fhome,
+                               const double *fscale, const int *parent, const gmdl_factor *up,
+                               const double *upscale, const gmdl_factor *down, int with_down,
+                               double *scale, const gmdl_exact_config *cfg, double bytes,
+                               const char *const *names, size_t bign, const uint32_t *bigvars,
+                               double big, gmdl_err *err) {
+    uint32_t cc[PGM_MAX_SCOPE];
+    if (n > PGM_MAX_SCOPE)
+        return gmdl__fail(err, GMDL_ELIMIT, "clique of %zu variables", n);
+    for (size_t k = 0; k < n; k++)
+        cc[k] = card[vars[k]];
+    gmdl_status s = gmdl_factor_init(tab, n, vars, cc, err);
+    if (s)
+        return s == GMDL_ENOMEM ? over_budget(cfg, bytes, bign, bigvars, big, names, err) : s;
+    for (size_t i = 0; i < tab->size; i++)
+        tab->logp[i] = 1.0;
+    double sc = 0.0;
+    for (size_t f = 0; f < P->nred; f++)
+        if (fhome[f] == t) {
+            lin_mul_into(tab, &P->red[f]);
+            sc += fscale[f];
+        }
+    for (size_t c = 0; c < t; c++)
+        if (parent[c] == (int)t && up[c].logp) {
+            lin_mul_into(tab, &up[c]);
+            sc += upscale[c];
+        }
+    if (with_down && parent[t] >= 0)
+        lin_mul_into(tab, &down[t]);
+    sc += lin_rescale(tab);
+    *scale = sc;
+    return GMDL_OK;
+}
+
+gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
+                         const gmdl_factor *factors, const int32_t *evidence,
+                         const gmdl_exact_config *cfg, const char *const *names, double *log_z,
+                         double *marginals, gmdl_exact_stats *stats, gmdl_err *err) {
+    prepared P;
+    gmdl_status s = prepare(&P, nvars, card, nfactors, factors, evidence, err);
+    if (s)
+        return s;
+    pgm_graph g = {0};
+    uint32_t *order = NULL, *pos = NULL, *cvars = NULL, *home = NULL, **cl_vars = NULL;
+    int *parent = NULL;
+    size_t *cl_n = NULL;
+    uint8_t *removed = NULL;
+    gmdl_factor *up = NULL, *down = NULL, tab = {0};
+    double *upscale = NULL, *fscale = NULL;
+    uint32_t *fhome = NULL;
+    size_t *moff = NULL;
+    uint64_t *alive = NULL;
+    size_t nord = 0;
+    double max_log2 = 0.0;
+    if ((s = gmdl__graph_build(&g, nvars, P.active, P.nred, P.red, err)))
+        goto done;
+    order = gmdl__malloc((nvars + 1) * sizeof *order);
+    pos = gmdl__malloc((nvars + 1) * sizeof *pos);
+    home = gmdl__malloc((nvars + 1) * sizeof *home);
+    cvars = gmdl__malloc((nvars + 1) * sizeof *cvars);
+    parent = gmdl__malloc((nvars + 1) * sizeof *parent);
+    alive = gmdl__calloc(g.words + 1, sizeof *alive);
+    cl_vars = gmdl__calloc(nvars + 1, sizeof *cl_vars);
+    cl_n = gmdl__calloc(nvars + 1, sizeof *cl_n);
+    removed = gmdl__calloc(nvars + 1, 1);
+    moff = gmdl__calloc(nvars + 1, sizeof *moff);
+    if (!moff || !order || !pos || !home || !cvars || !parent || !alive || !cl_vars || !cl_n || !removed) {
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((s = gmdl__elim_order(&g, card, P.active, cfg, order, &nord, &max_log2, err)))
+        goto done;
+    if (max_log2 > 62.0) {
+        s = gmdl__fail(err, GMDL_ELIMIT, "exact inference is infeasible: the best elimination "
+                       "order has a clique of 2^%.1f entries", max_log2);
+        goto done;
+    }
+    for (size_t t = 0; t < nord; t++) {
+        pos[order[t]] = (uint32_t)t;
+        home[order[t]] = (uint32_t)t;
+    }
+    for (size_t v = 0; v < nvars; v++)
+        if (P.active[v])
+            alive[v / 64] |= (uint64_t)1 << (v % 64);
+    /* Cliques by simulating the elimination. */
+    for (size_t t = 0; t < nord; t++) {
+        uint32_t v = order[t];
+        uint64_t *nv = &g.adj[(size_t)v * g.words];
+        size_t n = 0;
+        int par = -1;
+        for (size_t w = 0; w < g.words; w++) {
+            uint64_t bits = (nv[w] & alive[w]) | (w == v / 64 ? (uint64_t)1 << (v % 64) : 0);
+            while (bits) {
+                uint32_t a = (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+                bits &= bits - 1;
+                cvars[n++] = a;
+                if (a != v && (par < 0 || pos[a] < (uint32_t)par))
+                    par = (int)pos[a];
+            }
+        }
+        for (size_t k = 0; k < n; k++) {
+            uint32_t a = cvars[k];
+            if (a == v)
+                continue;
+            uint64_t *na = &g.adj[(size_t)a * g.words];
+            for (size_t w = 0; w < g.words; w++)
+                na[w] |= nv[w] & alive[w];
+            na[a / 64] &= ~((uint64_t)1 << (a % 64));
+        }
+        alive[v / 64] &= ~((uint64_t)1 << (v % 64));
+        parent[t] = par;
+        cl_n[t] = n;
+        if (!(cl_vars[t] = gmdl__malloc((n + 1) * sizeof **cl_vars))) {
+            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+            goto done;
+        }
+        memcpy(cl_vars[t], cvars, n * sizeof *cvars);
+    }
+    /* Merge each parent that is a subset of its child (parent == separator) into the child; the
+     * merged clique keeps the parent's slot, so slots stay in a valid bottom-up order. */
+    for (size_t t = 0; t < nord; t++) {
+        int p = parent[t];
+        if (p < 0 || cl_n[p] >= cl_n[t])
+            continue;
+        size_t j = 0; /* is C_p a subset of C_t? (both sorted) */
+        for (size_t k = 0; k < cl_n[t] && j < cl_n[p]; k++)
+            if (cl_vars[t][k] == cl_vars[p][j])
+                j++;
+        if (j != cl_n[p])
+            continue;
+        gmdl__free(cl_vars[p]);
+        cl_vars[p] = cl_vars[t];
+        cl_n[p] = cl_n[t];
+        cl_vars[t] = NULL;
+        cl_n[t] = 0;
+        removed[t] = 1;
+        for (size_t c = 0; c < t; c++)
+            if (parent[c] == (int)t)
+                parent[c] = p;
+        for (size_t v = 0; v < nvars; v++)
+            if (P.active[v] && home[v] == t)
+                home[v] = (uint32_t)p;
+    }
+    /* Separators (variables shared with the parent) and sizes for the budget: Shafer-Shenoy
+     * keeps only the messages; a clique table lives only while its messages are computed. */
+    double bytes = 0.0, big = 0.0;
+    size_t big_t = 0, ncl = 0;
+    for (size_t t = 0; t < nord; t++) {
+        if (removed[t])
+            continue;
+        double entries = 1.0, sep = 1.0;
+        int p = parent[t];
+        for (size_t k = 0, j = 0; k < cl_n[t]; k++) {
+            entries *= card[cl_vars[t][k]];
+            if (p >= 0) {
+                while (j < cl_n[p] && cl_vars[p][j] < cl_vars[t][k])
+                    j++;
+                if (j < cl_n[p] && cl_vars[p][j] == cl_vars[t][k])
+                    sep *= card[cl_vars[t][k]];
+            }
+        }
+        if (p >= 0)
+            bytes += 8.0 * 2.0 * sep; /* upward and downward message */
+        ncl++;
+        if (entries > big) {
+            big = entries;
+            big_t = t;
+        }
+    }
+    bytes += 8.0 * 2.0 * big; /* the clique being worked on and a message of at most its size */
+    for (size_t f = 0; f < P.nred; f++)
+        bytes += 8.0 * (double)P.red[f].size;
+    if (stats) {
+        stats->max_clique_vars = ncl ? cl_n[big_t] : 0;
+        stats->max_clique_entries = ncl ? big : 0.0;
+        stats->total_bytes = bytes;
+        stats->ncliques = ncl;
+    }
+    if (cfg->max_mem && bytes > (double)cfg->max_mem) {
+        s = over_budget(cfg, bytes, cl_n[big_t], cl_vars[big_t], big, names, err);
+        goto done;
+    }
+    up = gmdl__calloc(nord + 1, sizeof *up);
+    down = gmdl__calloc(nord + 1, sizeof *down);
+    upscale = gmdl__calloc(nord + 1, sizeof *upscale);
+    fhome = gmdl__malloc((P.nred + 1) * sizeof *fhome);
+    fscale = gmdl__malloc((P.nred + 1) * sizeof *fscale);
+    if (!up || !down || !upscale || !fhome || !fscale) {
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* Each factor belongs to the clique of its first-eliminated variable; it is used in linear
+     * space, divided by its maximum (fscale = log of that maximum). */
+    for (size_t f = 0; f < P.nred; f++) {
+        uint32_t best = UINT32_MAX, bv = 0;
+        for (size_t k = 0; k < P.red[f].nvars; k++)
+            if (pos[P.red[f].vars[k]] < best) {
+                best = pos[P.red[f].vars[k]];
+                bv = P.red[f].vars[k];
+            }
+        fhome[f] = home[bv];
+        double m = PGM_NEGINF;
+        for (size_t i = 0; i < P.red[f].size; i++)
+            if (P.red[f].logp[i] > m)
+                m = P.red[f].logp[i];
+        if (m == PGM_NEGINF)
+            m = 0.0;
+        for (size_t i = 0; i < P.red[f].size; i++)
+            P.red[f].logp[i] = exp(P.red[f].logp[i] - m);
+        fscale[f] = m;
+    }
+    /* Upward pass. */
+    double lz = P.log_const;
+    for (size_t t = 0; t < nord; t++) {
+        if (removed[t])
+            continue;
+        double sc;
+        if ((s = build_table(&tab, t, cl_n[t], cl_vars[t], card, &P, fhome, fscale, parent, up,
+                             upscale, NULL, 0, &sc, cfg, bytes, names, cl_n[big_t],
+                             cl_vars[big_t], big, err)))
+            goto done;
+        int p = parent[t];
+        if (p < 0) {
+            double sum = 0.0;
+            for (size_t i = 0; i < tab.size; i++)
+                sum += tab.logp[i];
+            lz += sc + log(sum);
+        } else {
+            if ((s = sep_factor(&up[t], &tab, cl_n[p], cl_vars[p], err)))
+                goto done;
+            lin_sum_into(&tab, &up[t]);
+            upscale[t] = sc + lin_rescale(&up[t]);
+        }
+        gmdl_factor_fini(&tab);
+    }
+    if (log_z)
+        *log_z = lz;
+    if (!marginals)
+        goto done;
+    if (lz == PGM_NEGINF || isnan(lz)) {
+        s = gmdl__fail(err, GMDL_EINVAL, "the evidence has probability zero");
+        goto done;
+    }
+    /* Downward pass: rebuild each clique with all its messages, read off the marginals of the
+     * variables it is home to, and send each child (table / child's upward message) summed
+     * onto their separator, with 0/0 = 0. */
+    size_t off = 0;
+    for (size_t v = 0; v < nvars; v++) {
+        moff[v] = off;
+        off += card[v];
+        if (!P.active[v])
+            for (uint32_t x = 0; x < card[v]; x++)
+                marginals[moff[v] + x] = (int32_t)x == P.ev[v] ? 1.0 : 0.0;
+    }
+    for (size_t t = nord; t-- > 0;) {
+        if (removed[t])
+            continue;
+        double sc;
+        if ((s = build_table(&tab, t, cl_n[t], cl_vars[t], card, &P, fhome, fscale, parent, up,
+                             upscale, down, 1, &sc, cfg, bytes, names, cl_n[big_t],
+                             cl_vars[big_t], big, err)))
+            goto done;
+        gmdl_factor_fini(&down[t]);
+        for (size_t k = 0; k < cl_n[t]; k++) {
+            uint32_t v = cl_vars[t][k];
+            if (home[v] != t)
+                continue;
+            gmdl_factor mv;
+            if ((s = gmdl_factor_init(&mv, 1, &v, &card[v], err)))
+                goto done;
+            lin_sum_into(&tab, &mv);
+            double z = 0.0;
+            for (uint32_t x = 0; x < card[v]; x++)
+                z += mv.logp[x];
+            for (uint32_t x = 0; x < card[v]; x++)
+                marginals[moff[v] + x] = mv.logp[x] / z;
+            gmdl_factor_fini(&mv);
+        }
+        for (size_t c = 0; c < t; c++) {
+            if (removed[c] || parent[c] != (int)t)
+                continue;
+            if ((s = gmdl_factor_init(&down[c], up[c].nvars, up[c].vars, up[c].card, err)))
+                goto done;
+            lin_sum_into(&tab, &down[c]);
+            for (size_t i = 0; i < down[c].size; i++)
+                down[c].logp[i] = up[c].logp[i] > 0.0 ? down[c].logp[i] / up[c].logp[i] : 0.0;
+            lin_rescale(&down[c]);
+            gmdl_factor_fini(&up[c]);
+        }
+        gmdl_factor_fini(&tab);
+    }
+done:
+    gmdl_factor_fini(&tab);
+    if (up)
+        for (size_t t = 0; t < nord; t++)
+            gmdl_factor_fini(&up[t]);
+    if (down)
+        for (size_t t = 0; t < nord; t++)
+            gmdl_factor_fini(&down[t]);
+    gmdl__free(down);
+    gmdl__free(fhome);
+    gmdl__free(fscale);
+    gmdl__free(moff);
+    if (cl_vars)
+        for (size_t t = 0; t < nord; t++)
+            gmdl__free(cl_vars[t]);
+    gmdl__free(cl_vars);
+    gmdl__free(cl_n);
+    gmdl__free(removed);
+    gmdl__free(up);
+    gmdl__free(upscale);
+    gmdl__free(order);
+    gmdl__free(pos);
+    gmdl__free(home);
+    gmdl__free(cvars);
+    gmdl__free(parent);
+    gmdl__free(alive);
+    gmdl__graph_free(&g);
+    prepared_free(&P);
+    return s;
+}
+
+/* ------------------------------------------------------------------ variable elimination */
+
+gmdl_status gmdl__ve_run(size_t nvars, const uint32_t *card, size_t nfactors,
+                         const gmdl_factor *factors, const int32_t *evidence, uint32_t target,
+                         const gmdl_exact_config *cfg, const char *const *names, double *log_z,
+                         double *probs, gmdl_err *err) {
+    if (target >= nvars)
+        return gmdl__fail(err, GMDL_EINVAL, "target variable %u out of range", target);
+    prepared P;
+    gmdl_status s = prepare(&P, nvars, card, nfactors, factors, evidence, err);
+    if (s)
+        return s;
+    pgm_graph g = {0};
+    uint32_t *order = gmdl__malloc((nvars + 1) * sizeof *order);
+    size_t nord = 0, nlist = P.nred;
+    double max_log2;
+    /* The working list: P.red is reused and grows by at most one factor per elimination. */
+    gmdl_factor *list = gmdl__calloc(P.nred + nvars + 1, sizeof *list);
+    uint8_t *used = gmdl__calloc(P.nred + nvars + 1, 1);
+    if (!order || !list || !used) {
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        goto done;
+    }
+    memcpy(list, P.red, P.nred * sizeof *list);
+    P.nred = 0; /* list owns them now */
+    if ((s = gmdl__graph_build(&g, nvars, P.active, nlist, list, err)))
+        goto done;
+    if ((s = gmdl__elim_order(&g, card, P.active, cfg, order, &nord, &max_log2, err)))
+        goto done;
+    for (size_t t = 0; t < nord; t++) {
+        uint32_t v = order[t];
+        if (v == target)
+            continue;
+        gmdl_factor acc;
+        int have = 0;
+        for (size_t f = 0; f < nlist && !s; f++) {
+            if (used[f])
+                continue;
+            int has = 0;
+            for (size_t k = 0; k < list[f].nvars; k++)
+                if (list[f].vars[k] == v)
+                    has = 1;
+            if (!has)
+                continue;
+            used[f] = 1;
+            if (!have) {
+                gmdl_factor empty;
+                uint32_t dummy = 0;
+                if ((s = gmdl_factor_init(&empty, 0, &dummy, &dummy, err)))
+                    break;
+                s = gmdl_factor_product(&acc, &empty, &list[f], err);
+                gmdl_factor_fini(&empty);
+                have = !s;
+            } else {
+                gmdl_factor nacc;
+                double need = 8.0;
+                uint32_t uv[2 * PGM_MAX_SCOPE];
+                size_t nu = gmdl__scope_union(acc.vars, acc.nvars, list[f].vars, list[f].nvars,
+                                              uv);
+                for (size_t k = 0; k < nu; k++)
+                    need *= card[uv[k]];
+                if (cfg->max_mem && need > (double)cfg->max_mem) {
+                    s = over_budget(cfg, need, nu, uv, need / 8.0, names, err);
+                    break;
+                }
+                s = gmdl_factor_product(&nacc, &acc, &list[f], err);
+                gmdl_factor_fini(&acc);
+                if (s) {
+                    have = 0;
+                    break;
+                }
+                acc = nacc;
+            }
+        }
+        if (s) {
+            if (have)
+                gmdl_factor_fini(&acc);
+            goto done;
+        }
+        if (!have)
+            continue;
+        s = gmdl_factor_sum_out(&list[nlist], &acc, 1, &v, err);
+        gmdl_factor_fini(&acc);
+        if (s)
+            goto done;
+        nlist++;
+    }
+    /* Remaining factors mention only the target (or nothing). */
+    double lz = P.log_const;
+    uint32_t tc = card[target];
+    double *res = gmdl__malloc(tc * sizeof *res);
+    if (!res) {
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (uint32_t x = 0; x < tc; x++)
+        res[x] = 0.0;
+    for (size_t f = 0; f < nlist; f++) {
+        if (used[f])
+            continue;
+        if (list[f].nvars == 0)
+            lz += list[f].logp[0];
+        else {
+            GMDL_ASSERT(list[f].nvars == 1 && list[f].vars[0] == target);
+            for (uint32_t x = 0; x < tc; x++)
+                res[x] += list[f].logp[x];
+        }
+    }
+    if (P.active[target]) {
+        double m = gmdl__logsumexp(res, tc);
+        lz += m;
+        if (probs)
+            for (uint32_t x = 0; x < tc; x++)
+                probs[x] = m == PGM_NEGINF ? 0.0 : exp(res[x] - m);
+    } else if (probs)
+        for (uint32_t x = 0; x < tc; x++)
+            probs[x] = (int32_t)x == P.ev[target] ? 1.0 : 0.0;
+    gmdl__free(res);
+    if (log_z)
+        *log_z = lz;
+    if (probs && (lz == PGM_NEGINF || isnan(lz)))
+        s = gmdl__fail(err, GMDL_EINVAL, "the evidence has probability zero");
+done:
+    if (list)
+        for (size_t f = 0; f < nlist; f++)
+            gmdl_factor_fini(&list[f]);
+    gmdl__free(list);
+    gmdl__free(used);
+    gmdl__free(order);
+    gmdl__graph_free(&g);
+    prepared_free(&P);
+    return s;
+}

@@ -1,0 +1,402 @@
+/* Exact inference: junction tree and variable elimination against brute-force enumeration on
+ * the small BIF nets (with and without evidence), against each other on alarm and child, against
+ * the published Asia marginals, and against the UAI 2014 .PR / .MAR reference files. Also the
+ * memory budget (GMDL_ELIMIT naming the largest clique) and the order heuristics. */
+#include <math.h>
+
+#include "gmdl/core.h"
+#include "harness.h"
+#include "pgm_util.h"
+
+static double max_diff(const double *a, const double *b, size_t n) {
+    double m = 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (fabs(a[i] - b[i]) > m || isnan(a[i]) || isnan(b[i]))
+            m = isnan(a[i]) || isnan(b[i]) ? (double)INFINITY : fabs(a[i] - b[i]);
+    return m;
+}
+
+/* Every single-variable query by JT and VE against brute force, for no evidence and a few random
+ * evidence sets. */
+static void check_brute(const char *name, gmdl_rng *rng) {
+    gmdl_err err = {{0}};
+    gmdl_bn *bn = NULL;
+    CHECK_OK(gmdl_bn_read_bif(&bn, data_path(name), &err));
+    if (!bn) {
+        fprintf(stderr, "%s\n", err.msg);
+        return;
+    }
+    size_t V = gmdl_bn_nvars(bn), M = gmdl_bn_marginal_size(bn);
+    double *bf = malloc(M * sizeof *bf), *jt = malloc(M * sizeof *jt);
+    int32_t *ev = malloc(V * sizeof *ev);
+    double worst = 0.0;
+    for (int trial = 0; trial < 6; trial++) {
+        for (size_t v = 0; v < V; v++)
+            ev[v] = -1;
+        for (int k = 0; k < trial % 3; k++) {
+            uint32_t v = gmdl_rng_bounded(rng, (uint32_t)V);
+            ev[v] = (int32_t)gmdl_rng_bounded(rng, gmdl_bn_card(bn, v));
+        }
+        double pe = bn_brute(bn, ev, bf);
+        double lpe = 0.0;
+        gmdl_status s = gmdl_bn_marginals(bn, ev, NULL, jt, &lpe, &err);
+        if (pe == 0.0) {
+            CHECK_STATUS(s, GMDL_EINVAL);
+            continue;
+        }
+        CHECK_OK(s);
+        CHECK_NEAR(lpe, log(pe), 1e-9, 1e-9);
+        double d = max_diff(jt, bf, M);
+        if (d > worst)
+            worst = d;
+        /* per-target queries: exact (JT) and VE */
+        size_t off = 0;
+        for (uint32_t t = 0; t < V; t++) {
+            double p[64], q[64];
+            gmdl_query_config cfg = gmdl_query_config_default();
+            CHECK_OK(gmdl_bn_query(bn, t, ev, &cfg, p, NULL, &err));
+            cfg.method = GMDL_QUERY_VE;
+            CHECK_OK(gmdl_bn_query(bn, t, ev, &cfg, q, NULL, &err));
+            double d1 = max_diff(p, bf + off, gmdl_bn_card(bn, t));
+            double d2 = max_diff(q, bf + off, gmdl_bn_card(bn, t));
+            if (d1 > worst)
+                worst = d1;
+            if (d2 > worst)
+                worst = d2;
+            off += gmdl_bn_card(bn, t);
+        }
+    }
+    printf("%-16s max |exact - brute force| = %.3g\n", name, worst);
+    CHECK(worst <= 1e-9);
+    free(bf);
+    free(jt);
+    free(ev);
+    gmdl_bn_destroy(bn);
+}
+
+/* JT (all marginals at once) vs VE (one target at a time) on bigger nets, with evidence. */
+static void check_jt_vs_ve(const char *name, gmdl_rng *rng) {
+    gmdl_err err = {{0}};
+    gmdl_bn *bn = NULL;
+    CHECK_OK(gmdl_bn_read_bif(&bn, data_path(name), &err));
+    if (!bn)
+        return;
+    size_t V = gmdl_bn_nvars(bn), M = gmdl_bn_marginal_size(bn);
+    double *jt = malloc(M * sizeof *jt);
+    int32_t *ev = malloc(V * sizeof *ev);
+    double worst = 0.0;
+    int done = 0;
+    for (int trial = 0; trial < 12 && done < 4; trial++) {
+        for (size_t v = 0; v < V; v++)
+            ev[v] = -1;
+        for (int k = 0; k < trial % 4; k++) {
+            uint32_t v = gmdl_rng_bounded(rng, (uint32_t)V);
+            ev[v] = (int32_t)gmdl_rng_bounded(rng, gmdl_bn_card(bn, v));
+        }
+        double lpe;
+        if (gmdl_bn_marginals(bn, ev, NULL, jt, &lpe, &err) != GMDL_OK)
+            continue; /* impossible evidence */
+        done++;
+        size_t off = 0;
+        for (uint32_t t = 0; t < V; t++) {
+            double q[64], lz;
+            gmdl_mrf *m = NULL;
+            CHECK_OK(gmdl_bn_to_mrf(bn, &m, &err));
+            CHECK_OK(gmdl_mrf_ve(m, ev, t, NULL, &lz, q, &err));
+            CHECK_NEAR(lz, lpe, 1e-9, 1e-9);
+            gmdl_mrf_destroy(m);
+            double d = max_diff(q, jt + off, gmdl_bn_card(bn, t));
+            if (d > worst)
+                worst = d;
+            off += gmdl_bn_card(bn, t);
+        }
+    }
+    printf("%-16s max |JT - VE| = %.3g over %d evidence sets\n", name, worst, done);
+    CHECK(done >= 3);
+    CHECK(worst <= 1e-9);
+    free(jt);
+    free(ev);
+    gmdl_bn_destroy(bn);
+}
+
+static void check_asia_reference(void) {
+    gmdl_err err = {{0}};
+    gmdl_bn *bn = NULL;
+    CHECK_OK(gmdl_bn_read_bif(&bn, data_path("bif/asia.bif"), &err));
+    if (!bn)
+        return;
+    /* SOURCE.md: schlandals integration tests (tolerance 1e-6) and the consistency values */
+    struct {
+        const char *node, *state;
+        double p;
+    } ref[] = {{"xray", "yes", 0.11029}, {"xray", "no", 0.88971}, {"dysp", "yes", 0.435971},
+               {"dysp", "no", 0.564029}, {"lung", "yes", 0.055}, {"either", "yes", 0.064828}};
+    for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++) {
+        uint32_t v, s;
+        CHECK_OK(gmdl_bn_find(bn, ref[i].node, &v, &err));
+        CHECK_OK(gmdl_bn_find_state(bn, v, ref[i].state, &s, &err));
+        double p[8];
+        CHECK_OK(gmdl_bn_query(bn, v, NULL, NULL, p, NULL, &err));
+        CHECK_NEAR(p[s], ref[i].p, 1e-6, 0);
+    }
+    /* impossible evidence: either=no with tub=yes */
+    int32_t ev[8];
+    CHECK_OK(gmdl_bn_parse_evidence(bn, "tub=yes,either=no", ev, &err));
+    double p[8];
+    uint32_t x;
+    CHECK_OK(gmdl_bn_find(bn, "xray", &x, &err));
+    CHECK_STATUS(gmdl_bn_query(bn, x, ev, NULL, p, NULL, &err), GMDL_EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "probability zero");
+    CHECK_STATUS(gmdl_bn_parse_evidence(bn, "tub=maybe", ev, &err), GMDL_EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "maybe");
+    CHECK_STATUS(gmdl_bn_parse_evidence(bn, "nosuch=yes", ev, &err), GMDL_EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "nosuch");
+    gmdl_bn_destroy(bn);
+}
+
+/* Reads "PR\n<log10>" */
+static double read_pr(const char *path) {
+    FILE *f = fopen(path, "r");
+    char tag[16];
+    double x = NAN;
+    if (f) {
+        if (fscanf(f, "%15s %lf", tag, &x) != 2)
+            x = NAN;
+        fclose(f);
+    }
+    return x;
+}
+
+/* Reads a MAR file into out (returns the count of numbers read, or 0). */
+static size_t read_mar(const char *path, double *out, size_t cap) {
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    char tag[16];
+    size_t n = 0, nv;
+    if (fscanf(f, "%15s %zu", tag, &nv) != 2) {
+        fclose(f);
+        return 0;
+    }
+    for (size_t v = 0; v < nv; v++) {
+        size_t k;
+        if (fscanf(f, "%zu", &k) != 1)
+            break;
+        for (size_t i = 0; i < k && n < cap; i++)
+            if (fscanf(f, "%lf", &out[n++]) != 1)
+                n--;
+    }
+    fclose(f);
+    return n;
+}
+
+static void check_uai(const char *inst) {
+    char rel[256];
+    gmdl_err err = {{0}};
+    gmdl_mrf *m = NULL;
+    snprintf(rel, sizeof rel, "uai/%s.uai", inst);
+    CHECK_OK(gmdl_mrf_read_uai(&m, data_path(rel), &err));
+    if (!m) {
+        fprintf(stderr, "%s\n", err.msg);
+        return;
+    }
+    size_t V = gmdl_mrf_nvars(m), M = gmdl_mrf_marginal_size(m);
+    int32_t *ev = malloc(V * sizeof *ev);
+    snprintf(rel, sizeof rel, "uai/%s.uai.evid", inst);
+    CHECK_OK(gmdl_mrf_read_evid(m, data_path(rel), ev, &err));
+    double *mar = malloc(M * sizeof *mar), *ref = malloc(M * sizeof *ref);
+    double lz = NAN;
+    gmdl_exact_stats st;
+    CHECK_OK(gmdl_mrf_exact(m, ev, NULL, &lz, mar, &st, &err));
+    snprintf(rel, sizeof rel, "uai/%s.uai.PR", inst);
+    double pr = read_pr(data_path(rel));
+    double l10 = lz / log(10.0);
+    double tol = fmax(1e-3, 1e-5 * fabs(pr));
+    snprintf(rel, sizeof rel, "uai/%s.uai.MAR", inst);
+    size_t n = read_mar(data_path(rel), ref, M);
+    CHECK_EQ(n, M);
+    double d = max_diff(mar, ref, M);
+    printf("%-16s log10 Z %.6f (PR file %.6g, diff %.2g); max |MAR diff| %.2g; largest clique "
+           "%zu vars\n", inst, l10, pr, fabs(l10 - pr), d, st.max_clique_vars);
+    CHECK_NEAR(l10, pr, tol, 0);
+    CHECK(d <= 1e-5);
+    free(ev);
+    free(mar);
+    free(ref);
+    gmdl_mrf_destroy(m);
+}
+
+static void check_budget(void) {
+    gmdl_err err = {{0}};
+    gmdl_mrf *m = NULL;
+    CHECK_OK(gmdl_mrf_read_uai(&m, data_path("uai/CSP_12.uai"), &err));
+    if (!m)
+        return;
+    gmdl_exact_config cfg = gmdl_exact_config_default();
+    cfg.max_mem = 1 << 20; /* 1 MiB: the largest clique alone is 4 MiB */
+    double lz;
+    CHECK_STATUS(gmdl_mrf_exact(m, NULL, &cfg, &lz, NULL, NULL, &err), GMDL_ELIMIT);
+    CHECK_STR_CONTAINS(err.msg, "largest clique");
+    CHECK_STR_CONTAINS(err.msg, "{x");
+    CHECK(!gmdl_status_is_input_error(GMDL_ELIMIT)); /* exit 1 in the CLI */
+    double p[8];
+    CHECK_STATUS(gmdl_mrf_ve(m, NULL, 0, &cfg, &lz, p, &err), GMDL_ELIMIT);
+    gmdl_mrf_destroy(m);
+    /* named variables in a Bayes net message */
+    gmdl_bn *bn = NULL;
+    CHECK_OK(gmdl_bn_read_bif(&bn, data_path("bif/alarm.bif"), &err));
+    if (bn) {
+        gmdl_query_config q = gmdl_query_config_default();
+        q.exact.max_mem = 1000;
+        CHECK_STATUS(gmdl_bn_query(bn, 0, NULL, &q, p, NULL, &err), GMDL_ELIMIT);
+        CHECK_STR_CONTAINS(err.msg, "largest clique");
+        gmdl_bn_destroy(bn);
+    }
+}
+
+/* Each heuristic gives a valid order: same answers; BEST is never worse than any single one. */
+static void check_heuristics(void) {
+    gmdl_err err = {{0}};
+    gmdl_mrf *m = NULL;
+    CHECK_OK(gmdl_mrf_read_uai(&m, data_path("uai/Segmentation_11.uai"), &err));
+    if (!m)
+        return;
+    gmdl_order_heuristic hs[] = {GMDL_ORDER_MIN_FILL, GMDL_ORDER_MIN_DEGREE,
+                                 GMDL_ORDER_WEIGHTED_MIN_FILL, GMDL_ORDER_BEST};
+    double lz[4], worst_single = 0.0, best = 0.0;
+    for (int i = 0; i < 4; i++) {
+        gmdl_exact_config cfg = gmdl_exact_config_default();
+        cfg.heuristic = hs[i];
+        gmdl_exact_stats st;
+        CHECK_OK(gmdl_mrf_exact(m, NULL, &cfg, &lz[i], NULL, &st, &err));
+        if (i < 3 && st.max_clique_entries > worst_single)
+            worst_single = st.max_clique_entries;
+        if (i == 3)
+            best = st.max_clique_entries;
+        CHECK_NEAR(lz[i], lz[0], 1e-9, 1e-12);
+    }
+    CHECK(best <= worst_single);
+    gmdl_mrf_destroy(m);
+}
+
+/* Factor operations against brute force on random small factors. */
+static void check_factor_ops(gmdl_rng *rng) {
+    gmdl_err err = {{0}};
+    for (int trial = 0; trial < 50; trial++) {
+        /* a over {0,1,2} subset, b over {1,2,3} subset, cards 1..3 */
+        uint32_t card[4];
+        for (int v = 0; v < 4; v++)
+            card[v] = 1 + gmdl_rng_bounded(rng, 3);
+        uint32_t av[3], bv[3], ac[3], bc[3];
+        size_t na = 0, nb = 0;
+        for (uint32_t v = 0; v < 4; v++) {
+            if (v < 3 && (gmdl_rng_bounded(rng, 3) || v == 0)) {
+                av[na] = v;
+                ac[na++] = card[v];
+            }
+            if (v > 0 && (gmdl_rng_bounded(rng, 3) || v == 3)) {
+                bv[nb] = v;
+                bc[nb++] = card[v];
+            }
+        }
+        gmdl_factor a, b, p, s, r;
+        CHECK_OK(gmdl_factor_init(&a, na, av, ac, &err));
+        CHECK_OK(gmdl_factor_init(&b, nb, bv, bc, &err));
+        for (size_t i = 0; i < a.size; i++)
+            a.logp[i] = gmdl_rng_uniform(rng) < 0.1 ? -(double)INFINITY : gmdl_rng_normal(rng);
+        for (size_t i = 0; i < b.size; i++)
+            b.logp[i] = gmdl_rng_normal(rng);
+        CHECK_OK(gmdl_factor_product(&p, &a, &b, &err));
+        uint32_t drop = 1 + gmdl_rng_bounded(rng, 2);
+        CHECK_OK(gmdl_factor_sum_out(&s, &p, 1, &drop, &err));
+        uint32_t rst = gmdl_rng_bounded(rng, card[3]);
+        CHECK_OK(gmdl_factor_reduce(&r, &p, 3, rst, &err));
+        /* brute force over all x in the 4-variable space */
+        double maxe = 0.0;
+        uint32_t x[4];
+        for (x[0] = 0; x[0] < card[0]; x[0]++)
+            for (x[1] = 0; x[1] < card[1]; x[1]++)
+                for (x[2] = 0; x[2] < card[2]; x[2]++)
+                    for (x[3] = 0; x[3] < card[3]; x[3]++) {
+                        size_t ia = 0, ib = 0, ip = 0, ir = 0;
+                        for (size_t k = 0; k < na; k++)
+                            ia = ia * ac[k] + x[av[k]];
+                        for (size_t k = 0; k < nb; k++)
+                            ib = ib * bc[k] + x[bv[k]];
+                        for (size_t k = 0; k < p.nvars; k++)
+                            ip = ip * p.card[k] + x[p.vars[k]];
+                        for (size_t k = 0; k < r.nvars; k++)
+                            ir = ir * r.card[k] + x[r.vars[k]];
+                        double want = a.logp[ia] + b.logp[ib];
+                        if (!(p.logp[ip] == want || fabs(p.logp[ip] - want) < 1e-12))
+                            maxe = 1.0;
+                        if (x[3] == rst && !(r.logp[ir] == want || fabs(r.logp[ir] - want) < 1e-12))
+                            maxe = 1.0;
+                    }
+        /* sum-out check: recompute directly per output entry */
+        for (size_t i = 0; i < s.size; i++) {
+            double acc = 0.0;
+            for (uint32_t d = 0; d < card[drop]; d++) {
+                /* output index i -> states of s.vars; add drop */
+                uint32_t st[4] = {0, 0, 0, 0};
+                size_t rem = i;
+                for (size_t k = s.nvars; k-- > 0;) {
+                    st[s.vars[k]] = (uint32_t)(rem % s.card[k]);
+                    rem /= s.card[k];
+                }
+                st[drop] = d;
+                size_t ip = 0;
+                for (size_t k = 0; k < p.nvars; k++)
+                    ip = ip * p.card[k] + st[p.vars[k]];
+                int in_scope = 0;
+                for (size_t k = 0; k < p.nvars; k++)
+                    in_scope |= p.vars[k] == drop;
+                acc += exp(p.logp[ip]);
+                if (!in_scope)
+                    break;
+            }
+            double got = exp(s.logp[i]);
+            if (fabs(got - acc) > 1e-12 * (1 + acc))
+                maxe = 1.0;
+        }
+        CHECK(maxe == 0.0);
+        /* normalisation */
+        double lz = gmdl_factor_normalize(&p), tot = 0.0;
+        for (size_t i = 0; i < p.size; i++)
+            tot += exp(p.logp[i]);
+        CHECK(isfinite(lz));
+        CHECK_NEAR(tot, 1.0, 1e-12, 0);
+        gmdl_factor_fini(&a);
+        gmdl_factor_fini(&b);
+        gmdl_factor_fini(&p);
+        gmdl_factor_fini(&s);
+        gmdl_factor_fini(&r);
+    }
+    uint32_t bad[2] = {2, 1}, c2[2] = {2, 2};
+    gmdl_factor f;
+    CHECK_STATUS(gmdl_factor_init(&f, 2, bad, c2, &err), GMDL_EINVAL);
+}
+
+int main(int argc, char **argv) {
+    gmdl_rng rng;
+    uint64_t seed = th_seed(5);
+    gmdl_rng_seed(&rng, seed, 77);
+    int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    check_factor_ops(&rng);
+    const char *small[] = {"bif/asia.bif", "bif/cancer.bif", "bif/earthquake.bif",
+                           "bif/survey.bif", "bif/sachs.bif"};
+    for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
+        check_brute(small[i], &rng);
+    check_jt_vs_ve("bif/alarm.bif", &rng);
+    check_jt_vs_ve("bif/child.bif", &rng);
+    check_asia_reference();
+    check_budget();
+    check_heuristics();
+    const char *uai[] = {"Promedus_24", "Pedigree_11", "Segmentation_11", "CSP_12", "DBN_11",
+                         "Grids_11"};
+    for (size_t i = 0; i < (quick ? 4 : 6); i++)
+        check_uai(uai[i]);
+    if (th_failed)
+        fprintf(stderr, "seed %llu\n", (unsigned long long)seed);
+    TEST_MAIN_END();
+}
