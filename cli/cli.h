@@ -11,6 +11,8 @@
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_bn(int argc, char **argv);
+int cmd_mrf(int argc, char **argv);
 
 /* Prints "gmdl CMD: MESSAGE" (or the status text when err is empty) and returns the exit code
  * for the status (2 for bad input, 1 otherwise). */

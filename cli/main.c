@@ -19,6 +19,8 @@ static const command commands[] = {
     {"train", cmd_train, "train a neural net on an IDX image data set and save it"},
     {"eval", cmd_eval, "evaluate a saved model on the test set"},
     {"info", cmd_info, "show a model file's architecture, method, sizes and training history"},
+    {"bn", cmd_bn, "Bayes nets (BIF): info, d-separation, exact and sampled queries, sampling"},
+    {"mrf", cmd_mrf, "Markov random fields (UAI): partition function and marginals"},
 };
 
 static void usage(FILE *f) {

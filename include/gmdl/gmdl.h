@@ -8,6 +8,7 @@
 #include "gmdl/infer.h"
 #include "gmdl/io.h"
 #include "gmdl/nn.h"
+#include "gmdl/pgm.h"
 #include "gmdl/rng.h"
 
 #endif
