@@ -21,6 +21,7 @@ static const command commands[] = {
     {"info", cmd_info, "show a model file's architecture, method, sizes and training history"},
     {"bn", cmd_bn, "Bayes nets (BIF): info, d-separation, exact and sampled queries, sampling"},
     {"mrf", cmd_mrf, "Markov random fields (UAI): partition function and marginals"},
+    {"sample", cmd_sample, "draw from a posterior (MH, MALA, HMC, SGLD, rejection, importance) or fit VI"},
 };
 
 static void usage(FILE *f) {

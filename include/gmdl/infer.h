@@ -272,6 +272,36 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_draws(const gmdl_target *t, const gm
                                                   size_t chains, size_t n, uint64_t seed,
                                                   gmdl_draws *out, gmdl_err *err);
 
+/* ------------------------------------------------------------------ 2-D checks */
+/* The target's density on a bins x bins grid of cell centres over box = {x0, x1, y0, y1} (its two
+ * parameters, constrained scale), normalised to sum 1, into p[bins * bins] (row i: x cell i).
+ * Needs dim 2. Statuses: EINVAL, model's. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_grid_density(const gmdl_target *t, const double box[4],
+                                                      size_t bins, double *p, gmdl_err *err);
+/* Total variation distance between the histogram of the draws (quantities 0 and 1, all chains;
+ * with `weighted`, weighted by d->weight) on that grid and gmdl_grid_density: draws outside the
+ * box count as histogram mass outside it, TV = 1/2 sum |p - h| + 1/2 (mass outside).
+ * Statuses: EINVAL (not a 2-parameter target or draws), ENOMEM, model's. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_grid_tv(const gmdl_target *t, const gmdl_draws *d,
+                                                 const double box[4], size_t bins, int weighted,
+                                                 double *tv, gmdl_err *err);
+
+/* ------------------------------------------------------------------ user models (plugins) */
+/* A user model for `gmdl sample --model-lib FILE.so` is a shared library compiled against this
+ * header alone (it needs no libgmdl symbols) that exports three functions:
+ *     int gmdl_model_abi(void);         returns GMDL_MODEL_ABI
+ *     gmdl_status gmdl_model_create(const char *arg, gmdl_target *out, void **state,
+ *                                   gmdl_err *err);
+ *     void gmdl_model_destroy(void *state);
+ * arg is the text of --model-arg (NULL when absent); *out must stay valid until destroy, and
+ * out->user usually is *state. The callbacks must be reentrant (chains run in parallel).
+ * Examples: examples/models/. */
+#define GMDL_MODEL_ABI 1
+typedef int (*gmdl_model_abi_fn)(void);
+typedef gmdl_status (*gmdl_model_create_fn)(const char *arg, gmdl_target *out, void **state,
+                                            gmdl_err *err);
+typedef void (*gmdl_model_destroy_fn)(void *state);
+
 #ifdef __cplusplus
 }
 #endif

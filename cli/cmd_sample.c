@@ -1,0 +1,886 @@
+/* gmdl sample: draws from a built-in or user model's posterior with MH, MALA, HMC, SGLD, rejection
+ * or importance sampling, or fits mean-field VI; prints diagnostics (mean, sd, MCSE, ESS, tau,
+ * split R-hat) as a table or JSON, and writes draws to CSV. A thin layer over gmdl/infer.h.
+ *
+ * Data: logistic reads libsvm text (or CSV with --y COL), linear reads CSV with --y COL,
+ * eight-schools reads a JSON object with arrays "y" and "sigma" (the posteriordb data.json); the
+ * small JSON reader below accepts any JSON and reports errors as FILE:LINE:COLUMN. User models are
+ * loaded with dlopen (ABI in gmdl/infer.h). */
+#include <dlfcn.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define MAX_LIBSVM_INDEX 10000000
+
+static const cli_opt opts[] = {
+    {"model", 0, OPT_STRING, "MODEL", NULL, "built-in model: sgld-mixture, logistic, linear, eight-schools", 1, 0, 0},
+    {"model-lib", 0, OPT_STRING, "FILE.so", NULL, "user model: a shared library exporting gmdl_model_abi/create/destroy (see examples/models)", 1, 0, 0},
+    {"model-arg", 0, OPT_STRING, "TEXT", NULL, "text passed to the user model's gmdl_model_create", 1, 0, 0},
+    {"method", 0, OPT_STRING, "METHOD", NULL, "mh, mala, hmc, sgld, rejection, importance or vi (required)", 1, 0, 0},
+    {"n", 'n', OPT_INT, "N", "1000", "draws kept per chain (SGLD: kept steps after burn-in and thinning; importance: proposals)", 1, 1e10, 0},
+    {"warmup", 0, OPT_INT, "W", NULL, "MCMC warm-up iterations (default N); SGLD burn-in steps, excluded from the averages (default N/10)", 0, 1e12, 0},
+    {"chains", 0, OPT_INT, "C", "4", "independent chains (rejection and importance use one stream)", 1, 4096, 0},
+    {"thin", 0, OPT_INT, "K", "1", "keep every K-th iteration", 1, 1e9, 0},
+    {"seed", 0, OPT_INT, "S", "1", "random seed (chain k uses stream (S, chain, k))", 0, 9.2e18, 0},
+    {"threads", 0, OPT_INT, "T", "0", "threads running chains in parallel (0 = all cores)", 0, 4096, 0},
+    {"out", 0, OPT_STRING, "DRAWS.csv", NULL, "write the draws as CSV: chain, iteration, one column per parameter (and weight)", 1, 0, 0},
+    {"json", 0, OPT_FLAG, NULL, NULL, "print results as one JSON object on stdout", 1, 0, 0},
+    {"step", 0, OPT_DOUBLE, "EPS", "0", "initial step size (MH proposal sd, MALA/HMC epsilon); 0 = automatic", 0, 1e6, 0},
+    {"target-accept", 0, OPT_DOUBLE, "A", "0", "warm-up acceptance target; 0 = 0.234 (mh), 0.574 (mala), 0.8 (hmc)", 0, 0.999, 0},
+    {"leapfrog", 0, OPT_INT, "L", "16", "HMC leapfrog steps per iteration (drawn from [L/2, 3L/2])", 1, 100000, 0},
+    {"sgld-a", 0, OPT_DOUBLE, "A", NULL, "SGLD step a in a (b + t)^-gamma (sgld-mixture: 0.19955; logistic: 1e-4; others 1e-3)", 1e-300, 1e6, 0},
+    {"sgld-b", 0, OPT_DOUBLE, "B", NULL, "SGLD step b (sgld-mixture: 231.07; others 1)", 1e-300, 1e300, 0},
+    {"gamma", 0, OPT_DOUBLE, "G", "0.55", "SGLD step decay exponent (0 = constant step a)", 0, 1, 0},
+    {"batch", 0, OPT_INT, "B", NULL, "SGLD minibatch size, 0 = full gradient (sgld-mixture: 1; others 10)", 0, 4e9, 0},
+    {"precondition", 0, OPT_FLAG, NULL, NULL, "SGLD: RMSprop-style diagonal preconditioner (pSGLD)", 1, 0, 0},
+    {"data", 0, OPT_STRING, "FILE", NULL, "model data: libsvm or .csv (logistic), .csv (linear), .json (eight-schools)", 1, 0, 0},
+    {"test", 0, OPT_STRING, "FILE", NULL, "logistic: test data for the posterior-averaged accuracy", 1, 0, 0},
+    {"y", 0, OPT_STRING, "COL", NULL, "CSV data: name of the response column (the other columns are features)", 1, 0, 0},
+    {"prior", 0, OPT_STRING, "PRIOR", "laplace", "logistic prior on every coefficient: laplace or gaussian", 1, 0, 0},
+    {"prior-scale", 0, OPT_DOUBLE, "S", "1", "logistic prior scale (Laplace scale or Gaussian sd)", 1e-300, 1e300, 0},
+    {"estimator", 0, OPT_STRING, "E", "reparam", "VI gradient: reparam, score or score-baseline", 1, 0, 0},
+    {"vi-iters", 0, OPT_INT, "N", "3000", "VI Adam iterations", 10, 1e9, 0},
+    {"vi-lr", 0, OPT_DOUBLE, "LR", "0.05", "VI Adam step (decayed as lr / sqrt(1 + t/100))", 1e-12, 10, 0},
+    {"vi-mc", 0, OPT_INT, "S", "1", "VI Monte Carlo samples per gradient", 1, 1e6, 0},
+    {"proposal-scale", 0, OPT_DOUBLE, "K", "1.5", "rejection/importance: proposal sd = K x the VI pilot's sd (Student-t, 5 df)", 1e-6, 1e6, 0},
+    {"log-m", 0, OPT_DOUBLE, "LOGM", NULL, "rejection: log of the envelope constant M (default: max pilot log weight + log 10)", -1e300, 1e300, 0},
+};
+
+static const cli_cmd cmd = {
+    "sample",
+    "gmdl sample --model MODEL|--model-lib FILE.so --method mh|mala|hmc|sgld|rejection|importance|vi "
+    "[--n N] [--warmup W] [--chains C] [--seed S] [--threads T] [--out DRAWS.csv] [--json] "
+    "[model options]",
+    "Draws from a posterior and prints, per parameter, the mean, sd, MCSE, effective sample size,\n"
+    "integrated autocorrelation time (tau) and split R-hat over the chains. Built-in models:\n"
+    "sgld-mixture (Welling & Teh's two-parameter mixture, 100 points drawn with --seed),\n"
+    "logistic --data FILE [--test FILE] [--prior laplace|gaussian] (libsvm, or CSV with --y),\n"
+    "linear --data FILE.csv --y COL, eight-schools --data FILE.json. SGLD keeps the draws after\n"
+    "the burn-in with weight eps_t (step-size-weighted averages). rejection and importance use a\n"
+    "Student-t proposal around a VI pilot fit. JSON keys: mean, sd, mcse, ess, ess_bulk, tau, rhat\n"
+    "(objects keyed by parameter name), accept_rate, seconds; logistic with --test: test_accuracy,\n"
+    "test_log_loss; importance: log_evidence, is_ess; vi: elbo, grad_variance.",
+    opts, sizeof opts / sizeof opts[0], 0, 0};
+
+/* ------------------------------------------------------------------ small JSON reader */
+typedef enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ } jtype;
+typedef struct jval {
+    jtype type;
+    double num;
+    char *str;           /* J_STR; key of an object member */
+    struct jval *items;  /* J_ARR, J_OBJ */
+    char **keys;         /* J_OBJ */
+    size_t n;
+} jval;
+
+typedef struct {
+    const char *path, *s;
+    size_t i, len, line, col0;
+    char msg[512];
+} jparser;
+
+static void jfree(jval *v) {
+    for (size_t i = 0; i < v->n; i++) {
+        jfree(&v->items[i]);
+        if (v->keys)
+            free(v->keys[i]);
+    }
+    free(v->items);
+    free(v->keys);
+    free(v->str);
+}
+
+static int jerr(jparser *p, const char *what) {
+    snprintf(p->msg, sizeof p->msg, "%s:%zu:%zu: %s", p->path, p->line, p->i - p->col0 + 1, what);
+    return -1;
+}
+
+static void jws(jparser *p) {
+    while (p->i < p->len && strchr(" \t\r\n", p->s[p->i])) {
+        if (p->s[p->i] == '\n') {
+            p->line++;
+            p->col0 = p->i + 1;
+        }
+        p->i++;
+    }
+}
+
+static int jparse(jparser *p, jval *v, int depth);
+
+static int jstring(jparser *p, char **out) {
+    size_t start = ++p->i;
+    while (p->i < p->len && p->s[p->i] != '"') {
+        if (p->s[p->i] == '\\')
+            p->i++;
+        else if ((unsigned char)p->s[p->i] < 0x20)
+            return jerr(p, "control character in a string");
+        p->i++;
+    }
+    if (p->i >= p->len)
+        return jerr(p, "unterminated string");
+    size_t n = p->i - start;
+    *out = malloc(n + 1);
+    if (!*out)
+        return jerr(p, "out of memory");
+    memcpy(*out, p->s + start, n); /* escapes are kept verbatim: keys here are plain ASCII */
+    (*out)[n] = '\0';
+    p->i++;
+    return 0;
+}
+
+static int jpush(jval *v, size_t *cap) {
+    if (v->n < *cap)
+        return 0;
+    size_t nc = *cap ? *cap * 2 : 8;
+    jval *ni = realloc(v->items, nc * sizeof(jval));
+    if (!ni)
+        return -1;
+    v->items = ni;
+    if (v->type == J_OBJ) {
+        char **nk = realloc(v->keys, nc * sizeof(char *));
+        if (!nk)
+            return -1;
+        v->keys = nk;
+    }
+    *cap = nc;
+    return 0;
+}
+
+static int jparse(jparser *p, jval *v, int depth) {
+    memset(v, 0, sizeof *v);
+    if (depth > 64)
+        return jerr(p, "nesting too deep");
+    jws(p);
+    if (p->i >= p->len)
+        return jerr(p, "unexpected end of file, expected a value");
+    char c = p->s[p->i];
+    if (c == '{' || c == '[') {
+        v->type = c == '{' ? J_OBJ : J_ARR;
+        char close = c == '{' ? '}' : ']';
+        size_t cap = 0;
+        p->i++;
+        jws(p);
+        if (p->i < p->len && p->s[p->i] == close) {
+            p->i++;
+            return 0;
+        }
+        for (;;) {
+            jws(p);
+            if (jpush(v, &cap))
+                return jerr(p, "out of memory");
+            char *key = NULL;
+            if (v->type == J_OBJ) {
+                if (p->i >= p->len || p->s[p->i] != '"')
+                    return jerr(p, "expected a string key");
+                if (jstring(p, &key))
+                    return -1;
+                jws(p);
+                if (p->i >= p->len || p->s[p->i] != ':') {
+                    free(key);
+                    return jerr(p, "expected ':' after the key");
+                }
+                p->i++;
+                v->keys[v->n] = key;
+            }
+            if (jparse(p, &v->items[v->n], depth + 1)) {
+                v->n++; /* so that jfree releases the partial item and key */
+                return -1;
+            }
+            v->n++;
+            jws(p);
+            if (p->i < p->len && p->s[p->i] == ',') {
+                p->i++;
+                continue;
+            }
+            if (p->i < p->len && p->s[p->i] == close) {
+                p->i++;
+                return 0;
+            }
+            return jerr(p, v->type == J_OBJ ? "expected ',' or '}'" : "expected ',' or ']'");
+        }
+    }
+    if (c == '"') {
+        v->type = J_STR;
+        return jstring(p, &v->str);
+    }
+    static const char *const words[3] = {"true", "false", "null"};
+    for (int w = 0; w < 3; w++) {
+        size_t L = strlen(words[w]);
+        if (p->len - p->i >= L && strncmp(p->s + p->i, words[w], L) == 0) {
+            v->type = w == 2 ? J_NULL : J_BOOL;
+            v->num = w == 0;
+            p->i += L;
+            return 0;
+        }
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+        char *end;
+        errno = 0;
+        v->num = strtod(p->s + p->i, &end);
+        if (end == p->s + p->i || errno == ERANGE || !isfinite(v->num))
+            return jerr(p, "bad number");
+        v->type = J_NUM;
+        p->i = (size_t)(end - p->s);
+        return 0;
+    }
+    return jerr(p, "expected a value");
+}
+
+/* Reads PATH as JSON into *root. Returns 0, or 2 with the message printed. */
+static int json_read_file(const char *path, jval *root) {
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "gmdl sample: %s: %s\n", path, strerror(errno));
+        return 2;
+    }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf) {
+            fclose(f);
+            fprintf(stderr, "gmdl sample: out of memory\n");
+            return 1;
+        }
+        n += fread(buf + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        cap *= 2;
+        char *nb = realloc(buf, cap);
+        if (!nb)
+            free(buf);
+        buf = nb;
+    }
+    fclose(f);
+    jparser p = {path, buf, 0, n, 1, 0, {0}};
+    int rc = jparse(&p, root, 0);
+    if (rc == 0) {
+        jws(&p);
+        if (p.i != p.len)
+            rc = jerr(&p, "trailing characters after the JSON value");
+    }
+    free(buf);
+    if (rc) {
+        jfree(root);
+        fprintf(stderr, "gmdl sample: %s\n", p.msg);
+        return 2;
+    }
+    return 0;
+}
+
+/* Numeric array member KEY of an object, or NULL (message printed). */
+static double *json_numbers(const jval *obj, const char *path, const char *key, size_t *n) {
+    if (obj->type != J_OBJ) {
+        fprintf(stderr, "gmdl sample: %s: expected a JSON object at the top level\n", path);
+        return NULL;
+    }
+    for (size_t i = 0; i < obj->n; i++) {
+        if (strcmp(obj->keys[i], key) != 0)
+            continue;
+        const jval *a = &obj->items[i];
+        if (a->type != J_ARR || a->n == 0) {
+            fprintf(stderr, "gmdl sample: %s: \"%s\" must be a non-empty array of numbers\n", path,
+                    key);
+            return NULL;
+        }
+        double *out = malloc(a->n * sizeof(double));
+        for (size_t k = 0; out && k < a->n; k++) {
+            if (a->items[k].type != J_NUM) {
+                fprintf(stderr, "gmdl sample: %s: \"%s\"[%zu] is not a number\n", path, key, k);
+                free(out);
+                return NULL;
+            }
+            out[k] = a->items[k].num;
+        }
+        *n = a->n;
+        return out;
+    }
+    fprintf(stderr, "gmdl sample: %s: missing key \"%s\"\n", path, key);
+    return NULL;
+}
+
+/* ------------------------------------------------------------------ data helpers */
+static int ends_with(const char *s, const char *suf) {
+    size_t a = strlen(s), b = strlen(suf);
+    return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* Dense CSV (response column ycol, every other column a feature, no missing values) into X, y. */
+static gmdl_status csv_xy(const char *path, const char *ycol, double **X, double **y, size_t *n,
+                          size_t *p, gmdl_err *err) {
+    gmdl_csv c;
+    *X = *y = NULL;
+    gmdl_status s = gmdl_csv_read(path, &c, err);
+    if (s)
+        return s;
+    int yc = gmdl_csv_find(&c, ycol);
+    if (yc < 0) {
+        snprintf(err->msg, sizeof err->msg, "%s: no column named '%s' (--y)", path, ycol);
+        gmdl_csv_free(&c);
+        return GMDL_EINVAL;
+    }
+    if (c.nrows < 1 || c.ncols < 2) {
+        snprintf(err->msg, sizeof err->msg, "%s: need at least one row and one feature column",
+                 path);
+        gmdl_csv_free(&c);
+        return GMDL_EINVAL;
+    }
+    *n = c.nrows;
+    *p = c.ncols - 1;
+    *X = malloc(c.nrows * (c.ncols - 1) * sizeof(double));
+    *y = malloc(c.nrows * sizeof(double));
+    double *col = malloc(c.nrows * sizeof(double));
+    if (!*X || !*y || !col) {
+        s = GMDL_ENOMEM;
+        goto done;
+    }
+    for (size_t j = 0, k = 0; j < c.ncols; j++) {
+        s = gmdl_csv_column_f64(&c, j, 0, col, err);
+        if (s)
+            goto done;
+        if ((int)j == yc) {
+            memcpy(*y, col, c.nrows * sizeof(double));
+            continue;
+        }
+        for (size_t i = 0; i < c.nrows; i++)
+            (*X)[i * *p + k] = col[i];
+        k++;
+    }
+done:
+    free(col);
+    gmdl_csv_free(&c);
+    if (s) {
+        free(*X);
+        free(*y);
+        *X = *y = NULL;
+    }
+    return s;
+}
+
+/* libsvm, or CSV (with --y) converted to the same sparse form (zeros dropped). */
+static gmdl_status load_sparse(const char *path, const char *ycol, gmdl_libsvm *out, gmdl_err *err) {
+    if (!ends_with(path, ".csv"))
+        return gmdl_libsvm_read(path, MAX_LIBSVM_INDEX, out, err);
+    if (!ycol) {
+        snprintf(err->msg, sizeof err->msg, "%s: CSV data needs --y COL (the label column)", path);
+        return GMDL_EINVAL;
+    }
+    double *X, *y;
+    size_t n, p;
+    gmdl_status s = csv_xy(path, ycol, &X, &y, &n, &p, err);
+    if (s)
+        return s;
+    /* The library frees these through its allocator hook, which is malloc here. */
+    memset(out, 0, sizeof *out);
+    out->nrows = n;
+    out->ncols = p;
+    out->labels = y;
+    out->row_ptr = malloc((n + 1) * sizeof(size_t));
+    size_t cells = n * p > 0 ? n * p : 1;
+    out->cols = malloc(cells * sizeof(uint32_t));
+    out->vals = malloc(cells * sizeof(double));
+    if (!out->row_ptr || !out->cols || !out->vals) {
+        free(X);
+        gmdl_libsvm_free(out);
+        return GMDL_ENOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        out->row_ptr[i] = k;
+        for (size_t j = 0; j < p; j++) {
+            if (X[i * p + j] != 0) {
+                out->cols[k] = (uint32_t)j;
+                out->vals[k++] = X[i * p + j];
+            }
+        }
+    }
+    out->row_ptr[n] = k;
+    out->nnz = k;
+    free(X);
+    return GMDL_OK;
+}
+
+/* ------------------------------------------------------------------ interrupt */
+static volatile sig_atomic_t interrupted;
+static void on_sigint(int sig) {
+    (void)sig;
+    interrupted = 1;
+}
+static int poll_interrupt(void *user) {
+    (void)user;
+    return interrupted;
+}
+
+/* ------------------------------------------------------------------ output */
+static int write_csv(const char *path, const gmdl_draws *d) {
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        fprintf(stderr, "gmdl sample: cannot write %s: %s\n", path, strerror(errno));
+        return 1;
+    }
+    fprintf(f, "chain,iteration");
+    for (size_t j = 0; j < d->dim; j++)
+        fprintf(f, ",%s", d->names[j]);
+    if (d->weight)
+        fprintf(f, ",weight");
+    fprintf(f, "\n");
+    for (size_t c = 0; c < d->chains; c++) {
+        for (size_t i = 0; i < d->n; i++) {
+            const double *x = d->x + (c * d->n + i) * d->dim;
+            fprintf(f, "%zu,%zu", c + 1, i + 1);
+            for (size_t j = 0; j < d->dim; j++)
+                fprintf(f, ",%.17g", x[j]);
+            if (d->weight)
+                fprintf(f, ",%.17g", d->weight[c * d->n + i]);
+            fprintf(f, "\n");
+        }
+    }
+    int bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        fprintf(stderr, "gmdl sample: error writing %s\n", path);
+        return 1;
+    }
+    return 0;
+}
+
+static void json_obj_of(json_w *j, const char *key, const gmdl_draws *d,
+                        const gmdl_diag_summary *sm, size_t off) {
+    json_obj_begin(j, key);
+    for (size_t k = 0; k < d->dim; k++)
+        json_num(j, d->names[k], *(const double *)((const char *)&sm[k] + off));
+    json_obj_end(j);
+}
+
+/* ------------------------------------------------------------------ the command */
+typedef struct model_handle {
+    gmdl_builtin *builtin;
+    void *dl, *state;
+    gmdl_model_destroy_fn destroy;
+    gmdl_target user_target;
+    gmdl_libsvm test;
+    int have_test;
+} model_handle;
+
+static void model_close(model_handle *h) {
+    gmdl_builtin_destroy(h->builtin);
+    if (h->destroy)
+        h->destroy(h->state);
+    if (h->dl)
+        dlclose(h->dl);
+    if (h->have_test)
+        gmdl_libsvm_free(&h->test);
+}
+
+/* Builds the target; returns 0 or the exit code (message printed). */
+static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) {
+    gmdl_err err = {{0}};
+    gmdl_status s = GMDL_OK;
+    const char *model = OPTV(&cmd, v, "model")->s, *lib = OPTV(&cmd, v, "model-lib")->s;
+    const char *data = OPTV(&cmd, v, "data")->s, *ycol = OPTV(&cmd, v, "y")->s;
+    if (!!model == !!lib) {
+        fprintf(stderr, "gmdl sample: give exactly one of --model and --model-lib\n");
+        return 2;
+    }
+    if (lib) {
+        /* A bare name means the current folder, not the system library path. */
+        char buf[4096];
+        snprintf(buf, sizeof buf, "%s%s", strchr(lib, '/') ? "" : "./", lib);
+        h->dl = dlopen(buf, RTLD_NOW | RTLD_LOCAL);
+        if (!h->dl) {
+            fprintf(stderr, "gmdl sample: --model-lib %s: cannot load: %s\n", lib, dlerror());
+            return 2;
+        }
+        gmdl_model_abi_fn abi;
+        gmdl_model_create_fn create;
+        *(void **)&abi = dlsym(h->dl, "gmdl_model_abi");
+        *(void **)&create = dlsym(h->dl, "gmdl_model_create");
+        *(void **)&h->destroy = dlsym(h->dl, "gmdl_model_destroy");
+        if (!abi || !create || !h->destroy) {
+            fprintf(stderr,
+                    "gmdl sample: --model-lib %s: missing symbol %s (a user model exports "
+                    "gmdl_model_abi, gmdl_model_create and gmdl_model_destroy; see gmdl/infer.h)\n",
+                    lib, !abi ? "gmdl_model_abi" : !create ? "gmdl_model_create" : "gmdl_model_destroy");
+            h->destroy = NULL;
+            return 2;
+        }
+        if (abi() != GMDL_MODEL_ABI) {
+            fprintf(stderr, "gmdl sample: --model-lib %s: model ABI %d, this gmdl needs %d\n", lib,
+                    abi(), GMDL_MODEL_ABI);
+            h->destroy = NULL;
+            return 2;
+        }
+        memset(&h->user_target, 0, sizeof h->user_target);
+        s = create(OPTV(&cmd, v, "model-arg")->s, &h->user_target, &h->state, &err);
+        if (s) {
+            h->destroy = NULL;
+            return cli_fail("sample", s, &err);
+        }
+        s = gmdl_target_check(&h->user_target, &err);
+        if (s)
+            return cli_fail("sample", s, &err);
+        *t = &h->user_target;
+        return 0;
+    }
+    if (strcmp(model, "sgld-mixture") == 0) {
+        s = gmdl_builtin_sgld_mixture((uint64_t)OPTV(&cmd, v, "seed")->i, &h->builtin, &err);
+    } else if (strcmp(model, "logistic") == 0 || strcmp(model, "linear") == 0 ||
+               strcmp(model, "eight-schools") == 0) {
+        if (!data) {
+            fprintf(stderr, "gmdl sample: --model %s needs --data FILE\n", model);
+            return 2;
+        }
+        if (strcmp(model, "logistic") == 0) {
+            const char *pr = OPTV(&cmd, v, "prior")->s;
+            if (strcmp(pr, "laplace") != 0 && strcmp(pr, "gaussian") != 0) {
+                fprintf(stderr, "gmdl sample: --prior must be laplace or gaussian, got '%s'\n", pr);
+                return 2;
+            }
+            gmdl_libsvm tr;
+            s = load_sparse(data, ycol, &tr, &err);
+            if (s)
+                return cli_fail("sample", s, &err);
+            s = gmdl_builtin_logistic(&tr, pr[0] == 'l' ? GMDL_PRIOR_LAPLACE : GMDL_PRIOR_GAUSSIAN,
+                                      OPTV(&cmd, v, "prior-scale")->d, &h->builtin, &err);
+            gmdl_libsvm_free(&tr);
+            const char *test = OPTV(&cmd, v, "test")->s;
+            if (!s && test) {
+                s = load_sparse(test, ycol, &h->test, &err);
+                h->have_test = s == GMDL_OK;
+            }
+        } else if (strcmp(model, "linear") == 0) {
+            if (!ycol) {
+                fprintf(stderr, "gmdl sample: --model linear needs --y COL\n");
+                return 2;
+            }
+            double *X, *y;
+            size_t n, p;
+            s = csv_xy(data, ycol, &X, &y, &n, &p, &err);
+            if (!s) {
+                s = gmdl_builtin_linear(X, y, n, p, &h->builtin, &err);
+                free(X);
+                free(y);
+            }
+        } else {
+            jval root;
+            int rc = json_read_file(data, &root);
+            if (rc)
+                return rc;
+            size_t ny = 0, ns = 0;
+            double *y = json_numbers(&root, data, "y", &ny);
+            double *sg = y ? json_numbers(&root, data, "sigma", &ns) : NULL;
+            jfree(&root);
+            if (!y || !sg) {
+                free(y);
+                return 2;
+            }
+            if (ny != ns) {
+                fprintf(stderr, "gmdl sample: %s: \"y\" has %zu values but \"sigma\" has %zu\n",
+                        data, ny, ns);
+                free(y);
+                free(sg);
+                return 2;
+            }
+            s = gmdl_builtin_eight_schools(y, sg, ny, &h->builtin, &err);
+            free(y);
+            free(sg);
+        }
+    } else {
+        fprintf(stderr,
+                "gmdl sample: unknown --model '%s' (sgld-mixture, logistic, linear, eight-schools)\n",
+                model);
+        return 2;
+    }
+    if (s)
+        return cli_fail("sample", s, &err);
+    *t = gmdl_builtin_target(h->builtin);
+    return 0;
+}
+
+int cmd_sample(int argc, char **argv) {
+    cli_val v[sizeof opts / sizeof opts[0]];
+    const char *pos[1];
+    int npos, rc = cli_parse(&cmd, argc, argv, v, pos, &npos);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    const char *method = OPTV(&cmd, v, "method")->s;
+    static const char *const methods[] = {"mh", "mala", "hmc", "sgld", "rejection", "importance", "vi"};
+    int mi = -1;
+    for (int i = 0; method && i < 7; i++)
+        if (strcmp(method, methods[i]) == 0)
+            mi = i;
+    if (mi < 0) {
+        fprintf(stderr, "gmdl sample: --method must be one of mh, mala, hmc, sgld, rejection, "
+                        "importance, vi%s%s%s\n",
+                method ? " (got '" : "", method ? method : "", method ? "')" : "");
+        return 2;
+    }
+    const char *est = OPTV(&cmd, v, "estimator")->s;
+    int est_i = strcmp(est, "reparam") == 0          ? GMDL_VI_REPARAM
+                : strcmp(est, "score") == 0          ? GMDL_VI_SCORE
+                : strcmp(est, "score-baseline") == 0 ? GMDL_VI_SCORE_BASELINE
+                                                     : -1;
+    if (est_i < 0) {
+        fprintf(stderr, "gmdl sample: --estimator must be reparam, score or score-baseline\n");
+        return 2;
+    }
+    int threads = cli_threads(OPTV(&cmd, v, "threads")->i);
+    model_handle h;
+    memset(&h, 0, sizeof h);
+    const gmdl_target *t = NULL;
+    rc = model_open(v, &h, &t);
+    if (rc) {
+        model_close(&h);
+        return rc;
+    }
+    const char *model = OPTV(&cmd, v, "model")->s ? OPTV(&cmd, v, "model")->s : "user";
+    int mixture = strcmp(model, "sgld-mixture") == 0, logistic = strcmp(model, "logistic") == 0;
+    size_t n = (size_t)OPTV(&cmd, v, "n")->i, chains = (size_t)OPTV(&cmd, v, "chains")->i;
+    uint64_t seed = (uint64_t)OPTV(&cmd, v, "seed")->i;
+    signal(SIGINT, on_sigint);
+
+    gmdl_err err = {{0}};
+    gmdl_status s = GMDL_OK;
+    gmdl_draws d;
+    memset(&d, 0, sizeof d);
+    gmdl_importance_result isr = {0, 0};
+    gmdl_vi_result vr;
+    memset(&vr, 0, sizeof vr);
+    double rej_accept = NAN, log_m = NAN;
+    size_t warmup = 0;
+    double t0 = cli_now();
+    if (mi <= 3) {
+        gmdl_mcmc_config c = gmdl_mcmc_config_default((gmdl_mcmc_method)mi);
+        c.chains = chains;
+        c.n_draws = n;
+        c.thin = (size_t)OPTV(&cmd, v, "thin")->i;
+        c.seed = seed;
+        c.threads = threads;
+        c.step = OPTV(&cmd, v, "step")->d;
+        c.target_accept = OPTV(&cmd, v, "target-accept")->d;
+        c.leapfrog = (size_t)OPTV(&cmd, v, "leapfrog")->i;
+        c.interrupt = poll_interrupt;
+        if (mi == GMDL_MCMC_SGLD) {
+            c.sgld_a = OPTV(&cmd, v, "sgld-a")->set ? OPTV(&cmd, v, "sgld-a")->d
+                       : mixture                    ? 0.19955
+                       : logistic                   ? 1e-4
+                                                    : 1e-3;
+            c.sgld_b = OPTV(&cmd, v, "sgld-b")->set ? OPTV(&cmd, v, "sgld-b")->d
+                       : mixture                    ? 231.07
+                                                    : 1.0;
+            c.sgld_gamma = OPTV(&cmd, v, "gamma")->d;
+            c.batch = OPTV(&cmd, v, "batch")->set ? (size_t)OPTV(&cmd, v, "batch")->i
+                      : mixture                   ? 1
+                      : t->grad_batch             ? 10
+                                                  : 0;
+            c.precondition = (int)OPTV(&cmd, v, "precondition")->i;
+        }
+        c.n_warmup = OPTV(&cmd, v, "warmup")->set ? (size_t)OPTV(&cmd, v, "warmup")->i
+                     : mi == GMDL_MCMC_SGLD        ? n * c.thin / 10
+                                                   : n;
+        warmup = c.n_warmup;
+        s = gmdl_mcmc_run(t, &c, &d, &err);
+    } else {
+        /* rejection, importance and vi all start from a VI fit. */
+        gmdl_vi_config vc = gmdl_vi_config_default();
+        vc.seed = seed;
+        vc.iters = (size_t)OPTV(&cmd, v, "vi-iters")->i;
+        vc.lr = OPTV(&cmd, v, "vi-lr")->d;
+        vc.mc = (size_t)OPTV(&cmd, v, "vi-mc")->i;
+        vc.estimator = mi == 6 ? (gmdl_vi_estimator)est_i : GMDL_VI_REPARAM;
+        vc.var_samples = mi == 6 ? 1000 : 0;
+        s = gmdl_vi_fit(t, &vc, &vr, &err);
+        if (!s && mi == 6)
+            s = gmdl_vi_draws(t, &vr, chains, n, seed, &d, &err);
+        if (!s && mi != 6) {
+            double *sd = malloc(t->dim * sizeof(double));
+            if (!sd) {
+                s = GMDL_ENOMEM;
+            } else {
+                for (size_t j = 0; j < t->dim; j++)
+                    sd[j] = OPTV(&cmd, v, "proposal-scale")->d * vr.sd[j];
+                gmdl_proposal q = {vr.mean, sd, 5.0};
+                if (mi == 5) {
+                    s = gmdl_importance_run(t, &q, n * chains, seed, &d, &isr, &err);
+                } else {
+                    if (OPTV(&cmd, v, "log-m")->set) {
+                        log_m = OPTV(&cmd, v, "log-m")->d;
+                    } else {
+                        /* Pilot: the largest log weight over 10^4 proposals, plus log 10. */
+                        gmdl_draws pd;
+                        gmdl_importance_result pr;
+                        s = gmdl_importance_run(t, &q, 10000, seed ^ 0x5bd1e995u, &pd, &pr, &err);
+                        if (!s) {
+                            double wmax = 0;
+                            for (size_t i = 0; i < pd.n; i++)
+                                if (pd.weight[i] > wmax)
+                                    wmax = pd.weight[i];
+                            /* normalised weight w_i = exp(lw_i) / sum; log(sum) = log Z + log S */
+                            log_m = log(wmax) + pr.log_evidence + log(10000.0) + log(10.0);
+                            gmdl_draws_free(&pd);
+                        }
+                    }
+                    if (!s)
+                        s = gmdl_rejection_run(t, &q, log_m, n * chains, 1000 * n * chains + 100000,
+                                               seed, &d, &rej_accept, &err);
+                }
+                free(sd);
+            }
+        }
+    }
+    double seconds = cli_now() - t0;
+    if (s) {
+        rc = cli_fail("sample", s, &err);
+        goto out;
+    }
+    /* Diagnostics per reported quantity. */
+    gmdl_diag_summary *sm = calloc(d.dim, sizeof *sm);
+    if (!sm) {
+        rc = cli_fail("sample", GMDL_ENOMEM, NULL);
+        goto out;
+    }
+    for (size_t j = 0; j < d.dim; j++) {
+        if (mi == 5) { /* importance: weighted moments, the importance ESS for everything */
+            double mean, se, var = 0;
+            s = gmdl_draws_weighted_mean(&d, j, &mean, &se);
+            for (size_t i = 0; !s && i < d.n; i++) {
+                double e = d.x[i * d.dim + j] - mean;
+                var += d.weight[i] * e * e;
+            }
+            sm[j] = (gmdl_diag_summary){mean, sqrt(var), isr.ess, isr.ess,
+                                        (double)d.n / isr.ess, NAN, se};
+        } else {
+            s = gmdl_draws_summary(&d, j, &sm[j]);
+        }
+        if (s) {
+            snprintf(err.msg, sizeof err.msg, "diagnostics need at least 8 draws per chain");
+            free(sm);
+            rc = cli_fail("sample", s, &err);
+            goto out;
+        }
+    }
+    double acc = 0, step = 0;
+    for (size_t c = 0; c < d.chains; c++) {
+        acc += d.accept_rate[c] / (double)d.chains;
+        step += d.step[c] / (double)d.chains;
+    }
+    double test_acc = NAN, test_ll = NAN;
+    if (h.have_test) {
+        s = gmdl_builtin_logistic_accuracy(h.builtin, &d, &h.test, &test_acc, &test_ll, &err);
+        if (s) {
+            free(sm);
+            rc = cli_fail("sample", s, &err);
+            goto out;
+        }
+    }
+    /* The SGLD demo's check: total variation distance between the 50 x 50 histogram of all draws
+     * over [-1.5, 2.5] x [-3, 3] and the exact grid posterior (ALGORITHMS.md 5.2). */
+    double tv = NAN;
+    if (mixture) {
+        const double box[4] = {-1.5, 2.5, -3.0, 3.0};
+        s = gmdl_grid_tv(t, &d, box, 50, 0, &tv, &err);
+        if (s) {
+            free(sm);
+            rc = cli_fail("sample", s, &err);
+            goto out;
+        }
+    }
+    const char *outp = OPTV(&cmd, v, "out")->s;
+    if (outp && write_csv(outp, &d)) {
+        free(sm);
+        rc = 1;
+        goto out;
+    }
+    if (OPTV(&cmd, v, "json")->i) {
+        json_w j;
+        json_init(&j, stdout);
+        json_obj_begin(&j, NULL);
+        json_str(&j, "model", model);
+        json_str(&j, "method", method);
+        json_int(&j, "chains", (long long)d.chains);
+        json_int(&j, "n", (long long)d.n);
+        json_int(&j, "warmup", (long long)warmup);
+        json_int(&j, "seed", (long long)seed);
+        json_obj_of(&j, "mean", &d, sm, offsetof(gmdl_diag_summary, mean));
+        json_obj_of(&j, "sd", &d, sm, offsetof(gmdl_diag_summary, sd));
+        json_obj_of(&j, "mcse", &d, sm, offsetof(gmdl_diag_summary, mcse));
+        json_obj_of(&j, "ess", &d, sm, offsetof(gmdl_diag_summary, ess));
+        json_obj_of(&j, "ess_bulk", &d, sm, offsetof(gmdl_diag_summary, ess_bulk));
+        json_obj_of(&j, "tau", &d, sm, offsetof(gmdl_diag_summary, tau));
+        json_obj_of(&j, "rhat", &d, sm, offsetof(gmdl_diag_summary, rhat));
+        if (mi <= 2 || mi == 4)
+            json_num(&j, "accept_rate", mi == 4 ? rej_accept : acc);
+        if (mi <= 3)
+            json_num(&j, "step_size", step);
+        if (mi == 4)
+            json_num(&j, "log_m", log_m);
+        if (mi == 5) {
+            json_num(&j, "log_evidence", isr.log_evidence);
+            json_num(&j, "is_ess", isr.ess);
+        }
+        if (mi == 6) {
+            json_str(&j, "estimator", est);
+            json_num(&j, "elbo", vr.elbo);
+            json_obj_begin(&j, "grad_variance");
+            json_num(&j, "reparam", vr.var_reparam);
+            json_num(&j, "score", vr.var_score);
+            json_num(&j, "score_baseline", vr.var_score_baseline);
+            json_obj_end(&j);
+            json_num(&j, "variance_ratio", vr.var_score / vr.var_reparam);
+        }
+        if (mixture)
+            json_num(&j, "tv_distance", tv);
+        if (h.have_test) {
+            json_num(&j, "test_accuracy", test_acc);
+            json_num(&j, "test_log_loss", test_ll);
+        }
+        json_num(&j, "seconds", seconds);
+        json_finish(&j);
+    } else {
+        printf("model %s, method %s: %zu chain%s x %zu draws", model, method, d.chains,
+               d.chains == 1 ? "" : "s", d.n);
+        if (mi <= 3)
+            printf(" (%s %zu)", mi == 3 ? "burn-in" : "warm-up", warmup);
+        printf(", %.2f s\n\n", seconds);
+        printf("%-16s %12s %12s %10s %9s %8s %7s\n", "parameter", "mean", "sd", "mcse", "ess",
+               "tau", "rhat");
+        for (size_t k = 0; k < d.dim; k++)
+            printf("%-16s %12.5g %12.5g %10.3g %9.0f %8.2f %7.4f\n", d.names[k], sm[k].mean,
+                   sm[k].sd, sm[k].mcse, sm[k].ess, sm[k].tau, sm[k].rhat);
+        printf("\n");
+        if (mi <= 2)
+            printf("acceptance rate %.3f, step size %.4g\n", acc, step);
+        if (mi == 3)
+            printf("final step size %.4g; means are step-size-weighted averages after burn-in\n",
+                   step);
+        if (mi == 4)
+            printf("acceptance rate %.4g (log M %.6g)\n", rej_accept, log_m);
+        if (mi == 5)
+            printf("log evidence %.6g, importance ESS %.1f of %zu\n", isr.log_evidence, isr.ess,
+                   d.n);
+        if (mi == 6)
+            printf("ELBO %.6g; gradient variance at the optimum: reparam %.4g, score %.4g "
+                   "(x%.1f), score with baseline %.4g\n",
+                   vr.elbo, vr.var_reparam, vr.var_score, vr.var_score / vr.var_reparam,
+                   vr.var_score_baseline);
+        if (mixture)
+            printf("total variation distance to the exact grid posterior (50 x 50 over "
+                   "[-1.5, 2.5] x [-3, 3]): %.4f\n",
+                   tv);
+        if (h.have_test)
+            printf("test accuracy %.4f, test log loss %.4f (posterior-averaged predictions)\n",
+                   test_acc, test_ll);
+    }
+    free(sm);
+    rc = 0;
+out:
+    gmdl_draws_free(&d);
+    gmdl_vi_result_free(&vr);
+    model_close(&h);
+    return rc;
+}
