@@ -638,7 +638,12 @@ int cmd_sample(int argc, char **argv) {
         model_close(&h);
         return rc;
     }
-    const char *model = OPTV(&cmd, v, "model")->s ? OPTV(&cmd, v, "model")->s : "user";
+    const char *model = OPTV(&cmd, v, "model")->s;
+    if (!model) { /* a user model is named by its file */
+        model = OPTV(&cmd, v, "model-lib")->s;
+        if (strrchr(model, '/'))
+            model = strrchr(model, '/') + 1;
+    }
     int mixture = strcmp(model, "sgld-mixture") == 0, logistic = strcmp(model, "logistic") == 0;
     size_t n = (size_t)OPTV(&cmd, v, "n")->i, chains = (size_t)OPTV(&cmd, v, "chains")->i;
     uint64_t seed = (uint64_t)OPTV(&cmd, v, "seed")->i;
