@@ -277,6 +277,34 @@ static void check_heuristics(void) {
     }
     CHECK(best <= worst_single);
     gmdl_mrf_destroy(m);
+    /* The 20x20 grid of the issue: min-fill alone reaches a 2^28-entry clique, the row order
+     * 2^21; the best-of search must find 2^21 (checked through the stats of a refused run). */
+    uint32_t card[400];
+    for (int i = 0; i < 400; i++)
+        card[i] = 2;
+    CHECK_OK(gmdl_mrf_create(&m, 400, card, &err));
+    double pw[4] = {2, 1, 1, 2};
+    for (uint32_t r = 0; r < 20; r++)
+        for (uint32_t c = 0; c < 20; c++) {
+            uint32_t v = r * 20 + c, right[2] = {v, v + 1}, down[2] = {v, v + 20};
+            if (c + 1 < 20)
+                CHECK_OK(gmdl_mrf_add_factor(m, 2, right, pw, &err));
+            if (r + 1 < 20)
+                CHECK_OK(gmdl_mrf_add_factor(m, 2, down, pw, &err));
+        }
+    gmdl_exact_config cfg = gmdl_exact_config_default();
+    cfg.max_mem = 1;
+    gmdl_exact_stats st_fill, st_best;
+    double lz_;
+    cfg.heuristic = GMDL_ORDER_MIN_FILL;
+    CHECK_STATUS(gmdl_mrf_exact(m, NULL, &cfg, &lz_, NULL, &st_fill, &err), GMDL_ELIMIT);
+    cfg.heuristic = GMDL_ORDER_BEST;
+    CHECK_STATUS(gmdl_mrf_exact(m, NULL, &cfg, &lz_, NULL, &st_best, &err), GMDL_ELIMIT);
+    printf("20x20 grid: min-fill largest clique 2^%.0f, best order 2^%.0f\n",
+           log2(st_fill.max_clique_entries), log2(st_best.max_clique_entries));
+    CHECK(st_best.max_clique_entries <= 2097152.0);
+    CHECK(st_best.max_clique_entries < st_fill.max_clique_entries);
+    gmdl_mrf_destroy(m);
 }
 
 /* Factor operations against brute force on random small factors. */
