@@ -1,0 +1,58 @@
+# gmdl sample: JSON keys and draws CSV on success; bad input exits 2 with one line naming the
+# file and the problem; a divergence at run time exits 1 naming the iteration.
+. "$(dirname "$0")/lib.sh"
+SRC=${4:?usage: sample.sh GMDL MAKE_IDX WORKDIR SOURCE_DIR}
+SCHOOLS=$SRC/../shared/data/posteriors/eight_schools-eight_schools_noncentered/data.json
+S="$GMDL sample"
+
+# success: JSON keys, names, draws CSV with chain and iteration columns
+if $S --model eight-schools --data "$SCHOOLS" --method hmc --n 200 --json --out "$WORK/d.csv" > "$WORK/j" 2> "$WORK/e"; then
+    for k in '"mean": {"mu"' '"sd":' '"ess":' '"tau":' '"rhat":' '"accept_rate":' '"seconds":' '"theta[8]"'; do
+        if grep -qF -- "$k" "$WORK/j"; then ok; else bad "JSON lacks $k: $(cat "$WORK/j")"; fi
+    done
+    if [ "$(head -1 "$WORK/d.csv")" = "chain,iteration,mu,tau,theta[1],theta[2],theta[3],theta[4],theta[5],theta[6],theta[7],theta[8]" ]; then ok; else bad "CSV header: $(head -1 "$WORK/d.csv")"; fi
+    if [ "$(wc -l < "$WORK/d.csv")" = 801 ]; then ok; else bad "CSV has $(wc -l < "$WORK/d.csv") lines, want 801"; fi
+else
+    bad "eight-schools hmc failed: $(cat "$WORK/e")"
+fi
+# same seed, same draws (threads do not matter)
+$S --model sgld-mixture --method mala --n 100 --threads 1 --out "$WORK/a.csv" > /dev/null 2>&1
+$S --model sgld-mixture --method mala --n 100 --threads 2 --out "$WORK/b.csv" > /dev/null 2>&1
+if cmp -s "$WORK/a.csv" "$WORK/b.csv" && [ -s "$WORK/a.csv" ]; then ok; else bad "draws differ between 1 and 2 threads"; fi
+# SGLD on the mixture reports the TV distance; VI reports the estimators' variances
+$S --model sgld-mixture --method sgld --n 20000 --json > "$WORK/j" 2>&1
+if grep -qF '"tv_distance":' "$WORK/j"; then ok; else bad "sgld JSON: $(cat "$WORK/j")"; fi
+$S --model eight-schools --data "$SCHOOLS" --method vi --n 100 --json > "$WORK/j" 2>&1
+if grep -qF '"grad_variance": {"reparam":' "$WORK/j" && grep -qF '"elbo":' "$WORK/j"; then ok; else bad "vi JSON: $(cat "$WORK/j")"; fi
+
+# usage errors
+expect_fail 2 "--method" -- $S --model sgld-mixture
+expect_fail 2 "--method" "nuts" -- $S --model sgld-mixture --method nuts
+expect_fail 2 "exactly one of --model and --model-lib" -- $S --method hmc
+expect_fail 2 "unknown --model" "frob" -- $S --model frob --method hmc
+expect_fail 2 "--model logistic needs --data" -- $S --model logistic --method hmc
+expect_fail 2 "--prior" -- $S --model logistic --data "$WORK/x.svm" --prior cauchy --method hmc
+
+# user models: not a model library, missing file
+LIB=$(dirname "$GMDL")/libgmdl.so
+expect_fail 2 "$LIB" "missing symbol gmdl_model_abi" -- $S --model-lib "$LIB" --method hmc
+expect_fail 2 "/nonexistent/model.so" "cannot load" -- $S --model-lib /nonexistent/model.so --method hmc
+
+# malformed data
+printf '+1 1:1 3:1\n-1 2:1 2:1\n' > "$WORK/dup.svm"
+expect_fail 2 "$WORK/dup.svm:2:8" "not strictly increasing" -- $S --model logistic --data "$WORK/dup.svm" --method hmc
+printf '+1 1:1 10000001:1\n' > "$WORK/big.svm"
+expect_fail 2 "$WORK/big.svm:1:8" "above the maximum 10000000" -- $S --model logistic --data "$WORK/big.svm" --method sgld
+printf '{"J": 2, "y": [1, 2], "sigma": [1, 2,]}\n' > "$WORK/bad.json"
+expect_fail 2 "$WORK/bad.json:1:38" "expected a value" -- $S --model eight-schools --data "$WORK/bad.json" --method hmc
+printf '{"J": 2, "y": [1, 2], "sigma": [1, -2]}\n' > "$WORK/neg.json"
+expect_fail 2 "school 2" "sigma > 0" -- $S --model eight-schools --data "$WORK/neg.json" --method hmc
+printf 'x,y\n1,2\n2,abc\n' > "$WORK/bad.csv"
+expect_fail 2 "$WORK/bad.csv:3:3" "column y" -- $S --model linear --data "$WORK/bad.csv" --y y --method hmc
+# a log density that is not finite at any start point (the likelihood overflows)
+printf 'x,y\n1,1e300\n2,-1e300\n' > "$WORK/huge.csv"
+expect_fail 2 "not finite at the start point" -- $S --model linear --data "$WORK/huge.csv" --y y --method hmc
+
+# divergence at run time: exit 1 naming the iteration
+expect_fail 1 "diverged at iteration" -- $S --model sgld-mixture --method sgld --sgld-a 50 --gamma 0 --n 1000
+finish
