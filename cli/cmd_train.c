@@ -9,8 +9,8 @@
 #include "cli.h"
 
 static const cli_opt opts[] = {
-    {"arch", 0, OPT_STRING, "ARCH", "lenet300", "architecture: lenet300 (784-300-100-10) or mlp:H1-H2-... (hidden sizes, ReLU)", 1, 0, 0},
-    {"method", 0, OPT_STRING, "METHOD", "dense", "training method: dense, or dropout[:P] (Bernoulli dropout after every hidden layer, drop probability P, default 0.5)", 1, 0, 0},
+    {"arch", 0, OPT_STRING, "ARCH", "lenet300", "architecture: lenet300 (784-300-100-10), mlp:H1-H2-... (hidden sizes, ReLU), lenet5 (LeNet-5-Caffe = cnn:c20k5-p2-c50k5-p2-d500), or cnn:TOKENS with cFkK[sS][pP] (F KxK filters, stride S, zero padding P, ReLU), pK (KxK max-pool), aK (KxK average-pool), dN (dense N, ReLU); the output layer is added", 1, 0, 0},
+    {"method", 0, OPT_STRING, "METHOD", "dense", "training method: dense, or dropout[:P] (Bernoulli dropout after every hidden dense layer, drop probability P, default 0.5)", 1, 0, 0},
     {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA, "folder with the four IDX files (train-/t10k-, images/labels, optionally .gz)", 1, 0, 0},
     {"classes", 0, OPT_INT, "K", "10", "number of classes; every label must be < K", 2, 256, 0},
     {"epochs", 0, OPT_INT, "N", "10", "number of epochs (passes over the training set)", 0, 1000000, 0},

@@ -171,14 +171,23 @@ int main(void) {
 
     /* configuration errors */
     gmdl_train_config bad = cfg;
-    const char *arches[] = {"mlp:0", "mlp:3-x", "mlp:", "foo", "mlp:3--4"};
-    for (int i = 0; i < 5; i++) {
+    const char *arches[] = {"mlp:0", "mlp:3-x", "mlp:", "foo", "mlp:3--4", "cnn:c20", "cnn:c20k5x",
+                            "cnn:q3", "cnn:d10-c5k3", "cnn:p0"};
+    for (int i = 0; i < 10; i++) {
         snprintf(bad.arch, sizeof bad.arch, "%s", arches[i]);
         CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
         CHECK_STR_CONTAINS(err.msg, arches[i]);
     }
     snprintf(bad.arch, sizeof bad.arch, "lenet5");
-    CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EUNSUPPORTED);
+    CHECK_OK(gmdl_train_config_check(&bad, &err));
+    /* shapes that do not fit name the layer and the shapes */
+    snprintf(bad.arch, sizeof bad.arch, "cnn:c4k30");
+    CHECK_STATUS(gmdl_model_create(&m, &bad, 1, 28, 28, 10, &err), GMDL_ESHAPE);
+    CHECK_STR_CONTAINS(err.msg, "conv1");
+    CHECK_STR_CONTAINS(err.msg, "1x28x28");
+    snprintf(bad.arch, sizeof bad.arch, "cnn:c4k5-p2-c4k5-p2-c4k5");
+    CHECK_STATUS(gmdl_model_create(&m, &bad, 1, 28, 28, 10, &err), GMDL_ESHAPE);
+    CHECK_STR_CONTAINS(err.msg, "conv3");
     bad = cfg;
     snprintf(bad.method, sizeof bad.method, "svd");
     CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EUNSUPPORTED);

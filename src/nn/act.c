@@ -19,9 +19,13 @@ static void relu_fwd_range(const float *restrict x, float *restrict y, size_t lo
 
 GMDL_KERNEL
 static void relu_bwd_range(const float *restrict y, const float *restrict dy, float *restrict dx,
-                           size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; i++)
-        dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
+                           size_t lo, size_t hi, int accumulate) {
+    if (accumulate)
+        for (size_t i = lo; i < hi; i++)
+            dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;
+    else
+        for (size_t i = lo; i < hi; i++)
+            dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
 static void relu_forward(gmdl__layer *l, const gmdl__fwd *a) {
@@ -46,7 +50,7 @@ static void relu_backward(gmdl__layer *l, const gmdl__bwd *a) {
     {
         size_t lo, hi;
         gmdl__thread_range(total, 16, &lo, &hi);
-        relu_bwd_range(a->y, a->dy, a->dx, lo, hi);
+        relu_bwd_range(a->y, a->dy, a->dx, lo, hi, a->accumulate);
     }
 }
 

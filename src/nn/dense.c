@@ -12,6 +12,7 @@ static gmdl_status dense_setup(gmdl__layer *l, gmdl_err *err) {
     l->out_c = l->units;
     l->out_h = l->out_w = 1;
     l->out_size = (size_t)l->units;
+    l->cnhw_out = 0;
     uint64_t wd[2] = {(uint64_t)l->units, l->in_size}, bd[1] = {(uint64_t)l->units};
     gmdl__layer_param(l, 0, "weight", 2, wd);
     gmdl__layer_param(l, 1, "bias", 1, bd);
@@ -19,10 +20,7 @@ static gmdl_status dense_setup(gmdl__layer *l, gmdl_err *err) {
 }
 
 static void dense_init(gmdl__layer *l, gmdl_rng *rng) {
-    double bound = 1.0 / sqrt((double)l->in_size);
-    for (int i = 0; i < 2; i++)
-        for (size_t j = 0; j < l->param[i].count; j++)
-            l->param[i].p[j] = (float)((2.0 * gmdl_rng_uniform(rng) - 1.0) * bound);
+    gmdl__init_uniform_fanin(l, rng, l->in_size);
 }
 
 GMDL_KERNEL
@@ -67,7 +65,8 @@ static void dense_backward(gmdl__layer *l, const gmdl__bwd *a) {
         sum_cols(a->dy, l->param[1].g, (size_t)N, (size_t)K, lo, hi);
     }
     if (a->dx)
-        gmdl__gemm(0, 0, N, D, K, 1.0f, a->dy, K, l->param[0].p, D, 1.0f, a->dx, D);
+        gmdl__gemm(0, 0, N, D, K, 1.0f, a->dy, K, l->param[0].p, D, a->accumulate ? 1.0f : 0.0f,
+                   a->dx, D);
 }
 
 const gmdl__layer_ops gmdl__dense_ops = {

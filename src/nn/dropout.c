@@ -54,8 +54,12 @@ static void dropout_backward(gmdl__layer *l, const gmdl__bwd *a) {
     const size_t total = (size_t)a->n * l->in_size;
     const float scale = 1.0f / (1.0f - l->rate);
     const unsigned char *mask = l->cache;
-    for (size_t i = 0; i < total; i++)
-        a->dx[i] += mask[i] ? a->dy[i] * scale : 0.0f;
+    if (a->accumulate)
+        for (size_t i = 0; i < total; i++)
+            a->dx[i] += mask[i] ? a->dy[i] * scale : 0.0f;
+    else
+        for (size_t i = 0; i < total; i++)
+            a->dx[i] = mask[i] ? a->dy[i] * scale : 0.0f;
 }
 
 const gmdl__layer_ops gmdl__dropout_ops = {

@@ -14,3 +14,10 @@ void gmdl__layer_param(gmdl__layer *l, int i, const char *suffix, int ndim, cons
     if (l->nparams < i + 1)
         l->nparams = i + 1;
 }
+
+void gmdl__init_uniform_fanin(gmdl__layer *l, gmdl_rng *rng, size_t fan_in) {
+    double bound = 1.0 / sqrt((double)fan_in);
+    for (int i = 0; i < l->nparams; i++)
+        for (size_t j = 0; j < l->param[i].count; j++)
+            l->param[i].p[j] = (float)((2.0 * gmdl_rng_uniform(rng) - 1.0) * bound);
+}

@@ -7,7 +7,9 @@
  * pointers into the store before `init`.
  * forward: y = f(x), mode per call; in TRAIN mode the layer may save what backward needs in its
  * cache (planned for max_batch samples; no allocation in the training step).
- * backward: accumulates (+=) into dx (if not NULL) and into its parameter gradients.
+ * backward: accumulates (+=) into its parameter gradients; into dx (if not NULL) it accumulates
+ * when `accumulate` is set and otherwise overwrites (the model's sequential backward pass uses
+ * overwrite, which saves zeroing every activation gradient each step).
  * kl: for Bayesian layers (later issues): returns the KL term in double and accumulates
  * scale * dKL/dparam into the gradients. */
 #ifndef GMDL_NN_LAYER_H
@@ -34,8 +36,9 @@ typedef struct gmdl__bwd {
     const float *x;  /* [N, in_size] the forward input */
     const float *y;  /* [N, out_size] the forward output */
     const float *dy; /* [N, out_size] */
-    float *dx;       /* [N, in_size] accumulated; NULL when not needed (first layer) */
+    float *dx;       /* [N, in_size]; NULL when not needed (first layer) */
     int n;
+    int accumulate;  /* 1: dx += ..., 0: dx = ... */
 } gmdl__bwd;
 
 typedef struct gmdl__layer_ops {
@@ -65,8 +68,10 @@ struct gmdl__layer {
     int in_c, in_h, in_w;      /* input shape (dense: in_c = features, in_h = in_w = 1) */
     int out_c, out_h, out_w;
     size_t in_size, out_size;
-    int units;                 /* dense: output units */
+    int units;                 /* dense: output units; conv2d: output channels */
     float rate;                /* dropout probability */
+    int kh, kw, stride, pad;   /* conv2d and pooling windows */
+    int cnhw_in, cnhw_out;     /* spatial tensors are stored channel-major: [C, N, H, W] */
     int nparams;
     gmdl__param param[GMDL__MAX_PARAMS];
     size_t cache_per_sample;   /* bytes of cache per sample */
@@ -76,6 +81,26 @@ struct gmdl__layer {
 extern const gmdl__layer_ops gmdl__dense_ops;
 extern const gmdl__layer_ops gmdl__relu_ops;
 extern const gmdl__layer_ops gmdl__dropout_ops;
+extern const gmdl__layer_ops gmdl__conv2d_ops;
+extern const gmdl__layer_ops gmdl__maxpool_ops;
+extern const gmdl__layer_ops gmdl__avgpool_ops;
+extern const gmdl__layer_ops gmdl__flatten_ops;  /* [C, N, H, W] -> [N, C*H*W] */
+extern const gmdl__layer_ops gmdl__to_cnhw_ops;  /* [N, C, H, W] -> [C, N, H, W] */
+
+/* im2col for channel-major input x [C, N, H, W]: col [C*kh*kw, N*OH*OW], zero padding.
+ * col2im accumulates the inverse into dx. Shared by the Bayesian conv layers (a convolution of
+ * x^2 with sigma^2 uses the same columns, squared). */
+void gmdl__im2col(const float *x, float *col, int C, int N, int H, int W, int kh, int kw,
+                  int stride, int pad, int OH, int OW);
+void gmdl__col2im(const float *col, float *dx, int C, int N, int H, int W, int kh, int kw,
+                  int stride, int pad, int OH, int OW, int accumulate);
+/* Direct-loop reference convolution (test oracle): x [C, N, H, W], w [F, C, kh, kw], b [F],
+ * y [F, N, OH, OW]. */
+void gmdl__conv2d_forward_ref(const float *x, const float *w, const float *b, float *y, int C,
+                              int N, int H, int W, int F, int kh, int kw, int stride, int pad);
+
+/* U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for every parameter, as PyTorch's Linear and Conv2d. */
+void gmdl__init_uniform_fanin(gmdl__layer *l, gmdl_rng *rng, size_t fan_in);
 
 /* Declares parameter i of layer l with the given name suffix and shape. */
 void gmdl__layer_param(gmdl__layer *l, int i, const char *suffix, int ndim, const uint64_t *dims);

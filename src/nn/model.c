@@ -1,11 +1,14 @@
 /* Model construction from (arch, method), memory planning, forward pass, accessors.
- * Architectures: "lenet300" (784-300-100-10) and "mlp:H1-H2-..." (hidden sizes, ReLU).
- * Methods: "dense", "dropout" / "dropout:P" (Bernoulli dropout after every hidden ReLU). */
+ * Architectures: "lenet300" (784-300-100-10), "mlp:H1-H2-..." (hidden sizes, ReLU),
+ * "lenet5" (LeNet-5-Caffe = cnn:c20k5-p2-c50k5-p2-d500) and "cnn:TOKENS" with tokens
+ * cFkK[sS][pP] (F filters of KxK, stride S, zero padding P, then ReLU), pK (max-pool KxK),
+ * aK (average-pool KxK), dN (dense N, then ReLU).
+ * Methods: "dense", "dropout" / "dropout:P" (Bernoulli dropout after every hidden dense ReLU). */
 #include <errno.h>
 
 #include "nn/model_internal.h"
 
-#define MAX_HIDDEN 16
+#define MAX_SPECS 32
 #define EVAL_BATCH 1000
 
 gmdl_train_config gmdl_train_config_default(void) {
@@ -27,43 +30,113 @@ gmdl_train_config gmdl_train_config_default(void) {
     return c;
 }
 
-/* Hidden layer sizes of an architecture string. */
-static gmdl_status parse_arch(const char *arch, int *hidden, int *nh, gmdl_err *err) {
-    *nh = 0;
-    if (strcmp(arch, "lenet300") == 0) {
-        hidden[0] = 300;
-        hidden[1] = 100;
-        *nh = 2;
-        return GMDL_OK;
+typedef struct {
+    char kind; /* 'c' conv, 'p' max-pool, 'a' avg-pool, 'd' dense hidden layer */
+    int units, k, stride, pad;
+} layer_spec;
+
+static gmdl_status parse_int(const char **p, long lo, long hi, int *out) {
+    char *end;
+    errno = 0;
+    long v = strtol(*p, &end, 10);
+    if (end == *p || errno || v < lo || v > hi)
+        return GMDL_EINVAL;
+    *out = (int)v;
+    *p = end;
+    return GMDL_OK;
+}
+
+/* One token of a cnn: string: cFkK[sS][pP] | pK | aK | dN. */
+static gmdl_status parse_token(const char *tok, size_t len, layer_spec *sp) {
+    char buf[64];
+    if (len == 0 || len >= sizeof buf)
+        return GMDL_EINVAL;
+    memcpy(buf, tok, len);
+    buf[len] = 0;
+    const char *p = buf + 1;
+    memset(sp, 0, sizeof *sp);
+    sp->kind = buf[0];
+    sp->stride = 1;
+    switch (buf[0]) {
+        case 'c':
+            if (parse_int(&p, 1, 100000, &sp->units) || *p++ != 'k' || parse_int(&p, 1, 99, &sp->k))
+                return GMDL_EINVAL;
+            while (*p) {
+                char opt = *p++;
+                int *dst = opt == 's' ? &sp->stride : opt == 'p' ? &sp->pad : NULL;
+                if (!dst || parse_int(&p, opt == 's' ? 1 : 0, 99, dst))
+                    return GMDL_EINVAL;
+            }
+            return GMDL_OK;
+        case 'p':
+        case 'a':
+            return parse_int(&p, 1, 15, &sp->k) || *p ? GMDL_EINVAL : GMDL_OK;
+        case 'd':
+            return parse_int(&p, 1, 1000000, &sp->units) || *p ? GMDL_EINVAL : GMDL_OK;
+        default:
+            return GMDL_EINVAL;
     }
-    if (strncmp(arch, "mlp:", 4) == 0) {
-        const char *p = arch + 4;
-        for (;;) {
-            char *end;
-            errno = 0;
-            long h = strtol(p, &end, 10);
-            if (end == p || errno || h < 1 || h > 1000000 || (*end != '-' && *end != '\0'))
-                return gmdl__fail(err, GMDL_EINVAL,
-                                  "architecture '%s': expected hidden sizes like mlp:300-100 "
-                                  "(positive integers separated by '-') at '%s'",
-                                  arch, p);
-            if (*nh == MAX_HIDDEN)
-                return gmdl__fail(err, GMDL_EINVAL, "architecture '%s': at most %d hidden layers",
-                                  arch, MAX_HIDDEN);
-            hidden[(*nh)++] = (int)h;
-            if (*end == '\0')
-                break;
-            p = end + 1;
+}
+
+static gmdl_status parse_list(const char *arch, const char *list, char kind, layer_spec *sp,
+                              int *ns, gmdl_err *err) {
+    const char *p = list;
+    for (;;) {
+        const char *dash = strchr(p, '-');
+        size_t len = dash ? (size_t)(dash - p) : strlen(p);
+        if (*ns == MAX_SPECS)
+            return gmdl__fail(err, GMDL_EINVAL, "architecture '%s': at most %d layers", arch,
+                              MAX_SPECS);
+        gmdl_status s;
+        if (kind == 'd') { /* mlp: plain hidden sizes */
+            char tok[64];
+            if (len + 1 >= sizeof tok) {
+                s = GMDL_EINVAL;
+            } else {
+                tok[0] = 'd';
+                memcpy(tok + 1, p, len);
+                s = parse_token(tok, len + 1, &sp[*ns]);
+            }
+        } else {
+            s = parse_token(p, len, &sp[*ns]);
         }
-        return GMDL_OK;
+        if (s)
+            return gmdl__fail(err, GMDL_EINVAL,
+                              "architecture '%s': cannot parse '%.*s' (%s)", arch, (int)len, p,
+                              kind == 'd' ? "expected hidden sizes like mlp:300-100"
+                                          : "expected tokens like cnn:c20k5-p2-c50k5-p2-d500: "
+                                            "cFkK[sS][pP] convolution, pK max-pool, aK average-pool, "
+                                            "dN dense");
+        (*ns)++;
+        if (!dash)
+            return GMDL_OK;
+        p = dash + 1;
     }
-    if (strcmp(arch, "lenet5") == 0 || strncmp(arch, "cnn:", 4) == 0)
-        return gmdl__fail(err, GMDL_EUNSUPPORTED,
-                          "architecture '%s': convolutional nets are not available in this "
-                          "version (available: lenet300, mlp:H1-H2-...)",
-                          arch);
+}
+
+/* Layer specs of an architecture string (hidden layers; the output layer is added later). */
+static gmdl_status parse_arch(const char *arch, layer_spec *sp, int *ns, gmdl_err *err) {
+    *ns = 0;
+    if (strcmp(arch, "lenet300") == 0)
+        return parse_list(arch, "300-100", 'd', sp, ns, err);
+    if (strcmp(arch, "lenet5") == 0)
+        return parse_list(arch, "c20k5-p2-c50k5-p2-d500", 'c', sp, ns, err);
+    if (strncmp(arch, "mlp:", 4) == 0)
+        return parse_list(arch, arch + 4, 'd', sp, ns, err);
+    if (strncmp(arch, "cnn:", 4) == 0) {
+        gmdl_status s = parse_list(arch, arch + 4, 'c', sp, ns, err);
+        for (int i = 1; i < *ns && !s; i++)
+            if (sp[i].kind != 'd' && sp[i - 1].kind == 'd')
+                s = gmdl__fail(err, GMDL_EINVAL,
+                               "architecture '%s': a convolution or pooling layer cannot follow a "
+                               "dense layer",
+                               arch);
+        return s;
+    }
     return gmdl__fail(err, GMDL_EINVAL,
-                      "unknown architecture '%s' (available: lenet300, mlp:H1-H2-...)", arch);
+                      "unknown architecture '%s' (available: lenet300, lenet5, mlp:H1-H2-..., "
+                      "cnn:c20k5-p2-...-d500)",
+                      arch);
 }
 
 gmdl_status gmdl__parse_method(const char *method, int *dropout, float *rate, gmdl_err *err) {
@@ -100,11 +173,12 @@ gmdl_status gmdl__parse_method(const char *method, int *dropout, float *rate, gm
 }
 
 gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg, gmdl_err *err) {
-    int hidden[MAX_HIDDEN], nh, dropout;
+    layer_spec sp[MAX_SPECS];
+    int ns, dropout;
     float rate;
     if (!memchr(cfg->arch, 0, sizeof cfg->arch) || !memchr(cfg->method, 0, sizeof cfg->method))
         return gmdl__fail(err, GMDL_EINVAL, "architecture or method string too long");
-    gmdl_status s = parse_arch(cfg->arch, hidden, &nh, err);
+    gmdl_status s = parse_arch(cfg->arch, sp, &ns, err);
     if (s)
         return s;
     s = gmdl__parse_method(cfg->method, &dropout, &rate, err);
@@ -130,7 +204,7 @@ gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg, gmdl_err *err)
 }
 
 static gmdl_status add_layer(gmdl_model *m, const gmdl__layer_ops *ops, const char *name,
-                             int units, float rate, gmdl_err *err) {
+                             int units, float rate, const layer_spec *sp, gmdl_err *err) {
     gmdl__layer *l = &m->layers[m->nlayers];
     memset(l, 0, sizeof *l);
     l->ops = ops;
@@ -141,24 +215,87 @@ static gmdl_status add_layer(gmdl_model *m, const gmdl__layer_ops *ops, const ch
         l->in_h = m->in_h;
         l->in_w = m->in_w;
         l->in_size = m->in_size;
+        l->cnhw_in = m->in_c == 1; /* one channel: [N, 1, H, W] is also [1, N, H, W] */
     } else {
         const gmdl__layer *p = &m->layers[m->nlayers - 1];
         l->in_c = p->out_c;
         l->in_h = p->out_h;
         l->in_w = p->out_w;
         l->in_size = p->out_size;
+        l->cnhw_in = p->cnhw_out;
     }
+    l->cnhw_out = l->cnhw_in;
     if (ops == &gmdl__dense_ops) { /* a dense layer sees a flat vector */
         l->in_c = (int)l->in_size;
         l->in_h = l->in_w = 1;
     }
     l->units = units;
     l->rate = rate;
+    if (sp) {
+        l->kh = l->kw = sp->k;
+        l->stride = sp->stride;
+        l->pad = sp->pad;
+    }
     gmdl_status s = ops->setup(l, err);
     if (s)
         return s;
     m->nlayers++;
     return GMDL_OK;
+}
+
+/* Turns layer specs into layers: convolutions and dense layers get a ReLU, hidden dense layers
+ * get dropout with the dropout method, a flatten goes between the channel-major convolution
+ * section and the dense layers, and the output layer has `classes` units. */
+static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int dropout,
+                                float rate, gmdl_err *err) {
+    gmdl_status s = GMDL_OK;
+    char name[32];
+    int nconv = 0, nfc = 0;
+    for (int i = 0; i < ns && !s; i++) {
+        int cnhw = m->nlayers ? m->layers[m->nlayers - 1].cnhw_out : m->in_c == 1;
+        int spatial = sp[i].kind != 'd';
+        if (spatial && m->nlayers && !cnhw)
+            return gmdl__fail(err, GMDL_EINVAL,
+                              "architecture '%s': a convolution or pooling layer cannot follow a "
+                              "dense layer",
+                              m->cfg.arch);
+        if (spatial && !cnhw) /* several input channels: reorder [N, C, H, W] once */
+            s = add_layer(m, &gmdl__to_cnhw_ops, "to_cnhw", 0, 0.0f, NULL, err);
+        if (!s && !spatial && cnhw && m->nlayers)
+            s = add_layer(m, &gmdl__flatten_ops, "flatten", 0, 0.0f, NULL, err);
+        if (s)
+            break;
+        switch (sp[i].kind) {
+            case 'c':
+                snprintf(name, sizeof name, "conv%d", ++nconv);
+                s = add_layer(m, &gmdl__conv2d_ops, name, sp[i].units, 0.0f, &sp[i], err);
+                snprintf(name, sizeof name, "relu_conv%d", nconv);
+                if (!s)
+                    s = add_layer(m, &gmdl__relu_ops, name, 0, 0.0f, NULL, err);
+                break;
+            case 'p':
+            case 'a':
+                snprintf(name, sizeof name, "pool%d", m->nlayers);
+                s = add_layer(m, sp[i].kind == 'p' ? &gmdl__maxpool_ops : &gmdl__avgpool_ops, name,
+                              0, 0.0f, &sp[i], err);
+                break;
+            default:
+                snprintf(name, sizeof name, "fc%d", ++nfc);
+                s = add_layer(m, &gmdl__dense_ops, name, sp[i].units, 0.0f, NULL, err);
+                snprintf(name, sizeof name, "relu%d", nfc);
+                if (!s)
+                    s = add_layer(m, &gmdl__relu_ops, name, 0, 0.0f, NULL, err);
+                snprintf(name, sizeof name, "drop%d", nfc);
+                if (!s && dropout)
+                    s = add_layer(m, &gmdl__dropout_ops, name, 0, rate, NULL, err);
+        }
+    }
+    if (!s && m->nlayers && m->layers[m->nlayers - 1].cnhw_out)
+        s = add_layer(m, &gmdl__flatten_ops, "flatten", 0, 0.0f, NULL, err);
+    snprintf(name, sizeof name, "fc%d", nfc + 1);
+    if (!s)
+        s = add_layer(m, &gmdl__dense_ops, name, m->classes, 0.0f, NULL, err);
+    return s;
 }
 
 void gmdl_model_destroy(gmdl_model *m) {
@@ -251,9 +388,10 @@ gmdl_status gmdl_model_create(gmdl_model **out, const gmdl_train_config *cfg, in
         return gmdl__fail(err, GMDL_ESHAPE, "input shape [%d, %d, %d] is not valid", c, h, w);
     if (classes < 2)
         return gmdl__fail(err, GMDL_EINVAL, "need at least 2 classes, got %d", classes);
-    int hidden[MAX_HIDDEN], nh, dropout;
+    layer_spec sp[MAX_SPECS];
+    int ns, dropout;
     float rate;
-    s = parse_arch(cfg->arch, hidden, &nh, err);
+    s = parse_arch(cfg->arch, sp, &ns, err);
     if (!s)
         s = gmdl__parse_method(cfg->method, &dropout, &rate, err);
     if (s)
@@ -268,25 +406,12 @@ gmdl_status gmdl_model_create(gmdl_model **out, const gmdl_train_config *cfg, in
     m->in_size = (size_t)c * (size_t)h * (size_t)w;
     m->classes = classes;
     m->max_batch = cfg->batch > EVAL_BATCH ? cfg->batch : EVAL_BATCH;
-    m->layers = gmdl__calloc(3 * (size_t)nh + 1, sizeof(gmdl__layer));
+    m->layers = gmdl__calloc(3 * (size_t)ns + 4, sizeof(gmdl__layer));
     if (!m->layers) {
         gmdl_model_destroy(m);
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     }
-    char name[32];
-    for (int i = 0; i < nh && !s; i++) {
-        snprintf(name, sizeof name, "fc%d", i + 1);
-        s = add_layer(m, &gmdl__dense_ops, name, hidden[i], 0.0f, err);
-        snprintf(name, sizeof name, "relu%d", i + 1);
-        if (!s)
-            s = add_layer(m, &gmdl__relu_ops, name, 0, 0.0f, err);
-        snprintf(name, sizeof name, "drop%d", i + 1);
-        if (!s && dropout)
-            s = add_layer(m, &gmdl__dropout_ops, name, 0, rate, err);
-    }
-    snprintf(name, sizeof name, "fc%d", nh + 1);
-    if (!s)
-        s = add_layer(m, &gmdl__dense_ops, name, classes, 0.0f, err);
+    s = build_layers(m, sp, ns, dropout, rate, err);
     if (!s)
         s = plan(m, err);
     if (s) {

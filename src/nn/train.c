@@ -80,9 +80,7 @@ static double train_step(gmdl_model *m, int n, double lr, int *correct) {
     for (int i = L - 1; i >= 0; i--) {
         gmdl__layer *l = &m->layers[i];
         float *dx = i > 0 ? m->dact[i] : NULL;
-        if (dx)
-            memset(dx, 0, (size_t)n * l->in_size * sizeof(float));
-        gmdl__bwd a = {m->act[i], m->act[i + 1], m->dact[i + 1], dx, n};
+        gmdl__bwd a = {m->act[i], m->act[i + 1], m->dact[i + 1], dx, n, 0};
         l->ops->backward(l, &a);
     }
     m->step++;
