@@ -158,6 +158,26 @@ static void lin_mul_into(gmdl_factor *big, const gmdl_factor *sub) {
         });
 }
 
+/* big = sub broadcast over big's scope. */
+static void lin_set_into(gmdl_factor *big, const gmdl_factor *sub) {
+    loop_plan L;
+    make_plan(big, sub, &L);
+    double *b = big->logp;
+    const double *s = sub->logp;
+    size_t B = L.block;
+    if (L.contiguous)
+        PLAN_LOOP(big, &L, {
+            for (size_t t = 0; t < B; t++)
+                b[i0 + t] = s[j + t];
+        });
+    else
+        PLAN_LOOP(big, &L, {
+            double c = s[j];
+            for (size_t t = 0; t < B; t++)
+                b[i0 + t] = c;
+        });
+}
+
 static void lin_sum_into(const gmdl_factor *big, gmdl_factor *sub) {
     loop_plan L;
     make_plan(big, sub, &L);
@@ -214,28 +234,30 @@ static gmdl_status sep_factor(gmdl_factor *out, const gmdl_factor *tab, size_t n
  * (and the downward message from its parent when with_down), rescaled; *scale receives the log
  * of the factor by which the true values were divided. */
 static gmdl_status build_table(gmdl_factor *tab, size_t t, size_t n, const uint32_t *vars,
-                               const uint32_t *card, const prepared *P, const uint32_t *fhome,
-                               const double *fscale, const int *parent, const gmdl_factor *up,
+                               const uint32_t *card, const gmdl_factor *cfac,
+                               const double *cscale, const uint8_t *fsep, const prepared *P,
+                               const uint32_t *fhome, const double *fscale, const int *parent, const gmdl_factor *up,
                                const double *upscale, const gmdl_factor *down, int with_down,
-                               double *scale, const gmdl_exact_config *cfg, double bytes,
-                               const char *const *names, size_t bign, const uint32_t *bigvars,
-                               double big, gmdl_err *err) {
-    uint32_t cc[PGM_MAX_SCOPE];
+                               double *scale, gmdl_err *err) {
+    /* tab->vars, tab->card and tab->logp are caller-owned buffers (the largest clique fits) */
     if (n > PGM_MAX_SCOPE)
         return gmdl__fail(err, GMDL_ELIMIT, "clique of %zu variables", n);
-    for (size_t k = 0; k < n; k++)
-        cc[k] = card[vars[k]];
-    gmdl_status s = gmdl_factor_init(tab, n, vars, cc, err);
-    if (s)
-        return s == GMDL_ENOMEM ? over_budget(cfg, bytes, bign, bigvars, big, names, err) : s;
-    for (size_t i = 0; i < tab->size; i++)
-        tab->logp[i] = 1.0;
-    double sc = 0.0;
-    for (size_t f = 0; f < P->nred; f++)
-        if (fhome[f] == t) {
-            lin_mul_into(tab, &P->red[f]);
-            sc += fscale[f];
-        }
+    size_t size = 1;
+    for (size_t k = 0; k < n; k++) {
+        tab->vars[k] = vars[k];
+        tab->card[k] = card[vars[k]];
+        size *= card[vars[k]];
+    }
+    tab->nvars = n;
+    tab->size = size;
+    double sc = cscale[t];
+    lin_set_into(tab, &cfac[t]); /* the product of the clique's own factors */
+    if (fsep[t])
+        for (size_t f = 0; f < P->nred; f++)
+            if (fhome[f] == t) {
+                lin_mul_into(tab, &P->red[f]);
+                sc += fscale[f];
+            }
     for (size_t c = 0; c < t; c++)
         if (parent[c] == (int)t && up[c].logp) {
             lin_mul_into(tab, &up[c]);
@@ -262,6 +284,10 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
     size_t *cl_n = NULL;
     uint8_t *removed = NULL;
     gmdl_factor *up = NULL, *down = NULL, tab = {0};
+    uint32_t tab_vars[PGM_MAX_SCOPE], tab_card[PGM_MAX_SCOPE];
+    double *tabbuf = NULL, *sepbuf = NULL, *cscale = NULL;
+    gmdl_factor *cfac = NULL;
+    uint8_t *fsep = NULL;
     double *upscale = NULL, *fscale = NULL;
     uint32_t *fhome = NULL;
     size_t *moff = NULL;
@@ -376,14 +402,14 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
             }
         }
         if (p >= 0)
-            bytes += 8.0 * 2.0 * sep; /* upward and downward message */
+            bytes += 8.0 * sep; /* the upward message, reused for the downward one */
         ncl++;
         if (entries > big) {
             big = entries;
             big_t = t;
         }
     }
-    bytes += 8.0 * 2.0 * big; /* the clique being worked on and a message of at most its size */
+    bytes += 8.0 * 2.0 * big; /* the clique being worked on and a separator scratch */
     for (size_t f = 0; f < P.nred; f++)
         bytes += 8.0 * (double)P.red[f].size;
     if (stats) {
@@ -403,6 +429,24 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
     fscale = gmdl__malloc((P.nred + 1) * sizeof *fscale);
     if (!up || !down || !upscale || !fhome || !fscale) {
         s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        goto done;
+    }
+    /* one work table, reused by every clique (fresh pages for each would dominate the time) */
+    if (ncl && cl_n[big_t] > PGM_MAX_SCOPE) {
+        s = gmdl__fail(err, GMDL_ELIMIT, "clique of %zu variables", cl_n[big_t]);
+        goto done;
+    }
+    if (!(tabbuf = gmdl__malloc((size_t)big * sizeof *tabbuf + 8))) {
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory for the largest clique table (%zu "
+                       "variables, %.4g entries)", cl_n[big_t], big);
+        goto done;
+    }
+    tab.vars = tab_vars;
+    tab.card = tab_card;
+    tab.logp = tabbuf;
+    /* scratch for one separator (at most the largest clique) */
+    if (!(sepbuf = gmdl__malloc((size_t)big * sizeof *sepbuf + 8))) {
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory for a separator table");
         goto done;
     }
     /* Each factor belongs to the clique of its first-eliminated variable; it is used in linear
@@ -425,15 +469,56 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
             P.red[f].logp[i] = exp(P.red[f].logp[i] - m);
         fscale[f] = m;
     }
+    /* The product of each clique's own factors, over the union of their scopes (small next to
+     * the clique), so that a clique table starts from one broadcast copy. */
+    cfac = gmdl__calloc(nord + 1, sizeof *cfac);
+    cscale = gmdl__calloc(nord + 1, sizeof *cscale);
+    fsep = gmdl__calloc(nord + 1, 1);
+    if (!cfac || !cscale || !fsep) {
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t t = 0; t < nord; t++) {
+        if (removed[t])
+            continue;
+        uint32_t uv[PGM_MAX_SCOPE], uc[PGM_MAX_SCOPE], tmpv[2 * PGM_MAX_SCOPE];
+        size_t nu = 0;
+        for (size_t f = 0; f < P.nred; f++)
+            if (fhome[f] == t) {
+                nu = gmdl__scope_union(uv, nu, P.red[f].vars, P.red[f].nvars, tmpv);
+                GMDL_ASSERT(nu <= cl_n[t] && nu <= PGM_MAX_SCOPE);
+                memcpy(uv, tmpv, nu * sizeof *uv);
+            }
+        double ue = 1.0, ce = 1.0;
+        for (size_t k = 0; k < nu; k++)
+            ue *= card[uv[k]];
+        for (size_t k = 0; k < cl_n[t]; k++)
+            ce *= card[cl_vars[t][k]];
+        if (ue > 4096.0 && ue * 8.0 > ce) { /* too big to keep: multiply one by one */
+            nu = 0;
+            fsep[t] = 1;
+        }
+        for (size_t k = 0; k < nu; k++)
+            uc[k] = card[uv[k]];
+        if ((s = gmdl_factor_init(&cfac[t], nu, uv, uc, err)))
+            goto done;
+        for (size_t i = 0; i < cfac[t].size; i++)
+            cfac[t].logp[i] = 1.0;
+        for (size_t f = 0; f < P.nred && !fsep[t]; f++)
+            if (fhome[f] == t) {
+                lin_mul_into(&cfac[t], &P.red[f]);
+                cscale[t] += fscale[f];
+            }
+    }
     /* Upward pass. */
     double lz = P.log_const;
     for (size_t t = 0; t < nord; t++) {
         if (removed[t])
             continue;
         double sc;
-        if ((s = build_table(&tab, t, cl_n[t], cl_vars[t], card, &P, fhome, fscale, parent, up,
-                             upscale, NULL, 0, &sc, cfg, bytes, names, cl_n[big_t],
-                             cl_vars[big_t], big, err)))
+        if ((s = build_table(&tab, t, cl_n[t], cl_vars[t], card, cfac, cscale, fsep, &P, fhome,
+                             fscale, parent, up,
+                             upscale, NULL, 0, &sc, err)))
             goto done;
         int p = parent[t];
         if (p < 0) {
@@ -447,7 +532,6 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
             lin_sum_into(&tab, &up[t]);
             upscale[t] = sc + lin_rescale(&up[t]);
         }
-        gmdl_factor_fini(&tab);
     }
     if (log_z)
         *log_z = lz;
@@ -472,9 +556,9 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
         if (removed[t])
             continue;
         double sc;
-        if ((s = build_table(&tab, t, cl_n[t], cl_vars[t], card, &P, fhome, fscale, parent, up,
-                             upscale, down, 1, &sc, cfg, bytes, names, cl_n[big_t],
-                             cl_vars[big_t], big, err)))
+        if ((s = build_table(&tab, t, cl_n[t], cl_vars[t], card, cfac, cscale, fsep, &P, fhome,
+                             fscale, parent, up,
+                             upscale, down, 1, &sc, err)))
             goto done;
         gmdl_factor_fini(&down[t]);
         for (size_t k = 0; k < cl_n[t]; k++) {
@@ -495,18 +579,27 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
         for (size_t c = 0; c < t; c++) {
             if (removed[c] || parent[c] != (int)t)
                 continue;
-            if ((s = gmdl_factor_init(&down[c], up[c].nvars, up[c].vars, up[c].card, err)))
-                goto done;
-            lin_sum_into(&tab, &down[c]);
-            for (size_t i = 0; i < down[c].size; i++)
-                down[c].logp[i] = up[c].logp[i] > 0.0 ? down[c].logp[i] / up[c].logp[i] : 0.0;
+            /* the downward message reuses the storage of the upward one (no fresh pages) */
+            gmdl_factor tmp = up[c];
+            tmp.logp = sepbuf;
+            lin_sum_into(&tab, &tmp);
+            double *u = up[c].logp;
+            for (size_t i = 0; i < up[c].size; i++)
+                u[i] = u[i] > 0.0 ? sepbuf[i] / u[i] : 0.0;
+            down[c] = up[c];
+            memset(&up[c], 0, sizeof up[c]);
             lin_rescale(&down[c]);
-            gmdl_factor_fini(&up[c]);
         }
-        gmdl_factor_fini(&tab);
     }
 done:
-    gmdl_factor_fini(&tab);
+    if (cfac)
+        for (size_t t = 0; t < nord; t++)
+            gmdl_factor_fini(&cfac[t]);
+    gmdl__free(cfac);
+    gmdl__free(cscale);
+    gmdl__free(fsep);
+    gmdl__free(tabbuf);
+    gmdl__free(sepbuf);
     if (up)
         for (size_t t = 0; t < nord; t++)
             gmdl_factor_fini(&up[t]);
