@@ -9,6 +9,7 @@
 #include "gmdl/infer.h"
 #include "gmdl/rng.h"
 #include "harness.h"
+#include "infer/infer_internal.h"
 
 #define D 10
 #ifndef M_PI
@@ -361,8 +362,39 @@ static void test_errors_and_determinism(uint64_t seed) {
     gmdl_draws_free(&b);
 }
 
+/* The ziggurat normals used for SGLD noise: moments, the core and the tail beyond r = 3.4426
+ * against the exact normal probabilities (bounds: 4-5 binomial or moment standard errors). */
+static void test_ziggurat(uint64_t seed) {
+    gmdl__zig z;
+    gmdl__zig_init(&z);
+    gmdl_rng r;
+    gmdl_rng_derive(&r, seed, GMDL_RNG_SGLD_NOISE, 99);
+    const size_t n = 2000000;
+    double m1 = 0, m2 = 0, m4 = 0, tail = 0, core = 0, far = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = gmdl__zig_normal(&z, &r);
+        m1 += x;
+        m2 += x * x;
+        m4 += x * x * x * x;
+        tail += fabs(x) > 3.442619855899;
+        core += fabs(x) < 0.5;
+        far += x > 4.5;
+    }
+    m1 /= (double)n;
+    m2 /= (double)n;
+    m4 /= (double)n;
+    CHECK_NEAR(m1, 0.0, 5 / sqrt((double)n), 0);
+    CHECK_NEAR(m2, 1.0, 5 * sqrt(2.0 / (double)n), 0);
+    CHECK_NEAR(m4, 3.0, 5 * sqrt(96.0 / (double)n), 0);
+    const double p_tail = 5.761085e-4, p_core = 0.3829249225, p_far = 3.3976731e-6;
+    CHECK_NEAR(tail / (double)n, p_tail, 5 * sqrt(p_tail / (double)n), 0);
+    CHECK_NEAR(core / (double)n, p_core, 5 * sqrt(p_core * (1 - p_core) / (double)n), 0);
+    CHECK_NEAR(far / (double)n, p_far, 5 * sqrt(p_far / (double)n), 0);
+}
+
 int main(void) {
     uint64_t seed = th_seed(11);
+    test_ziggurat(seed);
     test_gaussian_mcmc(seed);
     test_gaussian_rejection_importance(seed);
     test_transforms(seed);

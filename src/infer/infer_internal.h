@@ -25,4 +25,12 @@ gmdl_status gmdl__chain_init(const gmdl_target *t, const gmdl_mcmc_config *cfg, 
 gmdl_status gmdl__sgld_chain(const gmdl_target *t, const gmdl_mcmc_config *cfg, size_t k,
                              gmdl_draws *out, gmdl_err *err);
 
+/* Ziggurat normal generator tables (ziggurat.c). */
+typedef struct gmdl__zig {
+    uint32_t kn[128];
+    double wn[128], fn[128];
+} gmdl__zig;
+void gmdl__zig_init(gmdl__zig *z);
+double gmdl__zig_normal(const gmdl__zig *z, gmdl_rng *r);
+
 #endif

@@ -128,16 +128,18 @@ static gmdl_status mix_logp(void *user, const double *th, double *lp, double *gr
     return GMDL_OK;
 }
 
+/* The minibatch gradient needs only the responsibilities: r2 = sigmoid(b - a) with
+ * b - a = (d1^2 - d2^2) / (2 sigma_x^2), one exp per item (this is SGLD's hot loop). */
 static gmdl_status mix_batch(void *user, const double *th, const uint32_t *idx, size_t n,
                              double *grad, gmdl_err *err) {
     (void)err;
     const gmdl_builtin *m = user;
     double g1 = 0, g2 = 0, scale = (double)m->n / (double)n;
     for (size_t i = 0; i < n; i++) {
-        double a, b;
-        (void)mix_item(m->x[idx[i]], th[0], th[1], &a, &b);
-        g1 += a;
-        g2 += b;
+        double d1 = m->x[idx[i]] - th[0], d2 = d1 - th[1];
+        double r2 = 1.0 / (1.0 + exp((d2 * d2 - d1 * d1) / (2 * MIX_VX)));
+        g1 += ((1.0 - r2) * d1 + r2 * d2) / MIX_VX;
+        g2 += r2 * d2 / MIX_VX;
     }
     grad[0] = -th[0] / MIX_V1 + scale * g1;
     grad[1] = -th[1] / MIX_V2 + scale * g2;

@@ -8,7 +8,7 @@
  * are the paper's step-size-weighted posterior expectations. A non-finite state after a step is a
  * divergence: ENUMERIC naming the chain and the iteration.
  * Streams: minibatch indices and the start point from (seed, MCMC_CHAIN, k); the injected noise
- * from (seed, SGLD_NOISE, k). */
+ * from (seed, SGLD_NOISE, k), by the ziggurat method (ziggurat.c). */
 #include "common.h"
 #include "gmdl/infer.h"
 #include "gmdl/rng.h"
@@ -27,6 +27,8 @@ gmdl_status gmdl__sgld_chain(const gmdl_target *t, const gmdl_mcmc_config *cfg, 
     double *u = buf, *g = buf + d, *xs = buf + 2 * d, *v = buf + 3 * d, *gm = buf + 4 * d;
     double *rep = buf + 5 * d;
     gmdl_rng rng, noise;
+    gmdl__zig zig;
+    gmdl__zig_init(&zig);
     gmdl_rng_derive(&rng, cfg->seed, GMDL_RNG_MCMC_CHAIN, k);
     gmdl_rng_derive(&noise, cfg->seed, GMDL_RNG_SGLD_NOISE, k);
     double lp;
@@ -47,8 +49,11 @@ gmdl_status gmdl__sgld_chain(const gmdl_target *t, const gmdl_mcmc_config *cfg, 
                            it);
             goto done;
         }
-        double eps = cfg->sgld_gamma > 0 ? cfg->sgld_a * pow(cfg->sgld_b + (double)it, -cfg->sgld_gamma)
-                                         : cfg->sgld_a;
+        /* a (b + t)^-gamma as exp(-gamma log(b + t)): the same value to rounding, and about three
+         * times cheaper than glibc's pow here. */
+        double eps = cfg->sgld_gamma > 0
+                         ? cfg->sgld_a * exp(-cfg->sgld_gamma * log(cfg->sgld_b + (double)it))
+                         : cfg->sgld_a;
         if (nb) {
             for (size_t i = 0; i < nb; i++)
                 idx[i] = gmdl_rng_bounded(&rng, N);
@@ -65,9 +70,17 @@ gmdl_status gmdl__sgld_chain(const gmdl_target *t, const gmdl_mcmc_config *cfg, 
             }
         }
         int finite = 1;
-        for (size_t j = 0; j < d; j++) {
-            u[j] += 0.5 * eps * gm[j] * g[j] + sqrt(eps * gm[j]) * gmdl_rng_normal(&noise);
-            finite &= isfinite(u[j]);
+        if (cfg->precondition) {
+            for (size_t j = 0; j < d; j++) {
+                u[j] += 0.5 * eps * gm[j] * g[j] + sqrt(eps * gm[j]) * gmdl__zig_normal(&zig, &noise);
+                finite &= isfinite(u[j]);
+            }
+        } else {
+            double se = sqrt(eps);
+            for (size_t j = 0; j < d; j++) {
+                u[j] += 0.5 * eps * g[j] + se * gmdl__zig_normal(&zig, &noise);
+                finite &= isfinite(u[j]);
+            }
         }
         if (!finite) {
             s = gmdl__fail(err, GMDL_ENUMERIC,
