@@ -93,14 +93,14 @@ void gmdl__factor_add_into(gmdl_factor *big, const gmdl_factor *sub) {
     /* -inf + -inf stays -inf; -inf + finite is -inf; no NaN unless a +inf is present. */
 }
 
-void gmdl__factor_marg_into(const gmdl_factor *big, gmdl_factor *sub) {
+gmdl_status gmdl__factor_marg_into(const gmdl_factor *big, gmdl_factor *sub) {
     size_t stride[PGM_MAX_SCOPE];
     gmdl__sub_strides(big, sub, stride);
     const double *b = big->logp;
     double *s = sub->logp;
     if (big->size == sub->size) { /* same scope */
         memcpy(s, b, big->size * sizeof *s);
-        return;
+        return GMDL_OK;
     }
     for (size_t k = 0; k < sub->size; k++)
         s[k] = PGM_NEGINF;
@@ -109,7 +109,8 @@ void gmdl__factor_marg_into(const gmdl_factor *big, gmdl_factor *sub) {
             s[jj] = b[i];
     });
     double *acc = gmdl__malloc(sub->size * sizeof *acc);
-    GMDL_ASSERT(acc != NULL || sub->size == 0); /* sub tables are small next to big */
+    if (!acc)
+        return GMDL_ENOMEM;
     for (size_t k = 0; k < sub->size; k++)
         acc[k] = 0.0;
     PGM_ODOMETER(big, stride, {
@@ -120,6 +121,7 @@ void gmdl__factor_marg_into(const gmdl_factor *big, gmdl_factor *sub) {
         if (s[k] != PGM_NEGINF)
             s[k] += log(acc[k]);
     gmdl__free(acc);
+    return GMDL_OK;
 }
 
 size_t gmdl__scope_union(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
@@ -184,7 +186,10 @@ gmdl_status gmdl_factor_sum_out(gmdl_factor *out, const gmdl_factor *f, size_t n
     gmdl_status s = gmdl_factor_init(out, n, vars, card, err);
     if (s)
         return s;
-    gmdl__factor_marg_into(f, out);
+    if ((s = gmdl__factor_marg_into(f, out))) {
+        gmdl_factor_fini(out);
+        return gmdl__fail(err, s, "out of memory");
+    }
     return GMDL_OK;
 }
 

@@ -67,7 +67,7 @@ void gmdl__sub_strides(const gmdl_factor *big, const gmdl_factor *sub, size_t *s
 /* big += sub (broadcast), sub's scope a subset of big's. */
 void gmdl__factor_add_into(gmdl_factor *big, const gmdl_factor *sub);
 /* sub = log-sum-exp of big onto sub's scope (a subset). */
-void gmdl__factor_marg_into(const gmdl_factor *big, gmdl_factor *sub);
+gmdl_status gmdl__factor_marg_into(const gmdl_factor *big, gmdl_factor *sub);
 /* Copies the scope of f into a new factor over all of f's variables except those with
  * evidence[v] >= 0, taking the evidence slices. */
 gmdl_status gmdl__factor_restrict(gmdl_factor *out, const gmdl_factor *f, const int32_t *evidence,
