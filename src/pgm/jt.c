@@ -520,6 +520,10 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
                              fscale, parent, up,
                              upscale, NULL, 0, &sc, err)))
             goto done;
+        if (!marginals) /* no downward pass: the children's messages are done with */
+            for (size_t c = 0; c < t; c++)
+                if (parent[c] == (int)t)
+                    gmdl_factor_fini(&up[c]);
         int p = parent[t];
         if (p < 0) {
             double sum = 0.0;
