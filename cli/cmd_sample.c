@@ -50,6 +50,10 @@ static const cli_opt opts[] = {
     {"vi-lr", 0, OPT_DOUBLE, "LR", "0.05", "VI Adam step (decayed as lr / sqrt(1 + t/100))", 1e-12, 10, 0},
     {"vi-mc", 0, OPT_INT, "S", "1", "VI Monte Carlo samples per gradient", 1, 1e6, 0},
     {"proposal-scale", 0, OPT_DOUBLE, "K", "1.5", "rejection/importance: proposal sd = K x the VI pilot's sd (Student-t, 5 df)", 1e-6, 1e6, 0},
+    {"risk-sweep", 0, OPT_FLAG, NULL, NULL, "instead of sampling: bias^2, variance and risk of the posterior-mean estimate of SGLD at constant steps and of MH, under one compute budget (2-parameter models such as sgld-mixture)", 1, 0, 0},
+    {"steps", 0, OPT_STRING, "LIST", "1e-3,3e-3,1e-2,2e-2,3e-2,4e-2,5e-2", "risk sweep: comma-separated constant SGLD step sizes", 1, 0, 0},
+    {"budget", 0, OPT_INT, "G", "100000", "risk sweep: data-item gradient evaluations per run (an MH step costs the data size)", 100, 1e12, 0},
+    {"repeats", 0, OPT_INT, "R", "100", "risk sweep: independent runs per setting", 2, 100000, 0},
     {"log-m", 0, OPT_DOUBLE, "LOGM", NULL, "rejection: log of the envelope constant M (default: max pilot log weight + log 10)", -1e300, 1e300, 0},
 };
 
@@ -602,12 +606,103 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
     return 0;
 }
 
+/* --risk-sweep: the bias-variance trade-off of approximate MCMC (gmdl_risk_sweep). */
+static int risk_sweep(const cli_val *v) {
+    gmdl_risk_point pts[64], mhp;
+    double steps[64], exact[2];
+    size_t ns = 0;
+    const char *p = OPTV(&cmd, v, "steps")->s;
+    while (*p) {
+        char *end;
+        errno = 0;
+        double x = strtod(p, &end);
+        if (end == p || errno || !(x > 0) || !isfinite(x) || (*end && *end != ',') || ns == 64) {
+            fprintf(stderr, "gmdl sample: --steps expects up to 64 positive numbers separated by "
+                            "commas, got '%s'\n",
+                    OPTV(&cmd, v, "steps")->s);
+            return 2;
+        }
+        steps[ns++] = x;
+        p = *end ? end + 1 : end;
+    }
+    int threads = cli_threads(OPTV(&cmd, v, "threads")->i);
+    model_handle h;
+    memset(&h, 0, sizeof h);
+    const gmdl_target *t = NULL;
+    int rc = model_open(v, &h, &t);
+    if (rc) {
+        model_close(&h);
+        return rc;
+    }
+    gmdl_risk_config c = gmdl_risk_config_default();
+    c.steps = steps;
+    c.nsteps = ns;
+    c.budget = (size_t)OPTV(&cmd, v, "budget")->i;
+    c.repeats = (size_t)OPTV(&cmd, v, "repeats")->i;
+    c.seed = (uint64_t)OPTV(&cmd, v, "seed")->i;
+    c.threads = threads;
+    if (OPTV(&cmd, v, "batch")->set)
+        c.batch = (size_t)OPTV(&cmd, v, "batch")->i;
+    if (OPTV(&cmd, v, "step")->set)
+        c.mh_step = OPTV(&cmd, v, "step")->d;
+    gmdl_err err = {{0}};
+    double t0 = cli_now();
+    gmdl_status s = gmdl_risk_sweep(t, &c, pts, &mhp, exact, &err);
+    double seconds = cli_now() - t0;
+    model_close(&h);
+    if (s)
+        return cli_fail("sample", s, &err);
+    if (OPTV(&cmd, v, "json")->i) {
+        json_w j;
+        json_init(&j, stdout);
+        json_obj_begin(&j, NULL);
+        json_int(&j, "budget", (long long)c.budget);
+        json_int(&j, "repeats", (long long)c.repeats);
+        json_arr_begin(&j, "exact_mean");
+        json_num(&j, NULL, exact[0]);
+        json_num(&j, NULL, exact[1]);
+        json_arr_end(&j);
+        json_arr_begin(&j, "sgld");
+        for (size_t k = 0; k <= ns; k++) {
+            const gmdl_risk_point *q = k < ns ? &pts[k] : &mhp;
+            if (k == ns) {
+                json_arr_end(&j);
+                json_obj_begin(&j, "mh");
+            } else {
+                json_obj_begin(&j, NULL);
+            }
+            json_num(&j, "step", q->step);
+            json_int(&j, "iters", (long long)q->iters);
+            json_num(&j, "bias2", q->bias2);
+            json_num(&j, "variance", q->variance);
+            json_num(&j, "risk", q->risk);
+            json_obj_end(&j);
+        }
+        json_num(&j, "seconds", seconds);
+        json_finish(&j);
+        return 0;
+    }
+    printf("risk of the posterior-mean estimate, budget %zu item gradients per run, %zu runs per "
+           "setting, exact mean (%.5g, %.5g), %.2f s\n\n",
+           c.budget, c.repeats, exact[0], exact[1], seconds);
+    printf("%-10s %12s %10s %12s %12s %12s\n", "sampler", "step", "steps", "bias^2", "variance",
+           "risk");
+    for (size_t k = 0; k <= ns; k++) {
+        const gmdl_risk_point *q = k < ns ? &pts[k] : &mhp;
+        printf("%-10s %12.4g %10zu %12.4g %12.4g %12.4g\n", k < ns ? "sgld" : "mh (exact)",
+               q->step, q->iters, q->bias2, q->variance, q->risk);
+    }
+    return 0;
+}
+
 int cmd_sample(int argc, char **argv) {
     cli_val v[sizeof opts / sizeof opts[0]];
     const char *pos[1];
     int npos, rc = cli_parse(&cmd, argc, argv, v, pos, &npos);
     if (rc)
         return rc < 0 ? 0 : rc;
+    if (OPTV(&cmd, v, "risk-sweep")->i)
+        return risk_sweep(v);
     const char *method = OPTV(&cmd, v, "method")->s;
     static const char *const methods[] = {"mh", "mala", "hmc", "sgld", "rejection", "importance", "vi"};
     int mi = -1;

@@ -114,6 +114,7 @@ typedef struct gmdl_mcmc_config {
     size_t leapfrog;      /* HMC leapfrog steps per iteration; default 16 */
     double init_radius;   /* start uniform in (-r, r) on the unconstrained scale; 0 = at 0; default 2 */
     const double *init;   /* optional start point (unconstrained) [dim], used by every chain */
+    const double *chain_inits; /* optional start points [chains][dim] (unconstrained); overrides init */
     /* SGLD: step eps_t = a (b + t)^-gamma, t = 0, 1, ... over all steps (gamma = 0: constant a). */
     double sgld_a, sgld_b, sgld_gamma; /* defaults 0.01, 1, 0.55 */
     size_t batch;         /* minibatch size (with replacement); 0 = full gradient; default 1 */
@@ -285,6 +286,46 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_grid_density(const gmdl_target *t, cons
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_grid_tv(const gmdl_target *t, const gmdl_draws *d,
                                                  const double box[4], size_t bins, int weighted,
                                                  double *tv, gmdl_err *err);
+
+/* ------------------------------------------------------------------ approximate MCMC: risk */
+/* The bias-variance view of approximate MCMC (ALGORITHMS.md 5.4; Teh, Thiery & Vollmer 2016) on a
+ * 2-parameter target with a minibatch gradient: under one fixed compute budget (data-item gradient
+ * evaluations per run), SGLD with each constant step size runs budget / batch steps and random-walk
+ * MH (the exact baseline, each step costing n_data items) runs budget / n_data steps. Every run
+ * starts from an exact posterior draw (grid sampling), so the chains are stationary in law for exact
+ * MCMC and any systematic error is the sampler's own bias. Over `repeats` independent runs, the
+ * estimate of the posterior mean (the run average) gives risk = E|est - mean|^2, variance =
+ * E|est - E est|^2 and bias^2 = |E est - mean|^2 (summed over both parameters; bias2 is the
+ * unbiased estimate, corrected for the noise of the average over runs, so risk = bias2 + variance
+ * + variance / (repeats - 1)), the exact mean coming from a fine grid over box. */
+typedef struct gmdl_risk_point {
+    double step;     /* SGLD constant step; for MH the adapted-free proposal sd */
+    size_t iters;    /* steps per run under the budget */
+    double bias2, variance, risk;
+} gmdl_risk_point;
+
+typedef struct gmdl_risk_config {
+    const double *steps;  /* [nsteps] SGLD step sizes */
+    size_t nsteps;
+    size_t budget;        /* data-item gradient evaluations per run; default 100000 */
+    size_t repeats;       /* independent runs per setting; default 100 */
+    size_t batch;         /* SGLD minibatch; default 1 */
+    double mh_step;       /* MH proposal sd; default 0.5 */
+    double box[4];        /* grid box {x0, x1, y0, y1} for the exact mean and the start draws */
+    size_t grid;          /* grid cells per axis; default 400 */
+    uint64_t seed;        /* default 1 */
+    int threads;          /* 0 = runtime default */
+} gmdl_risk_config;
+
+/* Defaults as above, box {-4, 5, -6, 6} (wide enough for the SGLD mixture), steps NULL. */
+GMDL_API gmdl_risk_config gmdl_risk_config_default(void);
+/* Fills sgld[cfg->nsteps] and *mh; exact_mean[2] receives the grid posterior mean.
+ * Statuses: EINVAL (not a 2-parameter target with a minibatch gradient, bad config, budget too
+ * small for one MH step), ENUMERIC (an SGLD run diverged: the step is too large), ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_risk_sweep(const gmdl_target *t,
+                                                    const gmdl_risk_config *cfg,
+                                                    gmdl_risk_point *sgld, gmdl_risk_point *mh,
+                                                    double exact_mean[2], gmdl_err *err);
 
 /* ------------------------------------------------------------------ user models (plugins) */
 /* A user model for `gmdl sample --model-lib FILE.so` is a shared library compiled against this

@@ -93,10 +93,12 @@ gmdl_status gmdl__chain_init(const gmdl_target *t, const gmdl_mcmc_config *cfg, 
                              size_t chain, double *u, double *x_scratch, double *lp, double *grad,
                              gmdl_err *err) {
     size_t d = t->dim;
-    int rand_init = !cfg->init && cfg->init_radius > 0;
+    int rand_init = !cfg->init && !cfg->chain_inits && cfg->init_radius > 0;
     for (int attempt = 0; attempt < (rand_init ? 100 : 1); attempt++) {
         for (size_t j = 0; j < d; j++) {
-            if (cfg->init)
+            if (cfg->chain_inits)
+                u[j] = cfg->chain_inits[chain * d + j];
+            else if (cfg->init)
                 u[j] = cfg->init[j];
             else if (rand_init)
                 u[j] = cfg->init_radius * (2.0 * gmdl_rng_uniform(rng) - 1.0);

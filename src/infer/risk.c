@@ -1,0 +1,132 @@
+/* Risk of the posterior-mean estimate under a fixed compute budget: SGLD at constant steps against
+ * exact random-walk MH (see gmdl_risk_sweep in gmdl/infer.h). Each setting runs `repeats`
+ * independent chains through gmdl_mcmc_run (chain r of every setting starts from the same exact
+ * posterior draw r, from (seed, SAMPLING, r)), so the settings differ only in the sampler. */
+#include "common.h"
+#include "gmdl/infer.h"
+#include "gmdl/rng.h"
+
+gmdl_risk_config gmdl_risk_config_default(void) {
+    gmdl_risk_config c;
+    memset(&c, 0, sizeof c);
+    c.budget = 100000;
+    c.repeats = 100;
+    c.batch = 1;
+    c.mh_step = 0.5;
+    c.box[0] = -4;
+    c.box[1] = 5;
+    c.box[2] = -6;
+    c.box[3] = 6;
+    c.grid = 400;
+    c.seed = 1;
+    return c;
+}
+
+/* Bias^2, variance and risk of the per-chain averages of d against truth[2]. */
+static void score(const gmdl_draws *d, const double truth[2], gmdl_risk_point *p) {
+    double est_mean[2] = {0, 0}, var = 0, b2 = 0;
+    size_t R = d->chains;
+    double *est = gmdl__malloc(2 * R * sizeof(double));
+    GMDL_ASSERT(est != NULL || R == 0);
+    for (size_t r = 0; r < R; r++) {
+        double a[2] = {0, 0};
+        for (size_t i = 0; i < d->n; i++) {
+            a[0] += d->x[(r * d->n + i) * 2];
+            a[1] += d->x[(r * d->n + i) * 2 + 1];
+        }
+        for (int j = 0; j < 2; j++) {
+            est[2 * r + j] = a[j] / (double)d->n;
+            est_mean[j] += est[2 * r + j] / (double)R;
+        }
+    }
+    for (size_t r = 0; r < R; r++)
+        for (int j = 0; j < 2; j++)
+            var += (est[2 * r + j] - est_mean[j]) * (est[2 * r + j] - est_mean[j]) / (double)R;
+    for (int j = 0; j < 2; j++)
+        b2 += (est_mean[j] - truth[j]) * (est_mean[j] - truth[j]);
+    gmdl__free(est);
+    /* risk = mean over runs of |est - truth|^2 = |mean est - truth|^2 + var exactly; the squared
+     * error of the mean over runs itself carries var / (R - 1) of noise, which is removed so that
+     * bias2 is unbiased (it can come out slightly negative when the bias is below that noise). */
+    p->risk = b2 + var;
+    p->variance = var;
+    p->bias2 = b2 - var / ((double)R - 1.0);
+}
+
+gmdl_status gmdl_risk_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
+                            gmdl_risk_point *sgld, gmdl_risk_point *mh, double exact_mean[2],
+                            gmdl_err *err) {
+    gmdl_status s = gmdl_target_check(t, err);
+    if (s != GMDL_OK)
+        return s;
+    if (t->dim != 2 || !t->grad_batch || t->generate || t->transforms)
+        return gmdl__fail(err, GMDL_EINVAL,
+                          "risk sweep: needs an unconstrained 2-parameter target with a minibatch "
+                          "gradient (such as sgld-mixture)");
+    if (!cfg || !sgld || !mh || !cfg->steps || cfg->nsteps < 1 || cfg->repeats < 2 ||
+        cfg->batch < 1 || cfg->grid < 10 || !(cfg->mh_step > 0))
+        return gmdl__fail(err, GMDL_EINVAL,
+                          "risk sweep: need step sizes, repeats >= 2, batch >= 1, grid >= 10 and an "
+                          "MH step > 0");
+    if (cfg->budget / t->n_data < 10 || cfg->budget / cfg->batch < 10)
+        return gmdl__fail(err, GMDL_EINVAL,
+                          "risk sweep: a budget of %zu item gradients allows fewer than 10 MH steps "
+                          "(each costs %zu) or SGLD steps",
+                          cfg->budget, t->n_data);
+    size_t G = cfg->grid, R = cfg->repeats;
+    double *p = gmdl__malloc(G * G * sizeof(double));
+    double *inits = gmdl__malloc(2 * R * sizeof(double));
+    if (!p || !inits) {
+        gmdl__free(p);
+        gmdl__free(inits);
+        return gmdl__fail(err, GMDL_ENOMEM, "risk sweep: out of memory");
+    }
+    s = gmdl_grid_density(t, cfg->box, G, p, err);
+    if (s != GMDL_OK)
+        goto done;
+    /* Exact mean on the grid, and R exact draws (a cell by its mass, then uniform inside it). */
+    double hx = (cfg->box[1] - cfg->box[0]) / (double)G, hy = (cfg->box[3] - cfg->box[2]) / (double)G;
+    exact_mean[0] = exact_mean[1] = 0;
+    for (size_t i = 0; i < G; i++)
+        for (size_t j = 0; j < G; j++) {
+            exact_mean[0] += p[i * G + j] * (cfg->box[0] + ((double)i + 0.5) * hx);
+            exact_mean[1] += p[i * G + j] * (cfg->box[2] + ((double)j + 0.5) * hy);
+        }
+    for (size_t r = 0; r < R; r++) {
+        gmdl_rng rng;
+        gmdl_rng_derive(&rng, cfg->seed, GMDL_RNG_SAMPLING, r);
+        size_t k = gmdl_rng_categorical(&rng, p, G * G);
+        inits[2 * r] = cfg->box[0] + ((double)(k / G) + gmdl_rng_uniform(&rng)) * hx;
+        inits[2 * r + 1] = cfg->box[2] + ((double)(k % G) + gmdl_rng_uniform(&rng)) * hy;
+    }
+    for (size_t k = 0; k <= cfg->nsteps; k++) {
+        int is_mh = k == cfg->nsteps;
+        gmdl_mcmc_config c = gmdl_mcmc_config_default(is_mh ? GMDL_MCMC_MH : GMDL_MCMC_SGLD);
+        c.chains = R;
+        c.n_warmup = 0; /* no adaptation: the start is already a posterior draw */
+        c.n_draws = is_mh ? cfg->budget / t->n_data : cfg->budget / cfg->batch;
+        c.seed = cfg->seed;
+        c.threads = cfg->threads;
+        c.chain_inits = inits;
+        if (is_mh) {
+            c.step = cfg->mh_step;
+        } else {
+            c.sgld_a = cfg->steps[k];
+            c.sgld_gamma = 0;
+            c.batch = cfg->batch;
+        }
+        gmdl_draws d;
+        s = gmdl_mcmc_run(t, &c, &d, err);
+        if (s != GMDL_OK)
+            goto done;
+        gmdl_risk_point *pt = is_mh ? mh : &sgld[k];
+        pt->step = is_mh ? cfg->mh_step : cfg->steps[k];
+        pt->iters = c.n_draws;
+        score(&d, exact_mean, pt);
+        gmdl_draws_free(&d);
+    }
+done:
+    gmdl__free(p);
+    gmdl__free(inits);
+    return s;
+}
