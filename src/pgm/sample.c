@@ -488,6 +488,11 @@ gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m, const int32_t *evidence,
     size_t total = cfg->burn_in + cfg->sweeps;
     for (size_t sweep = 0; sweep < total; sweep++) {
         int counted = sweep >= cfg->burn_in;
+        /* During burn-in zeros are softened to exp(-penalty), the penalty growing from 5 to 100,
+         * which walks a start state of probability zero into the support (hard constraints as in
+         * CSP or Promedus); after burn-in the factors are exact. */
+        double floor_lp = counted ? PGM_NEGINF
+                                  : -(5.0 + 95.0 * (double)sweep / (double)cfg->burn_in);
         for (size_t v = 0; v < n; v++) {
             uint32_t k = m->card[v];
             if ((evidence && evidence[v] >= 0) || k == 1) {
@@ -502,8 +507,10 @@ gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m, const int32_t *evidence,
                 size_t idx = 0;
                 for (size_t t = 0; t < F->nvars; t++)
                     idx = idx * F->card[t] + (F->vars[t] == v ? 0 : x[F->vars[t]]);
-                for (uint32_t y = 0; y < k; y++)
-                    lp[y] += F->logp[idx + y * fstr[i]];
+                for (uint32_t y = 0; y < k; y++) {
+                    double l = F->logp[idx + y * fstr[i]];
+                    lp[y] += l > floor_lp ? l : floor_lp;
+                }
             }
             double mx = PGM_NEGINF;
             for (uint32_t y = 0; y < k; y++)
