@@ -236,7 +236,8 @@ static gmdl_status sep_factor(gmdl_factor *out, const gmdl_factor *tab, size_t n
 static gmdl_status build_table(gmdl_factor *tab, size_t t, size_t n, const uint32_t *vars,
                                const uint32_t *card, const gmdl_factor *cfac,
                                const double *cscale, const uint8_t *fsep, const prepared *P,
-                               const uint32_t *fhome, const double *fscale, const int *parent, const gmdl_factor *up,
+                               const uint32_t *fhome, const double *fscale, const int *parent,
+                               const size_t *kid_start, const uint32_t *kids, const gmdl_factor *up,
                                const double *upscale, const gmdl_factor *down, int with_down,
                                double *scale, gmdl_err *err) {
     /* tab->vars, tab->card and tab->logp are caller-owned buffers (the largest clique fits) */
@@ -258,10 +259,10 @@ static gmdl_status build_table(gmdl_factor *tab, size_t t, size_t n, const uint3
                 lin_mul_into(tab, &P->red[f]);
                 sc += fscale[f];
             }
-    for (size_t c = 0; c < t; c++)
-        if (parent[c] == (int)t && up[c].logp) {
-            lin_mul_into(tab, &up[c]);
-            sc += upscale[c];
+    for (size_t i = kid_start[t]; i < kid_start[t + 1]; i++)
+        if (up[kids[i]].logp) {
+            lin_mul_into(tab, &up[kids[i]]);
+            sc += upscale[kids[i]];
         }
     if (with_down && parent[t] >= 0)
         lin_mul_into(tab, &down[t]);
@@ -290,7 +291,8 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
     uint8_t *fsep = NULL;
     double *upscale = NULL, *fscale = NULL;
     uint32_t *fhome = NULL;
-    size_t *moff = NULL;
+    size_t *moff = NULL, *kid_start = NULL;
+    uint32_t *alias = NULL, *kids = NULL;
     uint64_t *alive = NULL;
     size_t nord = 0;
     double max_log2 = 0.0;
@@ -306,7 +308,10 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
     cl_n = gmdl__calloc(nvars + 1, sizeof *cl_n);
     removed = gmdl__calloc(nvars + 1, 1);
     moff = gmdl__calloc(nvars + 1, sizeof *moff);
-    if (!moff || !order || !pos || !home || !cvars || !parent || !alive || !cl_vars || !cl_n || !removed) {
+    alias = gmdl__malloc((nvars + 1) * sizeof *alias);
+    kids = gmdl__malloc((nvars + 1) * sizeof *kids);
+    kid_start = gmdl__calloc(nvars + 2, sizeof *kid_start);
+    if (!alias || !kids || !kid_start || !moff || !order || !pos || !home || !cvars || !parent || !alive || !cl_vars || !cl_n || !removed) {
         s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
         goto done;
     }
@@ -320,6 +325,7 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
     for (size_t t = 0; t < nord; t++) {
         pos[order[t]] = (uint32_t)t;
         home[order[t]] = (uint32_t)t;
+        alias[t] = (uint32_t)t;
     }
     for (size_t v = 0; v < nvars; v++)
         if (P.active[v])
@@ -376,12 +382,34 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
         cl_vars[t] = NULL;
         cl_n[t] = 0;
         removed[t] = 1;
-        for (size_t c = 0; c < t; c++)
-            if (parent[c] == (int)t)
-                parent[c] = p;
-        for (size_t v = 0; v < nvars; v++)
-            if (P.active[v] && home[v] == t)
-                home[v] = (uint32_t)p;
+        alias[t] = (uint32_t)p; /* t's children and home variables now belong to p */
+    }
+    /* Resolve the aliases (a chain of merges ends at a kept slot, always later in the order). */
+    for (size_t t = nord; t-- > 0;)
+        if (removed[t])
+            alias[t] = removed[alias[t]] ? alias[alias[t]] : alias[t];
+    for (size_t t = 0; t < nord; t++)
+        if (parent[t] >= 0 && removed[parent[t]])
+            parent[t] = (int)alias[parent[t]];
+    for (size_t v = 0; v < nvars; v++)
+        if (P.active[v] && removed[home[v]])
+            home[v] = alias[home[v]];
+    /* Children lists (CSR). */
+    for (size_t t = 0; t < nord; t++)
+        if (!removed[t] && parent[t] >= 0)
+            kid_start[parent[t] + 1]++;
+    for (size_t t = 0; t < nord; t++)
+        kid_start[t + 1] += kid_start[t];
+    {
+        size_t *fill = gmdl__calloc(nord + 1, sizeof *fill);
+        if (!fill) {
+            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t t = 0; t < nord; t++)
+            if (!removed[t] && parent[t] >= 0)
+                kids[kid_start[parent[t]] + fill[parent[t]]++] = (uint32_t)t;
+        gmdl__free(fill);
     }
     /* Separators (variables shared with the parent) and sizes for the budget: Shafer-Shenoy
      * keeps only the messages; a clique table lives only while its messages are computed. */
@@ -517,13 +545,12 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
             continue;
         double sc;
         if ((s = build_table(&tab, t, cl_n[t], cl_vars[t], card, cfac, cscale, fsep, &P, fhome,
-                             fscale, parent, up,
+                             fscale, parent, kid_start, kids, up,
                              upscale, NULL, 0, &sc, err)))
             goto done;
         if (!marginals) /* no downward pass: the children's messages are done with */
-            for (size_t c = 0; c < t; c++)
-                if (parent[c] == (int)t)
-                    gmdl_factor_fini(&up[c]);
+            for (size_t i = kid_start[t]; i < kid_start[t + 1]; i++)
+                gmdl_factor_fini(&up[kids[i]]);
         int p = parent[t];
         if (p < 0) {
             double sum = 0.0;
@@ -561,7 +588,7 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
             continue;
         double sc;
         if ((s = build_table(&tab, t, cl_n[t], cl_vars[t], card, cfac, cscale, fsep, &P, fhome,
-                             fscale, parent, up,
+                             fscale, parent, kid_start, kids, up,
                              upscale, down, 1, &sc, err)))
             goto done;
         gmdl_factor_fini(&down[t]);
@@ -580,9 +607,8 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
                 marginals[moff[v] + x] = mv.logp[x] / z;
             gmdl_factor_fini(&mv);
         }
-        for (size_t c = 0; c < t; c++) {
-            if (removed[c] || parent[c] != (int)t)
-                continue;
+        for (size_t q = kid_start[t]; q < kid_start[t + 1]; q++) {
+            size_t c = kids[q];
             /* the downward message reuses the storage of the upward one (no fresh pages) */
             gmdl_factor tmp = up[c];
             tmp.logp = sepbuf;
@@ -614,6 +640,9 @@ done:
     gmdl__free(fhome);
     gmdl__free(fscale);
     gmdl__free(moff);
+    gmdl__free(alias);
+    gmdl__free(kids);
+    gmdl__free(kid_start);
     if (cl_vars)
         for (size_t t = 0; t < nord; t++)
             gmdl__free(cl_vars[t]);
