@@ -677,7 +677,7 @@ gmdl_status gmdl__ve_run(size_t nvars, const uint32_t *card, size_t nfactors,
     pgm_graph g = {0};
     uint32_t *order = gmdl__malloc((nvars + 1) * sizeof *order);
     size_t nord = 0, nlist = P.nred;
-    double max_log2;
+    double max_log2, free_log = 0.0;
     /* The working list: P.red is reused and grows by at most one factor per elimination. */
     gmdl_factor *list = gmdl__calloc(P.nred + nvars + 1, sizeof *list);
     uint8_t *used = gmdl__calloc(P.nred + nvars + 1, 1);
@@ -741,8 +741,10 @@ gmdl_status gmdl__ve_run(size_t nvars, const uint32_t *card, size_t nfactors,
                 gmdl_factor_fini(&acc);
             goto done;
         }
-        if (!have)
+        if (!have) { /* a variable in no factor: summing it out multiplies Z by its card */
+            free_log += log((double)card[v]);
             continue;
+        }
         s = gmdl_factor_sum_out(&list[nlist], &acc, 1, &v, err);
         gmdl_factor_fini(&acc);
         if (s)
@@ -750,7 +752,7 @@ gmdl_status gmdl__ve_run(size_t nvars, const uint32_t *card, size_t nfactors,
         nlist++;
     }
     /* Remaining factors mention only the target (or nothing). */
-    double lz = P.log_const;
+    double lz = P.log_const + free_log;
     uint32_t tc = card[target];
     double *res = gmdl__malloc(tc * sizeof *res);
     if (!res) {

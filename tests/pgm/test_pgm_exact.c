@@ -405,12 +405,57 @@ static void check_factor_ops(gmdl_rng *rng) {
     CHECK_STATUS(gmdl_factor_init(&f, 2, bad, c2, &err), GMDL_EINVAL);
 }
 
+/* Variables in no factor, cardinality-1 variables and evidence on them: JT, VE and brute force
+ * agree on log Z and the marginals. */
+static void check_edge_cases(void) {
+    uint32_t card[5] = {3, 1, 2, 4, 2};
+    gmdl_mrf *m = NULL;
+    gmdl_err err = {{0}};
+    CHECK_OK(gmdl_mrf_create(&m, 5, card, &err));
+    uint32_t s01[2] = {1, 0}, s4[1] = {4};
+    double v01[3] = {1.0, 2.0, 0.5}, v4[2] = {0.0, 3.0};
+    CHECK_OK(gmdl_mrf_add_factor(m, 2, s01, v01, &err)); /* variables 2 and 3 are in no factor */
+    CHECK_OK(gmdl_mrf_add_factor(m, 1, s4, v4, &err));
+    double z = 0.0, marg0[3] = {0, 0, 0};
+    uint32_t x[5];
+    for (x[0] = 0; x[0] < 3; x[0]++)
+        for (x[2] = 0; x[2] < 2; x[2]++)
+            for (x[3] = 0; x[3] < 4; x[3]++)
+                for (x[4] = 0; x[4] < 2; x[4]++) {
+                    x[1] = 0;
+                    double p = exp(gmdl_mrf_log_potential(m, x));
+                    z += p;
+                    marg0[x[0]] += p;
+                }
+    double lz_jt, lz_ve, mar[12], p0[3];
+    CHECK_OK(gmdl_mrf_exact(m, NULL, NULL, &lz_jt, mar, NULL, &err));
+    CHECK_NEAR(lz_jt, log(z), 1e-12, 0);
+    for (uint32_t t = 0; t < 5; t++) {
+        CHECK_OK(gmdl_mrf_ve(m, NULL, t, NULL, &lz_ve, t == 0 ? p0 : NULL, &err));
+        CHECK_NEAR(lz_ve, log(z), 1e-12, 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        CHECK_NEAR(mar[i], marg0[i] / z, 1e-12, 0);
+        CHECK_NEAR(p0[i], marg0[i] / z, 1e-12, 0);
+    }
+    CHECK_NEAR(mar[4], 0.5, 1e-12, 0);  /* variable 2: uniform */
+    CHECK_NEAR(mar[10], 0.0, 0, 0);     /* variable 4: the zero entry */
+    int32_t ev[5] = {-1, 0, 1, -1, 0};  /* x4 = 0 has potential zero */
+    CHECK_STATUS(gmdl_mrf_exact(m, ev, NULL, &lz_jt, mar, NULL, &err), GMDL_EINVAL);
+    CHECK_OK(gmdl_mrf_exact(m, ev, NULL, &lz_jt, NULL, NULL, &err));
+    CHECK(isinf(lz_jt) && lz_jt < 0);
+    ev[1] = 1; /* out of range for a cardinality-1 variable */
+    CHECK_STATUS(gmdl_mrf_exact(m, ev, NULL, &lz_jt, NULL, NULL, &err), GMDL_EINVAL);
+    gmdl_mrf_destroy(m);
+}
+
 int main(int argc, char **argv) {
     gmdl_rng rng;
     uint64_t seed = th_seed(5);
     gmdl_rng_seed(&rng, seed, 77);
     int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     check_factor_ops(&rng);
+    check_edge_cases();
     const char *small[] = {"bif/asia.bif", "bif/cancer.bif", "bif/earthquake.bif",
                            "bif/survey.bif", "bif/sachs.bif"};
     for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
