@@ -170,10 +170,11 @@ static void test_linear(uint64_t seed) {
         CHECK(s.rhat < 1.01);
     }
     gmdl_draws_free(&d);
+    gmdl_builtin_destroy(m);
     double bad[2] = {1, NAN};
     CHECK_STATUS(gmdl_builtin_linear(bad, y, 1, 2, &m, &e), GMDL_EINVAL);
     CHECK_STR_CONTAINS(e.msg, "row 1, feature 2");
-    gmdl_builtin_destroy(m);
+    CHECK(m == NULL);
 }
 
 static void test_eight_schools(uint64_t seed) {

@@ -258,9 +258,10 @@ gmdl_status gmdl_builtin_logistic(const gmdl_libsvm *train, gmdl_prior prior, do
     m->cols = gmdl__malloc((train->nnz ? train->nnz : 1) * sizeof(uint32_t));
     m->vals = copy_doubles(train->vals, train->nnz);
     if (!ok || !m->y || !m->row_ptr || !m->cols || !m->vals || m->n > UINT32_MAX) {
+        int too_many = m->n > UINT32_MAX;
         gmdl_builtin_destroy(m);
-        return gmdl__fail(err, m->n > UINT32_MAX ? GMDL_ELIMIT : GMDL_ENOMEM,
-                          "logistic: out of memory");
+        return too_many ? gmdl__fail(err, GMDL_ELIMIT, "logistic: more than 2^32 rows")
+                        : gmdl__fail(err, GMDL_ENOMEM, "logistic: out of memory");
     }
     for (size_t i = 0; i < m->n; i++)
         m->y[i] = train->labels[i] > 0 ? 1.0 : -1.0;
