@@ -6,7 +6,7 @@
 #include "gmdl/gmdl.h"
 #include "harness.h"
 #include "nn/layer.h"
-#include "nn/model_internal.h"
+#include "model/model_internal.h"
 
 static gmdl_rng R;
 

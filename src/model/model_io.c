@@ -4,7 +4,7 @@
  * "<name>.m2"), and the per-epoch history. No wall-clock times: equal runs give equal bytes.
  * Specification: docs/FORMAT.md. */
 #include "io/ckpt.h"
-#include "nn/model_internal.h"
+#include "model/model_internal.h"
 
 static const char MODEL_MAGIC[8] = {'\x89', 'G', 'M', 'D', '\r', '\n', '\x1a', '\n'};
 #define MODEL_MAJOR 1

@@ -6,7 +6,7 @@
  * Methods: "dense", "dropout" / "dropout:P" (Bernoulli dropout after every hidden dense ReLU). */
 #include <errno.h>
 
-#include "nn/model_internal.h"
+#include "model/model_internal.h"
 
 #define MAX_SPECS 32
 #define EVAL_BATCH 1000

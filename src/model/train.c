@@ -2,7 +2,7 @@
  * The step never allocates: every buffer was planned in gmdl_model_create. */
 #include <time.h>
 
-#include "nn/model_internal.h"
+#include "model/model_internal.h"
 #include "nn/optim.h"
 
 static double now_s(void) {
