@@ -34,6 +34,7 @@ static const cli_opt opts[] = {
     {"json", 0, OPT_FLAG, NULL, NULL, "print results as one JSON object on stdout", 1, 0, 0},
     {"step", 0, OPT_DOUBLE, "EPS", "0", "initial step size (MH proposal sd, MALA/HMC epsilon); 0 = automatic", 0, 1e6, 0},
     {"target-accept", 0, OPT_DOUBLE, "A", "0", "warm-up acceptance target; 0 = 0.234 (mh), 0.574 (mala), 0.8 (hmc)", 0, 0.999, 0},
+    {"init-radius", 0, OPT_DOUBLE, "R", "2", "chains start uniformly in (-R, R) on the unconstrained scale; 0 = every chain at 0", 0, 1e6, 0},
     {"leapfrog", 0, OPT_INT, "L", "16", "HMC leapfrog steps per iteration (drawn from [L/2, 3L/2])", 1, 100000, 0},
     {"sgld-a", 0, OPT_DOUBLE, "A", NULL, "SGLD step a in a (b + t)^-gamma (sgld-mixture: 0.19955; logistic: 1e-4; others 1e-3)", 1e-300, 1e6, 0},
     {"sgld-b", 0, OPT_DOUBLE, "B", NULL, "SGLD step b (sgld-mixture: 231.07; others 1)", 1e-300, 1e300, 0},
@@ -764,6 +765,7 @@ int cmd_sample(int argc, char **argv) {
         c.step = OPTV(&cmd, v, "step")->d;
         c.target_accept = OPTV(&cmd, v, "target-accept")->d;
         c.leapfrog = (size_t)OPTV(&cmd, v, "leapfrog")->i;
+        c.init_radius = OPTV(&cmd, v, "init-radius")->d;
         c.interrupt = poll_interrupt;
         if (mi == GMDL_MCMC_SGLD) {
             c.sgld_a = OPTV(&cmd, v, "sgld-a")->set ? OPTV(&cmd, v, "sgld-a")->d
