@@ -164,6 +164,17 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m, const int3
                                                    const gmdl_gibbs_config *cfg,
                                                    double *marginals, gmdl_err *err);
 
+/* log Z(e) by annealed importance sampling (Neal 2001) with Gibbs transitions: `chains`
+ * independent chains from the uniform distribution over the free variables, each through
+ * cfg->sweeps / chains inverse temperatures beta = (t/T)^3 with one Gibbs sweep each. Zeros are
+ * replaced by exp(-50) until the last step, which restores the exact factors (a chain that ends
+ * in a zero-probability state gets weight 0). *ess (may be NULL) is the effective number of
+ * chains. Chain c uses gmdl_rng_derive(seed, GMDL_RNG_GIBBS, 1 + c). GMDL_ENOCONV when every
+ * chain ends with weight 0. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_ais(const gmdl_mrf *m, const int32_t *evidence,
+                                                 const gmdl_gibbs_config *cfg, size_t chains,
+                                                 double *log_z, double *ess, gmdl_err *err);
+
 /* ------------------------------------------------------------------ Bayes nets */
 
 typedef struct gmdl_bn gmdl_bn; /* opaque: a DAG with one CPT per node, names and state names */
