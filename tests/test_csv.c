@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "gmdl/io.h"
+#include "gmdl/rng.h"
 #include "harness.h"
 
 static char tmpdir[256];
@@ -176,6 +177,49 @@ static void test_iris(void) {
     gmdl_csv_free(&c);
 }
 
+/* Random byte mutations of a valid file: OK or EPARSE only, and an accepted table is rectangular
+ * with every numeric conversion returning OK or EPARSE. */
+static void test_mutations(void) {
+    const char base[] = "a,\"b c\",d\r\n1,\"x,\"\"y\",2.5\r\n\n3,,NA\n4,\"multi\nline\",5\n";
+    const char alphabet[] = "0123456789,\".\n\r aE-\0";
+    gmdl_rng r;
+    gmdl_rng_derive(&r, 777, GMDL_RNG_DATA_SYNTH, 0);
+    int bad_status = 0, bad_table = 0;
+    for (int iter = 0; iter < 3000; iter++) {
+        char buf[sizeof base];
+        memcpy(buf, base, sizeof base);
+        size_t len = sizeof base - 1;
+        int nmut = 1 + (int)gmdl_rng_bounded(&r, 3);
+        for (int k = 0; k < nmut; k++)
+            buf[gmdl_rng_bounded(&r, (uint32_t)len)] =
+                alphabet[gmdl_rng_bounded(&r, sizeof alphabet - 1)];
+        if (gmdl_rng_bounded(&r, 4) == 0)
+            len = gmdl_rng_bounded(&r, (uint32_t)len + 1);
+        const char *p = fixture("mut.csv", buf, len);
+        gmdl_csv c;
+        gmdl_err e = {{0}};
+        gmdl_status s = gmdl_csv_read(p, &c, &e);
+        if (s != GMDL_OK && s != GMDL_EPARSE)
+            bad_status++;
+        if (s != GMDL_OK)
+            continue;
+        double col[16];
+        if (c.ncols < 1 || c.nrows > 16)
+            bad_table++;
+        for (size_t j = 0; j < c.ncols && c.nrows <= 16; j++) {
+            gmdl_status t = gmdl_csv_column_f64(&c, j, 1, col, &e);
+            if (t != GMDL_OK && t != GMDL_EPARSE)
+                bad_status++;
+            for (size_t i = 0; i < c.nrows; i++)
+                if (!c.cells[i * c.ncols + j])
+                    bad_table++;
+        }
+        gmdl_csv_free(&c);
+    }
+    CHECK_EQ(bad_status, 0);
+    CHECK_EQ(bad_table, 0);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/gmdl_test_csv.XXXXXX");
     if (!mkdtemp(tmpdir)) {
@@ -185,8 +229,9 @@ int main(void) {
     test_valid();
     test_errors();
     test_iris();
+    test_mutations();
     const char *names[] = {"ok.csv", "bom.csv", "hdr.csv", "few.csv", "many.csv", "unterm.csv",
-                           "after.csv", "inner.csv", "nul.csv", "empty.csv", "blank.csv", "num.csv"};
+                           "after.csv", "inner.csv", "nul.csv", "empty.csv", "blank.csv", "num.csv", "mut.csv"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char p[512];
         snprintf(p, sizeof p, "%s/%s", tmpdir, names[i]);

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "gmdl/io.h"
+#include "gmdl/rng.h"
 #include "harness.h"
 
 static char tmpdir[256];
@@ -152,6 +153,48 @@ static void test_a9a(void) {
     gmdl_libsvm_free(&d);
 }
 
+/* Random byte mutations of a valid file: the reader returns OK or EPARSE (never crashes, never
+ * anything else), and whatever it accepts satisfies the CSR invariants. */
+static void test_mutations(void) {
+    const char base[] = "+1 1:0.5 3:2 # c\n-1 2:1e-3 10:4\r\n\n0 7:1\n2.5 1:1 2:2 3:3\n";
+    const char alphabet[] = "0123456789:+-.eE #\n\r\tx\0";
+    gmdl_rng r;
+    gmdl_rng_derive(&r, 12345, GMDL_RNG_DATA_SYNTH, 0);
+    int bad_status = 0, bad_invariant = 0;
+    for (int iter = 0; iter < 3000; iter++) {
+        char buf[sizeof base];
+        memcpy(buf, base, sizeof base);
+        size_t len = sizeof base - 1;
+        int nmut = 1 + (int)gmdl_rng_bounded(&r, 3);
+        for (int k = 0; k < nmut; k++)
+            buf[gmdl_rng_bounded(&r, (uint32_t)len)] =
+                alphabet[gmdl_rng_bounded(&r, sizeof alphabet - 1)];
+        if (gmdl_rng_bounded(&r, 4) == 0)
+            len = gmdl_rng_bounded(&r, (uint32_t)len + 1); /* truncate */
+        const char *p = fixture(buf, len);
+        gmdl_libsvm d;
+        gmdl_err e = {{0}};
+        gmdl_status s = gmdl_libsvm_read(p, 100, &d, &e);
+        if (s != GMDL_OK && s != GMDL_EPARSE)
+            bad_status++;
+        if (s != GMDL_OK)
+            continue;
+        for (size_t i = 0; i < d.nrows; i++) {
+            if (d.row_ptr[i] > d.row_ptr[i + 1] || !isfinite(d.labels[i]))
+                bad_invariant++;
+            for (size_t k = d.row_ptr[i]; k < d.row_ptr[i + 1]; k++)
+                if (d.cols[k] >= d.ncols || !isfinite(d.vals[k]) ||
+                    (k > d.row_ptr[i] && d.cols[k] <= d.cols[k - 1]))
+                    bad_invariant++;
+        }
+        if (d.row_ptr[d.nrows] != d.nnz)
+            bad_invariant++;
+        gmdl_libsvm_free(&d);
+    }
+    CHECK_EQ(bad_status, 0);
+    CHECK_EQ(bad_invariant, 0);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/gmdl_test_libsvm.XXXXXX");
     if (!mkdtemp(tmpdir)) {
@@ -161,6 +204,7 @@ int main(void) {
     test_valid();
     test_errors();
     test_a9a();
+    test_mutations();
     for (int i = 0; i < nfixtures; i++) {
         char p[512];
         snprintf(p, sizeof p, "%s/f%d.svm", tmpdir, i);
