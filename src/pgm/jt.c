@@ -1,10 +1,21 @@
-/* Exact inference. The junction tree comes from the elimination order: eliminating v creates the
- * clique {v} + its current neighbours, whose parent is the clique of the first of those
- * neighbours to be eliminated; the separator is the clique minus v. Calibration is Hugin style in
- * log space: an upward pass in elimination order (children are eliminated before parents), then a
- * downward pass in reverse order where the parent's separator marginal, divided by the child's
- * upward message (0/0 = 0), is multiplied into the child. Every clique then holds the
- * unnormalised joint of its variables with the evidence. */
+/* Exact inference.
+ *
+ * Junction tree. Eliminating v in the chosen order creates the clique {v} + its current
+ * neighbours, whose parent is the clique of the first of those neighbours to be eliminated. A
+ * parent that is a subset of its child is merged into the child. Each factor belongs to the clique
+ * of its first-eliminated variable.
+ *
+ * Calibration (Shafer-Shenoy, with the division trick inside a clique). Tables are linear with one
+ * log scale each, so products and sums need no exp() per entry and log Z stays exact. Upward pass
+ * in elimination order (children first): a clique table is built from its factors and its
+ * children's messages, and summed onto the separator with its parent. Downward pass in reverse
+ * order: the table is rebuilt with the parent's message, the marginals of the variables it is
+ * home to are read off, and each child gets (table / child's upward message) summed onto their
+ * separator, with 0/0 = 0 (if the child's message is 0 there, the child's own table is 0 there
+ * too). Only the messages persist; one work table of the largest clique's size is reused.
+ *
+ * Variable elimination (gmdl__ve_run) is a separate, simpler path on the public factor
+ * operations, kept as a cross-check. */
 #include "pgm_internal.h"
 
 typedef struct {
