@@ -241,19 +241,89 @@ static gmdl_status sep_factor(gmdl_factor *out, const gmdl_factor *tab, size_t n
     return gmdl_factor_init(out, n, sv, sc, err);
 }
 
-/* Builds the linear table of clique t: its factors times the upward messages of its children
- * (and the downward message from its parent when with_down), rescaled; *scale receives the log
- * of the factor by which the true values were divided. */
-static gmdl_status build_table(gmdl_factor *tab, size_t t, size_t n, const uint32_t *vars,
-                               const uint32_t *card, const gmdl_factor *cfac,
-                               const double *cscale, const uint8_t *fsep, const prepared *P,
-                               const uint32_t *fhome, const double *fscale, const int *parent,
-                               const size_t *kid_start, const uint32_t *kids, const gmdl_factor *up,
-                               const double *upscale, const gmdl_factor *down, int with_down,
+/* Calibration runs on linear tables (each with a log scale) unless some clique table would span
+ * more than RANGE_MAX nats between its largest and smallest positive entry, where doubles
+ * underflow; then it is redone with log tables. lg selects the representation. */
+#define RANGE_MAX 650.0
+
+static void t_mul(int lg, gmdl_factor *big, const gmdl_factor *sub) {
+    if (lg)
+        gmdl__factor_add_into(big, sub);
+    else
+        lin_mul_into(big, sub);
+}
+
+static gmdl_status t_sum(int lg, const gmdl_factor *big, gmdl_factor *sub) {
+    if (lg)
+        return gmdl__factor_marg_into(big, sub);
+    lin_sum_into(big, sub);
+    return GMDL_OK;
+}
+
+/* Divides by the maximum (log: subtracts it) and returns its log. */
+static double t_rescale(int lg, gmdl_factor *f) {
+    if (!lg)
+        return lin_rescale(f);
+    double m = PGM_NEGINF;
+    for (size_t i = 0; i < f->size; i++)
+        if (f->logp[i] > m)
+            m = f->logp[i];
+    if (m == PGM_NEGINF)
+        return 0.0;
+    for (size_t i = 0; i < f->size; i++)
+        f->logp[i] -= m;
+    return m;
+}
+
+/* Nats between 1 and the smallest positive entry of a linear table scaled to maximum 1. */
+static double lin_range(const gmdl_factor *f) {
+    double mn = 1.0;
+    for (size_t i = 0; i < f->size; i++)
+        if (f->logp[i] > 0.0 && f->logp[i] < mn)
+            mn = f->logp[i];
+    return -log(mn);
+}
+
+/* Builds the table of clique t: its factors times the upward messages of its children (and the
+ * downward message from its parent when with_down), rescaled; *scale receives the log of the
+ * factor by which the true values were divided. Linear mode returns GMDL_ENUMERIC (before
+ * touching the table) when the inputs together span more than RANGE_MAX nats. */
+typedef struct {
+    int lg;
+    const prepared *P;
+    const gmdl_factor *W;   /* the factors, scaled to maximum 1 (linear) or 0 (log) */
+    const double *fscale, *frange;
+    const uint32_t *fhome;
+    const gmdl_factor *cfac; /* per clique: product of its own factors (or empty, see fsep) */
+    const double *cscale, *crange;
+    const uint8_t *fsep;     /* 1: multiply the clique's factors one by one */
+    const size_t *kid_start;
+    const uint32_t *kids;
+    const int *parent;
+    const gmdl_factor *up, *down;
+    const double *upscale, *uprange, *downrange;
+} calib;
+
+static gmdl_status build_table(const calib *C, gmdl_factor *tab, size_t t, size_t n,
+                               const uint32_t *vars, const uint32_t *card, int with_down,
                                double *scale, gmdl_err *err) {
     /* tab->vars, tab->card and tab->logp are caller-owned buffers (the largest clique fits) */
     if (n > PGM_MAX_SCOPE)
         return gmdl__fail(err, GMDL_ELIMIT, "clique of %zu variables", n);
+    if (!C->lg) {
+        double R = C->crange[t];
+        if (C->fsep[t])
+            for (size_t f = 0; f < C->P->nred; f++)
+                if (C->fhome[f] == t)
+                    R += C->frange[f];
+        for (size_t i = C->kid_start[t]; i < C->kid_start[t + 1]; i++)
+            if (C->up[C->kids[i]].logp)
+                R += C->uprange[C->kids[i]];
+        if (with_down && C->parent[t] >= 0)
+            R += C->downrange[t];
+        if (R > RANGE_MAX)
+            return GMDL_ENUMERIC;
+    }
     size_t size = 1;
     for (size_t k = 0; k < n; k++) {
         tab->vars[k] = vars[k];
@@ -262,22 +332,22 @@ static gmdl_status build_table(gmdl_factor *tab, size_t t, size_t n, const uint3
     }
     tab->nvars = n;
     tab->size = size;
-    double sc = cscale[t];
-    lin_set_into(tab, &cfac[t]); /* the product of the clique's own factors */
-    if (fsep[t])
-        for (size_t f = 0; f < P->nred; f++)
-            if (fhome[f] == t) {
-                lin_mul_into(tab, &P->red[f]);
-                sc += fscale[f];
+    double sc = C->cscale[t];
+    lin_set_into(tab, &C->cfac[t]); /* the product of the clique's own factors */
+    if (C->fsep[t])
+        for (size_t f = 0; f < C->P->nred; f++)
+            if (C->fhome[f] == t) {
+                t_mul(C->lg, tab, &C->W[f]);
+                sc += C->fscale[f];
             }
-    for (size_t i = kid_start[t]; i < kid_start[t + 1]; i++)
-        if (up[kids[i]].logp) {
-            lin_mul_into(tab, &up[kids[i]]);
-            sc += upscale[kids[i]];
+    for (size_t i = C->kid_start[t]; i < C->kid_start[t + 1]; i++)
+        if (C->up[C->kids[i]].logp) {
+            t_mul(C->lg, tab, &C->up[C->kids[i]]);
+            sc += C->upscale[C->kids[i]];
         }
-    if (with_down && parent[t] >= 0)
-        lin_mul_into(tab, &down[t]);
-    sc += lin_rescale(tab);
+    if (with_down && C->parent[t] >= 0)
+        t_mul(C->lg, tab, &C->down[t]);
+    sc += t_rescale(C->lg, tab);
     *scale = sc;
     return GMDL_OK;
 }
@@ -298,7 +368,8 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
     gmdl_factor *up = NULL, *down = NULL, tab = {0};
     uint32_t tab_vars[PGM_MAX_SCOPE], tab_card[PGM_MAX_SCOPE];
     double *tabbuf = NULL, *sepbuf = NULL, *cscale = NULL;
-    gmdl_factor *cfac = NULL;
+    gmdl_factor *cfac = NULL, *W = NULL;
+    double *frange = NULL, *crange = NULL, *uprange = NULL, *downrange = NULL;
     uint8_t *fsep = NULL;
     double *upscale = NULL, *fscale = NULL;
     uint32_t *fhome = NULL;
@@ -450,7 +521,7 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
     }
     bytes += 8.0 * 2.0 * big; /* the clique being worked on and a separator scratch */
     for (size_t f = 0; f < P.nred; f++)
-        bytes += 8.0 * (double)P.red[f].size;
+        bytes += 2.0 * 8.0 * (double)P.red[f].size; /* the factors and their scaled copies */
     if (stats) {
         stats->max_clique_vars = ncl ? cl_n[big_t] : 0;
         stats->max_clique_entries = ncl ? big : 0.0;
@@ -488,8 +559,7 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
         s = gmdl__fail(err, GMDL_ENOMEM, "out of memory for a separator table");
         goto done;
     }
-    /* Each factor belongs to the clique of its first-eliminated variable; it is used in linear
-     * space, divided by its maximum (fscale = log of that maximum). */
+    /* Each factor belongs to the clique of its first-eliminated variable. */
     for (size_t f = 0; f < P.nred; f++) {
         uint32_t best = UINT32_MAX, bv = 0;
         for (size_t k = 0; k < P.red[f].nvars; k++)
@@ -498,144 +568,211 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
                 bv = P.red[f].vars[k];
             }
         fhome[f] = home[bv];
-        double m = PGM_NEGINF;
-        for (size_t i = 0; i < P.red[f].size; i++)
-            if (P.red[f].logp[i] > m)
-                m = P.red[f].logp[i];
-        if (m == PGM_NEGINF)
-            m = 0.0;
-        for (size_t i = 0; i < P.red[f].size; i++)
-            P.red[f].logp[i] = exp(P.red[f].logp[i] - m);
-        fscale[f] = m;
     }
-    /* The product of each clique's own factors, over the union of their scopes (small next to
-     * the clique), so that a clique table starts from one broadcast copy. */
     cfac = gmdl__calloc(nord + 1, sizeof *cfac);
     cscale = gmdl__calloc(nord + 1, sizeof *cscale);
+    crange = gmdl__calloc(nord + 1, sizeof *crange);
     fsep = gmdl__calloc(nord + 1, 1);
-    if (!cfac || !cscale || !fsep) {
+    W = gmdl__calloc(P.nred + 1, sizeof *W);
+    frange = gmdl__calloc(P.nred + 1, sizeof *frange);
+    uprange = gmdl__calloc(nord + 1, sizeof *uprange);
+    downrange = gmdl__calloc(nord + 1, sizeof *downrange);
+    if (!cfac || !cscale || !crange || !fsep || !W || !frange || !uprange || !downrange) {
         s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t t = 0; t < nord; t++) {
-        if (removed[t])
-            continue;
-        uint32_t uv[PGM_MAX_SCOPE], uc[PGM_MAX_SCOPE], tmpv[2 * PGM_MAX_SCOPE];
-        size_t nu = 0;
-        for (size_t f = 0; f < P.nred; f++)
-            if (fhome[f] == t) {
-                nu = gmdl__scope_union(uv, nu, P.red[f].vars, P.red[f].nvars, tmpv);
-                GMDL_ASSERT(nu <= cl_n[t] && nu <= PGM_MAX_SCOPE);
-                memcpy(uv, tmpv, nu * sizeof *uv);
-            }
-        double ue = 1.0, ce = 1.0;
-        for (size_t k = 0; k < nu; k++)
-            ue *= card[uv[k]];
-        for (size_t k = 0; k < cl_n[t]; k++)
-            ce *= card[cl_vars[t][k]];
-        if (ue > 4096.0 && ue * 8.0 > ce) { /* too big to keep: multiply one by one */
-            nu = 0;
-            fsep[t] = 1;
-        }
-        for (size_t k = 0; k < nu; k++)
-            uc[k] = card[uv[k]];
-        if ((s = gmdl_factor_init(&cfac[t], nu, uv, uc, err)))
-            goto done;
-        for (size_t i = 0; i < cfac[t].size; i++)
-            cfac[t].logp[i] = 1.0;
-        for (size_t f = 0; f < P.nred && !fsep[t]; f++)
-            if (fhome[f] == t) {
-                lin_mul_into(&cfac[t], &P.red[f]);
-                cscale[t] += fscale[f];
-            }
-    }
-    /* Upward pass. */
-    double lz = P.log_const;
-    for (size_t t = 0; t < nord; t++) {
-        if (removed[t])
-            continue;
-        double sc;
-        if ((s = build_table(&tab, t, cl_n[t], cl_vars[t], card, cfac, cscale, fsep, &P, fhome,
-                             fscale, parent, kid_start, kids, up,
-                             upscale, NULL, 0, &sc, err)))
-            goto done;
-        if (!marginals) /* no downward pass: the children's messages are done with */
-            for (size_t i = kid_start[t]; i < kid_start[t + 1]; i++)
-                gmdl_factor_fini(&up[kids[i]]);
-        int p = parent[t];
-        if (p < 0) {
-            double sum = 0.0;
-            for (size_t i = 0; i < tab.size; i++)
-                sum += tab.logp[i];
-            lz += sc + log(sum);
-        } else {
-            if ((s = sep_factor(&up[t], &tab, cl_n[p], cl_vars[p], err)))
+    for (int lg = 0; lg < 2; lg++) {
+        calib C = {lg, &P, W, fscale, frange, fhome, cfac, cscale, crange, fsep, kid_start,
+                   kids, parent, up, down, upscale, uprange, downrange};
+        /* The factors scaled to maximum 1 (linear) or 0 (log), with their ranges. */
+        for (size_t f = 0; f < P.nred; f++) {
+            gmdl_factor_fini(&W[f]);
+            if ((s = gmdl_factor_init(&W[f], P.red[f].nvars, P.red[f].vars, P.red[f].card, err)))
                 goto done;
-            lin_sum_into(&tab, &up[t]);
-            upscale[t] = sc + lin_rescale(&up[t]);
+            double m = PGM_NEGINF, mn = PGM_INF;
+            for (size_t i = 0; i < P.red[f].size; i++) {
+                double l = P.red[f].logp[i];
+                if (l > m)
+                    m = l;
+                if (l > PGM_NEGINF && l < mn)
+                    mn = l;
+            }
+            if (m == PGM_NEGINF)
+                m = mn = 0.0;
+            for (size_t i = 0; i < P.red[f].size; i++)
+                W[f].logp[i] = lg ? P.red[f].logp[i] - m : exp(P.red[f].logp[i] - m);
+            fscale[f] = m;
+            frange[f] = m - mn;
         }
-    }
-    if (log_z)
-        *log_z = lz;
-    if (!marginals)
-        goto done;
-    if (lz == PGM_NEGINF || isnan(lz)) {
-        s = gmdl__fail(err, GMDL_EINVAL, "the evidence has probability zero");
-        goto done;
-    }
-    /* Downward pass: rebuild each clique with all its messages, read off the marginals of the
-     * variables it is home to, and send each child (table / child's upward message) summed
-     * onto their separator, with 0/0 = 0. */
-    size_t off = 0;
-    for (size_t v = 0; v < nvars; v++) {
-        moff[v] = off;
-        off += card[v];
-        if (!P.active[v])
-            for (uint32_t x = 0; x < card[v]; x++)
-                marginals[moff[v] + x] = (int32_t)x == P.ev[v] ? 1.0 : 0.0;
-    }
-    for (size_t t = nord; t-- > 0;) {
-        if (removed[t])
-            continue;
-        double sc;
-        if ((s = build_table(&tab, t, cl_n[t], cl_vars[t], card, cfac, cscale, fsep, &P, fhome,
-                             fscale, parent, kid_start, kids, up,
-                             upscale, down, 1, &sc, err)))
-            goto done;
-        gmdl_factor_fini(&down[t]);
-        for (size_t k = 0; k < cl_n[t]; k++) {
-            uint32_t v = cl_vars[t][k];
-            if (home[v] != t)
+        /* The product of each clique's own factors, over the union of their scopes (small next
+         * to the clique), so that a clique table starts from one broadcast copy. */
+        for (size_t t = 0; t < nord; t++) {
+            gmdl_factor_fini(&cfac[t]);
+            cscale[t] = crange[t] = 0.0;
+            fsep[t] = 0;
+            if (removed[t])
                 continue;
-            gmdl_factor mv;
-            if ((s = gmdl_factor_init(&mv, 1, &v, &card[v], err)))
+            uint32_t uv[PGM_MAX_SCOPE], uc[PGM_MAX_SCOPE], tmpv[2 * PGM_MAX_SCOPE];
+            size_t nu = 0;
+            double rsum = 0.0;
+            for (size_t f = 0; f < P.nred; f++)
+                if (fhome[f] == t) {
+                    nu = gmdl__scope_union(uv, nu, P.red[f].vars, P.red[f].nvars, tmpv);
+                    GMDL_ASSERT(nu <= cl_n[t] && nu <= PGM_MAX_SCOPE);
+                    memcpy(uv, tmpv, nu * sizeof *uv);
+                    rsum += frange[f];
+                }
+            double ue = 1.0, ce = 1.0;
+            for (size_t k = 0; k < nu; k++)
+                ue *= card[uv[k]];
+            for (size_t k = 0; k < cl_n[t]; k++)
+                ce *= card[cl_vars[t][k]];
+            if ((ue > 4096.0 && ue * 8.0 > ce) || (!lg && rsum > RANGE_MAX)) {
+                nu = 0; /* too big to keep (or too wide to combine linearly): one by one */
+                fsep[t] = 1;
+            }
+            for (size_t k = 0; k < nu; k++)
+                uc[k] = card[uv[k]];
+            if ((s = gmdl_factor_init(&cfac[t], nu, uv, uc, err)))
                 goto done;
-            lin_sum_into(&tab, &mv);
-            double z = 0.0;
-            for (uint32_t x = 0; x < card[v]; x++)
-                z += mv.logp[x];
-            for (uint32_t x = 0; x < card[v]; x++)
-                marginals[moff[v] + x] = mv.logp[x] / z;
-            gmdl_factor_fini(&mv);
+            for (size_t i = 0; i < cfac[t].size; i++)
+                cfac[t].logp[i] = lg ? 0.0 : 1.0;
+            for (size_t f = 0; f < P.nred && !fsep[t]; f++)
+                if (fhome[f] == t) {
+                    t_mul(lg, &cfac[t], &W[f]);
+                    cscale[t] += fscale[f];
+                }
+            cscale[t] += t_rescale(lg, &cfac[t]);
+            if (!lg)
+                crange[t] = lin_range(&cfac[t]);
         }
-        for (size_t q = kid_start[t]; q < kid_start[t + 1]; q++) {
-            size_t c = kids[q];
-            /* the downward message reuses the storage of the upward one (no fresh pages) */
-            gmdl_factor tmp = up[c];
-            tmp.logp = sepbuf;
-            lin_sum_into(&tab, &tmp);
-            double *u = up[c].logp;
-            for (size_t i = 0; i < up[c].size; i++)
-                u[i] = u[i] > 0.0 ? sepbuf[i] / u[i] : 0.0;
-            down[c] = up[c];
-            memset(&up[c], 0, sizeof up[c]);
-            lin_rescale(&down[c]);
+        for (size_t t = 0; t < nord; t++) {
+            gmdl_factor_fini(&up[t]);
+            gmdl_factor_fini(&down[t]);
         }
+        /* Upward pass. */
+        double lz = P.log_const;
+        for (size_t t = 0; t < nord && !s; t++) {
+            if (removed[t])
+                continue;
+            double sc;
+            if ((s = build_table(&C, &tab, t, cl_n[t], cl_vars[t], card, 0, &sc, err)))
+                break;
+            if (!marginals) /* no downward pass: the children's messages are done with */
+                for (size_t i = kid_start[t]; i < kid_start[t + 1]; i++)
+                    gmdl_factor_fini(&up[kids[i]]);
+            int p = parent[t];
+            if (p < 0) {
+                double sum = 0.0;
+                if (lg)
+                    sum = gmdl__logsumexp(tab.logp, tab.size);
+                else {
+                    for (size_t i = 0; i < tab.size; i++)
+                        sum += tab.logp[i];
+                    sum = log(sum);
+                }
+                lz += sc + sum;
+            } else {
+                if ((s = sep_factor(&up[t], &tab, cl_n[p], cl_vars[p], err)) ||
+                    (s = t_sum(lg, &tab, &up[t])))
+                    break;
+                upscale[t] = sc + t_rescale(lg, &up[t]);
+                if (!lg)
+                    uprange[t] = lin_range(&up[t]);
+            }
+        }
+        if (s == GMDL_ENUMERIC && !lg) {
+            s = GMDL_OK; /* too wide for doubles: again in log space */
+            continue;
+        }
+        if (s)
+            goto done;
+        if (log_z)
+            *log_z = lz;
+        if (!marginals)
+            goto done;
+        if (lz == PGM_NEGINF || isnan(lz)) {
+            s = gmdl__fail(err, GMDL_EINVAL, "the evidence has probability zero");
+            goto done;
+        }
+        /* Downward pass: rebuild each clique with all its messages, read off the marginals of
+         * the variables it is home to, and send each child (table / child's upward message)
+         * summed onto their separator, with 0/0 = 0. */
+        size_t off = 0;
+        for (size_t v = 0; v < nvars; v++) {
+            moff[v] = off;
+            off += card[v];
+            if (!P.active[v])
+                for (uint32_t x = 0; x < card[v]; x++)
+                    marginals[moff[v] + x] = (int32_t)x == P.ev[v] ? 1.0 : 0.0;
+        }
+        for (size_t t = nord; t-- > 0 && !s;) {
+            if (removed[t])
+                continue;
+            double sc;
+            if ((s = build_table(&C, &tab, t, cl_n[t], cl_vars[t], card, 1, &sc, err)))
+                break;
+            gmdl_factor_fini(&down[t]);
+            for (size_t k = 0; k < cl_n[t] && !s; k++) {
+                uint32_t v = cl_vars[t][k];
+                if (home[v] != t)
+                    continue;
+                gmdl_factor mv;
+                if ((s = gmdl_factor_init(&mv, 1, &v, &card[v], err)))
+                    break;
+                if (!(s = t_sum(lg, &tab, &mv))) {
+                    double z = 0.0;
+                    if (lg)
+                        z = gmdl__logsumexp(mv.logp, card[v]);
+                    else
+                        for (uint32_t x = 0; x < card[v]; x++)
+                            z += mv.logp[x];
+                    for (uint32_t x = 0; x < card[v]; x++)
+                        marginals[moff[v] + x] = lg ? exp(mv.logp[x] - z) : mv.logp[x] / z;
+                }
+                gmdl_factor_fini(&mv);
+            }
+            for (size_t q = kid_start[t]; q < kid_start[t + 1] && !s; q++) {
+                size_t c = kids[q];
+                /* the downward message reuses the storage of the upward one (no fresh pages) */
+                gmdl_factor tmp = up[c];
+                tmp.logp = sepbuf;
+                if ((s = t_sum(lg, &tab, &tmp)))
+                    break;
+                double *u = up[c].logp;
+                for (size_t i = 0; i < up[c].size; i++) {
+                    if (lg)
+                        u[i] = u[i] == PGM_NEGINF ? PGM_NEGINF : sepbuf[i] - u[i];
+                    else
+                        u[i] = u[i] > 0.0 ? sepbuf[i] / u[i] : 0.0;
+                }
+                down[c] = up[c];
+                memset(&up[c], 0, sizeof up[c]);
+                t_rescale(lg, &down[c]);
+                if (!lg)
+                    downrange[c] = lin_range(&down[c]);
+            }
+        }
+        if (s == GMDL_ENUMERIC && !lg) {
+            s = GMDL_OK;
+            continue;
+        }
+        break;
     }
+    if (s == GMDL_ENOMEM)
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory during calibration");
 done:
     if (cfac)
         for (size_t t = 0; t < nord; t++)
             gmdl_factor_fini(&cfac[t]);
+    if (W)
+        for (size_t f = 0; f < P.nred; f++)
+            gmdl_factor_fini(&W[f]);
+    gmdl__free(W);
+    gmdl__free(frange);
+    gmdl__free(crange);
+    gmdl__free(uprange);
+    gmdl__free(downrange);
     gmdl__free(cfac);
     gmdl__free(cscale);
     gmdl__free(fsep);

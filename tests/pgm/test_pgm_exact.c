@@ -449,6 +449,99 @@ static void check_edge_cases(void) {
     gmdl_mrf_destroy(m);
 }
 
+/* Potentials spanning far more than a double's range (e^+-400 per factor): the junction tree
+ * switches to log tables and still matches brute force done in log space, and VE. */
+static void check_wide_range(gmdl_rng *rng) {
+    enum { N = 7 };
+    uint32_t card[N];
+    for (int v = 0; v < N; v++)
+        card[v] = 2 + (v % 2);
+    gmdl_mrf *m = NULL;
+    gmdl_err err = {{0}};
+    CHECK_OK(gmdl_mrf_create(&m, N, card, &err));
+    for (uint32_t v = 0; v + 1 < N; v++) {
+        uint32_t sc[2] = {v, v + 1};
+        double val[9];
+        for (int k = 0; k < 9; k++)
+            val[k] = exp(400.0 * gmdl_rng_normal(rng) / 2.0);
+        CHECK_OK(gmdl_mrf_add_factor(m, 2, sc, val, &err));
+    }
+    uint32_t loop[2] = {0, N - 1}; /* close a cycle so that cliques hold several factors */
+    double lv[6] = {exp(300.0), 1.0, 1.0, exp(-300.0), 1.0, exp(200.0)};
+    CHECK_OK(gmdl_mrf_add_factor(m, 2, loop, lv, &err));
+    /* brute force in log space */
+    size_t total = 1;
+    for (int v = 0; v < N; v++)
+        total *= card[v];
+    double *lp = malloc(total * sizeof *lp);
+    double marg[N][3];
+    memset(marg, 0, sizeof marg);
+    for (size_t i = 0; i < total; i++) {
+        uint32_t x[N];
+        size_t rem = i;
+        for (int v = N - 1; v >= 0; v--) {
+            x[v] = (uint32_t)(rem % card[v]);
+            rem /= card[v];
+        }
+        lp[i] = gmdl_mrf_log_potential(m, x);
+    }
+    double mx = -INFINITY;
+    for (size_t i = 0; i < total; i++)
+        mx = fmax(mx, lp[i]);
+    double z = 0.0;
+    for (size_t i = 0; i < total; i++) {
+        double w = exp(lp[i] - mx);
+        z += w;
+        size_t rem = i;
+        for (int v = N - 1; v >= 0; v--) {
+            marg[v][rem % card[v]] += w;
+            rem /= card[v];
+        }
+    }
+    double lz_bf = mx + log(z), lz, lz_ve, mar[3 * N], p[3];
+    CHECK_OK(gmdl_mrf_exact(m, NULL, NULL, &lz, mar, NULL, &err));
+    CHECK_NEAR(lz, lz_bf, 1e-9, 1e-12);
+    size_t off = 0;
+    for (int v = 0; v < N; v++) {
+        CHECK_OK(gmdl_mrf_ve(m, NULL, (uint32_t)v, NULL, &lz_ve, p, &err));
+        CHECK_NEAR(lz_ve, lz_bf, 1e-9, 1e-12);
+        for (uint32_t x = 0; x < card[v]; x++) {
+            CHECK_NEAR(mar[off + x], marg[v][x] / z, 1e-9, 0);
+            CHECK_NEAR(p[x], marg[v][x] / z, 1e-9, 0);
+        }
+        off += card[v];
+    }
+    CHECK_OK(gmdl_mrf_exact(m, NULL, NULL, &lz, NULL, NULL, &err));
+    CHECK_NEAR(lz, lz_bf, 1e-9, 1e-12);
+    free(lp);
+    gmdl_mrf_destroy(m);
+    /* Two factors on (x, y) give the message to y a range of e^1200; two on (y, z) favour its
+     * tiny entry by e^1400. In plain doubles that entry underflows to 0 and P(y = 1) would come
+     * out 0 instead of ~1; the junction tree must notice and use log tables. */
+    uint32_t c3[3] = {2, 2, 2};
+    CHECK_OK(gmdl_mrf_create(&m, 3, c3, &err));
+    uint32_t xy[2] = {0, 1}, yz[2] = {1, 2};
+    double fxy[4] = {1.0, exp(-600.0), 1.0, exp(-600.0)};
+    double gyz[4] = {1.0, 1.0, exp(700.0), exp(700.0)};
+    CHECK_OK(gmdl_mrf_add_factor(m, 2, xy, fxy, &err));
+    CHECK_OK(gmdl_mrf_add_factor(m, 2, xy, fxy, &err));
+    CHECK_OK(gmdl_mrf_add_factor(m, 2, yz, gyz, &err));
+    CHECK_OK(gmdl_mrf_add_factor(m, 2, yz, gyz, &err));
+    double m3[6];
+    /* Z = sum_y m(y) sum_z g(y,z)^2 with m(0) = 2, m(1) = 2 e^-1200: 4 + 4 e^200 */
+    double want = log(4.0) + 200.0 + log1p(exp(-200.0));
+    CHECK_OK(gmdl_mrf_exact(m, NULL, NULL, &lz, m3, NULL, &err));
+    CHECK_NEAR(lz, want, 1e-9, 1e-12);
+    CHECK_NEAR(m3[3], 1.0 / (1.0 + exp(-200.0)), 1e-12, 0);
+    CHECK_NEAR(m3[0], 0.5, 1e-12, 0);
+    CHECK_OK(gmdl_mrf_exact(m, NULL, NULL, &lz, NULL, NULL, &err));
+    CHECK_NEAR(lz, want, 1e-9, 1e-12);
+    CHECK_OK(gmdl_mrf_ve(m, NULL, 1, NULL, &lz, p, &err));
+    CHECK_NEAR(p[1], 1.0, 1e-12, 0);
+    CHECK_NEAR(lz, want, 1e-9, 1e-12);
+    gmdl_mrf_destroy(m);
+}
+
 int main(int argc, char **argv) {
     gmdl_rng rng;
     uint64_t seed = th_seed(5);
@@ -456,6 +549,7 @@ int main(int argc, char **argv) {
     int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
     check_factor_ops(&rng);
     check_edge_cases();
+    check_wide_range(&rng);
     const char *small[] = {"bif/asia.bif", "bif/cancer.bif", "bif/earthquake.bif",
                            "bif/survey.bif", "bif/sachs.bif"};
     for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
