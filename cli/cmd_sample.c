@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "gmdl/plot.h"
 
 #define MAX_LIBSVM_INDEX 10000000
 
@@ -32,6 +33,7 @@ static const cli_opt opts[] = {
     {"threads", 0, OPT_INT, "T", "0", "threads running chains in parallel (0 = all cores)", 0, 4096, 0},
     {"out", 0, OPT_STRING, "DRAWS.csv", NULL, "write the draws as CSV: chain, iteration, one column per parameter (and weight)", 1, 0, 0},
     {"json", 0, OPT_FLAG, NULL, NULL, "print results as one JSON object on stdout", 1, 0, 0},
+    {"plot", 0, OPT_STRING, "FILE.png", NULL, "draw trace plots, the autocorrelation and a scatter of the first two quantities over the exact density contours (2-parameter models); with --risk-sweep the three risk curves", 1, 0, 0},
     {"step", 0, OPT_DOUBLE, "EPS", "0", "initial step size (MH proposal sd, MALA/HMC epsilon); 0 = automatic", 0, 1e6, 0},
     {"target-accept", 0, OPT_DOUBLE, "A", "0", "warm-up acceptance target; 0 = 0.234 (mh), 0.574 (mala), 0.8 (hmc)", 0, 0.999, 0},
     {"init-radius", 0, OPT_DOUBLE, "R", "2", "chains start uniformly in (-R, R) on the unconstrained scale; 0 = every chain at 0", 0, 1e6, 0},
@@ -61,7 +63,7 @@ static const cli_opt opts[] = {
 static const cli_cmd cmd = {
     "sample",
     "gmdl sample --model MODEL|--model-lib FILE.so --method mh|mala|hmc|sgld|rejection|importance|vi "
-    "[--n N] [--warmup W] [--chains C] [--seed S] [--threads T] [--out DRAWS.csv] [--json] "
+    "[--n N] [--warmup W] [--chains C] [--seed S] [--threads T] [--out DRAWS.csv] [--plot FILE.png] [--json] "
     "[model options]",
     "Draws from a posterior and prints, per parameter, the mean, sd, MCSE, effective sample size,\n"
     "integrated autocorrelation time (tau) and split R-hat over the chains. Built-in models:\n"
@@ -607,6 +609,118 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
     return 0;
 }
 
+/* ------------------------------------------------------------------ plots */
+static const uint32_t chain_colors[8] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728,
+                                         0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f};
+
+/* Range of quantity j over all draws, padded by 5%. */
+static void draw_range(const gmdl_draws *d, size_t j, double *lo, double *hi) {
+    double a = HUGE_VAL, b = -HUGE_VAL;
+    for (size_t i = 0; i < d->chains * d->n; i++) {
+        double v = d->x[i * d->dim + j];
+        if (v < a)
+            a = v;
+        if (v > b)
+            b = v;
+    }
+    double pad = b > a ? 0.05 * (b - a) : 0.5 + 0.05 * fabs(a);
+    *lo = a - pad;
+    *hi = b + pad;
+}
+
+/* Trace plots of the first two quantities (every chain, at most 2000 points each), the
+ * autocorrelation of quantity 1 in chain 1, and a scatter of quantities 1 and 2 over the contours of
+ * the exact density when the target is a plain 2-parameter model. Returns 0 or the exit code. */
+static int plot_draws(const char *path, const gmdl_target *t, const gmdl_draws *d,
+                      const char *title) {
+    gmdl_plot *p;
+    gmdl_err err = {{0}};
+    gmdl_status s = gmdl_plot_create(1200, 800, 2, 2, &p, &err);
+    if (s)
+        return cli_fail("sample", s, &err);
+    size_t step = d->n > 2000 ? d->n / 2000 : 1, m = (d->n + step - 1) / step;
+    double *xs = malloc(m * sizeof(double)), *ys = malloc(m * sizeof(double));
+    size_t nacf = d->n < 201 ? d->n : 201;
+    double *acf = malloc(d->n * sizeof(double)), *lag = malloc(d->n * sizeof(double));
+    if (!xs || !ys || !acf || !lag) {
+        free(xs);
+        free(ys);
+        free(acf);
+        free(lag);
+        gmdl_plot_destroy(p);
+        return cli_fail("sample", GMDL_ENOMEM, NULL);
+    }
+    for (size_t j = 0; j < 2 && j < d->dim; j++) {
+        double lo, hi;
+        draw_range(d, j, &lo, &hi);
+        char ttl[160];
+        snprintf(ttl, sizeof ttl, "%s: trace of %s", title, d->names[j]);
+        if (gmdl_plot_axes(p, (int)j, ttl, "iteration (after warm-up)", d->names[j], 0,
+                           (double)(d->n > 1 ? d->n - 1 : 1), lo, hi, 0) == GMDL_OK) {
+            for (size_t c = 0; c < d->chains; c++) {
+                for (size_t k = 0; k < m; k++) {
+                    xs[k] = (double)(k * step);
+                    ys[k] = d->x[(c * d->n + k * step) * d->dim + j];
+                }
+                gmdl_plot_line(p, xs, ys, m, chain_colors[c % 8], 0.8, 0);
+            }
+        }
+    }
+    /* autocorrelation of quantity 1, chain 1 */
+    for (size_t i = 0; i < d->n; i++)
+        lag[i] = d->x[i * d->dim];
+    if (d->n >= 2 && gmdl_diag_autocorr(lag, d->n, acf) == GMDL_OK &&
+        gmdl_plot_axes(p, 2, "autocorrelation (chain 1)", "lag", d->names[0], 0,
+                       (double)(nacf - 1), -0.2, 1.05, 0) == GMDL_OK) {
+        for (size_t i = 0; i < nacf; i++)
+            lag[i] = (double)i;
+        const double zx[2] = {0, (double)(nacf - 1)}, zy[2] = {0, 0};
+        gmdl_plot_line(p, zx, zy, 2, 0x888888, 1.0, 1);
+        gmdl_plot_line(p, lag, acf, nacf, chain_colors[0], 1.5, 0);
+    }
+    if (d->dim >= 2) {
+        double x0, x1, y0, y1;
+        draw_range(d, 0, &x0, &x1);
+        draw_range(d, 1, &y0, &y1);
+        int exact = t->dim == 2 && !t->generate && !t->transforms;
+        if (exact && t->n_data == 100 && t->grad_batch) { /* the SGLD demo's window */
+            x0 = -1.5;
+            x1 = 2.5;
+            y0 = -3;
+            y1 = 3;
+        }
+        char ttl[160];
+        snprintf(ttl, sizeof ttl, "%s vs %s%s", d->names[1], d->names[0],
+                 exact ? " over the exact density" : "");
+        if (gmdl_plot_axes(p, 3, ttl, d->names[0], d->names[1], x0, x1, y0, y1, 0) == GMDL_OK) {
+            size_t S = d->chains * d->n, st = S > 20000 ? S / 20000 : 1;
+            for (size_t i = 0; i < S; i += st)
+                gmdl_plot_points(p, &d->x[i * d->dim], &d->x[i * d->dim + 1], 1,
+                                 chain_colors[(i / d->n) % 8], 0.25, 1.3);
+            if (exact) {
+                const double box[4] = {x0, x1, y0, y1};
+                double *g = malloc(120 * 120 * sizeof(double));
+                if (g && gmdl_grid_density(t, box, 120, g, &err) == GMDL_OK) {
+                    double mx = 0;
+                    for (size_t k = 0; k < 120 * 120; k++)
+                        mx = g[k] > mx ? g[k] : mx;
+                    const double lv[5] = {0.02, 0.1, 0.3, 0.6, 0.9};
+                    for (int k = 0; k < 5; k++)
+                        gmdl_plot_contour(p, g, 120, 120, lv[k] * mx, 0x000000, 1.2);
+                }
+                free(g);
+            }
+        }
+    }
+    free(xs);
+    free(ys);
+    free(acf);
+    free(lag);
+    s = gmdl_plot_save_png(p, path, &err);
+    gmdl_plot_destroy(p);
+    return s ? cli_fail("sample", s, &err) : 0;
+}
+
 /* --risk-sweep: the bias-variance trade-off of approximate MCMC (gmdl_risk_sweep). */
 static int risk_sweep(const cli_val *v) {
     gmdl_risk_point pts[64], mhp;
@@ -653,6 +767,58 @@ static int risk_sweep(const cli_val *v) {
     model_close(&h);
     if (s)
         return cli_fail("sample", s, &err);
+    const char *plot = OPTV(&cmd, v, "plot")->s;
+    if (plot) {
+        double xs[64], b2[64], var[64], risk[64], lo = HUGE_VAL, hi = 0;
+        for (size_t k = 0; k < ns; k++) {
+            xs[k] = pts[k].step;
+            b2[k] = pts[k].bias2; /* non-positive estimates are left out on the log axis */
+            var[k] = pts[k].variance;
+            risk[k] = pts[k].risk;
+            const double vals[3] = {b2[k], var[k], risk[k]};
+            for (int q = 0; q < 3; q++) {
+                if (vals[q] > 0 && vals[q] < lo)
+                    lo = vals[q];
+                if (vals[q] > hi)
+                    hi = vals[q];
+            }
+        }
+        hi = fmax(hi, mhp.risk);
+        gmdl_plot *pl;
+        s = gmdl_plot_create(900, 600, 1, 1, &pl, &err);
+        if (s)
+            return cli_fail("sample", s, &err);
+        char ttl[160];
+        snprintf(ttl, sizeof ttl, "SGLD risk under a budget of %zu item gradients (%zu runs)",
+                 c.budget, c.repeats);
+        double sx0 = steps[0], sx1 = steps[0];
+        for (size_t k = 0; k < ns; k++) {
+            sx0 = fmin(sx0, steps[k]);
+            sx1 = fmax(sx1, steps[k]);
+        }
+        if (!(sx1 > sx0))
+            sx1 = sx0 * 10;
+        if (!(lo < hi))
+            lo = hi / 100;
+        if (gmdl_plot_axes(pl, 0, ttl, "constant step size", "squared error", sx0 / 1.2, sx1 * 1.2,
+                           lo / 2, hi * 2, GMDL_PLOT_LOGX | GMDL_PLOT_LOGY) == GMDL_OK) {
+            gmdl_plot_line(pl, xs, b2, ns, 0xd62728, 2, 0);
+            gmdl_plot_points(pl, xs, b2, ns, 0xd62728, 1, 3);
+            gmdl_plot_line(pl, xs, var, ns, 0x1f77b4, 2, 0);
+            gmdl_plot_points(pl, xs, var, ns, 0x1f77b4, 1, 3);
+            gmdl_plot_line(pl, xs, risk, ns, 0x000000, 2.5, 0);
+            gmdl_plot_points(pl, xs, risk, ns, 0x000000, 1, 3.5);
+            const double mx[2] = {sx0 / 1.2, sx1 * 1.2}, my[2] = {mhp.risk, mhp.risk};
+            gmdl_plot_line(pl, mx, my, 2, 0x2ca02c, 2, 1);
+            const char *labels[4] = {"bias^2", "variance", "risk", "risk of exact MH"};
+            const uint32_t cols[4] = {0xd62728, 0x1f77b4, 0x000000, 0x2ca02c};
+            gmdl_plot_legend(pl, labels, cols, 4);
+        }
+        s = gmdl_plot_save_png(pl, plot, &err);
+        gmdl_plot_destroy(pl);
+        if (s)
+            return cli_fail("sample", s, &err);
+    }
     if (OPTV(&cmd, v, "json")->i) {
         json_w j;
         json_init(&j, stdout);
@@ -897,6 +1063,16 @@ int cmd_sample(int argc, char **argv) {
         free(sm);
         rc = 1;
         goto out;
+    }
+    const char *plot = OPTV(&cmd, v, "plot")->s;
+    if (plot) {
+        char title[96];
+        snprintf(title, sizeof title, "%s, %s", model, method);
+        rc = plot_draws(plot, t, &d, title);
+        if (rc) {
+            free(sm);
+            goto out;
+        }
     }
     if (OPTV(&cmd, v, "json")->i) {
         json_w j;

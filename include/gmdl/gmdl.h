@@ -6,6 +6,7 @@
 #include "gmdl/core.h"
 #include "gmdl/diag.h"
 #include "gmdl/infer.h"
+#include "gmdl/plot.h"
 #include "gmdl/io.h"
 #include "gmdl/nn.h"
 #include "gmdl/pgm.h"

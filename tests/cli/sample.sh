@@ -37,6 +37,13 @@ $S --model logistic --data "$WORK/a9a_2000" --method vi --n 100 --json > "$WORK/
 ratio=$(json_field "$WORK/j" variance_ratio)
 if [ -n "$ratio" ] && awk "BEGIN{exit !($ratio >= 10)}"; then ok; else bad "VI variance ratio '$ratio': $(cat "$WORK/j")"; fi
 
+# --plot writes a PNG (trace, autocorrelation, scatter over the exact contours; risk curves)
+$S --model sgld-mixture --method sgld --n 20000 --plot "$WORK/mix.png" > /dev/null 2> "$WORK/e"
+if [ "$(head -c 8 "$WORK/mix.png" 2> /dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then ok; else bad "--plot did not write a PNG: $(cat "$WORK/e")"; fi
+$S --model sgld-mixture --risk-sweep --steps 1e-3,1e-2 --budget 5000 --repeats 4 --plot "$WORK/risk.png" > /dev/null 2> "$WORK/e"
+if [ -s "$WORK/risk.png" ]; then ok; else bad "--risk-sweep --plot: $(cat "$WORK/e")"; fi
+expect_fail 1 "/nonexistent/dir/p.png" -- $S --model sgld-mixture --method hmc --n 100 --plot /nonexistent/dir/p.png
+
 # usage errors
 expect_fail 2 "--method" -- $S --model sgld-mixture
 expect_fail 2 "--method" "nuts" -- $S --model sgld-mixture --method nuts
