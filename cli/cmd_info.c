@@ -74,6 +74,8 @@ int cmd_info(int argc, char **argv) {
             json_num(&j, "train_accuracy", h[i].train_accuracy);
             json_num(&j, "test_accuracy", h[i].test_accuracy);
             json_num(&j, "test_nll", h[i].test_loss);
+            json_num(&j, "kl", h[i].kl);
+            json_num(&j, "kept_fraction", h[i].kept);
             json_obj_end(&j);
         }
         json_arr_end(&j);
@@ -93,11 +95,11 @@ int cmd_info(int argc, char **argv) {
                gmdl_model_epoch(m), c->epochs, (unsigned long long)gmdl_model_step(m), c->batch,
                opt, c->lr, (unsigned long long)c->seed);
         if (nh) {
-            printf("\n%6s %11s %10s %9s %9s\n", "epoch", "train_loss", "train_acc", "test_acc",
-                   "test_nll");
+            printf("\n%6s %11s %10s %9s %9s %11s %8s\n", "epoch", "train_loss", "train_acc",
+                   "test_acc", "test_nll", "kl", "kept");
             for (int i = 0; i < nh; i++)
-                printf("%6d %11.4f %10.4f %9.4f %9.4f\n", h[i].epoch, h[i].train_loss,
-                       h[i].train_accuracy, h[i].test_accuracy, h[i].test_loss);
+                printf("%6d %11.4f %10.4f %9.4f %9.4f %11.5g %8.4f\n", h[i].epoch, h[i].train_loss,
+                       h[i].train_accuracy, h[i].test_accuracy, h[i].test_loss, h[i].kl, h[i].kept);
         }
     }
     gmdl_model_destroy(m);

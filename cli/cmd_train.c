@@ -16,7 +16,9 @@ static const cli_opt opts[] = {
     {"epochs", 0, OPT_INT, "N", "10", "number of epochs (passes over the training set)", 0, 1000000, 0},
     {"batch", 0, OPT_INT, "B", "100", "minibatch size", 1, 65536, 0},
     {"lr", 0, OPT_DOUBLE, "LR", NULL, "learning rate (default 0.001 for adam, 0.05 for sgd)", 1e-12, 1e3, 0},
-    {"lr-schedule", 0, OPT_STRING, "NAME", "cosine", "learning-rate schedule over the run: cosine (annealed to 0 at the last epoch) or constant", 1, 0, 0},
+    {"lr-schedule", 0, OPT_STRING, "NAME", "auto", "learning-rate schedule over the run: cosine (annealed to 0 at the end), linear (lr (E-e)/E in epoch e), constant-linear (constant for half the run, then linear to 0), constant, or auto (cosine for dense and dropout; for svd constant-linear for dense nets and linear for conv nets, as the sparse-VD recipe)", 1, 0, 0},
+    {"kl-warmup-start", 0, OPT_INT, "E", "5", "Bayesian methods: first epoch with a non-zero KL weight", 0, 1000000, 0},
+    {"kl-warmup-epochs", 0, OPT_INT, "E", "15", "Bayesian methods: epochs over which the KL weight rises linearly to 1", 0, 1000000, 0},
     {"optimizer", 0, OPT_STRING, "NAME", "adam", "optimizer: adam or sgd (with momentum)", 1, 0, 0},
     {"momentum", 0, OPT_DOUBLE, "M", "0.9", "SGD momentum", 0, 0.999999, 0},
     {"weight-decay", 0, OPT_DOUBLE, "W", "0", "L2 weight decay added to the gradient", 0, 1e3, 0},
@@ -116,12 +118,16 @@ int cmd_train(int argc, char **argv) {
         return 2;
     }
     const char *sched = OPTV(&cmd, v, "lr-schedule")->s;
-    if (strcmp(sched, "cosine") != 0 && strcmp(sched, "constant") != 0) {
-        fprintf(stderr, "gmdl train: --lr-schedule must be cosine or constant, got '%s'\n", sched);
+    gmdl_train_config cfg = gmdl_train_config_default();
+    if (!gmdl_lr_schedule_parse(sched, &cfg.lr_schedule)) {
+        fprintf(stderr,
+                "gmdl train: --lr-schedule must be auto, cosine, linear, constant-linear or "
+                "constant, got '%s'\n",
+                sched);
         return 2;
     }
-    gmdl_train_config cfg = gmdl_train_config_default();
-    cfg.lr_schedule = strcmp(sched, "constant") == 0 ? GMDL_LR_CONSTANT : GMDL_LR_COSINE;
+    cfg.kl_warmup_start = (int)OPTV(&cmd, v, "kl-warmup-start")->i;
+    cfg.kl_warmup_epochs = (int)OPTV(&cmd, v, "kl-warmup-epochs")->i;
     if (snprintf(cfg.arch, sizeof cfg.arch, "%s", OPTV(&cmd, v, "arch")->s) >= (int)sizeof cfg.arch ||
         snprintf(cfg.method, sizeof cfg.method, "%s", OPTV(&cmd, v, "method")->s) >=
             (int)sizeof cfg.method) {
@@ -175,7 +181,14 @@ int cmd_train(int argc, char **argv) {
                                      mc->optimizer != cfg.optimizer);
         if (!rc)
             rc = check_resume_option(OPTV(&cmd, v, "lr-schedule"), "lr-schedule",
-                                     mc->lr_schedule != cfg.lr_schedule);
+                                     cfg.lr_schedule != GMDL_LR_AUTO &&
+                                         mc->lr_schedule != cfg.lr_schedule);
+        if (!rc)
+            rc = check_resume_option(OPTV(&cmd, v, "kl-warmup-start"), "kl-warmup-start",
+                                     mc->kl_warmup_start != cfg.kl_warmup_start);
+        if (!rc)
+            rc = check_resume_option(OPTV(&cmd, v, "kl-warmup-epochs"), "kl-warmup-epochs",
+                                     mc->kl_warmup_epochs != cfg.kl_warmup_epochs);
         if (rc) {
             gmdl_model_destroy(m);
             return rc;
@@ -230,7 +243,7 @@ int cmd_train(int argc, char **argv) {
                 "threads=%d gemm=%s data=%s (%zu train, %zu test) out=%s%s\n",
                 gmdl_version(), cfg.arch, cfg.method, cfg.epochs, cfg.batch,
                 cfg.optimizer == GMDL_OPT_SGD ? "sgd" : "adam", cfg.lr,
-                cfg.lr_schedule == GMDL_LR_COSINE ? "cosine" : "constant",
+                gmdl_lr_schedule_name(gmdl_model_config(m)->lr_schedule),
                 (unsigned long long)cfg.seed, threads, gmdl_gemm_backend(), data, train.n, test.n,
                 out, gmdl_model_epoch(m) ? " (resumed)" : "");
 
@@ -270,11 +283,15 @@ int cmd_train(int argc, char **argv) {
         }
         if (!quiet) {
             double el = cli_now() - run_t0, eta = el / (e + 1) * (todo - e - 1);
+            char extra[96] = "";
+            if (strcmp(cfg.method, "svd") == 0)
+                snprintf(extra, sizeof extra, "  kl %.4g  kept %.4f (%.1fx)", es.kl, es.kept,
+                         es.kept > 0 ? 1.0 / es.kept : 0.0);
             fprintf(stderr,
-                    "%sepoch %d/%d  loss %.4f  train acc %.4f  test acc %.4f  %.2fs/epoch  "
+                    "%sepoch %d/%d  loss %.4f  train acc %.4f  test acc %.4f%s  %.2fs/epoch  "
                     "elapsed %.0fs  ETA %.0fs\n",
                     ps.tty ? "\r" : "", es.epoch, cfg.epochs, es.train_loss, es.train_accuracy,
-                    es.test_accuracy, times[e], el, eta);
+                    es.test_accuracy, extra, times[e], el, eta);
         }
     }
     int nh;
@@ -325,6 +342,8 @@ int cmd_train(int argc, char **argv) {
             json_num(&j, "train_accuracy", hist[i].train_accuracy);
             json_num(&j, "test_accuracy", hist[i].test_accuracy);
             json_num(&j, "test_nll", hist[i].test_loss);
+            json_num(&j, "kl", hist[i].kl);
+            json_num(&j, "kept_fraction", hist[i].kept);
             json_obj_end(&j);
         }
         json_arr_end(&j);

@@ -119,6 +119,34 @@ int main(void) {
         ok &= seen[i] == 1;
     CHECK(ok);
     CHECK(moved > 900);
+    /* fast normal fill: moments, symmetry, tail mass, reproducibility, odd lengths */
+    {
+        size_t M = 1000001;
+        float *z = malloc(M * sizeof(float));
+        gmdl_rng f1;
+        gmdl_rng_seed(&f1, 5, 6);
+        gmdl_rng_normal_fill(&f1, z, M);
+        double z1 = 0, z2 = 0, z4 = 0;
+        long over2 = 0, neg = 0;
+        for (size_t i = 0; i < M; i++) {
+            double v = z[i];
+            z1 += v;
+            z2 += v * v;
+            z4 += v * v * v * v;
+            over2 += fabs(v) > 2.0;
+            neg += v < 0;
+        }
+        CHECK_NEAR(z1 / M, 0.0, 5 / sqrt((double)M), 0);
+        CHECK_NEAR(z2 / M, 1.0, 5 * sqrt(2.0 / M), 0);
+        CHECK_NEAR(z4 / M, 3.0, 5 * sqrt(96.0 / M), 0);
+        CHECK_NEAR((double)over2 / M, 0.0455003, 5 * sqrt(0.0455 / M), 0);
+        CHECK_NEAR((double)neg / M, 0.5, 5 * sqrt(0.25 / M), 0);
+        float again[7];
+        gmdl_rng_seed(&f1, 5, 6);
+        gmdl_rng_normal_fill(&f1, again, 7);
+        CHECK(memcmp(again, z, sizeof again) == 0);
+        free(z);
+    }
     /* exponential mean 1 */
     double es = 0;
     for (int i = 0; i < N; i++)

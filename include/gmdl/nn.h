@@ -34,9 +34,18 @@ typedef enum {
 
 typedef enum { GMDL_OPT_ADAM = 0, GMDL_OPT_SGD = 1 } gmdl_optimizer;
 
-/* Learning-rate schedule over the whole run of cfg.epochs epochs (progress p in [0, 1)):
- * constant: lr;  cosine: lr * (0.5 + 0.5 cos(pi p)), annealed towards 0 at the last step. */
-typedef enum { GMDL_LR_CONSTANT = 0, GMDL_LR_COSINE = 1 } gmdl_lr_schedule;
+/* Learning-rate schedule over the whole run of E = cfg.epochs epochs:
+ * constant: lr;  cosine: lr (0.5 + 0.5 cos(pi p)) with p the fraction of the run done, per step;
+ * linear: lr (E - e) / E in epoch e (0-based);  constant-linear: lr min(2 - 2 e / E, 1) (constant
+ * for the first half, then linear decay);  auto: cosine for dense and dropout, and for svd the
+ * sparse-VD reference recipe (constant-linear for dense nets, linear for conv nets). */
+typedef enum {
+    GMDL_LR_AUTO = -1,
+    GMDL_LR_CONSTANT = 0,
+    GMDL_LR_COSINE = 1,
+    GMDL_LR_LINEAR = 2,
+    GMDL_LR_CONSTANT_LINEAR = 3
+} gmdl_lr_schedule;
 
 typedef struct gmdl_train_config {
     char arch[128];    /* "lenet300", "mlp:H1-H2-..." */
@@ -44,7 +53,11 @@ typedef struct gmdl_train_config {
     int epochs;        /* target number of epochs (default 10) */
     int batch;         /* minibatch size (default 100) */
     double lr;         /* learning rate (default 1e-3 for Adam, 0.05 for SGD) */
-    gmdl_lr_schedule lr_schedule; /* default cosine */
+    gmdl_lr_schedule lr_schedule; /* default auto */
+    /* Bayesian methods: KL weight 0 for epochs < start, then rising linearly to 1 over `epochs`
+     * epochs (default 5 and 15, the sparse-VD recipe). Objective per step:
+     * mean cross-entropy + weight * KL / N_train. */
+    int kl_warmup_start, kl_warmup_epochs;
     gmdl_optimizer optimizer;
     double momentum;   /* SGD momentum (default 0.9) */
     double beta1, beta2, adam_eps; /* Adam (0.9, 0.999, 1e-8) */
@@ -53,6 +66,9 @@ typedef struct gmdl_train_config {
 } gmdl_train_config;
 
 GMDL_API gmdl_train_config gmdl_train_config_default(void);
+/* "auto", "constant", "cosine", "linear", "constant-linear"; parse returns 0 if unknown. */
+GMDL_API const char *gmdl_lr_schedule_name(gmdl_lr_schedule s);
+GMDL_API int gmdl_lr_schedule_parse(const char *name, gmdl_lr_schedule *out);
 /* Checks ranges and that arch and method parse. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg,
                                                             gmdl_err *err);
@@ -73,6 +89,8 @@ typedef struct gmdl_epoch_stats {
     double train_accuracy;/* accuracy on the training minibatches during the epoch */
     double test_accuracy; /* NAN if no test set was given */
     double test_loss;     /* mean test NLL, NAN if no test set */
+    double kl;            /* Bayesian methods: KL term at the end of the epoch (nats), else 0 */
+    double kept;          /* Bayesian methods: fraction of weights kept (log alpha < 3), else 1 */
 } gmdl_epoch_stats;
 
 /* Called after every step inside an epoch with the step within the epoch, the number of steps
@@ -124,7 +142,7 @@ GMDL_API int gmdl_model_layer_count(const gmdl_model *m);
 /* Description of layer i: kind ("dense", "relu", "dropout"), name, input and output sizes,
  * number of parameters. */
 typedef struct gmdl_layer_info {
-    const char *kind;
+    const char *kind; /* "dense", "conv2d", "svd_dense", "svd_conv2d", "relu", ... */
     const char *name;
     size_t in_size, out_size, params;
 } gmdl_layer_info;

@@ -63,6 +63,10 @@ GMDL_API double gmdl_rng_gamma(gmdl_rng *r, double shape);
 GMDL_API double gmdl_rng_beta(gmdl_rng *r, double a, double b);
 /* Dirichlet(alpha[0..n-1]) into out. */
 GMDL_API void gmdl_rng_dirichlet(gmdl_rng *r, const double *alpha, size_t n, double *out);
+/* n standard normal floats, fast: Box-Muller in float with vectorised log, sqrt and sin/cos
+ * polynomials, 24 random bits per uniform (so |z| <= 5.77: tails beyond that, probability
+ * 8e-9, are not produced). For reparameterisation noise in bulk; gmdl_rng_normal is exact. */
+GMDL_API void gmdl_rng_normal_fill(gmdl_rng *r, float *out, size_t n);
 /* Fisher-Yates shuffle of idx[0..n-1]. */
 GMDL_API void gmdl_rng_shuffle_u32(gmdl_rng *r, uint32_t *idx, size_t n);
 

@@ -9,7 +9,7 @@
 #include "model/model_internal.h"
 
 #define MAX_SPECS 32
-#define EVAL_BATCH 1000
+#define EVAL_BATCH 256
 
 gmdl_train_config gmdl_train_config_default(void) {
     gmdl_train_config c;
@@ -19,7 +19,9 @@ gmdl_train_config gmdl_train_config_default(void) {
     c.epochs = 10;
     c.batch = 100;
     c.lr = 1e-3;
-    c.lr_schedule = GMDL_LR_COSINE;
+    c.lr_schedule = GMDL_LR_AUTO;
+    c.kl_warmup_start = 5;
+    c.kl_warmup_epochs = 15;
     c.optimizer = GMDL_OPT_ADAM;
     c.momentum = 0.9;
     c.beta1 = 0.9;
@@ -114,6 +116,23 @@ static gmdl_status parse_list(const char *arch, const char *list, char kind, lay
     }
 }
 
+static const char *const schedule_names[] = {"auto", "constant", "cosine", "linear",
+                                              "constant-linear"};
+
+const char *gmdl_lr_schedule_name(gmdl_lr_schedule s) {
+    int i = (int)s + 1;
+    return i >= 0 && i < 5 ? schedule_names[i] : "unknown";
+}
+
+int gmdl_lr_schedule_parse(const char *name, gmdl_lr_schedule *out) {
+    for (int i = 0; i < 5; i++)
+        if (strcmp(name, schedule_names[i]) == 0) {
+            *out = (gmdl_lr_schedule)(i - 1);
+            return 1;
+        }
+    return 0;
+}
+
 /* Layer specs of an architecture string (hidden layers; the output layer is added later). */
 static gmdl_status parse_arch(const char *arch, layer_spec *sp, int *ns, gmdl_err *err) {
     *ns = 0;
@@ -139,13 +158,17 @@ static gmdl_status parse_arch(const char *arch, layer_spec *sp, int *ns, gmdl_er
                       arch);
 }
 
-gmdl_status gmdl__parse_method(const char *method, int *dropout, float *rate, gmdl_err *err) {
-    *dropout = 0;
+gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_err *err) {
+    *kind = GMDL__METHOD_DENSE;
     *rate = 0.0f;
     if (strcmp(method, "dense") == 0)
         return GMDL_OK;
+    if (strcmp(method, "svd") == 0) {
+        *kind = GMDL__METHOD_SVD;
+        return GMDL_OK;
+    }
     if (strcmp(method, "dropout") == 0) {
-        *dropout = 1;
+        *kind = GMDL__METHOD_DROPOUT;
         *rate = 0.5f;
         return GMDL_OK;
     }
@@ -157,40 +180,42 @@ gmdl_status gmdl__parse_method(const char *method, int *dropout, float *rate, gm
             return gmdl__fail(err, GMDL_EINVAL,
                               "method '%s': the dropout probability must be a number in [0, 1)",
                               method);
-        *dropout = 1;
+        *kind = GMDL__METHOD_DROPOUT;
         *rate = (float)p;
         return GMDL_OK;
     }
-    static const char *later[] = {"vd", "svd", "bc-gnj", "bc-ghs", "bbb", "sws"};
+    static const char *later[] = {"vd", "bc-gnj", "bc-ghs", "bbb", "sws"};
     for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
         if (strcmp(method, later[i]) == 0)
             return gmdl__fail(err, GMDL_EUNSUPPORTED,
                               "method '%s' is not available in this version (available: dense, "
-                              "dropout[:P])",
+                              "dropout[:P], svd)",
                               method);
     return gmdl__fail(err, GMDL_EINVAL,
-                      "unknown method '%s' (available: dense, dropout[:P])", method);
+                      "unknown method '%s' (available: dense, dropout[:P], svd)", method);
 }
 
 gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg, gmdl_err *err) {
     layer_spec sp[MAX_SPECS];
-    int ns, dropout;
+    int ns, kind;
     float rate;
     if (!memchr(cfg->arch, 0, sizeof cfg->arch) || !memchr(cfg->method, 0, sizeof cfg->method))
         return gmdl__fail(err, GMDL_EINVAL, "architecture or method string too long");
     gmdl_status s = parse_arch(cfg->arch, sp, &ns, err);
     if (s)
         return s;
-    s = gmdl__parse_method(cfg->method, &dropout, &rate, err);
+    s = gmdl__parse_method(cfg->method, &kind, &rate, err);
     if (s)
         return s;
+    if (cfg->kl_warmup_start < 0 || cfg->kl_warmup_epochs < 0)
+        return gmdl__fail(err, GMDL_EINVAL, "KL warm-up epochs must be >= 0");
     if (cfg->epochs < 0 || cfg->epochs > 1000000)
         return gmdl__fail(err, GMDL_EINVAL, "epochs must be in [0, 1000000], got %d", cfg->epochs);
     if (cfg->batch < 1 || cfg->batch > 65536)
         return gmdl__fail(err, GMDL_EINVAL, "batch must be in [1, 65536], got %d", cfg->batch);
     if (!(cfg->lr > 0.0 && cfg->lr < 1e3))
         return gmdl__fail(err, GMDL_EINVAL, "learning rate must be in (0, 1000), got %g", cfg->lr);
-    if (cfg->lr_schedule != GMDL_LR_CONSTANT && cfg->lr_schedule != GMDL_LR_COSINE)
+    if ((int)cfg->lr_schedule < GMDL_LR_AUTO || (int)cfg->lr_schedule > GMDL_LR_CONSTANT_LINEAR)
         return gmdl__fail(err, GMDL_EINVAL, "unknown learning-rate schedule %d",
                           (int)cfg->lr_schedule);
     if (cfg->optimizer != GMDL_OPT_ADAM && cfg->optimizer != GMDL_OPT_SGD)
@@ -225,7 +250,7 @@ static gmdl_status add_layer(gmdl_model *m, const gmdl__layer_ops *ops, const ch
         l->cnhw_in = p->cnhw_out;
     }
     l->cnhw_out = l->cnhw_in;
-    if (ops == &gmdl__dense_ops) { /* a dense layer sees a flat vector */
+    if (ops == &gmdl__dense_ops || ops == &gmdl__svd_dense_ops) { /* dense: a flat vector */
         l->in_c = (int)l->in_size;
         l->in_h = l->in_w = 1;
     }
@@ -246,8 +271,11 @@ static gmdl_status add_layer(gmdl_model *m, const gmdl__layer_ops *ops, const ch
 /* Turns layer specs into layers: convolutions and dense layers get a ReLU, hidden dense layers
  * get dropout with the dropout method, a flatten goes between the channel-major convolution
  * section and the dense layers, and the output layer has `classes` units. */
-static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int dropout,
+static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int kind,
                                 float rate, gmdl_err *err) {
+    const int dropout = kind == GMDL__METHOD_DROPOUT, svd = kind == GMDL__METHOD_SVD;
+    const gmdl__layer_ops *dense = svd ? &gmdl__svd_dense_ops : &gmdl__dense_ops;
+    const gmdl__layer_ops *conv = svd ? &gmdl__svd_conv2d_ops : &gmdl__conv2d_ops;
     gmdl_status s = GMDL_OK;
     char name[32];
     int nconv = 0, nfc = 0;
@@ -268,7 +296,7 @@ static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int
         switch (sp[i].kind) {
             case 'c':
                 snprintf(name, sizeof name, "conv%d", ++nconv);
-                s = add_layer(m, &gmdl__conv2d_ops, name, sp[i].units, 0.0f, &sp[i], err);
+                s = add_layer(m, conv, name, sp[i].units, 0.0f, &sp[i], err);
                 snprintf(name, sizeof name, "relu_conv%d", nconv);
                 if (!s)
                     s = add_layer(m, &gmdl__relu_ops, name, 0, 0.0f, NULL, err);
@@ -281,7 +309,7 @@ static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int
                 break;
             default:
                 snprintf(name, sizeof name, "fc%d", ++nfc);
-                s = add_layer(m, &gmdl__dense_ops, name, sp[i].units, 0.0f, NULL, err);
+                s = add_layer(m, dense, name, sp[i].units, 0.0f, NULL, err);
                 snprintf(name, sizeof name, "relu%d", nfc);
                 if (!s)
                     s = add_layer(m, &gmdl__relu_ops, name, 0, 0.0f, NULL, err);
@@ -294,7 +322,7 @@ static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int
         s = add_layer(m, &gmdl__flatten_ops, "flatten", 0, 0.0f, NULL, err);
     snprintf(name, sizeof name, "fc%d", nfc + 1);
     if (!s)
-        s = add_layer(m, &gmdl__dense_ops, name, m->classes, 0.0f, NULL, err);
+        s = add_layer(m, dense, name, m->classes, 0.0f, NULL, err);
     return s;
 }
 
@@ -313,6 +341,7 @@ void gmdl_model_destroy(gmdl_model *m) {
     gmdl__free_aligned(m->m1);
     gmdl__free_aligned(m->m2);
     gmdl__free_aligned(m->cache_block);
+    gmdl__free_aligned(m->work_block);
     gmdl__free(m->ybatch);
     gmdl__free_aligned(m->probs);
     gmdl__free(m->probs_acc);
@@ -359,15 +388,21 @@ static gmdl_status plan(gmdl_model *m, gmdl_err *err) {
         if (i < m->nlayers)
             cache += ((size_t)m->max_batch * m->layers[i].cache_per_sample + 63) / 64 * 64;
     }
+    size_t work = 0;
+    for (int i = 0; i < m->nlayers; i++)
+        work += (m->layers[i].work_floats + 15) / 16 * 16;
+    m->work_block = zalloc_f(work ? work : 16);
     m->cache_block = gmdl__malloc_aligned(cache ? cache : 64);
     m->ybatch = gmdl__calloc((size_t)m->max_batch, sizeof(int32_t));
     m->probs = zalloc_f((size_t)m->max_batch * (size_t)m->classes);
     m->probs_acc = gmdl__calloc((size_t)m->max_batch * (size_t)m->classes, sizeof(double));
-    if (!m->cache_block || !m->ybatch || !m->probs || !m->probs_acc)
+    if (!m->cache_block || !m->ybatch || !m->probs || !m->probs_acc || !m->work_block)
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory for caches");
-    size_t c = 0;
+    size_t c = 0, wo = 0;
     for (int i = 0; i < m->nlayers; i++) {
         gmdl__layer *l = &m->layers[i];
+        l->work = l->work_floats ? m->work_block + wo : NULL;
+        wo += (l->work_floats + 15) / 16 * 16;
         l->cache = l->cache_per_sample ? m->cache_block + c : NULL;
         c += ((size_t)m->max_batch * l->cache_per_sample + 63) / 64 * 64;
         for (int j = 0; j < l->nparams; j++) {
@@ -389,11 +424,11 @@ gmdl_status gmdl_model_create(gmdl_model **out, const gmdl_train_config *cfg, in
     if (classes < 2)
         return gmdl__fail(err, GMDL_EINVAL, "need at least 2 classes, got %d", classes);
     layer_spec sp[MAX_SPECS];
-    int ns, dropout;
+    int ns, kind;
     float rate;
     s = parse_arch(cfg->arch, sp, &ns, err);
     if (!s)
-        s = gmdl__parse_method(cfg->method, &dropout, &rate, err);
+        s = gmdl__parse_method(cfg->method, &kind, &rate, err);
     if (s)
         return s;
     gmdl_model *m = gmdl__calloc(1, sizeof *m);
@@ -411,7 +446,14 @@ gmdl_status gmdl_model_create(gmdl_model **out, const gmdl_train_config *cfg, in
         gmdl_model_destroy(m);
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     }
-    s = build_layers(m, sp, ns, dropout, rate, err);
+    m->method = kind;
+    /* the automatic schedule: cosine for maximum likelihood; the sparse-VD recipe otherwise
+     * (constant then linear decay for dense nets, linear decay for conv nets) */
+    if (m->cfg.lr_schedule == GMDL_LR_AUTO)
+        m->cfg.lr_schedule = kind != GMDL__METHOD_SVD
+                                 ? GMDL_LR_COSINE
+                                 : (sp[0].kind == 'd' ? GMDL_LR_CONSTANT_LINEAR : GMDL_LR_LINEAR);
+    s = build_layers(m, sp, ns, kind, rate, err);
     if (!s)
         s = plan(m, err);
     if (s) {
@@ -509,4 +551,20 @@ const gmdl_epoch_stats *gmdl_model_history(const gmdl_model *m, int *n) {
 }
 double gmdl_model_last_train_seconds(const gmdl_model *m) {
     return m->last_train_seconds;
+}
+
+double gmdl__model_kept_fraction(const gmdl_model *m) {
+    size_t kept = 0, total = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        const gmdl__layer *l = &m->layers[i];
+        if (!l->bayes)
+            continue;
+        const float *th = l->param[0].p, *ls2 = l->param[2].p;
+        for (size_t j = 0; j < l->param[0].count; j++) {
+            double la = (double)ls2[j] - log((double)th[j] * (double)th[j] + 1e-8);
+            kept += la < 3.0;
+        }
+        total += l->param[0].count;
+    }
+    return total ? (double)kept / (double)total : 1.0;
 }

@@ -20,6 +20,8 @@ struct gmdl_model {
     int max_batch;
     float **act, **dact;
     unsigned char *cache_block;
+    float *work_block;
+    int method; /* GMDL__METHOD_* */
     int32_t *ybatch;
     float *probs;  /* [max_batch, classes] */
     double *probs_acc; /* [max_batch, classes] for MC averaging */
@@ -42,6 +44,11 @@ gmdl_status gmdl__model_push_history(gmdl_model *m, const gmdl_epoch_stats *st);
 const float *gmdl__model_forward(gmdl_model *m, int n, gmdl_mode mode, uint64_t seed,
                                  uint64_t step);
 /* Parses a method string: kind "dense" or "dropout" and rate. */
-gmdl_status gmdl__parse_method(const char *method, int *dropout, float *rate, gmdl_err *err);
+enum { GMDL__METHOD_DENSE, GMDL__METHOD_DROPOUT, GMDL__METHOD_SVD };
+gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_err *err);
+/* Fraction of the weights of Bayesian layers with log alpha < 3 (1 without such layers). */
+double gmdl__model_kept_fraction(const gmdl_model *m);
+/* KL weight of the current epoch (warm-up), 0 for non-Bayesian methods. */
+double gmdl__kl_weight(const gmdl_model *m);
 
 #endif

@@ -9,7 +9,7 @@
 static const char MODEL_MAGIC[8] = {'\x89', 'G', 'M', 'D', '\r', '\n', '\x1a', '\n'};
 #define MODEL_MAJOR 1
 #define MODEL_MINOR 0
-#define HIST_COLS   5
+#define HIST_COLS   7
 
 gmdl_status gmdl_model_save(const gmdl_model *m, const char *path, gmdl_err *err) {
     gmdl__ckpt_writer *w = gmdl__ckpt_writer_create();
@@ -33,8 +33,9 @@ gmdl_status gmdl_model_save(const gmdl_model *m, const char *path, gmdl_err *err
     TRY(gmdl__ckpt_meta_u64(w, "train.batch", (uint64_t)c->batch));
     TRY(gmdl__ckpt_meta_str(w, "train.optimizer", c->optimizer == GMDL_OPT_ADAM ? "adam" : "sgd"));
     TRY(gmdl__ckpt_meta_f64(w, "train.lr", c->lr));
-    TRY(gmdl__ckpt_meta_str(w, "train.lr_schedule",
-                            c->lr_schedule == GMDL_LR_COSINE ? "cosine" : "constant"));
+    TRY(gmdl__ckpt_meta_str(w, "train.lr_schedule", gmdl_lr_schedule_name(c->lr_schedule)));
+    TRY(gmdl__ckpt_meta_u64(w, "train.kl_warmup_start", (uint64_t)c->kl_warmup_start));
+    TRY(gmdl__ckpt_meta_u64(w, "train.kl_warmup_epochs", (uint64_t)c->kl_warmup_epochs));
     TRY(gmdl__ckpt_meta_f64(w, "train.momentum", c->momentum));
     TRY(gmdl__ckpt_meta_f64(w, "train.beta1", c->beta1));
     TRY(gmdl__ckpt_meta_f64(w, "train.beta2", c->beta2));
@@ -60,8 +61,9 @@ gmdl_status gmdl_model_save(const gmdl_model *m, const char *path, gmdl_err *err
             s = GMDL_ENOMEM;
         for (int e = 0; e < m->nhist && h; e++) {
             const gmdl_epoch_stats *st = &m->hist[e];
-            double row[HIST_COLS] = {st->epoch, st->train_loss, st->train_accuracy,
-                                     st->test_accuracy, st->test_loss};
+            double row[HIST_COLS] = {st->epoch,         st->train_loss, st->train_accuracy,
+                                     st->test_accuracy, st->test_loss,  st->kl,
+                                     st->kept};
             memcpy(h + (size_t)e * HIST_COLS, row, sizeof row);
         }
         uint64_t dims[2] = {(uint64_t)m->nhist, HIST_COLS};
@@ -146,8 +148,15 @@ gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
         s = need_str(c, "train.optimizer", opt, sizeof opt, err);
     if (!s)
         s = need_str(c, "train.lr_schedule", sched, sizeof sched, err);
-    if (!s && strcmp(sched, "cosine") != 0 && strcmp(sched, "constant") != 0)
+    if (!s && (!gmdl_lr_schedule_parse(sched, &cfg.lr_schedule) || cfg.lr_schedule == GMDL_LR_AUTO))
         s = gmdl__fail(err, GMDL_ECORRUPT, "%s: unknown learning-rate schedule '%s'", path, sched);
+    uint64_t kws = 0, kwe = 0;
+    if (!s)
+        s = need_u64(c, "train.kl_warmup_start", 1000000, &kws, err);
+    if (!s)
+        s = need_u64(c, "train.kl_warmup_epochs", 1000000, &kwe, err);
+    cfg.kl_warmup_start = (int)kws;
+    cfg.kl_warmup_epochs = (int)kwe;
     if (!s)
         s = need_u64(c, "model.input_c", 65535, &ic, err);
     if (!s)
@@ -194,7 +203,6 @@ gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
         gmdl__ckpt_destroy(c);
         return gmdl__fail(err, GMDL_ECORRUPT, "%s: unknown optimizer '%s'", path, opt);
     }
-    cfg.lr_schedule = strcmp(sched, "cosine") == 0 ? GMDL_LR_COSINE : GMDL_LR_CONSTANT;
     cfg.epochs = (int)epochs;
     cfg.batch = (int)batch;
     cfg.seed = seed;
@@ -226,7 +234,7 @@ gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
         for (uint64_t e = 0; !s && e < epoch; e++) {
             double row[HIST_COLS];
             memcpy(row, (const double *)h->data + e * HIST_COLS, sizeof row);
-            gmdl_epoch_stats es = {(int)row[0], row[1], row[2], row[3], row[4]};
+            gmdl_epoch_stats es = {(int)row[0], row[1], row[2], row[3], row[4], row[5], row[6]};
             if (gmdl__model_push_history(m, &es))
                 s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
         }

@@ -63,16 +63,45 @@ static gmdl_status check_data(const gmdl_model *m, const gmdl_dataset *ds, gmdl_
 /* Learning rate at step t (0-based) of an epoch of `steps` steps. */
 static double lr_at(const gmdl_model *m, int t, int steps) {
     const gmdl_train_config *c = &m->cfg;
+    const double E = c->epochs, e = m->epoch;
     if (c->lr_schedule == GMDL_LR_CONSTANT || c->epochs <= 0)
         return c->lr;
-    double p = ((double)m->epoch + (double)t / steps) / c->epochs;
+    if (c->lr_schedule == GMDL_LR_LINEAR)
+        return c->lr * (E - e > 0 ? (E - e) / E : 0.0);
+    if (c->lr_schedule == GMDL_LR_CONSTANT_LINEAR) {
+        double f = 2.0 - 2.0 * e / E;
+        return c->lr * (f < 0.0 ? 0.0 : f > 1.0 ? 1.0 : f);
+    }
+    double p = (e + (double)t / steps) / E;
     if (p > 1.0)
         p = 1.0;
     return c->lr * (0.5 + 0.5 * cos(3.141592653589793 * p));
 }
 
-/* One optimizer step on the n rows in the input buffer; returns the summed loss. */
-static double train_step(gmdl_model *m, int n, double lr, int *correct) {
+double gmdl__kl_weight(const gmdl_model *m) {
+    if (m->method != GMDL__METHOD_SVD)
+        return 0.0;
+    int e = m->epoch, s0 = m->cfg.kl_warmup_start, len = m->cfg.kl_warmup_epochs;
+    if (e < s0)
+        return 0.0;
+    if (len <= 0 || e >= s0 + len)
+        return 1.0;
+    return (double)(e - s0) / len;
+}
+
+/* KL of every Bayesian layer; accumulates scale * dKL into the gradients. */
+static double total_kl(gmdl_model *m, double scale) {
+    double kl = 0.0;
+    for (int i = 0; i < m->nlayers; i++)
+        if (m->layers[i].ops->kl)
+            kl += m->layers[i].ops->kl(&m->layers[i], scale);
+    return kl;
+}
+
+/* One optimizer step on the n rows in the input buffer; returns the summed cross-entropy.
+ * Objective: mean cross-entropy + kl_weight * KL / n_train. */
+static double train_step(gmdl_model *m, int n, double lr, double klw, size_t ntrain, int *correct,
+                         double *kl) {
     const int L = m->nlayers, K = m->classes;
     const float *logits = gmdl__model_forward(m, n, GMDL_MODE_TRAIN, m->cfg.seed, m->step);
     double loss =
@@ -83,6 +112,8 @@ static double train_step(gmdl_model *m, int n, double lr, int *correct) {
         gmdl__bwd a = {m->act[i], m->act[i + 1], m->dact[i + 1], dx, n, 0};
         l->ops->backward(l, &a);
     }
+    if (m->method == GMDL__METHOD_SVD)
+        *kl = total_kl(m, klw / (double)ntrain);
     m->step++;
     if (m->cfg.optimizer == GMDL_OPT_ADAM)
         gmdl__adam_step(m->params, m->grads, m->m1, m->m2, m->nstore, lr, m->cfg.beta1,
@@ -110,7 +141,7 @@ gmdl_status gmdl_model_train_epoch(gmdl_model *m, const gmdl_dataset *train,
     gmdl_rng_shuffle_u32(&m->shuffle_rng, m->perm, train->n);
     const int B = m->cfg.batch;
     const int steps = (int)((train->n + (size_t)B - 1) / (size_t)B);
-    double loss_sum = 0.0;
+    double loss_sum = 0.0, kl = 0.0, klw = gmdl__kl_weight(m);
     long long hits = 0;
     size_t seen = 0;
     for (int t = 0; t < steps; t++) {
@@ -122,8 +153,8 @@ gmdl_status gmdl_model_train_epoch(gmdl_model *m, const gmdl_dataset *train,
             return bad_item(bad, err);
         }
         int correct;
-        double loss = train_step(m, n, lr_at(m, t, steps), &correct);
-        if (!isfinite(loss)) {
+        double loss = train_step(m, n, lr_at(m, t, steps), klw, train->n, &correct, &kl);
+        if (!isfinite(loss) || !isfinite(kl)) {
             gmdl_set_flush_denormals(prev_ftz);
             return gmdl__fail(err, GMDL_ENUMERIC,
                               "training diverged: the loss is %s at step %llu (epoch %d); try a "
@@ -144,7 +175,7 @@ gmdl_status gmdl_model_train_epoch(gmdl_model *m, const gmdl_dataset *train,
     m->last_train_seconds = now_s() - t0;
     m->epoch++;
     gmdl_epoch_stats st = {m->epoch, loss_sum / (double)train->n, (double)hits / (double)train->n,
-                           NAN, NAN};
+                           NAN, NAN, kl, gmdl__model_kept_fraction(m)};
     if (test) {
         gmdl_eval_result r;
         s = gmdl_model_evaluate(m, test, 0, 0, &r, err);

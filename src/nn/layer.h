@@ -10,8 +10,9 @@
  * backward: accumulates (+=) into its parameter gradients; into dx (if not NULL) it accumulates
  * when `accumulate` is set and otherwise overwrites (the model's sequential backward pass uses
  * overwrite, which saves zeroing every activation gradient each step).
- * kl: for Bayesian layers (later issues): returns the KL term in double and accumulates
- * scale * dKL/dparam into the gradients. */
+ * kl: for Bayesian layers: returns the KL term in double and accumulates scale * dKL/dparam
+ * into the gradients. It is called after a forward pass with the same parameters (it reuses
+ * per-weight quantities that the forward pass computed). */
 #ifndef GMDL_NN_LAYER_H
 #define GMDL_NN_LAYER_H
 
@@ -76,6 +77,10 @@ struct gmdl__layer {
     gmdl__param param[GMDL__MAX_PARAMS];
     size_t cache_per_sample;   /* bytes of cache per sample */
     unsigned char *cache;      /* [max_batch * cache_per_sample], planned by the model */
+    size_t work_floats;        /* per-layer workspace independent of the batch (Bayesian layers:
+                                  masked means, variances, log alpha of every weight) */
+    float *work;
+    int bayes;                 /* 1 for layers with a posterior (they implement kl) */
 };
 
 extern const gmdl__layer_ops gmdl__dense_ops;
@@ -86,6 +91,8 @@ extern const gmdl__layer_ops gmdl__maxpool_ops;
 extern const gmdl__layer_ops gmdl__avgpool_ops;
 extern const gmdl__layer_ops gmdl__flatten_ops;  /* [C, N, H, W] -> [N, C*H*W] */
 extern const gmdl__layer_ops gmdl__to_cnhw_ops;  /* [N, C, H, W] -> [C, N, H, W] */
+extern const gmdl__layer_ops gmdl__svd_dense_ops; /* sparse variational dropout (bayes/svd.c) */
+extern const gmdl__layer_ops gmdl__svd_conv2d_ops;
 
 /* im2col for channel-major input x [C, N, H, W]: col [C*kh*kw, N*OH*OW], zero padding.
  * col2im accumulates the inverse into dx. Shared by the Bayesian conv layers (a convolution of
