@@ -3,6 +3,7 @@
 #ifndef GMDL_H
 #define GMDL_H
 
+#include "gmdl/bayes.h"
 #include "gmdl/core.h"
 #include "gmdl/diag.h"
 #include "gmdl/infer.h"
