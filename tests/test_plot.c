@@ -7,6 +7,17 @@
 #include "gmdl/plot.h"
 #include "harness.h"
 
+/* LeakSanitizer hook (sanitizer builds only): fontconfig, which cairo loads to draw text, keeps a
+ * few allocations it never frees at exit; they are not gmdl's. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) {
+    return "leak:libfontconfig.so\n";
+}
+const char *__lsan_default_options(void);
+const char *__lsan_default_options(void) {
+    return "print_suppressions=0";
+}
+
 /* Colours near WANT (each channel within 0x60): antialiased line pixels are partly blended. */
 static int near(uint32_t c, uint32_t want) {
     for (int sh = 0; sh < 24; sh += 8) {

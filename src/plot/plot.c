@@ -1,9 +1,12 @@
 /* PNG figures through cairo, loaded at run time (see gmdl/plot.h). Only the handful of cairo
  * functions used here are declared, with the types of cairo 1.x's stable C ABI (cairo.h): opaque
  * pointers, int enums and doubles. The figure owns one ARGB32 image surface; panels are a grid of
- * rectangles with margins for the tick labels. Not done here: legends outside panels, colour maps,
+ * rectangles with margins for the tick labels. libcairo is loaded once per process and never
+ * unloaded: cairo and fontconfig keep process-wide caches that must stay mapped (unloading them
+ * turns those caches into leaks and can break other cairo users in the process). Not done here: legends outside panels, colour maps,
  * text layout beyond single lines. */
 #include <dlfcn.h>
+#include <pthread.h>
 
 #include "common.h"
 #include "gmdl/plot.h"
@@ -45,7 +48,7 @@ typedef struct cairo_api {
 } cairo_api;
 
 struct gmdl_plot {
-    void *dl, *surface, *cr;
+    void *surface, *cr;
     cairo_api c;
     int width, height, rows, cols;
     /* current panel: pixel rectangle and data ranges (log10 applied when flagged) */
@@ -57,50 +60,64 @@ struct gmdl_plot {
 #define M_PI 3.14159265358979323846
 #endif
 
-static int load_cairo(gmdl_plot *p) {
-    p->dl = dlopen("libcairo.so.2", RTLD_NOW | RTLD_LOCAL);
-    if (!p->dl)
-        return 0;
+/* The function table, filled once (pthread_once); read-only afterwards. */
+static cairo_api api;
+static int api_ok;
+static pthread_once_t api_once = PTHREAD_ONCE_INIT;
+
+static void load_once(void) {
+    cairo_api a;
+    void *dl = dlopen("libcairo.so.2", RTLD_NOW | RTLD_LOCAL);
+    if (!dl)
+        return;
     struct {
         const char *name;
         void **slot;
     } syms[] = {
-        {"cairo_image_surface_create", (void **)&p->c.image_surface_create},
-        {"cairo_create", (void **)&p->c.create},
-        {"cairo_destroy", (void **)&p->c.destroy},
-        {"cairo_surface_destroy", (void **)&p->c.surface_destroy},
-        {"cairo_surface_flush", (void **)&p->c.surface_flush},
-        {"cairo_surface_write_to_png", (void **)&p->c.surface_write_to_png},
-        {"cairo_image_surface_get_data", (void **)&p->c.image_surface_get_data},
-        {"cairo_image_surface_get_stride", (void **)&p->c.image_surface_get_stride},
-        {"cairo_status", (void **)&p->c.status},
-        {"cairo_set_source_rgba", (void **)&p->c.set_source_rgba},
-        {"cairo_paint", (void **)&p->c.paint},
-        {"cairo_rectangle", (void **)&p->c.rectangle},
-        {"cairo_fill", (void **)&p->c.fill},
-        {"cairo_stroke", (void **)&p->c.stroke},
-        {"cairo_move_to", (void **)&p->c.move_to},
-        {"cairo_line_to", (void **)&p->c.line_to},
-        {"cairo_arc", (void **)&p->c.arc},
-        {"cairo_set_line_width", (void **)&p->c.set_line_width},
-        {"cairo_set_dash", (void **)&p->c.set_dash},
-        {"cairo_new_path", (void **)&p->c.new_path},
-        {"cairo_save", (void **)&p->c.save},
-        {"cairo_restore", (void **)&p->c.restore},
-        {"cairo_clip", (void **)&p->c.clip},
-        {"cairo_select_font_face", (void **)&p->c.select_font_face},
-        {"cairo_set_font_size", (void **)&p->c.set_font_size},
-        {"cairo_show_text", (void **)&p->c.show_text},
-        {"cairo_text_extents", (void **)&p->c.text_extents},
-        {"cairo_translate", (void **)&p->c.translate},
-        {"cairo_rotate", (void **)&p->c.rotate},
+        {"cairo_image_surface_create", (void **)&a.image_surface_create},
+        {"cairo_create", (void **)&a.create},
+        {"cairo_destroy", (void **)&a.destroy},
+        {"cairo_surface_destroy", (void **)&a.surface_destroy},
+        {"cairo_surface_flush", (void **)&a.surface_flush},
+        {"cairo_surface_write_to_png", (void **)&a.surface_write_to_png},
+        {"cairo_image_surface_get_data", (void **)&a.image_surface_get_data},
+        {"cairo_image_surface_get_stride", (void **)&a.image_surface_get_stride},
+        {"cairo_status", (void **)&a.status},
+        {"cairo_set_source_rgba", (void **)&a.set_source_rgba},
+        {"cairo_paint", (void **)&a.paint},
+        {"cairo_rectangle", (void **)&a.rectangle},
+        {"cairo_fill", (void **)&a.fill},
+        {"cairo_stroke", (void **)&a.stroke},
+        {"cairo_move_to", (void **)&a.move_to},
+        {"cairo_line_to", (void **)&a.line_to},
+        {"cairo_arc", (void **)&a.arc},
+        {"cairo_set_line_width", (void **)&a.set_line_width},
+        {"cairo_set_dash", (void **)&a.set_dash},
+        {"cairo_new_path", (void **)&a.new_path},
+        {"cairo_save", (void **)&a.save},
+        {"cairo_restore", (void **)&a.restore},
+        {"cairo_clip", (void **)&a.clip},
+        {"cairo_select_font_face", (void **)&a.select_font_face},
+        {"cairo_set_font_size", (void **)&a.set_font_size},
+        {"cairo_show_text", (void **)&a.show_text},
+        {"cairo_text_extents", (void **)&a.text_extents},
+        {"cairo_translate", (void **)&a.translate},
+        {"cairo_rotate", (void **)&a.rotate},
     };
     for (size_t i = 0; i < sizeof syms / sizeof syms[0]; i++) {
-        void *f = dlsym(p->dl, syms[i].name);
+        void *f = dlsym(dl, syms[i].name);
         if (!f)
-            return 0;
+            return; /* the handle stays open: harmless, and never reached with a real libcairo */
         memcpy(syms[i].slot, &f, sizeof f); /* object to function pointer, as POSIX allows */
     }
+    api = a;
+    api_ok = 1;
+}
+
+static int load_cairo(gmdl_plot *p) {
+    if (pthread_once(&api_once, load_once) != 0 || !api_ok)
+        return 0;
+    p->c = api;
     return 1;
 }
 
@@ -148,8 +165,6 @@ void gmdl_plot_destroy(gmdl_plot *p) {
         p->c.destroy(p->cr);
     if (p->surface)
         p->c.surface_destroy(p->surface);
-    if (p->dl)
-        dlclose(p->dl);
     gmdl__free(p);
 }
 
