@@ -108,6 +108,15 @@ static void check_jt_vs_ve(const char *name, gmdl_rng *rng) {
             double d = max_diff(q, jt + off, gmdl_bn_card(bn, t));
             if (d > worst)
                 worst = d;
+            /* the per-query path (ancestral sub-model) against the full calibration */
+            double r[64];
+            gmdl_query_stats st;
+            gmdl_query_config qc = gmdl_query_config_default();
+            CHECK_OK(gmdl_bn_query(bn, t, ev, &qc, r, &st, &err));
+            CHECK_NEAR(st.log_evidence, lpe, 1e-9, 1e-9);
+            d = max_diff(r, jt + off, gmdl_bn_card(bn, t));
+            if (d > worst)
+                worst = d;
             off += gmdl_bn_card(bn, t);
         }
     }
@@ -248,7 +257,9 @@ static void check_budget(void) {
     if (bn) {
         gmdl_query_config q = gmdl_query_config_default();
         q.exact.max_mem = 1000;
-        CHECK_STATUS(gmdl_bn_query(bn, 0, NULL, &q, p, NULL, &err), GMDL_ELIMIT);
+        uint32_t cvp;
+        CHECK_OK(gmdl_bn_find(bn, "HR", &cvp, &err)); /* many ancestors */
+        CHECK_STATUS(gmdl_bn_query(bn, cvp, NULL, &q, p, NULL, &err), GMDL_ELIMIT);
         CHECK_STR_CONTAINS(err.msg, "largest clique");
         gmdl_bn_destroy(bn);
     }
