@@ -641,9 +641,10 @@ static void draw_range(const gmdl_draws *d, size_t j, double *lo, double *hi) {
 
 /* Trace plots of the first two quantities (every chain, at most 2000 points each), the
  * autocorrelation of quantity 1 in chain 1, and a scatter of quantities 1 and 2 over the contours of
- * the exact density when the target is a plain 2-parameter model. Returns 0 or the exit code. */
+ * the exact density when the target is a plain 2-parameter model, over `window` ({x0, x1, y0, y1})
+ * or else the range of the draws. Returns 0 or the exit code. */
 static int plot_draws(const char *path, const gmdl_target *t, const gmdl_draws *d,
-                      const char *title) {
+                      const char *title, const double *window) {
     gmdl_plot *p;
     gmdl_err err = {{0}};
     gmdl_status s = gmdl_plot_create(1200, 800, 2, 2, &p, &err);
@@ -694,11 +695,11 @@ static int plot_draws(const char *path, const gmdl_target *t, const gmdl_draws *
         draw_range(d, 0, &x0, &x1);
         draw_range(d, 1, &y0, &y1);
         int exact = t->dim == 2 && !t->generate && !t->transforms;
-        if (exact && t->n_data == 100 && t->grad_batch) { /* the SGLD demo's window */
-            x0 = -1.5;
-            x1 = 2.5;
-            y0 = -3;
-            y1 = 3;
+        if (window) {
+            x0 = window[0];
+            x1 = window[1];
+            y0 = window[2];
+            y1 = window[3];
         }
         char ttl[160];
         snprintf(ttl, sizeof ttl, "%s vs %s%s", d->names[1], d->names[0],
@@ -1079,7 +1080,8 @@ int cmd_sample(int argc, char **argv) {
     if (plot) {
         char title[96];
         snprintf(title, sizeof title, "%s, %s", model, method);
-        rc = plot_draws(plot, t, &d, title);
+        static const double demo_window[4] = {-1.5, 2.5, -3.0, 3.0}; /* ALGORITHMS.md 5.2 */
+        rc = plot_draws(plot, t, &d, title, mixture ? demo_window : NULL);
         if (rc) {
             free(sm);
             goto out;
