@@ -109,7 +109,8 @@ int main(int argc, char **argv) {
     printf("%s: %zu exact queries (%zu nodes x 6 evidence sets, best of %d runs each)\n", argv[1],
            n, V, reps);
     printf("  junction tree       : median %.3f ms, slowest query %.3f ms (slowest raw run "
-           "%.3f ms)\n", t_jt[n / 2], t_jt[n - 1], raw_max);
+           "%.3f ms)\n",
+           t_jt[n / 2], t_jt[n - 1], raw_max);
     printf("  variable elimination: median %.3f ms, slowest query %.3f ms\n", t_ve[n / 2],
            t_ve[n - 1]);
     printf("  max |JT - VE| = %.3g\n", worst_diff);

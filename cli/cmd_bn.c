@@ -100,10 +100,14 @@ static long parse_nodes(const char *cmd, const gmdl_bn *bn, const char *text, ui
 static const cli_opt info_opts[] = {
     {"json", 0, OPT_FLAG, NULL, NULL, "write one JSON object to stdout", 1, 0, 0},
 };
-static const cli_cmd info_cmd = {"bn info", "gmdl bn info NET.bif [--json]",
+static const cli_cmd info_cmd = {"bn info",
+                                 "gmdl bn info NET.bif [--json]",
                                  "Lists the nodes (states, parents), the arcs and the number of "
                                  "free parameters of a Bayes net.",
-                                 info_opts, sizeof info_opts / sizeof info_opts[0], 1, 1};
+                                 info_opts,
+                                 sizeof info_opts / sizeof info_opts[0],
+                                 1,
+                                 1};
 
 static int bn_info(int argc, char **argv) {
     cli_val vals[sizeof info_opts / sizeof info_opts[0]];
@@ -182,10 +186,12 @@ static const cli_cmd dsep_cmd = {
     "       gmdl bn dsep NET.bif X --given Z1,... --reachable [--json]",
     "Tests whether X and Y are d-separated given Z by Bayes-ball (Shachter 1998). X and Y may "
     "be comma-separated sets of nodes.",
-    dsep_opts, sizeof dsep_opts / sizeof dsep_opts[0], 2, 3};
+    dsep_opts,
+    sizeof dsep_opts / sizeof dsep_opts[0],
+    2,
+    3};
 
-static void json_nodes(json_w *j, const char *key, const gmdl_bn *bn, const uint32_t *x,
-                       long n) {
+static void json_nodes(json_w *j, const char *key, const gmdl_bn *bn, const uint32_t *x, long n) {
     json_arr_begin(j, key);
     for (long i = 0; i < n; i++)
         json_str(j, NULL, gmdl_bn_name(bn, x[i]));
@@ -299,9 +305,9 @@ static const cli_opt query_opts[] = {
     {"evidence", 0, OPT_STRING, "A=a,B=b", NULL, "observed nodes and their states", 1, 0, 0},
     {"method", 0, OPT_STRING, "M", "exact",
      "exact (junction tree), ve (variable elimination), lw (likelihood weighting), rejection, "
-     "gibbs", 1, 0, 0},
-    {"samples", 0, OPT_INT, "N", "100000", "samples (lw, rejection) or sweeps (gibbs)", 1,
-     1e15, 0},
+     "gibbs",
+     1, 0, 0},
+    {"samples", 0, OPT_INT, "N", "100000", "samples (lw, rejection) or sweeps (gibbs)", 1, 1e15, 0},
     {"n", 'n', OPT_INT, "N", NULL, "alias of --samples", 1, 1e15, 0},
     {"burn-in", 0, OPT_INT, "N", "1000", "Gibbs sweeps discarded first", 0, 1e15, 0},
     {"seed", 0, OPT_INT, "S", "1", "random seed", 0, 1.8e19, 0},
@@ -317,7 +323,10 @@ static const cli_cmd query_cmd = {
     "exact|ve|lw|rejection|gibbs] [--samples N] [--seed S] [--json]",
     "Posterior marginal P(X | evidence). exact and ve are exact; lw, rejection and gibbs are "
     "seeded sampling estimates and also report the effective sample size.",
-    query_opts, sizeof query_opts / sizeof query_opts[0], 1, 1};
+    query_opts,
+    sizeof query_opts / sizeof query_opts[0],
+    1,
+    1};
 
 static int bn_query(int argc, char **argv) {
     cli_val vals[sizeof query_opts / sizeof query_opts[0]];
@@ -343,8 +352,10 @@ static int bn_query(int argc, char **argv) {
     else if (strcmp(method, "gibbs") == 0)
         cfg.method = GMDL_QUERY_GIBBS;
     else {
-        fprintf(stderr, "gmdl bn query: --method must be exact, ve, lw, rejection or gibbs, got "
-                        "'%s'\n", method);
+        fprintf(stderr,
+                "gmdl bn query: --method must be exact, ve, lw, rejection or gibbs, got "
+                "'%s'\n",
+                method);
         return 2;
     }
     cfg.samples = (size_t)OPTV(&query_cmd, vals, "samples")->i;
@@ -354,8 +365,10 @@ static int bn_query(int argc, char **argv) {
     cfg.seed = (uint64_t)OPTV(&query_cmd, vals, "seed")->i;
     cfg.exact.seed = cfg.seed;
     if (cli_pgm_parse_size(OPTV(&query_cmd, vals, "max-mem")->s, &cfg.exact.max_mem)) {
-        fprintf(stderr, "gmdl bn query: --max-mem expects bytes with an optional K/M/G suffix, "
-                        "got '%s'\n", OPTV(&query_cmd, vals, "max-mem")->s);
+        fprintf(stderr,
+                "gmdl bn query: --max-mem expects bytes with an optional K/M/G suffix, "
+                "got '%s'\n",
+                OPTV(&query_cmd, vals, "max-mem")->s);
         return 2;
     }
     cli_threads(OPTV(&query_cmd, vals, "threads")->i);
@@ -441,10 +454,14 @@ static const cli_opt sample_opts[] = {
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores; sampling is single-threaded)", 0,
      4096, 0},
 };
-static const cli_cmd sample_cmd = {"bn sample", "gmdl bn sample NET.bif --n N [--seed S]",
+static const cli_cmd sample_cmd = {"bn sample",
+                                   "gmdl bn sample NET.bif --n N [--seed S]",
                                    "Ancestral (forward) sampling: CSV on stdout with a header row "
                                    "of node names and one sample of state names per row.",
-                                   sample_opts, sizeof sample_opts / sizeof sample_opts[0], 1, 1};
+                                   sample_opts,
+                                   sizeof sample_opts / sizeof sample_opts[0],
+                                   1,
+                                   1};
 
 static int bn_sample(int argc, char **argv) {
     cli_val vals[sizeof sample_opts / sizeof sample_opts[0]];

@@ -26,8 +26,8 @@ static const cli_opt mrf_opts[] = {
     {"max-mem", 0, OPT_STRING, "BYTES", "auto",
      "memory budget for exact inference (K/M/G suffixes; auto = half the RAM)", 1, 0, 0},
     {"iters", 0, OPT_INT, "N", "1000", "BP iteration cap", 1, 1e9, 0},
-    {"tol", 0, OPT_DOUBLE, "X", "1e-8", "BP convergence tolerance (largest message change)", 0,
-     1, 0},
+    {"tol", 0, OPT_DOUBLE, "X", "1e-8", "BP convergence tolerance (largest message change)", 0, 1,
+     0},
     {"damping", 0, OPT_DOUBLE, "X", "0.5", "BP damping in [0, 1)", 0, 0.999, 0},
     {"samples", 0, OPT_INT, "N", "100000", "Gibbs sweeps after burn-in", 1, 1e15, 0},
     {"n", 'n', OPT_INT, "N", NULL, "alias of --samples", 1, 1e15, 0},
@@ -39,18 +39,26 @@ static const cli_opt mrf_opts[] = {
     {"json", 0, OPT_FLAG, NULL, NULL, "write one JSON object to stdout", 1, 0, 0},
 };
 static const cli_cmd pr_cmd = {
-    "mrf pr", "gmdl mrf pr FILE.uai [--evid FILE.evid] [--method exact|bp|gibbs] [--json]",
+    "mrf pr",
+    "gmdl mrf pr FILE.uai [--evid FILE.evid] [--method exact|bp|gibbs] [--json]",
     "log10 of the partition function Z(e) = sum over the states consistent with the evidence of "
     "the product of the factors (log10 P(e) for a BAYES file), exactly by a junction tree or "
     "approximately by the Bethe free energy of loopy belief propagation or by annealed "
     "importance sampling with Gibbs transitions (gibbs).",
-    mrf_opts, sizeof mrf_opts / sizeof mrf_opts[0], 1, 1};
+    mrf_opts,
+    sizeof mrf_opts / sizeof mrf_opts[0],
+    1,
+    1};
 static const cli_cmd mar_cmd = {
-    "mrf mar", "gmdl mrf mar FILE.uai [--evid FILE.evid] [--method exact|bp|gibbs] [--json]",
+    "mrf mar",
+    "gmdl mrf mar FILE.uai [--evid FILE.evid] [--method exact|bp|gibbs] [--json]",
     "Posterior marginals P(x_i | e) of every variable: exact (one junction-tree calibration), "
     "bp (loopy belief propagation) or gibbs (Gibbs sampling). Without --json the output is the "
     "UAI competition MAR format.",
-    mrf_opts, sizeof mrf_opts / sizeof mrf_opts[0], 1, 1};
+    mrf_opts,
+    sizeof mrf_opts / sizeof mrf_opts[0],
+    1,
+    1};
 
 static int run(const cli_cmd *cmd, int is_mar, int argc, char **argv) {
     cli_val vals[sizeof mrf_opts / sizeof mrf_opts[0]];
@@ -69,8 +77,10 @@ static int run(const cli_cmd *cmd, int is_mar, int argc, char **argv) {
     gmdl_exact_config ecfg = gmdl_exact_config_default();
     ecfg.seed = (uint64_t)OPTV(cmd, vals, "seed")->i;
     if (cli_pgm_parse_size(OPTV(cmd, vals, "max-mem")->s, &ecfg.max_mem)) {
-        fprintf(stderr, "gmdl %s: --max-mem expects bytes with an optional K/M/G suffix, got "
-                        "'%s'\n", cmd->name, OPTV(cmd, vals, "max-mem")->s);
+        fprintf(stderr,
+                "gmdl %s: --max-mem expects bytes with an optional K/M/G suffix, got "
+                "'%s'\n",
+                cmd->name, OPTV(cmd, vals, "max-mem")->s);
         return 2;
     }
     cli_threads(OPTV(cmd, vals, "threads")->i);

@@ -3,8 +3,8 @@
  *
  *   example_bn_asia path/to/asia.bif
  */
-#include <stdio.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "gmdl/gmdl.h"
@@ -30,8 +30,10 @@ int main(int argc, char **argv) {
     /* Is visiting Asia independent of smoking, given a positive X-ray? The X-ray is a
      * descendant of the collider 'either', so observing it opens the path. */
     uint32_t asia, smoke, xray, lung;
-    if ((s = gmdl_bn_find(bn, "asia", &asia, &err)) || (s = gmdl_bn_find(bn, "smoke", &smoke, &err)) ||
-        (s = gmdl_bn_find(bn, "xray", &xray, &err)) || (s = gmdl_bn_find(bn, "lung", &lung, &err))) {
+    if ((s = gmdl_bn_find(bn, "asia", &asia, &err)) ||
+        (s = gmdl_bn_find(bn, "smoke", &smoke, &err)) ||
+        (s = gmdl_bn_find(bn, "xray", &xray, &err)) ||
+        (s = gmdl_bn_find(bn, "lung", &lung, &err))) {
         gmdl_bn_destroy(bn);
         return fail(s, &err);
     }
@@ -66,7 +68,8 @@ int main(int argc, char **argv) {
         return fail(s, &err);
     }
     printf("P(lung = yes | xray = yes, dysp = yes) = %.6f by likelihood weighting "
-           "(%zu samples, ESS %.0f)\n", q[0], st.samples, st.ess);
+           "(%zu samples, ESS %.0f)\n",
+           q[0], st.samples, st.ess);
     free(ev);
     gmdl_bn_destroy(bn);
     return 0;

@@ -31,22 +31,21 @@ typedef struct gmdl_factor {
 } gmdl_factor;
 
 /* Allocates a factor over vars (strictly increasing) with all log values 0 (i.e. all ones). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_factor_init(gmdl_factor *f, size_t nvars,
-                                                     const uint32_t *vars, const uint32_t *card,
-                                                     gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_factor_init(
+    gmdl_factor *f, size_t nvars, const uint32_t *vars, const uint32_t *card, gmdl_err *err);
 /* Frees the tables of f (which may be zeroed or already finalised). */
 GMDL_API void gmdl_factor_fini(gmdl_factor *f);
 /* out = a * b over the union of the scopes (out is initialised by the call). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_factor_product(gmdl_factor *out, const gmdl_factor *a,
-                                                        const gmdl_factor *b, gmdl_err *err);
-/* out = sum over sum_vars of f (log-sum-exp); variables not in the scope are ignored. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_factor_sum_out(gmdl_factor *out, const gmdl_factor *f,
-                                                        size_t nsum, const uint32_t *sum_vars,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_factor_product(gmdl_factor *out,
+                                                        const gmdl_factor *a,
+                                                        const gmdl_factor *b,
                                                         gmdl_err *err);
+/* out = sum over sum_vars of f (log-sum-exp); variables not in the scope are ignored. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_factor_sum_out(
+    gmdl_factor *out, const gmdl_factor *f, size_t nsum, const uint32_t *sum_vars, gmdl_err *err);
 /* out = f with var fixed to state (var removed from the scope; a copy if var is not in it). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_factor_reduce(gmdl_factor *out, const gmdl_factor *f,
-                                                       uint32_t var, uint32_t state,
-                                                       gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_factor_reduce(
+    gmdl_factor *out, const gmdl_factor *f, uint32_t var, uint32_t state, gmdl_err *err);
 /* Normalises f in place to sum 1 and returns log of the old sum (-INFINITY if it was all zero,
  * in which case f is left unchanged). */
 GMDL_API double gmdl_factor_normalize(gmdl_factor *f);
@@ -54,11 +53,11 @@ GMDL_API double gmdl_factor_normalize(gmdl_factor *f);
 /* ------------------------------------------------------------------ exact inference options */
 
 typedef enum {
-    GMDL_ORDER_BEST = 0,      /* try all heuristics below (plus randomised ties), keep the best */
-    GMDL_ORDER_MIN_FILL,      /* fewest fill-in edges */
-    GMDL_ORDER_MIN_DEGREE,    /* fewest neighbours */
+    GMDL_ORDER_BEST = 0,   /* try all heuristics below (plus randomised ties), keep the best */
+    GMDL_ORDER_MIN_FILL,   /* fewest fill-in edges */
+    GMDL_ORDER_MIN_DEGREE, /* fewest neighbours */
     GMDL_ORDER_WEIGHTED_MIN_FILL, /* fill edges weighted by the product of cardinalities */
-    GMDL_ORDER_NATURAL        /* variable index order */
+    GMDL_ORDER_NATURAL            /* variable index order */
 } gmdl_order_heuristic;
 
 typedef struct gmdl_exact_config {
@@ -84,20 +83,24 @@ typedef struct gmdl_exact_stats {
 typedef struct gmdl_mrf gmdl_mrf; /* opaque: variables with cardinalities and a list of factors */
 
 /* An MRF with nvars variables and no factors. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_create(gmdl_mrf **out, size_t nvars,
-                                                    const uint32_t *card, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_create(gmdl_mrf **out,
+                                                    size_t nvars,
+                                                    const uint32_t *card,
+                                                    gmdl_err *err);
 GMDL_API void gmdl_mrf_destroy(gmdl_mrf *m);
 /* Adds a factor psi over scope (any order, no repeats) with non-negative values (not logs),
  * last scope variable fastest (the UAI layout). Copies the values. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_add_factor(gmdl_mrf *m, size_t nscope,
-                                                        const uint32_t *scope,
-                                                        const double *values, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_add_factor(
+    gmdl_mrf *m, size_t nscope, const uint32_t *scope, const double *values, gmdl_err *err);
 /* Reads a UAI competition file (MARKOV or BAYES). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_read_uai(gmdl_mrf **out, const char *path,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_read_uai(gmdl_mrf **out,
+                                                      const char *path,
                                                       gmdl_err *err);
 /* Reads a .evid file into evidence[0..nvars-1] (-1 where not observed). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_read_evid(const gmdl_mrf *m, const char *path,
-                                                       int32_t *evidence, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_read_evid(const gmdl_mrf *m,
+                                                       const char *path,
+                                                       int32_t *evidence,
+                                                       gmdl_err *err);
 GMDL_API size_t gmdl_mrf_nvars(const gmdl_mrf *m);
 GMDL_API uint32_t gmdl_mrf_card(const gmdl_mrf *m, size_t v);
 GMDL_API size_t gmdl_mrf_nfactors(const gmdl_mrf *m);
@@ -111,24 +114,35 @@ GMDL_API double gmdl_mrf_log_potential(const gmdl_mrf *m, const uint32_t *x);
 GMDL_API void gmdl_mrf_graph(const gmdl_mrf *m, uint8_t *adj);
 /* Graph separation in the undirected graph: *separated = 1 when every path from a node of A to
  * a node of B passes through S. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_separated(const gmdl_mrf *m, size_t na,
-                                                       const uint32_t *a, size_t nb,
-                                                       const uint32_t *b, size_t ns,
-                                                       const uint32_t *s, int *separated,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_separated(const gmdl_mrf *m,
+                                                       size_t na,
+                                                       const uint32_t *a,
+                                                       size_t nb,
+                                                       const uint32_t *b,
+                                                       size_t ns,
+                                                       const uint32_t *s,
+                                                       int *separated,
                                                        gmdl_err *err);
 
 /* Exact log partition function (natural log, evidence clamped: log Z(e)) and all marginals
  * P(x_v | e) in one junction-tree calibration. marginals may be NULL; stats may be NULL.
  * GMDL_EINVAL when the evidence has probability zero; GMDL_ELIMIT when over cfg->max_mem. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_exact(const gmdl_mrf *m, const int32_t *evidence,
-                                                   const gmdl_exact_config *cfg, double *log_z,
-                                                   double *marginals, gmdl_exact_stats *stats,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_exact(const gmdl_mrf *m,
+                                                   const int32_t *evidence,
+                                                   const gmdl_exact_config *cfg,
+                                                   double *log_z,
+                                                   double *marginals,
+                                                   gmdl_exact_stats *stats,
                                                    gmdl_err *err);
 /* Variable elimination for one target: P(target | e) into probs (card entries), log Z(e) into
  * log_z (either may be NULL). Independent of the junction tree code path. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_ve(const gmdl_mrf *m, const int32_t *evidence,
-                                                uint32_t target, const gmdl_exact_config *cfg,
-                                                double *log_z, double *probs, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_ve(const gmdl_mrf *m,
+                                                const int32_t *evidence,
+                                                uint32_t target,
+                                                const gmdl_exact_config *cfg,
+                                                double *log_z,
+                                                double *probs,
+                                                gmdl_err *err);
 
 typedef struct gmdl_bp_config {
     int max_iters;  /* iteration cap (default 1000) */
@@ -138,17 +152,20 @@ typedef struct gmdl_bp_config {
 GMDL_API gmdl_bp_config gmdl_bp_config_default(void);
 
 typedef struct gmdl_bp_stats {
-    int iters;       /* iterations run */
-    int converged;   /* 1 when the tolerance was met */
-    double max_delta;/* largest message change in the last iteration */
+    int iters;        /* iterations run */
+    int converged;    /* 1 when the tolerance was met */
+    double max_delta; /* largest message change in the last iteration */
 } gmdl_bp_stats;
 
 /* Loopy sum-product belief propagation on the factor graph: approximate marginals and the Bethe
  * approximation of log Z(e). Exact on trees. Returns GMDL_ENOCONV when the cap is hit, with the
  * last beliefs still written (stats->converged = 0). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_bp(const gmdl_mrf *m, const int32_t *evidence,
-                                                const gmdl_bp_config *cfg, double *log_z,
-                                                double *marginals, gmdl_bp_stats *stats,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_bp(const gmdl_mrf *m,
+                                                const int32_t *evidence,
+                                                const gmdl_bp_config *cfg,
+                                                double *log_z,
+                                                double *marginals,
+                                                gmdl_bp_stats *stats,
                                                 gmdl_err *err);
 
 typedef struct gmdl_gibbs_config {
@@ -160,9 +177,11 @@ GMDL_API gmdl_gibbs_config gmdl_gibbs_config_default(void);
 
 /* Gibbs sampling marginals (Rao-Blackwellised: the full conditional of each variable is averaged
  * over the sweeps). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m, const int32_t *evidence,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m,
+                                                   const int32_t *evidence,
                                                    const gmdl_gibbs_config *cfg,
-                                                   double *marginals, gmdl_err *err);
+                                                   double *marginals,
+                                                   gmdl_err *err);
 
 /* log Z(e) by annealed importance sampling (Neal 2001) with Gibbs transitions: `chains`
  * independent chains from the uniform distribution over the free variables, each through
@@ -171,9 +190,13 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m, const int3
  * in a zero-probability state gets weight 0). *ess (may be NULL) is the effective number of
  * chains. Chain c uses gmdl_rng_derive(seed, GMDL_RNG_GIBBS, 1 + c). GMDL_ENOCONV when every
  * chain ends with weight 0. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_ais(const gmdl_mrf *m, const int32_t *evidence,
-                                                 const gmdl_gibbs_config *cfg, size_t chains,
-                                                 double *log_z, double *ess, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_ais(const gmdl_mrf *m,
+                                                 const int32_t *evidence,
+                                                 const gmdl_gibbs_config *cfg,
+                                                 size_t chains,
+                                                 double *log_z,
+                                                 double *ess,
+                                                 gmdl_err *err);
 
 /* ------------------------------------------------------------------ Bayes nets */
 
@@ -182,21 +205,25 @@ typedef struct gmdl_bn gmdl_bn; /* opaque: a DAG with one CPT per node, names an
 /* Reads a BIF file (the bnlearn dialect). Errors: GMDL_ENOENT / GMDL_EIO for the file,
  * GMDL_EPARSE (syntax, numbers) and GMDL_ECORRUPT (unknown names, cycles, missing rows, rows that
  * do not sum to 1, negative values), with "FILE:LINE: problem". */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_read_bif(gmdl_bn **out, const char *path,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_read_bif(gmdl_bn **out,
+                                                     const char *path,
                                                      gmdl_err *err);
 /* The same from text in memory; name is used in error messages. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_parse_bif(gmdl_bn **out, const char *text,
-                                                      size_t len, const char *name,
-                                                      gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status
+gmdl_bn_parse_bif(gmdl_bn **out, const char *text, size_t len, const char *name, gmdl_err *err);
 /* A net with nvars nodes named X0, X1, ..., states s0, s1, ..., no arcs, uniform CPTs. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_create(gmdl_bn **out, size_t nvars,
-                                                   const uint32_t *card, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_create(gmdl_bn **out,
+                                                   size_t nvars,
+                                                   const uint32_t *card,
+                                                   gmdl_err *err);
 /* Sets the parents of v (resetting its CPT to uniform). GMDL_EINVAL if that makes a cycle. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_set_parents(gmdl_bn *bn, uint32_t v, size_t npar,
-                                                        const uint32_t *parents, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status
+gmdl_bn_set_parents(gmdl_bn *bn, uint32_t v, size_t npar, const uint32_t *parents, gmdl_err *err);
 /* Sets the CPT of v: prod(parent cards) rows of card(v) probabilities each, parents in the order
  * given to set_parents with the last parent fastest. Rows must sum to 1 within 1e-6. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_set_cpt(gmdl_bn *bn, uint32_t v, const double *p,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_set_cpt(gmdl_bn *bn,
+                                                    uint32_t v,
+                                                    const double *p,
                                                     gmdl_err *err);
 GMDL_API void gmdl_bn_destroy(gmdl_bn *bn);
 
@@ -212,18 +239,22 @@ GMDL_API size_t gmdl_bn_narcs(const gmdl_bn *bn);
 GMDL_API size_t gmdl_bn_nparams(const gmdl_bn *bn);
 GMDL_API size_t gmdl_bn_marginal_size(const gmdl_bn *bn);
 /* Index of the node or state with that name; GMDL_EINVAL (message names it) when absent. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_find(const gmdl_bn *bn, const char *name,
-                                                 uint32_t *v, gmdl_err *err);
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_find_state(const gmdl_bn *bn, uint32_t v,
-                                                       const char *state, uint32_t *s,
-                                                       gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_find(const gmdl_bn *bn,
+                                                 const char *name,
+                                                 uint32_t *v,
+                                                 gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status
+gmdl_bn_find_state(const gmdl_bn *bn, uint32_t v, const char *state, uint32_t *s, gmdl_err *err);
 /* Parses "A=a,B=b" (names of nodes and states) into evidence[0..V-1] (-1 elsewhere). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_parse_evidence(const gmdl_bn *bn, const char *text,
-                                                           int32_t *evidence, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_parse_evidence(const gmdl_bn *bn,
+                                                           const char *text,
+                                                           int32_t *evidence,
+                                                           gmdl_err *err);
 /* log p(x) of a full assignment. */
 GMDL_API double gmdl_bn_log_prob(const gmdl_bn *bn, const uint32_t *x);
 /* The MRF of the CPT factors (its Z is 1; with evidence, Z(e) = P(e)). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_to_mrf(const gmdl_bn *bn, gmdl_mrf **out,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_to_mrf(const gmdl_bn *bn,
+                                                   gmdl_mrf **out,
                                                    gmdl_err *err);
 /* Moral graph: adj[i*V+j] = 1 for arcs (either direction) and married co-parents. */
 GMDL_API void gmdl_bn_moral_graph(const gmdl_bn *bn, uint8_t *adj);
@@ -231,22 +262,30 @@ GMDL_API void gmdl_bn_moral_graph(const gmdl_bn *bn, uint8_t *adj);
 /* Bayes-ball (Shachter 1998). reachable[v] = 1 for the nodes d-connected to some node of X given
  * Z (unobserved nodes whose bottom gets marked; an unobserved X node is reachable from itself).
  * reachable holds V bytes. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_reachable(const gmdl_bn *bn, size_t nx,
-                                                      const uint32_t *x, size_t nz,
-                                                      const uint32_t *z, uint8_t *reachable,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_reachable(const gmdl_bn *bn,
+                                                      size_t nx,
+                                                      const uint32_t *x,
+                                                      size_t nz,
+                                                      const uint32_t *z,
+                                                      uint8_t *reachable,
                                                       gmdl_err *err);
 /* *separated = 1 when X and Y are d-separated given Z (sets; nodes of Y in Z count as
  * separated). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_dsep(const gmdl_bn *bn, size_t nx, const uint32_t *x,
-                                                 size_t ny, const uint32_t *y, size_t nz,
-                                                 const uint32_t *z, int *separated,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_dsep(const gmdl_bn *bn,
+                                                 size_t nx,
+                                                 const uint32_t *x,
+                                                 size_t ny,
+                                                 const uint32_t *y,
+                                                 size_t nz,
+                                                 const uint32_t *z,
+                                                 int *separated,
                                                  gmdl_err *err);
 
 typedef enum {
     GMDL_QUERY_EXACT = 0, /* junction tree */
     GMDL_QUERY_VE,        /* variable elimination */
     GMDL_QUERY_REJECTION,
-    GMDL_QUERY_LW,        /* likelihood weighting */
+    GMDL_QUERY_LW, /* likelihood weighting */
     GMDL_QUERY_GIBBS
 } gmdl_query_method;
 
@@ -269,20 +308,24 @@ typedef struct gmdl_query_stats {
 /* P(target | evidence) into probs (card(target) entries). Sampling methods use
  * gmdl_rng_derive(seed, GMDL_RNG_SAMPLING or GMDL_RNG_GIBBS, 0). GMDL_EINVAL for impossible
  * evidence (exact) or GMDL_ENOCONV when rejection sampling accepts nothing. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_query(const gmdl_bn *bn, uint32_t target,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_query(const gmdl_bn *bn,
+                                                  uint32_t target,
                                                   const int32_t *evidence,
-                                                  const gmdl_query_config *cfg, double *probs,
-                                                  gmdl_query_stats *stats, gmdl_err *err);
+                                                  const gmdl_query_config *cfg,
+                                                  double *probs,
+                                                  gmdl_query_stats *stats,
+                                                  gmdl_err *err);
 /* All marginals P(x_v | e) by one junction-tree calibration (marginal_size entries). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_marginals(const gmdl_bn *bn, const int32_t *evidence,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_marginals(const gmdl_bn *bn,
+                                                      const int32_t *evidence,
                                                       const gmdl_exact_config *cfg,
-                                                      double *marginals, double *log_evidence,
+                                                      double *marginals,
+                                                      double *log_evidence,
                                                       gmdl_err *err);
 /* Ancestral sampling: n rows of V states into out (n*V entries), row i from
  * gmdl_rng_derive(seed, GMDL_RNG_SAMPLING, first_row + i), so chunks concatenate exactly. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_sample(const gmdl_bn *bn, size_t n, uint64_t seed,
-                                                   size_t first_row, uint32_t *out,
-                                                   gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_sample(
+    const gmdl_bn *bn, size_t n, uint64_t seed, size_t first_row, uint32_t *out, gmdl_err *err);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,6 @@
 
 #include "pgm_internal.h"
 
-
 #define ROW_TOL 1e-4 /* |sum - 1| allowed in a CPT row; rows are then renormalised */
 
 enum { T_EOF, T_WORD, T_STRING, T_PUNCT };
@@ -28,8 +27,8 @@ static void lex_next(lexer *L) {
         return;
     }
     for (;;) {
-        while (L->p < L->end && (*L->p == ' ' || *L->p == '\t' || *L->p == '\r' ||
-                                 *L->p == '\n' || *L->p == '\f' || *L->p == '\v')) {
+        while (L->p < L->end && (*L->p == ' ' || *L->p == '\t' || *L->p == '\r' || *L->p == '\n' ||
+                                 *L->p == '\f' || *L->p == '\v')) {
             if (*L->p == '\n')
                 L->line++;
             L->p++;
@@ -108,11 +107,11 @@ static gmdl_status expect(lexer *L, char c, const char *ctx, gmdl_err *err) {
 static gmdl_status expect_word(lexer *L, const char *ctx, gmdl_err *err) {
     lex_next(L);
     if (L->type == T_EOF)
-        return gmdl__fail(err, GMDL_EPARSE, "%s:%d: unexpected end of file, expected %s",
-                          L->name, L->tok_line, ctx);
+        return gmdl__fail(err, GMDL_EPARSE, "%s:%d: unexpected end of file, expected %s", L->name,
+                          L->tok_line, ctx);
     if (L->type != T_WORD && L->type != T_STRING)
-        return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected %s, got '%s'", L->name,
-                          L->tok_line, ctx, L->tok);
+        return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected %s, got '%s'", L->name, L->tok_line,
+                          ctx, L->tok);
     return GMDL_OK;
 }
 
@@ -126,8 +125,8 @@ static gmdl_status skip_statement(lexer *L, gmdl_err *err) {
         if (is_punct(L, ';'))
             return GMDL_OK;
         if (is_punct(L, '}'))
-            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected ';' to end the statement",
-                              L->name, L->tok_line);
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected ';' to end the statement", L->name,
+                              L->tok_line);
     }
 }
 
@@ -242,14 +241,17 @@ static gmdl_status parse_variable(lexer *L, parsed *P, gmdl_err *err) {
             continue;
         }
         if (L->type != T_WORD || strcmp(L->tok, "type") != 0)
-            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected 'type' or 'property' in "
-                              "variable '%s', got '%s'", L->name, L->tok_line, V->name, L->tok);
+            return gmdl__fail(err, GMDL_EPARSE,
+                              "%s:%d: expected 'type' or 'property' in "
+                              "variable '%s', got '%s'",
+                              L->name, L->tok_line, V->name, L->tok);
         if ((s = expect_word(L, "'discrete'", err)))
             return s;
         if (strcmp(L->tok, "discrete") != 0)
-            return gmdl__fail(err, GMDL_EUNSUPPORTED, "%s:%d: variable '%s' has type '%s'; only "
-                              "discrete variables are supported", L->name, L->tok_line, V->name,
-                              L->tok);
+            return gmdl__fail(err, GMDL_EUNSUPPORTED,
+                              "%s:%d: variable '%s' has type '%s'; only "
+                              "discrete variables are supported",
+                              L->name, L->tok_line, V->name, L->tok);
         if ((s = expect(L, '[', "before the number of states", err)))
             return s;
         if ((s = expect_word(L, "the number of states", err)))
@@ -259,8 +261,10 @@ static gmdl_status parse_variable(lexer *L, parsed *P, gmdl_err *err) {
         long long k = strtoll(L->tok, &end, 10);
         int kline = L->tok_line;
         if (end == L->tok || *end || errno || k < 1 || k > 1000000)
-            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected a positive number of states, "
-                              "got '%s'", L->name, L->tok_line, L->tok);
+            return gmdl__fail(err, GMDL_EPARSE,
+                              "%s:%d: expected a positive number of states, "
+                              "got '%s'",
+                              L->name, L->tok_line, L->tok);
         if ((s = expect(L, ']', "after the number of states", err)) ||
             (s = expect(L, '{', "before the state names", err)))
             return s;
@@ -269,21 +273,27 @@ static gmdl_status parse_variable(lexer *L, parsed *P, gmdl_err *err) {
                 return s;
             for (size_t i = 0; i < V->nstates; i++)
                 if (strcmp(V->states[i], L->tok) == 0)
-                    return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: variable '%s' lists state '%s' "
-                                      "twice", L->name, L->tok_line, V->name, L->tok);
+                    return gmdl__fail(err, GMDL_ECORRUPT,
+                                      "%s:%d: variable '%s' lists state '%s' "
+                                      "twice",
+                                      L->name, L->tok_line, V->name, L->tok);
             if (!push_str(&V->states, &V->nstates, L->tok))
                 return oom(L, err);
             lex_next(L);
             if (is_punct(L, '}'))
                 break;
             if (!is_punct(L, ','))
-                return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected ',' or '}' in the states "
-                                  "of '%s', got '%s'", L->name, L->tok_line, V->name,
+                return gmdl__fail(err, GMDL_EPARSE,
+                                  "%s:%d: expected ',' or '}' in the states "
+                                  "of '%s', got '%s'",
+                                  L->name, L->tok_line, V->name,
                                   L->type == T_EOF ? "end of file" : L->tok);
         }
         if ((long long)V->nstates != k)
-            return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: variable '%s' declares %lld states but "
-                              "lists %zu", L->name, kline, V->name, k, V->nstates);
+            return gmdl__fail(err, GMDL_ECORRUPT,
+                              "%s:%d: variable '%s' declares %lld states but "
+                              "lists %zu",
+                              L->name, kline, V->name, k, V->nstates);
         if ((s = expect(L, ';', "after the state names", err)))
             return s;
         have_type = 1;
@@ -300,8 +310,10 @@ static gmdl_status parse_numbers(lexer *L, entry *E, gmdl_err *err) {
     for (;;) {
         lex_next(L);
         if (L->type == T_EOF)
-            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: unexpected end of file in a table of "
-                              "probabilities", L->name, L->tok_line);
+            return gmdl__fail(err, GMDL_EPARSE,
+                              "%s:%d: unexpected end of file in a table of "
+                              "probabilities",
+                              L->name, L->tok_line);
         if (is_punct(L, ';'))
             return GMDL_OK;
         if (is_punct(L, ','))
@@ -313,8 +325,8 @@ static gmdl_status parse_numbers(lexer *L, entry *E, gmdl_err *err) {
         errno = 0;
         double x = strtod(L->tok, &end);
         if (end == L->tok || *end || !isfinite(x))
-            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: '%s' is not a number", L->name,
-                              L->tok_line, L->tok);
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: '%s' is not a number", L->name, L->tok_line,
+                              L->tok);
         if (x < 0.0)
             return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: negative probability %s", L->name,
                               L->tok_line, L->tok);
@@ -359,8 +371,10 @@ static gmdl_status parse_probability(lexer *L, parsed *P, gmdl_err *err) {
             if (is_punct(L, ')'))
                 break;
             if (!is_punct(L, ','))
-                return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected ',' or ')' in the parents "
-                                  "of '%s', got '%s'", L->name, L->tok_line, B->child,
+                return gmdl__fail(err, GMDL_EPARSE,
+                                  "%s:%d: expected ',' or ')' in the parents "
+                                  "of '%s', got '%s'",
+                                  L->name, L->tok_line, B->child,
                                   L->type == T_EOF ? "end of file" : L->tok);
         }
     } else if (!is_punct(L, ')'))
@@ -373,8 +387,10 @@ static gmdl_status parse_probability(lexer *L, parsed *P, gmdl_err *err) {
     for (;;) {
         lex_next(L);
         if (L->type == T_EOF)
-            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: unexpected end of file in the probability "
-                              "block of '%s'", L->name, L->tok_line, B->child);
+            return gmdl__fail(err, GMDL_EPARSE,
+                              "%s:%d: unexpected end of file in the probability "
+                              "block of '%s'",
+                              L->name, L->tok_line, B->child);
         if (is_punct(L, '}'))
             break;
         if (L->type == T_WORD && strcmp(L->tok, "property") == 0) {
@@ -407,14 +423,17 @@ static gmdl_status parse_probability(lexer *L, parsed *P, gmdl_err *err) {
                 if (is_punct(L, ')'))
                     break;
                 if (!is_punct(L, ','))
-                    return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected ',' or ')' in a row of "
-                                      "'%s', got '%s'", L->name, L->tok_line, B->child,
+                    return gmdl__fail(err, GMDL_EPARSE,
+                                      "%s:%d: expected ',' or ')' in a row of "
+                                      "'%s', got '%s'",
+                                      L->name, L->tok_line, B->child,
                                       L->type == T_EOF ? "end of file" : L->tok);
             }
         } else
-            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected 'table', 'default' or '(' in "
-                              "the probability block of '%s', got '%s'", L->name, L->tok_line,
-                              B->child, L->tok);
+            return gmdl__fail(err, GMDL_EPARSE,
+                              "%s:%d: expected 'table', 'default' or '(' in "
+                              "the probability block of '%s', got '%s'",
+                              L->name, L->tok_line, B->child, L->tok);
         if ((s = parse_numbers(L, E, err)))
             return s;
     }
@@ -439,8 +458,10 @@ static gmdl_status parse_text(lexer *L, parsed *P, gmdl_err *err) {
             while (depth) {
                 lex_next(L);
                 if (L->type == T_EOF)
-                    return gmdl__fail(err, GMDL_EPARSE, "%s:%d: unexpected end of file in the "
-                                      "network block", L->name, L->tok_line);
+                    return gmdl__fail(err, GMDL_EPARSE,
+                                      "%s:%d: unexpected end of file in the "
+                                      "network block",
+                                      L->name, L->tok_line);
                 if (is_punct(L, '{'))
                     depth++;
                 else if (is_punct(L, '}'))
@@ -453,15 +474,17 @@ static gmdl_status parse_text(lexer *L, parsed *P, gmdl_err *err) {
             if ((s = parse_probability(L, P, err)))
                 return s;
         } else
-            return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected 'network', 'variable' or "
-                              "'probability', got '%s'", L->name, L->tok_line, L->tok);
+            return gmdl__fail(err, GMDL_EPARSE,
+                              "%s:%d: expected 'network', 'variable' or "
+                              "'probability', got '%s'",
+                              L->name, L->tok_line, L->tok);
     }
 }
 
 /* ------------------------------------------------------------------ resolution */
 
-static gmdl_status check_row(const char *file, int line, const char *var, double *row, size_t k,
-                             gmdl_err *err) {
+static gmdl_status
+check_row(const char *file, int line, const char *var, double *row, size_t k, gmdl_err *err) {
     double sum = 0.0;
     for (size_t i = 0; i < k; i++)
         sum += row[i];
@@ -481,9 +504,10 @@ static gmdl_status build(const char *file, parsed *P, gmdl_bn **out, gmdl_err *e
     for (size_t i = 0; i < P->nv; i++)
         for (size_t j = 0; j < i; j++)
             if (strcmp(P->v[i].name, P->v[j].name) == 0)
-                return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: variable '%s' declared twice "
-                                  "(first at line %d)", file, P->v[i].line, P->v[i].name,
-                                  P->v[j].line);
+                return gmdl__fail(err, GMDL_ECORRUPT,
+                                  "%s:%d: variable '%s' declared twice "
+                                  "(first at line %d)",
+                                  file, P->v[i].line, P->v[i].name, P->v[j].line);
     if ((s = gmdl__bn_alloc(&bn, P->nv, err)))
         return s;
     int *block_of = gmdl__malloc(P->nv * sizeof *block_of);
@@ -508,14 +532,17 @@ static gmdl_status build(const char *file, parsed *P, gmdl_bn **out, gmdl_err *e
             if (strcmp(bn->names[i], P->pb[b].child) == 0)
                 v = (int)i;
         if (v < 0) {
-            s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: unknown variable '%s' in a probability "
-                           "block", file, P->pb[b].line, P->pb[b].child);
+            s = gmdl__fail(err, GMDL_ECORRUPT,
+                           "%s:%d: unknown variable '%s' in a probability "
+                           "block",
+                           file, P->pb[b].line, P->pb[b].child);
             goto fail;
         }
         if (block_of[v] >= 0) {
-            s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: second probability block for '%s' (first "
-                           "at line %d)", file, P->pb[b].line, P->pb[b].child,
-                           P->pb[block_of[v]].line);
+            s = gmdl__fail(err, GMDL_ECORRUPT,
+                           "%s:%d: second probability block for '%s' (first "
+                           "at line %d)",
+                           file, P->pb[b].line, P->pb[b].child, P->pb[block_of[v]].line);
             goto fail;
         }
         block_of[v] = (int)b;
@@ -574,8 +601,10 @@ static gmdl_status build(const char *file, parsed *P, gmdl_bn **out, gmdl_err *e
             entry *E = &B->ent[e];
             if (E->kind == 2) {
                 if (E->nvals != k) {
-                    s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: default row of '%s' has %zu values,"
-                                   " expected %zu", file, E->line, B->child, E->nvals, k);
+                    s = gmdl__fail(err, GMDL_ECORRUPT,
+                                   "%s:%d: default row of '%s' has %zu values,"
+                                   " expected %zu",
+                                   file, E->line, B->child, E->nvals, k);
                     goto fail;
                 }
                 dflt = E;
@@ -583,15 +612,17 @@ static gmdl_status build(const char *file, parsed *P, gmdl_bn **out, gmdl_err *e
             }
             if (E->kind == 1) {
                 if (E->nvals != k * rows) {
-                    s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: table of '%s' has %zu values, "
-                                   "expected %zu", file, E->line, B->child, E->nvals, k * rows);
+                    s = gmdl__fail(err, GMDL_ECORRUPT,
+                                   "%s:%d: table of '%s' has %zu values, "
+                                   "expected %zu",
+                                   file, E->line, B->child, E->nvals, k * rows);
                     goto fail;
                 }
                 /* child state slowest, then the parents (last fastest) */
                 for (size_t r = 0; r < rows; r++) {
                     if (seen[r]) {
-                        s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: rows of '%s' given twice",
-                                       file, E->line, B->child);
+                        s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: rows of '%s' given twice", file,
+                                       E->line, B->child);
                         goto fail;
                     }
                     seen[r] = 1;
@@ -603,8 +634,10 @@ static gmdl_status build(const char *file, parsed *P, gmdl_bn **out, gmdl_err *e
                 continue;
             }
             if (E->nstates != np) {
-                s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: row of '%s' names %zu parent states, "
-                               "expected %zu", file, E->line, B->child, E->nstates, np);
+                s = gmdl__fail(err, GMDL_ECORRUPT,
+                               "%s:%d: row of '%s' names %zu parent states, "
+                               "expected %zu",
+                               file, E->line, B->child, E->nstates, np);
                 goto fail;
             }
             size_t r = 0;
@@ -621,13 +654,15 @@ static gmdl_status build(const char *file, parsed *P, gmdl_bn **out, gmdl_err *e
                 r = r * bn->card[p] + st;
             }
             if (E->nvals != k) {
-                s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: row of '%s' has %zu values, expected "
-                               "%zu", file, E->line, B->child, E->nvals, k);
+                s = gmdl__fail(err, GMDL_ECORRUPT,
+                               "%s:%d: row of '%s' has %zu values, expected "
+                               "%zu",
+                               file, E->line, B->child, E->nvals, k);
                 goto fail;
             }
             if (seen[r]) {
-                s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: row of '%s' given twice", file,
-                               E->line, B->child);
+                s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: row of '%s' given twice", file, E->line,
+                               B->child);
                 goto fail;
             }
             seen[r] = 1;
@@ -660,8 +695,10 @@ static gmdl_status build(const char *file, parsed *P, gmdl_bn **out, gmdl_err *e
                 if (w > 0)
                     off += (size_t)w;
             }
-            s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: probability block of '%s' has no row for "
-                           "(%s)", file, B->line, B->child, cfgs);
+            s = gmdl__fail(err, GMDL_ECORRUPT,
+                           "%s:%d: probability block of '%s' has no row for "
+                           "(%s)",
+                           file, B->line, B->child, cfgs);
             goto fail;
         }
     }
@@ -678,8 +715,8 @@ fail:
     return s;
 }
 
-gmdl_status gmdl_bn_parse_bif(gmdl_bn **out, const char *text, size_t len, const char *name,
-                              gmdl_err *err) {
+gmdl_status
+gmdl_bn_parse_bif(gmdl_bn **out, const char *text, size_t len, const char *name, gmdl_err *err) {
     *out = NULL;
     lexer L = {.name = name ? name : "<bif>", .p = text, .end = text + len, .line = 1};
     parsed P;

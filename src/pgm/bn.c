@@ -48,8 +48,8 @@ gmdl_status gmdl__bn_alloc(gmdl_bn **out, size_t n, gmdl_err *err) {
     bn->nrows = gmdl__calloc(m, sizeof *bn->nrows);
     bn->nchild = gmdl__calloc(m, sizeof *bn->nchild);
     bn->child = gmdl__calloc(m, sizeof *bn->child);
-    if (!bn->names || !bn->card || !bn->states || !bn->npar || !bn->par || !bn->cpt ||
-        !bn->nrows || !bn->nchild || !bn->child) {
+    if (!bn->names || !bn->card || !bn->states || !bn->npar || !bn->par || !bn->cpt || !bn->nrows ||
+        !bn->nchild || !bn->child) {
         gmdl_bn_destroy(bn);
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     }
@@ -113,8 +113,7 @@ gmdl_status gmdl_bn_create(gmdl_bn **out, size_t nvars, const uint32_t *card, gm
 }
 
 /* 1 when target is reachable from v along arcs. */
-static int reaches(const gmdl_bn *bn, uint32_t v, uint32_t target, uint8_t *seen,
-                   uint32_t *stack) {
+static int reaches(const gmdl_bn *bn, uint32_t v, uint32_t target, uint8_t *seen, uint32_t *stack) {
     memset(seen, 0, bn->nvars);
     size_t sp = 0;
     stack[sp++] = v;
@@ -134,14 +133,13 @@ static int reaches(const gmdl_bn *bn, uint32_t v, uint32_t target, uint8_t *seen
     return 0;
 }
 
-gmdl_status gmdl_bn_set_parents(gmdl_bn *bn, uint32_t v, size_t npar, const uint32_t *parents,
-                                gmdl_err *err) {
+gmdl_status
+gmdl_bn_set_parents(gmdl_bn *bn, uint32_t v, size_t npar, const uint32_t *parents, gmdl_err *err) {
     if (v >= bn->nvars)
         return gmdl__fail(err, GMDL_EINVAL, "node %u out of range", v);
     for (size_t k = 0; k < npar; k++) {
         if (parents[k] >= bn->nvars)
-            return gmdl__fail(err, GMDL_EINVAL, "parent %u of node %u out of range", parents[k],
-                              v);
+            return gmdl__fail(err, GMDL_EINVAL, "parent %u of node %u out of range", parents[k], v);
         for (size_t t = 0; t < k; t++)
             if (parents[t] == parents[k])
                 return gmdl__fail(err, GMDL_EINVAL, "parent %s of %s listed twice",
@@ -205,8 +203,10 @@ gmdl_status gmdl_bn_set_cpt(gmdl_bn *bn, uint32_t v, const double *p, gmdl_err *
         for (uint32_t x = 0; x < k; x++) {
             double q = p[r * k + x];
             if (!(q >= 0.0) || !isfinite(q))
-                return gmdl__fail(err, GMDL_EINVAL, "CPT of %s: entry %g in row %zu is not a "
-                                  "probability", bn->names[v], q, r);
+                return gmdl__fail(err, GMDL_EINVAL,
+                                  "CPT of %s: entry %g in row %zu is not a "
+                                  "probability",
+                                  bn->names[v], q, r);
             sum += q;
         }
         if (fabs(sum - 1.0) > 1e-6)
@@ -217,17 +217,27 @@ gmdl_status gmdl_bn_set_cpt(gmdl_bn *bn, uint32_t v, const double *p, gmdl_err *
     return GMDL_OK;
 }
 
-size_t gmdl_bn_nvars(const gmdl_bn *bn) { return bn->nvars; }
-const char *gmdl_bn_name(const gmdl_bn *bn, size_t v) { return v < bn->nvars ? bn->names[v] : NULL; }
-uint32_t gmdl_bn_card(const gmdl_bn *bn, size_t v) { return v < bn->nvars ? bn->card[v] : 0; }
+size_t gmdl_bn_nvars(const gmdl_bn *bn) {
+    return bn->nvars;
+}
+const char *gmdl_bn_name(const gmdl_bn *bn, size_t v) {
+    return v < bn->nvars ? bn->names[v] : NULL;
+}
+uint32_t gmdl_bn_card(const gmdl_bn *bn, size_t v) {
+    return v < bn->nvars ? bn->card[v] : 0;
+}
 const char *gmdl_bn_state_name(const gmdl_bn *bn, size_t v, uint32_t s) {
     return v < bn->nvars && s < bn->card[v] ? bn->states[v][s] : NULL;
 }
-size_t gmdl_bn_nparents(const gmdl_bn *bn, size_t v) { return v < bn->nvars ? bn->npar[v] : 0; }
+size_t gmdl_bn_nparents(const gmdl_bn *bn, size_t v) {
+    return v < bn->nvars ? bn->npar[v] : 0;
+}
 const uint32_t *gmdl_bn_parents(const gmdl_bn *bn, size_t v) {
     return v < bn->nvars ? bn->par[v] : NULL;
 }
-const double *gmdl_bn_cpt(const gmdl_bn *bn, size_t v) { return v < bn->nvars ? bn->cpt[v] : NULL; }
+const double *gmdl_bn_cpt(const gmdl_bn *bn, size_t v) {
+    return v < bn->nvars ? bn->cpt[v] : NULL;
+}
 
 size_t gmdl_bn_narcs(const gmdl_bn *bn) {
     size_t n = 0;
@@ -259,8 +269,8 @@ gmdl_status gmdl_bn_find(const gmdl_bn *bn, const char *name, uint32_t *v, gmdl_
     return gmdl__fail(err, GMDL_EINVAL, "no node named '%s'", name);
 }
 
-gmdl_status gmdl_bn_find_state(const gmdl_bn *bn, uint32_t v, const char *state, uint32_t *s,
-                               gmdl_err *err) {
+gmdl_status
+gmdl_bn_find_state(const gmdl_bn *bn, uint32_t v, const char *state, uint32_t *s, gmdl_err *err) {
     if (v >= bn->nvars)
         return gmdl__fail(err, GMDL_EINVAL, "node %u out of range", v);
     for (uint32_t i = 0; i < bn->card[v]; i++)
@@ -276,12 +286,12 @@ gmdl_status gmdl_bn_find_state(const gmdl_bn *bn, uint32_t v, const char *state,
         if (w > 0)
             off += (size_t)w;
     }
-    return gmdl__fail(err, GMDL_EINVAL, "node '%s' has no state '%s' (states: %s)",
-                      bn->names[v], state, list);
+    return gmdl__fail(err, GMDL_EINVAL, "node '%s' has no state '%s' (states: %s)", bn->names[v],
+                      state, list);
 }
 
-gmdl_status gmdl_bn_parse_evidence(const gmdl_bn *bn, const char *text, int32_t *evidence,
-                                   gmdl_err *err) {
+gmdl_status
+gmdl_bn_parse_evidence(const gmdl_bn *bn, const char *text, int32_t *evidence, gmdl_err *err) {
     for (size_t v = 0; v < bn->nvars; v++)
         evidence[v] = -1;
     if (!text)
@@ -374,8 +384,12 @@ gmdl_query_config gmdl_query_config_default(void) {
     return c;
 }
 
-gmdl_status gmdl_bn_query(const gmdl_bn *bn, uint32_t target, const int32_t *evidence,
-                          const gmdl_query_config *cfg, double *probs, gmdl_query_stats *stats,
+gmdl_status gmdl_bn_query(const gmdl_bn *bn,
+                          uint32_t target,
+                          const int32_t *evidence,
+                          const gmdl_query_config *cfg,
+                          double *probs,
+                          gmdl_query_stats *stats,
                           gmdl_err *err) {
     gmdl_query_config dc = gmdl_query_config_default();
     if (!cfg)
@@ -483,9 +497,12 @@ gmdl_status gmdl_bn_query(const gmdl_bn *bn, uint32_t target, const int32_t *evi
     return s;
 }
 
-gmdl_status gmdl_bn_marginals(const gmdl_bn *bn, const int32_t *evidence,
-                              const gmdl_exact_config *cfg, double *marginals,
-                              double *log_evidence, gmdl_err *err) {
+gmdl_status gmdl_bn_marginals(const gmdl_bn *bn,
+                              const int32_t *evidence,
+                              const gmdl_exact_config *cfg,
+                              double *marginals,
+                              double *log_evidence,
+                              gmdl_err *err) {
     gmdl_exact_config dc = gmdl_exact_config_default();
     gmdl_mrf *m;
     gmdl_status s = gmdl_bn_to_mrf(bn, &m, err);

@@ -15,8 +15,13 @@ gmdl_bp_config gmdl_bp_config_default(void) {
     return c;
 }
 
-gmdl_status gmdl_mrf_bp(const gmdl_mrf *m, const int32_t *evidence, const gmdl_bp_config *cfg,
-                        double *log_z, double *marginals, gmdl_bp_stats *stats, gmdl_err *err) {
+gmdl_status gmdl_mrf_bp(const gmdl_mrf *m,
+                        const int32_t *evidence,
+                        const gmdl_bp_config *cfg,
+                        double *log_z,
+                        double *marginals,
+                        gmdl_bp_stats *stats,
+                        gmdl_err *err) {
     gmdl_bp_config dc = gmdl_bp_config_default();
     if (!cfg)
         cfg = &dc;
@@ -69,8 +74,8 @@ gmdl_status gmdl_mrf_bp(const gmdl_mrf *m, const int32_t *evidence, const gmdl_b
         voff[v] = msize;
         msize += m->card[v];
     }
-    v2f = gmdl__malloc((tot + 1) * sizeof *v2f);   /* log messages */
-    f2v = gmdl__malloc((tot + 1) * sizeof *f2v);   /* log messages */
+    v2f = gmdl__malloc((tot + 1) * sizeof *v2f); /* log messages */
+    f2v = gmdl__malloc((tot + 1) * sizeof *f2v); /* log messages */
     nf2v = gmdl__malloc((tot + 1) * sizeof *nf2v);
     bel = gmdl__malloc((msize + 1) * sizeof *bel); /* log sum of incoming f2v per variable */
     work = gmdl__malloc(maxsize * sizeof *work);
@@ -182,7 +187,8 @@ gmdl_status gmdl_mrf_bp(const gmdl_mrf *m, const int32_t *evidence, const gmdl_b
                 gmdl__free(heap);
                 double lz = gmdl__logsumexp(acc, c);
                 if (lz == PGM_NEGINF) {
-                    s = gmdl__fail(err, GMDL_EINVAL, "belief propagation: a factor is zero for "
+                    s = gmdl__fail(err, GMDL_EINVAL,
+                                   "belief propagation: a factor is zero for "
                                    "every state (the evidence has probability zero)");
                     goto done;
                 }
@@ -283,8 +289,10 @@ gmdl_status gmdl_mrf_bp(const gmdl_mrf *m, const int32_t *evidence, const gmdl_b
         stats->max_delta = delta;
     }
     if (!converged)
-        s = gmdl__fail(err, GMDL_ENOCONV, "belief propagation did not converge in %d iterations "
-                       "(last change %.3g > tol %.3g)", cfg->max_iters, delta, cfg->tol);
+        s = gmdl__fail(err, GMDL_ENOCONV,
+                       "belief propagation did not converge in %d iterations "
+                       "(last change %.3g > tol %.3g)",
+                       cfg->max_iters, delta, cfg->tol);
 done:
     for (size_t f = 0; f < nf; f++)
         gmdl_factor_fini(&F[f]);

@@ -6,16 +6,21 @@
  * unobserved nodes whose bottom gets marked. O(V + E). */
 #include "pgm_internal.h"
 
-static gmdl_status check_set(const gmdl_bn *bn, size_t n, const uint32_t *x, const char *what,
-                             gmdl_err *err) {
+static gmdl_status
+check_set(const gmdl_bn *bn, size_t n, const uint32_t *x, const char *what, gmdl_err *err) {
     for (size_t i = 0; i < n; i++)
         if (x[i] >= bn->nvars)
             return gmdl__fail(err, GMDL_EINVAL, "%s node %u out of range", what, x[i]);
     return GMDL_OK;
 }
 
-gmdl_status gmdl_bn_reachable(const gmdl_bn *bn, size_t nx, const uint32_t *x, size_t nz,
-                              const uint32_t *z, uint8_t *reachable, gmdl_err *err) {
+gmdl_status gmdl_bn_reachable(const gmdl_bn *bn,
+                              size_t nx,
+                              const uint32_t *x,
+                              size_t nz,
+                              const uint32_t *z,
+                              uint8_t *reachable,
+                              gmdl_err *err) {
     gmdl_status s;
     if ((s = check_set(bn, nx, x, "query", err)) || (s = check_set(bn, nz, z, "given", err)))
         return s;
@@ -86,8 +91,14 @@ done:
     return s;
 }
 
-gmdl_status gmdl_bn_dsep(const gmdl_bn *bn, size_t nx, const uint32_t *x, size_t ny,
-                         const uint32_t *y, size_t nz, const uint32_t *z, int *separated,
+gmdl_status gmdl_bn_dsep(const gmdl_bn *bn,
+                         size_t nx,
+                         const uint32_t *x,
+                         size_t ny,
+                         const uint32_t *y,
+                         size_t nz,
+                         const uint32_t *z,
+                         int *separated,
                          gmdl_err *err) {
     gmdl_status s = check_set(bn, ny, y, "query", err);
     if (s)

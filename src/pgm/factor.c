@@ -16,8 +16,8 @@ double gmdl__logsumexp(const double *x, size_t n) {
     return m + log(s);
 }
 
-static gmdl_status scope_check(size_t nvars, const uint32_t *vars, const uint32_t *card,
-                               size_t *size, gmdl_err *err) {
+static gmdl_status
+scope_check(size_t nvars, const uint32_t *vars, const uint32_t *card, size_t *size, gmdl_err *err) {
     if (nvars > PGM_MAX_SCOPE)
         return gmdl__fail(err, GMDL_ELIMIT, "factor scope of %zu variables exceeds %d", nvars,
                           PGM_MAX_SCOPE);
@@ -34,8 +34,8 @@ static gmdl_status scope_check(size_t nvars, const uint32_t *vars, const uint32_
     return GMDL_OK;
 }
 
-gmdl_status gmdl_factor_init(gmdl_factor *f, size_t nvars, const uint32_t *vars,
-                             const uint32_t *card, gmdl_err *err) {
+gmdl_status gmdl_factor_init(
+    gmdl_factor *f, size_t nvars, const uint32_t *vars, const uint32_t *card, gmdl_err *err) {
     memset(f, 0, sizeof *f);
     size_t size = 0;
     gmdl_status s = scope_check(nvars, vars, card, &size, err);
@@ -124,8 +124,8 @@ gmdl_status gmdl__factor_marg_into(const gmdl_factor *big, gmdl_factor *sub) {
     return GMDL_OK;
 }
 
-size_t gmdl__scope_union(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
-                         uint32_t *out) {
+size_t
+gmdl__scope_union(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, uint32_t *out) {
     size_t i = 0, j = 0, n = 0;
     while (i < na || j < nb) {
         if (j >= nb || (i < na && a[i] < b[j]))
@@ -140,13 +140,13 @@ size_t gmdl__scope_union(const uint32_t *a, size_t na, const uint32_t *b, size_t
     return n;
 }
 
-gmdl_status gmdl_factor_product(gmdl_factor *out, const gmdl_factor *a, const gmdl_factor *b,
-                                gmdl_err *err) {
+gmdl_status
+gmdl_factor_product(gmdl_factor *out, const gmdl_factor *a, const gmdl_factor *b, gmdl_err *err) {
     uint32_t vars[2 * PGM_MAX_SCOPE], card[2 * PGM_MAX_SCOPE];
     size_t n = gmdl__scope_union(a->vars, a->nvars, b->vars, b->nvars, vars);
     if (n > PGM_MAX_SCOPE)
-        return gmdl__fail(err, GMDL_ELIMIT, "factor product scope of %zu variables exceeds %d",
-                          n, PGM_MAX_SCOPE);
+        return gmdl__fail(err, GMDL_ELIMIT, "factor product scope of %zu variables exceeds %d", n,
+                          PGM_MAX_SCOPE);
     for (size_t k = 0, i = 0, j = 0; k < n; k++) {
         while (i < a->nvars && a->vars[i] < vars[k])
             i++;
@@ -158,8 +158,8 @@ gmdl_status gmdl_factor_product(gmdl_factor *out, const gmdl_factor *a, const gm
             card[k] = b->card[j];
         if (i < a->nvars && a->vars[i] == vars[k] && j < b->nvars && b->vars[j] == vars[k] &&
             a->card[i] != b->card[j])
-            return gmdl__fail(err, GMDL_ESHAPE, "variable %u has cardinality %u and %u",
-                              vars[k], a->card[i], b->card[j]);
+            return gmdl__fail(err, GMDL_ESHAPE, "variable %u has cardinality %u and %u", vars[k],
+                              a->card[i], b->card[j]);
     }
     gmdl_status s = gmdl_factor_init(out, n, vars, card, err);
     if (s)
@@ -169,8 +169,8 @@ gmdl_status gmdl_factor_product(gmdl_factor *out, const gmdl_factor *a, const gm
     return GMDL_OK;
 }
 
-gmdl_status gmdl_factor_sum_out(gmdl_factor *out, const gmdl_factor *f, size_t nsum,
-                                const uint32_t *sum_vars, gmdl_err *err) {
+gmdl_status gmdl_factor_sum_out(
+    gmdl_factor *out, const gmdl_factor *f, size_t nsum, const uint32_t *sum_vars, gmdl_err *err) {
     uint32_t vars[PGM_MAX_SCOPE], card[PGM_MAX_SCOPE];
     size_t n = 0;
     for (size_t k = 0; k < f->nvars; k++) {
@@ -193,7 +193,9 @@ gmdl_status gmdl_factor_sum_out(gmdl_factor *out, const gmdl_factor *f, size_t n
     return GMDL_OK;
 }
 
-gmdl_status gmdl__factor_restrict(gmdl_factor *out, const gmdl_factor *f, const int32_t *evidence,
+gmdl_status gmdl__factor_restrict(gmdl_factor *out,
+                                  const gmdl_factor *f,
+                                  const int32_t *evidence,
                                   gmdl_err *err) {
     uint32_t vars[PGM_MAX_SCOPE], card[PGM_MAX_SCOPE];
     size_t n = 0, base = 0, st = 1;
@@ -206,8 +208,10 @@ gmdl_status gmdl__factor_restrict(gmdl_factor *out, const gmdl_factor *f, const 
         int32_t e = evidence ? evidence[f->vars[k]] : -1;
         if (e >= 0) {
             if ((uint32_t)e >= f->card[k])
-                return gmdl__fail(err, GMDL_EINVAL, "evidence state %d of variable %u is out of "
-                                  "range (cardinality %u)", e, f->vars[k], f->card[k]);
+                return gmdl__fail(err, GMDL_EINVAL,
+                                  "evidence state %d of variable %u is out of "
+                                  "range (cardinality %u)",
+                                  e, f->vars[k], f->card[k]);
             base += (size_t)e * stride[k];
         } else {
             vars[n] = f->vars[k];
@@ -238,8 +242,8 @@ gmdl_status gmdl__factor_restrict(gmdl_factor *out, const gmdl_factor *f, const 
     return GMDL_OK;
 }
 
-gmdl_status gmdl_factor_reduce(gmdl_factor *out, const gmdl_factor *f, uint32_t var,
-                               uint32_t state, gmdl_err *err) {
+gmdl_status gmdl_factor_reduce(
+    gmdl_factor *out, const gmdl_factor *f, uint32_t var, uint32_t state, gmdl_err *err) {
     /* A small evidence array over the scope's variable ids would be large for big ids; build a
      * renumbered view instead. */
     gmdl_factor view = *f;
@@ -249,8 +253,10 @@ gmdl_status gmdl_factor_reduce(gmdl_factor *out, const gmdl_factor *f, uint32_t 
         ids[k] = (uint32_t)k;
         ev[k] = f->vars[k] == var ? (int32_t)state : -1;
         if (f->vars[k] == var && state >= f->card[k])
-            return gmdl__fail(err, GMDL_EINVAL, "state %u of variable %u is out of range "
-                              "(cardinality %u)", state, var, f->card[k]);
+            return gmdl__fail(err, GMDL_EINVAL,
+                              "state %u of variable %u is out of range "
+                              "(cardinality %u)",
+                              state, var, f->card[k]);
     }
     view.vars = ids;
     gmdl_status s = gmdl__factor_restrict(out, &view, ev, err);

@@ -21,11 +21,11 @@
 typedef struct {
     size_t nvars;
     const uint32_t *card;
-    int32_t *ev;          /* evidence, with cardinality-1 variables fixed to 0 */
+    int32_t *ev; /* evidence, with cardinality-1 variables fixed to 0 */
     uint8_t *active;
     size_t nred;
-    gmdl_factor *red;     /* factors restricted to the evidence, non-constant */
-    double log_const;     /* sum of the constant factors */
+    gmdl_factor *red; /* factors restricted to the evidence, non-constant */
+    double log_const; /* sum of the constant factors */
 } prepared;
 
 static void prepared_free(prepared *P) {
@@ -37,8 +37,13 @@ static void prepared_free(prepared *P) {
     memset(P, 0, sizeof *P);
 }
 
-static gmdl_status prepare(prepared *P, size_t nvars, const uint32_t *card, size_t nfactors,
-                           const gmdl_factor *factors, const int32_t *evidence, gmdl_err *err) {
+static gmdl_status prepare(prepared *P,
+                           size_t nvars,
+                           const uint32_t *card,
+                           size_t nfactors,
+                           const gmdl_factor *factors,
+                           const int32_t *evidence,
+                           gmdl_err *err) {
     memset(P, 0, sizeof *P);
     gmdl_status s = gmdl__check_evidence(nvars, card, evidence, err);
     if (s)
@@ -80,8 +85,12 @@ static void name_of(const char *const *names, uint32_t v, char *buf, size_t n) {
         snprintf(buf, n, "x%u", v);
 }
 
-static gmdl_status over_budget(const gmdl_exact_config *cfg, double bytes, size_t nv,
-                               const uint32_t *vars, double entries, const char *const *names,
+static gmdl_status over_budget(const gmdl_exact_config *cfg,
+                               double bytes,
+                               size_t nv,
+                               const uint32_t *vars,
+                               double entries,
+                               const char *const *names,
                                gmdl_err *err) {
     char list[600];
     size_t off = 0;
@@ -226,8 +235,8 @@ static double lin_rescale(gmdl_factor *f) {
 }
 
 /* The separator of a clique table with its parent's variables. */
-static gmdl_status sep_factor(gmdl_factor *out, const gmdl_factor *tab, size_t np,
-                              const uint32_t *pvars, gmdl_err *err) {
+static gmdl_status sep_factor(
+    gmdl_factor *out, const gmdl_factor *tab, size_t np, const uint32_t *pvars, gmdl_err *err) {
     uint32_t sv[PGM_MAX_SCOPE], sc[PGM_MAX_SCOPE];
     size_t n = 0;
     for (size_t k = 0, j = 0; k < tab->nvars; k++) {
@@ -291,12 +300,12 @@ static double lin_range(const gmdl_factor *f) {
 typedef struct {
     int lg;
     const prepared *P;
-    const gmdl_factor *W;   /* the factors, scaled to maximum 1 (linear) or 0 (log) */
+    const gmdl_factor *W; /* the factors, scaled to maximum 1 (linear) or 0 (log) */
     const double *fscale, *frange;
     const uint32_t *fhome;
     const gmdl_factor *cfac; /* per clique: product of its own factors (or empty, see fsep) */
     const double *cscale, *crange;
-    const uint8_t *fsep;     /* 1: multiply the clique's factors one by one */
+    const uint8_t *fsep; /* 1: multiply the clique's factors one by one */
     const size_t *kid_start;
     const uint32_t *kids;
     const int *parent;
@@ -304,9 +313,15 @@ typedef struct {
     const double *upscale, *uprange, *downrange;
 } calib;
 
-static gmdl_status build_table(const calib *C, gmdl_factor *tab, size_t t, size_t n,
-                               const uint32_t *vars, const uint32_t *card, int with_down,
-                               double *scale, gmdl_err *err) {
+static gmdl_status build_table(const calib *C,
+                               gmdl_factor *tab,
+                               size_t t,
+                               size_t n,
+                               const uint32_t *vars,
+                               const uint32_t *card,
+                               int with_down,
+                               double *scale,
+                               gmdl_err *err) {
     /* tab->vars, tab->card and tab->logp are caller-owned buffers (the largest clique fits) */
     if (n > PGM_MAX_SCOPE)
         return gmdl__fail(err, GMDL_ELIMIT, "clique of %zu variables", n);
@@ -352,10 +367,17 @@ static gmdl_status build_table(const calib *C, gmdl_factor *tab, size_t t, size_
     return GMDL_OK;
 }
 
-gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
-                         const gmdl_factor *factors, const int32_t *evidence,
-                         const gmdl_exact_config *cfg, const char *const *names, double *log_z,
-                         double *marginals, gmdl_exact_stats *stats, gmdl_err *err) {
+gmdl_status gmdl__jt_run(size_t nvars,
+                         const uint32_t *card,
+                         size_t nfactors,
+                         const gmdl_factor *factors,
+                         const int32_t *evidence,
+                         const gmdl_exact_config *cfg,
+                         const char *const *names,
+                         double *log_z,
+                         double *marginals,
+                         gmdl_exact_stats *stats,
+                         gmdl_err *err) {
     prepared P;
     gmdl_status s = prepare(&P, nvars, card, nfactors, factors, evidence, err);
     if (s)
@@ -393,15 +415,18 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
     alias = gmdl__malloc((nvars + 1) * sizeof *alias);
     kids = gmdl__malloc((nvars + 1) * sizeof *kids);
     kid_start = gmdl__calloc(nvars + 2, sizeof *kid_start);
-    if (!alias || !kids || !kid_start || !moff || !order || !pos || !home || !cvars || !parent || !alive || !cl_vars || !cl_n || !removed) {
+    if (!alias || !kids || !kid_start || !moff || !order || !pos || !home || !cvars || !parent ||
+        !alive || !cl_vars || !cl_n || !removed) {
         s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
         goto done;
     }
     if ((s = gmdl__elim_order(&g, card, P.active, cfg, order, &nord, &max_log2, err)))
         goto done;
     if (max_log2 > 62.0) {
-        s = gmdl__fail(err, GMDL_ELIMIT, "exact inference is infeasible: the best elimination "
-                       "order has a clique of 2^%.1f entries", max_log2);
+        s = gmdl__fail(err, GMDL_ELIMIT,
+                       "exact inference is infeasible: the best elimination "
+                       "order has a clique of 2^%.1f entries",
+                       max_log2);
         goto done;
     }
     for (size_t t = 0; t < nord; t++) {
@@ -547,8 +572,10 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
         goto done;
     }
     if (!(tabbuf = gmdl__malloc((size_t)big * sizeof *tabbuf + 8))) {
-        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory for the largest clique table (%zu "
-                       "variables, %.4g entries)", cl_n[big_t], big);
+        s = gmdl__fail(err, GMDL_ENOMEM,
+                       "out of memory for the largest clique table (%zu "
+                       "variables, %.4g entries)",
+                       cl_n[big_t], big);
         goto done;
     }
     tab.vars = tab_vars;
@@ -582,8 +609,8 @@ gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
         goto done;
     }
     for (int lg = 0; lg < 2; lg++) {
-        calib C = {lg, &P, W, fscale, frange, fhome, cfac, cscale, crange, fsep, kid_start,
-                   kids, parent, up, down, upscale, uprange, downrange};
+        calib C = {lg,   &P,        W,    fscale, frange, fhome, cfac,    cscale,  crange,
+                   fsep, kid_start, kids, parent, up,     down,  upscale, uprange, downrange};
         /* The factors scaled to maximum 1 (linear) or 0 (log), with their ranges. */
         for (size_t f = 0; f < P.nred; f++) {
             gmdl_factor_fini(&W[f]);
@@ -812,10 +839,17 @@ done:
 
 /* ------------------------------------------------------------------ variable elimination */
 
-gmdl_status gmdl__ve_run(size_t nvars, const uint32_t *card, size_t nfactors,
-                         const gmdl_factor *factors, const int32_t *evidence, uint32_t target,
-                         const gmdl_exact_config *cfg, const char *const *names, double *log_z,
-                         double *probs, gmdl_err *err) {
+gmdl_status gmdl__ve_run(size_t nvars,
+                         const uint32_t *card,
+                         size_t nfactors,
+                         const gmdl_factor *factors,
+                         const int32_t *evidence,
+                         uint32_t target,
+                         const gmdl_exact_config *cfg,
+                         const char *const *names,
+                         double *log_z,
+                         double *probs,
+                         gmdl_err *err) {
     if (target >= nvars)
         return gmdl__fail(err, GMDL_EINVAL, "target variable %u out of range", target);
     prepared P;
@@ -867,8 +901,7 @@ gmdl_status gmdl__ve_run(size_t nvars, const uint32_t *card, size_t nfactors,
                 gmdl_factor nacc;
                 double need = 8.0;
                 uint32_t uv[2 * PGM_MAX_SCOPE];
-                size_t nu = gmdl__scope_union(acc.vars, acc.nvars, list[f].vars, list[f].nvars,
-                                              uv);
+                size_t nu = gmdl__scope_union(acc.vars, acc.nvars, list[f].vars, list[f].nvars, uv);
                 for (size_t k = 0; k < nu; k++)
                     need *= card[uv[k]];
                 if (cfg->max_mem && need > (double)cfg->max_mem) {

@@ -34,8 +34,8 @@ void gmdl_mrf_destroy(gmdl_mrf *m) {
     gmdl__free(m);
 }
 
-gmdl_status gmdl_mrf_add_factor(gmdl_mrf *m, size_t nscope, const uint32_t *scope,
-                                const double *values, gmdl_err *err) {
+gmdl_status gmdl_mrf_add_factor(
+    gmdl_mrf *m, size_t nscope, const uint32_t *scope, const double *values, gmdl_err *err) {
     if (nscope > PGM_MAX_SCOPE)
         return gmdl__fail(err, GMDL_ELIMIT, "factor over %zu variables (at most %d)", nscope,
                           PGM_MAX_SCOPE);
@@ -100,10 +100,18 @@ gmdl_status gmdl_mrf_add_factor(gmdl_mrf *m, size_t nscope, const uint32_t *scop
     return GMDL_OK;
 }
 
-size_t gmdl_mrf_nvars(const gmdl_mrf *m) { return m->nvars; }
-uint32_t gmdl_mrf_card(const gmdl_mrf *m, size_t v) { return v < m->nvars ? m->card[v] : 0; }
-size_t gmdl_mrf_nfactors(const gmdl_mrf *m) { return m->nfactors; }
-int gmdl_mrf_is_bayes(const gmdl_mrf *m) { return m->is_bayes; }
+size_t gmdl_mrf_nvars(const gmdl_mrf *m) {
+    return m->nvars;
+}
+uint32_t gmdl_mrf_card(const gmdl_mrf *m, size_t v) {
+    return v < m->nvars ? m->card[v] : 0;
+}
+size_t gmdl_mrf_nfactors(const gmdl_mrf *m) {
+    return m->nfactors;
+}
+int gmdl_mrf_is_bayes(const gmdl_mrf *m) {
+    return m->is_bayes;
+}
 
 size_t gmdl_mrf_marginal_size(const gmdl_mrf *m) {
     size_t n = 0;
@@ -136,8 +144,14 @@ void gmdl_mrf_graph(const gmdl_mrf *m, uint8_t *adj) {
     }
 }
 
-gmdl_status gmdl_mrf_separated(const gmdl_mrf *m, size_t na, const uint32_t *a, size_t nb,
-                               const uint32_t *b, size_t ns, const uint32_t *s, int *separated,
+gmdl_status gmdl_mrf_separated(const gmdl_mrf *m,
+                               size_t na,
+                               const uint32_t *a,
+                               size_t nb,
+                               const uint32_t *b,
+                               size_t ns,
+                               const uint32_t *s,
+                               int *separated,
                                gmdl_err *err) {
     size_t n = m->nvars;
     for (size_t i = 0; i < na; i++)
@@ -235,7 +249,6 @@ gmdl_status gmdl__slurp(const char *path, char **buf, size_t *len, gmdl_err *err
     return GMDL_OK;
 }
 
-
 /* Next whitespace-separated token; 0 at end of file. */
 static int uai_next(uai_lexer *L) {
     while (L->pos < L->len && (L->buf[L->pos] == ' ' || L->buf[L->pos] == '\t' ||
@@ -257,11 +270,11 @@ static int uai_next(uai_lexer *L) {
     return 1;
 }
 
-static gmdl_status uai_int(uai_lexer *L, const char *what, long long lo, long long hi,
-                           long long *out, gmdl_err *err) {
+static gmdl_status
+uai_int(uai_lexer *L, const char *what, long long lo, long long hi, long long *out, gmdl_err *err) {
     if (!uai_next(L))
-        return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: unexpected end of file, expected %s",
-                          L->path, L->line, what);
+        return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: unexpected end of file, expected %s", L->path,
+                          L->line, what);
     char *end;
     errno = 0;
     long long x = strtoll(L->tok, &end, 10);
@@ -277,8 +290,8 @@ static gmdl_status uai_int(uai_lexer *L, const char *what, long long lo, long lo
 
 static gmdl_status uai_double(uai_lexer *L, const char *what, double *out, gmdl_err *err) {
     if (!uai_next(L))
-        return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: unexpected end of file, expected %s",
-                          L->path, L->line, what);
+        return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: unexpected end of file, expected %s", L->path,
+                          L->line, what);
     char *end;
     errno = 0;
     double x = strtod(L->tok, &end);
@@ -286,8 +299,8 @@ static gmdl_status uai_double(uai_lexer *L, const char *what, double *out, gmdl_
         return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected %s (a number), got '%s'", L->path,
                           L->line, what, L->tok);
     if (x < 0.0)
-        return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: %s is negative (%g)", L->path, L->line,
-                          what, x);
+        return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: %s is negative (%g)", L->path, L->line, what,
+                          x);
     *out = x;
     return GMDL_OK;
 }
@@ -353,8 +366,10 @@ gmdl_status gmdl_mrf_read_uai(gmdl_mrf **out, const char *path, gmdl_err *err) {
             scopes[f][k] = (uint32_t)x;
             for (size_t t = 0; t < k; t++)
                 if (scopes[f][t] == scopes[f][k]) {
-                    s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: variable %lld appears twice in "
-                                   "the scope of factor %lld", path, L.line, x, f);
+                    s = gmdl__fail(err, GMDL_ECORRUPT,
+                                   "%s:%d: variable %lld appears twice in "
+                                   "the scope of factor %lld",
+                                   path, L.line, x, f);
                     goto done;
                 }
         }
@@ -375,8 +390,10 @@ gmdl_status gmdl_mrf_read_uai(gmdl_mrf **out, const char *path, gmdl_err *err) {
             goto done;
         line0 = L.line;
         if ((size_t)x != want) {
-            s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: factor %lld has %lld entries, expected "
-                           "%zu (the product of its domain sizes)", path, line0, f, x, want);
+            s = gmdl__fail(err, GMDL_ECORRUPT,
+                           "%s:%d: factor %lld has %lld entries, expected "
+                           "%zu (the product of its domain sizes)",
+                           path, line0, f, x, want);
             goto done;
         }
         gmdl__free(vals);
@@ -417,8 +434,8 @@ done:
     return s;
 }
 
-gmdl_status gmdl_mrf_read_evid(const gmdl_mrf *m, const char *path, int32_t *evidence,
-                               gmdl_err *err) {
+gmdl_status
+gmdl_mrf_read_evid(const gmdl_mrf *m, const char *path, int32_t *evidence, gmdl_err *err) {
     for (size_t v = 0; v < m->nvars; v++)
         evidence[v] = -1;
     uai_lexer L = {.path = path, .line = 1};
@@ -440,8 +457,8 @@ gmdl_status gmdl_mrf_read_evid(const gmdl_mrf *m, const char *path, int32_t *evi
         if ((s = uai_int(&L, "an evidence value", 0, (long long)m->card[v] - 1, &x, err)))
             goto done;
         if (evidence[v] >= 0 && evidence[v] != (int32_t)x) {
-            s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: variable %lld observed twice", path,
-                           L.line, v);
+            s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: variable %lld observed twice", path, L.line,
+                           v);
             goto done;
         }
         evidence[v] = (int32_t)x;
@@ -456,27 +473,37 @@ done:
 
 /* ------------------------------------------------------------------ exact entry points */
 
-gmdl_status gmdl__check_evidence(size_t nvars, const uint32_t *card, const int32_t *evidence,
-                                 gmdl_err *err) {
+gmdl_status
+gmdl__check_evidence(size_t nvars, const uint32_t *card, const int32_t *evidence, gmdl_err *err) {
     if (!evidence)
         return GMDL_OK;
     for (size_t v = 0; v < nvars; v++)
         if (evidence[v] >= (int32_t)card[v] || evidence[v] < -1)
-            return gmdl__fail(err, GMDL_EINVAL, "evidence state %d of variable %zu is out of range"
-                              " (cardinality %u)", evidence[v], v, card[v]);
+            return gmdl__fail(err, GMDL_EINVAL,
+                              "evidence state %d of variable %zu is out of range"
+                              " (cardinality %u)",
+                              evidence[v], v, card[v]);
     return GMDL_OK;
 }
 
-gmdl_status gmdl_mrf_exact(const gmdl_mrf *m, const int32_t *evidence, const gmdl_exact_config *cfg,
-                           double *log_z, double *marginals, gmdl_exact_stats *stats,
+gmdl_status gmdl_mrf_exact(const gmdl_mrf *m,
+                           const int32_t *evidence,
+                           const gmdl_exact_config *cfg,
+                           double *log_z,
+                           double *marginals,
+                           gmdl_exact_stats *stats,
                            gmdl_err *err) {
     gmdl_exact_config dc = gmdl_exact_config_default();
-    return gmdl__jt_run(m->nvars, m->card, m->nfactors, m->factors, evidence, cfg ? cfg : &dc,
-                        NULL, log_z, marginals, stats, err);
+    return gmdl__jt_run(m->nvars, m->card, m->nfactors, m->factors, evidence, cfg ? cfg : &dc, NULL,
+                        log_z, marginals, stats, err);
 }
 
-gmdl_status gmdl_mrf_ve(const gmdl_mrf *m, const int32_t *evidence, uint32_t target,
-                        const gmdl_exact_config *cfg, double *log_z, double *probs,
+gmdl_status gmdl_mrf_ve(const gmdl_mrf *m,
+                        const int32_t *evidence,
+                        uint32_t target,
+                        const gmdl_exact_config *cfg,
+                        double *log_z,
+                        double *probs,
                         gmdl_err *err) {
     gmdl_exact_config dc = gmdl_exact_config_default();
     return gmdl__ve_run(m->nvars, m->card, m->nfactors, m->factors, evidence, target,

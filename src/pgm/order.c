@@ -5,14 +5,20 @@
  * min-fill, min-degree, weighted min-fill, min-weight and the natural order. */
 #include "pgm_internal.h"
 
-gmdl_status gmdl__graph_build(pgm_graph *g, size_t nvars, const uint8_t *active, size_t nfactors,
-                              const gmdl_factor *factors, gmdl_err *err) {
+gmdl_status gmdl__graph_build(pgm_graph *g,
+                              size_t nvars,
+                              const uint8_t *active,
+                              size_t nfactors,
+                              const gmdl_factor *factors,
+                              gmdl_err *err) {
     g->n = nvars;
     g->words = (nvars + 63) / 64;
     size_t cells;
     if (!gmdl__mul_ok(nvars, g->words, &cells) || !(g->adj = gmdl__calloc(cells + 1, 8)))
-        return gmdl__fail(err, GMDL_ENOMEM, "out of memory for the interaction graph of %zu "
-                          "variables", nvars);
+        return gmdl__fail(err, GMDL_ENOMEM,
+                          "out of memory for the interaction graph of %zu "
+                          "variables",
+                          nvars);
     for (size_t f = 0; f < nfactors; f++) {
         const gmdl_factor *F = &factors[f];
         for (size_t a = 0; a < F->nvars; a++) {
@@ -88,9 +94,15 @@ static double score_of(const elim_state *S, gmdl_order_heuristic h, size_t v) {
 
 /* Runs one greedy elimination. Writes order (n_active entries) and returns the cost as
  * (max clique log2 size, total entries). rng == NULL: lowest-index ties. */
-static void run_heuristic(elim_state *S, const uint64_t *adj0, const uint8_t *active,
-                          gmdl_order_heuristic h, gmdl_rng *rng, uint32_t *order, size_t *norder,
-                          double *max_log2, double *total) {
+static void run_heuristic(elim_state *S,
+                          const uint64_t *adj0,
+                          const uint8_t *active,
+                          gmdl_order_heuristic h,
+                          gmdl_rng *rng,
+                          uint32_t *order,
+                          size_t *norder,
+                          double *max_log2,
+                          double *total) {
     size_t n = S->n, words = S->words;
     memcpy(S->adj, adj0, n * words * sizeof *S->adj);
     memset(S->alive, 0, words * sizeof *S->alive);
@@ -167,9 +179,14 @@ static void run_heuristic(elim_state *S, const uint64_t *adj0, const uint8_t *ac
     }
 }
 
-gmdl_status gmdl__elim_order(const pgm_graph *g, const uint32_t *card, const uint8_t *active,
-                             const gmdl_exact_config *cfg, uint32_t *order, size_t *norder,
-                             double *max_log2, gmdl_err *err) {
+gmdl_status gmdl__elim_order(const pgm_graph *g,
+                             const uint32_t *card,
+                             const uint8_t *active,
+                             const gmdl_exact_config *cfg,
+                             uint32_t *order,
+                             size_t *norder,
+                             double *max_log2,
+                             gmdl_err *err) {
     size_t n = g->n, words = g->words;
     elim_state S = {.n = n, .words = words, .card = card};
     S.adj = gmdl__malloc((n * words + 1) * sizeof *S.adj);

@@ -7,7 +7,7 @@
 #include "gmdl/rng.h"
 
 /* Infinities as double (INFINITY is a float constant). */
-#define PGM_INF ((double)INFINITY)
+#define PGM_INF    ((double)INFINITY)
 #define PGM_NEGINF (-(double)INFINITY)
 
 /* Largest scope the strided loops handle (a clique of 64 binary variables is 2^64 entries). */
@@ -25,11 +25,11 @@ struct gmdl_bn {
     size_t nvars;
     char **names;
     uint32_t *card;
-    char ***states;     /* states[v][s] */
+    char ***states; /* states[v][s] */
     size_t *npar;
-    uint32_t **par;     /* parents in declared order */
-    double **cpt;       /* rows over parent configs (last parent fastest), child fastest */
-    size_t *nrows;      /* prod parent cards */
+    uint32_t **par; /* parents in declared order */
+    double **cpt;   /* rows over parent configs (last parent fastest), child fastest */
+    size_t *nrows;  /* prod parent cards */
     size_t *nchild;
     uint32_t **child;
 };
@@ -40,7 +40,7 @@ double gmdl__logsumexp(const double *x, size_t n);
 /* stride[k] = stride in the sub scope of big-scope variable k (0 when absent). */
 void gmdl__sub_strides(const gmdl_factor *big, const gmdl_factor *sub, size_t *stride);
 /* Calls BODY for every entry i of big with j the matching sub offset. */
-#define PGM_ODOMETER(big, stride, BODY)                                                                \
+#define PGM_ODOMETER(big, stride, BODY)                                                            \
     do {                                                                                           \
         size_t od_ctr[PGM_MAX_SCOPE] = {0};                                                        \
         size_t nb_ = (big)->nvars;                                                                 \
@@ -53,7 +53,7 @@ void gmdl__sub_strides(const gmdl_factor *big, const gmdl_factor *sub, size_t *s
                 size_t i = i0 + t;                                                                 \
                 BODY;                                                                              \
             }                                                                                      \
-            for (size_t k = nb_ ? nb_ - 1 : 0; k-- > 0;) {                                        \
+            for (size_t k = nb_ ? nb_ - 1 : 0; k-- > 0;) {                                         \
                 od_ctr[k]++;                                                                       \
                 j += (stride)[k];                                                                  \
                 if (od_ctr[k] < (big)->card[k])                                                    \
@@ -70,51 +70,79 @@ void gmdl__factor_add_into(gmdl_factor *big, const gmdl_factor *sub);
 gmdl_status gmdl__factor_marg_into(const gmdl_factor *big, gmdl_factor *sub);
 /* Copies the scope of f into a new factor over all of f's variables except those with
  * evidence[v] >= 0, taking the evidence slices. */
-gmdl_status gmdl__factor_restrict(gmdl_factor *out, const gmdl_factor *f, const int32_t *evidence,
+gmdl_status gmdl__factor_restrict(gmdl_factor *out,
+                                  const gmdl_factor *f,
+                                  const int32_t *evidence,
                                   gmdl_err *err);
 /* Sorted union of two sorted scopes; returns the count. */
-size_t gmdl__scope_union(const uint32_t *a, size_t na, const uint32_t *b, size_t nb,
-                         uint32_t *out);
+size_t gmdl__scope_union(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, uint32_t *out);
 
 /* Interaction graph as bit rows over all variables (inactive ones have no edges). */
 typedef struct pgm_graph {
     size_t n, words;
     uint64_t *adj; /* n rows of words */
 } pgm_graph;
-gmdl_status gmdl__graph_build(pgm_graph *g, size_t nvars, const uint8_t *active, size_t nfactors,
-                              const gmdl_factor *factors, gmdl_err *err);
+gmdl_status gmdl__graph_build(pgm_graph *g,
+                              size_t nvars,
+                              const uint8_t *active,
+                              size_t nfactors,
+                              const gmdl_factor *factors,
+                              gmdl_err *err);
 void gmdl__graph_free(pgm_graph *g);
 
 /* Elimination order over the variables with active[v] != 0 (cfg->heuristic, with the best of
  * several when GMDL_ORDER_BEST). order receives the active variables (*norder of them);
  * *max_log2 the log2 of the largest clique's table size. */
-gmdl_status gmdl__elim_order(const pgm_graph *g, const uint32_t *card, const uint8_t *active,
-                             const gmdl_exact_config *cfg, uint32_t *order, size_t *norder,
-                             double *max_log2, gmdl_err *err);
+gmdl_status gmdl__elim_order(const pgm_graph *g,
+                             const uint32_t *card,
+                             const uint8_t *active,
+                             const gmdl_exact_config *cfg,
+                             uint32_t *order,
+                             size_t *norder,
+                             double *max_log2,
+                             gmdl_err *err);
 
 /* Reads a whole file (NUL-terminated); ENOENT / EIO with the path in the message. */
 gmdl_status gmdl__slurp(const char *path, char **buf, size_t *len, gmdl_err *err);
 
 /* Evidence checks shared by the inference entry points. */
-gmdl_status gmdl__check_evidence(size_t nvars, const uint32_t *card, const int32_t *evidence,
-                                 gmdl_err *err);
+gmdl_status
+gmdl__check_evidence(size_t nvars, const uint32_t *card, const int32_t *evidence, gmdl_err *err);
 
 /* The exact engine on a factor list (used by gmdl_mrf_exact and gmdl_bn_marginals). names may
  * be NULL (variables are then called x<i>). */
-gmdl_status gmdl__jt_run(size_t nvars, const uint32_t *card, size_t nfactors,
-                         const gmdl_factor *factors, const int32_t *evidence,
-                         const gmdl_exact_config *cfg, const char *const *names, double *log_z,
-                         double *marginals, gmdl_exact_stats *stats, gmdl_err *err);
-gmdl_status gmdl__ve_run(size_t nvars, const uint32_t *card, size_t nfactors,
-                         const gmdl_factor *factors, const int32_t *evidence, uint32_t target,
-                         const gmdl_exact_config *cfg, const char *const *names, double *log_z,
-                         double *probs, gmdl_err *err);
+gmdl_status gmdl__jt_run(size_t nvars,
+                         const uint32_t *card,
+                         size_t nfactors,
+                         const gmdl_factor *factors,
+                         const int32_t *evidence,
+                         const gmdl_exact_config *cfg,
+                         const char *const *names,
+                         double *log_z,
+                         double *marginals,
+                         gmdl_exact_stats *stats,
+                         gmdl_err *err);
+gmdl_status gmdl__ve_run(size_t nvars,
+                         const uint32_t *card,
+                         size_t nfactors,
+                         const gmdl_factor *factors,
+                         const int32_t *evidence,
+                         uint32_t target,
+                         const gmdl_exact_config *cfg,
+                         const char *const *names,
+                         double *log_z,
+                         double *probs,
+                         gmdl_err *err);
 
 /* Allocates the arrays of an n-node net (names, states and CPTs left NULL). */
 gmdl_status gmdl__bn_alloc(gmdl_bn **out, size_t n, gmdl_err *err);
 /* Sampling methods of gmdl_bn_query. */
-gmdl_status gmdl__bn_sample_query(const gmdl_bn *bn, uint32_t target, const int32_t *evidence,
-                                  const gmdl_query_config *cfg, double *probs,
-                                  gmdl_query_stats *stats, gmdl_err *err);
+gmdl_status gmdl__bn_sample_query(const gmdl_bn *bn,
+                                  uint32_t target,
+                                  const int32_t *evidence,
+                                  const gmdl_query_config *cfg,
+                                  double *probs,
+                                  gmdl_query_stats *stats,
+                                  gmdl_err *err);
 
 #endif

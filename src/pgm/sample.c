@@ -49,8 +49,8 @@ static uint32_t draw(gmdl_rng *r, const double *p, uint32_t k) {
     return k - 1;
 }
 
-gmdl_status gmdl_bn_sample(const gmdl_bn *bn, size_t n, uint64_t seed, size_t first_row,
-                           uint32_t *out, gmdl_err *err) {
+gmdl_status gmdl_bn_sample(
+    const gmdl_bn *bn, size_t n, uint64_t seed, size_t first_row, uint32_t *out, gmdl_err *err) {
     uint32_t *order = gmdl__malloc((bn->nvars + 1) * sizeof *order);
     if (!order)
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
@@ -117,8 +117,12 @@ static double forward_clamped(const smp *S, const int32_t *ev, gmdl_rng *r) {
     return lw;
 }
 
-static gmdl_status rejection(const smp *S, uint32_t target, const int32_t *ev,
-                             const gmdl_query_config *cfg, double *probs, gmdl_query_stats *st,
+static gmdl_status rejection(const smp *S,
+                             uint32_t target,
+                             const int32_t *ev,
+                             const gmdl_query_config *cfg,
+                             double *probs,
+                             gmdl_query_stats *st,
                              gmdl_err *err) {
     const gmdl_bn *bn = S->bn;
     gmdl_rng r;
@@ -141,8 +145,10 @@ static gmdl_status rejection(const smp *S, uint32_t target, const int32_t *ev,
         }
     }
     if (acc == 0)
-        return gmdl__fail(err, GMDL_ENOCONV, "rejection sampling: none of %zu samples matched the "
-                          "evidence (try --method lw or more samples)", cfg->samples);
+        return gmdl__fail(err, GMDL_ENOCONV,
+                          "rejection sampling: none of %zu samples matched the "
+                          "evidence (try --method lw or more samples)",
+                          cfg->samples);
     for (uint32_t x = 0; x < bn->card[target]; x++)
         probs[x] = cnt[x] / (double)acc;
     st->samples = acc;
@@ -150,9 +156,13 @@ static gmdl_status rejection(const smp *S, uint32_t target, const int32_t *ev,
     return GMDL_OK;
 }
 
-static gmdl_status likelihood_weighting(const smp *S, uint32_t target, const int32_t *ev,
-                                        const gmdl_query_config *cfg, double *probs,
-                                        gmdl_query_stats *st, gmdl_err *err) {
+static gmdl_status likelihood_weighting(const smp *S,
+                                        uint32_t target,
+                                        const int32_t *ev,
+                                        const gmdl_query_config *cfg,
+                                        double *probs,
+                                        gmdl_query_stats *st,
+                                        gmdl_err *err) {
     const gmdl_bn *bn = S->bn;
     size_t n = cfg->samples;
     double *lw = gmdl__malloc((n + 1) * sizeof *lw);
@@ -173,8 +183,10 @@ static gmdl_status likelihood_weighting(const smp *S, uint32_t target, const int
     }
     gmdl_status s = GMDL_OK;
     if (mx == PGM_NEGINF) {
-        s = gmdl__fail(err, GMDL_ENOCONV, "likelihood weighting: all %zu samples have weight 0 "
-                       "(the evidence may be impossible)", n);
+        s = gmdl__fail(err, GMDL_ENOCONV,
+                       "likelihood weighting: all %zu samples have weight 0 "
+                       "(the evidence may be impossible)",
+                       n);
     } else {
         double sw = 0.0, sw2 = 0.0;
         for (uint32_t x = 0; x < bn->card[target]; x++)
@@ -219,8 +231,12 @@ typedef struct {
     uint32_t *fac; /* nodes whose CPT involves v or a block member */
 } gibbs_node;
 
-static gmdl_status gibbs(const smp *S, uint32_t target, const int32_t *ev,
-                         const gmdl_query_config *cfg, double *probs, gmdl_query_stats *st,
+static gmdl_status gibbs(const smp *S,
+                         uint32_t target,
+                         const int32_t *ev,
+                         const gmdl_query_config *cfg,
+                         double *probs,
+                         gmdl_query_stats *st,
                          gmdl_err *err) {
     const gmdl_bn *bn = S->bn;
     size_t n = bn->nvars;
@@ -300,7 +316,8 @@ static gmdl_status gibbs(const smp *S, uint32_t target, const int32_t *ev,
     for (int tries = 0; tries < 100000 && !found; tries++)
         found = forward_clamped(S, ev, &r) > PGM_NEGINF;
     if (!found) {
-        s = gmdl__fail(err, GMDL_ENOCONV, "Gibbs sampling: no starting state consistent with the "
+        s = gmdl__fail(err, GMDL_ENOCONV,
+                       "Gibbs sampling: no starting state consistent with the "
                        "evidence found in 100000 forward samples");
         goto done;
     }
@@ -390,9 +407,13 @@ done:
     return s;
 }
 
-gmdl_status gmdl__bn_sample_query(const gmdl_bn *bn, uint32_t target, const int32_t *evidence,
-                                  const gmdl_query_config *cfg, double *probs,
-                                  gmdl_query_stats *stats, gmdl_err *err) {
+gmdl_status gmdl__bn_sample_query(const gmdl_bn *bn,
+                                  uint32_t target,
+                                  const int32_t *evidence,
+                                  const gmdl_query_config *cfg,
+                                  double *probs,
+                                  gmdl_query_stats *stats,
+                                  gmdl_err *err) {
     if (cfg->samples == 0)
         return gmdl__fail(err, GMDL_EINVAL, "the number of samples must be positive");
     smp S = {.bn = bn};
@@ -427,8 +448,11 @@ gmdl_gibbs_config gmdl_gibbs_config_default(void) {
     return c;
 }
 
-gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m, const int32_t *evidence,
-                           const gmdl_gibbs_config *cfg, double *marginals, gmdl_err *err) {
+gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m,
+                           const int32_t *evidence,
+                           const gmdl_gibbs_config *cfg,
+                           double *marginals,
+                           gmdl_err *err) {
     gmdl_gibbs_config dc = gmdl_gibbs_config_default();
     if (!cfg)
         cfg = &dc;
@@ -483,16 +507,16 @@ gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m, const int32_t *evidence,
     gmdl_rng r;
     gmdl_rng_derive(&r, cfg->seed, GMDL_RNG_GIBBS, 0);
     for (size_t v = 0; v < n; v++)
-        x[v] = evidence && evidence[v] >= 0 ? (uint32_t)evidence[v]
-                                             : gmdl_rng_bounded(&r, m->card[v]);
+        x[v] =
+            evidence && evidence[v] >= 0 ? (uint32_t)evidence[v] : gmdl_rng_bounded(&r, m->card[v]);
     size_t total = cfg->burn_in + cfg->sweeps;
     for (size_t sweep = 0; sweep < total; sweep++) {
         int counted = sweep >= cfg->burn_in;
         /* During burn-in zeros are softened to exp(-penalty), the penalty growing from 5 to 100,
          * which walks a start state of probability zero into the support (hard constraints as in
          * CSP or Promedus); after burn-in the factors are exact. */
-        double floor_lp = counted ? PGM_NEGINF
-                                  : -(5.0 + 95.0 * (double)sweep / (double)cfg->burn_in);
+        double floor_lp =
+            counted ? PGM_NEGINF : -(5.0 + 95.0 * (double)sweep / (double)cfg->burn_in);
         for (size_t v = 0; v < n; v++) {
             uint32_t k = m->card[v];
             if ((evidence && evidence[v] >= 0) || k == 1) {
@@ -558,9 +582,9 @@ done:
 
 /* The factors containing each variable, with the variable's stride in each (CSR). */
 typedef struct {
-    size_t *start;  /* n + 1 */
-    uint32_t *fid;  /* factor ids */
-    size_t *fstr;   /* stride of the variable in that factor */
+    size_t *start; /* n + 1 */
+    uint32_t *fid; /* factor ids */
+    size_t *fstr;  /* stride of the variable in that factor */
 } var_index;
 
 static void var_index_free(var_index *I) {
@@ -621,8 +645,13 @@ static double soft_energy(const gmdl_mrf *m, const uint32_t *x, double *exact) {
     return s;
 }
 
-gmdl_status gmdl_mrf_ais(const gmdl_mrf *m, const int32_t *evidence, const gmdl_gibbs_config *cfg,
-                         size_t chains, double *log_z, double *ess, gmdl_err *err) {
+gmdl_status gmdl_mrf_ais(const gmdl_mrf *m,
+                         const int32_t *evidence,
+                         const gmdl_gibbs_config *cfg,
+                         size_t chains,
+                         double *log_z,
+                         double *ess,
+                         gmdl_err *err) {
     gmdl_gibbs_config dc = gmdl_gibbs_config_default();
     if (!cfg)
         cfg = &dc;
@@ -631,8 +660,10 @@ gmdl_status gmdl_mrf_ais(const gmdl_mrf *m, const int32_t *evidence, const gmdl_
     if (s)
         return s;
     if (chains == 0 || cfg->sweeps < chains)
-        return gmdl__fail(err, GMDL_EINVAL, "annealed importance sampling needs at least one "
-                          "sweep per chain (%zu sweeps, %zu chains)", cfg->sweeps, chains);
+        return gmdl__fail(err, GMDL_EINVAL,
+                          "annealed importance sampling needs at least one "
+                          "sweep per chain (%zu sweeps, %zu chains)",
+                          cfg->sweeps, chains);
     size_t temps = cfg->sweeps / chains;
     var_index I = {0};
     if ((s = var_index_build(m, &I, err)))
@@ -656,7 +687,7 @@ gmdl_status gmdl_mrf_ais(const gmdl_mrf *m, const int32_t *evidence, const gmdl_
         gmdl_rng_derive(&r, cfg->seed, GMDL_RNG_GIBBS, 1 + c);
         for (size_t v = 0; v < n; v++)
             x[v] = evidence && evidence[v] >= 0 ? (uint32_t)evidence[v]
-                                                 : gmdl_rng_bounded(&r, m->card[v]);
+                                                : gmdl_rng_bounded(&r, m->card[v]);
         double w = 0.0, beta_prev = 0.0, exact;
         for (size_t t = 1; t <= temps; t++) {
             double u = (double)t / (double)temps, beta = u * u * u;
@@ -707,7 +738,8 @@ gmdl_status gmdl_mrf_ais(const gmdl_mrf *m, const int32_t *evidence, const gmdl_
         if (lw[c] > mx)
             mx = lw[c];
     if (mx == PGM_NEGINF) {
-        s = gmdl__fail(err, GMDL_ENOCONV, "annealed importance sampling: every chain ended in a "
+        s = gmdl__fail(err, GMDL_ENOCONV,
+                       "annealed importance sampling: every chain ended in a "
                        "state of probability zero");
         goto done;
     }

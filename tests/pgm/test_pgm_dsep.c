@@ -168,10 +168,10 @@ static void check_asia(void) {
     struct {
         const char *x, *y, *z;
         int sep;
-    } f[] = {{"asia", "smoke", "", 1},       {"asia", "smoke", "dysp", 0},
-             {"asia", "smoke", "xray", 0},   {"tub", "lung", "", 1},
-             {"tub", "lung", "either", 0},   {"xray", "dysp", "either", 1},
-             {"xray", "smoke", "either", 1}, {"bronc", "lung", "smoke", 1},
+    } f[] = {{"asia", "smoke", "", 1},           {"asia", "smoke", "dysp", 0},
+             {"asia", "smoke", "xray", 0},       {"tub", "lung", "", 1},
+             {"tub", "lung", "either", 0},       {"xray", "dysp", "either", 1},
+             {"xray", "smoke", "either", 1},     {"bronc", "lung", "smoke", 1},
              {"bronc", "lung", "smoke,dysp", 0}, {"asia", "xray", "tub", 1}};
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         uint32_t x, y, z[4];
@@ -378,8 +378,8 @@ static void check_random_dags(gmdl_rng *r) {
         gmdl_bn_destroy(bn);
     }
     printf("random DAGs: %d queries (%d separated), %d disagree with the moralised ancestral "
-           "graph, %d reachable sets disagree with Koller-Friedman\n", total, nsep, mism_mag,
-           mism_kf);
+           "graph, %d reachable sets disagree with Koller-Friedman\n",
+           total, nsep, mism_mag, mism_kf);
     CHECK(total > 3000);
     CHECK(nsep > total / 10 && nsep < total * 9 / 10); /* both answers well represented */
     CHECK_EQ(mism_mag, 0);
@@ -483,8 +483,8 @@ static void check_numeric(gmdl_rng *r) {
         free(joint);
         gmdl_bn_destroy(bn);
     }
-    printf("numeric: %d independences hold (%d violated), %d dependences show (%d do not)\n",
-           nind, bad_indep, ndep, bad_dep);
+    printf("numeric: %d independences hold (%d violated), %d dependences show (%d do not)\n", nind,
+           bad_indep, ndep, bad_dep);
     CHECK(nind > 50 && ndep > 50);
     CHECK_EQ(bad_indep, 0);
     CHECK_EQ(bad_dep, 0);

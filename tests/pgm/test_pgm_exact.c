@@ -139,7 +139,7 @@ static void check_asia_reference(void) {
         const char *node, *state;
         double p;
     } ref[] = {{"xray", "yes", 0.11029}, {"xray", "no", 0.88971}, {"dysp", "yes", 0.435971},
-               {"dysp", "no", 0.564029}, {"lung", "yes", 0.055}, {"either", "yes", 0.064828}};
+               {"dysp", "no", 0.564029}, {"lung", "yes", 0.055},  {"either", "yes", 0.064828}};
     for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++) {
         uint32_t v, s;
         CHECK_OK(gmdl_bn_find(bn, ref[i].node, &v, &err));
@@ -226,7 +226,8 @@ static void check_uai(const char *inst) {
     CHECK_EQ(n, M);
     double d = max_diff(mar, ref, M);
     printf("%-16s log10 Z %.6f (PR file %.6g, diff %.2g); max |MAR diff| %.2g; largest clique "
-           "%zu vars\n", inst, l10, pr, fabs(l10 - pr), d, st.max_clique_vars);
+           "%zu vars\n",
+           inst, l10, pr, fabs(l10 - pr), d, st.max_clique_vars);
     CHECK_NEAR(l10, pr, tol, 0);
     CHECK(d <= 1e-5);
     free(ev);
@@ -449,9 +450,9 @@ static void check_edge_cases(void) {
         CHECK_NEAR(mar[i], marg0[i] / z, 1e-12, 0);
         CHECK_NEAR(p0[i], marg0[i] / z, 1e-12, 0);
     }
-    CHECK_NEAR(mar[4], 0.5, 1e-12, 0);  /* variable 2: uniform */
-    CHECK_NEAR(mar[10], 0.0, 0, 0);     /* variable 4: the zero entry */
-    int32_t ev[5] = {-1, 0, 1, -1, 0};  /* x4 = 0 has potential zero */
+    CHECK_NEAR(mar[4], 0.5, 1e-12, 0); /* variable 2: uniform */
+    CHECK_NEAR(mar[10], 0.0, 0, 0);    /* variable 4: the zero entry */
+    int32_t ev[5] = {-1, 0, 1, -1, 0}; /* x4 = 0 has potential zero */
     CHECK_STATUS(gmdl_mrf_exact(m, ev, NULL, &lz_jt, mar, NULL, &err), GMDL_EINVAL);
     CHECK_OK(gmdl_mrf_exact(m, ev, NULL, &lz_jt, NULL, NULL, &err));
     CHECK(isinf(lz_jt) && lz_jt < 0);
@@ -561,8 +562,8 @@ int main(int argc, char **argv) {
     check_factor_ops(&rng);
     check_edge_cases();
     check_wide_range(&rng);
-    const char *small[] = {"bif/asia.bif", "bif/cancer.bif", "bif/earthquake.bif",
-                           "bif/survey.bif", "bif/sachs.bif"};
+    const char *small[] = {"bif/asia.bif", "bif/cancer.bif", "bif/earthquake.bif", "bif/survey.bif",
+                           "bif/sachs.bif"};
     for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
         check_brute(small[i], &rng);
     check_jt_vs_ve("bif/alarm.bif", &rng);
@@ -570,8 +571,8 @@ int main(int argc, char **argv) {
     check_asia_reference();
     check_budget();
     check_heuristics();
-    const char *uai[] = {"Promedus_24", "Pedigree_11", "Segmentation_11", "CSP_12", "DBN_11",
-                         "Grids_11"};
+    const char *uai[] = {"Promedus_24", "Pedigree_11", "Segmentation_11",
+                         "CSP_12",      "DBN_11",      "Grids_11"};
     for (size_t i = 0; i < (quick ? 4 : 6); i++)
         check_uai(uai[i]);
     if (th_failed)

@@ -12,9 +12,9 @@ static void check_counts(void) {
     struct {
         const char *file;
         size_t nodes, arcs, params;
-    } ref[] = {{"bif/asia.bif", 8, 8, 18},        {"bif/cancer.bif", 5, 4, 10},
-               {"bif/earthquake.bif", 5, 4, 10},  {"bif/survey.bif", 6, 6, 21},
-               {"bif/sachs.bif", 11, 17, 178},    {"bif/child.bif", 20, 25, 230},
+    } ref[] = {{"bif/asia.bif", 8, 8, 18},       {"bif/cancer.bif", 5, 4, 10},
+               {"bif/earthquake.bif", 5, 4, 10}, {"bif/survey.bif", 6, 6, 21},
+               {"bif/sachs.bif", 11, 17, 178},   {"bif/child.bif", 20, 25, 230},
                {"bif/alarm.bif", 37, 46, 509}};
     for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++) {
         gmdl_err err = {{0}};
@@ -229,12 +229,11 @@ static void check_faults(void) {
 /* Robustness: every truncation and many random byte mutations of a valid file give either
  * success or an input error, never a crash (and no leak under the sanitizers). */
 static void check_mutations(void) {
-    static const char *bif =
-        "network n { property \"x\"; }\n"
-        "variable a { type discrete [ 2 ] { y, n }; }\n"
-        "variable b { type discrete [ 3 ] { l, m, h }; }\n"
-        "probability ( a ) { table 0.4, 0.6; }\n"
-        "probability ( b | a ) { (y) 0.1, 0.2, 0.7; (n) 0.3 0.3 0.4; }\n";
+    static const char *bif = "network n { property \"x\"; }\n"
+                             "variable a { type discrete [ 2 ] { y, n }; }\n"
+                             "variable b { type discrete [ 3 ] { l, m, h }; }\n"
+                             "probability ( a ) { table 0.4, 0.6; }\n"
+                             "probability ( b | a ) { (y) 0.1, 0.2, 0.7; (n) 0.3 0.3 0.4; }\n";
     static const char *uai = "MARKOV\n3\n2 3 2\n3\n1 0\n2 0 1\n2 1 2\n\n2 0.5 0.5\n"
                              "6 1 2 3 4 5 6\n6 1 1 2 2 3 0.5\n";
     gmdl_rng r;
@@ -255,7 +254,8 @@ static void check_mutations(void) {
         memcpy(buf, bif, n);
         int k = 1 + (int)gmdl_rng_bounded(&r, 3);
         for (int i = 0; i < k; i++)
-            buf[gmdl_rng_bounded(&r, (uint32_t)n)] = "{}();,|[]\" a0.-9xe/*\n"[gmdl_rng_bounded(&r, 22)];
+            buf[gmdl_rng_bounded(&r, (uint32_t)n)] =
+                "{}();,|[]\" a0.-9xe/*\n"[gmdl_rng_bounded(&r, 22)];
         gmdl_err err = {{0}};
         gmdl_bn *bn = NULL;
         gmdl_status st = gmdl_bn_parse_bif(&bn, buf, n, "t.bif", &err);
@@ -280,7 +280,8 @@ static void check_mutations(void) {
             len = (size_t)t; /* truncations first */
         else
             for (int i = 0; i < 2; i++)
-                buf[gmdl_rng_bounded(&r, (uint32_t)n)] = "0123456789 \n.-xe"[gmdl_rng_bounded(&r, 17)];
+                buf[gmdl_rng_bounded(&r, (uint32_t)n)] =
+                    "0123456789 \n.-xe"[gmdl_rng_bounded(&r, 17)];
         FILE *f = fopen(path, "wb");
         if (!f)
             break;

@@ -15,8 +15,13 @@ static gmdl_bn *load(const char *rel) {
     return bn;
 }
 
-static double query_err(gmdl_bn *bn, uint32_t t, const int32_t *ev, gmdl_query_method method,
-                        size_t samples, uint64_t seed, double *ess) {
+static double query_err(gmdl_bn *bn,
+                        uint32_t t,
+                        const int32_t *ev,
+                        gmdl_query_method method,
+                        size_t samples,
+                        uint64_t seed,
+                        double *ess) {
     gmdl_err err = {{0}};
     double p[64], q[64];
     gmdl_query_config cfg = gmdl_query_config_default();
@@ -334,15 +339,15 @@ static void report_loopy(void) {
                 mx = d;
         }
         printf("loopy BP %-16s iters %4d converged %d: |log10 Z error| %.3g, marginals max "
-               "|error| %.3g, mean %.3g\n", inst[i], st.iters, st.converged,
-               fabs(lz_b - lz_e) / log(10.0), mx, mean);
+               "|error| %.3g, mean %.3g\n",
+               inst[i], st.iters, st.converged, fabs(lz_b - lz_e) / log(10.0), mx, mean);
         CHECK(isfinite(lz_b) && mx <= 1.0);
         if (strcmp(inst[i], "CSP_12") == 0) { /* hard constraints: AIS still finds the support */
             double lz_a, ess;
             gmdl_gibbs_config gc = gmdl_gibbs_config_default();
             CHECK_OK(gmdl_mrf_ais(m, ev, &gc, 100, &lz_a, &ess, &err));
-            printf("AIS (1e5 sweeps, 100 chains) %-16s |log10 Z error| %.3g, ESS %.1f\n",
-                   inst[i], fabs(lz_a - lz_e) / log(10.0), ess);
+            printf("AIS (1e5 sweeps, 100 chains) %-16s |log10 Z error| %.3g, ESS %.1f\n", inst[i],
+                   fabs(lz_a - lz_e) / log(10.0), ess);
             CHECK_NEAR(lz_a / log(10.0), lz_e / log(10.0), 0.1, 0);
         }
         free(ev);
