@@ -11,6 +11,7 @@
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_compress(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_bn(int argc, char **argv);
 int cmd_mrf(int argc, char **argv);

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"train", cmd_train, "train a neural net on an IDX image data set and save it"},
     {"eval", cmd_eval, "evaluate a saved model on the test set"},
     {"info", cmd_info, "show a model file's architecture, method, sizes and training history"},
+    {"compress", cmd_compress, "prune and quantise a Bayesian model into a .gmz; the compression table"},
     {"bn", cmd_bn, "Bayes nets (BIF): info, d-separation, exact and sampled queries, sampling"},
     {"mrf", cmd_mrf, "Markov random fields (UAI): partition function and marginals"},
     {"sample", cmd_sample, "draw from a posterior (MH, MALA, HMC, SGLD, rejection, importance) or fit VI"},

@@ -2,8 +2,11 @@
  * (fixed noise: same seed and step) for dense and conv layers, of the KL term, and of a whole
  * svd model including the KL; the KL approximation against the exact KL by quadrature on the
  * log alpha grid [-8, 8]; deterministic evaluation uses the masked means. */
+#include <unistd.h>
+
 #include "gmdl/gmdl.h"
 #include "harness.h"
+#include "idx_fixture.h"
 #include "model/model_internal.h"
 #include "nn/layer.h"
 
@@ -188,8 +191,102 @@ static double approx_kl(double la) {
     return -(k1 / (1.0 + exp(-(k2 + k3 * la))) - 0.5 * log1p(exp(-la)) - k1);
 }
 
+static gmdl_dataset synth(size_t n, uint64_t seed) {
+    gmdl_dataset d;
+    memset(&d, 0, sizeof d);
+    gmdl_rng r;
+    gmdl_rng_seed(&r, seed, 3);
+    unsigned char *img = malloc(n * 784), *lab = malloc(n);
+    fx_synth(&r, n, img, lab);
+    d.n = n;
+    d.c = 1;
+    d.h = d.w = 28;
+    d.dim = 784;
+    d.classes = 10;
+    d.x = malloc(n * 784 * sizeof(float));
+    d.y = malloc(n * sizeof(int32_t));
+    for (size_t i = 0; i < n * 784; i++)
+        d.x[i] = img[i] / 255.0f;
+    for (size_t i = 0; i < n; i++)
+        d.y[i] = lab[i];
+    free(img);
+    free(lab);
+    return d;
+}
+
+/* Train a small svd net, compress it, read the .gmz back. */
+static void check_compress(void) {
+    gmdl_dataset tr = synth(1500, 1), te = synth(400, 2);
+    gmdl_train_config cfg = gmdl_train_config_default();
+    snprintf(cfg.arch, sizeof cfg.arch, "mlp:40");
+    snprintf(cfg.method, sizeof cfg.method, "svd");
+    cfg.batch = 50;
+    cfg.epochs = 8;
+    cfg.kl_warmup_start = 0;
+    cfg.kl_warmup_epochs = 2;
+    gmdl_model *m;
+    gmdl_err err;
+    CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));
+    gmdl_epoch_stats st;
+    for (int e = 0; e < cfg.epochs; e++)
+        CHECK_OK(gmdl_model_train_epoch(m, &tr, &te, NULL, NULL, &st, &err));
+    CHECK(st.kept < 0.9); /* the posterior prunes */
+    CHECK(st.test_accuracy > 0.9);
+    char path[256];
+    snprintf(path, sizeof path, "/tmp/gmdl_test_bayes_%ld.gmz", (long)getpid());
+    gmdl_compress_config cc = gmdl_compress_config_default();
+    gmdl_compress_report r;
+    CHECK_OK(gmdl_model_compress(m, &te, &cc, path, &r, &err));
+    printf("compressed: error %.4f (pruned %.4f), nonzero %.3f, rates %g %g %g, %zu bytes\n",
+           r.test_error, r.test_error_pruned, r.nonzero_fraction, r.pruning_rate,
+           r.fast_prediction_rate, r.max_compression_rate, r.bytes);
+    CHECK_EQ(r.nlayers, 2);
+    CHECK(r.test_error - r.test_error_pruned <= cc.tolerance + 1e-12);
+    CHECK(r.pruning_rate >= 1 && r.fast_prediction_rate > r.pruning_rate);
+    CHECK(r.max_compression_rate >= r.fast_prediction_rate);
+    for (int i = 0; i < r.nlayers; i++)
+        CHECK(r.layers[i].bits >= r.layers[i].rule_bits);
+    /* the model is unchanged by compressing, and its own error is close */
+    gmdl_eval_result ev;
+    CHECK_OK(gmdl_model_evaluate(m, &te, 0, 0, &ev, &err));
+    CHECK_NEAR(1.0 - ev.accuracy, st.test_accuracy > 0 ? 1.0 - st.test_accuracy : 0, 1e-12, 0);
+    /* the .gmz runs: same error as reported, and it is a plain-layer model */
+    gmdl_model *z;
+    CHECK_OK(gmdl_model_load(&z, path, &err));
+    CHECK(gmdl_model_is_compressed(z));
+    CHECK_OK(gmdl_model_evaluate(z, &te, 0, 0, &ev, &err));
+    CHECK_NEAR(1.0 - ev.accuracy, r.test_error, 1e-12, 0);
+    gmdl_layer_info li;
+    gmdl_model_layer_info(z, 0, &li);
+    CHECK(strcmp(li.kind, "dense") == 0);
+    gmdl_model_destroy(z);
+    /* corrupt and truncated files are rejected */
+    FILE *f = fopen(path, "r+b");
+    fseek(f, (long)r.bytes / 2, SEEK_SET);
+    int ch = fgetc(f);
+    fseek(f, (long)r.bytes / 2, SEEK_SET);
+    fputc(ch ^ 0x10, f);
+    fclose(f);
+    CHECK_STATUS(gmdl_model_load(&z, path, &err), GMDL_ECHECKSUM);
+    CHECK(truncate(path, (off_t)r.bytes - 9) == 0);
+    CHECK_STATUS(gmdl_model_load(&z, path, &err), GMDL_ECORRUPT);
+    unlink(path);
+    gmdl_model_destroy(m);
+    /* a dense model has no posterior */
+    snprintf(cfg.method, sizeof cfg.method, "dense");
+    CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));
+    CHECK_STATUS(gmdl_model_compress(m, &te, &cc, path, &r, &err), GMDL_EUNSUPPORTED);
+    CHECK_STR_CONTAINS(err.msg, "no posterior");
+    gmdl_model_destroy(m);
+    free(tr.x);
+    free(tr.y);
+    free(te.x);
+    free(te.y);
+}
+
 int main(void) {
     gmdl_rng_seed(&R, th_seed(4242), 9);
+    check_compress();
     gmdl__layer d = make(&gmdl__svd_dense_ops, 11, 1, 1, 7, 0, 4);
     check("svd_dense", &d, 4);
     gmdl__layer c = make(&gmdl__svd_conv2d_ops, 2, 6, 6, 3, 3, 3);

@@ -17,6 +17,7 @@
 #ifndef GMDL_NN_H
 #define GMDL_NN_H
 
+#include "gmdl/bayes.h"
 #include "gmdl/core.h"
 #include "gmdl/io.h"
 #include "gmdl/rng.h"
@@ -125,9 +126,51 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_predict(gmdl_model *m, const floa
 /* Writes the model atomically: PATH.tmp.<pid>, fsync, rename, fsync of the folder. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_save(const gmdl_model *m, const char *path,
                                                     gmdl_err *err);
-/* Reads and fully validates a model file (magic, version, sizes, checksums, shapes). */
+/* Reads and fully validates a model file (magic, version, sizes, checksums, shapes): a trained
+ * model (.gmdl) or a compressed one (.gmz, decoded into plain layers). */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_load(gmdl_model **out, const char *path,
                                                     gmdl_err *err);
+
+/* ------------------------------------------------------------------ compression */
+#define GMDL_COMPRESS_MAX_LAYERS 16
+
+typedef struct gmdl_compress_config {
+    double log_alpha_threshold; /* weights with log alpha >= threshold are pruned (default 3) */
+    double tolerance;           /* largest accepted rise of the test error from quantisation
+                                   over the pruned full-precision net (default 0.002) */
+} gmdl_compress_config;
+GMDL_API gmdl_compress_config gmdl_compress_config_default(void);
+
+typedef struct gmdl_compress_layer {
+    char name[32];
+    int ndim;
+    uint64_t shape[4];               /* weight shape [out, in] or [F, C, kh, kw] */
+    size_t pruned_rows, pruned_cols; /* outputs and inputs (x kernel taps) with a kept weight */
+    size_t nonzero, total;
+    int bits;                        /* bits per kept weight as stored */
+    int rule_bits;                   /* bits from the posterior-variance rule */
+} gmdl_compress_layer;
+
+typedef struct gmdl_compress_report {
+    int nlayers;
+    gmdl_compress_layer layers[GMDL_COMPRESS_MAX_LAYERS];
+    int exponent_bits;
+    double nonzero_fraction, pruning_rate, fast_prediction_rate, max_compression_rate;
+    double test_error;        /* of the written compressed model, as gmdl_model_evaluate gives */
+    double test_error_pruned; /* pruned, full precision */
+    size_t bytes;             /* size of the written file */
+} gmdl_compress_report;
+
+/* Prunes by the posterior, picks bits per layer, quantises, writes a .gmz file (atomically) that
+ * gmdl_model_load reads back as a runnable model, and reports the rates (ALGORITHMS.md 12.4-12.5).
+ * EUNSUPPORTED for a model without a posterior (dense, dropout). The model is left unchanged. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
+                                                        const gmdl_compress_config *cfg,
+                                                        const char *out,
+                                                        gmdl_compress_report *report,
+                                                        gmdl_err *err);
+/* 1 for a model loaded from a compressed (.gmz) file. */
+GMDL_API int gmdl_model_is_compressed(const gmdl_model *m);
 
 /* Accessors. */
 GMDL_API const gmdl_train_config *gmdl_model_config(const gmdl_model *m);

@@ -568,3 +568,7 @@ double gmdl__model_kept_fraction(const gmdl_model *m) {
     }
     return total ? (double)kept / (double)total : 1.0;
 }
+
+int gmdl_model_is_compressed(const gmdl_model *m) {
+    return m->compressed;
+}

@@ -22,6 +22,7 @@ struct gmdl_model {
     unsigned char *cache_block;
     float *work_block;
     int method; /* GMDL__METHOD_* */
+    int compressed; /* loaded from a .gmz */
     int32_t *ybatch;
     float *probs;  /* [max_batch, classes] */
     double *probs_acc; /* [max_batch, classes] for MC averaging */
@@ -46,6 +47,8 @@ const float *gmdl__model_forward(gmdl_model *m, int n, gmdl_mode mode, uint64_t 
 /* Parses a method string: kind "dense" or "dropout" and rate. */
 enum { GMDL__METHOD_DENSE, GMDL__METHOD_DROPOUT, GMDL__METHOD_SVD };
 gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_err *err);
+int gmdl__is_gmz(const char *path);
+gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err);
 /* Fraction of the weights of Bayesian layers with log alpha < 3 (1 without such layers). */
 double gmdl__model_kept_fraction(const gmdl_model *m);
 /* KL weight of the current epoch (warm-up), 0 for non-Bayesian methods. */

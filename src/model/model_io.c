@@ -128,6 +128,8 @@ static gmdl_status load_tensor(const gmdl__ckpt *c, const char *name, int ndim,
 
 gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
     *out = NULL;
+    if (gmdl__is_gmz(path))
+        return gmdl__gmz_load(out, path, err);
     gmdl__ckpt *c;
     gmdl_status s = gmdl__ckpt_read(&c, path, MODEL_MAGIC, MODEL_MAJOR, err);
     if (s)

@@ -13,7 +13,7 @@ expect_fail 2 "--batch" "must be in" -- $T --data "$D" --batch 0 --out "$WORK/m.
 expect_fail 2 "--out" -- $T --data "$D"
 expect_fail 2 "unknown command" -- $GMDL frobnicate
 expect_fail 2 "unknown architecture" "cnnx" -- $T --data "$D" --arch cnnx --out "$WORK/m.gmdl"
-expect_fail 2 "method" "svd" "not available" -- $T --data "$D" --method svd --out "$WORK/m.gmdl"
+expect_fail 2 "method" "bc-gnj" "not available" -- $T --data "$D" --method bc-gnj --out "$WORK/m.gmdl"
 expect_fail 2 "conv1" "30x30 kernel" "1x28x28" -- $T --data "$D" --arch cnn:c4k30 --out "$WORK/m.gmdl"
 expect_fail 2 "conv3" "5x5 kernel" "4x4x4" -- $T --data "$D" --arch cnn:c4k5-p2-c4k5-p2-c4k5 --out "$WORK/m.gmdl"
 expect_fail 2 "pool" "3x3 pooling window" "2x2x2" -- $T --data "$D" --arch cnn:c2k5s12-p3 --out "$WORK/m.gmdl"
@@ -54,6 +54,23 @@ printf '\x02' | dd of="$WORK/newer.gmdl" bs=1 seek=8 conv=notrunc 2> /dev/null
 expect_fail 2 "$WORK/newer.gmdl" "version 2.0" "newer" -- $GMDL eval "$WORK/newer.gmdl" --data "$D"
 expect_fail 2 "$WORK/none.gmdl" "cannot open" -- $GMDL info "$WORK/none.gmdl"
 expect_fail 2 "not a gmdl file" -- $GMDL info "$D/train-labels-idx1-ubyte"
+
+# compressed models
+expect_fail 2 "no posterior to compress from" -- $GMDL compress "$WORK/good.gmdl" --data "$D" --out "$WORK/x.gmz"
+$T --data "$D" --method svd --out "$WORK/svd.gmdl" > /dev/null 2>&1 || bad "training an svd model failed"
+$GMDL compress "$WORK/svd.gmdl" --data "$D" --out "$WORK/svd.gmz" --json > "$WORK/c.json" && ok || bad "compress failed"
+for k in layers nonzero_fraction pruning_rate fast_prediction_rate max_compression_rate test_error bytes rule_bits; do
+    grep -q "\"$k\":" "$WORK/c.json" && ok || bad "compress --json lacks $k"
+done
+[ "$(json_field "$WORK/c.json" bytes)" = "$(stat -c %s "$WORK/svd.gmz")" ] && ok || bad "bytes differs from the file size"
+$GMDL eval "$WORK/svd.gmz" --data "$D" --json > "$WORK/ce.json" && ok || bad "eval of the .gmz failed"
+[ "$(json_field "$WORK/c.json" test_error)" = "$(json_field "$WORK/ce.json" test_error)" ] && ok || bad "eval .gmz error differs from compress's"
+gsize=$(stat -c %s "$WORK/svd.gmz")
+head -c $((gsize - 20)) "$WORK/svd.gmz" > "$WORK/trunc.gmz"
+expect_fail 2 "$WORK/trunc.gmz" "truncated" -- $GMDL eval "$WORK/trunc.gmz" --data "$D"
+cp "$WORK/svd.gmz" "$WORK/flip.gmz"
+printf '\x55' | dd of="$WORK/flip.gmz" bs=1 seek=$((gsize / 2)) conv=notrunc 2> /dev/null
+expect_fail 2 "$WORK/flip.gmz" "checksum" -- $GMDL eval "$WORK/flip.gmz" --data "$D"
 
 # help and version succeed
 $GMDL --help > /dev/null && ok || bad "gmdl --help"

@@ -1,0 +1,126 @@
+/* gmdl compress: prune, pick bit precisions, quantise and write a .gmz; print the table of the
+ * Bayesian-compression paper. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const cli_opt opts[] = {
+    {"out", 'o', OPT_STRING, "FILE.gmz", NULL, "compressed model to write", 1, 0, 0},
+    {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA, "IDX folder whose test set measures the error of the pruned and quantised net", 1, 0, 0},
+    {"threshold", 0, OPT_DOUBLE, "T", "3", "prune weights whose log alpha >= T", -20, 20, 0},
+    {"tolerance", 0, OPT_DOUBLE, "X", "0.002", "largest accepted rise of the test error (a fraction) from quantisation; bits are added to layers until it holds", 0, 1, 0},
+    {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
+    {"json", 0, OPT_FLAG, NULL, NULL, "print the results as one JSON object on stdout", 1, 0, 0},
+};
+
+static const cli_cmd cmd = {
+    "compress", "gmdl compress MODEL --out FILE.gmz [--data DIR] [--threshold T] [--json]",
+    "Prunes a model trained with a Bayesian method (svd) by its posterior, picks each layer's\n"
+    "bit precision from the posterior variances (adding bits where quantisation would cost more\n"
+    "than --tolerance of test error), writes a compressed model that gmdl eval runs directly,\n"
+    "and prints the compression table of Louizos, Ullrich & Welling (2017). JSON keys: layers\n"
+    "(name, shape, pruned_shape, nonzero, total, bits, rule_bits), nonzero_fraction,\n"
+    "pruning_rate, fast_prediction_rate, max_compression_rate, test_error (of the written file,\n"
+    "as gmdl eval measures it), test_error_pruned, bytes (file size), model.",
+    opts, sizeof opts / sizeof opts[0], 1, 1};
+
+int cmd_compress(int argc, char **argv) {
+    cli_val v[sizeof opts / sizeof opts[0]];
+    const char *pos[1];
+    int npos, rc = cli_parse(&cmd, argc, argv, v, pos, &npos);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    const char *out = OPTV(&cmd, v, "out")->s;
+    if (!out) {
+        fprintf(stderr, "gmdl compress: --out FILE.gmz is required\n");
+        return 2;
+    }
+    cli_threads(OPTV(&cmd, v, "threads")->i);
+    gmdl_err err = {{0}};
+    gmdl_model *m;
+    gmdl_status s = gmdl_model_load(&m, pos[0], &err);
+    if (s)
+        return cli_fail("compress", s, &err);
+    gmdl_dataset test;
+    s = gmdl_dataset_load_dir(OPTV(&cmd, v, "data")->s, 1, gmdl_model_classes(m), &test, &err);
+    if (s) {
+        gmdl_model_destroy(m);
+        return cli_fail("compress", s, &err);
+    }
+    gmdl_compress_config cc = gmdl_compress_config_default();
+    cc.log_alpha_threshold = OPTV(&cmd, v, "threshold")->d;
+    cc.tolerance = OPTV(&cmd, v, "tolerance")->d;
+    gmdl_compress_report r;
+    gmdl_set_flush_denormals(1);
+    s = gmdl_model_compress(m, &test, &cc, out, &r, &err);
+    const gmdl_train_config *mc = gmdl_model_config(m);
+    if (s) {
+        gmdl_dataset_free(&test);
+        gmdl_model_destroy(m);
+        return cli_fail("compress", s, &err);
+    }
+    if (OPTV(&cmd, v, "json")->i) {
+        json_w j;
+        json_init(&j, stdout);
+        json_obj_begin(&j, NULL);
+        json_str(&j, "model", out);
+        json_str(&j, "arch", mc->arch);
+        json_str(&j, "method", mc->method);
+        json_arr_begin(&j, "layers");
+        for (int i = 0; i < r.nlayers; i++) {
+            const gmdl_compress_layer *l = &r.layers[i];
+            json_obj_begin(&j, NULL);
+            json_str(&j, "name", l->name);
+            json_arr_begin(&j, "shape");
+            for (int d = 0; d < l->ndim; d++)
+                json_int(&j, NULL, (long long)l->shape[d]);
+            json_arr_end(&j);
+            json_arr_begin(&j, "pruned_shape");
+            json_int(&j, NULL, (long long)l->pruned_rows);
+            json_int(&j, NULL, (long long)l->pruned_cols);
+            json_arr_end(&j);
+            json_int(&j, "nonzero", (long long)l->nonzero);
+            json_int(&j, "total", (long long)l->total);
+            json_int(&j, "bits", l->bits);
+            json_int(&j, "rule_bits", l->rule_bits);
+            json_obj_end(&j);
+        }
+        json_arr_end(&j);
+        json_num(&j, "nonzero_fraction", r.nonzero_fraction);
+        json_num(&j, "pruning_rate", r.pruning_rate);
+        json_num(&j, "fast_prediction_rate", r.fast_prediction_rate);
+        json_num(&j, "max_compression_rate", r.max_compression_rate);
+        json_num(&j, "test_error", r.test_error);
+        json_num(&j, "test_error_pruned", r.test_error_pruned);
+        json_int(&j, "bytes", (long long)r.bytes);
+        json_finish(&j);
+    } else {
+        printf("%s (%s, %s) -> %s, %zu bytes\n\n", pos[0], mc->arch, mc->method, out, r.bytes);
+        printf("%-8s %-16s %-12s %10s %10s %6s %6s\n", "layer", "shape", "kept out x in",
+               "nonzero", "total", "bits", "rule");
+        for (int i = 0; i < r.nlayers; i++) {
+            const gmdl_compress_layer *l = &r.layers[i];
+            char shape[48] = "", kept[32];
+            for (int d = 0; d < l->ndim; d++) {
+                size_t len = strlen(shape);
+                snprintf(shape + len, sizeof shape - len, d ? "x%llu" : "%llu",
+                         (unsigned long long)l->shape[d]);
+            }
+            snprintf(kept, sizeof kept, "%zux%zu", l->pruned_rows, l->pruned_cols);
+            printf("%-8s %-16s %-12s %10zu %10zu %6d %6d\n", l->name, shape, kept, l->nonzero,
+                   l->total, l->bits, l->rule_bits);
+        }
+        printf("\n%-24s %s\n", "method", mc->method);
+        printf("%-24s %.2f%% (pruned, full precision %.2f%%)\n", "test error",
+               100 * r.test_error, 100 * r.test_error_pruned);
+        printf("%-24s %.2f%%\n", "|w != 0| / |w|", 100 * r.nonzero_fraction);
+        printf("%-24s %.0f\n", "Pruning", r.pruning_rate);
+        printf("%-24s %.0f\n", "Fast prediction", r.fast_prediction_rate);
+        printf("%-24s %.0f\n", "Maximum compression", r.max_compression_rate);
+    }
+    gmdl_dataset_free(&test);
+    gmdl_model_destroy(m);
+    return 0;
+}

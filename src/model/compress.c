@@ -1,0 +1,526 @@
+/* Compression of a trained Bayesian model into a .gmz file, and loading .gmz files back as
+ * runnable models (ALGORITHMS.md 12.3-12.5).
+ *
+ * svd (unstructured): weight j of a layer is kept when log alpha_j < threshold (3 by default).
+ * Bits: per kept weight s_j from its posterior variance exp(log_sigma2_j); per layer
+ * rule_bits = 1 + e + ceil(mean s_j) with e from the largest kept |theta|. Kept means are
+ * quantised to the fixed-point grid 2^-s_l. If the quantised net's test error exceeds the pruned
+ * full-precision net's by more than the tolerance, bits are added greedily to the layer that helps
+ * most until it does not (`bits` >= `rule_bits`).
+ * Storage per layer (rows = outputs, cols = inputs x kernel): CSR with row pointers (u32), column
+ * indices bit-packed at ceil(log2 cols) bits, codes round(mu 2^s) bit-packed at `bits` bits in
+ * two's complement, the bias in float32.
+ * Rates (biases excluded, N = weights of the original net): pruning = N / kept;
+ * fast prediction = 32 N / sum(kept bits + index bits) with index bits = kept ceil(log2 cols) +
+ * (rows + 1) ceil(log2(kept + 1)); maximum compression = 32 N / sum(codes + indices), each the
+ * smaller of its Huffman coding (with a codebook: distinct symbols x their width; index gaps in
+ * row-major order) and its plain fixed-width form. All three are floored as in the paper. */
+#include "core/vmath.h"
+#include "io/ckpt.h"
+#include "model/model_internal.h"
+
+static const char GMZ_MAGIC[8] = {'\x89', 'G', 'M', 'Z', '\r', '\n', '\x1a', '\n'};
+#define GMZ_MAJOR 1
+#define GMZ_MINOR 0
+
+gmdl_compress_config gmdl_compress_config_default(void) {
+    gmdl_compress_config c;
+    c.log_alpha_threshold = 3.0;
+    c.tolerance = 0.002;
+    return c;
+}
+
+/* ---------------------------------------------------------------- bit streams */
+typedef struct {
+    unsigned char *p;
+    size_t bits, cap;
+} bitw;
+
+static int bw_put(bitw *w, uint64_t v, int nbits) {
+    size_t need = (w->bits + (size_t)nbits + 7) / 8;
+    if (need > w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 1024;
+        while (cap < need)
+            cap *= 2;
+        unsigned char *q = gmdl__realloc(w->p, cap);
+        if (!q)
+            return -1;
+        memset(q + w->cap, 0, cap - w->cap);
+        w->p = q;
+        w->cap = cap;
+    }
+    for (int b = 0; b < nbits; b++, w->bits++)
+        if ((v >> b) & 1u)
+            w->p[w->bits / 8] |= (unsigned char)(1u << (w->bits % 8));
+    return 0;
+}
+
+static uint64_t br_get(const unsigned char *p, size_t *pos, int nbits) {
+    uint64_t v = 0;
+    for (int b = 0; b < nbits; b++, (*pos)++)
+        if ((p[*pos / 8] >> (*pos % 8)) & 1u)
+            v |= (uint64_t)1u << b;
+    return v;
+}
+
+static int bits_for(uint64_t n) { /* bits to store values 0..n-1 (at least 1) */
+    int b = 1;
+    while (b < 63 && ((uint64_t)1 << b) < n)
+        b++;
+    return b;
+}
+
+static int cmp_i64(const void *a, const void *b) {
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Huffman-coded size in bits of n symbols (sorted in place), plus the number of distinct
+ * symbols. Total = sum of the weights of the internal nodes (two-queue construction). */
+static double huffman_bits(int64_t *sym, size_t n, size_t *distinct) {
+    *distinct = 0;
+    if (n == 0)
+        return 0.0;
+    qsort(sym, n, sizeof *sym, cmp_i64);
+    uint64_t *f = gmdl__malloc(n * sizeof *f), *q2 = gmdl__malloc(n * sizeof *q2);
+    if (!f || !q2) {
+        gmdl__free(f);
+        gmdl__free(q2);
+        return (double)n * 64.0; /* out of memory: an upper bound */
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && sym[j] == sym[i])
+            j++;
+        f[k++] = j - i;
+        i = j;
+    }
+    *distinct = k;
+    double total = 0.0;
+    if (k == 1) {
+        total = (double)n; /* one symbol still costs a bit each */
+    } else {
+        qsort(f, k, sizeof *f, cmp_u64);
+        size_t a = 0, b0 = 0, b1 = 0;
+        for (size_t merges = 0; merges + 1 < k; merges++) {
+            uint64_t x[2];
+            for (int t = 0; t < 2; t++)
+                x[t] = (a < k && (b0 == b1 || f[a] <= q2[b0])) ? f[a++] : q2[b0++];
+            q2[b1++] = x[0] + x[1];
+            total += (double)(x[0] + x[1]);
+        }
+    }
+    gmdl__free(f);
+    gmdl__free(q2);
+    return total;
+}
+
+/* ---------------------------------------------------------------- helpers */
+typedef struct {
+    gmdl__layer *l;
+    size_t rows, cols, n;
+    unsigned char *keep;
+    int s, rule_s;        /* significand bits: used and by the rule */
+} clayer;
+
+static void set_weights(gmdl_model *m, clayer *cl, int ncl, const float *const *theta0, int quant) {
+    for (int i = 0; i < ncl; i++) {
+        gmdl__layer *l = cl[i].l;
+        for (size_t j = 0; j < cl[i].n; j++) {
+            float w = cl[i].keep[j] ? theta0[i][j] : 0.0f;
+            if (quant && cl[i].keep[j])
+                w = (float)gmdl_quantize((double)w, cl[i].s);
+            l->param[0].p[j] = w;
+            l->param[2].p[j] = -100.0f; /* so every nonzero weight passes the layer's own mask */
+        }
+    }
+    (void)m;
+}
+
+static gmdl_status test_error(gmdl_model *m, const gmdl_dataset *test, double *e, gmdl_err *err) {
+    gmdl_eval_result r;
+    gmdl_status s = gmdl_model_evaluate(m, test, 0, 0, &r, err);
+    *e = 1.0 - r.accuracy;
+    return s;
+}
+
+/* ---------------------------------------------------------------- compress */
+gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
+                                const gmdl_compress_config *cfg, const char *out,
+                                gmdl_compress_report *rep, gmdl_err *err) {
+    memset(rep, 0, sizeof *rep);
+    if (m->method != GMDL__METHOD_SVD)
+        return gmdl__fail(err, GMDL_EUNSUPPORTED,
+                          "the model was trained with method '%s', which has no posterior to "
+                          "compress from (train with --method svd)",
+                          m->cfg.method);
+    if (!(cfg->tolerance >= 0.0))
+        return gmdl__fail(err, GMDL_EINVAL, "tolerance must be >= 0");
+    clayer cl[GMDL_COMPRESS_MAX_LAYERS];
+    float *theta0[GMDL_COMPRESS_MAX_LAYERS], *ls20[GMDL_COMPRESS_MAX_LAYERS];
+    int ncl = 0;
+    gmdl_status s = GMDL_OK;
+    double omax = 0.0;
+    for (int i = 0; i < m->nlayers; i++) {
+        gmdl__layer *l = &m->layers[i];
+        if (!l->bayes)
+            continue;
+        if (ncl == GMDL_COMPRESS_MAX_LAYERS)
+            return gmdl__fail(err, GMDL_EUNSUPPORTED, "more than %d layers",
+                              GMDL_COMPRESS_MAX_LAYERS);
+        clayer *c = &cl[ncl];
+        memset(c, 0, sizeof *c);
+        c->l = l;
+        c->n = l->param[0].count;
+        c->rows = (size_t)l->param[0].dims[0];
+        c->cols = c->n / c->rows;
+        c->keep = gmdl__malloc(c->n);
+        theta0[ncl] = gmdl__malloc(c->n * sizeof(float));
+        ls20[ncl] = gmdl__malloc(c->n * sizeof(float));
+        ncl++;
+        if (!c->keep || !theta0[ncl - 1] || !ls20[ncl - 1]) {
+            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+            goto done;
+        }
+        memcpy(theta0[ncl - 1], l->param[0].p, c->n * sizeof(float));
+        memcpy(ls20[ncl - 1], l->param[2].p, c->n * sizeof(float));
+        for (size_t j = 0; j < c->n; j++) {
+            double th = l->param[0].p[j], la = (double)l->param[2].p[j] - log(th * th + 1e-8);
+            c->keep[j] = la < cfg->log_alpha_threshold;
+            if (c->keep[j] && fabs(th) > omax)
+                omax = fabs(th);
+        }
+    }
+    int e = gmdl_bits_exponent(omax);
+    for (int i = 0; i < ncl; i++) {
+        double sum = 0.0;
+        size_t k = 0;
+        for (size_t j = 0; j < cl[i].n; j++)
+            if (cl[i].keep[j]) {
+                sum += gmdl_bits_significand(exp((double)ls20[i][j]));
+                k++;
+            }
+        cl[i].rule_s = k ? (int)ceil(sum / (double)k - 1e-12) : 0;
+        cl[i].s = cl[i].rule_s;
+    }
+    /* errors: pruned full precision, then quantised with bits added until within tolerance */
+    double err_pruned, err_q;
+    set_weights(m, cl, ncl, (const float *const *)theta0, 0);
+    s = test_error(m, test, &err_pruned, err);
+    if (s)
+        goto done;
+    set_weights(m, cl, ncl, (const float *const *)theta0, 1);
+    s = test_error(m, test, &err_q, err);
+    while (!s && err_q - err_pruned > cfg->tolerance) {
+        int best = -1;
+        double best_err = 2.0;
+        for (int i = 0; i < ncl && !s; i++) {
+            if (cl[i].s >= 23)
+                continue;
+            cl[i].s++;
+            set_weights(m, cl, ncl, (const float *const *)theta0, 1);
+            double ei;
+            s = test_error(m, test, &ei, err);
+            cl[i].s--;
+            if (!s && ei < best_err) {
+                best_err = ei;
+                best = i;
+            }
+        }
+        if (best < 0)
+            break;
+        cl[best].s++;
+        err_q = best_err;
+    }
+    if (s)
+        goto done;
+    /* rates and the file */
+    gmdl_layer_size sizes[GMDL_COMPRESS_MAX_LAYERS];
+    double maxbits = 0.0;
+    gmdl__ckpt_writer *w = gmdl__ckpt_writer_create();
+    if (!w) {
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        goto done;
+    }
+#define TRY(x)                                                                                     \
+    if (!s)                                                                                        \
+    s = (x)
+    TRY(gmdl__ckpt_meta_str(w, "model.kind", "compressed-classifier"));
+    TRY(gmdl__ckpt_meta_str(w, "model.arch", m->cfg.arch));
+    TRY(gmdl__ckpt_meta_str(w, "model.method", m->cfg.method));
+    TRY(gmdl__ckpt_meta_u64(w, "model.input_c", (uint64_t)m->in_c));
+    TRY(gmdl__ckpt_meta_u64(w, "model.input_h", (uint64_t)m->in_h));
+    TRY(gmdl__ckpt_meta_u64(w, "model.input_w", (uint64_t)m->in_w));
+    TRY(gmdl__ckpt_meta_u64(w, "model.classes", (uint64_t)m->classes));
+    TRY(gmdl__ckpt_meta_str(w, "lib.version", GMDL_VERSION_STRING));
+    TRY(gmdl__ckpt_meta_f64(w, "compress.log_alpha_threshold", cfg->log_alpha_threshold));
+    TRY(gmdl__ckpt_meta_u64(w, "compress.exponent_bits", (uint64_t)e));
+    for (int i = 0; i < ncl && !s; i++) {
+        clayer *c = &cl[i];
+        gmdl__layer *l = c->l;
+        size_t nnz = 0;
+        int64_t maxcode = 0;
+        for (size_t j = 0; j < c->n; j++)
+            if (c->keep[j]) {
+                int64_t code = (int64_t)llround(ldexp((double)theta0[i][j], c->s));
+                maxcode = llabs(code) > maxcode ? llabs(code) : maxcode;
+                nnz++;
+            }
+        int rule_bits = 1 + e + c->rule_s;
+        int bits = 1 + e + c->s, need = 1 + bits_for((uint64_t)maxcode + 1);
+        if (need > bits)
+            bits = need; /* large means need more integer bits than the exponent rule gives */
+        int cbits = bits_for(c->cols);
+        uint32_t *rowptr = gmdl__calloc(c->rows + 1, sizeof(uint32_t));
+        int64_t *codes = gmdl__malloc((nnz ? nnz : 1) * sizeof(int64_t));
+        int64_t *gaps = gmdl__malloc((nnz ? nnz : 1) * sizeof(int64_t));
+        bitw cw = {0}, iw = {0};
+        if (!rowptr || !codes || !gaps) {
+            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        } else {
+            size_t k = 0, prev = (size_t)-1;
+            for (size_t r = 0; r < c->rows && !s; r++) {
+                for (size_t q = 0; q < c->cols; q++) {
+                    size_t j = r * c->cols + q;
+                    if (!c->keep[j])
+                        continue;
+                    int64_t code = (int64_t)llround(ldexp((double)theta0[i][j], c->s));
+                    codes[k] = code;
+                    gaps[k] = (int64_t)(j - prev); /* relative index in row-major order */
+                    prev = j;
+                    if (bw_put(&cw, (uint64_t)code & (((uint64_t)1 << bits) - 1), bits) ||
+                        bw_put(&iw, q, cbits))
+                        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+                    k++;
+                }
+                rowptr[r + 1] = (uint32_t)k;
+            }
+        }
+        size_t dcode = 0, dgap = 0;
+        double hc = s ? 0 : huffman_bits(codes, nnz, &dcode);
+        double hg = s ? 0 : huffman_bits(gaps, nnz, &dgap);
+        int64_t maxgap = 0;
+        for (size_t k = 0; k < nnz; k++)
+            maxgap = gaps[k] > maxgap ? gaps[k] : maxgap;
+        size_t index_bits = nnz * (size_t)cbits + (c->rows + 1) * (size_t)bits_for(nnz + 1);
+        sizes[i].total = c->n;
+        sizes[i].kept = nnz;
+        sizes[i].bits = bits;
+        sizes[i].index_bits = index_bits;
+        /* an encoder keeps whichever of Huffman coding (with its codebook) and the plain
+         * fixed-width form is smaller, for the codes and for the indices */
+        double code_h = hc + (double)dcode * bits, code_plain = (double)nnz * bits;
+        double idx_h = hg + (double)dgap * bits_for((uint64_t)maxgap + 1);
+        maxbits += (code_h < code_plain ? code_h : code_plain) +
+                   (idx_h < (double)index_bits ? idx_h : (double)index_bits);
+        gmdl_compress_layer *rl = &rep->layers[i];
+        snprintf(rl->name, sizeof rl->name, "%s", l->name);
+        rl->ndim = l->param[0].ndim;
+        for (int d = 0; d < rl->ndim; d++)
+            rl->shape[d] = l->param[0].dims[d];
+        /* pruned shape: outputs with any kept weight, and inputs (columns) with any */
+        size_t orows = 0, ocols = 0;
+        for (size_t r = 0; r < c->rows; r++)
+            orows += rowptr && rowptr[r + 1] > rowptr[r];
+        for (size_t q = 0; q < c->cols; q++) {
+            int any = 0;
+            for (size_t r = 0; r < c->rows && !any; r++)
+                any = c->keep[r * c->cols + q];
+            ocols += any;
+        }
+        rl->pruned_rows = orows;
+        rl->pruned_cols = ocols;
+        rl->nonzero = nnz;
+        rl->total = c->n;
+        rl->bits = bits;
+        rl->rule_bits = rule_bits;
+        char key[96];
+        uint64_t d1[1];
+        snprintf(key, sizeof key, "%s.sig_bits", l->name);
+        TRY(gmdl__ckpt_meta_u64(w, key, (uint64_t)c->s));
+        snprintf(key, sizeof key, "%s.bits", l->name);
+        TRY(gmdl__ckpt_meta_u64(w, key, (uint64_t)bits));
+        snprintf(key, sizeof key, "%s.rule_bits", l->name);
+        TRY(gmdl__ckpt_meta_u64(w, key, (uint64_t)rule_bits));
+        snprintf(key, sizeof key, "%s.rowptr", l->name);
+        d1[0] = c->rows + 1;
+        if (rowptr)
+            TRY(gmdl__ckpt_tensor(w, key, GMDL_DT_U32, 1, d1, rowptr));
+        snprintf(key, sizeof key, "%s.cols", l->name);
+        d1[0] = (iw.bits + 7) / 8 ? (iw.bits + 7) / 8 : 1;
+        unsigned char zero = 0;
+        TRY(gmdl__ckpt_tensor(w, key, GMDL_DT_U8, 1, d1, iw.p ? iw.p : &zero));
+        snprintf(key, sizeof key, "%s.codes", l->name);
+        d1[0] = (cw.bits + 7) / 8 ? (cw.bits + 7) / 8 : 1;
+        TRY(gmdl__ckpt_tensor(w, key, GMDL_DT_U8, 1, d1, cw.p ? cw.p : &zero));
+        snprintf(key, sizeof key, "%s.bias", l->name);
+        TRY(gmdl__ckpt_tensor(w, key, GMDL_DT_F32, 1, l->param[1].dims, l->param[1].p));
+        gmdl__free(rowptr);
+        gmdl__free(codes);
+        gmdl__free(gaps);
+        gmdl__free(cw.p);
+        gmdl__free(iw.p);
+    }
+    rep->nlayers = ncl;
+    gmdl_rates rt;
+    gmdl_compression_rates(sizes, (size_t)ncl, &rt);
+    double N = 0;
+    for (int i = 0; i < ncl; i++)
+        N += (double)sizes[i].total;
+    rep->nonzero_fraction = rt.nonzero_fraction;
+    rep->pruning_rate = rt.pruning;
+    rep->fast_prediction_rate = rt.fast_prediction;
+    rep->max_compression_rate = floor(32.0 * N / maxbits);
+    rep->test_error_pruned = err_pruned;
+    rep->exponent_bits = e;
+    TRY(gmdl__ckpt_meta_f64(w, "compress.pruning_rate", rep->pruning_rate));
+    TRY(gmdl__ckpt_meta_f64(w, "compress.fast_prediction_rate", rep->fast_prediction_rate));
+    TRY(gmdl__ckpt_meta_f64(w, "compress.max_compression_rate", rep->max_compression_rate));
+#undef TRY
+    if (!s)
+        s = gmdl__ckpt_write(w, out, GMZ_MAGIC, GMZ_MAJOR, GMZ_MINOR, err);
+    gmdl__ckpt_writer_destroy(w);
+    if (s)
+        goto done;
+    /* the reported error is the written file's, evaluated as gmdl eval does */
+    gmdl_model *back;
+    s = gmdl_model_load(&back, out, err);
+    if (!s) {
+        s = test_error(back, test, &rep->test_error, err);
+        gmdl_model_destroy(back);
+    }
+    FILE *f = fopen(out, "rb");
+    if (f) {
+        fseek(f, 0, SEEK_END);
+        rep->bytes = (size_t)ftell(f);
+        fclose(f);
+    }
+done:
+    /* the model itself is left as it was */
+    for (int i = 0; i < ncl; i++) {
+        if (theta0[i])
+            memcpy(cl[i].l->param[0].p, theta0[i], cl[i].n * sizeof(float));
+        if (ls20[i])
+            memcpy(cl[i].l->param[2].p, ls20[i], cl[i].n * sizeof(float));
+        gmdl__free(theta0[i]);
+        gmdl__free(ls20[i]);
+        gmdl__free(cl[i].keep);
+    }
+    return s;
+}
+
+/* ---------------------------------------------------------------- loading .gmz */
+int gmdl__is_gmz(const char *path) {
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    char b[8];
+    size_t n = fread(b, 1, 8, f);
+    fclose(f);
+    return n == 8 && memcmp(b, GMZ_MAGIC, 8) == 0;
+}
+
+/* Decodes a .gmz into a model with the plain (dense) layers of the same architecture, holding the
+ * quantised weights (zeros where pruned); every field is validated first. */
+gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
+    *out = NULL;
+    gmdl__ckpt *c;
+    gmdl_status s = gmdl__ckpt_read(&c, path, GMZ_MAGIC, GMZ_MAJOR, err);
+    if (s)
+        return s;
+    gmdl_train_config cfg = gmdl_train_config_default();
+    const char *arch = gmdl__ckpt_get_str(c, "model.arch");
+    const char *kind = gmdl__ckpt_get_str(c, "model.kind");
+    uint64_t ic = 0, ih = 0, iw = 0, classes = 0;
+    if (!arch || !kind || strcmp(kind, "compressed-classifier") != 0 ||
+        !gmdl__ckpt_get_u64(c, "model.input_c", &ic) || !gmdl__ckpt_get_u64(c, "model.input_h", &ih) ||
+        !gmdl__ckpt_get_u64(c, "model.input_w", &iw) ||
+        !gmdl__ckpt_get_u64(c, "model.classes", &classes) || ic > 65535 || ih > 65535 ||
+        iw > 65535 || classes > (1u << 20) || strlen(arch) >= sizeof cfg.arch) {
+        gmdl__ckpt_destroy(c);
+        return gmdl__fail(err, GMDL_ECORRUPT, "%s: missing or invalid model description", path);
+    }
+    snprintf(cfg.arch, sizeof cfg.arch, "%s", arch);
+    snprintf(cfg.method, sizeof cfg.method, "dense");
+    cfg.epochs = 0;
+    gmdl_model *m;
+    gmdl_err sub;
+    s = gmdl_model_create(&m, &cfg, (int)ic, (int)ih, (int)iw, (int)classes, &sub);
+    if (s) {
+        gmdl__ckpt_destroy(c);
+        return gmdl__fail(err, GMDL_ECORRUPT, "%s: invalid model description: %s", path, sub.msg);
+    }
+    char key[96];
+    for (int i = 0; i < m->nlayers && !s; i++) {
+        gmdl__layer *l = &m->layers[i];
+        if (l->nparams == 0)
+            continue;
+        size_t n = l->param[0].count, rows = (size_t)l->param[0].dims[0], cols = n / rows;
+        uint64_t sig = 0, bits = 0;
+        snprintf(key, sizeof key, "%s.sig_bits", l->name);
+        int ok = gmdl__ckpt_get_u64(c, key, &sig) && sig <= 62;
+        snprintf(key, sizeof key, "%s.bits", l->name);
+        ok = ok && gmdl__ckpt_get_u64(c, key, &bits) && bits >= 1 && bits <= 63;
+        snprintf(key, sizeof key, "%s.rowptr", l->name);
+        const gmdl__ckpt_tensor_info *rp = gmdl__ckpt_find(c, key);
+        snprintf(key, sizeof key, "%s.cols", l->name);
+        const gmdl__ckpt_tensor_info *ci = gmdl__ckpt_find(c, key);
+        snprintf(key, sizeof key, "%s.codes", l->name);
+        const gmdl__ckpt_tensor_info *co = gmdl__ckpt_find(c, key);
+        snprintf(key, sizeof key, "%s.bias", l->name);
+        const gmdl__ckpt_tensor_info *bi = gmdl__ckpt_find(c, key);
+        ok = ok && rp && ci && co && bi && rp->dtype == GMDL_DT_U32 && rp->count == rows + 1 &&
+             ci->dtype == GMDL_DT_U8 && co->dtype == GMDL_DT_U8 && bi->dtype == GMDL_DT_F32 &&
+             bi->count == l->param[1].count;
+        if (!ok) {
+            s = gmdl__fail(err, GMDL_ECORRUPT, "%s: layer %s: missing or inconsistent tensors",
+                           path, l->name);
+            break;
+        }
+        const uint32_t *rowptr = rp->data;
+        size_t nnz = rowptr[rows];
+        int cbits = bits_for(cols);
+        if (rowptr[0] != 0 || nnz > n || (nnz * (size_t)cbits + 7) / 8 > ci->nbytes ||
+            (nnz * (size_t)bits + 7) / 8 > co->nbytes) {
+            s = gmdl__fail(err, GMDL_ECORRUPT, "%s: layer %s: sparse structure out of range", path,
+                           l->name);
+            break;
+        }
+        memset(l->param[0].p, 0, n * sizeof(float));
+        size_t ipos = 0, cpos = 0;
+        for (size_t r = 0; r < rows && !s; r++) {
+            if (rowptr[r + 1] < rowptr[r]) {
+                s = gmdl__fail(err, GMDL_ECORRUPT, "%s: layer %s: row pointers decrease", path,
+                               l->name);
+                break;
+            }
+            for (uint32_t k = rowptr[r]; k < rowptr[r + 1]; k++) {
+                uint64_t q = br_get(ci->data, &ipos, cbits);
+                uint64_t u = br_get(co->data, &cpos, (int)bits);
+                int64_t code = (u >> (bits - 1)) & 1u ? (int64_t)(u | ~(((uint64_t)1 << bits) - 1))
+                                                      : (int64_t)u;
+                if (q >= cols) {
+                    s = gmdl__fail(err, GMDL_ECORRUPT, "%s: layer %s: column index out of range",
+                                   path, l->name);
+                    break;
+                }
+                l->param[0].p[r * cols + q] = (float)ldexp((double)code, -(int)sig);
+            }
+        }
+        if (!s)
+            memcpy(l->param[1].p, bi->data, bi->nbytes);
+    }
+    gmdl__ckpt_destroy(c);
+    if (s) {
+        gmdl_model_destroy(m);
+        return s;
+    }
+    m->compressed = 1;
+    *out = m;
+    return GMDL_OK;
+}
