@@ -514,6 +514,46 @@ gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
         }
         if (!s)
             memcpy(l->param[1].p, bi->data, bi->nbytes);
+        /* dense layers that are mostly zeros run sparse: CSR in one block per model */
+        if (!s && l->ops == &gmdl__dense_ops && nnz * 3 < n) {
+            size_t bytes = (rows + 1 + nnz) * sizeof(uint32_t) + nnz * sizeof(float);
+            unsigned char *blk = gmdl__realloc(m->sparse_block, m->sparse_bytes + bytes);
+            if (!blk) {
+                s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+                break;
+            }
+            m->sparse_block = blk;
+            m->sparse_layers[m->nsparse].layer = i;
+            m->sparse_layers[m->nsparse].offset = m->sparse_bytes;
+            m->nsparse++;
+            unsigned char *p = blk + m->sparse_bytes;
+            uint32_t *rp2 = (uint32_t *)p, *cols2 = rp2 + rows + 1;
+            float *vals = (float *)(cols2 + nnz);
+            size_t k = 0;
+            rp2[0] = 0;
+            for (size_t r = 0; r < rows; r++) {
+                for (size_t q = 0; q < cols; q++) {
+                    float wv = l->param[0].p[r * cols + q];
+                    if (wv != 0.0f) {
+                        cols2[k] = (uint32_t)q;
+                        vals[k++] = wv;
+                    }
+                }
+                rp2[r + 1] = (uint32_t)k;
+            }
+            m->sparse_bytes += bytes;
+            l->ops = &gmdl__sparse_dense_ops;
+        }
+    }
+    /* pointers into the (possibly moved) block */
+    for (int q = 0; !s && q < m->nsparse; q++) {
+        gmdl__layer *l = &m->layers[m->sparse_layers[q].layer];
+        size_t rows = (size_t)l->param[0].dims[0];
+        unsigned char *p = (unsigned char *)m->sparse_block + m->sparse_layers[q].offset;
+        const uint32_t *rp2 = (const uint32_t *)p;
+        l->csr_rowptr = rp2;
+        l->csr_cols = rp2 + rows + 1;
+        l->csr_vals = (const float *)(rp2 + rows + 1 + rp2[rows]);
     }
     gmdl__ckpt_destroy(c);
     if (s) {

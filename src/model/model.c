@@ -342,6 +342,7 @@ void gmdl_model_destroy(gmdl_model *m) {
     gmdl__free_aligned(m->m2);
     gmdl__free_aligned(m->cache_block);
     gmdl__free_aligned(m->work_block);
+    gmdl__free(m->sparse_block);
     gmdl__free(m->ybatch);
     gmdl__free_aligned(m->probs);
     gmdl__free(m->probs_acc);

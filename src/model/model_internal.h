@@ -23,6 +23,13 @@ struct gmdl_model {
     float *work_block;
     int method; /* GMDL__METHOD_* */
     int compressed; /* loaded from a .gmz */
+    void *sparse_block; /* CSR arrays of the sparse layers of a compressed model */
+    size_t sparse_bytes;
+    int nsparse;
+    struct {
+        int layer;
+        size_t offset;
+    } sparse_layers[16];
     int32_t *ybatch;
     float *probs;  /* [max_batch, classes] */
     double *probs_acc; /* [max_batch, classes] for MC averaging */

@@ -127,6 +127,9 @@ static double train_step(gmdl_model *m, int n, double lr, double klw, size_t ntr
 gmdl_status gmdl_model_train_epoch(gmdl_model *m, const gmdl_dataset *train,
                                    const gmdl_dataset *test, gmdl_progress_fn progress, void *user,
                                    gmdl_epoch_stats *stats, gmdl_err *err) {
+    if (m->compressed)
+        return gmdl__fail(err, GMDL_EUNSUPPORTED,
+                          "a compressed model runs but cannot be trained further");
     gmdl_status s = check_data(m, train, err);
     if (!s && test)
         s = check_data(m, test, err);

@@ -77,3 +77,48 @@ const gmdl__layer_ops gmdl__dense_ops = {
     .backward = dense_backward,
     .kl = NULL,
 };
+
+/* Sparse inference: y[n, k] = b[k] + sum over the stored entries (k, j) of w_kj x[n, j].
+ *   x in [N, D], CSR rows k = 0..K-1, y out [N, K]. Inference only (compressed models). */
+GMDL_KERNEL
+static void sparse_rows(const float *restrict x, float *restrict y, const uint32_t *restrict rp,
+                        const uint32_t *restrict cols, const float *restrict vals,
+                        const float *restrict b, size_t D, size_t K, size_t n0, size_t n1) {
+    for (size_t n = n0; n < n1; n++) {
+        const float *xn = x + n * D;
+        for (size_t k = 0; k < K; k++) {
+            float s = b[k];
+            for (uint32_t q = rp[k]; q < rp[k + 1]; q++)
+                s += vals[q] * xn[cols[q]];
+            y[n * K + k] = s;
+        }
+    }
+}
+
+static void sparse_forward(gmdl__layer *l, const gmdl__fwd *a) {
+    const size_t D = l->in_size, K = (size_t)l->units;
+#ifdef _OPENMP
+#pragma omp parallel if (a->n >= 8)
+#endif
+    {
+        size_t lo, hi;
+        gmdl__thread_range((size_t)a->n, 1, &lo, &hi);
+        sparse_rows(a->x, a->y, l->csr_rowptr, l->csr_cols, l->csr_vals, l->param[1].p, D, K, lo,
+                    hi);
+    }
+}
+
+static void sparse_backward(gmdl__layer *l, const gmdl__bwd *a) {
+    (void)l;
+    (void)a;
+    GMDL_ASSERT(!"a compressed (sparse) layer cannot be trained");
+}
+
+const gmdl__layer_ops gmdl__sparse_dense_ops = {
+    .kind = "sparse_dense",
+    .setup = dense_setup,
+    .init = NULL,
+    .forward = sparse_forward,
+    .backward = sparse_backward,
+    .kl = NULL,
+};

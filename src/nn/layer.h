@@ -81,6 +81,9 @@ struct gmdl__layer {
                                   masked means, variances, log alpha of every weight) */
     float *work;
     int bayes;                 /* 1 for layers with a posterior (they implement kl) */
+    /* sparse_dense: the weight [K, D] in CSR form (owned by the model), values dequantised */
+    const uint32_t *csr_rowptr, *csr_cols;
+    const float *csr_vals;
 };
 
 extern const gmdl__layer_ops gmdl__dense_ops;
@@ -91,6 +94,7 @@ extern const gmdl__layer_ops gmdl__maxpool_ops;
 extern const gmdl__layer_ops gmdl__avgpool_ops;
 extern const gmdl__layer_ops gmdl__flatten_ops;  /* [C, N, H, W] -> [N, C*H*W] */
 extern const gmdl__layer_ops gmdl__to_cnhw_ops;  /* [N, C, H, W] -> [C, N, H, W] */
+extern const gmdl__layer_ops gmdl__sparse_dense_ops; /* CSR weights, inference only */
 extern const gmdl__layer_ops gmdl__svd_dense_ops; /* sparse variational dropout (bayes/svd.c) */
 extern const gmdl__layer_ops gmdl__svd_conv2d_ops;
 
