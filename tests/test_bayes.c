@@ -120,6 +120,15 @@ static gmdl__layer make(const gmdl__layer_ops *ops, int C, int H, int W, int uni
     return l;
 }
 
+static void unmake(gmdl__layer *l) {
+    for (int j = 0; j < l->nparams; j++) {
+        free(l->param[j].p);
+        free(l->param[j].g);
+    }
+    free(l->cache);
+    free(l->work);
+}
+
 static void check(const char *name, gmdl__layer *l, int n) {
     size_t nin = (size_t)n * l->in_size, nout = (size_t)n * l->out_size;
     float *x = malloc(nin * 4), *y = malloc(nout * 4), *dx = calloc(nin, 4), *dy = malloc(nout * 4);
@@ -291,6 +300,8 @@ int main(void) {
     check("svd_dense", &d, 4);
     gmdl__layer c = make(&gmdl__svd_conv2d_ops, 2, 6, 6, 3, 3, 3);
     check("svd_conv2d", &c, 3);
+    unmake(&d);
+    unmake(&c);
 
     /* the KL approximation against the exact KL on the grid */
     double worst = 0, at = 0;
@@ -319,6 +330,7 @@ int main(void) {
     }
     prep(&k);
     CHECK_NEAR(k.ops->kl(&k, 1.0), want, 1e-5, 1e-5);
+    unmake(&k);
 
     /* whole svd models: gradient of cross-entropy + KL / N through the training step's pieces */
     const char *arches[2] = {"mlp:6", "cnn:c2k3-p2-d5"};
