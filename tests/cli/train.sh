@@ -28,6 +28,15 @@ $GMDL train $A --out "$WORK/b.gmdl" --quiet > /dev/null && ok || bad "second tra
 cmp -s "$WORK/a.gmdl" "$WORK/b.gmdl" && ok || bad "same seed gave different model files"
 $GMDL train $A --seed 8 --out "$WORK/c.gmdl" --quiet > /dev/null && ok || bad "third train failed"
 cmp -s "$WORK/a.gmdl" "$WORK/c.gmdl" && bad "different seeds gave the same model file" || ok
+# a small sparse-VD conv net: trains, prunes, compresses, and the .gmz runs with the same error
+S="--arch cnn:c4k5-p2-d32 --method svd --epochs 4 --kl-warmup-start 0 --kl-warmup-epochs 1 --batch 20 --data $D --threads 2"
+$GMDL train $S --out "$WORK/s.gmdl" --json > "$WORK/s.json" 2> /dev/null && ok || bad "svd conv training failed"
+kept=$(grep -o '"kept_fraction": [0-9.eE+-]*' "$WORK/s.json" | tail -1 | sed 's/.*: //')
+awk -v k="$kept" 'BEGIN{exit !(k < 0.9)}' && ok || bad "svd kept fraction $kept: nothing pruned"
+$GMDL compress "$WORK/s.gmdl" --data "$D" --out "$WORK/s.gmz" --json > "$WORK/sc.json" && ok || bad "compress of the conv net failed"
+$GMDL eval "$WORK/s.gmz" --data "$D" --json > "$WORK/se.json" && ok || bad "eval of the conv .gmz failed"
+[ "$(json_field "$WORK/sc.json" test_error)" = "$(json_field "$WORK/se.json" test_error)" ] && ok || bad "conv .gmz error differs from compress's"
+awk -v e="$(json_field "$WORK/sc.json" test_error)" 'BEGIN{exit !(e < 0.1)}' && ok || bad "compressed conv net error too high"
 # the example program (public API only)
 if [ -n "${EXAMPLE:-}" ]; then
     "$EXAMPLE" "$D" "$WORK/ex.gmdl" 1 | grep -q "reloaded model" && ok || bad "example_train_mlp failed"
