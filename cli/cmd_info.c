@@ -39,6 +39,7 @@ int cmd_info(int argc, char **argv) {
         json_str(&j, "model", pos[0]);
         json_str(&j, "arch", c->arch);
         json_str(&j, "method", c->method);
+        json_bool(&j, "compressed", gmdl_model_is_compressed(m));
         json_arr_begin(&j, "input");
         json_int(&j, NULL, ic);
         json_int(&j, NULL, ih);
@@ -82,7 +83,8 @@ int cmd_info(int argc, char **argv) {
         json_finish(&j);
     } else {
         printf("model        %s\n", pos[0]);
-        printf("arch         %s\nmethod       %s\n", c->arch, c->method);
+        printf("arch         %s\nmethod       %s%s\n", c->arch, c->method,
+               gmdl_model_is_compressed(m) ? " (compressed: quantised weights, sparse layers)" : "");
         printf("input        %dx%dx%d, %d classes\n", ic, ih, iw, gmdl_model_classes(m));
         printf("parameters   %zu\n", gmdl_model_param_count(m));
         printf("layers      ");

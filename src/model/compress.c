@@ -446,7 +446,10 @@ gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
         return gmdl__fail(err, GMDL_ECORRUPT, "%s: missing or invalid model description", path);
     }
     snprintf(cfg.arch, sizeof cfg.arch, "%s", arch);
-    snprintf(cfg.method, sizeof cfg.method, "dense");
+    snprintf(cfg.method, sizeof cfg.method, "dense"); /* the decoded layers are plain */
+    char method[sizeof cfg.method];
+    const char *mth = gmdl__ckpt_get_str(c, "model.method");
+    snprintf(method, sizeof method, "%s", mth ? mth : "unknown");
     cfg.epochs = 0;
     gmdl_model *m;
     gmdl_err sub;
@@ -561,6 +564,7 @@ gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
         return s;
     }
     m->compressed = 1;
+    snprintf(m->cfg.method, sizeof m->cfg.method, "%s", method); /* as trained, for display */
     *out = m;
     return GMDL_OK;
 }

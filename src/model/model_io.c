@@ -12,6 +12,9 @@ static const char MODEL_MAGIC[8] = {'\x89', 'G', 'M', 'D', '\r', '\n', '\x1a', '
 #define HIST_COLS   7
 
 gmdl_status gmdl_model_save(const gmdl_model *m, const char *path, gmdl_err *err) {
+    if (m->compressed)
+        return gmdl__fail(err, GMDL_EUNSUPPORTED,
+                          "%s: a compressed model is stored only as the .gmz it came from", path);
     gmdl__ckpt_writer *w = gmdl__ckpt_writer_create();
     if (!w)
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
