@@ -70,17 +70,17 @@ static double F(void *c) {
     ctx_t *k = c;
     if (k->kl) {
         prep(k->l);
-        /* KL without touching the real gradients: a scratch copy */
-        float *g0 = k->l->param[0].g, *g2 = k->l->param[2].g;
-        size_t n = k->l->param[0].count;
-        float *s0 = calloc(n, 4), *s2 = calloc(n, 4);
-        k->l->param[0].g = s0;
-        k->l->param[2].g = s2;
+        /* KL without touching the real gradients: scratch copies */
+        float *gs[GMDL__MAX_PARAMS];
+        for (int j = 0; j < k->l->nparams; j++) {
+            gs[j] = k->l->param[j].g;
+            k->l->param[j].g = calloc(k->l->param[j].count, 4);
+        }
         double v = k->l->ops->kl(k->l, 1.0);
-        k->l->param[0].g = g0;
-        k->l->param[2].g = g2;
-        free(s0);
-        free(s2);
+        for (int j = 0; j < k->l->nparams; j++) {
+            free(k->l->param[j].g);
+            k->l->param[j].g = gs[j];
+        }
         return v;
     }
     gmdl__fwd a = {k->x, k->y, k->n, GMDL_MODE_TRAIN, 11, 4};
@@ -115,6 +115,14 @@ static gmdl__layer make(const gmdl__layer_ops *ops, int C, int H, int W, int uni
     fill(l.param[1].p, l.param[1].count, 0.0, 0.1);
     for (size_t j = 0; j < l.param[2].count; j++) /* log sigma^2 spread over the active range */
         l.param[2].p[j] = (float)(-6.0 + 7.0 * gmdl_rng_uniform(&R));
+    if (ops == &gmdl__gnj_dense_ops || ops == &gmdl__gnj_conv2d_ops) {
+        /* weight and bias log variances in [-6, 0], group scales around 1 with noise */
+        for (size_t j = 0; j < l.param[2].count; j++)
+            l.param[2].p[j] = (float)(-6.0 + 6.0 * gmdl_rng_uniform(&R));
+        fill(l.param[3].p, l.param[3].count, -3.0, 1.0);
+        fill(l.param[4].p, l.param[4].count, 1.0, 0.3);
+        fill(l.param[5].p, l.param[5].count, -3.0, 1.0);
+    }
     l.cache = calloc((size_t)n * l.cache_per_sample, 1);
     l.work = calloc(l.work_floats, 4);
     return l;
@@ -143,20 +151,20 @@ static void check(const char *name, gmdl__layer *l, int n) {
     char w[64];
     snprintf(w, sizeof w, "%s.dx", name);
     compare(w, x, nin, dx, F, &c, 1e-3, 3e-3);
-    for (int j = 0; j < 3; j++) {
+    for (int j = 0; j < l->nparams; j++) {
         snprintf(w, sizeof w, "%s.%s", name, l->param[j].name);
         compare(w, l->param[j].p, l->param[j].count, l->param[j].g, F, &c, 1e-3, 3e-3);
     }
     /* the KL gradient */
-    for (int j = 0; j < 3; j++)
+    for (int j = 0; j < l->nparams; j++)
         memset(l->param[j].g, 0, l->param[j].count * 4);
     prep(l);
     l->ops->kl(l, 1.0);
     ctx_t k = {l, x, y, r, n, 1};
-    snprintf(w, sizeof w, "%s.kl.dtheta", name);
-    compare(w, l->param[0].p, l->param[0].count, l->param[0].g, F, &k, 1e-3, 3e-3);
-    snprintf(w, sizeof w, "%s.kl.dlog_sigma2", name);
-    compare(w, l->param[2].p, l->param[2].count, l->param[2].g, F, &k, 1e-3, 3e-3);
+    for (int j = 0; j < l->nparams; j++) {
+        snprintf(w, sizeof w, "%s.kl.%s", name, l->param[j].name);
+        compare(w, l->param[j].p, l->param[j].count, l->param[j].g, F, &k, 1e-3, 3e-3);
+    }
     /* EVAL_MEAN: masked means, no noise */
     gmdl__fwd a = {x, y, n, GMDL_MODE_EVAL_MEAN, 11, 4};
     l->ops->forward(l, &a);
@@ -302,6 +310,12 @@ int main(void) {
     check("svd_conv2d", &c, 3);
     unmake(&d);
     unmake(&c);
+    gmdl__layer gd = make(&gmdl__gnj_dense_ops, 9, 1, 1, 5, 0, 4);
+    check("gnj_dense", &gd, 4);
+    unmake(&gd);
+    gmdl__layer gc = make(&gmdl__gnj_conv2d_ops, 2, 6, 6, 3, 3, 3);
+    check("gnj_conv2d", &gc, 3);
+    unmake(&gc);
 
     /* the KL approximation against the exact KL on the grid */
     double worst = 0, at = 0;

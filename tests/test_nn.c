@@ -189,7 +189,7 @@ int main(void) {
     CHECK_STATUS(gmdl_model_create(&m, &bad, 1, 28, 28, 10, &err), GMDL_ESHAPE);
     CHECK_STR_CONTAINS(err.msg, "conv3");
     bad = cfg;
-    snprintf(bad.method, sizeof bad.method, "bc-gnj");
+    snprintf(bad.method, sizeof bad.method, "bc-ghs");
     CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EUNSUPPORTED);
     snprintf(bad.method, sizeof bad.method, "dropout:1.5");
     CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);

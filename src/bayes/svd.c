@@ -16,8 +16,8 @@
  * (computed once per forward pass and reused by backward and the KL), dwm, ds2 (5 x count).
  * Cache (per sample): dense x^2 [D], eps [K], std [K]; conv col [Kc, OH OW], col^2, eps and std
  * [F, OH OW]. */
+#include "bayes/bayes_internal.h"
 #include "core/vmath.h"
-#include "nn/layer.h"
 #include "tensor/gemm.h"
 
 #define K1 0.63576f
@@ -73,23 +73,6 @@ static void kl_range(const float *restrict th, float *restrict la_kl, float *res
     }
 }
 
-/* Sum of v[lo, hi) with 16 fixed partial sums in float, added up in double: vectorised, and the
- * same for any thread count. */
-GMDL_KERNEL
-static double block_sum(const float *restrict v, size_t lo, size_t hi) {
-    float acc[16] = {0};
-    size_t i = lo;
-    for (; i + 16 <= hi; i += 16)
-        for (int j = 0; j < 16; j++)
-            acc[j] += v[i + j];
-    double s = 0.0;
-    for (int j = 0; j < 16; j++)
-        s += (double)acc[j];
-    for (; i < hi; i++)
-        s += (double)v[i];
-    return s;
-}
-
 /* Uses the log alpha of the last forward pass (same parameters: the optimizer has not stepped
  * yet) and overwrites it with the per-weight KL values. */
 static double svd_kl(gmdl__layer *l, double scale) {
@@ -134,12 +117,6 @@ static void dvar_range(const float *restrict dy, const float *restrict eps, floa
         sd[i] = dy[i] * eps[i] * 0.5f / sd[i];
 }
 
-GMDL_KERNEL
-static void square_range(const float *restrict x, float *restrict x2, size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; i++)
-        x2[i] = x[i] * x[i];
-}
-
 /* dtheta += dwm * kept;  dls2 += ds2 * s2 */
 GMDL_KERNEL
 static void param_grad_range(float *restrict dth, const float *restrict dwm,
@@ -170,34 +147,6 @@ static void dcol_range(float *restrict dcol, const float *restrict col, const fl
                        size_t lo, size_t hi) {
     for (size_t i = lo; i < hi; i++)
         dcol[i] += 2.0f * col[i] * t[i];
-}
-
-/* Runs `call` (which uses lo, hi) over a static split of [0, n) among the OpenMP threads. */
-#ifdef _OPENMP
-#define PAR_RANGE(n, call)                                                                         \
-    do {                                                                                           \
-        size_t n_ = (n);                                                                           \
-        _Pragma("omp parallel if (n_ > 16384)") {                                                  \
-            size_t lo, hi;                                                                         \
-            gmdl__thread_range(n_, 16, &lo, &hi);                                                  \
-            call;                                                                                  \
-        }                                                                                          \
-    } while (0)
-#else
-#define PAR_RANGE(n, call)                                                                         \
-    do {                                                                                           \
-        size_t lo = 0, hi = (n);                                                                   \
-        call;                                                                                      \
-    } while (0)
-#endif
-
-/* Standard normals for sample n of this step and layer: a stream of its own (seed, step, layer,
- * sample), so the noise does not depend on the thread count. */
-static void draw_eps_sample(const gmdl__fwd *a, int layer, int n, float *out, size_t count) {
-    gmdl_rng r;
-    gmdl_rng_derive(&r, a->seed, GMDL_RNG_REPARAM_EPS,
-                    ((a->step * 64u + (uint64_t)layer) << 20) + (uint64_t)n);
-    gmdl_rng_normal_fill(&r, out, count);
 }
 
 /* ---------------------------------------------------------------- shared setup */

@@ -154,6 +154,10 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
                                 const gmdl_compress_config *cfg, const char *out,
                                 gmdl_compress_report *rep, gmdl_err *err) {
     memset(rep, 0, sizeof *rep);
+    if (m->method == GMDL__METHOD_GNJ)
+        return gmdl__fail(err, GMDL_EUNSUPPORTED,
+                          "compressing bc-gnj models (structured pruning by group) is not "
+                          "available in this version; svd models compress");
     if (m->method != GMDL__METHOD_SVD)
         return gmdl__fail(err, GMDL_EUNSUPPORTED,
                           "the model was trained with method '%s', which has no posterior to "

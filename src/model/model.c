@@ -167,6 +167,10 @@ gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_
         *kind = GMDL__METHOD_SVD;
         return GMDL_OK;
     }
+    if (strcmp(method, "bc-gnj") == 0) {
+        *kind = GMDL__METHOD_GNJ;
+        return GMDL_OK;
+    }
     if (strcmp(method, "dropout") == 0) {
         *kind = GMDL__METHOD_DROPOUT;
         *rate = 0.5f;
@@ -184,15 +188,15 @@ gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_
         *rate = (float)p;
         return GMDL_OK;
     }
-    static const char *later[] = {"vd", "bc-gnj", "bc-ghs", "bbb", "sws"};
+    static const char *later[] = {"vd", "bc-ghs", "bbb", "sws"};
     for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
         if (strcmp(method, later[i]) == 0)
             return gmdl__fail(err, GMDL_EUNSUPPORTED,
                               "method '%s' is not available in this version (available: dense, "
-                              "dropout[:P], svd)",
+                              "dropout[:P], svd, bc-gnj)",
                               method);
     return gmdl__fail(err, GMDL_EINVAL,
-                      "unknown method '%s' (available: dense, dropout[:P], svd)", method);
+                      "unknown method '%s' (available: dense, dropout[:P], svd, bc-gnj)", method);
 }
 
 gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg, gmdl_err *err) {
@@ -250,7 +254,8 @@ static gmdl_status add_layer(gmdl_model *m, const gmdl__layer_ops *ops, const ch
         l->cnhw_in = p->cnhw_out;
     }
     l->cnhw_out = l->cnhw_in;
-    if (ops == &gmdl__dense_ops || ops == &gmdl__svd_dense_ops) { /* dense: a flat vector */
+    if (ops == &gmdl__dense_ops || ops == &gmdl__svd_dense_ops ||
+        ops == &gmdl__gnj_dense_ops) { /* dense layers see a flat vector */
         l->in_c = (int)l->in_size;
         l->in_h = l->in_w = 1;
     }
@@ -273,9 +278,13 @@ static gmdl_status add_layer(gmdl_model *m, const gmdl__layer_ops *ops, const ch
  * section and the dense layers, and the output layer has `classes` units. */
 static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int kind,
                                 float rate, gmdl_err *err) {
-    const int dropout = kind == GMDL__METHOD_DROPOUT, svd = kind == GMDL__METHOD_SVD;
-    const gmdl__layer_ops *dense = svd ? &gmdl__svd_dense_ops : &gmdl__dense_ops;
-    const gmdl__layer_ops *conv = svd ? &gmdl__svd_conv2d_ops : &gmdl__conv2d_ops;
+    const int dropout = kind == GMDL__METHOD_DROPOUT;
+    const gmdl__layer_ops *dense = kind == GMDL__METHOD_SVD   ? &gmdl__svd_dense_ops
+                                   : kind == GMDL__METHOD_GNJ ? &gmdl__gnj_dense_ops
+                                                              : &gmdl__dense_ops;
+    const gmdl__layer_ops *conv = kind == GMDL__METHOD_SVD   ? &gmdl__svd_conv2d_ops
+                                  : kind == GMDL__METHOD_GNJ ? &gmdl__gnj_conv2d_ops
+                                                             : &gmdl__conv2d_ops;
     gmdl_status s = GMDL_OK;
     char name[32];
     int nconv = 0, nfc = 0;
@@ -451,10 +460,16 @@ gmdl_status gmdl_model_create(gmdl_model **out, const gmdl_train_config *cfg, in
     /* the automatic schedule: cosine for maximum likelihood; the sparse-VD recipe otherwise
      * (constant then linear decay for dense nets, linear decay for conv nets) */
     if (m->cfg.lr_schedule == GMDL_LR_AUTO)
-        m->cfg.lr_schedule = kind != GMDL__METHOD_SVD
+        m->cfg.lr_schedule = kind < GMDL__METHOD_SVD
                                  ? GMDL_LR_COSINE
                                  : (sp[0].kind == 'd' ? GMDL_LR_CONSTANT_LINEAR : GMDL_LR_LINEAR);
     s = build_layers(m, sp, ns, kind, rate, err);
+    /* bc-gnj: the weight variances of the first layer are clipped at 0.04 (ALGORITHMS.md 12.1) */
+    for (int i = 0; !s && kind == GMDL__METHOD_GNJ && i < m->nlayers; i++)
+        if (m->layers[i].bayes) {
+            m->layers[i].max_logvar = logf(0.04f);
+            break;
+        }
     if (!s)
         s = plan(m, err);
     if (s) {
@@ -560,6 +575,16 @@ double gmdl__model_kept_fraction(const gmdl_model *m) {
         const gmdl__layer *l = &m->layers[i];
         if (!l->bayes)
             continue;
+        if (l->ops == &gmdl__gnj_dense_ops || l->ops == &gmdl__gnj_conv2d_ops) {
+            /* groups (z_mu, z_logvar in slots 4, 5) with log alpha < 3, times their size */
+            size_t G = l->param[4].count, per = l->param[0].count / G;
+            for (size_t g = 0; g < G; g++) {
+                double zm = l->param[4].p[g];
+                kept += ((double)l->param[5].p[g] - log(zm * zm + 1e-8) < 3.0) ? per : 0;
+            }
+            total += l->param[0].count;
+            continue;
+        }
         const float *th = l->param[0].p, *ls2 = l->param[2].p;
         for (size_t j = 0; j < l->param[0].count; j++) {
             double la = (double)ls2[j] - log((double)th[j] * (double)th[j] + 1e-8);

@@ -79,7 +79,7 @@ static double lr_at(const gmdl_model *m, int t, int steps) {
 }
 
 double gmdl__kl_weight(const gmdl_model *m) {
-    if (m->method != GMDL__METHOD_SVD)
+    if (m->method < GMDL__METHOD_SVD)
         return 0.0;
     int e = m->epoch, s0 = m->cfg.kl_warmup_start, len = m->cfg.kl_warmup_epochs;
     if (e < s0)
@@ -112,7 +112,7 @@ static double train_step(gmdl_model *m, int n, double lr, double klw, size_t ntr
         gmdl__bwd a = {m->act[i], m->act[i + 1], m->dact[i + 1], dx, n, 0};
         l->ops->backward(l, &a);
     }
-    if (m->method == GMDL__METHOD_SVD)
+    if (m->method >= GMDL__METHOD_SVD)
         *kl = total_kl(m, klw / (double)ntrain);
     m->step++;
     if (m->cfg.optimizer == GMDL_OPT_ADAM)
@@ -121,6 +121,9 @@ static double train_step(gmdl_model *m, int n, double lr, double klw, size_t ntr
     else
         gmdl__sgd_step(m->params, m->grads, m->m1, m->nstore, lr, m->cfg.momentum,
                        m->cfg.weight_decay);
+    for (int i = 0; i < L; i++)
+        if (m->layers[i].ops->after_step)
+            m->layers[i].ops->after_step(&m->layers[i]);
     return loss;
 }
 

@@ -20,7 +20,7 @@
 #include "gmdl/nn.h"
 #include "gmdl/rng.h"
 
-#define GMDL__MAX_PARAMS 4
+#define GMDL__MAX_PARAMS 6
 
 typedef struct gmdl__layer gmdl__layer;
 
@@ -51,6 +51,8 @@ typedef struct gmdl__layer_ops {
     void (*forward)(gmdl__layer *l, const gmdl__fwd *a);
     void (*backward)(gmdl__layer *l, const gmdl__bwd *a);
     double (*kl)(gmdl__layer *l, double scale);
+    /* optional, after every optimizer step (e.g. clipping posterior variances) */
+    void (*after_step)(gmdl__layer *l);
 } gmdl__layer_ops;
 
 typedef struct gmdl__param {
@@ -81,6 +83,7 @@ struct gmdl__layer {
                                   masked means, variances, log alpha of every weight) */
     float *work;
     int bayes;                 /* 1 for layers with a posterior (they implement kl) */
+    float max_logvar;          /* bc-gnj: upper clip of the weight log variances (0 = none) */
     /* sparse_dense: the weight [K, D] in CSR form (owned by the model), values dequantised */
     const uint32_t *csr_rowptr, *csr_cols;
     const float *csr_vals;
@@ -97,6 +100,8 @@ extern const gmdl__layer_ops gmdl__to_cnhw_ops;  /* [N, C, H, W] -> [C, N, H, W]
 extern const gmdl__layer_ops gmdl__sparse_dense_ops; /* CSR weights, inference only */
 extern const gmdl__layer_ops gmdl__svd_dense_ops; /* sparse variational dropout (bayes/svd.c) */
 extern const gmdl__layer_ops gmdl__svd_conv2d_ops;
+extern const gmdl__layer_ops gmdl__gnj_dense_ops; /* group normal-Jeffreys (bayes/gnj.c) */
+extern const gmdl__layer_ops gmdl__gnj_conv2d_ops;
 
 /* im2col for channel-major input x [C, N, H, W]: col [C*kh*kw, N*OH*OW], zero padding.
  * col2im accumulates the inverse into dx. Shared by the Bayesian conv layers (a convolution of
