@@ -5,8 +5,11 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <zlib.h>
 
+#include "gmdl/io.h"
 #include "gmdl/rng.h"
 
 /* Writes magic (type 0x08, ndim) + dims + data; gz selects gzip compression. Returns 0 on success. */
@@ -75,6 +78,30 @@ static inline int fx_write_set(const char *dir, size_t ntrain, size_t ntest, int
             return -1;
     }
     return 0;
+}
+
+/* The same synthetic set in memory as a data set (free x and y with free()). */
+static inline gmdl_dataset fx_dataset(size_t n, uint64_t seed) {
+    gmdl_dataset d;
+    memset(&d, 0, sizeof d);
+    gmdl_rng r;
+    gmdl_rng_seed(&r, seed, 3);
+    unsigned char *img = malloc(n * 784), *lab = malloc(n);
+    fx_synth(&r, n, img, lab);
+    d.n = n;
+    d.c = 1;
+    d.h = d.w = 28;
+    d.dim = 784;
+    d.classes = 10;
+    d.x = malloc(n * 784 * sizeof(float));
+    d.y = malloc(n * sizeof(int32_t));
+    for (size_t i = 0; i < n * 784; i++)
+        d.x[i] = img[i] / 255.0f;
+    for (size_t i = 0; i < n; i++)
+        d.y[i] = lab[i];
+    free(img);
+    free(lab);
+    return d;
 }
 
 #endif

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "gmdl/gmdl.h"
+#include "gradcheck.h"
 #include "harness.h"
 #include "idx_fixture.h"
 #include "model/model_internal.h"
@@ -15,38 +16,6 @@ static gmdl_rng R;
 static void fill(float *x, size_t n, double mu, double sd) {
     for (size_t i = 0; i < n; i++)
         x[i] = (float)(mu + sd * gmdl_rng_normal(&R));
-}
-
-#define RELERR(a, b) (fabs((a) - (b)) / (fabs(a) + fabs(b) > 1.0 ? fabs(a) + fabs(b) : 1.0))
-
-/* central differences with the kink policy of test_gradcheck.c */
-static int compare(const char *what, float *v, size_t count, const float *an,
-                   double (*F)(void *), void *ctx, double eps, double tol) {
-    int bad = 0;
-    size_t step = count > 300 ? count / 300 : 1;
-    for (size_t i = 0; i < count; i += step) {
-        float keep = v[i];
-        double h = eps * (fabs((double)keep) > 1.0 ? fabs((double)keep) : 1.0);
-        double f0 = F(ctx);
-        v[i] = (float)((double)keep + h);
-        double hp = (double)v[i] - (double)keep, fp = F(ctx);
-        v[i] = (float)((double)keep - h);
-        double hm = (double)keep - (double)v[i], fm = F(ctx);
-        v[i] = keep;
-        double num = (fp - fm) / (hp + hm), left = (f0 - fm) / hm, right = (fp - f0) / hp;
-        double err = RELERR(num, (double)an[i]);
-        if (RELERR(left, right) > tol &&
-            (RELERR((double)an[i], left) <= tol || RELERR((double)an[i], right) <= tol))
-            err = 0;
-        if (!isfinite(an[i]) || err > tol) {
-            if (bad < 5)
-                fprintf(stderr, "  %s[%zu]: analytic %.8g numeric %.8g (one-sided %.8g %.8g)\n",
-                        what, i, (double)an[i], num, left, right);
-            bad++;
-        }
-    }
-    CHECK(bad == 0);
-    return bad;
 }
 
 typedef struct {
@@ -92,26 +61,7 @@ static double F(void *c) {
 }
 
 static gmdl__layer make(const gmdl__layer_ops *ops, int C, int H, int W, int units, int k, int n) {
-    gmdl__layer l;
-    memset(&l, 0, sizeof l);
-    l.ops = ops;
-    snprintf(l.name, sizeof l.name, "t");
-    l.index = 2;
-    l.in_c = C;
-    l.in_h = H;
-    l.in_w = W;
-    l.in_size = (size_t)C * H * W;
-    l.units = units;
-    l.kh = l.kw = k;
-    l.stride = 1;
-    l.cnhw_in = 1;
-    gmdl_err err;
-    GMDL_ASSERT(ops->setup(&l, &err) == GMDL_OK);
-    for (int j = 0; j < l.nparams; j++) {
-        l.param[j].p = calloc(l.param[j].count, 4);
-        l.param[j].g = calloc(l.param[j].count, 4);
-    }
-    fill(l.param[0].p, l.param[0].count, 0.0, 0.5);
+    gmdl__layer l = gc_make_layer(ops, C, H, W, units, k, 1, 0, 0.0f, n, &R);
     fill(l.param[1].p, l.param[1].count, 0.0, 0.1);
     for (size_t j = 0; j < l.param[2].count; j++) /* log sigma^2 spread over the active range */
         l.param[2].p[j] = (float)(-6.0 + 7.0 * gmdl_rng_uniform(&R));
@@ -123,19 +73,9 @@ static gmdl__layer make(const gmdl__layer_ops *ops, int C, int H, int W, int uni
         fill(l.param[4].p, l.param[4].count, 1.0, 0.3);
         fill(l.param[5].p, l.param[5].count, -3.0, 1.0);
     }
-    l.cache = calloc((size_t)n * l.cache_per_sample, 1);
-    l.work = calloc(l.work_floats, 4);
     return l;
 }
 
-static void unmake(gmdl__layer *l) {
-    for (int j = 0; j < l->nparams; j++) {
-        free(l->param[j].p);
-        free(l->param[j].g);
-    }
-    free(l->cache);
-    free(l->work);
-}
 
 static void check(const char *name, gmdl__layer *l, int n) {
     size_t nin = (size_t)n * l->in_size, nout = (size_t)n * l->out_size;
@@ -150,10 +90,10 @@ static void check(const char *name, gmdl__layer *l, int n) {
     l->ops->backward(l, &b);
     char w[64];
     snprintf(w, sizeof w, "%s.dx", name);
-    compare(w, x, nin, dx, F, &c, 1e-3, 3e-3);
+    gc_compare(w, x, nin, dx, F, &c, 1e-3, 3e-3);
     for (int j = 0; j < l->nparams; j++) {
         snprintf(w, sizeof w, "%s.%s", name, l->param[j].name);
-        compare(w, l->param[j].p, l->param[j].count, l->param[j].g, F, &c, 1e-3, 3e-3);
+        gc_compare(w, l->param[j].p, l->param[j].count, l->param[j].g, F, &c, 1e-3, 3e-3);
     }
     /* the KL gradient */
     for (int j = 0; j < l->nparams; j++)
@@ -163,7 +103,7 @@ static void check(const char *name, gmdl__layer *l, int n) {
     ctx_t k = {l, x, y, r, n, 1};
     for (int j = 0; j < l->nparams; j++) {
         snprintf(w, sizeof w, "%s.kl.%s", name, l->param[j].name);
-        compare(w, l->param[j].p, l->param[j].count, l->param[j].g, F, &k, 1e-3, 3e-3);
+        gc_compare(w, l->param[j].p, l->param[j].count, l->param[j].g, F, &k, 1e-3, 3e-3);
     }
     /* EVAL_MEAN: masked means, no noise */
     gmdl__fwd a = {x, y, n, GMDL_MODE_EVAL_MEAN, 11, 4};
@@ -208,32 +148,10 @@ static double approx_kl(double la) {
     return -(k1 / (1.0 + exp(-(k2 + k3 * la))) - 0.5 * log1p(exp(-la)) - k1);
 }
 
-static gmdl_dataset synth(size_t n, uint64_t seed) {
-    gmdl_dataset d;
-    memset(&d, 0, sizeof d);
-    gmdl_rng r;
-    gmdl_rng_seed(&r, seed, 3);
-    unsigned char *img = malloc(n * 784), *lab = malloc(n);
-    fx_synth(&r, n, img, lab);
-    d.n = n;
-    d.c = 1;
-    d.h = d.w = 28;
-    d.dim = 784;
-    d.classes = 10;
-    d.x = malloc(n * 784 * sizeof(float));
-    d.y = malloc(n * sizeof(int32_t));
-    for (size_t i = 0; i < n * 784; i++)
-        d.x[i] = img[i] / 255.0f;
-    for (size_t i = 0; i < n; i++)
-        d.y[i] = lab[i];
-    free(img);
-    free(lab);
-    return d;
-}
 
 /* Train a small svd net, compress it, read the .gmz back. */
 static void check_compress(void) {
-    gmdl_dataset tr = synth(1500, 1), te = synth(400, 2);
+    gmdl_dataset tr = fx_dataset(1500, 1), te = fx_dataset(400, 2);
     gmdl_train_config cfg = gmdl_train_config_default();
     snprintf(cfg.arch, sizeof cfg.arch, "mlp:40");
     snprintf(cfg.method, sizeof cfg.method, "svd");
@@ -308,14 +226,14 @@ int main(void) {
     check("svd_dense", &d, 4);
     gmdl__layer c = make(&gmdl__svd_conv2d_ops, 2, 6, 6, 3, 3, 3);
     check("svd_conv2d", &c, 3);
-    unmake(&d);
-    unmake(&c);
+    gc_free_layer(&d);
+    gc_free_layer(&c);
     gmdl__layer gd = make(&gmdl__gnj_dense_ops, 9, 1, 1, 5, 0, 4);
     check("gnj_dense", &gd, 4);
-    unmake(&gd);
+    gc_free_layer(&gd);
     gmdl__layer gc = make(&gmdl__gnj_conv2d_ops, 2, 6, 6, 3, 3, 3);
     check("gnj_conv2d", &gc, 3);
-    unmake(&gc);
+    gc_free_layer(&gc);
 
     /* the KL approximation against the exact KL on the grid */
     double worst = 0, at = 0;
@@ -344,7 +262,7 @@ int main(void) {
     }
     prep(&k);
     CHECK_NEAR(k.ops->kl(&k, 1.0), want, 1e-5, 1e-5);
-    unmake(&k);
+    gc_free_layer(&k);
 
     /* whole svd models: gradient of cross-entropy + KL / N through the training step's pieces */
     const char *arches[2] = {"mlp:6", "cnn:c2k3-p2-d5"};

@@ -4,6 +4,7 @@
  * Scalar test function: F = sum_i r_i y_i with a fixed random projection r, so every output
  * component's gradient is exercised. Inputs are kept away from ReLU kinks. */
 #include "gmdl/gmdl.h"
+#include "gradcheck.h"
 #include "harness.h"
 #include "nn/layer.h"
 #include "model/model_internal.h"
@@ -22,65 +23,20 @@ static double proj(const float *y, const double *r, size_t n) {
     return s;
 }
 
-/* Sets up a standalone layer with parameters in freshly allocated buffers. */
 static gmdl__layer make_layer(const gmdl__layer_ops *ops, size_t in, int units, float rate,
                               int nmax) {
-    gmdl__layer l;
-    memset(&l, 0, sizeof l);
-    l.ops = ops;
-    snprintf(l.name, sizeof l.name, "t");
-    l.in_c = (int)in;
-    l.in_h = l.in_w = 1;
-    l.in_size = in;
-    l.units = units;
-    l.rate = rate;
-    gmdl_err err;
-    gmdl_status s = ops->setup(&l, &err);
-    GMDL_ASSERT(s == GMDL_OK);
-    for (int j = 0; j < l.nparams; j++) {
-        l.param[j].p = calloc(l.param[j].count, sizeof(float));
-        l.param[j].g = calloc(l.param[j].count, sizeof(float));
-        fill(l.param[j].p, l.param[j].count, 0.5);
-    }
-    if (l.cache_per_sample)
-        l.cache = calloc((size_t)nmax * l.cache_per_sample, 1);
-    return l;
+    return gc_make_layer(ops, (int)in, 1, 1, units, 0, 1, 0, rate, nmax, &R);
 }
 
-static void free_layer(gmdl__layer *l);
-
-/* A spatial layer with input [C, H, W] (channel-major batches). */
-static gmdl__layer make_spatial(const gmdl__layer_ops *ops, int C, int H, int W, int units, int k,
-                                int stride, int pad, int nmax) {
-    gmdl__layer l;
-    memset(&l, 0, sizeof l);
-    l.ops = ops;
-    snprintf(l.name, sizeof l.name, "t");
-    l.in_c = C;
-    l.in_h = H;
-    l.in_w = W;
-    l.in_size = (size_t)C * H * W;
-    l.units = units;
-    l.kh = l.kw = k;
-    l.stride = stride;
-    l.pad = pad;
-    l.cnhw_in = 1;
-    gmdl_err err;
-    gmdl_status s = ops->setup(&l, &err);
-    GMDL_ASSERT(s == GMDL_OK);
-    for (int j = 0; j < l.nparams; j++) {
-        l.param[j].p = calloc(l.param[j].count, sizeof(float));
-        l.param[j].g = calloc(l.param[j].count, sizeof(float));
-        fill(l.param[j].p, l.param[j].count, 0.5);
-    }
-    if (l.cache_per_sample)
-        l.cache = calloc((size_t)nmax * l.cache_per_sample, 1);
+static gmdl__layer gc_make_spatial(const gmdl__layer_ops *ops, int C, int H, int W, int units,
+                                   int k, int stride, int pad, int nmax) {
+    gmdl__layer l = gc_make_layer(ops, C, H, W, units, k, stride, pad, 0.0f, nmax, &R);
     return l;
 }
 
 /* conv2d forward against the direct-loop reference */
 static void check_conv_ref(int C, int H, int W, int F, int k, int stride, int pad, int n) {
-    gmdl__layer l = make_spatial(&gmdl__conv2d_ops, C, H, W, F, k, stride, pad, n);
+    gmdl__layer l = gc_make_spatial(&gmdl__conv2d_ops, C, H, W, F, k, stride, pad, n);
     size_t nin = (size_t)n * l.in_size, nout = (size_t)n * l.out_size;
     float *x = malloc(nin * 4), *y = malloc(nout * 4), *yr = malloc(nout * 4);
     fill(x, nin, 1.0);
@@ -99,59 +55,13 @@ static void check_conv_ref(int C, int H, int W, int F, int k, int stride, int pa
     free(x);
     free(y);
     free(yr);
-    free_layer(&l);
-}
-
-static void free_layer(gmdl__layer *l) {
-    for (int j = 0; j < l->nparams; j++) {
-        free(l->param[j].p);
-        free(l->param[j].g);
-    }
-    free(l->cache);
+    gc_free_layer(&l);
 }
 
 static double layer_F(gmdl__layer *l, const float *x, float *y, int n, const double *r) {
     gmdl__fwd a = {x, y, n, GMDL_MODE_TRAIN, 7, 3};
     l->ops->forward(l, &a);
     return proj(y, r, (size_t)n * l->out_size);
-}
-
-/* Compares analytic and numeric derivatives of F w.r.t. every element of v (or a sample).
- * Kink policy (ggml's): where the two one-sided differences disagree, the point sits on a kink
- * of ReLU or max-pool within h; the analytic value must then match one of the one-sided values. */
-static int compare(const char *what, float *v, size_t count, const float *analytic,
-                   double (*F)(void *), void *ctx, double eps, double tol) {
-    int bad = 0;
-    size_t step = count > 400 ? count / 400 : 1;
-    for (size_t i = 0; i < count; i += step) {
-        float keep = v[i];
-        double h = eps * (fabs((double)keep) > 1.0 ? fabs((double)keep) : 1.0);
-        double f0 = F(ctx);
-        v[i] = (float)((double)keep + h);
-        double hp = (double)v[i] - (double)keep;
-        double fp = F(ctx);
-        v[i] = (float)((double)keep - h);
-        double hm = (double)keep - (double)v[i];
-        double fm = F(ctx);
-        v[i] = keep;
-        double num = (fp - fm) / (hp + hm), an = (double)analytic[i];
-        double right = (fp - f0) / hp, left = (f0 - fm) / hm;
-#define RELERR(a, b) (fabs((a) - (b)) / (fabs(a) + fabs(b) > 1.0 ? fabs(a) + fabs(b) : 1.0))
-        double err = RELERR(num, an);
-        int kink = RELERR(left, right) > tol;
-        if (kink && (RELERR(an, left) <= tol || RELERR(an, right) <= tol))
-            err = 0.0;
-        if (!isfinite(an) || err > tol) {
-            if (bad < 5)
-                fprintf(stderr,
-                        "  %s[%zu]: analytic %.8g numeric %.8g (rel err %.3g; one-sided %.8g "
-                        "%.8g)\n",
-                        what, i, an, num, err, left, right);
-            bad++;
-        }
-    }
-    CHECK(bad == 0);
-    return bad;
 }
 
 typedef struct {
@@ -208,10 +118,10 @@ static void check_layer(const char *name, gmdl__layer *l, int n, double xscale, 
     lctx c = {l, x, y, n, r};
     char what[64];
     snprintf(what, sizeof what, "%s.dx", name);
-    compare(what, x, nin, dx, lF, &c, 1e-3, 2e-3);
+    gc_compare(what, x, nin, dx, lF, &c, 1e-3, 2e-3);
     for (int j = 0; j < l->nparams; j++) {
         snprintf(what, sizeof what, "%s.%s", name, l->param[j].name);
-        compare(what, l->param[j].p, l->param[j].count, l->param[j].g, lF, &c, 1e-3, 2e-3);
+        gc_compare(what, l->param[j].p, l->param[j].count, l->param[j].g, lF, &c, 1e-3, 2e-3);
     }
     free(x);
     free(y);
@@ -238,7 +148,7 @@ static void check_xent(void) {
     fill(logits, 35, 2.0);
     gmdl__softmax_xent(logits, y, n, k, 1.0f, dl, NULL, NULL);
     xctx c = {logits, y, n, k};
-    compare("xent.dlogits", logits, 35, dl, xF, &c, 1e-3, 1e-3);
+    gc_compare("xent.dlogits", logits, 35, dl, xF, &c, 1e-3, 1e-3);
     /* scale: mean loss gradient */
     float dl2[35];
     gmdl__softmax_xent(logits, y, n, k, 1.0f / n, dl2, NULL, NULL);
@@ -287,10 +197,10 @@ static void check_model(const char *arch, int C, int H, int W, const char *metho
     float *dx0 = malloc((size_t)n * D * sizeof(float));
     memcpy(dx0, m->dact[0], (size_t)n * D * sizeof(float));
     mctx c = {m, n};
-    compare("model.dx", m->act[0], (size_t)n * D, dx0, mF, &c, 1e-3, 3e-3);
+    gc_compare("model.dx", m->act[0], (size_t)n * D, dx0, mF, &c, 1e-3, 3e-3);
     for (int i = 0; i < m->nlayers; i++)
         for (int j = 0; j < m->layers[i].nparams; j++)
-            compare(m->layers[i].param[j].name, m->layers[i].param[j].p,
+            gc_compare(m->layers[i].param[j].name, m->layers[i].param[j].p,
                     m->layers[i].param[j].count, m->layers[i].param[j].g, mF, &c, 1e-3, 3e-3);
     free(dx0);
     gmdl_model_destroy(m);
@@ -302,45 +212,45 @@ int main(void) {
     printf("gradcheck seed %llu\n", (unsigned long long)seed);
     gmdl__layer d = make_layer(&gmdl__dense_ops, 13, 7, 0, 5);
     check_layer("dense", &d, 5, 1.0, 0);
-    free_layer(&d);
+    gc_free_layer(&d);
     gmdl__layer d1 = make_layer(&gmdl__dense_ops, 1, 1, 0, 1);
     check_layer("dense1x1", &d1, 1, 1.0, 0);
-    free_layer(&d1);
+    gc_free_layer(&d1);
     gmdl__layer r = make_layer(&gmdl__relu_ops, 17, 0, 0, 4);
     check_layer("relu", &r, 4, 1.0, 1);
-    free_layer(&r);
+    gc_free_layer(&r);
     gmdl__layer dr = make_layer(&gmdl__dropout_ops, 19, 0, 0.3f, 4);
     check_layer("dropout", &dr, 4, 1.0, 0);
-    free_layer(&dr);
+    gc_free_layer(&dr);
     /* convolution: plain, stride, padding, both, non-square input, 1x1 kernel */
     const int cv[][7] = {{2, 7, 7, 3, 3, 1, 0}, {3, 9, 8, 2, 3, 2, 0}, {2, 6, 6, 4, 3, 1, 1},
                          {1, 8, 7, 2, 3, 2, 1}, {3, 5, 5, 2, 1, 1, 0}, {2, 6, 6, 2, 5, 1, 2}};
     for (int i = 0; i < 6; i++) {
         check_conv_ref(cv[i][0], cv[i][1], cv[i][2], cv[i][3], cv[i][4], cv[i][5], cv[i][6], 3);
-        gmdl__layer c = make_spatial(&gmdl__conv2d_ops, cv[i][0], cv[i][1], cv[i][2], cv[i][3],
+        gmdl__layer c = gc_make_spatial(&gmdl__conv2d_ops, cv[i][0], cv[i][1], cv[i][2], cv[i][3],
                                      cv[i][4], cv[i][5], cv[i][6], 3);
         char nm[32];
         snprintf(nm, sizeof nm, "conv2d[%d]", i);
         check_layer(nm, &c, 3, 1.0, 0);
-        free_layer(&c);
+        gc_free_layer(&c);
     }
     check_conv_ref(20, 12, 12, 50, 5, 1, 0, 4); /* LeNet-5's second layer */
     /* pooling (inputs spread apart so the max is unique), odd sizes drop the border */
-    gmdl__layer mp = make_spatial(&gmdl__maxpool_ops, 2, 6, 6, 0, 2, 2, 0, 3);
+    gmdl__layer mp = gc_make_spatial(&gmdl__maxpool_ops, 2, 6, 6, 0, 2, 2, 0, 3);
     check_layer("maxpool2", &mp, 3, 3.0, 0);
-    free_layer(&mp);
-    gmdl__layer mp3 = make_spatial(&gmdl__maxpool_ops, 2, 7, 7, 0, 3, 3, 0, 2);
+    gc_free_layer(&mp);
+    gmdl__layer mp3 = gc_make_spatial(&gmdl__maxpool_ops, 2, 7, 7, 0, 3, 3, 0, 2);
     check_layer("maxpool3", &mp3, 2, 3.0, 0);
-    free_layer(&mp3);
-    gmdl__layer ap = make_spatial(&gmdl__avgpool_ops, 3, 5, 4, 0, 2, 2, 0, 2);
+    gc_free_layer(&mp3);
+    gmdl__layer ap = gc_make_spatial(&gmdl__avgpool_ops, 3, 5, 4, 0, 2, 2, 0, 2);
     check_layer("avgpool2", &ap, 2, 1.0, 0);
-    free_layer(&ap);
-    gmdl__layer fl = make_spatial(&gmdl__flatten_ops, 3, 2, 4, 0, 0, 1, 0, 3);
+    gc_free_layer(&ap);
+    gmdl__layer fl = gc_make_spatial(&gmdl__flatten_ops, 3, 2, 4, 0, 0, 1, 0, 3);
     check_layer("flatten", &fl, 3, 1.0, 0);
-    free_layer(&fl);
-    gmdl__layer tc = make_spatial(&gmdl__to_cnhw_ops, 3, 2, 4, 0, 0, 1, 0, 3);
+    gc_free_layer(&fl);
+    gmdl__layer tc = gc_make_spatial(&gmdl__to_cnhw_ops, 3, 2, 4, 0, 0, 1, 0, 3);
     check_layer("to_cnhw", &tc, 3, 1.0, 0);
-    free_layer(&tc);
+    gc_free_layer(&tc);
     check_xent();
     check_model("mlp:12-9", 1, 3, 5, "dense");
     check_model("mlp:12-9", 1, 3, 5, "dropout:0.25");

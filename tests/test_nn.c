@@ -7,28 +7,6 @@
 #include "harness.h"
 #include "idx_fixture.h"
 
-static gmdl_dataset make_ds(size_t n, uint64_t seed) {
-    gmdl_dataset d;
-    memset(&d, 0, sizeof d);
-    gmdl_rng r;
-    gmdl_rng_seed(&r, seed, 3);
-    unsigned char *img = malloc(n * 784), *lab = malloc(n);
-    fx_synth(&r, n, img, lab);
-    d.n = n;
-    d.c = 1;
-    d.h = d.w = 28;
-    d.dim = 784;
-    d.classes = 10;
-    d.x = malloc(n * 784 * sizeof(float));
-    d.y = malloc(n * sizeof(int32_t));
-    for (size_t i = 0; i < n * 784; i++)
-        d.x[i] = img[i] / 255.0f;
-    for (size_t i = 0; i < n; i++)
-        d.y[i] = lab[i];
-    free(img);
-    free(lab);
-    return d;
-}
 
 static void free_ds(gmdl_dataset *d) {
     free(d->x);
@@ -74,7 +52,7 @@ static gmdl_model *train(const gmdl_train_config *cfg, const gmdl_dataset *tr,
 }
 
 int main(void) {
-    gmdl_dataset tr = make_ds(1000, 1), te = make_ds(300, 2);
+    gmdl_dataset tr = fx_dataset(1000, 1), te = fx_dataset(300, 2);
     gmdl_err err;
     gmdl_train_config cfg = gmdl_train_config_default();
     snprintf(cfg.arch, sizeof cfg.arch, "mlp:32-16");
