@@ -36,24 +36,16 @@ static void maxpool_plane(const float *restrict x, float *restrict y, unsigned c
         const float *r0 = x + (size_t)oh * k * W;
         if (k == 2) { /* the common case, unrolled */
             const float *r1 = r0 + W;
-            for (int ow = 0; ow < OW; ow++) {
-                float best = r0[2 * ow];
-                int bi = 0;
-                if (BETTER(r0[2 * ow + 1], best)) {
-                    best = r0[2 * ow + 1];
-                    bi = 1;
-                }
-                if (BETTER(r1[2 * ow], best)) {
-                    best = r1[2 * ow];
-                    bi = 2;
-                }
-                if (BETTER(r1[2 * ow + 1], best)) {
-                    best = r1[2 * ow + 1];
-                    bi = 3;
-                }
-                y[oh * OW + ow] = best;
+            for (int ow = 0; ow < OW; ow++) { /* branch-free, so it vectorises */
+                float v0 = r0[2 * ow], v1 = r0[2 * ow + 1], v2 = r1[2 * ow], v3 = r1[2 * ow + 1];
+                int b1 = BETTER(v1, v0);
+                float m01 = b1 ? v1 : v0;
+                int b3 = BETTER(v3, v2);
+                float m23 = b3 ? v3 : v2;
+                int hi = BETTER(m23, m01);
+                y[oh * OW + ow] = hi ? m23 : m01;
                 if (am)
-                    am[oh * OW + ow] = (unsigned char)bi;
+                    am[oh * OW + ow] = (unsigned char)(hi ? 2 + b3 : b1);
             }
             continue;
         }
