@@ -15,6 +15,13 @@ $GMDL info "$WORK/cut.gmdl" --json > "$WORK/cut.json" || bad "the checkpoint is 
 ls "$WORK"/cut.gmdl.tmp.* > /dev/null 2>&1 && bad "a temporary file was left behind" || ok
 $GMDL train $A --out "$WORK/cut.gmdl" --resume > /dev/null || bad "resume failed"
 cmp -s "$WORK/full.gmdl" "$WORK/cut.gmdl" && ok || bad "resumed model differs from the uninterrupted one"
+# the same for a Bayesian net (noise streams, KL warm-up and schedule must resume exactly)
+B="--arch mlp:24 --method svd --epochs 3 --kl-warmup-start 1 --kl-warmup-epochs 1 --batch 50 --data $D --threads 2 --seed 5 --quiet"
+$GMDL train $B --out "$WORK/bfull.gmdl" > /dev/null || bad "uninterrupted svd run failed"
+$GMDL train $B --out "$WORK/bcut.gmdl" --crash-at-step 60 > /dev/null 2>&1
+[ $? = 137 ] && ok || bad "the svd run was not killed"
+$GMDL train $B --out "$WORK/bcut.gmdl" --resume > /dev/null || bad "svd resume failed"
+cmp -s "$WORK/bfull.gmdl" "$WORK/bcut.gmdl" && ok || bad "resumed svd model differs from the uninterrupted one"
 # a conflicting option is refused when resuming
 expect_fail 2 "--batch" "differs" -- $GMDL train $A --batch 10 --out "$WORK/cut.gmdl" --resume
 # resuming a finished run trains nothing and keeps the file
