@@ -284,7 +284,8 @@ int cmd_train(int argc, char **argv) {
         if (!quiet) {
             double el = cli_now() - run_t0, eta = el / (e + 1) * (todo - e - 1);
             char extra[96] = "";
-            if (strcmp(cfg.method, "svd") == 0 || strcmp(cfg.method, "bc-gnj") == 0)
+            if (strcmp(cfg.method, "svd") == 0 || strcmp(cfg.method, "bc-gnj") == 0 ||
+                strcmp(cfg.method, "bbb") == 0)
                 snprintf(extra, sizeof extra, "  kl %.4g  kept %.4f (%.1fx)", es.kl, es.kept,
                          es.kept > 0 ? 1.0 / es.kept : 0.0);
             fprintf(stderr,

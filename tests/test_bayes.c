@@ -228,6 +228,12 @@ int main(void) {
     check("svd_conv2d", &c, 3);
     gc_free_layer(&d);
     gc_free_layer(&c);
+    gmdl__layer bd = make(&gmdl__bbb_dense_ops, 10, 1, 1, 4, 0, 3);
+    check("bbb_dense", &bd, 3);
+    gc_free_layer(&bd);
+    gmdl__layer bc = make(&gmdl__bbb_conv2d_ops, 2, 5, 5, 2, 3, 2);
+    check("bbb_conv2d", &bc, 2);
+    gc_free_layer(&bc);
     gmdl__layer gd = make(&gmdl__gnj_dense_ops, 9, 1, 1, 5, 0, 4);
     check("gnj_dense", &gd, 4);
     gc_free_layer(&gd);

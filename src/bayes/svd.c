@@ -26,15 +26,17 @@
 #define LA_MIN (-8.0f)
 #define LA_MAX 8.0f
 #define LA_PRUNE 3.0f
+#define BBB_PRIOR_VAR 1.0f /* bbb: the prior N(0, 1) on every weight */
 
 /* ---------------------------------------------------------------- per-weight passes */
 GMDL_KERNEL
 static void prepare_range(const float *restrict th, const float *restrict ls2, float *restrict wm,
-                          float *restrict s2, float *restrict la, size_t lo, size_t hi) {
+                          float *restrict s2, float *restrict la, size_t lo, size_t hi,
+                          float prune_at) {
     for (size_t i = lo; i < hi; i++) {
         float a = ls2[i] - gmdl__logf(th[i] * th[i] + 1e-8f);
         la[i] = a; /* unclipped: the KL needs to know where clipping stops the gradient */
-        wm[i] = a < LA_PRUNE ? th[i] : 0.0f;
+        wm[i] = a < prune_at ? th[i] : 0.0f;
         s2[i] = gmdl__expf(ls2[i]);
     }
 }
@@ -49,7 +51,7 @@ static void prepare(gmdl__layer *l) {
     {
         size_t lo, hi;
         gmdl__thread_range(n, 16, &lo, &hi);
-        prepare_range(l->param[0].p, l->param[2].p, wm, s2, la, lo, hi);
+        prepare_range(l->param[0].p, l->param[2].p, wm, s2, la, lo, hi, l->prune_at);
     }
 }
 
@@ -98,6 +100,32 @@ static double svd_kl(gmdl__layer *l, double scale) {
     return total;
 }
 
+/* Bayes by backprop: KL(N(theta, e^ls2) || N(0, s_p^2)) per weight =
+ *   0.5 (log s_p^2 - ls2 + (e^ls2 + theta^2) / s_p^2 - 1). */
+GMDL_KERNEL
+static void bbb_kl_range(const float *restrict th, const float *restrict ls2, float *restrict dth,
+                         float *restrict dls2, float *restrict out, size_t lo, size_t hi,
+                         float scale) {
+    const float inv = 1.0f / BBB_PRIOR_VAR, lp = logf(BBB_PRIOR_VAR);
+    for (size_t i = lo; i < hi; i++) {
+        float e = gmdl__expf(ls2[i]);
+        out[i] = 0.5f * (lp - ls2[i] + (e + th[i] * th[i]) * inv - 1.0f);
+        dth[i] += scale * th[i] * inv;
+        dls2[i] += scale * 0.5f * (e * inv - 1.0f);
+    }
+}
+
+static double bbb_kl(gmdl__layer *l, double scale) {
+    const size_t n = l->param[0].count;
+    float *klv = l->work + 2 * n;
+    PAR_RANGE(n, bbb_kl_range(l->param[0].p, l->param[2].p, l->param[0].g, l->param[2].g, klv, lo,
+                              hi, (float)scale));
+    double total = 0.0;
+    for (size_t b0 = 0; b0 < n; b0 += 4096)
+        total += block_sum(klv, b0, b0 + 4096 < n ? b0 + 4096 : n);
+    return total;
+}
+
 /* vs holds the variance and becomes the standard deviation; y += sqrt(var + 1e-8) eps */
 GMDL_KERNEL
 static void sample_range(float *restrict y, float *restrict vs, const float *restrict eps,
@@ -122,9 +150,9 @@ GMDL_KERNEL
 static void param_grad_range(float *restrict dth, const float *restrict dwm,
                              const float *restrict la, float *restrict dls2,
                              const float *restrict ds2, const float *restrict s2, size_t lo,
-                             size_t hi) {
+                             size_t hi, float prune_at) {
     for (size_t i = lo; i < hi; i++) {
-        dth[i] += la[i] < LA_PRUNE ? dwm[i] : 0.0f;
+        dth[i] += la[i] < prune_at ? dwm[i] : 0.0f;
         dls2[i] += ds2[i] * s2[i];
     }
 }
@@ -151,6 +179,7 @@ static void dcol_range(float *restrict dcol, const float *restrict col, const fl
 
 /* ---------------------------------------------------------------- shared setup */
 static void declare_svd_params(gmdl__layer *l, int ndim, const uint64_t *wd) {
+    l->prune_at = LA_PRUNE;
     uint64_t bd[1] = {wd[0]};
     l->nparams = 0;
     gmdl__layer_param(l, 0, "weight", ndim, wd);
@@ -175,7 +204,8 @@ static void svd_init(gmdl__layer *l, gmdl_rng *rng, size_t fan_in) {
 static void finish_param_grads(gmdl__layer *l) {
     const size_t n = l->param[0].count;
     float *wm = l->work, *s2 = wm + n, *la = s2 + n, *dwm = la + n, *ds2 = dwm + n;
-    PAR_RANGE(n, param_grad_range(l->param[0].g, dwm, la, l->param[2].g, ds2, s2, lo, hi));
+    PAR_RANGE(n, param_grad_range(l->param[0].g, dwm, la, l->param[2].g, ds2, s2, lo, hi,
+                                  l->prune_at));
 }
 
 /* ---------------------------------------------------------------- dense */
@@ -322,4 +352,38 @@ const gmdl__layer_ops gmdl__svd_conv2d_ops = {
     .forward = svd_conv_forward,
     .backward = svd_conv_backward,
     .kl = svd_kl,
+};
+
+/* ---------------------------------------------------------------- Bayes by backprop */
+/* The same layers with a Gaussian prior N(0, 1) instead of the log-uniform one, and no pruning
+ * mask in the mean path during training (Blundell et al. 2015 with the local reparameterisation
+ * trick). */
+static gmdl_status bbb_dense_setup(gmdl__layer *l, gmdl_err *err) {
+    gmdl_status s = svd_dense_setup(l, err);
+    l->prune_at = __builtin_inff();
+    return s;
+}
+
+static gmdl_status bbb_conv_setup(gmdl__layer *l, gmdl_err *err) {
+    gmdl_status s = svd_conv_setup(l, err);
+    l->prune_at = __builtin_inff();
+    return s;
+}
+
+const gmdl__layer_ops gmdl__bbb_dense_ops = {
+    .kind = "bbb_dense",
+    .setup = bbb_dense_setup,
+    .init = svd_dense_init,
+    .forward = svd_dense_forward,
+    .backward = svd_dense_backward,
+    .kl = bbb_kl,
+};
+
+const gmdl__layer_ops gmdl__bbb_conv2d_ops = {
+    .kind = "bbb_conv2d",
+    .setup = bbb_conv_setup,
+    .init = svd_conv_init,
+    .forward = svd_conv_forward,
+    .backward = svd_conv_backward,
+    .kl = bbb_kl,
 };

@@ -158,7 +158,7 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
         return gmdl__fail(err, GMDL_EUNSUPPORTED,
                           "compressing bc-gnj models (structured pruning by group) is not "
                           "available in this version; svd models compress");
-    if (m->method != GMDL__METHOD_SVD)
+    if (m->method != GMDL__METHOD_SVD && m->method != GMDL__METHOD_BBB)
         return gmdl__fail(err, GMDL_EUNSUPPORTED,
                           "the model was trained with method '%s', which has no posterior to "
                           "compress from (train with --method svd)",

@@ -171,6 +171,10 @@ gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_
         *kind = GMDL__METHOD_GNJ;
         return GMDL_OK;
     }
+    if (strcmp(method, "bbb") == 0) {
+        *kind = GMDL__METHOD_BBB;
+        return GMDL_OK;
+    }
     if (strcmp(method, "dropout") == 0) {
         *kind = GMDL__METHOD_DROPOUT;
         *rate = 0.5f;
@@ -188,15 +192,16 @@ gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_
         *rate = (float)p;
         return GMDL_OK;
     }
-    static const char *later[] = {"vd", "bc-ghs", "bbb", "sws"};
+    static const char *later[] = {"vd", "bc-ghs", "sws"};
     for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
         if (strcmp(method, later[i]) == 0)
             return gmdl__fail(err, GMDL_EUNSUPPORTED,
                               "method '%s' is not available in this version (available: dense, "
-                              "dropout[:P], svd, bc-gnj)",
+                              "dropout[:P], svd, bc-gnj, bbb)",
                               method);
     return gmdl__fail(err, GMDL_EINVAL,
-                      "unknown method '%s' (available: dense, dropout[:P], svd, bc-gnj)", method);
+                      "unknown method '%s' (available: dense, dropout[:P], svd, bc-gnj, bbb)",
+                      method);
 }
 
 gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg, gmdl_err *err) {
@@ -254,8 +259,8 @@ static gmdl_status add_layer(gmdl_model *m, const gmdl__layer_ops *ops, const ch
         l->cnhw_in = p->cnhw_out;
     }
     l->cnhw_out = l->cnhw_in;
-    if (ops == &gmdl__dense_ops || ops == &gmdl__svd_dense_ops ||
-        ops == &gmdl__gnj_dense_ops) { /* dense layers see a flat vector */
+    if (ops == &gmdl__dense_ops || ops == &gmdl__svd_dense_ops || ops == &gmdl__gnj_dense_ops ||
+        ops == &gmdl__bbb_dense_ops) { /* dense layers see a flat vector */
         l->in_c = (int)l->in_size;
         l->in_h = l->in_w = 1;
     }
@@ -281,9 +286,11 @@ static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int
     const int dropout = kind == GMDL__METHOD_DROPOUT;
     const gmdl__layer_ops *dense = kind == GMDL__METHOD_SVD   ? &gmdl__svd_dense_ops
                                    : kind == GMDL__METHOD_GNJ ? &gmdl__gnj_dense_ops
+                                   : kind == GMDL__METHOD_BBB ? &gmdl__bbb_dense_ops
                                                               : &gmdl__dense_ops;
     const gmdl__layer_ops *conv = kind == GMDL__METHOD_SVD   ? &gmdl__svd_conv2d_ops
                                   : kind == GMDL__METHOD_GNJ ? &gmdl__gnj_conv2d_ops
+                                  : kind == GMDL__METHOD_BBB ? &gmdl__bbb_conv2d_ops
                                                              : &gmdl__conv2d_ops;
     gmdl_status s = GMDL_OK;
     char name[32];

@@ -53,7 +53,7 @@ const float *gmdl__model_forward(gmdl_model *m, int n, gmdl_mode mode, uint64_t 
                                  uint64_t step);
 /* Parses a method string: kind "dense" or "dropout" and rate. */
 /* Methods >= GMDL__METHOD_SVD have a posterior (KL term, warm-up). */
-enum { GMDL__METHOD_DENSE, GMDL__METHOD_DROPOUT, GMDL__METHOD_SVD, GMDL__METHOD_GNJ };
+enum { GMDL__METHOD_DENSE, GMDL__METHOD_DROPOUT, GMDL__METHOD_SVD, GMDL__METHOD_GNJ, GMDL__METHOD_BBB };
 gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_err *err);
 int gmdl__is_gmz(const char *path);
 gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err);

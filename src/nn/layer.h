@@ -84,6 +84,8 @@ struct gmdl__layer {
     float *work;
     int bayes;                 /* 1 for layers with a posterior (they implement kl) */
     float max_logvar;          /* bc-gnj: upper clip of the weight log variances (0 = none) */
+    float prune_at;            /* svd: weights with log alpha >= prune_at leave the mean path
+                                  during training (3); bbb: +inf (no mask) */
     /* sparse_dense: the weight [K, D] in CSR form (owned by the model), values dequantised */
     const uint32_t *csr_rowptr, *csr_cols;
     const float *csr_vals;
@@ -100,6 +102,8 @@ extern const gmdl__layer_ops gmdl__to_cnhw_ops;  /* [N, C, H, W] -> [C, N, H, W]
 extern const gmdl__layer_ops gmdl__sparse_dense_ops; /* CSR weights, inference only */
 extern const gmdl__layer_ops gmdl__svd_dense_ops; /* sparse variational dropout (bayes/svd.c) */
 extern const gmdl__layer_ops gmdl__svd_conv2d_ops;
+extern const gmdl__layer_ops gmdl__bbb_dense_ops; /* Bayes by backprop (bayes/svd.c) */
+extern const gmdl__layer_ops gmdl__bbb_conv2d_ops;
 extern const gmdl__layer_ops gmdl__gnj_dense_ops; /* group normal-Jeffreys (bayes/gnj.c) */
 extern const gmdl__layer_ops gmdl__gnj_conv2d_ops;
 
