@@ -1,7 +1,8 @@
 /* Grid evaluation of a 2-parameter target and the total variation distance between a histogram of
  * draws and that grid (the SGLD paper's mixture check, ALGORITHMS.md 5.2: 50 x 50 cells over
  * [-1.5, 2.5] x [-3, 3]). The grid density is the cell-centre density normalised over the grid, a
- * midpoint rule that is accurate when the cells are small against the posterior's scale. */
+ * midpoint rule that is accurate when the cells are small against the posterior's scale. The TV
+ * compares the histogram with cell masses from a grid 8 times finer per axis. */
 #include "common.h"
 #include "gmdl/infer.h"
 
@@ -43,21 +44,38 @@ gmdl_status gmdl_grid_density(const gmdl_target *t, const double box[4], size_t 
     return GMDL_OK;
 }
 
+#define GRID_SUB 8
+
 gmdl_status gmdl_grid_tv(const gmdl_target *t, const gmdl_draws *d, const double box[4],
                          size_t bins, int weighted, double *tv, gmdl_err *err) {
     if (!d || d->dim != 2 || !tv || (weighted && !d->weight))
         return gmdl__fail(err, GMDL_EINVAL, "grid tv: needs draws of 2 quantities (and weights)");
     if (!box_ok(box, bins))
         return gmdl__fail(err, GMDL_EINVAL, "grid tv: bad box or bin count");
+    /* The histogram counts the mass of each cell, so the reference is the cell mass: the density
+     * on a grid SUB times finer, summed over each cell's SUB x SUB sub-cells (the midpoint rule on
+     * the cells themselves is off by about 0.01 in TV on the mixture's 50 x 50 cells). */
+    size_t sub = bins * GRID_SUB <= 4096 ? GRID_SUB : 1, fb = bins * sub;
     double *p = gmdl__malloc(2 * bins * bins * sizeof(double));
-    if (!p)
+    double *f = gmdl__malloc(fb * fb * sizeof(double));
+    if (!p || !f) {
+        gmdl__free(p);
+        gmdl__free(f);
         return gmdl__fail(err, GMDL_ENOMEM, "grid tv: out of memory");
+    }
     double *h = p + bins * bins;
-    gmdl_status s = gmdl_grid_density(t, box, bins, p, err);
+    gmdl_status s = gmdl_grid_density(t, box, fb, f, err);
     if (s != GMDL_OK) {
         gmdl__free(p);
+        gmdl__free(f);
         return s;
     }
+    for (size_t k = 0; k < bins * bins; k++)
+        p[k] = 0;
+    for (size_t i = 0; i < fb; i++)
+        for (size_t j = 0; j < fb; j++)
+            p[(i / sub) * bins + j / sub] += f[i * fb + j];
+    gmdl__free(f);
     for (size_t k = 0; k < bins * bins; k++)
         h[k] = 0;
     size_t S = d->chains * d->n;

@@ -25,6 +25,20 @@ gmdl_status gmdl__chain_init(const gmdl_target *t, const gmdl_mcmc_config *cfg, 
 gmdl_status gmdl__sgld_chain(const gmdl_target *t, const gmdl_mcmc_config *cfg, size_t k,
                              gmdl_draws *out, gmdl_err *err);
 
+/* Minibatch indices by sweeps (sgld.c): every pass over the N items visits each once, in a fresh
+ * random order (Fisher-Yates on the caller's stream); a minibatch that crosses the end of a pass
+ * continues in the next. This is how the SGLD paper goes through its data ("sweeps"): over a pass
+ * the minibatch gradients add up to the full-data gradient, so their noise does not accumulate
+ * as it does with items drawn independently (with replacement). */
+typedef struct gmdl__sweep {
+    uint32_t *perm, n, pos;
+} gmdl__sweep;
+/* Allocates the permutation; 0 when out of memory. The first pass is shuffled on first use. */
+int gmdl__sweep_init(gmdl__sweep *s, uint32_t n);
+void gmdl__sweep_free(gmdl__sweep *s);
+/* Fills idx[k] with the next k items. */
+void gmdl__sweep_next(gmdl__sweep *s, gmdl_rng *rng, uint32_t *idx, size_t k);
+
 /* Ziggurat normal generator tables (ziggurat.c). */
 typedef struct gmdl__zig {
     uint32_t kn[128];

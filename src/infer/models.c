@@ -109,9 +109,7 @@ static double mix_item(double x, double t1, double t2, double *g1, double *g2) {
     return l;
 }
 
-static gmdl_status mix_logp(void *user, const double *th, double *lp, double *grad, gmdl_err *err) {
-    (void)err;
-    const gmdl_builtin *m = user;
+static double mix_lp(const gmdl_builtin *m, const double *th, double *grad) {
     double l = -th[0] * th[0] / (2 * MIX_V1) - th[1] * th[1] / (2 * MIX_V2);
     double g1 = -th[0] / MIX_V1, g2 = -th[1] / MIX_V2;
     for (size_t i = 0; i < m->n; i++) {
@@ -120,11 +118,16 @@ static gmdl_status mix_logp(void *user, const double *th, double *lp, double *gr
         g1 += a;
         g2 += b;
     }
-    *lp = l;
     if (grad) {
         grad[0] = g1;
         grad[1] = g2;
     }
+    return l;
+}
+
+static gmdl_status mix_logp(void *user, const double *th, double *lp, double *grad, gmdl_err *err) {
+    (void)err;
+    *lp = mix_lp(user, th, grad);
     return GMDL_OK;
 }
 
@@ -146,6 +149,49 @@ static gmdl_status mix_batch(void *user, const double *th, const uint32_t *idx, 
     return GMDL_OK;
 }
 
+/* Steepest ascent with backtracking on the full log posterior from th[2] until the gradient
+ * vanishes: the local maximum whose basin holds the start. */
+static void mix_ascend(const gmdl_builtin *m, double th[2]) {
+    double g[2], t = 1e-3;
+    double lp = mix_lp(m, th, g);
+    for (int it = 0; it < 5000 && g[0] * g[0] + g[1] * g[1] > 1e-16; it++) {
+        double gg = g[0] * g[0] + g[1] * g[1], y[2], ly, gy[2];
+        t *= 2;
+        for (;;) {
+            y[0] = th[0] + t * g[0];
+            y[1] = th[1] + t * g[1];
+            ly = mix_lp(m, y, gy);
+            if (ly >= lp + 0.25 * t * gg || t < 1e-12)
+                break;
+            t *= 0.5;
+        }
+        if (!(ly >= lp))
+            break;
+        th[0] = y[0];
+        th[1] = y[1];
+        lp = ly;
+        g[0] = gy[0];
+        g[1] = gy[1];
+    }
+}
+
+/* The paper's description of its data set: "There is a mode at this parameter setting [(0, 1)],
+ * but also a secondary mode at theta1 = 1, theta2 = -1". True when the posterior's local maxima
+ * reached by ascent from (0, 1) and from (1, -1) lie within MIX_MODE_TOL of those points. */
+#define MIX_MODE_TOL 0.5
+#define MIX_MAX_DRAWS 1000
+static int mix_paper_like(const gmdl_builtin *m) {
+    static const double modes[2][2] = {{0.0, 1.0}, {1.0, -1.0}};
+    for (int k = 0; k < 2; k++) {
+        double th[2] = {modes[k][0], modes[k][1]};
+        mix_ascend(m, th);
+        double dx = th[0] - modes[k][0], dy = th[1] - modes[k][1];
+        if (!(dx * dx + dy * dy <= MIX_MODE_TOL * MIX_MODE_TOL))
+            return 0;
+    }
+    return 1;
+}
+
 gmdl_status gmdl_builtin_sgld_mixture(uint64_t seed, gmdl_builtin **out, gmdl_err *err) {
     *out = NULL;
     gmdl_builtin *m = alloc_model(M_MIXTURE, 2, 2);
@@ -155,11 +201,28 @@ gmdl_status gmdl_builtin_sgld_mixture(uint64_t seed, gmdl_builtin **out, gmdl_er
         return gmdl__fail(err, GMDL_ENOMEM, "sgld-mixture: out of memory");
     }
     m->n = 100;
-    gmdl_rng r;
-    gmdl_rng_derive(&r, seed, GMDL_RNG_DATA_SYNTH, 0);
-    for (size_t i = 0; i < m->n; i++) {
-        double mean = gmdl_rng_bernoulli(&r, 0.5) ? 1.0 : 0.0; /* theta1 = 0, theta1 + theta2 = 1 */
-        m->x[i] = mean + sqrt(MIX_VX) * gmdl_rng_normal(&r);
+    /* Data sets of 100 points vary a lot: about a quarter give the paper's picture (modes near
+     * (0, 1) and (1, -1), a low ridge between them); most give one mode near theta2 = 0, and a few
+     * (sample variance far above the expected 2.25) give two modes near theta2 = +-2, about 6 nats
+     * apart, that the paper's SGLD recipe does not cross in its 10^6 steps (docs/INFERENCE.md;
+     * the plain draw of seed 1 is one). The demo reproduces the paper's
+     * experiment, so the data set is the first draw from (seed, DATA_SYNTH, j), j = 0, 1, ...,
+     * whose posterior matches the paper's description of its data (mix_paper_like). */
+    int found = 0;
+    for (uint64_t j = 0; j < MIX_MAX_DRAWS && !found; j++) {
+        gmdl_rng r;
+        gmdl_rng_derive(&r, seed, GMDL_RNG_DATA_SYNTH, j);
+        for (size_t i = 0; i < m->n; i++) {
+            double mean = gmdl_rng_bernoulli(&r, 0.5) ? 1.0 : 0.0; /* theta1 = 0, theta1+theta2 = 1 */
+            m->x[i] = mean + sqrt(MIX_VX) * gmdl_rng_normal(&r);
+        }
+        found = mix_paper_like(m);
+    }
+    if (!found) { /* about 0.75^1000: not reached in practice */
+        gmdl_builtin_destroy(m);
+        return gmdl__fail(err, GMDL_ENUMERIC,
+                          "sgld-mixture: no data set among %d draws has the paper's two modes",
+                          MIX_MAX_DRAWS);
     }
     m->t.logp = mix_logp;
     m->t.grad_batch = mix_batch;

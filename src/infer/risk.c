@@ -1,10 +1,21 @@
 /* Risk of the posterior-mean estimate under a fixed compute budget: SGLD at constant steps against
- * exact random-walk MH (see gmdl_risk_sweep in gmdl/infer.h). Each setting runs `repeats`
- * independent chains through gmdl_mcmc_run (chain r of every setting starts from the same exact
- * posterior draw r, from (seed, SAMPLING, r)), so the settings differ only in the sampler. */
+ * exact random-walk MH (see gmdl_risk_sweep in gmdl/infer.h). Run r of every setting starts from
+ * the same exact posterior draw r (from (seed, SAMPLING, r)) and uses the streams (seed,
+ * MCMC_CHAIN, r) and (seed, SGLD_NOISE, r), so the settings differ only in the sampler and the
+ * step (common random numbers).
+ *
+ * Only the run averages matter here, so SGLD runs accumulate them instead of storing the draws
+ * (with thousands of runs of 10^5 steps the draws would not fit in memory); the update is the one
+ * of sgld.c (minibatches by sweeps) with a constant step and no preconditioner. MH runs are short (budget / n_data steps)
+ * and go through gmdl_mcmc_run. */
 #include "common.h"
 #include "gmdl/infer.h"
 #include "gmdl/rng.h"
+#include "infer/infer_internal.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 
 gmdl_risk_config gmdl_risk_config_default(void) {
     gmdl_risk_config c;
@@ -22,29 +33,62 @@ gmdl_risk_config gmdl_risk_config_default(void) {
     return c;
 }
 
-/* Bias^2, variance and risk of the per-chain averages of d against truth[2]. */
-static void score(const gmdl_draws *d, const double truth[2], gmdl_risk_point *p) {
-    double est_mean[2] = {0, 0}, var = 0, b2 = 0;
-    size_t R = d->chains;
-    double *est = gmdl__malloc(2 * R * sizeof(double));
-    GMDL_ASSERT(est != NULL || R == 0);
-    for (size_t r = 0; r < R; r++) {
-        double a[2] = {0, 0};
-        for (size_t i = 0; i < d->n; i++) {
-            a[0] += d->x[(r * d->n + i) * 2];
-            a[1] += d->x[(r * d->n + i) * 2 + 1];
-        }
-        for (int j = 0; j < 2; j++) {
-            est[2 * r + j] = a[j] / (double)d->n;
-            est_mean[j] += est[2 * r + j] / (double)R;
-        }
+/* One SGLD run of T steps at the constant step eps from u0[2]; est[2] = the average of the T
+ * states after each step. */
+static gmdl_status sgld_run_mean(const gmdl_target *t, double eps, size_t batch, size_t T,
+                                 uint64_t seed, size_t r, const double u0[2], double est[2],
+                                 gmdl_err *err) {
+    const uint32_t N = (uint32_t)(t->n_data > UINT32_MAX ? UINT32_MAX : t->n_data);
+    uint32_t *idx = gmdl__malloc(batch * sizeof(uint32_t));
+    gmdl__sweep sw = {NULL, 0, 0};
+    if (!idx || !gmdl__sweep_init(&sw, N)) {
+        gmdl__free(idx);
+        gmdl__sweep_free(&sw);
+        return gmdl__fail(err, GMDL_ENOMEM, "risk sweep: out of memory");
     }
+    gmdl_rng rng, noise;
+    gmdl_rng_derive(&rng, seed, GMDL_RNG_MCMC_CHAIN, r);
+    gmdl_rng_derive(&noise, seed, GMDL_RNG_SGLD_NOISE, r);
+    gmdl__zig zig;
+    gmdl__zig_init(&zig);
+    const double se = sqrt(eps);
+    double u[2] = {u0[0], u0[1]}, xs[2], g[2], sum[2] = {0, 0};
+    gmdl_status s = GMDL_OK;
+    for (size_t it = 0; it < T; it++) {
+        gmdl__sweep_next(&sw, &rng, idx, batch);
+        s = gmdl__target_grad_batch_u(t, u, xs, idx, batch, g, err);
+        if (s != GMDL_OK)
+            break;
+        u[0] += 0.5 * eps * g[0] + se * gmdl__zig_normal(&zig, &noise);
+        u[1] += 0.5 * eps * g[1] + se * gmdl__zig_normal(&zig, &noise);
+        if (!isfinite(u[0]) || !isfinite(u[1])) {
+            s = gmdl__fail(err, GMDL_ENUMERIC,
+                           "risk sweep: SGLD run %zu at step %g diverged at iteration %zu; use "
+                           "smaller steps",
+                           r + 1, eps, it + 1);
+            break;
+        }
+        sum[0] += u[0];
+        sum[1] += u[1];
+    }
+    est[0] = sum[0] / (double)T;
+    est[1] = sum[1] / (double)T;
+    gmdl__free(idx);
+    gmdl__sweep_free(&sw);
+    return s;
+}
+
+/* Bias^2, variance and risk of the run averages est[R][2] against truth[2]. */
+static void score(const double *est, size_t R, const double truth[2], gmdl_risk_point *p) {
+    double est_mean[2] = {0, 0}, var = 0, b2 = 0;
+    for (size_t r = 0; r < R; r++)
+        for (int j = 0; j < 2; j++)
+            est_mean[j] += est[2 * r + j] / (double)R;
     for (size_t r = 0; r < R; r++)
         for (int j = 0; j < 2; j++)
             var += (est[2 * r + j] - est_mean[j]) * (est[2 * r + j] - est_mean[j]) / (double)R;
     for (int j = 0; j < 2; j++)
         b2 += (est_mean[j] - truth[j]) * (est_mean[j] - truth[j]);
-    gmdl__free(est);
     /* risk = mean over runs of |est - truth|^2 = |mean est - truth|^2 + var exactly; the squared
      * error of the mean over runs itself carries var / (R - 1) of noise, which is removed so that
      * bias2 is unbiased (it can come out slightly negative when the bias is below that noise). */
@@ -68,6 +112,9 @@ gmdl_status gmdl_risk_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
         return gmdl__fail(err, GMDL_EINVAL,
                           "risk sweep: need step sizes, repeats >= 2, batch >= 1, grid >= 10 and an "
                           "MH step > 0");
+    for (size_t k = 0; k < cfg->nsteps; k++)
+        if (!(cfg->steps[k] > 0) || !isfinite(cfg->steps[k]))
+            return gmdl__fail(err, GMDL_EINVAL, "risk sweep: step sizes must be finite and > 0");
     if (cfg->budget / t->n_data < 10 || cfg->budget / cfg->batch < 10)
         return gmdl__fail(err, GMDL_EINVAL,
                           "risk sweep: a budget of %zu item gradients allows fewer than 10 MH steps "
@@ -76,10 +123,12 @@ gmdl_status gmdl_risk_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
     size_t G = cfg->grid, R = cfg->repeats;
     double *p = gmdl__malloc(G * G * sizeof(double));
     double *inits = gmdl__malloc(2 * R * sizeof(double));
-    if (!p || !inits) {
-        gmdl__free(p);
-        gmdl__free(inits);
-        return gmdl__fail(err, GMDL_ENOMEM, "risk sweep: out of memory");
+    double *est = gmdl__malloc(2 * R * sizeof(double));
+    gmdl_status *st = gmdl__calloc(R, sizeof *st);
+    gmdl_err *errs = gmdl__calloc(R, sizeof *errs);
+    if (!p || !inits || !est || !st || !errs) {
+        s = gmdl__fail(err, GMDL_ENOMEM, "risk sweep: out of memory");
+        goto done;
     }
     s = gmdl_grid_density(t, cfg->box, G, p, err);
     if (s != GMDL_OK)
@@ -99,34 +148,63 @@ gmdl_status gmdl_risk_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
         inits[2 * r] = cfg->box[0] + ((double)(k / G) + gmdl_rng_uniform(&rng)) * hx;
         inits[2 * r + 1] = cfg->box[2] + ((double)(k % G) + gmdl_rng_uniform(&rng)) * hy;
     }
-    for (size_t k = 0; k <= cfg->nsteps; k++) {
-        int is_mh = k == cfg->nsteps;
-        gmdl_mcmc_config c = gmdl_mcmc_config_default(is_mh ? GMDL_MCMC_MH : GMDL_MCMC_SGLD);
-        c.chains = R;
-        c.n_warmup = 0; /* no adaptation: the start is already a posterior draw */
-        c.n_draws = is_mh ? cfg->budget / t->n_data : cfg->budget / cfg->batch;
-        c.seed = cfg->seed;
-        c.threads = cfg->threads;
-        c.chain_inits = inits;
-        if (is_mh) {
-            c.step = cfg->mh_step;
-        } else {
-            c.sgld_a = cfg->steps[k];
-            c.sgld_gamma = 0;
-            c.batch = cfg->batch;
-        }
-        gmdl_draws d;
-        s = gmdl_mcmc_run(t, &c, &d, err);
-        if (s != GMDL_OK)
-            goto done;
-        gmdl_risk_point *pt = is_mh ? mh : &sgld[k];
-        pt->step = is_mh ? cfg->mh_step : cfg->steps[k];
-        pt->iters = c.n_draws;
-        score(&d, exact_mean, pt);
-        gmdl_draws_free(&d);
+#ifdef _OPENMP
+    int nt = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
+#else
+    int nt = 1;
+#endif
+    if ((size_t)nt > R)
+        nt = (int)R;
+    const size_t T = cfg->budget / cfg->batch;
+    for (size_t k = 0; k < cfg->nsteps; k++) {
+        const double eps = cfg->steps[k];
+        /* Each run owns its streams and its slot, so the result does not depend on the threads. */
+#pragma omp parallel for schedule(dynamic, 4) num_threads(nt)
+        for (size_t r = 0; r < R; r++)
+            st[r] = sgld_run_mean(t, eps, cfg->batch, T, cfg->seed, r, inits + 2 * r,
+                                  est + 2 * r, &errs[r]);
+        for (size_t r = 0; r < R; r++)
+            if (st[r] != GMDL_OK) {
+                s = st[r];
+                if (err)
+                    *err = errs[r];
+                goto done;
+            }
+        sgld[k].step = eps;
+        sgld[k].iters = T;
+        score(est, R, exact_mean, &sgld[k]);
     }
+    /* The exact baseline: random-walk MH, each step costing a full pass over the data. */
+    gmdl_mcmc_config c = gmdl_mcmc_config_default(GMDL_MCMC_MH);
+    c.chains = R;
+    c.n_warmup = 0; /* no adaptation: the start is already a posterior draw */
+    c.n_draws = cfg->budget / t->n_data;
+    c.seed = cfg->seed;
+    c.threads = cfg->threads;
+    c.chain_inits = inits;
+    c.step = cfg->mh_step;
+    gmdl_draws d;
+    s = gmdl_mcmc_run(t, &c, &d, err);
+    if (s != GMDL_OK)
+        goto done;
+    for (size_t r = 0; r < R; r++) {
+        double a[2] = {0, 0};
+        for (size_t i = 0; i < d.n; i++) {
+            a[0] += d.x[(r * d.n + i) * 2];
+            a[1] += d.x[(r * d.n + i) * 2 + 1];
+        }
+        est[2 * r] = a[0] / (double)d.n;
+        est[2 * r + 1] = a[1] / (double)d.n;
+    }
+    gmdl_draws_free(&d);
+    mh->step = cfg->mh_step;
+    mh->iters = c.n_draws;
+    score(est, R, exact_mean, mh);
 done:
     gmdl__free(p);
     gmdl__free(inits);
+    gmdl__free(est);
+    gmdl__free(st);
+    gmdl__free(errs);
     return s;
 }

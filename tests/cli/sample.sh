@@ -42,6 +42,8 @@ $S --model sgld-mixture --method sgld --n 20000 --plot "$WORK/mix.png" > /dev/nu
 if [ "$(head -c 8 "$WORK/mix.png" 2> /dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then ok; else bad "--plot did not write a PNG: $(cat "$WORK/e")"; fi
 $S --model sgld-mixture --risk-sweep --steps 1e-3,1e-2 --budget 5000 --repeats 4 --plot "$WORK/risk.png" > /dev/null 2> "$WORK/e"
 if [ -s "$WORK/risk.png" ]; then ok; else bad "--risk-sweep --plot: $(cat "$WORK/e")"; fi
+$S --model sgld-mixture --risk-sweep --steps 1e-3,1e-2 --budget 5000 --repeats 4 --json > "$WORK/j" 2>&1
+if grep -qF '"bias2_se":' "$WORK/j"; then ok; else bad "--risk-sweep --json: $(cat "$WORK/j")"; fi
 expect_fail 1 "/nonexistent/dir/p.png" -- $S --model sgld-mixture --method hmc --n 100 --plot /nonexistent/dir/p.png
 
 # usage errors
