@@ -117,7 +117,8 @@ typedef struct gmdl_mcmc_config {
     const double *chain_inits; /* optional start points [chains][dim] (unconstrained); overrides init */
     /* SGLD: step eps_t = a (b + t)^-gamma, t = 0, 1, ... over all steps (gamma = 0: constant a). */
     double sgld_a, sgld_b, sgld_gamma; /* defaults 0.01, 1, 0.55 */
-    size_t batch;         /* minibatch size (with replacement); 0 = full gradient; default 1 */
+    size_t batch;         /* minibatch size, by sweeps through the data in a fresh order each
+                             pass (the paper's recipe); 0 = full gradient; default 1 */
     int precondition;     /* 0 none, 1 RMSprop-style diagonal (Li et al. 2016, pSGLD) */
     double rms_beta, rms_lambda; /* 0.99, 1e-5 */
     /* Interrupt: polled every 1024 iterations; returning non-zero stops with EINTR. */
@@ -189,8 +190,11 @@ GMDL_API void gmdl_builtin_destroy(gmdl_builtin *m);
 
 /* The SGLD paper's mixture (Welling & Teh 2011, 5.1; ALGORITHMS.md 5.2): theta1 ~ N(0, 10),
  * theta2 ~ N(0, 1), x_i ~ 1/2 N(theta1, 2) + 1/2 N(theta1 + theta2, 2) (variances), 100 points
- * drawn with theta = (0, 1) from (seed, DATA_SYNTH, 0). Names theta[1], theta[2]; minibatch
- * gradient. Statuses: ENOMEM. */
+ * drawn with theta = (0, 1). The data are the first draw j = 0, 1, ... from (seed, DATA_SYNTH, j)
+ * whose posterior has the paper's shape (steepest ascent from (0, 1) and from (1, -1) ends within
+ * 0.5 of the start: modes near both, as the paper's figure shows); about one draw in four
+ * qualifies (docs/INFERENCE.md). Names theta[1], theta[2]; minibatch gradient.
+ * Statuses: ENOMEM; ENUMERIC if no draw among the first 1000 qualifies. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_sgld_mixture(uint64_t seed, gmdl_builtin **out,
                                                               gmdl_err *err);
 /* The data points of the mixture model (NULL for other models); *n receives the count. */
@@ -280,8 +284,9 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_draws(const gmdl_target *t, const gm
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_grid_density(const gmdl_target *t, const double box[4],
                                                       size_t bins, double *p, gmdl_err *err);
 /* Total variation distance between the histogram of the draws (quantities 0 and 1, all chains;
- * with `weighted`, weighted by d->weight) on that grid and gmdl_grid_density: draws outside the
- * box count as histogram mass outside it, TV = 1/2 sum |p - h| + 1/2 (mass outside).
+ * with `weighted`, weighted by d->weight) on that grid and the exact cell masses (the density
+ * integrated over each cell on a grid 8 times finer per axis): draws outside the box count as
+ * histogram mass outside it, TV = 1/2 sum |p - h| + 1/2 (mass outside).
  * Statuses: EINVAL (not a 2-parameter target or draws), ENOMEM, model's. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_grid_tv(const gmdl_target *t, const gmdl_draws *d,
                                                  const double box[4], size_t bins, int weighted,
