@@ -2,6 +2,7 @@
  * Bayesian-compression paper. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -9,7 +10,7 @@
 static const cli_opt opts[] = {
     {"out", 'o', OPT_STRING, "FILE.gmz", NULL, "compressed model to write", 1, 0, 0},
     {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA, "IDX folder whose test set measures the error of the pruned and quantised net", 1, 0, 0},
-    {"threshold", 0, OPT_DOUBLE, "T", "3", "prune weights whose log alpha >= T", -20, 20, 0},
+    {"threshold", 0, OPT_STRING, "T", "auto", "prune at log alpha >= T; auto: 3 for svd and bbb (per weight), for bc-gnj each layer's two-cluster split of its group log alphas", 1, 0, 0},
     {"tolerance", 0, OPT_DOUBLE, "X", "0.002", "largest accepted rise of the test error (a fraction) from quantisation; bits are added to layers until it holds", 0, 1, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
     {"json", 0, OPT_FLAG, NULL, NULL, "print the results as one JSON object on stdout", 1, 0, 0},
@@ -17,7 +18,7 @@ static const cli_opt opts[] = {
 
 static const cli_cmd cmd = {
     "compress", "gmdl compress MODEL --out FILE.gmz [--data DIR] [--threshold T] [--json]",
-    "Prunes a model trained with a Bayesian method (svd) by its posterior, picks each layer's\n"
+    "Prunes a model trained with a Bayesian method (svd, bbb, bc-gnj) by its posterior, picks each layer's\n"
     "bit precision from the posterior variances (adding bits where quantisation would cost more\n"
     "than --tolerance of test error), writes a compressed model that gmdl eval runs directly,\n"
     "and prints the compression table of Louizos, Ullrich & Welling (2017). JSON keys: layers\n"
@@ -50,7 +51,17 @@ int cmd_compress(int argc, char **argv) {
         return cli_fail("compress", s, &err);
     }
     gmdl_compress_config cc = gmdl_compress_config_default();
-    cc.log_alpha_threshold = OPTV(&cmd, v, "threshold")->d;
+    const char *th = OPTV(&cmd, v, "threshold")->s;
+    if (strcmp(th, "auto") != 0) {
+        char *end;
+        cc.log_alpha_threshold = strtod(th, &end);
+        if (end == th || *end || !isfinite(cc.log_alpha_threshold)) {
+            fprintf(stderr, "gmdl compress: --threshold expects a number or auto, got '%s'\n", th);
+            gmdl_dataset_free(&test);
+            gmdl_model_destroy(m);
+            return 2;
+        }
+    }
     cc.tolerance = OPTV(&cmd, v, "tolerance")->d;
     gmdl_compress_report r;
     gmdl_set_flush_denormals(1);
@@ -85,6 +96,7 @@ int cmd_compress(int argc, char **argv) {
             json_int(&j, "total", (long long)l->total);
             json_int(&j, "bits", l->bits);
             json_int(&j, "rule_bits", l->rule_bits);
+            json_num(&j, "threshold", l->threshold);
             json_obj_end(&j);
         }
         json_arr_end(&j);
@@ -98,8 +110,8 @@ int cmd_compress(int argc, char **argv) {
         json_finish(&j);
     } else {
         printf("%s (%s, %s) -> %s, %zu bytes\n\n", pos[0], mc->arch, mc->method, out, r.bytes);
-        printf("%-8s %-16s %-12s %10s %10s %6s %6s\n", "layer", "shape", "kept out x in",
-               "nonzero", "total", "bits", "rule");
+        printf("%-8s %-16s %-12s %10s %10s %6s %6s %9s\n", "layer", "shape", "kept out x in",
+               "nonzero", "total", "bits", "rule", "log a <");
         for (int i = 0; i < r.nlayers; i++) {
             const gmdl_compress_layer *l = &r.layers[i];
             char shape[48] = "", kept[32];
@@ -109,8 +121,8 @@ int cmd_compress(int argc, char **argv) {
                          (unsigned long long)l->shape[d]);
             }
             snprintf(kept, sizeof kept, "%zux%zu", l->pruned_rows, l->pruned_cols);
-            printf("%-8s %-16s %-12s %10zu %10zu %6d %6d\n", l->name, shape, kept, l->nonzero,
-                   l->total, l->bits, l->rule_bits);
+            printf("%-8s %-16s %-12s %10zu %10zu %6d %6d %9.3g\n", l->name, shape, kept,
+                   l->nonzero, l->total, l->bits, l->rule_bits, l->threshold);
         }
         printf("\n%-24s %s\n", "method", mc->method);
         printf("%-24s %.2f%% (pruned, full precision %.2f%%)\n", "test error",

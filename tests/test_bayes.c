@@ -207,6 +207,29 @@ static void check_compress(void) {
     CHECK_STATUS(gmdl_model_load(&z, path, &err), GMDL_ECORRUPT);
     unlink(path);
     gmdl_model_destroy(m);
+    /* bc-gnj: structured pruning, whole input units removed, no index bits */
+    snprintf(cfg.method, sizeof cfg.method, "bc-gnj");
+    cfg.epochs = 25;
+    cfg.lr = 0.01; /* the group log alphas start at -9: move them within a short test */
+    CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));
+    for (int e = 0; e < cfg.epochs; e++)
+        CHECK_OK(gmdl_model_train_epoch(m, &tr, &te, NULL, NULL, &st, &err));
+    CHECK_OK(gmdl_model_compress(m, &te, &cc, path, &r, &err));
+    printf("bc-gnj: error %.4f (pruned %.4f), fc1 %zux%zu, fc2 %zux%zu, rates %g %g %g\n",
+           r.test_error, r.test_error_pruned, r.layers[0].pruned_rows, r.layers[0].pruned_cols,
+           r.layers[1].pruned_rows, r.layers[1].pruned_cols, r.pruning_rate,
+           r.fast_prediction_rate, r.max_compression_rate);
+    for (int i = 0; i < r.nlayers; i++) /* the kept weights form a dense smaller layer */
+        CHECK_EQ(r.layers[i].nonzero, r.layers[i].pruned_rows * r.layers[i].pruned_cols);
+    CHECK(r.layers[0].pruned_cols < 784); /* background pixels carry no signal here */
+    CHECK_EQ(r.layers[0].pruned_rows, r.layers[1].pruned_cols); /* fc2's kept inputs */
+    CHECK(r.test_error < 0.1);
+    CHECK_OK(gmdl_model_load(&z, path, &err));
+    CHECK_OK(gmdl_model_evaluate(z, &te, 0, 0, &ev, &err));
+    CHECK_NEAR(1.0 - ev.accuracy, r.test_error, 1e-12, 0);
+    gmdl_model_destroy(z);
+    unlink(path);
+    gmdl_model_destroy(m);
     /* a dense model has no posterior */
     snprintf(cfg.method, sizeof cfg.method, "dense");
     CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));

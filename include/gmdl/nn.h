@@ -135,7 +135,10 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_load(gmdl_model **out, const char
 #define GMDL_COMPRESS_MAX_LAYERS 16
 
 typedef struct gmdl_compress_config {
-    double log_alpha_threshold; /* weights with log alpha >= threshold are pruned (default 3) */
+    double log_alpha_threshold; /* prune at log alpha >= threshold; NAN (default): 3 for svd
+                                   and bbb (per weight), for bc-gnj the two-cluster split of each
+                                   layer's group log alphas (Otsu; no pruning when the clusters'
+                                   means are less than 2 apart) */
     double tolerance;           /* largest accepted rise of the test error from quantisation
                                    over the pruned full-precision net (default 0.002) */
 } gmdl_compress_config;
@@ -149,6 +152,7 @@ typedef struct gmdl_compress_layer {
     size_t nonzero, total;
     int bits;                        /* bits per kept weight as stored */
     int rule_bits;                   /* bits from the posterior-variance rule */
+    double threshold;                /* log alpha threshold used (+inf: nothing pruned) */
 } gmdl_compress_layer;
 
 typedef struct gmdl_compress_report {

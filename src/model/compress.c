@@ -25,7 +25,7 @@ static const char GMZ_MAGIC[8] = {'\x89', 'G', 'M', 'Z', '\r', '\n', '\x1a', '\n
 
 gmdl_compress_config gmdl_compress_config_default(void) {
     gmdl_compress_config c;
-    c.log_alpha_threshold = 3.0;
+    c.log_alpha_threshold = NAN; /* method default: 3 (svd, bbb), automatic (bc-gnj) */
     c.tolerance = 0.002;
     return c;
 }
@@ -125,21 +125,60 @@ typedef struct {
     gmdl__layer *l;
     size_t rows, cols, n;
     unsigned char *keep;
+    float *mean, *var;    /* posterior mean and marginal variance of each weight */
+    int gnj;              /* group scales (bc-gnj): weight = z_mu theta */
     int s, rule_s;        /* significand bits: used and by the rule */
+    double threshold;     /* log alpha threshold used */
 } clayer;
 
-static void set_weights(gmdl_model *m, clayer *cl, int ncl, const float *const *theta0, int quant) {
+static size_t group_of(const clayer *c, size_t j) { /* dense: input unit; conv: filter */
+    return c->l->param[0].ndim == 4 ? j / c->cols : j % c->cols;
+}
+
+/* Puts the (quantised) kept means into the model so that its own deterministic pass uses them. */
+static void set_weights(clayer *cl, int ncl, int quant) {
     for (int i = 0; i < ncl; i++) {
         gmdl__layer *l = cl[i].l;
         for (size_t j = 0; j < cl[i].n; j++) {
-            float w = cl[i].keep[j] ? theta0[i][j] : 0.0f;
+            float w = cl[i].keep[j] ? cl[i].mean[j] : 0.0f;
             if (quant && cl[i].keep[j])
                 w = (float)gmdl_quantize((double)w, cl[i].s);
-            l->param[0].p[j] = w;
-            l->param[2].p[j] = -100.0f; /* so every nonzero weight passes the layer's own mask */
+            if (cl[i].gnj) {
+                float z = l->param[4].p[group_of(&cl[i], j)];
+                l->param[0].p[j] = w != 0.0f && z != 0.0f ? w / z : 0.0f;
+            } else {
+                l->param[0].p[j] = w;
+                l->param[2].p[j] = -100.0f; /* every nonzero weight passes the layer's mask */
+            }
         }
     }
-    (void)m;
+}
+
+/* Two-cluster split of values (Otsu: the cut maximising the between-class variance), returned as
+ * the midpoint of the gap; +inf (keep all) when there are fewer than 2 values or the two
+ * clusters' means are less than `min_sep` apart. Sorts v. */
+static int cmp_f64(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+static double otsu_threshold(double *v, size_t n, double min_sep) {
+    if (n < 2)
+        return INFINITY;
+    qsort(v, n, sizeof *v, cmp_f64);
+    double total = 0.0;
+    for (size_t i = 0; i < n; i++)
+        total += v[i];
+    double best = -1.0, t = INFINITY, left = 0.0;
+    for (size_t k = 1; k < n; k++) {
+        left += v[k - 1];
+        double m0 = left / (double)k, m1 = (total - left) / (double)(n - k);
+        double w = (double)k * (double)(n - k) * (m1 - m0) * (m1 - m0);
+        if (w > best && v[k] > v[k - 1] && m1 - m0 >= min_sep) {
+            best = w;
+            t = 0.5 * (v[k - 1] + v[k]);
+        }
+    }
+    return t;
 }
 
 static gmdl_status test_error(gmdl_model *m, const gmdl_dataset *test, double *e, gmdl_err *err) {
@@ -154,59 +193,139 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
                                 const gmdl_compress_config *cfg, const char *out,
                                 gmdl_compress_report *rep, gmdl_err *err) {
     memset(rep, 0, sizeof *rep);
-    if (m->method == GMDL__METHOD_GNJ)
-        return gmdl__fail(err, GMDL_EUNSUPPORTED,
-                          "compressing bc-gnj models (structured pruning by group) is not "
-                          "available in this version; svd models compress");
-    if (m->method != GMDL__METHOD_SVD && m->method != GMDL__METHOD_BBB)
+    if (m->method != GMDL__METHOD_SVD && m->method != GMDL__METHOD_BBB &&
+        m->method != GMDL__METHOD_GNJ)
         return gmdl__fail(err, GMDL_EUNSUPPORTED,
                           "the model was trained with method '%s', which has no posterior to "
-                          "compress from (train with --method svd)",
+                          "compress from (train with --method svd, bbb or bc-gnj)",
                           m->cfg.method);
     if (!(cfg->tolerance >= 0.0))
         return gmdl__fail(err, GMDL_EINVAL, "tolerance must be >= 0");
     clayer cl[GMDL_COMPRESS_MAX_LAYERS];
     float *theta0[GMDL_COMPRESS_MAX_LAYERS], *ls20[GMDL_COMPRESS_MAX_LAYERS];
+    memset(cl, 0, sizeof cl);
+    memset(theta0, 0, sizeof theta0);
+    memset(ls20, 0, sizeof ls20);
     int ncl = 0;
+    const int gnj = m->method == GMDL__METHOD_GNJ;
     gmdl_status s = GMDL_OK;
     double omax = 0.0;
     for (int i = 0; i < m->nlayers; i++) {
         gmdl__layer *l = &m->layers[i];
         if (!l->bayes)
             continue;
-        if (ncl == GMDL_COMPRESS_MAX_LAYERS)
-            return gmdl__fail(err, GMDL_EUNSUPPORTED, "more than %d layers",
-                              GMDL_COMPRESS_MAX_LAYERS);
+        if (ncl == GMDL_COMPRESS_MAX_LAYERS) {
+            s = gmdl__fail(err, GMDL_EUNSUPPORTED, "more than %d layers", GMDL_COMPRESS_MAX_LAYERS);
+            goto done;
+        }
         clayer *c = &cl[ncl];
-        memset(c, 0, sizeof *c);
         c->l = l;
+        c->gnj = gnj;
         c->n = l->param[0].count;
         c->rows = (size_t)l->param[0].dims[0];
         c->cols = c->n / c->rows;
         c->keep = gmdl__malloc(c->n);
+        c->mean = gmdl__malloc(c->n * sizeof(float));
+        c->var = gmdl__malloc(c->n * sizeof(float));
         theta0[ncl] = gmdl__malloc(c->n * sizeof(float));
         ls20[ncl] = gmdl__malloc(c->n * sizeof(float));
         ncl++;
-        if (!c->keep || !theta0[ncl - 1] || !ls20[ncl - 1]) {
+        if (!c->keep || !c->mean || !c->var || !theta0[ncl - 1] || !ls20[ncl - 1]) {
             s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
             goto done;
         }
         memcpy(theta0[ncl - 1], l->param[0].p, c->n * sizeof(float));
         memcpy(ls20[ncl - 1], l->param[2].p, c->n * sizeof(float));
-        for (size_t j = 0; j < c->n; j++) {
-            double th = l->param[0].p[j], la = (double)l->param[2].p[j] - log(th * th + 1e-8);
-            c->keep[j] = la < cfg->log_alpha_threshold;
-            if (c->keep[j] && fabs(th) > omax)
-                omax = fabs(th);
+        if (!gnj) { /* per weight: log alpha = log sigma^2 - log theta^2 */
+            c->threshold = isnan(cfg->log_alpha_threshold) ? 3.0 : cfg->log_alpha_threshold;
+            for (size_t j = 0; j < c->n; j++) {
+                double th = l->param[0].p[j], la = (double)l->param[2].p[j] - log(th * th + 1e-8);
+                c->keep[j] = la < c->threshold;
+                c->mean[j] = (float)th;
+                c->var[j] = expf(l->param[2].p[j]);
+            }
+        } else { /* ALGORITHMS.md 12.1: E[w] = z_mu theta, Var[w] from both factors */
+            for (size_t j = 0; j < c->n; j++) {
+                size_t g = group_of(c, j);
+                double zm = l->param[4].p[g], zv = exp((double)l->param[5].p[g]);
+                double th = l->param[0].p[j], wv = exp((double)l->param[2].p[j]);
+                c->mean[j] = (float)(zm * th);
+                c->var[j] = (float)(zm * zm * wv + zv * th * th + zv * wv);
+            }
         }
     }
+    if (gnj) {
+        /* group decisions: log alpha_g = z_logvar - log(z_mu^2 + 1e-8) below the layer's
+         * threshold (automatic: the two-cluster split, or --threshold) */
+        unsigned char *gkeep[GMDL_COMPRESS_MAX_LAYERS] = {0};
+        for (int i = 0; i < ncl && !s; i++) {
+            gmdl__layer *l = cl[i].l;
+            size_t G = l->param[4].count;
+            double *la = gmdl__malloc(G * sizeof(double));
+            gkeep[i] = gmdl__malloc(G);
+            if (!la || !gkeep[i]) {
+                gmdl__free(la);
+                s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+                break;
+            }
+            for (size_t g = 0; g < G; g++) {
+                double zm = l->param[4].p[g];
+                la[g] = (double)l->param[5].p[g] - log(zm * zm + 1e-8);
+            }
+            double *sorted = gmdl__malloc(G * sizeof(double));
+            if (sorted) {
+                memcpy(sorted, la, G * sizeof(double));
+                cl[i].threshold = isnan(cfg->log_alpha_threshold)
+                                      ? otsu_threshold(sorted, G, 2.0)
+                                      : cfg->log_alpha_threshold;
+                gmdl__free(sorted);
+            } else {
+                s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+            }
+            for (size_t g = 0; g < G; g++)
+                gkeep[i][g] = la[g] < cl[i].threshold;
+            gmdl__free(la);
+        }
+        /* weight masks (ALGORITHMS.md 12.3): dense [o, i] = keep_in[i] (own groups, and the source
+         * channel of a flattened conv output) x keep_out[o] (the next dense layer's input groups);
+         * conv [f, c, .] = own filter f x the previous conv's filter c */
+        for (int i = 0; i < ncl && !s; i++) {
+            clayer *c = &cl[i];
+            int conv = c->l->param[0].ndim == 4;
+            const clayer *prev = i > 0 ? &cl[i - 1] : NULL;
+            int prev_conv = prev && prev->l->param[0].ndim == 4;
+            int next_dense = i + 1 < ncl && cl[i + 1].l->param[0].ndim == 2;
+            size_t taps = conv ? (size_t)c->l->kh * c->l->kw : 1;
+            size_t hw = prev_conv && !conv ? c->cols / prev->rows : 1; /* positions per channel */
+            for (size_t j = 0; j < c->n; j++) {
+                size_t o = j / c->cols, in = j % c->cols;
+                int k;
+                if (conv) {
+                    size_t ch = in / taps;
+                    k = gkeep[i][o] && (!prev_conv || gkeep[i - 1][ch]);
+                } else {
+                    k = gkeep[i][in] && (!prev_conv || gkeep[i - 1][in / hw]) &&
+                        (!next_dense || gkeep[i + 1][o]);
+                }
+                c->keep[j] = (unsigned char)k;
+            }
+        }
+        for (int i = 0; i < ncl; i++)
+            gmdl__free(gkeep[i]);
+        if (s)
+            goto done;
+    }
+    for (int i = 0; i < ncl; i++)
+        for (size_t j = 0; j < cl[i].n; j++)
+            if (cl[i].keep[j] && fabs((double)cl[i].mean[j]) > omax)
+                omax = fabs((double)cl[i].mean[j]);
     int e = gmdl_bits_exponent(omax);
     for (int i = 0; i < ncl; i++) {
         double sum = 0.0;
         size_t k = 0;
         for (size_t j = 0; j < cl[i].n; j++)
             if (cl[i].keep[j]) {
-                sum += gmdl_bits_significand(exp((double)ls20[i][j]));
+                sum += gmdl_bits_significand((double)cl[i].var[j]);
                 k++;
             }
         cl[i].rule_s = k ? (int)ceil(sum / (double)k - 1e-12) : 0;
@@ -214,11 +333,11 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
     }
     /* errors: pruned full precision, then quantised with bits added until within tolerance */
     double err_pruned, err_q;
-    set_weights(m, cl, ncl, (const float *const *)theta0, 0);
+    set_weights(cl, ncl, 0);
     s = test_error(m, test, &err_pruned, err);
     if (s)
         goto done;
-    set_weights(m, cl, ncl, (const float *const *)theta0, 1);
+    set_weights(cl, ncl, 1);
     s = test_error(m, test, &err_q, err);
     while (!s && err_q - err_pruned > cfg->tolerance) {
         int best = -1;
@@ -227,7 +346,7 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
             if (cl[i].s >= 23)
                 continue;
             cl[i].s++;
-            set_weights(m, cl, ncl, (const float *const *)theta0, 1);
+            set_weights(cl, ncl, 1);
             double ei;
             s = test_error(m, test, &ei, err);
             cl[i].s--;
@@ -271,7 +390,7 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
         int64_t maxcode = 0;
         for (size_t j = 0; j < c->n; j++)
             if (c->keep[j]) {
-                int64_t code = (int64_t)llround(ldexp((double)theta0[i][j], c->s));
+                int64_t code = (int64_t)llround(ldexp((double)c->mean[j], c->s));
                 maxcode = llabs(code) > maxcode ? llabs(code) : maxcode;
                 nnz++;
             }
@@ -293,7 +412,7 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
                     size_t j = r * c->cols + q;
                     if (!c->keep[j])
                         continue;
-                    int64_t code = (int64_t)llround(ldexp((double)theta0[i][j], c->s));
+                    int64_t code = (int64_t)llround(ldexp((double)c->mean[j], c->s));
                     codes[k] = code;
                     gaps[k] = (int64_t)(j - prev); /* relative index in row-major order */
                     prev = j;
@@ -311,7 +430,8 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
         int64_t maxgap = 0;
         for (size_t k = 0; k < nnz; k++)
             maxgap = gaps[k] > maxgap ? gaps[k] : maxgap;
-        size_t index_bits = nnz * (size_t)cbits + (c->rows + 1) * (size_t)bits_for(nnz + 1);
+        /* structured pruning leaves dense smaller layers: no indices (CLI.md) */
+        size_t index_bits = gnj ? 0 : nnz * (size_t)cbits + (c->rows + 1) * (size_t)bits_for(nnz + 1);
         sizes[i].total = c->n;
         sizes[i].kept = nnz;
         sizes[i].bits = bits;
@@ -343,6 +463,7 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
         rl->total = c->n;
         rl->bits = bits;
         rl->rule_bits = rule_bits;
+        rl->threshold = c->threshold;
         char key[96];
         uint64_t d1[1];
         snprintf(key, sizeof key, "%s.sig_bits", l->name);
@@ -414,6 +535,8 @@ done:
         gmdl__free(theta0[i]);
         gmdl__free(ls20[i]);
         gmdl__free(cl[i].keep);
+        gmdl__free(cl[i].mean);
+        gmdl__free(cl[i].var);
     }
     return s;
 }
