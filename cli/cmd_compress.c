@@ -12,6 +12,7 @@ static const cli_opt opts[] = {
     {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA, "IDX folder whose test set measures the error of the pruned and quantised net", 1, 0, 0},
     {"threshold", 0, OPT_STRING, "T", "auto", "prune at log alpha >= T; auto: 3 for svd and bbb (per weight), for bc-gnj each layer's two-cluster split of its group log alphas", 1, 0, 0},
     {"tolerance", 0, OPT_DOUBLE, "X", "0.002", "largest accepted rise of the test error (a fraction) from quantisation; bits are added to layers until it holds", 0, 1, 0},
+    {"histograms", 0, OPT_STRING, "FILE.png", NULL, "also draw each layer's log alpha histogram with its threshold (PNG)", 1, 0, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
     {"json", 0, OPT_FLAG, NULL, NULL, "print the results as one JSON object on stdout", 1, 0, 0},
 };
@@ -26,6 +27,66 @@ static const cli_cmd cmd = {
     "pruning_rate, fast_prediction_rate, max_compression_rate, test_error (of the written file,\n"
     "as gmdl eval measures it), test_error_pruned, bytes (file size), model.",
     opts, sizeof opts / sizeof opts[0], 1, 1};
+
+/* One panel per layer: the histogram of the log alphas (weights or groups, log count axis) and
+ * the pruning threshold as a dashed line. */
+static gmdl_status draw_histograms(const gmdl_model *m, const gmdl_compress_report *r,
+                                   const char *path, gmdl_err *err) {
+    gmdl_plot *p;
+    int cols = r->nlayers < 2 ? 1 : 2, rows = (r->nlayers + cols - 1) / cols;
+    gmdl_status s = gmdl_plot_create(480 * cols, 320 * rows, rows, cols, &p, err);
+    if (s)
+        return s;
+    enum { BINS = 64 };
+    const double lo = -12.0, hi = 12.0, w = (hi - lo) / BINS;
+    for (int i = 0; i < r->nlayers && !s; i++) {
+        size_t n = 0;
+        const char *name;
+        s = gmdl_model_log_alpha(m, i, NULL, 0, &n, &name, err);
+        double *la = s ? NULL : malloc((n ? n : 1) * sizeof(double));
+        if (!s && !la)
+            s = GMDL_ENOMEM;
+        if (!s)
+            s = gmdl_model_log_alpha(m, i, la, n, &n, &name, err);
+        if (s) {
+            free(la);
+            break;
+        }
+        double cnt[BINS] = {0}, ymax = 1.0;
+        for (size_t q = 0; q < n; q++) {
+            double v = la[q] < lo ? lo : la[q] > hi - 1e-9 ? hi - 1e-9 : la[q];
+            cnt[(int)((v - lo) / w)] += 1.0;
+        }
+        free(la);
+        double x[2 * BINS + 2], y[2 * BINS + 2];
+        size_t k = 0;
+        for (int b = 0; b < BINS; b++) {
+            double c = cnt[b] > 0 ? cnt[b] : 0.5; /* empty bins drawn at the bottom of the axis */
+            ymax = cnt[b] > ymax ? cnt[b] : ymax;
+            x[k] = lo + b * w;
+            y[k++] = c;
+            x[k] = lo + (b + 1) * w;
+            y[k++] = c;
+        }
+        char title[96];
+        snprintf(title, sizeof title, "%s: %zu %s, threshold %.3g", name, n,
+                 strcmp(gmdl_model_config(m)->method, "bc-gnj") ? "weights" : "groups",
+                 r->layers[i].threshold);
+        s = gmdl_plot_axes(p, i, title, "log alpha", "count", lo, hi, 0.5, ymax * 2.0,
+                           GMDL_PLOT_LOGY);
+        if (s)
+            break;
+        gmdl_plot_line(p, x, y, k, 0x1f77b4, 1.5, 0);
+        if (isfinite(r->layers[i].threshold)) {
+            double tx[2] = {r->layers[i].threshold, r->layers[i].threshold}, ty[2] = {0.5, ymax * 2};
+            gmdl_plot_line(p, tx, ty, 2, 0xd62728, 1.5, 1);
+        }
+    }
+    if (!s)
+        s = gmdl_plot_save_png(p, path, err);
+    gmdl_plot_destroy(p);
+    return s;
+}
 
 int cmd_compress(int argc, char **argv) {
     cli_val v[sizeof opts / sizeof opts[0]];
@@ -71,6 +132,15 @@ int cmd_compress(int argc, char **argv) {
         gmdl_dataset_free(&test);
         gmdl_model_destroy(m);
         return cli_fail("compress", s, &err);
+    }
+    const char *hist = OPTV(&cmd, v, "histograms")->s;
+    if (hist) {
+        s = draw_histograms(m, &r, hist, &err);
+        if (s) {
+            gmdl_dataset_free(&test);
+            gmdl_model_destroy(m);
+            return cli_fail("compress", s, &err);
+        }
     }
     if (OPTV(&cmd, v, "json")->i) {
         json_w j;

@@ -173,6 +173,13 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_compress(gmdl_model *m, const gmd
                                                         const char *out,
                                                         gmdl_compress_report *report,
                                                         gmdl_err *err);
+/* The log alphas that decide pruning in the i-th layer with a posterior (0-based, in network
+ * order): per weight for svd and bbb (log sigma^2 - log theta^2), per group for bc-gnj
+ * (z_logvar - log z_mu^2). Writes min(cap, count) values to out and the count to *n; *name gets
+ * the layer's name. EINVAL if the model has no such layer. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_log_alpha(const gmdl_model *m, int i, double *out,
+                                                         size_t cap, size_t *n,
+                                                         const char **name, gmdl_err *err);
 /* 1 for a model loaded from a compressed (.gmz) file. */
 GMDL_API int gmdl_model_is_compressed(const gmdl_model *m);
 

@@ -695,3 +695,23 @@ gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
     *out = m;
     return GMDL_OK;
 }
+
+gmdl_status gmdl_model_log_alpha(const gmdl_model *m, int i, double *out, size_t cap, size_t *n,
+                                 const char **name, gmdl_err *err) {
+    int k = -1;
+    for (int j = 0; j < m->nlayers; j++)
+        if (m->layers[j].bayes && ++k == i) {
+            const gmdl__layer *l = &m->layers[j];
+            int gnj = m->method == GMDL__METHOD_GNJ;
+            size_t cnt = gnj ? l->param[4].count : l->param[0].count;
+            for (size_t q = 0; q < cnt && q < cap; q++) {
+                double mu = gnj ? l->param[4].p[q] : l->param[0].p[q];
+                double lv = gnj ? l->param[5].p[q] : l->param[2].p[q];
+                out[q] = lv - log(mu * mu + 1e-8);
+            }
+            *n = cnt;
+            *name = l->name;
+            return GMDL_OK;
+        }
+    return gmdl__fail(err, GMDL_EINVAL, "the model has no layer %d with a posterior", i);
+}

@@ -58,8 +58,9 @@ expect_fail 2 "not a gmdl file" -- $GMDL info "$D/train-labels-idx1-ubyte"
 # compressed models
 expect_fail 2 "no posterior to compress from" -- $GMDL compress "$WORK/good.gmdl" --data "$D" --out "$WORK/x.gmz"
 $T --data "$D" --method svd --out "$WORK/svd.gmdl" > /dev/null 2>&1 || bad "training an svd model failed"
-$GMDL compress "$WORK/svd.gmdl" --data "$D" --out "$WORK/svd.gmz" --json > "$WORK/c.json" && ok || bad "compress failed"
-for k in layers nonzero_fraction pruning_rate fast_prediction_rate max_compression_rate test_error bytes rule_bits; do
+$GMDL compress "$WORK/svd.gmdl" --data "$D" --out "$WORK/svd.gmz" --histograms "$WORK/h.png" --json > "$WORK/c.json" && ok || bad "compress failed"
+[ "$(head -c 4 "$WORK/h.png" | od -An -tx1 | tr -d ' ')" = "89504e47" ] && ok || bad "--histograms did not write a PNG"
+for k in layers nonzero_fraction pruning_rate fast_prediction_rate max_compression_rate test_error bytes rule_bits threshold; do
     grep -q "\"$k\":" "$WORK/c.json" && ok || bad "compress --json lacks $k"
 done
 [ "$(json_field "$WORK/c.json" bytes)" = "$(stat -c %s "$WORK/svd.gmz")" ] && ok || bad "bytes differs from the file size"
