@@ -103,9 +103,14 @@ static double total_kl(gmdl_model *m, double scale) {
 static double train_step(gmdl_model *m, int n, double lr, double klw, size_t ntrain, int *correct,
                          double *kl) {
     const int L = m->nlayers, K = m->classes;
+    /* Bayesian methods optimise the reference code's scale, N_train x (mean cross-entropy +
+     * weight x KL / N_train): the same optimum, but Adam's epsilon then stays negligible for the
+     * small gradients of weights being pruned, as in the published recipe */
+    const int bayes = m->method >= GMDL__METHOD_SVD;
     const float *logits = gmdl__model_forward(m, n, GMDL_MODE_TRAIN, m->cfg.seed, m->step);
     double loss =
-        gmdl__softmax_xent(logits, m->ybatch, n, K, 1.0f / (float)n, m->dact[L], NULL, correct);
+        gmdl__softmax_xent(logits, m->ybatch, n, K, bayes ? (float)ntrain / (float)n : 1.0f / (float)n,
+                           m->dact[L], NULL, correct);
     for (int i = L - 1; i >= 0; i--) {
         gmdl__layer *l = &m->layers[i];
         float *dx = i > 0 ? m->dact[i] : NULL;
@@ -113,7 +118,7 @@ static double train_step(gmdl_model *m, int n, double lr, double klw, size_t ntr
         l->ops->backward(l, &a);
     }
     if (m->method >= GMDL__METHOD_SVD)
-        *kl = total_kl(m, klw / (double)ntrain);
+        *kl = total_kl(m, klw);
     m->step++;
     if (m->cfg.optimizer == GMDL_OPT_ADAM)
         gmdl__adam_step(m->params, m->grads, m->m1, m->m2, m->nstore, lr, m->cfg.beta1,
