@@ -195,6 +195,29 @@ static void check_compress(void) {
     gmdl_model_layer_info(z, 0, &li);
     CHECK(strcmp(li.kind, "sparse_dense") == 0); /* 2% density: the sparse path */
     gmdl_model_destroy(z);
+    /* a kept weight whose code is 0 (tiny mean, tiny variance): the sparse path of the loaded
+     * .gmz must hold exactly the decoded weights */
+    gmdl__layer *f1 = &m->layers[0];
+    float keep_th = f1->param[0].p[0], keep_ls = f1->param[2].p[0];
+    f1->param[0].p[0] = 1e-6f;
+    f1->param[2].p[0] = -40.0f; /* log alpha = -40 + 27.6: kept */
+    gmdl_compress_report r2;
+    CHECK_OK(gmdl_model_compress(m, &te, &cc, path, &r2, &err));
+    CHECK_OK(gmdl_model_load(&z, path, &err));
+    gmdl__layer *zl = &z->layers[0];
+    CHECK(zl->ops == &gmdl__sparse_dense_ops);
+    size_t nzw = 0, mism = 0;
+    for (size_t j = 0; j < zl->param[0].count; j++)
+        nzw += zl->param[0].p[j] != 0.0f;
+    for (int k = 0; k < zl->units; k++)
+        for (uint32_t q = zl->csr_rowptr[k]; q < zl->csr_rowptr[k + 1]; q++)
+            mism += zl->csr_vals[q] != zl->param[0].p[(size_t)k * zl->in_size + zl->csr_cols[q]];
+    CHECK_EQ(zl->csr_rowptr[zl->units], nzw);
+    CHECK_EQ(mism, 0);
+    CHECK(r2.test_error - r2.test_error_pruned <= cc.tolerance + 1e-12);
+    gmdl_model_destroy(z);
+    f1->param[0].p[0] = keep_th;
+    f1->param[2].p[0] = keep_ls;
     /* corrupt and truncated files are rejected */
     FILE *f = fopen(path, "r+b");
     fseek(f, (long)r.bytes / 2, SEEK_SET);

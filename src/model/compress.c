@@ -645,8 +645,12 @@ gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
         if (!s)
             memcpy(l->param[1].p, bi->data, bi->nbytes);
         /* dense layers that are mostly zeros run sparse: CSR in one block per model */
-        if (!s && l->ops == &gmdl__dense_ops && nnz * 3 < n) {
-            size_t bytes = (rows + 1 + nnz) * sizeof(uint32_t) + nnz * sizeof(float);
+        /* (kept weights whose code is 0 decode to 0 and are left out of the CSR) */
+        size_t nzc = 0;
+        for (size_t j = 0; !s && j < n; j++)
+            nzc += l->param[0].p[j] != 0.0f;
+        if (!s && l->ops == &gmdl__dense_ops && nzc * 3 < n) {
+            size_t bytes = (rows + 1 + nzc) * sizeof(uint32_t) + nzc * sizeof(float);
             unsigned char *blk = gmdl__realloc(m->sparse_block, m->sparse_bytes + bytes);
             if (!blk) {
                 s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
@@ -658,7 +662,7 @@ gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
             m->nsparse++;
             unsigned char *p = blk + m->sparse_bytes;
             uint32_t *rp2 = (uint32_t *)p, *cols2 = rp2 + rows + 1;
-            float *vals = (float *)(cols2 + nnz);
+            float *vals = (float *)(cols2 + nzc);
             size_t k = 0;
             rp2[0] = 0;
             for (size_t r = 0; r < rows; r++) {
