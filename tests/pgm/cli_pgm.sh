@@ -7,35 +7,7 @@ DATA=$2
 FIX=$3
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-PASS=0
-FAIL=0
-ok() { PASS=$((PASS + 1)); }
-bad() { FAIL=$((FAIL + 1)); echo "FAIL: $*" >&2; }
-
-# expect_fail CODE SUBSTRING... -- command
-expect_fail() {
-    local code=$1
-    shift
-    local subs=()
-    while [ "$1" != "--" ]; do
-        subs+=("$1")
-        shift
-    done
-    shift
-    "$@" > "$WORK/out" 2> "$WORK/err" < /dev/null
-    local rc=$?
-    if [ "$rc" != "$code" ]; then
-        bad "'$*' exited $rc, want $code; stderr: $(cat "$WORK/err")"
-        return
-    fi
-    for s in "${subs[@]}"; do
-        if ! grep -qF -- "$s" "$WORK/err"; then
-            bad "'$*': stderr lacks '$s': $(cat "$WORK/err")"
-            return
-        fi
-    done
-    ok
-}
+. "$(dirname "${BASH_SOURCE[0]}")/../cli/checks.sh"
 
 # run_ok command...: exit 0, stdout in $WORK/out
 run_ok() {
@@ -169,5 +141,4 @@ run_ok "$GMDL" mrf pr "$FIX/small.uai" --method gibbs --samples 20000 --json && 
 expect_fail 2 "unknown subcommand" -- "$GMDL" mrf frobnicate "$FIX/small.uai"
 run_ok "$GMDL" mrf --help && contains "pr"
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" = 0 ]
+finish
