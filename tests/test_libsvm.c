@@ -5,6 +5,7 @@
 #include "gmdl/io.h"
 #include "gmdl/rng.h"
 #include "harness.h"
+#include "mutate.h"
 
 static char tmpdir[256];
 static int nfixtures;
@@ -163,14 +164,7 @@ static void test_mutations(void) {
     int bad_status = 0, bad_invariant = 0;
     for (int iter = 0; iter < 3000; iter++) {
         char buf[sizeof base];
-        memcpy(buf, base, sizeof base);
-        size_t len = sizeof base - 1;
-        int nmut = 1 + (int)gmdl_rng_bounded(&r, 3);
-        for (int k = 0; k < nmut; k++)
-            buf[gmdl_rng_bounded(&r, (uint32_t)len)] =
-                alphabet[gmdl_rng_bounded(&r, sizeof alphabet - 1)];
-        if (gmdl_rng_bounded(&r, 4) == 0)
-            len = gmdl_rng_bounded(&r, (uint32_t)len + 1); /* truncate */
+        size_t len = mutate_bytes(&r, buf, base, sizeof base - 1, alphabet, sizeof alphabet - 1);
         const char *p = fixture(buf, len);
         gmdl_libsvm d;
         gmdl_err e = {{0}};
