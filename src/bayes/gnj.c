@@ -126,10 +126,8 @@ static void gnj_after_step(gmdl__layer *l) {
 /* per-example group scales z = z_mu + exp(z_logvar / 2) xi, xi drawn from the sample's stream */
 static void draw_z(gmdl__layer *l, const gmdl__fwd *a, float *z, float *xi, size_t G) {
     for (int i = 0; i < a->n; i++) {
-        /* stream index offset by 2^19 so z and the output noise never share a stream */
-        gmdl__fwd b = *a;
-        b.step = a->step;
-        draw_eps_sample(&b, l->index + 32, i, xi + (size_t)i * G, G);
+        /* "layer" index + 32: z and the output noise never share a stream */
+        draw_eps_sample(a, l->index + 32, i, xi + (size_t)i * G, G);
         for (size_t g = 0; g < G; g++)
             z[(size_t)i * G + g] = l->param[P_ZMU].p[g] +
                                    gmdl__expf(0.5f * l->param[P_ZLV].p[g]) * xi[(size_t)i * G + g];
@@ -162,9 +160,7 @@ static void gnj_dense_forward(gmdl__layer *l, const gmdl__fwd *a) {
             for (int d = 0; d < D; d++)
                 wm[(size_t)k * D + d] = th[(size_t)k * D + d] * zm[d];
         gmdl__gemm(0, 1, N, K, D, 1.0f, a->x, D, wm, D, 0.0f, a->y, K);
-        for (int i = 0; i < N; i++)
-            for (int k = 0; k < K; k++)
-                a->y[(size_t)i * K + k] += b[k];
+        gmdl__dense_add_bias(a->y, b, N, K);
         return;
     }
     float *z = (float *)l->cache, *xi = z + ND, *xt = xi + ND, *xt2 = xt + ND,
@@ -293,9 +289,7 @@ static void gnj_conv_forward(gmdl__layer *l, const gmdl__fwd *a) {
             for (int j = 0; j < Kc; j++)
                 wm[(size_t)f * Kc + j] = th[(size_t)f * Kc + j] * zm[f];
         gmdl__gemm(0, 0, F, (int)P, Kc, 1.0f, wm, Kc, col, (int)P, 0.0f, a->y, (int)P);
-        for (int f = 0; f < F; f++)
-            for (size_t p = 0; p < P; p++)
-                a->y[(size_t)f * P + p] += b[f];
+        gmdl__conv_add_bias(a->y, b, F, P);
         return;
     }
     for (size_t i = 0; i < (size_t)Kc * P; i++)

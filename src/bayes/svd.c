@@ -230,9 +230,7 @@ static void svd_dense_forward(gmdl__layer *l, const gmdl__fwd *a) {
     prepare(l);
     const float *wm = l->work, *s2 = wm + n, *b = l->param[1].p;
     gmdl__gemm(0, 1, N, K, D, 1.0f, a->x, D, wm, D, 0.0f, a->y, K);
-    for (int i = 0; i < N; i++)
-        for (int k = 0; k < K; k++)
-            a->y[(size_t)i * K + k] += b[k];
+    gmdl__dense_add_bias(a->y, b, N, K);
     if (a->mode == GMDL_MODE_EVAL_MEAN)
         return;
     float *x2 = (float *)l->cache, *eps = x2 + (size_t)N * D, *sd = eps + (size_t)N * K;
@@ -301,9 +299,7 @@ static void svd_conv_forward(gmdl__layer *l, const gmdl__fwd *a) {
     gmdl__im2col(a->x, col, l->in_c, N, l->in_h, l->in_w, l->kh, l->kw, l->stride, l->pad,
                  l->out_h, l->out_w);
     gmdl__gemm(0, 0, F, (int)P, Kc, 1.0f, wm, Kc, col, (int)P, 0.0f, a->y, (int)P);
-    for (int f = 0; f < F; f++)
-        for (size_t p = 0; p < P; p++)
-            a->y[(size_t)f * P + p] += b[f];
+    gmdl__conv_add_bias(a->y, b, F, P);
     if (a->mode == GMDL_MODE_EVAL_MEAN)
         return;
     /* noise of sample i is drawn contiguously [F, Q] into the std slot, then placed at

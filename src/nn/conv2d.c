@@ -172,6 +172,17 @@ static void row_sums(const float *restrict dy, float *restrict db, int F0, int F
     }
 }
 
+void gmdl__conv_add_bias(float *y, const float *b, int F, size_t P) {
+#ifdef _OPENMP
+#pragma omp parallel if (P * (size_t)F > 8192)
+#endif
+    {
+        size_t lo, hi;
+        gmdl__thread_range((size_t)F, 1, &lo, &hi);
+        add_bias_planes(y, b, (int)lo, (int)hi, P);
+    }
+}
+
 static void conv_forward(gmdl__layer *l, const gmdl__fwd *a) {
     const int K = l->in_c * l->kh * l->kw, F = l->units;
     const size_t P = (size_t)a->n * l->out_h * l->out_w;
@@ -179,14 +190,7 @@ static void conv_forward(gmdl__layer *l, const gmdl__fwd *a) {
     gmdl__im2col(a->x, col, l->in_c, a->n, l->in_h, l->in_w, l->kh, l->kw, l->stride, l->pad,
                  l->out_h, l->out_w);
     gmdl__gemm(0, 0, F, (int)P, K, 1.0f, l->param[0].p, K, col, (int)P, 0.0f, a->y, (int)P);
-#ifdef _OPENMP
-#pragma omp parallel if (P * (size_t)F > 8192)
-#endif
-    {
-        size_t lo, hi;
-        gmdl__thread_range((size_t)F, 1, &lo, &hi);
-        add_bias_planes(a->y, l->param[1].p, (int)lo, (int)hi, P);
-    }
+    gmdl__conv_add_bias(a->y, l->param[1].p, F, P);
 }
 
 static void conv_backward(gmdl__layer *l, const gmdl__bwd *a) {

@@ -40,17 +40,21 @@ static void sum_cols(const float *restrict dy, float *restrict db, size_t N, siz
             db[k] += dy[n * K + k];
 }
 
-static void dense_forward(gmdl__layer *l, const gmdl__fwd *a) {
-    const int D = (int)l->in_size, K = l->units, N = a->n;
-    gmdl__gemm(0, 1, N, K, D, 1.0f, a->x, D, l->param[0].p, D, 0.0f, a->y, K);
+void gmdl__dense_add_bias(float *y, const float *b, int N, int K) {
 #ifdef _OPENMP
 #pragma omp parallel if ((size_t)N * K > 8192)
 #endif
     {
         size_t lo, hi;
         gmdl__thread_range((size_t)N, 1, &lo, &hi);
-        add_bias_rows(a->y, l->param[1].p, lo, hi, (size_t)K);
+        add_bias_rows(y, b, lo, hi, (size_t)K);
     }
+}
+
+static void dense_forward(gmdl__layer *l, const gmdl__fwd *a) {
+    const int D = (int)l->in_size, K = l->units, N = a->n;
+    gmdl__gemm(0, 1, N, K, D, 1.0f, a->x, D, l->param[0].p, D, 0.0f, a->y, K);
+    gmdl__dense_add_bias(a->y, l->param[1].p, N, K);
 }
 
 static void dense_backward(gmdl__layer *l, const gmdl__bwd *a) {

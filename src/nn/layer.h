@@ -114,6 +114,9 @@ void gmdl__im2col(const float *x, float *col, int C, int N, int H, int W, int kh
                   int stride, int pad, int OH, int OW);
 void gmdl__col2im(const float *col, float *dx, int C, int N, int H, int W, int kh, int kw,
                   int stride, int pad, int OH, int OW, int accumulate);
+/* y[n, k] += b[k] for y [N, K];  y[f, p] += b[f] for channel-major y [F, P]. */
+void gmdl__dense_add_bias(float *y, const float *b, int N, int K);
+void gmdl__conv_add_bias(float *y, const float *b, int F, size_t P);
 /* Direct-loop reference convolution (test oracle): x [C, N, H, W], w [F, C, kh, kw], b [F],
  * y [F, N, OH, OW]. */
 void gmdl__conv2d_forward_ref(const float *x, const float *w, const float *b, float *y, int C,
