@@ -10,7 +10,7 @@
 static const cli_opt opts[] = {
     {"out", 'o', OPT_STRING, "FILE.gmz", NULL, "compressed model to write", 1, 0, 0},
     {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA, "IDX folder whose test set measures the error of the pruned and quantised net", 1, 0, 0},
-    {"threshold", 0, OPT_STRING, "T", "auto", "prune at log alpha >= T; auto: 3 for svd and bbb (per weight), for bc-gnj each layer's two-cluster split of its group log alphas", 1, 0, 0},
+    {"threshold", 0, OPT_STRING, "T", "auto", "prune at log alpha >= T, or T1,T2,... one per layer (each a number or auto); auto: 3 for svd and bbb (per weight), for bc-gnj and bc-ghs each layer's two-cluster split of its group statistics (bc-gnj: log alpha of the group scale, bc-ghs: the group's log noise-to-signal ratio, log of sum Var[w] / sum E[w]^2)", 1, 0, 0},
     {"tolerance", 0, OPT_DOUBLE, "X", "0.002", "largest accepted rise of the test error (a fraction) from quantisation; bits are added to layers until it holds", 0, 1, 0},
     {"histograms", 0, OPT_STRING, "FILE.png", NULL, "also draw each layer's log alpha histogram with its threshold (PNG)", 1, 0, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
@@ -19,13 +19,14 @@ static const cli_opt opts[] = {
 
 static const cli_cmd cmd = {
     "compress", "gmdl compress MODEL --out FILE.gmz [--data DIR] [--threshold T] [--json]",
-    "Prunes a model trained with a Bayesian method (svd, bbb, bc-gnj) by its posterior, picks each layer's\n"
-    "bit precision from the posterior variances (adding bits where quantisation would cost more\n"
-    "than --tolerance of test error), writes a compressed model that gmdl eval runs directly,\n"
-    "and prints the compression table of Louizos, Ullrich & Welling (2017). JSON keys: layers\n"
-    "(name, shape, pruned_shape, nonzero, total, bits, rule_bits), nonzero_fraction,\n"
-    "pruning_rate, fast_prediction_rate, max_compression_rate, test_error (of the written file,\n"
-    "as gmdl eval measures it), test_error_pruned, bytes (file size), model.",
+    "Prunes a model trained with a Bayesian method (svd, bbb, bc-gnj, bc-ghs) by its posterior:\n"
+    "single weights for svd and bbb, whole units and filters for bc-gnj and bc-ghs. Picks each\n"
+    "layer's bit precision from the posterior variances (adding bits where quantisation would\n"
+    "cost more than --tolerance of test error), writes a compressed model that gmdl eval runs\n"
+    "directly, and prints the compression table of Louizos, Ullrich & Welling (2017). JSON keys:\n"
+    "layers (name, shape, pruned_shape, nonzero, total, bits, rule_bits, threshold),\n"
+    "nonzero_fraction, pruning_rate, fast_prediction_rate, max_compression_rate, test_error (of\n"
+    "the written file, as gmdl eval measures it), test_error_pruned, bytes (file size), model.",
     opts, sizeof opts / sizeof opts[0], 1, 1};
 
 /* One panel per layer: the histogram of the log alphas (weights or groups, log count axis) and
@@ -69,11 +70,12 @@ static gmdl_status draw_histograms(const gmdl_model *m, const gmdl_compress_repo
             y[k++] = c;
         }
         char title[96];
+        const char *method = gmdl_model_config(m)->method;
+        int groups = strncmp(method, "bc-", 3) == 0, ghs = strcmp(method, "bc-ghs") == 0;
         snprintf(title, sizeof title, "%s: %zu %s, threshold %.3g", name, n,
-                 strcmp(gmdl_model_config(m)->method, "bc-gnj") ? "weights" : "groups",
-                 r->layers[i].threshold);
-        s = gmdl_plot_axes(p, i, title, "log alpha", "count", lo, hi, 0.5, ymax * 2.0,
-                           GMDL_PLOT_LOGY);
+                 groups ? "groups" : "weights", r->layers[i].threshold);
+        s = gmdl_plot_axes(p, i, title, ghs ? "log noise-to-signal of the group" : "log alpha", "count",
+                           lo, hi, 0.5, ymax * 2.0, GMDL_PLOT_LOGY);
         if (s)
             break;
         gmdl_plot_line(p, x, y, k, 0x1f77b4, 1.5, 0);
@@ -112,16 +114,42 @@ int cmd_compress(int argc, char **argv) {
         return cli_fail("compress", s, &err);
     }
     gmdl_compress_config cc = gmdl_compress_config_default();
+    /* --threshold auto | T | T1,T2,... (one per layer with a posterior, each a number or auto) */
     const char *th = OPTV(&cmd, v, "threshold")->s;
-    if (strcmp(th, "auto") != 0) {
-        char *end;
-        cc.log_alpha_threshold = strtod(th, &end);
-        if (end == th || *end || !isfinite(cc.log_alpha_threshold)) {
-            fprintf(stderr, "gmdl compress: --threshold expects a number or auto, got '%s'\n", th);
+    int nth = 0;
+    for (const char *p = th;; nth++) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        char buf[64];
+        double t = NAN;
+        int ok = len > 0 && len < sizeof buf && nth < GMDL_COMPRESS_MAX_LAYERS;
+        if (ok) {
+            memcpy(buf, p, len);
+            buf[len] = 0;
+            if (strcmp(buf, "auto") != 0) {
+                char *end;
+                t = strtod(buf, &end);
+                ok = end != buf && !*end && isfinite(t);
+            }
+        }
+        if (!ok) {
+            fprintf(stderr,
+                    "gmdl compress: --threshold expects auto, a number, or a comma-separated list "
+                    "of them (one per layer, at most %d), got '%s'\n",
+                    GMDL_COMPRESS_MAX_LAYERS, th);
             gmdl_dataset_free(&test);
             gmdl_model_destroy(m);
             return 2;
         }
+        if (!comma) {
+            if (nth == 0)
+                cc.log_alpha_threshold = t; /* one value for every layer */
+            else
+                cc.layer_threshold[nth] = t;
+            break;
+        }
+        cc.layer_threshold[nth] = t;
+        p = comma + 1;
     }
     cc.tolerance = OPTV(&cmd, v, "tolerance")->d;
     gmdl_compress_report r;

@@ -10,7 +10,7 @@
 
 static const cli_opt opts[] = {
     {"arch", 0, OPT_STRING, "ARCH", "lenet300", "architecture: lenet300 (784-300-100-10), mlp:H1-H2-... (hidden sizes, ReLU), lenet5 (LeNet-5-Caffe = cnn:c20k5-p2-c50k5-p2-d500), or cnn:TOKENS with cFkK[sS][pP] (F KxK filters, stride S, zero padding P, ReLU), pK (KxK max-pool), aK (KxK average-pool), dN (dense N, ReLU); the output layer is added", 1, 0, 0},
-    {"method", 0, OPT_STRING, "METHOD", "dense", "training method: dense, or dropout[:P] (Bernoulli dropout after every hidden dense layer, drop probability P, default 0.5)", 1, 0, 0},
+    {"method", 0, OPT_STRING, "METHOD", "dense", "training method: dense; dropout[:P] (Bernoulli dropout after every hidden dense layer, drop probability P, default 0.5); or a Bayesian method, trained with the local reparameterisation trick and compressed by gmdl compress: svd (sparse variational dropout, log-uniform prior), bbb (factorised Gaussian posterior, N(0, 1) prior), bc-gnj (group normal-Jeffreys prior, a scale per input unit or filter), bc-ghs (group horseshoe prior)", 1, 0, 0},
     {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA, "folder with the four IDX files (train-/t10k-, images/labels, optionally .gz)", 1, 0, 0},
     {"classes", 0, OPT_INT, "K", "10", "number of classes; every label must be < K", 2, 256, 0},
     {"epochs", 0, OPT_INT, "N", "10", "number of epochs (passes over the training set)", 0, 1000000, 0},
@@ -284,8 +284,7 @@ int cmd_train(int argc, char **argv) {
         if (!quiet) {
             double el = cli_now() - run_t0, eta = el / (e + 1) * (todo - e - 1);
             char extra[96] = "";
-            if (strcmp(cfg.method, "svd") == 0 || strcmp(cfg.method, "bc-gnj") == 0 ||
-                strcmp(cfg.method, "bbb") == 0)
+            if (strcmp(cfg.method, "dense") != 0 && strncmp(cfg.method, "dropout", 7) != 0)
                 snprintf(extra, sizeof extra, "  kl %.4g  kept %.4f (%.1fx)", es.kl, es.kept,
                          es.kept > 0 ? 1.0 / es.kept : 0.0);
             fprintf(stderr,

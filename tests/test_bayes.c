@@ -60,11 +60,44 @@ static double F(void *c) {
     return s;
 }
 
+/* KL(LN(mu, e^lv) || Gamma(1/2, rate r)) (inv 0) or || InvGamma(1/2, scale r) (inv 1) by the
+ * trapezoid rule over t = log x in mu +- 12 sd */
+static double ln_kl_quad(double mu, double lv, int inv, double r) {
+    const double sd = exp(0.5 * lv), k = 0.5, pi = 3.14159265358979323846;
+    const int n = 20000;
+    double sum = 0.0, h = 24.0 * sd / n;
+    for (int i = 0; i <= n; i++) {
+        double t = mu - 12.0 * sd + i * h, x = exp(t);
+        double q = exp(-0.5 * (t - mu) * (t - mu) / (sd * sd)) / (sd * sqrt(2.0 * pi)); /* of t */
+        double logq = log(q) - t;                                                    /* of x */
+        double logp = inv ? k * log(r) - lgamma(k) - (k + 1.0) * t - r / x
+                          : k * log(r) - lgamma(k) + (k - 1.0) * t - r * x;
+        sum += (i == 0 || i == n ? 0.5 : 1.0) * q * (logq - logp);
+    }
+    return sum * h;
+}
+
 static gmdl__layer make(const gmdl__layer_ops *ops, int C, int H, int W, int units, int k, int n) {
     gmdl__layer l = gc_make_layer(ops, C, H, W, units, k, 1, 0, 0.0f, n, &R);
     fill(l.param[1].p, l.param[1].count, 0.0, 0.1);
     for (size_t j = 0; j < l.param[2].count; j++) /* log sigma^2 spread over the active range */
         l.param[2].p[j] = (float)(-6.0 + 7.0 * gmdl_rng_uniform(&R));
+    if (ops == &gmdl__ghs_dense_ops || ops == &gmdl__ghs_conv2d_ops) {
+        /* log-normal scales: group means around 0 (scale ~1), log variances in [-5, -1], s_a
+         * near its prior's scale tau0^2 = 1e-10 and s_b balancing it */
+        for (size_t j = 0; j < l.param[2].count; j++)
+            l.param[2].p[j] = (float)(-6.0 + 6.0 * gmdl_rng_uniform(&R));
+        fill(l.param[3].p, l.param[3].count, -3.0, 1.0);
+        size_t G = l.param[4].count / 4;
+        for (size_t g = 0; g < G; g++)
+            for (int r = 0; r < 4; r++)
+                l.param[4].p[(size_t)r * G + g] =
+                    (float)(r % 2 ? -5.0 + 4.0 * gmdl_rng_uniform(&R) : 0.2 * gmdl_rng_normal(&R));
+        l.param[5].p[0] = (float)(log(1e-10) + 0.3 * gmdl_rng_normal(&R));
+        l.param[5].p[1] = -3.0f;
+        l.param[5].p[2] = (float)(-log(1e-10) + 0.3 * gmdl_rng_normal(&R));
+        l.param[5].p[3] = -2.0f;
+    }
     if (ops == &gmdl__gnj_dense_ops || ops == &gmdl__gnj_conv2d_ops) {
         /* weight and bias log variances in [-6, 0], group scales around 1 with noise */
         for (size_t j = 0; j < l.param[2].count; j++)
@@ -230,29 +263,32 @@ static void check_compress(void) {
     CHECK_STATUS(gmdl_model_load(&z, path, &err), GMDL_ECORRUPT);
     unlink(path);
     gmdl_model_destroy(m);
-    /* bc-gnj: structured pruning, whole input units removed, no index bits */
-    snprintf(cfg.method, sizeof cfg.method, "bc-gnj");
-    cfg.epochs = 25;
-    cfg.lr = 0.01; /* the group log alphas start at -9: move them within a short test */
-    CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));
-    for (int e = 0; e < cfg.epochs; e++)
-        CHECK_OK(gmdl_model_train_epoch(m, &tr, &te, NULL, NULL, &st, &err));
-    CHECK_OK(gmdl_model_compress(m, &te, &cc, path, &r, &err));
-    printf("bc-gnj: error %.4f (pruned %.4f), fc1 %zux%zu, fc2 %zux%zu, rates %g %g %g\n",
-           r.test_error, r.test_error_pruned, r.layers[0].pruned_rows, r.layers[0].pruned_cols,
-           r.layers[1].pruned_rows, r.layers[1].pruned_cols, r.pruning_rate,
-           r.fast_prediction_rate, r.max_compression_rate);
-    for (int i = 0; i < r.nlayers; i++) /* the kept weights form a dense smaller layer */
-        CHECK_EQ(r.layers[i].nonzero, r.layers[i].pruned_rows * r.layers[i].pruned_cols);
-    CHECK(r.layers[0].pruned_cols < 784); /* background pixels carry no signal here */
-    CHECK_EQ(r.layers[0].pruned_rows, r.layers[1].pruned_cols); /* fc2's kept inputs */
-    CHECK(r.test_error < 0.1);
-    CHECK_OK(gmdl_model_load(&z, path, &err));
-    CHECK_OK(gmdl_model_evaluate(z, &te, 0, 0, &ev, &err));
-    CHECK_NEAR(1.0 - ev.accuracy, r.test_error, 1e-12, 0);
-    gmdl_model_destroy(z);
-    unlink(path);
-    gmdl_model_destroy(m);
+    /* bc-gnj, bc-ghs: structured pruning, whole input units removed, no index bits */
+    const char *group_methods[2] = {"bc-gnj", "bc-ghs"};
+    for (int gm = 0; gm < 2; gm++) {
+        snprintf(cfg.method, sizeof cfg.method, "%s", group_methods[gm]);
+        cfg.epochs = 25;
+        cfg.lr = 0.01; /* the group scales start far from pruning: move them in a short test */
+        CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));
+        for (int e = 0; e < cfg.epochs; e++)
+            CHECK_OK(gmdl_model_train_epoch(m, &tr, &te, NULL, NULL, &st, &err));
+        CHECK_OK(gmdl_model_compress(m, &te, &cc, path, &r, &err));
+        printf("%s: error %.4f (pruned %.4f), fc1 %zux%zu, fc2 %zux%zu, rates %g %g %g\n",
+               cfg.method, r.test_error, r.test_error_pruned, r.layers[0].pruned_rows,
+               r.layers[0].pruned_cols, r.layers[1].pruned_rows, r.layers[1].pruned_cols,
+               r.pruning_rate, r.fast_prediction_rate, r.max_compression_rate);
+        for (int i = 0; i < r.nlayers; i++) /* the kept weights form a dense smaller layer */
+            CHECK_EQ(r.layers[i].nonzero, r.layers[i].pruned_rows * r.layers[i].pruned_cols);
+        CHECK(r.layers[0].pruned_cols < 784); /* background pixels carry no signal here */
+        CHECK_EQ(r.layers[0].pruned_rows, r.layers[1].pruned_cols); /* fc2's kept inputs */
+        CHECK(r.test_error < 0.1);
+        CHECK_OK(gmdl_model_load(&z, path, &err));
+        CHECK_OK(gmdl_model_evaluate(z, &te, 0, 0, &ev, &err));
+        CHECK_NEAR(1.0 - ev.accuracy, r.test_error, 1e-12, 0);
+        gmdl_model_destroy(z);
+        unlink(path);
+        gmdl_model_destroy(m);
+    }
     /* a dense model has no posterior */
     snprintf(cfg.method, sizeof cfg.method, "dense");
     CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));
@@ -286,6 +322,36 @@ int main(void) {
     gmdl__layer gc = make(&gmdl__gnj_conv2d_ops, 2, 6, 6, 3, 3, 3);
     check("gnj_conv2d", &gc, 3);
     gc_free_layer(&gc);
+    gmdl__layer hd = make(&gmdl__ghs_dense_ops, 9, 1, 1, 5, 0, 4);
+    check("ghs_dense", &hd, 4);
+    gc_free_layer(&hd);
+    gmdl__layer hc = make(&gmdl__ghs_conv2d_ops, 2, 6, 6, 3, 3, 3);
+    check("ghs_conv2d", &hc, 3);
+    gc_free_layer(&hc);
+
+    /* bc-ghs: the layer's KL against the Gaussian KLs by formula and the log-normal KLs by
+     * quadrature over log x (independent of the closed forms in gnj.c) */
+    {
+        gmdl__layer h = make(&gmdl__ghs_dense_ops, 2, 1, 1, 1, 0, 1);
+        double want = 0.0;
+        for (int p = 0; p < 2; p++)
+            for (size_t j = 0; j < h.param[p].count; j++) {
+                double mu = h.param[p].p[j], lv = h.param[p + 2].p[j];
+                want += 0.5 * (-lv + exp(lv) + mu * mu - 1.0);
+            }
+        const float *zp = h.param[4].p, *sp = h.param[5].p;
+        for (size_t g = 0; g < 2; g++) {
+            want += ln_kl_quad(zp[g], zp[2 + g], 0, 1.0);
+            want += ln_kl_quad(zp[4 + g], zp[6 + g], 1, 1.0);
+        }
+        want += ln_kl_quad(sp[0], sp[1], 0, 1e10);
+        want += ln_kl_quad(sp[2], sp[3], 1, 1.0);
+        prep(&h);
+        double got = h.ops->kl(&h, 1.0);
+        printf("bc-ghs KL: layer %.6f, quadrature %.6f\n", got, want);
+        CHECK_NEAR(got, want, 1e-4, 1e-5);
+        gc_free_layer(&h);
+    }
 
     /* the KL approximation against the exact KL on the grid */
     double worst = 0, at = 0;

@@ -135,10 +135,14 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_load(gmdl_model **out, const char
 #define GMDL_COMPRESS_MAX_LAYERS 16
 
 typedef struct gmdl_compress_config {
-    double log_alpha_threshold; /* prune at log alpha >= threshold; NAN (default): 3 for svd
-                                   and bbb (per weight), for bc-gnj the two-cluster split of each
-                                   layer's group log alphas (Otsu; no pruning when the clusters'
-                                   means are less than 2 apart) */
+    double log_alpha_threshold; /* prune at statistic >= threshold; NAN (default): 3 for svd and
+                                   bbb (per weight: log alpha), for bc-gnj and bc-ghs the
+                                   two-cluster split of each layer's group statistics (Otsu; no
+                                   pruning when the clusters' means are less than 2 apart); the
+                                   group statistic is log alpha_g (bc-gnj) or the group's log
+                                   noise-to-signal ratio log(sum Var[w] / sum E[w]^2) (bc-ghs) */
+    double layer_threshold[GMDL_COMPRESS_MAX_LAYERS]; /* per layer with a posterior, in order:
+                                   overrides log_alpha_threshold where not NAN (default NAN) */
     double tolerance;           /* largest accepted rise of the test error from quantisation
                                    over the pruned full-precision net (default 0.002) */
 } gmdl_compress_config;

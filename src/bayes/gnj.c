@@ -1,5 +1,7 @@
-/* Bayesian compression with the group normal-Jeffreys prior (Louizos, Ullrich & Welling 2017,
- * "BC-GNJ"; ALGORITHMS.md 12.1), dense and conv2d layers with the local reparameterisation trick.
+/* Bayesian compression with group priors (Louizos, Ullrich & Welling 2017): the group
+ * normal-Jeffreys prior ("BC-GNJ", ALGORITHMS.md 12.1) and the group horseshoe ("BC-GHS", 12.2),
+ * dense and conv2d layers with the local reparameterisation trick. The two share everything but
+ * the posterior of the group scales z_g and its KL term.
  *
  * Groups: one scale z_g per input unit of a dense layer, per output filter of a conv layer;
  * w = z_g w~ with q(z_g) = N(z_mu, exp(z_logvar)) and q(w~) = N(theta, exp(weight_logvar)),
@@ -17,7 +19,18 @@
  *   approximation (the conv KL bug of the reference code, ALGORITHMS.md 12.9, is not repeated).
  * Initialisation: z_mu ~ N(1, 0.01^2), log variances ~ N(-9, 0.01^2), theta ~ N(0, 1/fan_in)
  * (dense) or U(+-1/sqrt(fan_in)) (conv), bias 0. After each optimizer step the weight and bias
- * log variances of layers with max_logvar set are clipped to it (log 0.04 on the first layer). */
+ * log variances of layers with max_logvar set are clipped to it (log 0.04 on the first layer).
+ *
+ * BC-GHS: the scale of group g is z_g s with s ~ C+(0, tau0) per layer (tau0 = 1e-5) and
+ * z_g ~ C+(0, 1), each half-Cauchy written as sqrt(a b), a ~ Gamma(1/2, rate 1/b^2), b ~
+ * InvGamma(1/2, 1), with log-normal posteriors LN(mu, exp(lv)) for the four scale variables
+ * s_a, s_b, z_ag, z_bg. Parameters 4 and 5 are then "z_scales" [4, G] (rows mu_a, lv_a, mu_b,
+ * lv_b of every group) and "s_scales" [4] (mu_sa, lv_sa, mu_sb, lv_sb). log(z_g s) is Gaussian
+ * with mean m_g = (mu_sa + mu_sb + mu_ag + mu_bg) / 2 and variance v_g = (e^lv_sa + e^lv_sb +
+ * e^lv_ag + e^lv_bg) / 4, so the layer samples z = exp(m_g + sqrt(v_g) xi) per example and group
+ * and is otherwise the GNJ layer. KL terms in closed form (12.2); EVAL_MEAN uses E[z] =
+ * exp(m + v/2). Initialisation: z scales 1 (mu_ag = mu_bg = 0), s = 1 with s_a at its prior's
+ * scale (mu_sa = log tau0^2, mu_sb = -mu_sa), log-normal log variances -9. */
 #include "bayes/bayes_internal.h"
 #include "core/vmath.h"
 #include "tensor/gemm.h"
@@ -26,20 +39,121 @@
 #define K2 1.87320f
 #define K3 1.48695f
 
+#define GHS_TAU0 1e-5
+
 enum { P_W, P_B, P_WLV, P_BLV, P_ZMU, P_ZLV };
 
+static int is_ghs(const gmdl__layer *l) {
+    return l->ops == &gmdl__ghs_dense_ops || l->ops == &gmdl__ghs_conv2d_ops;
+}
+
+int gmdl__is_group_layer(const gmdl__layer *l) {
+    return l->ops == &gmdl__gnj_dense_ops || l->ops == &gmdl__gnj_conv2d_ops || is_ghs(l);
+}
+
+/* groups: the input units of a dense layer, the output filters of a conv layer */
+size_t gmdl__group_count(const gmdl__layer *l) {
+    return l->param[P_W].ndim == 4 ? (size_t)l->units : l->in_size;
+}
+
 static void declare(gmdl__layer *l, int ndim, const uint64_t *wd, uint64_t groups) {
-    uint64_t bd[1] = {wd[0]}, gd[1] = {groups};
+    uint64_t bd[1] = {wd[0]}, gd[1] = {groups}, zd[2] = {4, groups}, sd[1] = {4};
     l->nparams = 0;
     gmdl__layer_param(l, P_W, "weight", ndim, wd);
     gmdl__layer_param(l, P_B, "bias", 1, bd);
     gmdl__layer_param(l, P_WLV, "weight_logvar", ndim, wd);
     gmdl__layer_param(l, P_BLV, "bias_logvar", 1, bd);
-    gmdl__layer_param(l, P_ZMU, "z_mu", 1, gd);
-    gmdl__layer_param(l, P_ZLV, "z_logvar", 1, gd);
-    /* S = exp(weight_logvar), the mean weights z_mu theta, dtheta, dS, and per-group scratch */
+    if (is_ghs(l)) {
+        gmdl__layer_param(l, P_ZMU, "z_scales", 2, zd);
+        gmdl__layer_param(l, P_ZLV, "s_scales", 1, sd);
+    } else {
+        gmdl__layer_param(l, P_ZMU, "z_mu", 1, gd);
+        gmdl__layer_param(l, P_ZLV, "z_logvar", 1, gd);
+    }
+    /* S = exp(weight_logvar), the mean weights E[z] theta, dS, a scratch row; per group: the
+     * moments (ga, gb) of z and the accumulators dA, dB; Sb = exp(bias_logvar) (work_t) */
     l->work_floats = 4 * l->param[P_W].count + 4 * groups + 2 * wd[0];
     l->bayes = 1;
+}
+
+/* Per-group noise model, z = ga + gb xi (bc-gnj) or z = exp(ga + gb xi) (bc-ghs): ga = z_mu,
+ * gb = exp(z_logvar / 2), or ga = m_g, gb = sqrt(v_g). */
+static void group_moments(const gmdl__layer *l, float *ga, float *gb) {
+    const size_t G = gmdl__group_count(l);
+    const float *zp = l->param[P_ZMU].p, *sp = l->param[P_ZLV].p;
+    if (!is_ghs(l)) {
+        for (size_t g = 0; g < G; g++) {
+            ga[g] = zp[g];
+            gb[g] = gmdl__expf(0.5f * sp[g]);
+        }
+        return;
+    }
+    double ms = 0.5 * ((double)sp[0] + (double)sp[2]);
+    double vs = 0.25 * (exp((double)sp[1]) + exp((double)sp[3]));
+    for (size_t g = 0; g < G; g++) {
+        ga[g] = (float)(ms + 0.5 * ((double)zp[g] + (double)zp[2 * G + g]));
+        gb[g] = (float)sqrt(vs + 0.25 * (exp((double)zp[G + g]) + exp((double)zp[3 * G + g])));
+    }
+}
+
+void gmdl__group_stats(const gmdl__layer *l, size_t g, double *mean, double *var, double *stat) {
+    const size_t G = gmdl__group_count(l);
+    const float *zp = l->param[P_ZMU].p, *sp = l->param[P_ZLV].p;
+    if (!is_ghs(l)) {
+        double zm = zp[g];
+        *mean = zm;
+        *var = exp((double)sp[g]);
+        *stat = (double)sp[g] - log(zm * zm + 1e-8);
+        return;
+    }
+    double m = 0.5 * ((double)sp[0] + (double)sp[2] + (double)zp[g] + (double)zp[2 * G + g]);
+    double v = 0.25 * (exp((double)sp[1]) + exp((double)sp[3]) + exp((double)zp[G + g]) +
+                       exp((double)zp[3 * G + g]));
+    *mean = exp(m + 0.5 * v);
+    *var = expm1(v) * exp(2.0 * m + v);
+    /* the group's noise-to-signal ratio, log(sum Var[w] / sum E[w]^2) over its weights: the
+     * mode of the scale alone does not separate the groups, as the N(0, 1) weights w~ of unused
+     * groups drift to their prior (mean 0) while their scale stays near its own */
+    const size_t n = l->param[P_W].count, per = n / G;
+    const int conv = l->param[P_W].ndim == 4;
+    double sv = 0.0, se = 0.0;
+    for (size_t k = 0; k < per; k++) {
+        size_t j = conv ? g * per + k : k * G + g;
+        double mu = l->param[P_W].p[j], s2 = exp((double)l->param[P_WLV].p[j]);
+        sv += *mean * *mean * s2 + *var * (mu * mu + s2);
+        se += *mean * *mean * mu * mu;
+    }
+    *stat = log(sv + 1e-30) - log(se + 1e-30);
+}
+
+/* Chains the per-group accumulators dA = sum dL/dz w, dB = sum dL/dz w xi (w = 1 for bc-gnj,
+ * z for bc-ghs) into the gradients of the scale parameters. */
+static void group_grads(gmdl__layer *l, const float *gb, const float *dA, const float *dB) {
+    const size_t G = gmdl__group_count(l);
+    float *gz = l->param[P_ZMU].g, *gs = l->param[P_ZLV].g;
+    if (!is_ghs(l)) {
+        for (size_t g = 0; g < G; g++) {
+            gz[g] += dA[g];
+            gs[g] += dB[g] * 0.5f * gb[g];
+        }
+        return;
+    }
+    const float *zp = l->param[P_ZMU].p, *sp = l->param[P_ZLV].p;
+    double sm = 0.0, sv = 0.0;
+    for (size_t g = 0; g < G; g++) {
+        /* z = exp(m + sqrt(v) xi): dm = dA, dsqrt(v) = dB, dv = dB / (2 sqrt v) */
+        double dm = (double)dA[g], dv = (double)dB[g] / (2.0 * (double)gb[g]);
+        gz[g] += (float)(0.5 * dm);
+        gz[2 * G + g] += (float)(0.5 * dm);
+        gz[G + g] += (float)(0.25 * dv * exp((double)zp[G + g]));
+        gz[3 * G + g] += (float)(0.25 * dv * exp((double)zp[3 * G + g]));
+        sm += dm;
+        sv += dv;
+    }
+    gs[0] += (float)(0.5 * sm);
+    gs[2] += (float)(0.5 * sm);
+    gs[1] += (float)(0.25 * sv * exp((double)sp[1]));
+    gs[3] += (float)(0.25 * sv * exp((double)sp[3]));
 }
 
 static void gnj_init(gmdl__layer *l, gmdl_rng *rng, size_t fan_in, int uniform) {
@@ -53,6 +167,20 @@ static void gnj_init(gmdl__layer *l, gmdl_rng *rng, size_t fan_in, int uniform) 
         for (size_t j = 0; j < l->param[p].count; j++)
             l->param[p].p[j] =
                 (float)(p == P_ZMU ? 1.0 + 0.01 * gmdl_rng_normal(rng) : -9.0 + 0.01 * gmdl_rng_normal(rng));
+    if (is_ghs(l)) { /* z scales 1, s = 1 with s_a at its prior's scale tau0^2 */
+        const size_t G = gmdl__group_count(l);
+        float *zp = l->param[P_ZMU].p, *sp = l->param[P_ZLV].p;
+        for (size_t g = 0; g < G; g++) {
+            zp[g] = (float)(0.01 * gmdl_rng_normal(rng));
+            zp[G + g] = -9.0f;
+            zp[2 * G + g] = (float)(0.01 * gmdl_rng_normal(rng));
+            zp[3 * G + g] = -9.0f;
+        }
+        sp[0] = (float)log(GHS_TAU0 * GHS_TAU0);
+        sp[1] = -9.0f;
+        sp[2] = -sp[0];
+        sp[3] = -9.0f;
+    }
 }
 
 GMDL_KERNEL
@@ -61,14 +189,42 @@ static void exp_range(const float *restrict a, float *restrict b, size_t lo, siz
         b[i] = gmdl__expf(a[i]);
 }
 
-/* S = exp(weight_logvar); returns S, with Sb = exp(bias_logvar) after it */
-static float *prepare(gmdl__layer *l) {
+/* The workspace: S [n], wm [n], dS [n], scratch [n], ga, gb, dA, dB [G each], Sb [K] */
+typedef struct {
+    float *S, *wm, *dS, *scratch, *ga, *gb, *dA, *dB, *Sb;
+} work_t;
+
+static work_t work_of(gmdl__layer *l) {
+    const size_t n = l->param[P_W].count, G = gmdl__group_count(l);
+    work_t w;
+    w.S = l->work;
+    w.wm = w.S + n;
+    w.dS = w.S + 2 * n;
+    w.scratch = w.S + 3 * n;
+    w.ga = w.S + 4 * n;
+    w.gb = w.ga + G;
+    w.dA = w.gb + G;
+    w.dB = w.dA + G;
+    w.Sb = w.dB + G;
+    return w;
+}
+
+/* S = exp(weight_logvar), Sb = exp(bias_logvar), the group moments */
+static work_t prepare(gmdl__layer *l) {
     const size_t n = l->param[P_W].count, K = l->param[P_B].count;
-    float *S = l->work, *Sb = S + 4 * n + 4 * l->param[P_ZMU].count;
-    PAR_RANGE(n, exp_range(l->param[P_WLV].p, S, lo, hi));
+    work_t w = work_of(l);
+    PAR_RANGE(n, exp_range(l->param[P_WLV].p, w.S, lo, hi));
     for (size_t k = 0; k < K; k++)
-        Sb[k] = gmdl__expf(l->param[P_BLV].p[k]);
-    return S;
+        w.Sb[k] = gmdl__expf(l->param[P_BLV].p[k]);
+    group_moments(l, w.ga, w.gb);
+    return w;
+}
+
+/* E[z] of every group into out (EVAL_MEAN) */
+static void group_means(const gmdl__layer *l, const work_t *w, float *out) {
+    const size_t G = gmdl__group_count(l);
+    for (size_t g = 0; g < G; g++)
+        out[g] = is_ghs(l) ? gmdl__expf(w->ga[g] + 0.5f * w->gb[g] * w->gb[g]) : w->ga[g];
 }
 
 /* KL(N(mu, e^lv) || N(0, 1)) of each entry into out, gradient (times sc) into dmu and dlv */
@@ -84,13 +240,27 @@ static void gauss_kl_range(const float *restrict mu, const float *restrict lv, f
     }
 }
 
+/* KL(LN(mu, e^lv) || Gamma(1/2, rate r)) (inv = 0) or || InvGamma(1/2, scale r) (inv = 1), in
+ * double; adds scale x its gradient to dmu, dlv (ALGORITHMS.md 12.2):
+ *   Gamma:    lnG(k) - k ln r - k mu + r e^(mu + s2/2) - ln(2 pi e s2) / 2
+ *   InvGamma: lnG(k) - k ln r + k mu + r e^(-mu + s2/2) - ln(2 pi e s2) / 2,  k = 1/2. */
+static double ln_kl(float mu_f, float lv_f, int inv, double r, float *dmu, float *dlv,
+                    double scale) {
+    const double pi = 3.14159265358979323846, k = 0.5, lgk = 0.5 * log(pi);
+    const double mu = (double)mu_f, lv = (double)lv_f, s2 = exp(lv);
+    double sg = inv ? -1.0 : 1.0, e = r * exp(sg * mu + 0.5 * s2);
+    double kl = lgk - k * log(r) - sg * k * mu + e - 0.5 * (log(2.0 * pi) + 1.0 + lv);
+    *dmu += (float)(scale * (-sg * k + sg * e));
+    *dlv += (float)(scale * (0.5 * e * s2 - 0.5));
+    return kl;
+}
+
 /* KL and its gradient (times scale); the group part by the sparse-VD approximation. The per-entry
  * values are summed in fixed blocks in order, so the result does not depend on the threads. */
 static double gnj_kl(gmdl__layer *l, double scale) {
     const float sc = (float)scale;
     double kl = 0.0;
-    const size_t n = l->param[P_W].count;
-    float *scratch = l->work + 3 * n;
+    float *scratch = work_of(l).scratch;
     for (int p = P_W; p <= P_B; p++) {
         const float *mu = l->param[p].p, *lv = l->param[p + 2].p;
         float *dmu = l->param[p].g, *dlv = l->param[p + 2].g;
@@ -98,6 +268,19 @@ static double gnj_kl(gmdl__layer *l, double scale) {
         PAR_RANGE(cnt, gauss_kl_range(mu, lv, dmu, dlv, scratch, lo, hi, sc));
         for (size_t b0 = 0; b0 < cnt; b0 += 4096)
             kl += block_sum(scratch, b0, b0 + 4096 < cnt ? b0 + 4096 : cnt);
+    }
+    if (is_ghs(l)) { /* a_g ~ Gamma(1/2, rate 1), b_g ~ InvGamma(1/2, 1); s_a rate 1/tau0^2 */
+        const size_t G = gmdl__group_count(l);
+        float *zp = l->param[P_ZMU].p, *sp = l->param[P_ZLV].p;
+        float *gz = l->param[P_ZMU].g, *gs = l->param[P_ZLV].g;
+        for (size_t g = 0; g < G; g++) {
+            kl += ln_kl(zp[g], zp[G + g], 0, 1.0, &gz[g], &gz[G + g], scale);
+            kl += ln_kl(zp[2 * G + g], zp[3 * G + g], 1, 1.0, &gz[2 * G + g], &gz[3 * G + g],
+                        scale);
+        }
+        kl += ln_kl(sp[0], sp[1], 0, 1.0 / (GHS_TAU0 * GHS_TAU0), &gs[0], &gs[1], scale);
+        kl += ln_kl(sp[2], sp[3], 1, 1.0, &gs[2], &gs[3], scale);
+        return kl;
     }
     const float *zm = l->param[P_ZMU].p, *zl = l->param[P_ZLV].p;
     float *dzm = l->param[P_ZMU].g, *dzl = l->param[P_ZLV].g;
@@ -123,14 +306,19 @@ static void gnj_after_step(gmdl__layer *l) {
                 l->param[p].p[j] = l->max_logvar;
 }
 
-/* per-example group scales z = z_mu + exp(z_logvar / 2) xi, xi drawn from the sample's stream */
-static void draw_z(gmdl__layer *l, const gmdl__fwd *a, float *z, float *xi, size_t G) {
+/* per-example group scales z = ga + gb xi (bc-gnj) or exp(ga + gb xi) (bc-ghs), xi drawn from the
+ * sample's stream */
+static void draw_z(gmdl__layer *l, const gmdl__fwd *a, const work_t *w, float *z, float *xi,
+                   size_t G) {
+    const int ghs = is_ghs(l);
     for (int i = 0; i < a->n; i++) {
         /* "layer" index + 32: z and the output noise never share a stream */
-        draw_eps_sample(a, l->index + 32, i, xi + (size_t)i * G, G);
-        for (size_t g = 0; g < G; g++)
-            z[(size_t)i * G + g] = l->param[P_ZMU].p[g] +
-                                   gmdl__expf(0.5f * l->param[P_ZLV].p[g]) * xi[(size_t)i * G + g];
+        float *zi = z + (size_t)i * G, *xii = xi + (size_t)i * G;
+        draw_eps_sample(a, l->index + 32, i, xii, G);
+        for (size_t g = 0; g < G; g++) {
+            float t = w->ga[g] + w->gb[g] * xii[g];
+            zi[g] = ghs ? gmdl__expf(t) : t;
+        }
     }
 }
 
@@ -152,49 +340,52 @@ static void gnj_dense_init(gmdl__layer *l, gmdl_rng *rng) {
 
 static void gnj_dense_forward(gmdl__layer *l, const gmdl__fwd *a) {
     const int D = (int)l->in_size, K = l->units, N = a->n;
-    const size_t n = l->param[P_W].count, ND = (size_t)N * D;
-    float *S = prepare(l), *wm = S + n, *Sb = S + 4 * n + 4 * (size_t)D;
-    const float *th = l->param[P_W].p, *b = l->param[P_B].p, *zm = l->param[P_ZMU].p;
+    const size_t ND = (size_t)N * D;
+    work_t w = prepare(l);
+    const float *th = l->param[P_W].p, *b = l->param[P_B].p;
     if (a->mode == GMDL_MODE_EVAL_MEAN) {
+        float *ez = w.dA;
+        group_means(l, &w, ez);
         for (int k = 0; k < K; k++)
             for (int d = 0; d < D; d++)
-                wm[(size_t)k * D + d] = th[(size_t)k * D + d] * zm[d];
-        gmdl__gemm(0, 1, N, K, D, 1.0f, a->x, D, wm, D, 0.0f, a->y, K);
+                w.wm[(size_t)k * D + d] = th[(size_t)k * D + d] * ez[d];
+        gmdl__gemm(0, 1, N, K, D, 1.0f, a->x, D, w.wm, D, 0.0f, a->y, K);
         gmdl__dense_add_bias(a->y, b, N, K);
         return;
     }
     float *z = (float *)l->cache, *xi = z + ND, *xt = xi + ND, *xt2 = xt + ND,
           *eps = xt2 + ND, *sd = eps + (size_t)N * K;
-    draw_z(l, a, z, xi, (size_t)D);
+    draw_z(l, a, &w, z, xi, (size_t)D);
     for (size_t i = 0; i < ND; i++) {
         xt[i] = a->x[i] * z[i];
         xt2[i] = xt[i] * xt[i];
     }
     gmdl__gemm(0, 1, N, K, D, 1.0f, xt, D, th, D, 0.0f, a->y, K);
-    gmdl__gemm(0, 1, N, K, D, 1.0f, xt2, D, S, D, 0.0f, sd, K);
+    gmdl__gemm(0, 1, N, K, D, 1.0f, xt2, D, w.S, D, 0.0f, sd, K);
     for (int i = 0; i < N; i++)
         draw_eps_sample(a, l->index, i, eps + (size_t)i * K, (size_t)K);
     for (int i = 0; i < N; i++)
         for (int k = 0; k < K; k++) {
             size_t q = (size_t)i * K + k;
-            sd[q] = sqrtf(sd[q] + Sb[k] + 1e-8f);
+            sd[q] = sqrtf(sd[q] + w.Sb[k] + 1e-8f);
             a->y[q] += b[k] + sd[q] * eps[q];
         }
 }
 
-/* dz_mu, dz_logvar of groups (input units) [d0, d1): dz = (g1 + 2 x~ g2) x summed over rows */
+/* group accumulators of groups (input units) [d0, d1): with dz = (g1 + 2 x~ g2) x and the factor
+ * zw = z (bc-ghs) or 1 (zw NULL, bc-gnj), dA += dz zw and dB += dz zw xi, summed over rows */
 GMDL_KERNEL
 static void dense_group_grads(const float *restrict g1, const float *restrict g2,
                               const float *restrict xt, const float *restrict x,
-                              const float *restrict xi, const float *restrict zl,
-                              float *restrict dzm, float *restrict dzl, int N, int D, size_t d0,
+                              const float *restrict xi, const float *restrict zw,
+                              float *restrict dA, float *restrict dB, int N, int D, size_t d0,
                               size_t d1) {
     for (int i = 0; i < N; i++)
         for (size_t d = d0; d < d1; d++) {
             size_t q = (size_t)i * D + d;
-            float dz = (g1[q] + 2.0f * xt[q] * g2[q]) * x[q];
-            dzm[d] += dz;
-            dzl[d] += dz * xi[q] * 0.5f * gmdl__expf(0.5f * zl[d]);
+            float dz = (g1[q] + 2.0f * xt[q] * g2[q]) * x[q] * (zw ? zw[q] : 1.0f);
+            dA[d] += dz;
+            dB[d] += dz * xi[q];
         }
 }
 
@@ -212,7 +403,7 @@ static void dense_dx(const float *restrict g1, const float *restrict g2, const f
 static void gnj_dense_backward(gmdl__layer *l, const gmdl__bwd *a) {
     const int D = (int)l->in_size, K = l->units, N = a->n;
     const size_t n = l->param[P_W].count, ND = (size_t)N * D;
-    float *S = l->work, *dS = S + 2 * n, *Sb = S + 4 * n + 4 * (size_t)D;
+    work_t w = work_of(l);
     float *z = (float *)l->cache, *xi = z + ND, *xt = xi + ND, *xt2 = xt + ND,
           *eps = xt2 + ND, *sd = eps + (size_t)N * K, *g1 = sd + (size_t)N * K, *g2 = g1 + ND;
     const float *th = l->param[P_W].p;
@@ -222,28 +413,29 @@ static void gnj_dense_backward(gmdl__layer *l, const gmdl__bwd *a) {
     for (int i = 0; i < N; i++)
         for (int k = 0; k < K; k++) {
             l->param[P_B].g[k] += a->dy[(size_t)i * K + k];
-            l->param[P_BLV].g[k] += dvar[(size_t)i * K + k] * Sb[k];
+            l->param[P_BLV].g[k] += dvar[(size_t)i * K + k] * w.Sb[k];
         }
     gmdl__gemm(1, 0, K, D, N, 1.0f, a->dy, K, xt, D, 1.0f, l->param[P_W].g, D);
-    gmdl__gemm(1, 0, K, D, N, 1.0f, dvar, K, xt2, D, 0.0f, dS, D);
+    gmdl__gemm(1, 0, K, D, N, 1.0f, dvar, K, xt2, D, 0.0f, w.dS, D);
     for (size_t j = 0; j < n; j++)
-        l->param[P_WLV].g[j] += dS[j] * S[j];
+        l->param[P_WLV].g[j] += w.dS[j] * w.S[j];
     /* dx~ = dy theta + 2 x~ (dvar S) */
     gmdl__gemm(0, 0, N, D, K, 1.0f, a->dy, K, th, D, 0.0f, g1, D);
-    gmdl__gemm(0, 0, N, D, K, 1.0f, dvar, K, S, D, 0.0f, g2, D);
-    const float *zl = l->param[P_ZLV].p;
-    float *dzm = l->param[P_ZMU].g, *dzl = l->param[P_ZLV].g;
+    gmdl__gemm(0, 0, N, D, K, 1.0f, dvar, K, w.S, D, 0.0f, g2, D);
+    const float *zw = is_ghs(l) ? z : NULL;
+    memset(w.dA, 0, 2 * (size_t)D * sizeof(float)); /* dA and dB */
 #ifdef _OPENMP
 #pragma omp parallel if (ND > 16384)
 #endif
     {
         size_t lo, hi;
         gmdl__thread_range((size_t)D, 16, &lo, &hi);
-        dense_group_grads(g1, g2, xt, a->x, xi, zl, dzm, dzl, N, D, lo, hi);
+        dense_group_grads(g1, g2, xt, a->x, xi, zw, w.dA, w.dB, N, D, lo, hi);
         gmdl__thread_range((size_t)N, 1, &lo, &hi);
         if (a->dx)
             dense_dx(g1, g2, xt, z, a->dx, D, lo, hi, a->accumulate);
     }
+    group_grads(l, w.gb, w.dA, w.dB);
 }
 
 const gmdl__layer_ops gmdl__gnj_dense_ops = {
@@ -276,27 +468,29 @@ static void gnj_conv_init(gmdl__layer *l, gmdl_rng *rng) {
 
 static void gnj_conv_forward(gmdl__layer *l, const gmdl__fwd *a) {
     const int Kc = l->in_c * l->kh * l->kw, F = l->units, N = a->n;
-    const size_t Q = (size_t)l->out_h * l->out_w, P = (size_t)N * Q, n = l->param[P_W].count;
-    float *S = prepare(l), *wm = S + n, *Sb = S + 4 * n + 4 * (size_t)F;
-    const float *th = l->param[P_W].p, *b = l->param[P_B].p, *zm = l->param[P_ZMU].p;
+    const size_t Q = (size_t)l->out_h * l->out_w, P = (size_t)N * Q;
+    work_t w = prepare(l);
+    const float *th = l->param[P_W].p, *b = l->param[P_B].p;
     float *col = (float *)l->cache, *col2 = col + (size_t)Kc * P, *dcol = col2 + (size_t)Kc * P,
           *av = dcol + (size_t)Kc * P, *vv = av + (size_t)F * P, *eps = vv + (size_t)F * P,
           *sd = eps + (size_t)F * P, *z = sd + 2 * (size_t)F * P, *xi = z + (size_t)N * F;
     gmdl__im2col(a->x, col, l->in_c, N, l->in_h, l->in_w, l->kh, l->kw, l->stride, l->pad,
                  l->out_h, l->out_w);
     if (a->mode == GMDL_MODE_EVAL_MEAN) {
+        float *ez = w.dA;
+        group_means(l, &w, ez);
         for (int f = 0; f < F; f++)
             for (int j = 0; j < Kc; j++)
-                wm[(size_t)f * Kc + j] = th[(size_t)f * Kc + j] * zm[f];
-        gmdl__gemm(0, 0, F, (int)P, Kc, 1.0f, wm, Kc, col, (int)P, 0.0f, a->y, (int)P);
+                w.wm[(size_t)f * Kc + j] = th[(size_t)f * Kc + j] * ez[f];
+        gmdl__gemm(0, 0, F, (int)P, Kc, 1.0f, w.wm, Kc, col, (int)P, 0.0f, a->y, (int)P);
         gmdl__conv_add_bias(a->y, b, F, P);
         return;
     }
     for (size_t i = 0; i < (size_t)Kc * P; i++)
         col2[i] = col[i] * col[i];
     gmdl__gemm(0, 0, F, (int)P, Kc, 1.0f, th, Kc, col, (int)P, 0.0f, av, (int)P);
-    gmdl__gemm(0, 0, F, (int)P, Kc, 1.0f, S, Kc, col2, (int)P, 0.0f, vv, (int)P);
-    draw_z(l, a, z, xi, (size_t)F);
+    gmdl__gemm(0, 0, F, (int)P, Kc, 1.0f, w.S, Kc, col2, (int)P, 0.0f, vv, (int)P);
+    draw_z(l, a, &w, z, xi, (size_t)F);
     for (int i = 0; i < N; i++) { /* noise of sample i drawn contiguously, placed at [f, i, q] */
         draw_eps_sample(a, l->index, i, sd, (size_t)F * Q);
         for (int f = 0; f < F; f++)
@@ -307,7 +501,7 @@ static void gnj_conv_forward(gmdl__layer *l, const gmdl__fwd *a) {
             float zz = z[(size_t)i * F + f];
             for (size_t q = 0; q < Q; q++) {
                 size_t o = (size_t)f * P + (size_t)i * Q + q;
-                sd[o] = sqrtf(zz * zz * vv[o] + Sb[f] + 1e-8f);
+                sd[o] = sqrtf(zz * zz * vv[o] + w.Sb[f] + 1e-8f);
                 a->y[o] = zz * av[o] + b[f] + sd[o] * eps[o];
             }
         }
@@ -316,14 +510,15 @@ static void gnj_conv_forward(gmdl__layer *l, const gmdl__fwd *a) {
 static void gnj_conv_backward(gmdl__layer *l, const gmdl__bwd *a) {
     const int Kc = l->in_c * l->kh * l->kw, F = l->units, N = a->n;
     const size_t Q = (size_t)l->out_h * l->out_w, P = (size_t)N * Q, n = l->param[P_W].count;
-    float *S = l->work, *dS = S + 2 * n, *Sb = S + 4 * n + 4 * (size_t)F;
+    work_t w = work_of(l);
     float *col = (float *)l->cache, *col2 = col + (size_t)Kc * P, *dcol = col2 + (size_t)Kc * P,
           *av = dcol + (size_t)Kc * P, *vv = av + (size_t)F * P, *eps = vv + (size_t)F * P,
           *sd = eps + (size_t)F * P, *da = sd + (size_t)F * P, *z = da + (size_t)F * P,
           *xi = z + (size_t)N * F;
-    const float *zl = l->param[P_ZLV].p;
+    const int ghs = is_ghs(l);
     /* per output: dvar (in sd's slot), da = dy z, dv = dvar z^2 (in vv after dz is taken) */
-    for (int f = 0; f < F; f++)
+    for (int f = 0; f < F; f++) {
+        double dA = 0.0, dB = 0.0;
         for (int i = 0; i < N; i++) {
             float zz = z[(size_t)i * F + f];
             double dz = 0.0;
@@ -331,24 +526,29 @@ static void gnj_conv_backward(gmdl__layer *l, const gmdl__bwd *a) {
                 size_t o = (size_t)f * P + (size_t)i * Q + q;
                 float dy = a->dy[o], dvar = dy * eps[o] * 0.5f / sd[o];
                 l->param[P_B].g[f] += dy;
-                l->param[P_BLV].g[f] += dvar * Sb[f];
+                l->param[P_BLV].g[f] += dvar * w.Sb[f];
                 dz += (double)(dy * av[o] + dvar * 2.0f * zz * vv[o]);
                 da[o] = dy * zz;
                 vv[o] = dvar * zz * zz;
             }
-            l->param[P_ZMU].g[f] += (float)dz;
-            l->param[P_ZLV].g[f] +=
-                (float)dz * xi[(size_t)i * F + f] * 0.5f * gmdl__expf(0.5f * zl[f]);
+            if (ghs)
+                dz *= (double)zz;
+            dA += dz;
+            dB += dz * (double)xi[(size_t)i * F + f];
         }
+        w.dA[f] = (float)dA;
+        w.dB[f] = (float)dB;
+    }
+    group_grads(l, w.gb, w.dA, w.dB);
     const float *dv = vv;
     gmdl__gemm(0, 1, F, Kc, (int)P, 1.0f, da, (int)P, col, (int)P, 1.0f, l->param[P_W].g, Kc);
-    gmdl__gemm(0, 1, F, Kc, (int)P, 1.0f, dv, (int)P, col2, (int)P, 0.0f, dS, Kc);
+    gmdl__gemm(0, 1, F, Kc, (int)P, 1.0f, dv, (int)P, col2, (int)P, 0.0f, w.dS, Kc);
     for (size_t j = 0; j < n; j++)
-        l->param[P_WLV].g[j] += dS[j] * S[j];
+        l->param[P_WLV].g[j] += w.dS[j] * w.S[j];
     if (!a->dx)
         return;
     gmdl__gemm(1, 0, Kc, (int)P, F, 1.0f, l->param[P_W].p, Kc, da, (int)P, 0.0f, dcol, (int)P);
-    gmdl__gemm(1, 0, Kc, (int)P, F, 1.0f, S, Kc, dv, (int)P, 0.0f, col2, (int)P);
+    gmdl__gemm(1, 0, Kc, (int)P, F, 1.0f, w.S, Kc, dv, (int)P, 0.0f, col2, (int)P);
     for (size_t i = 0; i < (size_t)Kc * P; i++)
         dcol[i] += 2.0f * col[i] * col2[i];
     gmdl__col2im(dcol, a->dx, l->in_c, N, l->in_h, l->in_w, l->kh, l->kw, l->stride, l->pad,
@@ -357,6 +557,27 @@ static void gnj_conv_backward(gmdl__layer *l, const gmdl__bwd *a) {
 
 const gmdl__layer_ops gmdl__gnj_conv2d_ops = {
     .kind = "gnj_conv2d",
+    .setup = gnj_conv_setup,
+    .init = gnj_conv_init,
+    .forward = gnj_conv_forward,
+    .backward = gnj_conv_backward,
+    .kl = gnj_kl,
+    .after_step = gnj_after_step,
+};
+
+/* ---------------------------------------------------------------- bc-ghs: the same layers */
+const gmdl__layer_ops gmdl__ghs_dense_ops = {
+    .kind = "ghs_dense",
+    .setup = gnj_dense_setup,
+    .init = gnj_dense_init,
+    .forward = gnj_dense_forward,
+    .backward = gnj_dense_backward,
+    .kl = gnj_kl,
+    .after_step = gnj_after_step,
+};
+
+const gmdl__layer_ops gmdl__ghs_conv2d_ops = {
+    .kind = "ghs_conv2d",
     .setup = gnj_conv_setup,
     .init = gnj_conv_init,
     .forward = gnj_conv_forward,

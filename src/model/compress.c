@@ -25,7 +25,9 @@ static const char GMZ_MAGIC[8] = {'\x89', 'G', 'M', 'Z', '\r', '\n', '\x1a', '\n
 
 gmdl_compress_config gmdl_compress_config_default(void) {
     gmdl_compress_config c;
-    c.log_alpha_threshold = NAN; /* method default: 3 (svd, bbb), automatic (bc-gnj) */
+    c.log_alpha_threshold = NAN; /* method default: 3 (svd, bbb), automatic (bc-gnj, bc-ghs) */
+    for (int i = 0; i < GMDL_COMPRESS_MAX_LAYERS; i++)
+        c.layer_threshold[i] = NAN;
     c.tolerance = 0.002;
     return c;
 }
@@ -126,7 +128,8 @@ typedef struct {
     size_t rows, cols, n;
     unsigned char *keep;
     float *mean, *var;    /* posterior mean and marginal variance of each weight */
-    int gnj;              /* group scales (bc-gnj): weight = z_mu theta */
+    int gnj;              /* group scales (bc-gnj, bc-ghs): weight = E[z] theta */
+    float *zmean;         /* E[z] of every group */
     int s, rule_s;        /* significand bits: used and by the rule */
     double threshold;     /* log alpha threshold used */
 } clayer;
@@ -144,7 +147,7 @@ static void set_weights(clayer *cl, int ncl, int quant) {
             if (quant && cl[i].keep[j])
                 w = (float)gmdl_quantize((double)w, cl[i].s);
             if (cl[i].gnj) {
-                float z = l->param[4].p[group_of(&cl[i], j)];
+                float z = cl[i].zmean[group_of(&cl[i], j)];
                 l->param[0].p[j] = w != 0.0f && z != 0.0f ? w / z : 0.0f;
             } else {
                 l->param[0].p[j] = w;
@@ -161,7 +164,7 @@ static int cmp_f64(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
-static double otsu_threshold(double *v, size_t n, double min_sep) {
+double gmdl__otsu_threshold(double *v, size_t n, double min_sep) {
     if (n < 2)
         return INFINITY;
     qsort(v, n, sizeof *v, cmp_f64);
@@ -194,10 +197,10 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
                                 gmdl_compress_report *rep, gmdl_err *err) {
     memset(rep, 0, sizeof *rep);
     if (m->method != GMDL__METHOD_SVD && m->method != GMDL__METHOD_BBB &&
-        m->method != GMDL__METHOD_GNJ)
+        !GMDL__METHOD_IS_GROUP(m->method))
         return gmdl__fail(err, GMDL_EUNSUPPORTED,
                           "the model was trained with method '%s', which has no posterior to "
-                          "compress from (train with --method svd, bbb or bc-gnj)",
+                          "compress from (train with --method svd, bbb, bc-gnj or bc-ghs)",
                           m->cfg.method);
     if (!(cfg->tolerance >= 0.0))
         return gmdl__fail(err, GMDL_EINVAL, "tolerance must be >= 0");
@@ -207,7 +210,7 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
     memset(theta0, 0, sizeof theta0);
     memset(ls20, 0, sizeof ls20);
     int ncl = 0;
-    const int gnj = m->method == GMDL__METHOD_GNJ;
+    const int gnj = GMDL__METHOD_IS_GROUP(m->method);
     gmdl_status s = GMDL_OK;
     double omax = 0.0;
     for (int i = 0; i < m->nlayers; i++) {
@@ -237,30 +240,47 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
         memcpy(theta0[ncl - 1], l->param[0].p, c->n * sizeof(float));
         memcpy(ls20[ncl - 1], l->param[2].p, c->n * sizeof(float));
         if (!gnj) { /* per weight: log alpha = log sigma^2 - log theta^2 */
-            c->threshold = isnan(cfg->log_alpha_threshold) ? 3.0 : cfg->log_alpha_threshold;
+            c->threshold = !isnan(cfg->layer_threshold[ncl - 1]) ? cfg->layer_threshold[ncl - 1]
+                           : isnan(cfg->log_alpha_threshold) ? 3.0
+                                                             : cfg->log_alpha_threshold;
             for (size_t j = 0; j < c->n; j++) {
                 double th = l->param[0].p[j], la = (double)l->param[2].p[j] - log(th * th + 1e-8);
                 c->keep[j] = la < c->threshold;
                 c->mean[j] = (float)th;
                 c->var[j] = expf(l->param[2].p[j]);
             }
-        } else { /* ALGORITHMS.md 12.1: E[w] = z_mu theta, Var[w] from both factors */
+        } else { /* ALGORITHMS.md 12.1, 12.2: E[w] = E[z] theta, Var[w] from both factors */
+            size_t G = gmdl__group_count(l);
+            double *zvar = gmdl__malloc(G * sizeof(double));
+            c->zmean = gmdl__malloc(G * sizeof(float));
+            if (!zvar || !c->zmean) {
+                gmdl__free(zvar);
+                s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+                goto done;
+            }
+            for (size_t g = 0; g < G; g++) {
+                double mean, stat;
+                gmdl__group_stats(l, g, &mean, &zvar[g], &stat);
+                c->zmean[g] = (float)mean;
+            }
             for (size_t j = 0; j < c->n; j++) {
                 size_t g = group_of(c, j);
-                double zm = l->param[4].p[g], zv = exp((double)l->param[5].p[g]);
+                double zm = c->zmean[g], zv = zvar[g];
                 double th = l->param[0].p[j], wv = exp((double)l->param[2].p[j]);
                 c->mean[j] = (float)(zm * th);
                 c->var[j] = (float)(zm * zm * wv + zv * th * th + zv * wv);
             }
+            gmdl__free(zvar);
         }
     }
     if (gnj) {
-        /* group decisions: log alpha_g = z_logvar - log(z_mu^2 + 1e-8) below the layer's
-         * threshold (automatic: the two-cluster split, or --threshold) */
+        /* group decisions: the group statistic (bc-gnj: log alpha_g = z_logvar - log(z_mu^2 +
+         * 1e-8); bc-ghs: the group's log noise-to-signal ratio) below the layer's threshold
+         * (automatic: the two-cluster split, or --threshold) */
         unsigned char *gkeep[GMDL_COMPRESS_MAX_LAYERS] = {0};
         for (int i = 0; i < ncl && !s; i++) {
             gmdl__layer *l = cl[i].l;
-            size_t G = l->param[4].count;
+            size_t G = gmdl__group_count(l);
             double *la = gmdl__malloc(G * sizeof(double));
             gkeep[i] = gmdl__malloc(G);
             if (!la || !gkeep[i]) {
@@ -269,14 +289,15 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
                 break;
             }
             for (size_t g = 0; g < G; g++) {
-                double zm = l->param[4].p[g];
-                la[g] = (double)l->param[5].p[g] - log(zm * zm + 1e-8);
+                double mean, var;
+                gmdl__group_stats(l, g, &mean, &var, &la[g]);
             }
             double *sorted = gmdl__malloc(G * sizeof(double));
             if (sorted) {
                 memcpy(sorted, la, G * sizeof(double));
-                cl[i].threshold = isnan(cfg->log_alpha_threshold)
-                                      ? otsu_threshold(sorted, G, 2.0)
+                cl[i].threshold = !isnan(cfg->layer_threshold[i]) ? cfg->layer_threshold[i]
+                                  : isnan(cfg->log_alpha_threshold)
+                                      ? gmdl__otsu_threshold(sorted, G, 2.0)
                                       : cfg->log_alpha_threshold;
                 gmdl__free(sorted);
             } else {
@@ -537,6 +558,7 @@ done:
         gmdl__free(cl[i].keep);
         gmdl__free(cl[i].mean);
         gmdl__free(cl[i].var);
+        gmdl__free(cl[i].zmean);
     }
     return s;
 }
@@ -706,12 +728,16 @@ gmdl_status gmdl_model_log_alpha(const gmdl_model *m, int i, double *out, size_t
     for (int j = 0; j < m->nlayers; j++)
         if (m->layers[j].bayes && ++k == i) {
             const gmdl__layer *l = &m->layers[j];
-            int gnj = m->method == GMDL__METHOD_GNJ;
-            size_t cnt = gnj ? l->param[4].count : l->param[0].count;
+            int grp = gmdl__is_group_layer(l);
+            size_t cnt = grp ? gmdl__group_count(l) : l->param[0].count;
             for (size_t q = 0; q < cnt && q < cap; q++) {
-                double mu = gnj ? l->param[4].p[q] : l->param[0].p[q];
-                double lv = gnj ? l->param[5].p[q] : l->param[2].p[q];
-                out[q] = lv - log(mu * mu + 1e-8);
+                if (grp) {
+                    double mean, var;
+                    gmdl__group_stats(l, q, &mean, &var, &out[q]);
+                } else {
+                    double mu = l->param[0].p[q], lv = l->param[2].p[q];
+                    out[q] = lv - log(mu * mu + 1e-8);
+                }
             }
             *n = cnt;
             *name = l->name;

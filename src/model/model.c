@@ -175,6 +175,10 @@ gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_
         *kind = GMDL__METHOD_BBB;
         return GMDL_OK;
     }
+    if (strcmp(method, "bc-ghs") == 0) {
+        *kind = GMDL__METHOD_GHS;
+        return GMDL_OK;
+    }
     if (strcmp(method, "dropout") == 0) {
         *kind = GMDL__METHOD_DROPOUT;
         *rate = 0.5f;
@@ -192,15 +196,15 @@ gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_
         *rate = (float)p;
         return GMDL_OK;
     }
-    static const char *later[] = {"vd", "bc-ghs", "sws"};
+    static const char *later[] = {"vd", "sws"};
     for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
         if (strcmp(method, later[i]) == 0)
             return gmdl__fail(err, GMDL_EUNSUPPORTED,
                               "method '%s' is not available in this version (available: dense, "
-                              "dropout[:P], svd, bc-gnj, bbb)",
+                              "dropout[:P], svd, bc-gnj, bc-ghs, bbb)",
                               method);
     return gmdl__fail(err, GMDL_EINVAL,
-                      "unknown method '%s' (available: dense, dropout[:P], svd, bc-gnj, bbb)",
+                      "unknown method '%s' (available: dense, dropout[:P], svd, bc-gnj, bc-ghs, bbb)",
                       method);
 }
 
@@ -260,7 +264,7 @@ static gmdl_status add_layer(gmdl_model *m, const gmdl__layer_ops *ops, const ch
     }
     l->cnhw_out = l->cnhw_in;
     if (ops == &gmdl__dense_ops || ops == &gmdl__svd_dense_ops || ops == &gmdl__gnj_dense_ops ||
-        ops == &gmdl__bbb_dense_ops) { /* dense layers see a flat vector */
+        ops == &gmdl__ghs_dense_ops || ops == &gmdl__bbb_dense_ops) { /* dense layers see a flat vector */
         l->in_c = (int)l->in_size;
         l->in_h = l->in_w = 1;
     }
@@ -286,10 +290,12 @@ static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int
     const int dropout = kind == GMDL__METHOD_DROPOUT;
     const gmdl__layer_ops *dense = kind == GMDL__METHOD_SVD   ? &gmdl__svd_dense_ops
                                    : kind == GMDL__METHOD_GNJ ? &gmdl__gnj_dense_ops
+                                   : kind == GMDL__METHOD_GHS ? &gmdl__ghs_dense_ops
                                    : kind == GMDL__METHOD_BBB ? &gmdl__bbb_dense_ops
                                                               : &gmdl__dense_ops;
     const gmdl__layer_ops *conv = kind == GMDL__METHOD_SVD   ? &gmdl__svd_conv2d_ops
                                   : kind == GMDL__METHOD_GNJ ? &gmdl__gnj_conv2d_ops
+                                  : kind == GMDL__METHOD_GHS ? &gmdl__ghs_conv2d_ops
                                   : kind == GMDL__METHOD_BBB ? &gmdl__bbb_conv2d_ops
                                                              : &gmdl__conv2d_ops;
     gmdl_status s = GMDL_OK;
@@ -471,8 +477,9 @@ gmdl_status gmdl_model_create(gmdl_model **out, const gmdl_train_config *cfg, in
                                  ? GMDL_LR_COSINE
                                  : (sp[0].kind == 'd' ? GMDL_LR_CONSTANT_LINEAR : GMDL_LR_LINEAR);
     s = build_layers(m, sp, ns, kind, rate, err);
-    /* bc-gnj: the weight variances of the first layer are clipped at 0.04 (ALGORITHMS.md 12.1) */
-    for (int i = 0; !s && kind == GMDL__METHOD_GNJ && i < m->nlayers; i++)
+    /* bc-gnj, bc-ghs: the weight variances of the first layer are clipped at 0.04 (ALGORITHMS.md
+     * 12.1, 12.8) */
+    for (int i = 0; !s && GMDL__METHOD_IS_GROUP(kind) && i < m->nlayers; i++)
         if (m->layers[i].bayes) {
             m->layers[i].max_logvar = logf(0.04f);
             break;
@@ -582,13 +589,31 @@ double gmdl__model_kept_fraction(const gmdl_model *m) {
         const gmdl__layer *l = &m->layers[i];
         if (!l->bayes)
             continue;
-        if (l->ops == &gmdl__gnj_dense_ops || l->ops == &gmdl__gnj_conv2d_ops) {
-            /* groups (z_mu, z_logvar in slots 4, 5) with log alpha < 3, times their size */
-            size_t G = l->param[4].count, per = l->param[0].count / G;
+        if (gmdl__is_group_layer(l)) {
+            /* groups kept (bc-gnj: log alpha < 3; bc-ghs: the layer's two-cluster split of its
+             * group statistic, as gmdl compress), times their size */
+            size_t G = gmdl__group_count(l), per = l->param[0].count / G;
+            double *st = gmdl__malloc(G * sizeof(double));
+            if (!st)
+                return NAN;
             for (size_t g = 0; g < G; g++) {
-                double zm = l->param[4].p[g];
-                kept += ((double)l->param[5].p[g] - log(zm * zm + 1e-8) < 3.0) ? per : 0;
+                double mean, var;
+                gmdl__group_stats(l, g, &mean, &var, &st[g]);
             }
+            double t = 3.0;
+            if (m->method == GMDL__METHOD_GHS) {
+                double *sorted = gmdl__malloc(G * sizeof(double));
+                if (!sorted) {
+                    gmdl__free(st);
+                    return NAN;
+                }
+                memcpy(sorted, st, G * sizeof(double));
+                t = gmdl__otsu_threshold(sorted, G, 2.0);
+                gmdl__free(sorted);
+            }
+            for (size_t g = 0; g < G; g++)
+                kept += st[g] < t ? per : 0;
+            gmdl__free(st);
             total += l->param[0].count;
             continue;
         }

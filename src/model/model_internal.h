@@ -53,12 +53,24 @@ const float *gmdl__model_forward(gmdl_model *m, int n, gmdl_mode mode, uint64_t 
                                  uint64_t step);
 /* Parses a method string: kind "dense" or "dropout" and rate. */
 /* Methods >= GMDL__METHOD_SVD have a posterior (KL term, warm-up). */
-enum { GMDL__METHOD_DENSE, GMDL__METHOD_DROPOUT, GMDL__METHOD_SVD, GMDL__METHOD_GNJ, GMDL__METHOD_BBB };
+enum {
+    GMDL__METHOD_DENSE,
+    GMDL__METHOD_DROPOUT,
+    GMDL__METHOD_SVD,
+    GMDL__METHOD_GNJ,
+    GMDL__METHOD_BBB,
+    GMDL__METHOD_GHS,
+};
+/* bc-gnj and bc-ghs: group scales, structured pruning */
+#define GMDL__METHOD_IS_GROUP(k) ((k) == GMDL__METHOD_GNJ || (k) == GMDL__METHOD_GHS)
 gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_err *err);
 int gmdl__is_gmz(const char *path);
 gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err);
 /* Fraction of the weights of Bayesian layers with log alpha < 3 (1 without such layers). */
 double gmdl__model_kept_fraction(const gmdl_model *m);
+/* Two-cluster split of v[0, n) (Otsu), the midpoint of the gap; +inf when n < 2 or the clusters'
+ * means are less than min_sep apart. Sorts v. */
+double gmdl__otsu_threshold(double *v, size_t n, double min_sep);
 /* KL weight of the current epoch (warm-up), 0 for non-Bayesian methods. */
 double gmdl__kl_weight(const gmdl_model *m);
 

@@ -83,7 +83,7 @@ struct gmdl__layer {
                                   masked means, variances, log alpha of every weight) */
     float *work;
     int bayes;                 /* 1 for layers with a posterior (they implement kl) */
-    float max_logvar;          /* bc-gnj: upper clip of the weight log variances (0 = none) */
+    float max_logvar;          /* bc-gnj, bc-ghs: upper clip of the weight log variances (0 = none) */
     float prune_at;            /* svd: weights with log alpha >= prune_at leave the mean path
                                   during training (3); bbb: +inf (no mask) */
     /* sparse_dense: the weight [K, D] in CSR form (owned by the model), values dequantised */
@@ -106,6 +106,16 @@ extern const gmdl__layer_ops gmdl__bbb_dense_ops; /* Bayes by backprop (bayes/sv
 extern const gmdl__layer_ops gmdl__bbb_conv2d_ops;
 extern const gmdl__layer_ops gmdl__gnj_dense_ops; /* group normal-Jeffreys (bayes/gnj.c) */
 extern const gmdl__layer_ops gmdl__gnj_conv2d_ops;
+extern const gmdl__layer_ops gmdl__ghs_dense_ops; /* group horseshoe (bayes/gnj.c) */
+extern const gmdl__layer_ops gmdl__ghs_conv2d_ops;
+
+/* Group layers (bc-gnj, bc-ghs; bayes/gnj.c): whether l is one, its number of groups (dense:
+ * input units, conv: output filters), and per group the posterior mean and variance of the scale
+ * z_g and the pruning statistic, kept when below the threshold: log alpha_g of the scale (bc-gnj)
+ * or the group's log noise-to-signal ratio log(sum Var[w] / sum E[w]^2) (bc-ghs). */
+int gmdl__is_group_layer(const gmdl__layer *l);
+size_t gmdl__group_count(const gmdl__layer *l);
+void gmdl__group_stats(const gmdl__layer *l, size_t g, double *mean, double *var, double *stat);
 
 /* im2col for channel-major input x [C, N, H, W]: col [C*kh*kw, N*OH*OW], zero padding.
  * col2im accumulates the inverse into dx. Shared by the Bayesian conv layers (a convolution of
