@@ -75,10 +75,34 @@ static void kl_range(const float *restrict th, float *restrict la_kl, float *res
     }
 }
 
+/* Variational dropout (Kingma, Salimans & Welling 2015; ALGORITHMS.md 10.2), alpha <= 1:
+ *   KL = -(0.5 log alpha + c1 alpha + c2 alpha^2 + c3 alpha^3) - C,
+ * with C chosen so that it equals the sparse-VD approximation at alpha = 1 (the constant is not
+ * published; it does not change the gradients). */
+#define VD_C1 1.16145124f
+#define VD_C2 (-1.50204118f)
+#define VD_C3 0.58629921f
+GMDL_KERNEL
+static void vd_kl_range(const float *restrict th, float *restrict la_kl, float *restrict dth,
+                        float *restrict dls2, size_t lo, size_t hi, float scale) {
+    const float C = (K1 / (1.0f + expf(-K2)) - 0.5f * logf(2.0f) - K1) - (VD_C1 + VD_C2 + VD_C3);
+    for (size_t i = lo; i < hi; i++) {
+        float raw = la_kl[i];
+        float a = raw < LA_MIN ? LA_MIN : (raw > 0.0f ? 0.0f : raw);
+        float al = gmdl__expf(a);
+        la_kl[i] = -(0.5f * a + al * (VD_C1 + al * (VD_C2 + al * VD_C3))) - C;
+        float g = -(0.5f + al * (VD_C1 + al * (2.0f * VD_C2 + al * 3.0f * VD_C3)));
+        g = (raw > LA_MIN && raw < 0.0f) ? g * scale : 0.0f;
+        dls2[i] += g;
+        dth[i] += g * (-2.0f * th[i] / (th[i] * th[i] + 1e-8f));
+    }
+}
+
 /* Uses the log alpha of the last forward pass (same parameters: the optimizer has not stepped
  * yet) and overwrites it with the per-weight KL values. */
 static double svd_kl(gmdl__layer *l, double scale) {
     const size_t n = l->param[0].count;
+    const int vd = l->ops == &gmdl__vd_dense_ops || l->ops == &gmdl__vd_conv2d_ops;
     float *klv = l->work + 2 * n;
     enum { BLOCK = 4096 };
     const size_t nb = (n + BLOCK - 1) / BLOCK;
@@ -91,7 +115,11 @@ static double svd_kl(gmdl__layer *l, double scale) {
 #endif
         for (size_t b = 0; b < nbb; b++) {
             size_t lo = (b0 + b) * BLOCK, hi = lo + BLOCK < n ? lo + BLOCK : n;
-            kl_range(l->param[0].p, klv, l->param[0].g, l->param[2].g, lo, hi, (float)scale);
+            if (vd)
+                vd_kl_range(l->param[0].p, klv, l->param[0].g, l->param[2].g, lo, hi,
+                            (float)scale);
+            else
+                kl_range(l->param[0].p, klv, l->param[0].g, l->param[2].g, lo, hi, (float)scale);
             part[b] = block_sum(klv, lo, hi);
         }
         for (size_t b = 0; b < nbb; b++)
@@ -382,4 +410,51 @@ const gmdl__layer_ops gmdl__bbb_conv2d_ops = {
     .forward = svd_conv_forward,
     .backward = svd_conv_backward,
     .kl = bbb_kl,
+};
+
+/* ---------------------------------------------------------------- variational dropout */
+/* The same layers with alpha <= 1 (Kingma et al.'s clipping: after every optimizer step
+ * log sigma^2 is projected to at most log theta^2), their KL approximation, and no pruning mask. */
+static gmdl_status vd_dense_setup(gmdl__layer *l, gmdl_err *err) {
+    gmdl_status s = svd_dense_setup(l, err);
+    l->prune_at = __builtin_inff();
+    return s;
+}
+
+static gmdl_status vd_conv_setup(gmdl__layer *l, gmdl_err *err) {
+    gmdl_status s = svd_conv_setup(l, err);
+    l->prune_at = __builtin_inff();
+    return s;
+}
+
+GMDL_KERNEL
+static void vd_clip_range(const float *restrict th, float *restrict ls2, size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; i++) {
+        float cap = gmdl__logf(th[i] * th[i] + 1e-8f);
+        ls2[i] = ls2[i] > cap ? cap : ls2[i];
+    }
+}
+
+static void vd_after_step(gmdl__layer *l) {
+    PAR_RANGE(l->param[0].count, vd_clip_range(l->param[0].p, l->param[2].p, lo, hi));
+}
+
+const gmdl__layer_ops gmdl__vd_dense_ops = {
+    .kind = "vd_dense",
+    .setup = vd_dense_setup,
+    .init = svd_dense_init,
+    .forward = svd_dense_forward,
+    .backward = svd_dense_backward,
+    .kl = svd_kl,
+    .after_step = vd_after_step,
+};
+
+const gmdl__layer_ops gmdl__vd_conv2d_ops = {
+    .kind = "vd_conv2d",
+    .setup = vd_conv_setup,
+    .init = svd_conv_init,
+    .forward = svd_conv_forward,
+    .backward = svd_conv_backward,
+    .kl = svd_kl,
+    .after_step = vd_after_step,
 };

@@ -12,7 +12,8 @@
  * two's complement, the bias in float32.
  * Rates (biases excluded, N = weights of the original net): pruning = N / kept;
  * fast prediction = 32 N / sum(kept bits + index bits) with index bits = kept ceil(log2 cols) +
- * (rows + 1) ceil(log2(kept + 1)); maximum compression = 32 N / sum(codes + indices), each the
+ * (rows + 1) ceil(log2(kept + 1)), or the zeros' bits of dense storage where that is less;
+ * maximum compression = 32 N / sum(codes + indices), each the
  * smaller of its Huffman coding (with a codebook: distinct symbols x their width; index gaps in
  * row-major order) and its plain fixed-width form. All three are floored as in the paper. */
 #include "core/vmath.h"
@@ -25,7 +26,7 @@ static const char GMZ_MAGIC[8] = {'\x89', 'G', 'M', 'Z', '\r', '\n', '\x1a', '\n
 
 gmdl_compress_config gmdl_compress_config_default(void) {
     gmdl_compress_config c;
-    c.log_alpha_threshold = NAN; /* method default: 3 (svd, bbb), automatic (bc-gnj, bc-ghs) */
+    c.log_alpha_threshold = NAN; /* method default: 3 (svd, vd, bbb), automatic (bc-gnj, bc-ghs) */
     for (int i = 0; i < GMDL_COMPRESS_MAX_LAYERS; i++)
         c.layer_threshold[i] = NAN;
     c.tolerance = 0.002;
@@ -196,11 +197,10 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
                                 const gmdl_compress_config *cfg, const char *out,
                                 gmdl_compress_report *rep, gmdl_err *err) {
     memset(rep, 0, sizeof *rep);
-    if (m->method != GMDL__METHOD_SVD && m->method != GMDL__METHOD_BBB &&
-        !GMDL__METHOD_IS_GROUP(m->method))
+    if (m->method < GMDL__METHOD_SVD)
         return gmdl__fail(err, GMDL_EUNSUPPORTED,
                           "the model was trained with method '%s', which has no posterior to "
-                          "compress from (train with --method svd, bbb, bc-gnj or bc-ghs)",
+                          "compress from (train with --method svd, vd, bbb, bc-gnj or bc-ghs)",
                           m->cfg.method);
     if (!(cfg->tolerance >= 0.0))
         return gmdl__fail(err, GMDL_EINVAL, "tolerance must be >= 0");
@@ -453,6 +453,9 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
             maxgap = gaps[k] > maxgap ? gaps[k] : maxgap;
         /* structured pruning leaves dense smaller layers: no indices (CLI.md) */
         size_t index_bits = gnj ? 0 : nnz * (size_t)cbits + (c->rows + 1) * (size_t)bits_for(nnz + 1);
+        /* a layer that is barely sparse is cheaper stored dense, its zeros in place of indices */
+        if (index_bits > (c->n - nnz) * (size_t)bits)
+            index_bits = (c->n - nnz) * (size_t)bits;
         sizes[i].total = c->n;
         sizes[i].kept = nnz;
         sizes[i].bits = bits;

@@ -175,6 +175,10 @@ gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_
         *kind = GMDL__METHOD_BBB;
         return GMDL_OK;
     }
+    if (strcmp(method, "vd") == 0) {
+        *kind = GMDL__METHOD_VD;
+        return GMDL_OK;
+    }
     if (strcmp(method, "bc-ghs") == 0) {
         *kind = GMDL__METHOD_GHS;
         return GMDL_OK;
@@ -196,15 +200,15 @@ gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_
         *rate = (float)p;
         return GMDL_OK;
     }
-    static const char *later[] = {"vd", "sws"};
+    static const char *later[] = {"sws"};
     for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
         if (strcmp(method, later[i]) == 0)
             return gmdl__fail(err, GMDL_EUNSUPPORTED,
                               "method '%s' is not available in this version (available: dense, "
-                              "dropout[:P], svd, bc-gnj, bc-ghs, bbb)",
+                              "dropout[:P], svd, vd, bc-gnj, bc-ghs, bbb)",
                               method);
     return gmdl__fail(err, GMDL_EINVAL,
-                      "unknown method '%s' (available: dense, dropout[:P], svd, bc-gnj, bc-ghs, bbb)",
+                      "unknown method '%s' (available: dense, dropout[:P], svd, vd, bc-gnj, bc-ghs, bbb)",
                       method);
 }
 
@@ -264,7 +268,8 @@ static gmdl_status add_layer(gmdl_model *m, const gmdl__layer_ops *ops, const ch
     }
     l->cnhw_out = l->cnhw_in;
     if (ops == &gmdl__dense_ops || ops == &gmdl__svd_dense_ops || ops == &gmdl__gnj_dense_ops ||
-        ops == &gmdl__ghs_dense_ops || ops == &gmdl__bbb_dense_ops) { /* dense layers see a flat vector */
+        ops == &gmdl__ghs_dense_ops || ops == &gmdl__bbb_dense_ops ||
+        ops == &gmdl__vd_dense_ops) { /* dense layers see a flat vector */
         l->in_c = (int)l->in_size;
         l->in_h = l->in_w = 1;
     }
@@ -292,11 +297,13 @@ static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int
                                    : kind == GMDL__METHOD_GNJ ? &gmdl__gnj_dense_ops
                                    : kind == GMDL__METHOD_GHS ? &gmdl__ghs_dense_ops
                                    : kind == GMDL__METHOD_BBB ? &gmdl__bbb_dense_ops
+                                   : kind == GMDL__METHOD_VD  ? &gmdl__vd_dense_ops
                                                               : &gmdl__dense_ops;
     const gmdl__layer_ops *conv = kind == GMDL__METHOD_SVD   ? &gmdl__svd_conv2d_ops
                                   : kind == GMDL__METHOD_GNJ ? &gmdl__gnj_conv2d_ops
                                   : kind == GMDL__METHOD_GHS ? &gmdl__ghs_conv2d_ops
                                   : kind == GMDL__METHOD_BBB ? &gmdl__bbb_conv2d_ops
+                                  : kind == GMDL__METHOD_VD  ? &gmdl__vd_conv2d_ops
                                                              : &gmdl__conv2d_ops;
     gmdl_status s = GMDL_OK;
     char name[32];

@@ -104,6 +104,8 @@ extern const gmdl__layer_ops gmdl__svd_dense_ops; /* sparse variational dropout 
 extern const gmdl__layer_ops gmdl__svd_conv2d_ops;
 extern const gmdl__layer_ops gmdl__bbb_dense_ops; /* Bayes by backprop (bayes/svd.c) */
 extern const gmdl__layer_ops gmdl__bbb_conv2d_ops;
+extern const gmdl__layer_ops gmdl__vd_dense_ops; /* variational dropout, alpha <= 1 (bayes/svd.c) */
+extern const gmdl__layer_ops gmdl__vd_conv2d_ops;
 extern const gmdl__layer_ops gmdl__gnj_dense_ops; /* group normal-Jeffreys (bayes/gnj.c) */
 extern const gmdl__layer_ops gmdl__gnj_conv2d_ops;
 extern const gmdl__layer_ops gmdl__ghs_dense_ops; /* group horseshoe (bayes/gnj.c) */
