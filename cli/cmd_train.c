@@ -10,12 +10,12 @@
 
 static const cli_opt opts[] = {
     {"arch", 0, OPT_STRING, "ARCH", "lenet300", "architecture: lenet300 (784-300-100-10), mlp:H1-H2-... (hidden sizes, ReLU), lenet5 (LeNet-5-Caffe = cnn:c20k5-p2-c50k5-p2-d500), or cnn:TOKENS with cFkK[sS][pP] (F KxK filters, stride S, zero padding P, ReLU), pK (KxK max-pool), aK (KxK average-pool), dN (dense N, ReLU); the output layer is added", 1, 0, 0},
-    {"method", 0, OPT_STRING, "METHOD", "dense", "training method: dense; dropout[:P] (Bernoulli dropout after every hidden dense layer, drop probability P, default 0.5); or a Bayesian method, trained with the local reparameterisation trick and compressed by gmdl compress: svd (sparse variational dropout, log-uniform prior), bbb (factorised Gaussian posterior, N(0, 1) prior), bc-gnj (group normal-Jeffreys prior, a scale per input unit or filter), bc-ghs (group horseshoe prior)", 1, 0, 0},
+    {"method", 0, OPT_STRING, "METHOD", "dense", "training method: dense; dropout[:P] (Bernoulli dropout after every hidden dense layer, drop probability P, default 0.5); or a Bayesian method, trained with the local reparameterisation trick and compressed by gmdl compress: svd (sparse variational dropout, log-uniform prior), bbb (factorised Gaussian posterior, N(0, 1) prior), vd (variational dropout, learned dropout rates alpha <= 1), bc-gnj (group normal-Jeffreys prior, a scale per input unit or filter), bc-ghs (group horseshoe prior); or sws (soft weight-sharing: a learned 17-component Gaussian-mixture prior over the weights of a net retrained from --init MODEL)", 1, 0, 0},
     {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA, "folder with the four IDX files (train-/t10k-, images/labels, optionally .gz)", 1, 0, 0},
     {"classes", 0, OPT_INT, "K", "10", "number of classes; every label must be < K", 2, 256, 0},
     {"epochs", 0, OPT_INT, "N", "10", "number of epochs (passes over the training set)", 0, 1000000, 0},
     {"batch", 0, OPT_INT, "B", "100", "minibatch size", 1, 65536, 0},
-    {"lr", 0, OPT_DOUBLE, "LR", NULL, "learning rate (default 0.001 for adam, 0.05 for sgd)", 1e-12, 1e3, 0},
+    {"lr", 0, OPT_DOUBLE, "LR", NULL, "learning rate (default 0.001 for adam, 0.0005 for adam with sws, 0.05 for sgd)", 1e-12, 1e3, 0},
     {"lr-schedule", 0, OPT_STRING, "NAME", "auto", "learning-rate schedule over the run: cosine (annealed to 0 at the end), linear (lr (E-e)/E in epoch e), constant-linear (constant for half the run, then linear to 0), constant, or auto (cosine for dense and dropout; for svd constant-linear for dense nets and linear for conv nets, as the sparse-VD recipe)", 1, 0, 0},
     {"kl-warmup-start", 0, OPT_INT, "E", "5", "Bayesian methods: first epoch with a non-zero KL weight", 0, 1000000, 0},
     {"kl-warmup-epochs", 0, OPT_INT, "E", "15", "Bayesian methods: epochs over which the KL weight rises linearly to 1", 0, 1000000, 0},
@@ -25,6 +25,7 @@ static const cli_opt opts[] = {
     {"seed", 0, OPT_INT, "S", "1", "random seed (weights, shuffling, dropout)", 0, 9.2e18, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
     {"out", 'o', OPT_STRING, "MODEL", NULL, "model file to write (rewritten atomically after every epoch)", 1, 0, 0},
+    {"init", 0, OPT_STRING, "MODEL", NULL, "start from the weights and biases of a trained model of the same architecture (a dense model for sws, which needs it; optional for the other methods)", 1, 0, 0},
     {"resume", 0, OPT_FLAG, NULL, NULL, "continue from MODEL's last completed epoch (starts afresh if MODEL does not exist)", 1, 0, 0},
     {"force", 0, OPT_FLAG, NULL, NULL, "overwrite --out even if it is not a gmdl model file", 1, 0, 0},
     {"json", 0, OPT_FLAG, NULL, NULL, "print the results as one JSON object on stdout", 1, 0, 0},
@@ -112,6 +113,7 @@ int cmd_train(int argc, char **argv) {
     }
     int json = (int)OPTV(&cmd, v, "json")->i, quiet = (int)OPTV(&cmd, v, "quiet")->i;
     int resume = (int)OPTV(&cmd, v, "resume")->i;
+    const char *init = OPTV(&cmd, v, "init")->s;
     const char *optname = OPTV(&cmd, v, "optimizer")->s;
     if (strcmp(optname, "adam") != 0 && strcmp(optname, "sgd") != 0) {
         fprintf(stderr, "gmdl train: --optimizer must be adam or sgd, got '%s'\n", optname);
@@ -138,7 +140,14 @@ int cmd_train(int argc, char **argv) {
     cfg.batch = (int)OPTV(&cmd, v, "batch")->i;
     cfg.optimizer = strcmp(optname, "sgd") == 0 ? GMDL_OPT_SGD : GMDL_OPT_ADAM;
     cfg.lr = OPTV(&cmd, v, "lr")->set ? OPTV(&cmd, v, "lr")->d
-                                      : (cfg.optimizer == GMDL_OPT_SGD ? 0.05 : 1e-3);
+             : cfg.optimizer == GMDL_OPT_SGD ? 0.05
+             : strcmp(cfg.method, "sws") == 0 ? 5e-4 /* retraining: the tutorial's rate */
+                                              : 1e-3;
+    if (strcmp(cfg.method, "sws") == 0 && !init && !resume) {
+        fprintf(stderr, "gmdl train: method sws retrains a trained net: give --init MODEL (a "
+                        "model trained with --method dense on the same architecture)\n");
+        return 2;
+    }
     cfg.momentum = OPTV(&cmd, v, "momentum")->d;
     cfg.weight_decay = OPTV(&cmd, v, "weight-decay")->d;
     cfg.seed = (uint64_t)OPTV(&cmd, v, "seed")->i;
@@ -223,6 +232,26 @@ int cmd_train(int argc, char **argv) {
         if (s) {
             rc = cli_fail("train", s, &err);
             goto done;
+        }
+        if (init) {
+            gmdl_model *src;
+            int copied = 0;
+            s = gmdl_model_load(&src, init, &err);
+            if (!s) {
+                s = gmdl_model_init_from(m, src, &copied, &err);
+                gmdl_model_destroy(src);
+                if (s) {
+                    fprintf(stderr, "gmdl train: --init %s: %s\n", init, err.msg);
+                    rc = 2;
+                    goto done;
+                }
+            }
+            if (s) {
+                rc = cli_fail("train", s, &err);
+                goto done;
+            }
+            if (!quiet)
+                fprintf(stderr, "gmdl train: %d tensors initialised from %s\n", copied, init);
         }
     } else {
         int c, h, w;

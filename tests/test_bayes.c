@@ -60,6 +60,89 @@ static double F(void *c) {
     return s;
 }
 
+/* sws: F = the prior term (tau C) of a dense layer's weights under the mixture prior layer */
+static double sws_F(void *c) {
+    gmdl__layer *pr = c;
+    float *gs[2][GMDL__MAX_PARAMS];
+    gmdl__layer *ls[2] = {pr->prior_layers, pr};
+    for (int q = 0; q < 2; q++)
+        for (int j = 0; j < ls[q]->nparams; j++) {
+            gs[q][j] = ls[q]->param[j].g;
+            ls[q]->param[j].g = calloc(ls[q]->param[j].count, 4);
+        }
+    double v = pr->ops->kl(pr, 1.0);
+    for (int q = 0; q < 2; q++)
+        for (int j = 0; j < ls[q]->nparams; j++) {
+            free(ls[q]->param[j].g);
+            ls[q]->param[j].g = gs[q][j];
+        }
+    return v;
+}
+
+static void check_sws(void) {
+    gmdl__layer d = gc_make_layer(&gmdl__dense_ops, 30, 1, 1, 7, 0, 1, 0, 0.0f, 1, &R);
+    gmdl__layer pr = gc_make_layer(&gmdl__sws_prior_ops, 7, 1, 1, 0, 0, 1, 0, 0.0f, 1, &R);
+    fill(d.param[0].p, d.param[0].count, 0.0, 0.3);
+    pr.ops->init(&pr, &R);
+    for (int j = 0; j < GMDL__SWS_COMPONENTS; j++) { /* away from the initial symmetry */
+        pr.param[0].p[j] += j ? (float)(0.02 * gmdl_rng_normal(&R)) : 0.0f;
+        pr.param[1].p[j] += (float)(0.5 * gmdl_rng_normal(&R));
+        pr.param[2].p[j] = (float)(0.5 * gmdl_rng_normal(&R));
+    }
+    pr.prior_layers = &d;
+    pr.prior_nlayers = 1;
+    for (int q = 0; q < 2; q++)
+        memset(d.param[q].g, 0, d.param[q].count * 4);
+    for (int j = 0; j < 3; j++)
+        memset(pr.param[j].g, 0, pr.param[j].count * 4);
+    double v = pr.ops->kl(&pr, 1.0);
+    CHECK(isfinite(v));
+    /* the value: tau x (-sum log mixture density + hyper-prior terms), written out here */
+    double want = 0.0, pi0 = 0.99, z = 0.0;
+    for (int j = 1; j < GMDL__SWS_COMPONENTS; j++)
+        z += exp((double)pr.param[2].p[j]);
+    for (int q = 0; q < 2; q++)
+        for (size_t i = 0; i < d.param[q].count; i++) {
+            double w = d.param[q].p[i], mix = 0.0;
+            for (int j = 0; j < GMDL__SWS_COMPONENTS; j++) {
+                double pj = j ? (1.0 - pi0) * exp((double)pr.param[2].p[j]) / z : pi0;
+                double lam = exp((double)pr.param[1].p[j]), dd = w - (double)pr.param[0].p[j];
+                mix += pj * sqrt(lam / (2.0 * 3.141592653589793)) * exp(-0.5 * lam * dd * dd);
+            }
+            want -= log(mix);
+        }
+    for (int j = 0; j < GMDL__SWS_COMPONENTS; j++) {
+        double a = j ? 250.0 : 5000.0, b = j ? 0.1 : 2.0, g = pr.param[1].p[j];
+        want += (1.0 - a) * g + b * exp(g);
+    }
+    want *= 0.003;
+    printf("sws prior: layer %.6f, direct %.6f\n", v, want);
+    CHECK_NEAR(v, want, 1e-4, 1e-5);
+    gc_compare("sws.weight", d.param[0].p, d.param[0].count, d.param[0].g, sws_F, &pr, 1e-3, 3e-3);
+    gc_compare("sws.bias", d.param[1].p, d.param[1].count, d.param[1].g, sws_F, &pr, 1e-3, 3e-3);
+    gc_compare("sws.means", pr.param[0].p + 1, GMDL__SWS_COMPONENTS - 1, pr.param[0].g + 1, sws_F,
+               &pr, 1e-3, 3e-3);
+    gc_compare("sws.log_precisions", pr.param[1].p, GMDL__SWS_COMPONENTS, pr.param[1].g, sws_F, &pr,
+               1e-3, 3e-3);
+    gc_compare("sws.mixing_logits", pr.param[2].p + 1, GMDL__SWS_COMPONENTS - 1, pr.param[2].g + 1,
+               sws_F, &pr, 1e-3, 3e-3);
+    CHECK(pr.param[0].g[0] == 0.0f && pr.param[2].g[0] == 0.0f); /* mu_0, pi_0 fixed */
+    /* assignment (narrow components, as after retraining): the zero component gives exactly 0,
+     * the others their mean */
+    for (int j = 0; j < GMDL__SWS_COMPONENTS; j++)
+        pr.param[1].p[j] = (float)log(j ? 1e4 : 2500.0);
+    float vals[4], ws[4] = {0.0f, pr.param[0].p[3], pr.param[0].p[12], 1e-4f};
+    int comp[4];
+    gmdl__sws_assign(&pr, ws, 4, vals, comp);
+    CHECK_EQ(comp[0], 0);
+    CHECK(vals[0] == 0.0f);
+    CHECK_EQ(comp[1], 3);
+    CHECK(vals[1] == pr.param[0].p[3]);
+    CHECK_EQ(comp[2], 12);
+    gc_free_layer(&d);
+    gc_free_layer(&pr);
+}
+
 /* KL(LN(mu, e^lv) || Gamma(1/2, rate r)) (inv 0) or || InvGamma(1/2, scale r) (inv 1) by the
  * trapezoid rule over t = log x in mu +- 12 sd */
 static double ln_kl_quad(double mu, double lv, int inv, double r) {
@@ -332,6 +415,7 @@ static void check_compress(void) {
 int main(void) {
     gmdl_rng_seed(&R, th_seed(4242), 9);
     check_compress();
+    check_sws();
     gmdl__layer d = make(&gmdl__svd_dense_ops, 11, 1, 1, 7, 0, 4);
     check("svd_dense", &d, 4);
     gmdl__layer c = make(&gmdl__svd_conv2d_ops, 2, 6, 6, 3, 3, 3);

@@ -131,6 +131,13 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_save(const gmdl_model *m, const c
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_load(gmdl_model **out, const char *path,
                                                     gmdl_err *err);
 
+/* Copies into m every parameter of src with the same name and shape (weights and biases of a
+ * trained model of the same architecture, e.g. a dense model to start svd or sws from); the
+ * rest keep their initial values. Fails (GMDL_ESHAPE) when the architectures or input shapes
+ * differ or nothing matches; *copied receives the number of tensors copied. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_init_from(gmdl_model *m, const gmdl_model *src,
+                                                         int *copied, gmdl_err *err);
+
 /* ------------------------------------------------------------------ compression */
 #define GMDL_COMPRESS_MAX_LAYERS 16
 

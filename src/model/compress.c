@@ -131,6 +131,8 @@ typedef struct {
     float *mean, *var;    /* posterior mean and marginal variance of each weight */
     int gnj;              /* group scales (bc-gnj, bc-ghs): weight = E[z] theta */
     float *zmean;         /* E[z] of every group */
+    int *comp;            /* sws: the prior component of each weight (its code) */
+    float *qval;          /* sws: the component's mean (the quantised weight) */
     int s, rule_s;        /* significand bits: used and by the rule */
     double threshold;     /* log alpha threshold used */
 } clayer;
@@ -146,8 +148,10 @@ static void set_weights(clayer *cl, int ncl, int quant) {
         for (size_t j = 0; j < cl[i].n; j++) {
             float w = cl[i].keep[j] ? cl[i].mean[j] : 0.0f;
             if (quant && cl[i].keep[j])
-                w = (float)gmdl_quantize((double)w, cl[i].s);
-            if (cl[i].gnj) {
+                w = cl[i].qval ? cl[i].qval[j] : (float)gmdl_quantize((double)w, cl[i].s);
+            if (cl[i].qval) {
+                l->param[0].p[j] = w; /* a plain layer */
+            } else if (cl[i].gnj) {
                 float z = cl[i].zmean[group_of(&cl[i], j)];
                 l->param[0].p[j] = w != 0.0f && z != 0.0f ? w / z : 0.0f;
             } else {
@@ -210,12 +214,13 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
     memset(theta0, 0, sizeof theta0);
     memset(ls20, 0, sizeof ls20);
     int ncl = 0;
-    const int gnj = GMDL__METHOD_IS_GROUP(m->method);
+    const int gnj = GMDL__METHOD_IS_GROUP(m->method), sws = m->method == GMDL__METHOD_SWS;
+    const gmdl__layer *prior = sws ? &m->layers[m->nlayers - 1] : NULL;
     gmdl_status s = GMDL_OK;
     double omax = 0.0;
     for (int i = 0; i < m->nlayers; i++) {
         gmdl__layer *l = &m->layers[i];
-        if (!l->bayes)
+        if (sws ? !l->nparams || l == prior : !l->bayes)
             continue;
         if (ncl == GMDL_COMPRESS_MAX_LAYERS) {
             s = gmdl__fail(err, GMDL_EUNSUPPORTED, "more than %d layers", GMDL_COMPRESS_MAX_LAYERS);
@@ -231,15 +236,30 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
         c->mean = gmdl__malloc(c->n * sizeof(float));
         c->var = gmdl__malloc(c->n * sizeof(float));
         theta0[ncl] = gmdl__malloc(c->n * sizeof(float));
-        ls20[ncl] = gmdl__malloc(c->n * sizeof(float));
+        ls20[ncl] = sws ? NULL : gmdl__malloc(c->n * sizeof(float));
         ncl++;
-        if (!c->keep || !c->mean || !c->var || !theta0[ncl - 1] || !ls20[ncl - 1]) {
+        if (!c->keep || !c->mean || !c->var || !theta0[ncl - 1] || (!sws && !ls20[ncl - 1])) {
             s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
             goto done;
         }
         memcpy(theta0[ncl - 1], l->param[0].p, c->n * sizeof(float));
-        memcpy(ls20[ncl - 1], l->param[2].p, c->n * sizeof(float));
-        if (!gnj) { /* per weight: log alpha = log sigma^2 - log theta^2 */
+        if (!sws)
+            memcpy(ls20[ncl - 1], l->param[2].p, c->n * sizeof(float));
+        if (sws) { /* ALGORITHMS.md 16.4: each weight to its component's mean, 0 pruned */
+            c->comp = gmdl__malloc(c->n * sizeof(int));
+            c->qval = gmdl__malloc(c->n * sizeof(float));
+            if (!c->comp || !c->qval) {
+                s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+                goto done;
+            }
+            gmdl__sws_assign(prior, l->param[0].p, c->n, c->qval, c->comp);
+            c->threshold = NAN;
+            for (size_t j = 0; j < c->n; j++) {
+                c->keep[j] = c->comp[j] != 0;
+                c->mean[j] = l->param[0].p[j];
+                c->var[j] = 0.0f;
+            }
+        } else if (!gnj) { /* per weight: log alpha = log sigma^2 - log theta^2 */
             c->threshold = !isnan(cfg->layer_threshold[ncl - 1]) ? cfg->layer_threshold[ncl - 1]
                            : isnan(cfg->log_alpha_threshold) ? 3.0
                                                              : cfg->log_alpha_threshold;
@@ -352,6 +372,7 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
         cl[i].rule_s = k ? (int)ceil(sum / (double)k - 1e-12) : 0;
         cl[i].s = cl[i].rule_s;
     }
+    const int sws_bits = bits_for(GMDL__SWS_COMPONENTS); /* a component index per kept weight */
     /* errors: pruned full precision, then quantised with bits added until within tolerance */
     double err_pruned, err_q;
     set_weights(cl, ncl, 0);
@@ -360,7 +381,7 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
         goto done;
     set_weights(cl, ncl, 1);
     s = test_error(m, test, &err_q, err);
-    while (!s && err_q - err_pruned > cfg->tolerance) {
+    while (!s && !sws && err_q - err_pruned > cfg->tolerance) {
         int best = -1;
         double best_err = 2.0;
         for (int i = 0; i < ncl && !s; i++) {
@@ -404,6 +425,12 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
     TRY(gmdl__ckpt_meta_str(w, "lib.version", GMDL_VERSION_STRING));
     TRY(gmdl__ckpt_meta_f64(w, "compress.log_alpha_threshold", cfg->log_alpha_threshold));
     TRY(gmdl__ckpt_meta_u64(w, "compress.exponent_bits", (uint64_t)e));
+    /* sws: one codebook, the prior's component means (component 0 is the pruned zero) */
+    float codebook[GMDL__SWS_COMPONENTS];
+    if (sws) {
+        for (int j = 0; j < GMDL__SWS_COMPONENTS; j++)
+            codebook[j] = j == 0 ? 0.0f : prior->param[0].p[j];
+    }
     for (int i = 0; i < ncl && !s; i++) {
         clayer *c = &cl[i];
         gmdl__layer *l = c->l;
@@ -419,6 +446,8 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
         int bits = 1 + e + c->s, need = 1 + bits_for((uint64_t)maxcode + 1);
         if (need > bits)
             bits = need; /* large means need more integer bits than the exponent rule gives */
+        if (sws)
+            bits = rule_bits = sws_bits;
         int cbits = bits_for(c->cols);
         uint32_t *rowptr = gmdl__calloc(c->rows + 1, sizeof(uint32_t));
         int64_t *codes = gmdl__malloc((nnz ? nnz : 1) * sizeof(int64_t));
@@ -433,7 +462,8 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
                     size_t j = r * c->cols + q;
                     if (!c->keep[j])
                         continue;
-                    int64_t code = (int64_t)llround(ldexp((double)c->mean[j], c->s));
+                    int64_t code = sws ? (int64_t)c->comp[j]
+                                       : (int64_t)llround(ldexp((double)c->mean[j], c->s));
                     codes[k] = code;
                     gaps[k] = (int64_t)(j - prev); /* relative index in row-major order */
                     prev = j;
@@ -462,7 +492,9 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
         sizes[i].index_bits = index_bits;
         /* an encoder keeps whichever of Huffman coding (with its codebook) and the plain
          * fixed-width form is smaller, for the codes and for the indices */
-        double code_h = hc + (double)dcode * bits, code_plain = (double)nnz * bits;
+        double book = sws ? (i == 0 ? 32.0 * GMDL__SWS_COMPONENTS : 0.0) /* one, 32-bit means */
+                          : (double)dcode * bits;
+        double code_h = hc + book, code_plain = (double)nnz * bits + (sws ? book : 0.0);
         double idx_h = hg + (double)dgap * bits_for((uint64_t)maxgap + 1);
         maxbits += (code_h < code_plain ? code_h : code_plain) +
                    (idx_h < (double)index_bits ? idx_h : (double)index_bits);
@@ -509,6 +541,11 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
         TRY(gmdl__ckpt_tensor(w, key, GMDL_DT_U8, 1, d1, cw.p ? cw.p : &zero));
         snprintf(key, sizeof key, "%s.bias", l->name);
         TRY(gmdl__ckpt_tensor(w, key, GMDL_DT_F32, 1, l->param[1].dims, l->param[1].p));
+        if (sws) { /* codes are indices into it */
+            snprintf(key, sizeof key, "%s.codebook", l->name);
+            uint64_t db[1] = {GMDL__SWS_COMPONENTS};
+            TRY(gmdl__ckpt_tensor(w, key, GMDL_DT_F32, 1, db, codebook));
+        }
         gmdl__free(rowptr);
         gmdl__free(codes);
         gmdl__free(gaps);
@@ -562,6 +599,8 @@ done:
         gmdl__free(cl[i].mean);
         gmdl__free(cl[i].var);
         gmdl__free(cl[i].zmean);
+        gmdl__free(cl[i].comp);
+        gmdl__free(cl[i].qval);
     }
     return s;
 }
@@ -629,9 +668,11 @@ gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
         const gmdl__ckpt_tensor_info *co = gmdl__ckpt_find(c, key);
         snprintf(key, sizeof key, "%s.bias", l->name);
         const gmdl__ckpt_tensor_info *bi = gmdl__ckpt_find(c, key);
+        snprintf(key, sizeof key, "%s.codebook", l->name); /* sws: codes index it */
+        const gmdl__ckpt_tensor_info *cb = gmdl__ckpt_find(c, key);
         ok = ok && rp && ci && co && bi && rp->dtype == GMDL_DT_U32 && rp->count == rows + 1 &&
              ci->dtype == GMDL_DT_U8 && co->dtype == GMDL_DT_U8 && bi->dtype == GMDL_DT_F32 &&
-             bi->count == l->param[1].count;
+             bi->count == l->param[1].count && (!cb || (cb->dtype == GMDL_DT_F32 && cb->count >= 1));
         if (!ok) {
             s = gmdl__fail(err, GMDL_ECORRUPT, "%s: layer %s: missing or inconsistent tensors",
                            path, l->name);
@@ -659,12 +700,13 @@ gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
                 uint64_t u = br_get(co->data, &cpos, (int)bits);
                 int64_t code = (u >> (bits - 1)) & 1u ? (int64_t)(u | ~(((uint64_t)1 << bits) - 1))
                                                       : (int64_t)u;
-                if (q >= cols) {
-                    s = gmdl__fail(err, GMDL_ECORRUPT, "%s: layer %s: column index out of range",
-                                   path, l->name);
+                if (q >= cols || (cb && u >= cb->count)) {
+                    s = gmdl__fail(err, GMDL_ECORRUPT, "%s: layer %s: %s index out of range",
+                                   path, l->name, q >= cols ? "column" : "codebook");
                     break;
                 }
-                l->param[0].p[r * cols + q] = (float)ldexp((double)code, -(int)sig);
+                l->param[0].p[r * cols + q] =
+                    cb ? ((const float *)cb->data)[u] : (float)ldexp((double)code, -(int)sig);
             }
         }
         if (!s)

@@ -175,6 +175,10 @@ gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_
         *kind = GMDL__METHOD_BBB;
         return GMDL_OK;
     }
+    if (strcmp(method, "sws") == 0) {
+        *kind = GMDL__METHOD_SWS;
+        return GMDL_OK;
+    }
     if (strcmp(method, "vd") == 0) {
         *kind = GMDL__METHOD_VD;
         return GMDL_OK;
@@ -200,15 +204,8 @@ gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_
         *rate = (float)p;
         return GMDL_OK;
     }
-    static const char *later[] = {"sws"};
-    for (size_t i = 0; i < sizeof later / sizeof later[0]; i++)
-        if (strcmp(method, later[i]) == 0)
-            return gmdl__fail(err, GMDL_EUNSUPPORTED,
-                              "method '%s' is not available in this version (available: dense, "
-                              "dropout[:P], svd, vd, bc-gnj, bc-ghs, bbb)",
-                              method);
     return gmdl__fail(err, GMDL_EINVAL,
-                      "unknown method '%s' (available: dense, dropout[:P], svd, vd, bc-gnj, bc-ghs, bbb)",
+                      "unknown method '%s' (available: dense, dropout[:P], svd, vd, bc-gnj, bc-ghs, bbb, sws)",
                       method);
 }
 
@@ -352,6 +349,8 @@ static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int
     snprintf(name, sizeof name, "fc%d", nfc + 1);
     if (!s)
         s = add_layer(m, dense, name, m->classes, 0.0f, NULL, err);
+    if (!s && kind == GMDL__METHOD_SWS)
+        s = add_layer(m, &gmdl__sws_prior_ops, "sws_prior", 0, 0.0f, NULL, err);
     return s;
 }
 
@@ -471,7 +470,7 @@ gmdl_status gmdl_model_create(gmdl_model **out, const gmdl_train_config *cfg, in
     m->in_size = (size_t)c * (size_t)h * (size_t)w;
     m->classes = classes;
     m->max_batch = cfg->batch > EVAL_BATCH ? cfg->batch : EVAL_BATCH;
-    m->layers = gmdl__calloc(3 * (size_t)ns + 4, sizeof(gmdl__layer));
+    m->layers = gmdl__calloc(3 * (size_t)ns + 5, sizeof(gmdl__layer));
     if (!m->layers) {
         gmdl_model_destroy(m);
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
@@ -480,9 +479,9 @@ gmdl_status gmdl_model_create(gmdl_model **out, const gmdl_train_config *cfg, in
     /* the automatic schedule: cosine for maximum likelihood; the sparse-VD recipe otherwise
      * (constant then linear decay for dense nets, linear decay for conv nets) */
     if (m->cfg.lr_schedule == GMDL_LR_AUTO)
-        m->cfg.lr_schedule = kind < GMDL__METHOD_SVD
-                                 ? GMDL_LR_COSINE
-                                 : (sp[0].kind == 'd' ? GMDL_LR_CONSTANT_LINEAR : GMDL_LR_LINEAR);
+        m->cfg.lr_schedule = kind < GMDL__METHOD_SVD    ? GMDL_LR_COSINE
+                             : kind == GMDL__METHOD_SWS ? GMDL_LR_CONSTANT
+                             : (sp[0].kind == 'd' ? GMDL_LR_CONSTANT_LINEAR : GMDL_LR_LINEAR);
     s = build_layers(m, sp, ns, kind, rate, err);
     /* bc-gnj, bc-ghs: the weight variances of the first layer are clipped at 0.04 (ALGORITHMS.md
      * 12.1, 12.8) */
@@ -496,6 +495,10 @@ gmdl_status gmdl_model_create(gmdl_model **out, const gmdl_train_config *cfg, in
     if (s) {
         gmdl_model_destroy(m);
         return s;
+    }
+    if (kind == GMDL__METHOD_SWS) { /* the prior covers every layer before it */
+        m->layers[m->nlayers - 1].prior_layers = m->layers;
+        m->layers[m->nlayers - 1].prior_nlayers = m->nlayers - 1;
     }
     for (int i = 0; i < m->nlayers; i++)
         if (m->layers[i].ops->init) {
@@ -592,6 +595,23 @@ double gmdl_model_last_train_seconds(const gmdl_model *m) {
 
 double gmdl__model_kept_fraction(const gmdl_model *m) {
     size_t kept = 0, total = 0;
+    if (m->method == GMDL__METHOD_SWS) { /* weights not assigned to the zero component */
+        const gmdl__layer *pr = &m->layers[m->nlayers - 1];
+        for (int i = 0; i < m->nlayers - 1; i++) {
+            const gmdl__layer *l = &m->layers[i];
+            if (l->nparams == 0)
+                continue;
+            int *comp = gmdl__malloc(l->param[0].count * sizeof(int));
+            if (!comp)
+                return NAN;
+            gmdl__sws_assign(pr, l->param[0].p, l->param[0].count, NULL, comp);
+            for (size_t j = 0; j < l->param[0].count; j++)
+                kept += comp[j] != 0;
+            total += l->param[0].count;
+            gmdl__free(comp);
+        }
+        return total ? (double)kept / (double)total : 1.0;
+    }
     for (int i = 0; i < m->nlayers; i++) {
         const gmdl__layer *l = &m->layers[i];
         if (!l->bayes)
@@ -636,4 +656,33 @@ double gmdl__model_kept_fraction(const gmdl_model *m) {
 
 int gmdl_model_is_compressed(const gmdl_model *m) {
     return m->compressed;
+}
+
+gmdl_status gmdl_model_init_from(gmdl_model *m, const gmdl_model *src, int *copied,
+                                 gmdl_err *err) {
+    *copied = 0;
+    if (strcmp(m->cfg.arch, src->cfg.arch) != 0 || m->in_size != src->in_size ||
+        m->classes != src->classes)
+        return gmdl__fail(err, GMDL_ESHAPE,
+                          "the initial model has architecture %s on %zu inputs with %d classes, "
+                          "this one %s on %zu inputs with %d classes",
+                          src->cfg.arch, src->in_size, src->classes, m->cfg.arch, m->in_size,
+                          m->classes);
+    for (int i = 0; i < m->nlayers; i++)
+        for (int j = 0; j < m->layers[i].nparams; j++) {
+            gmdl__param *p = &m->layers[i].param[j];
+            for (int a = 0; a < src->nlayers; a++)
+                for (int b = 0; b < src->layers[a].nparams; b++) {
+                    const gmdl__param *q = &src->layers[a].param[b];
+                    if (strcmp(p->name, q->name) == 0 && p->count == q->count &&
+                        p->ndim == q->ndim &&
+                        memcmp(p->dims, q->dims, (size_t)p->ndim * sizeof p->dims[0]) == 0) {
+                        memcpy(p->p, q->p, p->count * sizeof(float));
+                        (*copied)++;
+                    }
+                }
+        }
+    if (*copied == 0)
+        return gmdl__fail(err, GMDL_ESHAPE, "the initial model has no parameter of this model");
+    return GMDL_OK;
 }

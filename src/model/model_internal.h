@@ -61,6 +61,7 @@ enum {
     GMDL__METHOD_BBB,
     GMDL__METHOD_GHS,
     GMDL__METHOD_VD,
+    GMDL__METHOD_SWS, /* plain layers and a mixture prior layer at the end */
 };
 /* bc-gnj and bc-ghs: group scales, structured pruning */
 #define GMDL__METHOD_IS_GROUP(k) ((k) == GMDL__METHOD_GNJ || (k) == GMDL__METHOD_GHS)

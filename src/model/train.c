@@ -81,6 +81,8 @@ static double lr_at(const gmdl_model *m, int t, int steps) {
 double gmdl__kl_weight(const gmdl_model *m) {
     if (m->method < GMDL__METHOD_SVD)
         return 0.0;
+    if (m->method == GMDL__METHOD_SWS)
+        return 1.0; /* retraining a pretrained net: the prior acts from the first step */
     int e = m->epoch, s0 = m->cfg.kl_warmup_start, len = m->cfg.kl_warmup_epochs;
     if (e < s0)
         return 0.0;
@@ -120,7 +122,21 @@ static double train_step(gmdl_model *m, int n, double lr, double klw, size_t ntr
     if (m->method >= GMDL__METHOD_SVD)
         *kl = total_kl(m, klw);
     m->step++;
-    if (m->cfg.optimizer == GMDL_OPT_ADAM)
+    if (m->cfg.optimizer == GMDL_OPT_ADAM && m->method == GMDL__METHOD_SWS) {
+        /* the prior's parameters (last in the store) at their own rates, relative to the
+         * weights' (the tutorial's 5e-4 for the weights, 1e-4 for the means, 3e-3 for the log
+         * precisions and mixing logits), on the same schedule */
+        const gmdl__layer *pr = &m->layers[L - 1];
+        const double rel[3] = {1e-4 / 5e-4, 3e-3 / 5e-4, 3e-3 / 5e-4};
+        size_t off = pr->param[0].offset;
+        gmdl__adam_step(m->params, m->grads, m->m1, m->m2, off, lr, m->cfg.beta1, m->cfg.beta2,
+                        m->cfg.adam_eps, m->cfg.weight_decay, m->step);
+        for (int j = 0; j < pr->nparams; j++) {
+            size_t o = pr->param[j].offset;
+            gmdl__adam_step(m->params + o, m->grads + o, m->m1 + o, m->m2 + o, pr->param[j].count,
+                            lr * rel[j], m->cfg.beta1, m->cfg.beta2, m->cfg.adam_eps, 0.0, m->step);
+        }
+    } else if (m->cfg.optimizer == GMDL_OPT_ADAM)
         gmdl__adam_step(m->params, m->grads, m->m1, m->m2, m->nstore, lr, m->cfg.beta1,
                         m->cfg.beta2, m->cfg.adam_eps, m->cfg.weight_decay, m->step);
     else

@@ -86,6 +86,9 @@ struct gmdl__layer {
     float max_logvar;          /* bc-gnj, bc-ghs: upper clip of the weight log variances (0 = none) */
     float prune_at;            /* svd: weights with log alpha >= prune_at leave the mean path
                                   during training (3); bbb: +inf (no mask) */
+    /* sws_prior: the layers whose parameters the prior covers (all before it) */
+    struct gmdl__layer *prior_layers;
+    int prior_nlayers;
     /* sparse_dense: the weight [K, D] in CSR form (owned by the model), values dequantised */
     const uint32_t *csr_rowptr, *csr_cols;
     const float *csr_vals;
@@ -108,6 +111,13 @@ extern const gmdl__layer_ops gmdl__vd_dense_ops; /* variational dropout, alpha <
 extern const gmdl__layer_ops gmdl__vd_conv2d_ops;
 extern const gmdl__layer_ops gmdl__gnj_dense_ops; /* group normal-Jeffreys (bayes/gnj.c) */
 extern const gmdl__layer_ops gmdl__gnj_conv2d_ops;
+/* Soft weight-sharing prior (bayes/sws.c): a pass-through layer after the output whose kl() is
+ * tau x the mixture prior's negative log density over the parameters of prior_layers. */
+#define GMDL__SWS_COMPONENTS 17
+extern const gmdl__layer_ops gmdl__sws_prior_ops;
+/* Component of each of w[0, n) under the prior (argmax pi_j N(w | mu_j, 1/lambda_j)); value: its
+ * mean (exactly 0 for component 0); either output may be NULL. */
+void gmdl__sws_assign(const gmdl__layer *l, const float *w, size_t n, float *value, int *comp);
 extern const gmdl__layer_ops gmdl__ghs_dense_ops; /* group horseshoe (bayes/gnj.c) */
 extern const gmdl__layer_ops gmdl__ghs_conv2d_ops;
 

@@ -13,7 +13,8 @@ expect_fail 2 "--batch" "must be in" -- $T --data "$D" --batch 0 --out "$WORK/m.
 expect_fail 2 "--out" -- $T --data "$D"
 expect_fail 2 "unknown command" -- $GMDL frobnicate
 expect_fail 2 "unknown architecture" "cnnx" -- $T --data "$D" --arch cnnx --out "$WORK/m.gmdl"
-expect_fail 2 "method" "bc-ghs" "not available" -- $T --data "$D" --method bc-ghs --out "$WORK/m.gmdl"
+expect_fail 2 "unknown method" "frob" -- $T --data "$D" --method frob --out "$WORK/m.gmdl"
+expect_fail 2 "sws" "--init MODEL" -- $T --data "$D" --method sws --out "$WORK/m.gmdl"
 expect_fail 2 "conv1" "30x30 kernel" "1x28x28" -- $T --data "$D" --arch cnn:c4k30 --out "$WORK/m.gmdl"
 expect_fail 2 "conv3" "5x5 kernel" "4x4x4" -- $T --data "$D" --arch cnn:c4k5-p2-c4k5-p2-c4k5 --out "$WORK/m.gmdl"
 expect_fail 2 "pool" "3x3 pooling window" "2x2x2" -- $T --data "$D" --arch cnn:c2k5s12-p3 --out "$WORK/m.gmdl"
@@ -54,6 +55,12 @@ printf '\x02' | dd of="$WORK/newer.gmdl" bs=1 seek=8 conv=notrunc 2> /dev/null
 expect_fail 2 "$WORK/newer.gmdl" "version 2.0" "newer" -- $GMDL eval "$WORK/newer.gmdl" --data "$D"
 expect_fail 2 "$WORK/none.gmdl" "cannot open" -- $GMDL info "$WORK/none.gmdl"
 expect_fail 2 "not a gmdl file" -- $GMDL info "$D/train-labels-idx1-ubyte"
+
+# --init: another architecture, a file that is not a model
+$GMDL train --arch mlp:8 --epochs 1 --quiet --data "$D" --out "$WORK/m8.gmdl" > /dev/null 2>&1 || bad "training mlp:8 failed"
+expect_fail 2 "--init" "architecture mlp:8" -- $T --data "$D" --method sws --init "$WORK/m8.gmdl" --out "$WORK/m.gmdl"
+expect_fail 2 "$D/train-labels-idx1-ubyte" -- $T --data "$D" --method svd --init "$D/train-labels-idx1-ubyte" --out "$WORK/m.gmdl"
+expect_fail 2 "--threshold" "comma-separated" -- $GMDL compress "$WORK/m8.gmdl" --data "$D" --out "$WORK/x.gmz" --threshold 1,x
 
 # compressed models
 expect_fail 2 "no posterior to compress from" -- $GMDL compress "$WORK/good.gmdl" --data "$D" --out "$WORK/x.gmz"

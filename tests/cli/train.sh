@@ -37,6 +37,14 @@ $GMDL compress "$WORK/s.gmdl" --data "$D" --out "$WORK/s.gmz" --json > "$WORK/sc
 $GMDL eval "$WORK/s.gmz" --data "$D" --json > "$WORK/se.json" && ok || bad "eval of the conv .gmz failed"
 [ "$(json_field "$WORK/sc.json" test_error)" = "$(json_field "$WORK/se.json" test_error)" ] && ok || bad "conv .gmz error differs from compress's"
 awk -v e="$(json_field "$WORK/sc.json" test_error)" 'BEGIN{exit !(e < 0.1)}' && ok || bad "compressed conv net error too high"
+# soft weight-sharing from a dense model: retrains, compresses to codebook indices, and the .gmz
+# runs with the error compress reports
+$GMDL train --arch mlp:16 --method dense --epochs 3 --data "$D" --out "$WORK/wd.gmdl" --quiet > /dev/null && ok || bad "dense training for sws failed"
+$GMDL train --arch mlp:16 --method sws --init "$WORK/wd.gmdl" --epochs 2 --data "$D" --out "$WORK/ws.gmdl" --quiet > /dev/null && ok || bad "sws training failed"
+$GMDL compress "$WORK/ws.gmdl" --data "$D" --out "$WORK/ws.gmz" --json > "$WORK/wc.json" && ok || bad "compress of the sws net failed"
+$GMDL eval "$WORK/ws.gmz" --data "$D" --json > "$WORK/we.json" && ok || bad "eval of the sws .gmz failed"
+[ "$(json_field "$WORK/wc.json" test_error)" = "$(json_field "$WORK/we.json" test_error)" ] && ok || bad "sws .gmz error differs from compress's"
+grep -q '"bits": 5' "$WORK/wc.json" && ok || bad "sws codes are not 5-bit component indices"
 # the example program (public API only)
 if [ -n "${EXAMPLE:-}" ]; then
     "$EXAMPLE" "$D" "$WORK/ex.gmdl" 1 | grep -q "reloaded model" && ok || bad "example_train_mlp failed"

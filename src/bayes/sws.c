@@ -1,0 +1,223 @@
+/* Soft weight-sharing (Ullrich, Meeds & Welling, ICLR 2017; ALGORITHMS.md 16): a Gaussian-mixture
+ * prior over every weight and bias of the net, learned together with the net.
+ *
+ * The prior is a pass-through layer at the end of the net ("sws_prior"; its forward and backward
+ * copy the logits) whose kl() adds tau x C and its gradient, with
+ *   C = -sum_i log sum_j pi_j N(w_i | mu_j, 1/lambda_j) + sum_j [(1 - a_j) gamma_j + b_j lambda_j],
+ * gamma_j = log lambda_j, J = 17 components: component 0 has mu_0 = 0 and pi_0 = 0.99 fixed (its
+ * precision is learned), the others pi_j = (1 - pi_0) softmax(rho)_j. Gamma hyper-priors on the
+ * precisions: a = 5000, b = 2 for the zero component, a = 250, b = 0.1 for the others. tau =
+ * 0.003 (the authors' tutorial; the objective is N x mean cross-entropy + tau C).
+ * Gradients (r_ij the responsibilities, d_ij = w_i - mu_j, s = softmax(rho)):
+ *   dC/dw_i = sum_j r_ij lambda_j d_ij,  dC/dmu_j = -sum_i r_ij lambda_j d_ij,
+ *   dC/dgamma_j = sum_i r_ij (lambda_j d_ij^2 - 1) / 2 + (1 - a_j) + b_j lambda_j,
+ *   dC/drho_k = -sum_i (r_ik - s_k (1 - r_i0)).
+ * Initialisation (tutorial): means linspace(-0.6, 0.6) for components 1..16, sigma = 0.25 for
+ * all, equal mixing proportions.
+ * Sums over weights run in fixed blocks of 4096 (partials added in block order), so the result
+ * does not depend on the thread count. */
+#include "bayes/bayes_internal.h"
+#include "core/vmath.h"
+
+#define J GMDL__SWS_COMPONENTS
+#define PI0 0.99f
+#define TAU 0.003
+#define BLOCK 4096
+#define CHUNK 16
+
+enum { P_MU, P_GAMMA, P_RHO };
+
+static gmdl_status sws_setup(gmdl__layer *l, gmdl_err *err) {
+    (void)err;
+    l->out_c = l->in_c;
+    l->out_h = l->in_h;
+    l->out_w = l->in_w;
+    l->out_size = l->in_size;
+    l->cnhw_out = l->cnhw_in;
+    uint64_t d[1] = {J};
+    l->nparams = 0;
+    gmdl__layer_param(l, P_MU, "means", 1, d);
+    gmdl__layer_param(l, P_GAMMA, "log_precisions", 1, d);
+    gmdl__layer_param(l, P_RHO, "mixing_logits", 1, d);
+    return GMDL_OK;
+}
+
+static void sws_init(gmdl__layer *l, gmdl_rng *rng) {
+    (void)rng;
+    for (int j = 0; j < J; j++) {
+        l->param[P_MU].p[j] = j == 0 ? 0.0f : -0.6f + 1.2f * (float)(j - 1) / (float)(J - 2);
+        l->param[P_GAMMA].p[j] = (float)-log(0.25 * 0.25);
+        l->param[P_RHO].p[j] = 0.0f;
+    }
+}
+
+static void sws_forward(gmdl__layer *l, const gmdl__fwd *a) {
+    memcpy(a->y, a->x, (size_t)a->n * l->in_size * sizeof(float));
+}
+
+static void sws_backward(gmdl__layer *l, const gmdl__bwd *a) {
+    size_t n = (size_t)a->n * l->in_size;
+    if (!a->dx)
+        return;
+    for (size_t i = 0; i < n; i++)
+        a->dx[i] = a->accumulate ? a->dx[i] + a->dy[i] : a->dy[i];
+}
+
+/* log pi_j + log N(. | mu_j, 1/lambda_j) without the quadratic term: c_j; and lambda_j */
+static void mixture_consts(const gmdl__layer *l, float *c, float *lam, float *s) {
+    const float *rho = l->param[P_RHO].p, *gam = l->param[P_GAMMA].p;
+    float mx = rho[1];
+    for (int j = 2; j < J; j++)
+        mx = rho[j] > mx ? rho[j] : mx;
+    double z = 0.0;
+    for (int j = 1; j < J; j++)
+        z += exp((double)(rho[j] - mx));
+    s[0] = 0.0f;
+    for (int j = 1; j < J; j++)
+        s[j] = (float)(exp((double)(rho[j] - mx)) / z);
+    for (int j = 0; j < J; j++) {
+        double lp = j == 0 ? log((double)PI0) : log(1.0 - (double)PI0) + log((double)s[j]);
+        c[j] = (float)(lp + 0.5 * (double)gam[j] - 0.5 * log(2.0 * 3.14159265358979323846));
+        lam[j] = (float)exp((double)gam[j]);
+    }
+}
+
+/* One block of weights: adds scale x dC/dw into g, and the block's sums (in double) of
+ * -log mix, r_j lambda_j d_j, r_j (lambda_j d_j^2 - 1) / 2, r_j, and (1 - r_0) into acc
+ * [1 + 3J + 1]. Weights in chunks of 16 so that the loops over a chunk vectorise. */
+GMDL_KERNEL
+static void block_grads(const float *restrict w, float *restrict g, size_t n, const float *c,
+                        const float *lam, const float *mu, float scale, double *acc) {
+    float lp[J][CHUNK], sm[J][3];
+    for (int j = 0; j < J; j++)
+        sm[j][0] = sm[j][1] = sm[j][2] = 0.0f;
+    double nll = 0.0;
+    for (size_t i0 = 0; i0 < n; i0 += CHUNK) {
+        int m = n - i0 < CHUNK ? (int)(n - i0) : CHUNK;
+        float x[CHUNK], mx[CHUNK], tot[CHUNK], dw[CHUNK];
+        for (int k = 0; k < CHUNK; k++)
+            x[k] = k < m ? w[i0 + k] : 0.0f;
+        for (int k = 0; k < CHUNK; k++)
+            mx[k] = -3.0e38f;
+        for (int j = 0; j < J; j++)
+            for (int k = 0; k < CHUNK; k++) {
+                float d = x[k] - mu[j];
+                lp[j][k] = c[j] - 0.5f * lam[j] * d * d;
+                mx[k] = lp[j][k] > mx[k] ? lp[j][k] : mx[k];
+            }
+        for (int k = 0; k < CHUNK; k++)
+            tot[k] = 0.0f;
+        for (int j = 0; j < J; j++)
+            for (int k = 0; k < CHUNK; k++) {
+                lp[j][k] = gmdl__expf(lp[j][k] - mx[k]);
+                tot[k] += lp[j][k];
+            }
+        for (int k = 0; k < CHUNK; k++) {
+            dw[k] = 0.0f;
+            tot[k] = 1.0f / tot[k];
+        }
+        for (int j = 0; j < J; j++) {
+            float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f;
+            for (int k = 0; k < m; k++) {
+                float r = lp[j][k] * tot[k], d = x[k] - mu[j], rl = r * lam[j] * d;
+                dw[k] += rl;
+                s0 += rl;
+                s1 += r * (lam[j] * d * d - 1.0f) * 0.5f;
+                s2 += r;
+            }
+            sm[j][0] += s0;
+            sm[j][1] += s1;
+            sm[j][2] += s2;
+        }
+        for (int k = 0; k < m; k++) {
+            g[i0 + k] += scale * dw[k];
+            nll -= (double)(mx[k] - gmdl__logf(tot[k]));
+        }
+    }
+    acc[0] += nll;
+    for (int j = 0; j < J; j++) {
+        acc[1 + j] += (double)sm[j][0];
+        acc[1 + J + j] += (double)sm[j][1];
+        acc[1 + 2 * J + j] += (double)sm[j][2];
+    }
+}
+
+/* The weights the prior covers: every parameter of the layers before it */
+static double sws_kl(gmdl__layer *l, double scale) {
+    float c[J], lam[J], s[J];
+    mixture_consts(l, c, lam, s);
+    const float *mu = l->param[P_MU].p;
+    const float sc = (float)(scale * TAU);
+    enum { NA = 1 + 3 * J };
+    double acc[NA] = {0};
+    size_t total = 0;
+    for (int q = 0; q < l->prior_nlayers; q++) {
+        gmdl__layer *t = &l->prior_layers[q];
+        for (int p = 0; p < t->nparams; p++) {
+            const size_t n = t->param[p].count, nb = (n + BLOCK - 1) / BLOCK;
+            float *w = t->param[p].p, *g = t->param[p].g;
+            double *part = gmdl__malloc(nb * NA * sizeof(double));
+            if (!part)
+                return NAN; /* reported as a diverged step */
+            memset(part, 0, nb * NA * sizeof(double));
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if (n > 2 * BLOCK)
+#endif
+            for (size_t b = 0; b < nb; b++) {
+                size_t lo = b * BLOCK, hi = lo + BLOCK < n ? lo + BLOCK : n;
+                block_grads(w + lo, g + lo, hi - lo, c, lam, mu, sc, part + b * NA);
+            }
+            for (size_t b = 0; b < nb; b++)
+                for (int k = 0; k < NA; k++)
+                    acc[k] += part[b * NA + k];
+            gmdl__free(part);
+            total += n;
+        }
+    }
+    /* hyper-priors and the prior parameters' gradients */
+    double C = acc[0];
+    const float *gam = l->param[P_GAMMA].p;
+    float *gmu = l->param[P_MU].g, *ggam = l->param[P_GAMMA].g, *grho = l->param[P_RHO].g;
+    double r0 = acc[1 + 2 * J];
+    for (int j = 0; j < J; j++) {
+        double a = j == 0 ? 5000.0 : 250.0, b = j == 0 ? 2.0 : 0.1;
+        C += (1.0 - a) * (double)gam[j] + b * (double)lam[j];
+        if (j > 0)
+            gmu[j] += (float)(TAU * scale * -acc[1 + j]);
+        ggam[j] += (float)(TAU * scale * (acc[1 + J + j] + (1.0 - a) + b * (double)lam[j]));
+        if (j > 0)
+            grho[j] += (float)(TAU * scale *
+                               -(acc[1 + 2 * J + j] - (double)s[j] * ((double)total - r0)));
+    }
+    return TAU * C;
+}
+
+const gmdl__layer_ops gmdl__sws_prior_ops = {
+    .kind = "sws_prior",
+    .setup = sws_setup,
+    .init = sws_init,
+    .forward = sws_forward,
+    .backward = sws_backward,
+    .kl = sws_kl,
+};
+
+void gmdl__sws_assign(const gmdl__layer *l, const float *w, size_t n, float *value, int *comp) {
+    float c[J], lam[J], s[J];
+    mixture_consts(l, c, lam, s);
+    const float *mu = l->param[P_MU].p;
+    for (size_t i = 0; i < n; i++) {
+        int best = 0;
+        float bv = -3.0e38f;
+        for (int j = 0; j < J; j++) {
+            float d = w[i] - mu[j], v = c[j] - 0.5f * lam[j] * d * d;
+            if (v > bv) {
+                bv = v;
+                best = j;
+            }
+        }
+        if (value)
+            value[i] = best == 0 ? 0.0f : mu[best];
+        if (comp)
+            comp[i] = best;
+    }
+}
