@@ -270,6 +270,39 @@ static double approx_kl(double la) {
 }
 
 
+/* A structurally pruned .gmz decodes into a smaller net (fewer parameters; a select layer of
+ * `sel` inputs first when sel > 0, and `h1` units in its first hidden layer when h1 > 0) whose
+ * predictions equal those of the same file decoded into the full shapes. */
+static void check_reduced(gmdl_model *z, const char *path, const gmdl_dataset *te, size_t sel,
+                          size_t h1) {
+    gmdl_model *full;
+    gmdl_err err;
+    CHECK_OK(gmdl__gmz_load_ex(&full, path, 0, &err));
+    CHECK(gmdl_model_param_count(z) < gmdl_model_param_count(full));
+    gmdl_layer_info li;
+    if (sel) {
+        gmdl_model_layer_info(z, 0, &li);
+        CHECK(strcmp(li.kind, "select") == 0);
+        CHECK_EQ(li.out_size, sel);
+        gmdl_model_layer_info(z, 1, &li);
+        CHECK_EQ(li.out_size, h1);
+    }
+    size_t n = 100, K = 10;
+    float *pa = malloc(n * K * 4), *pb = malloc(n * K * 4);
+    CHECK_OK(gmdl_model_predict(z, te->x, n, pa, &err));
+    CHECK_OK(gmdl_model_predict(full, te->x, n, pb, &err));
+    double worst = 0.0;
+    for (size_t i = 0; i < n * K; i++)
+        worst = fabs((double)pa[i] - (double)pb[i]) > worst ? fabs((double)pa[i] - (double)pb[i])
+                                                            : worst;
+    printf("reduced net: %zu of %zu parameters, max probability difference %.2g\n",
+           gmdl_model_param_count(z), gmdl_model_param_count(full), worst);
+    CHECK(worst < 1e-5);
+    free(pa);
+    free(pb);
+    gmdl_model_destroy(full);
+}
+
 /* Train a small svd net, compress it, read the .gmz back. */
 static void check_compress(void) {
     gmdl_dataset tr = fx_dataset(1500, 1), te = fx_dataset(400, 2);
@@ -396,10 +429,45 @@ static void check_compress(void) {
         CHECK_OK(gmdl_model_load(&z, path, &err));
         CHECK_OK(gmdl_model_evaluate(z, &te, 0, 0, &ev, &err));
         CHECK_NEAR(1.0 - ev.accuracy, r.test_error, 1e-12, 0);
+        check_reduced(z, path, &te, r.layers[0].pruned_cols, r.layers[0].pruned_rows);
         gmdl_model_destroy(z);
         unlink(path);
         gmdl_model_destroy(m);
     }
+    /* a conv net with group pruning: filters removed, the same predictions */
+    snprintf(cfg.arch, sizeof cfg.arch, "cnn:c6k5-p2-d16");
+    snprintf(cfg.method, sizeof cfg.method, "bc-gnj");
+    cfg.epochs = 12;
+    CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));
+    for (int e = 0; e < cfg.epochs; e++)
+        CHECK_OK(gmdl_model_train_epoch(m, &tr, &te, NULL, NULL, &st, &err));
+    { /* force half of the filters out, whatever the training reached */
+        double la[6], tmp;
+        size_t nla;
+        const char *nm;
+        CHECK_OK(gmdl_model_log_alpha(m, 0, la, 6, &nla, &nm, &err));
+        CHECK_EQ(nla, 6);
+        for (int i = 0; i < 6; i++)
+            for (int j = i + 1; j < 6; j++)
+                if (la[j] < la[i]) {
+                    tmp = la[i];
+                    la[i] = la[j];
+                    la[j] = tmp;
+                }
+        cc.layer_threshold[0] = 0.5 * (la[2] + la[3]);
+    }
+    CHECK_OK(gmdl_model_compress(m, &te, &cc, path, &r, &err));
+    cc.layer_threshold[0] = NAN;
+    printf("bc-gnj conv: error %.4f, conv1 %zu of 6 filters, fc1 %zux%zu\n", r.test_error,
+           r.layers[0].pruned_rows, r.layers[1].pruned_rows, r.layers[1].pruned_cols);
+    CHECK(r.layers[0].pruned_rows < 6);
+    CHECK_OK(gmdl_model_load(&z, path, &err));
+    CHECK_OK(gmdl_model_evaluate(z, &te, 0, 0, &ev, &err));
+    CHECK_NEAR(1.0 - ev.accuracy, r.test_error, 1e-12, 0);
+    check_reduced(z, path, &te, 0, 0);
+    gmdl_model_destroy(z);
+    unlink(path);
+    gmdl_model_destroy(m);
     /* a dense model has no posterior */
     snprintf(cfg.method, sizeof cfg.method, "dense");
     CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));

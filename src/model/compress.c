@@ -425,6 +425,8 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
     TRY(gmdl__ckpt_meta_str(w, "lib.version", GMDL_VERSION_STRING));
     TRY(gmdl__ckpt_meta_f64(w, "compress.log_alpha_threshold", cfg->log_alpha_threshold));
     TRY(gmdl__ckpt_meta_u64(w, "compress.exponent_bits", (uint64_t)e));
+    /* group pruning: the loader builds the smaller architecture */
+    TRY(gmdl__ckpt_meta_u64(w, "compress.structured", (uint64_t)gnj));
     /* sws: one codebook, the prior's component means (component 0 is the pruned zero) */
     float codebook[GMDL__SWS_COMPONENTS];
     if (sws) {
@@ -616,9 +618,204 @@ int gmdl__is_gmz(const char *path) {
     return n == 8 && memcmp(b, GMZ_MAGIC, 8) == 0;
 }
 
-/* Decodes a .gmz into a model with the plain (dense) layers of the same architecture, holding the
- * quantised weights (zeros where pruned); every field is validated first. */
+/* Dense layers that are mostly zeros run sparse: CSR in one block per model (kept weights whose
+ * code is 0 decode to 0 and are left out). */
+static gmdl_status sparsify(gmdl_model *m, gmdl_err *err) {
+    for (int i = 0; i < m->nlayers; i++) {
+        gmdl__layer *l = &m->layers[i];
+        if (l->ops != &gmdl__dense_ops)
+            continue;
+        size_t n = l->param[0].count, rows = (size_t)l->param[0].dims[0], cols = n / rows, nzc = 0;
+        for (size_t j = 0; j < n; j++)
+            nzc += l->param[0].p[j] != 0.0f;
+        if (nzc * 3 >= n)
+            continue;
+        size_t bytes = (rows + 1 + nzc) * sizeof(uint32_t) + nzc * sizeof(float);
+        unsigned char *blk = gmdl__realloc(m->sparse_block, m->sparse_bytes + bytes);
+        if (!blk)
+            return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        m->sparse_block = blk;
+        m->sparse_layers[m->nsparse].layer = i;
+        m->sparse_layers[m->nsparse].offset = m->sparse_bytes;
+        m->nsparse++;
+        unsigned char *p = blk + m->sparse_bytes;
+        uint32_t *rp2 = (uint32_t *)p, *cols2 = rp2 + rows + 1;
+        float *vals = (float *)(cols2 + nzc);
+        size_t k = 0;
+        rp2[0] = 0;
+        for (size_t r = 0; r < rows; r++) {
+            for (size_t q = 0; q < cols; q++) {
+                float wv = l->param[0].p[r * cols + q];
+                if (wv != 0.0f) {
+                    cols2[k] = (uint32_t)q;
+                    vals[k++] = wv;
+                }
+            }
+            rp2[r + 1] = (uint32_t)k;
+        }
+        m->sparse_bytes += bytes;
+        l->ops = &gmdl__sparse_dense_ops;
+    }
+    /* pointers into the (possibly moved) block */
+    for (int q = 0; q < m->nsparse; q++) {
+        gmdl__layer *l = &m->layers[m->sparse_layers[q].layer];
+        size_t rows = (size_t)l->param[0].dims[0];
+        unsigned char *p = (unsigned char *)m->sparse_block + m->sparse_layers[q].offset;
+        const uint32_t *rp2 = (const uint32_t *)p;
+        l->csr_rowptr = rp2;
+        l->csr_cols = rp2 + rows + 1;
+        l->csr_vals = (const float *)(rp2 + rows + 1 + rp2[rows]);
+    }
+    return GMDL_OK;
+}
+
+/* Indices of the set entries of keep[0, n) (at least one: entry 0 when none is set, so that an
+ * emptied layer keeps one unit whose weights are all zero); returns their count. */
+static size_t kept_list(const unsigned char *keep, size_t n, uint32_t *idx) {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (keep[i])
+            idx[k++] = (uint32_t)i;
+    if (k == 0)
+        idx[k++] = 0;
+    return k;
+}
+
+/* Structured pruning (bc-gnj, bc-ghs): the smaller architecture itself. From the decoded full
+ * model f and each weight layer's kept rows (outputs with a kept weight), builds the net with only
+ * the kept units and filters, a select layer for the kept input features of a dense first layer,
+ * and copies the kept weights. Conv-to-dense: the dense layer keeps the inputs of kept channels. */
+static gmdl_status reduce_model(gmdl_model *f, unsigned char **rowkeep, unsigned char *in_keep,
+                                gmdl_model **out, gmdl_err *err) {
+    *out = NULL;
+    int wl[GMDL_COMPRESS_MAX_LAYERS], nw = 0, conv_first = 0;
+    for (int i = 0; i < f->nlayers; i++)
+        if (f->layers[i].nparams) {
+            if (nw == GMDL_COMPRESS_MAX_LAYERS)
+                return GMDL_OK; /* not reduced */
+            if (nw == 0)
+                conv_first = f->layers[i].param[0].ndim == 4;
+            wl[nw++] = i;
+        }
+    if (nw < 2)
+        return GMDL_OK;
+    uint32_t *rows[GMDL_COMPRESS_MAX_LAYERS] = {0};
+    size_t nrows[GMDL_COMPRESS_MAX_LAYERS];
+    gmdl_status s = GMDL_OK;
+    for (int q = 0; q < nw && !s; q++) {
+        const gmdl__layer *l = &f->layers[wl[q]];
+        size_t R = (size_t)l->param[0].dims[0];
+        rows[q] = gmdl__malloc(R * sizeof(uint32_t));
+        if (!rows[q])
+            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        else if (q == nw - 1) /* every class stays */
+            for (size_t r = 0; r < (nrows[q] = R); r++)
+                rows[q][r] = (uint32_t)r;
+        else
+            nrows[q] = kept_list(rowkeep[q], R, rows[q]);
+    }
+    uint32_t *sel = NULL;
+    size_t nsel = 0;
+    if (!s && !conv_first) {
+        sel = gmdl__malloc(f->in_size * sizeof(uint32_t));
+        if (!sel)
+            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        else
+            nsel = kept_list(in_keep, f->in_size, sel);
+        if (nsel == f->in_size) { /* every input used: no select layer */
+            gmdl__free(sel);
+            sel = NULL;
+            nsel = 0;
+        }
+    }
+    /* the architecture string: the full net's tokens with the kept sizes */
+    char arch[sizeof f->cfg.arch];
+    size_t len = (size_t)snprintf(arch, sizeof arch, "%s", conv_first ? "cnn:" : "mlp:");
+    int too_long = 0; /* too long to describe: keep the full shapes */
+    for (int i = 0, q = 0; i < f->nlayers && !s && !too_long; i++) {
+        const gmdl__layer *l = &f->layers[i];
+        char tok[64] = "";
+        if (l->nparams && q < nw - 1) {
+            if (l->param[0].ndim == 4)
+                snprintf(tok, sizeof tok, "c%zuk%ds%dp%d", nrows[q], l->kh, l->stride, l->pad);
+            else
+                snprintf(tok, sizeof tok, conv_first ? "d%zu" : "%zu", nrows[q]);
+        } else if (l->ops == &gmdl__maxpool_ops || l->ops == &gmdl__avgpool_ops) {
+            snprintf(tok, sizeof tok, "%c%d", l->ops == &gmdl__maxpool_ops ? 'p' : 'a', l->kh);
+        }
+        q += l->nparams ? 1 : 0;
+        if (!tok[0])
+            continue;
+        int n = snprintf(arch + len, sizeof arch - len, "%s%s", arch[len - 1] == ':' ? "" : "-", tok);
+        if (n < 0 || (size_t)n >= sizeof arch - len)
+            too_long = 1;
+        else
+            len += (size_t)n;
+    }
+    gmdl_model *r = NULL;
+    if (!s && !too_long) {
+        gmdl_train_config cfg = f->cfg;
+        snprintf(cfg.arch, sizeof cfg.arch, "%s", arch);
+        snprintf(cfg.method, sizeof cfg.method, "dense");
+        gmdl_err sub;
+        s = gmdl__model_create_select(&r, &cfg, f->in_c, f->in_h, f->in_w, f->classes, nsel, &sub);
+        if (s)
+            s = gmdl__fail(err, GMDL_ECORRUPT, "cannot build the pruned architecture %s: %s", arch,
+                           sub.msg);
+    }
+    if (!s && r) {
+        r->select_idx = sel;
+        sel = NULL;
+        int ri = 0;
+        for (int q = 0; q < nw; q++) {
+            while (!r->layers[ri].nparams || r->layers[ri].ops == &gmdl__select_ops)
+                ri++;
+            gmdl__layer *dl = &r->layers[ri++];
+            const gmdl__layer *sl = &f->layers[wl[q]];
+            int conv = sl->param[0].ndim == 4;
+            size_t scols = sl->param[0].count / (size_t)sl->param[0].dims[0];
+            size_t dcols = dl->param[0].count / (size_t)dl->param[0].dims[0];
+            size_t taps = conv ? (size_t)sl->kh * sl->kw : 1;
+            const gmdl__layer *pl = q ? &f->layers[wl[q - 1]] : NULL;
+            /* source column of each destination column */
+            for (size_t o = 0; o < nrows[q]; o++) {
+                const float *src = sl->param[0].p + (size_t)rows[q][o] * scols;
+                float *dst = dl->param[0].p + o * dcols;
+                for (size_t c = 0; c < dcols; c++) {
+                    size_t sc;
+                    if (conv) /* [channel, tap]: channels kept by the previous conv */
+                        sc = (q ? rows[q - 1][c / taps] : c / taps) * taps + c % taps;
+                    else if (q == 0) /* the selected inputs */
+                        sc = r->select_idx ? r->select_idx[c] : c;
+                    else if (pl->param[0].ndim == 4) { /* flattened [channel, position] */
+                        size_t hw = scols / (size_t)pl->param[0].dims[0];
+                        sc = (size_t)rows[q - 1][c / hw] * hw + c % hw;
+                    } else
+                        sc = rows[q - 1][c];
+                    dst[c] = src[sc];
+                }
+                dl->param[1].p[o] = sl->param[1].p[rows[q][o]];
+            }
+        }
+        for (int i = 0; i < r->nlayers; i++)
+            if (r->layers[i].ops == &gmdl__select_ops)
+                r->layers[i].select_idx = r->select_idx;
+        *out = r;
+    }
+    gmdl__free(sel);
+    for (int q = 0; q < nw; q++)
+        gmdl__free(rows[q]);
+    return s;
+}
+
+/* Decodes a .gmz into a model with plain (dense) layers holding the quantised weights: of the
+ * pruned architecture where the pruning is structured, else of the full one with zeros where
+ * pruned (mostly-zero dense layers then run sparse). Every field is validated first. */
 gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
+    return gmdl__gmz_load_ex(out, path, 1, err);
+}
+
+gmdl_status gmdl__gmz_load_ex(gmdl_model **out, const char *path, int reduce, gmdl_err *err) {
     *out = NULL;
     gmdl__ckpt *c;
     gmdl_status s = gmdl__ckpt_read(&c, path, GMZ_MAGIC, GMZ_MAJOR, err);
@@ -627,7 +824,7 @@ gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
     gmdl_train_config cfg = gmdl_train_config_default();
     const char *arch = gmdl__ckpt_get_str(c, "model.arch");
     const char *kind = gmdl__ckpt_get_str(c, "model.kind");
-    uint64_t ic = 0, ih = 0, iw = 0, classes = 0;
+    uint64_t ic = 0, ih = 0, iw = 0, classes = 0, structured = 0;
     if (!arch || !kind || strcmp(kind, "compressed-classifier") != 0 ||
         !gmdl__ckpt_get_u64(c, "model.input_c", &ic) || !gmdl__ckpt_get_u64(c, "model.input_h", &ih) ||
         !gmdl__ckpt_get_u64(c, "model.input_w", &iw) ||
@@ -636,6 +833,8 @@ gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
         gmdl__ckpt_destroy(c);
         return gmdl__fail(err, GMDL_ECORRUPT, "%s: missing or invalid model description", path);
     }
+    if (!gmdl__ckpt_get_u64(c, "compress.structured", &structured))
+        structured = 0;
     snprintf(cfg.arch, sizeof cfg.arch, "%s", arch);
     snprintf(cfg.method, sizeof cfg.method, "dense"); /* the decoded layers are plain */
     char method[sizeof cfg.method];
@@ -649,6 +848,8 @@ gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
         gmdl__ckpt_destroy(c);
         return gmdl__fail(err, GMDL_ECORRUPT, "%s: invalid model description: %s", path, sub.msg);
     }
+    unsigned char *rowkeep[GMDL_COMPRESS_MAX_LAYERS] = {0}, *in_keep = NULL;
+    int nw = 0;
     char key[96];
     for (int i = 0; i < m->nlayers && !s; i++) {
         gmdl__layer *l = &m->layers[i];
@@ -672,7 +873,8 @@ gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
         const gmdl__ckpt_tensor_info *cb = gmdl__ckpt_find(c, key);
         ok = ok && rp && ci && co && bi && rp->dtype == GMDL_DT_U32 && rp->count == rows + 1 &&
              ci->dtype == GMDL_DT_U8 && co->dtype == GMDL_DT_U8 && bi->dtype == GMDL_DT_F32 &&
-             bi->count == l->param[1].count && (!cb || (cb->dtype == GMDL_DT_F32 && cb->count >= 1));
+             bi->count == l->param[1].count && (!cb || (cb->dtype == GMDL_DT_F32 && cb->count >= 1)) &&
+             nw < GMDL_COMPRESS_MAX_LAYERS;
         if (!ok) {
             s = gmdl__fail(err, GMDL_ECORRUPT, "%s: layer %s: missing or inconsistent tensors",
                            path, l->name);
@@ -687,6 +889,13 @@ gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
                            l->name);
             break;
         }
+        rowkeep[nw] = gmdl__calloc(rows, 1);
+        if (nw == 0)
+            in_keep = gmdl__calloc(cols, 1);
+        if (!rowkeep[nw] || (nw == 0 && !in_keep)) {
+            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+            break;
+        }
         memset(l->param[0].p, 0, n * sizeof(float));
         size_t ipos = 0, cpos = 0;
         for (size_t r = 0; r < rows && !s; r++) {
@@ -695,6 +904,7 @@ gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
                                l->name);
                 break;
             }
+            rowkeep[nw][r] = rowptr[r + 1] > rowptr[r];
             for (uint32_t k = rowptr[r]; k < rowptr[r + 1]; k++) {
                 uint64_t q = br_get(ci->data, &ipos, cbits);
                 uint64_t u = br_get(co->data, &cpos, (int)bits);
@@ -705,58 +915,30 @@ gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
                                    path, l->name, q >= cols ? "column" : "codebook");
                     break;
                 }
+                if (nw == 0)
+                    in_keep[q] = 1;
                 l->param[0].p[r * cols + q] =
                     cb ? ((const float *)cb->data)[u] : (float)ldexp((double)code, -(int)sig);
             }
         }
         if (!s)
             memcpy(l->param[1].p, bi->data, bi->nbytes);
-        /* dense layers that are mostly zeros run sparse: CSR in one block per model */
-        /* (kept weights whose code is 0 decode to 0 and are left out of the CSR) */
-        size_t nzc = 0;
-        for (size_t j = 0; !s && j < n; j++)
-            nzc += l->param[0].p[j] != 0.0f;
-        if (!s && l->ops == &gmdl__dense_ops && nzc * 3 < n) {
-            size_t bytes = (rows + 1 + nzc) * sizeof(uint32_t) + nzc * sizeof(float);
-            unsigned char *blk = gmdl__realloc(m->sparse_block, m->sparse_bytes + bytes);
-            if (!blk) {
-                s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-                break;
-            }
-            m->sparse_block = blk;
-            m->sparse_layers[m->nsparse].layer = i;
-            m->sparse_layers[m->nsparse].offset = m->sparse_bytes;
-            m->nsparse++;
-            unsigned char *p = blk + m->sparse_bytes;
-            uint32_t *rp2 = (uint32_t *)p, *cols2 = rp2 + rows + 1;
-            float *vals = (float *)(cols2 + nzc);
-            size_t k = 0;
-            rp2[0] = 0;
-            for (size_t r = 0; r < rows; r++) {
-                for (size_t q = 0; q < cols; q++) {
-                    float wv = l->param[0].p[r * cols + q];
-                    if (wv != 0.0f) {
-                        cols2[k] = (uint32_t)q;
-                        vals[k++] = wv;
-                    }
-                }
-                rp2[r + 1] = (uint32_t)k;
-            }
-            m->sparse_bytes += bytes;
-            l->ops = &gmdl__sparse_dense_ops;
-        }
-    }
-    /* pointers into the (possibly moved) block */
-    for (int q = 0; !s && q < m->nsparse; q++) {
-        gmdl__layer *l = &m->layers[m->sparse_layers[q].layer];
-        size_t rows = (size_t)l->param[0].dims[0];
-        unsigned char *p = (unsigned char *)m->sparse_block + m->sparse_layers[q].offset;
-        const uint32_t *rp2 = (const uint32_t *)p;
-        l->csr_rowptr = rp2;
-        l->csr_cols = rp2 + rows + 1;
-        l->csr_vals = (const float *)(rp2 + rows + 1 + rp2[rows]);
+        nw++;
     }
     gmdl__ckpt_destroy(c);
+    if (!s && structured && reduce) {
+        gmdl_model *r;
+        s = reduce_model(m, rowkeep, in_keep, &r, err);
+        if (!s && r) {
+            gmdl_model_destroy(m);
+            m = r;
+        }
+    }
+    for (int q = 0; q < nw; q++)
+        gmdl__free(rowkeep[q]);
+    gmdl__free(in_keep);
+    if (!s)
+        s = sparsify(m, err);
     if (s) {
         gmdl_model_destroy(m);
         return s;

@@ -288,7 +288,7 @@ static gmdl_status add_layer(gmdl_model *m, const gmdl__layer_ops *ops, const ch
  * get dropout with the dropout method, a flatten goes between the channel-major convolution
  * section and the dense layers, and the output layer has `classes` units. */
 static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int kind,
-                                float rate, gmdl_err *err) {
+                                float rate, size_t nselect, gmdl_err *err) {
     const int dropout = kind == GMDL__METHOD_DROPOUT;
     const gmdl__layer_ops *dense = kind == GMDL__METHOD_SVD   ? &gmdl__svd_dense_ops
                                    : kind == GMDL__METHOD_GNJ ? &gmdl__gnj_dense_ops
@@ -305,6 +305,8 @@ static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int
     gmdl_status s = GMDL_OK;
     char name[32];
     int nconv = 0, nfc = 0;
+    if (nselect) /* a structurally pruned model: only the kept input features */
+        s = add_layer(m, &gmdl__select_ops, "select", (int)nselect, 0.0f, NULL, err);
     for (int i = 0; i < ns && !s; i++) {
         int cnhw = m->nlayers ? m->layers[m->nlayers - 1].cnhw_out : m->in_c == 1;
         int spatial = sp[i].kind != 'd';
@@ -371,6 +373,7 @@ void gmdl_model_destroy(gmdl_model *m) {
     gmdl__free_aligned(m->cache_block);
     gmdl__free_aligned(m->work_block);
     gmdl__free(m->sparse_block);
+    gmdl__free(m->select_idx);
     gmdl__free(m->ybatch);
     gmdl__free_aligned(m->probs);
     gmdl__free(m->probs_acc);
@@ -444,6 +447,11 @@ static gmdl_status plan(gmdl_model *m, gmdl_err *err) {
 
 gmdl_status gmdl_model_create(gmdl_model **out, const gmdl_train_config *cfg, int c, int h, int w,
                               int classes, gmdl_err *err) {
+    return gmdl__model_create_select(out, cfg, c, h, w, classes, 0, err);
+}
+
+gmdl_status gmdl__model_create_select(gmdl_model **out, const gmdl_train_config *cfg, int c,
+                                      int h, int w, int classes, size_t nselect, gmdl_err *err) {
     *out = NULL;
     gmdl_status s = gmdl_train_config_check(cfg, err);
     if (s)
@@ -470,7 +478,7 @@ gmdl_status gmdl_model_create(gmdl_model **out, const gmdl_train_config *cfg, in
     m->in_size = (size_t)c * (size_t)h * (size_t)w;
     m->classes = classes;
     m->max_batch = cfg->batch > EVAL_BATCH ? cfg->batch : EVAL_BATCH;
-    m->layers = gmdl__calloc(3 * (size_t)ns + 5, sizeof(gmdl__layer));
+    m->layers = gmdl__calloc(3 * (size_t)ns + 6, sizeof(gmdl__layer));
     if (!m->layers) {
         gmdl_model_destroy(m);
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
@@ -482,7 +490,7 @@ gmdl_status gmdl_model_create(gmdl_model **out, const gmdl_train_config *cfg, in
         m->cfg.lr_schedule = kind < GMDL__METHOD_SVD    ? GMDL_LR_COSINE
                              : kind == GMDL__METHOD_SWS ? GMDL_LR_CONSTANT
                              : (sp[0].kind == 'd' ? GMDL_LR_CONSTANT_LINEAR : GMDL_LR_LINEAR);
-    s = build_layers(m, sp, ns, kind, rate, err);
+    s = build_layers(m, sp, ns, kind, rate, nselect, err);
     /* bc-gnj, bc-ghs: the weight variances of the first layer are clipped at 0.04 (ALGORITHMS.md
      * 12.1, 12.8) */
     for (int i = 0; !s && GMDL__METHOD_IS_GROUP(kind) && i < m->nlayers; i++)

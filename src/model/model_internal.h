@@ -30,6 +30,7 @@ struct gmdl_model {
         int layer;
         size_t offset;
     } sparse_layers[16];
+    uint32_t *select_idx; /* kept input features of a structurally pruned model (select layer) */
     int32_t *ybatch;
     float *probs;  /* [max_batch, classes] */
     double *probs_acc; /* [max_batch, classes] for MC averaging */
@@ -67,7 +68,13 @@ enum {
 #define GMDL__METHOD_IS_GROUP(k) ((k) == GMDL__METHOD_GNJ || (k) == GMDL__METHOD_GHS)
 gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_err *err);
 int gmdl__is_gmz(const char *path);
+/* gmdl_model_create with, when nselect > 0, a select layer first that keeps nselect input
+ * features (their indices are set afterwards in select_idx / the layer's select_idx). */
+gmdl_status gmdl__model_create_select(gmdl_model **out, const gmdl_train_config *cfg, int c,
+                                      int h, int w, int classes, size_t nselect, gmdl_err *err);
 gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err);
+/* reduce = 0: structured files too decode into the full shapes (zeros where pruned; tests) */
+gmdl_status gmdl__gmz_load_ex(gmdl_model **out, const char *path, int reduce, gmdl_err *err);
 /* Fraction of the weights of Bayesian layers with log alpha < 3 (1 without such layers). */
 double gmdl__model_kept_fraction(const gmdl_model *m);
 /* Two-cluster split of v[0, n) (Otsu), the midpoint of the gap; +inf when n < 2 or the clusters'

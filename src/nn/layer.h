@@ -89,6 +89,8 @@ struct gmdl__layer {
     /* sws_prior: the layers whose parameters the prior covers (all before it) */
     struct gmdl__layer *prior_layers;
     int prior_nlayers;
+    /* select: the input features kept, units of them (owned by the model) */
+    const uint32_t *select_idx;
     /* sparse_dense: the weight [K, D] in CSR form (owned by the model), values dequantised */
     const uint32_t *csr_rowptr, *csr_cols;
     const float *csr_vals;
@@ -103,6 +105,7 @@ extern const gmdl__layer_ops gmdl__avgpool_ops;
 extern const gmdl__layer_ops gmdl__flatten_ops;  /* [C, N, H, W] -> [N, C*H*W] */
 extern const gmdl__layer_ops gmdl__to_cnhw_ops;  /* [N, C, H, W] -> [C, N, H, W] */
 extern const gmdl__layer_ops gmdl__sparse_dense_ops; /* CSR weights, inference only */
+extern const gmdl__layer_ops gmdl__select_ops; /* [N, D] -> [N, units] kept features, inference */
 extern const gmdl__layer_ops gmdl__svd_dense_ops; /* sparse variational dropout (bayes/svd.c) */
 extern const gmdl__layer_ops gmdl__svd_conv2d_ops;
 extern const gmdl__layer_ops gmdl__bbb_dense_ops; /* Bayes by backprop (bayes/svd.c) */

@@ -2,7 +2,9 @@
  *   flatten:  x [C, N, H, W] -> y [N, C*H*W] in (c, h, w) order, as PyTorch's flatten of NCHW.
  *   to_cnhw:  x [N, C, H, W] (the data layout) -> y [C, N, H, W]; first layer of a conv net
  *             whose input has more than one channel.
- * Both are permutations: backward applies the inverse permutation (accumulating). */
+ * Both are permutations: backward applies the inverse permutation (accumulating).
+ *   select:   y [N, units] = x [N, select_idx[k]]: the input features a structurally pruned
+ *             model keeps (inference only). */
 #include "nn/layer.h"
 
 static gmdl_status same_setup(gmdl__layer *l, gmdl_err *err) {
@@ -76,5 +78,38 @@ const gmdl__layer_ops gmdl__to_cnhw_ops = {
     .init = NULL,
     .forward = to_cnhw_forward,
     .backward = to_cnhw_backward,
+    .kl = NULL,
+};
+
+static gmdl_status select_setup(gmdl__layer *l, gmdl_err *err) {
+    if (l->units < 1 || (size_t)l->units > l->in_size)
+        return gmdl__fail(err, GMDL_ESHAPE, "layer %s: selects %d of %zu inputs", l->name, l->units,
+                          l->in_size);
+    l->out_c = l->units;
+    l->out_h = l->out_w = 1;
+    l->out_size = (size_t)l->units;
+    l->cnhw_out = 0;
+    return GMDL_OK;
+}
+
+static void select_forward(gmdl__layer *l, const gmdl__fwd *a) {
+    const size_t D = l->in_size, K = (size_t)l->units;
+    for (int n = 0; n < a->n; n++)
+        for (size_t k = 0; k < K; k++)
+            a->y[(size_t)n * K + k] = a->x[(size_t)n * D + l->select_idx[k]];
+}
+
+static void select_backward(gmdl__layer *l, const gmdl__bwd *a) {
+    (void)l;
+    (void)a;
+    GMDL_ASSERT(!"a compressed model cannot be trained");
+}
+
+const gmdl__layer_ops gmdl__select_ops = {
+    .kind = "select",
+    .setup = select_setup,
+    .init = NULL,
+    .forward = select_forward,
+    .backward = select_backward,
     .kl = NULL,
 };
