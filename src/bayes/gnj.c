@@ -486,16 +486,27 @@ static void gnj_conv_forward(gmdl__layer *l, const gmdl__fwd *a) {
         gmdl__conv_add_bias(a->y, b, F, P);
         return;
     }
-    for (size_t i = 0; i < (size_t)Kc * P; i++)
-        col2[i] = col[i] * col[i];
+    PAR_RANGE((size_t)Kc * P, square_range(col, col2, lo, hi));
     gmdl__gemm(0, 0, F, (int)P, Kc, 1.0f, th, Kc, col, (int)P, 0.0f, av, (int)P);
     gmdl__gemm(0, 0, F, (int)P, Kc, 1.0f, w.S, Kc, col2, (int)P, 0.0f, vv, (int)P);
     draw_z(l, a, &w, z, xi, (size_t)F);
-    for (int i = 0; i < N; i++) { /* noise of sample i drawn contiguously, placed at [f, i, q] */
-        draw_eps_sample(a, l->index, i, sd, (size_t)F * Q);
-        for (int f = 0; f < F; f++)
-            memcpy(eps + (size_t)f * P + (size_t)i * Q, sd + (size_t)f * Q, Q * sizeof(float));
-    }
+    /* noise of sample i drawn contiguously (its own stream) into sd's slot i, then placed at
+     * [f, i, q] */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if ((size_t)F * P > 16384)
+#endif
+    for (int i = 0; i < N; i++)
+        draw_eps_sample(a, l->index, i, sd + (size_t)i * F * Q, (size_t)F * Q);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if ((size_t)F * P > 16384)
+#endif
+    for (int f = 0; f < F; f++)
+        for (int i = 0; i < N; i++)
+            memcpy(eps + (size_t)f * P + (size_t)i * Q, sd + ((size_t)i * F + f) * Q,
+                   Q * sizeof(float));
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if ((size_t)F * P > 16384)
+#endif
     for (int f = 0; f < F; f++)
         for (int i = 0; i < N; i++) {
             float zz = z[(size_t)i * F + f];
@@ -507,6 +518,13 @@ static void gnj_conv_forward(gmdl__layer *l, const gmdl__fwd *a) {
         }
 }
 
+GMDL_KERNEL
+static void dcol_add(float *restrict dcol, const float *restrict col, const float *restrict t,
+                     size_t lo, size_t hi) {
+    for (size_t i = lo; i < hi; i++)
+        dcol[i] += 2.0f * col[i] * t[i];
+}
+
 static void gnj_conv_backward(gmdl__layer *l, const gmdl__bwd *a) {
     const int Kc = l->in_c * l->kh * l->kw, F = l->units, N = a->n;
     const size_t Q = (size_t)l->out_h * l->out_w, P = (size_t)N * Q, n = l->param[P_W].count;
@@ -516,7 +534,11 @@ static void gnj_conv_backward(gmdl__layer *l, const gmdl__bwd *a) {
           *sd = eps + (size_t)F * P, *da = sd + (size_t)F * P, *z = da + (size_t)F * P,
           *xi = z + (size_t)N * F;
     const int ghs = is_ghs(l);
-    /* per output: dvar (in sd's slot), da = dy z, dv = dvar z^2 (in vv after dz is taken) */
+    /* per output: dvar (in sd's slot), da = dy z, dv = dvar z^2 (in vv after dz is taken); each
+     * filter's sums in a fixed order, whatever the threads */
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) if ((size_t)F * P > 16384)
+#endif
     for (int f = 0; f < F; f++) {
         double dA = 0.0, dB = 0.0;
         for (int i = 0; i < N; i++) {
@@ -549,8 +571,7 @@ static void gnj_conv_backward(gmdl__layer *l, const gmdl__bwd *a) {
         return;
     gmdl__gemm(1, 0, Kc, (int)P, F, 1.0f, l->param[P_W].p, Kc, da, (int)P, 0.0f, dcol, (int)P);
     gmdl__gemm(1, 0, Kc, (int)P, F, 1.0f, w.S, Kc, dv, (int)P, 0.0f, col2, (int)P);
-    for (size_t i = 0; i < (size_t)Kc * P; i++)
-        dcol[i] += 2.0f * col[i] * col2[i];
+    PAR_RANGE((size_t)Kc * P, dcol_add(dcol, col, col2, lo, hi));
     gmdl__col2im(dcol, a->dx, l->in_c, N, l->in_h, l->in_w, l->kh, l->kw, l->stride, l->pad,
                  l->out_h, l->out_w, a->accumulate);
 }
