@@ -77,6 +77,7 @@ int cmd_info(int argc, char **argv) {
             json_num(&j, "test_nll", h[i].test_loss);
             json_num(&j, "kl", h[i].kl);
             json_num(&j, "kept_fraction", h[i].kept);
+            json_num(&j, "kept_units", h[i].kept_units);
             json_obj_end(&j);
         }
         json_arr_end(&j);

@@ -312,10 +312,13 @@ int cmd_train(int argc, char **argv) {
         }
         if (!quiet) {
             double el = cli_now() - run_t0, eta = el / (e + 1) * (todo - e - 1);
-            char extra[96] = "";
-            if (strcmp(cfg.method, "dense") != 0 && strncmp(cfg.method, "dropout", 7) != 0)
-                snprintf(extra, sizeof extra, "  kl %.4g  kept %.4f (%.1fx)", es.kl, es.kept,
-                         es.kept > 0 ? 1.0 / es.kept : 0.0);
+            char extra[128] = "";
+            if (strcmp(cfg.method, "dense") != 0 && strncmp(cfg.method, "dropout", 7) != 0) {
+                int k = snprintf(extra, sizeof extra, "  kl %.4g  kept %.4f (%.1fx)", es.kl,
+                                 es.kept, es.kept > 0 ? 1.0 / es.kept : 0.0);
+                if (!isnan(es.kept_units) && k > 0 && (size_t)k < sizeof extra)
+                    snprintf(extra + k, sizeof extra - (size_t)k, "  units %.4f", es.kept_units);
+            }
             fprintf(stderr,
                     "%sepoch %d/%d  loss %.4f  train acc %.4f  test acc %.4f%s  %.2fs/epoch  "
                     "elapsed %.0fs  ETA %.0fs\n",
@@ -373,6 +376,7 @@ int cmd_train(int argc, char **argv) {
             json_num(&j, "test_nll", hist[i].test_loss);
             json_num(&j, "kl", hist[i].kl);
             json_num(&j, "kept_fraction", hist[i].kept);
+            json_num(&j, "kept_units", hist[i].kept_units);
             json_obj_end(&j);
         }
         json_arr_end(&j);

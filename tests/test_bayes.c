@@ -416,6 +416,7 @@ static void check_compress(void) {
         CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));
         for (int e = 0; e < cfg.epochs; e++)
             CHECK_OK(gmdl_model_train_epoch(m, &tr, &te, NULL, NULL, &st, &err));
+        CHECK(st.kept_units > 0.0 && st.kept_units <= 1.0);
         CHECK_OK(gmdl_model_compress(m, &te, &cc, path, &r, &err));
         printf("%s: error %.4f (pruned %.4f), fc1 %zux%zu, fc2 %zux%zu, rates %g %g %g\n",
                cfg.method, r.test_error, r.test_error_pruned, r.layers[0].pruned_rows,
@@ -613,7 +614,9 @@ int main(void) {
         gmdl_layer_info li;
         gmdl_model_layer_info(m, 0, &li);
         CHECK(strcmp(li.kind, a ? "svd_conv2d" : "svd_dense") == 0);
-        CHECK_NEAR(gmdl__model_kept_fraction(m), 1.0, 0, 0); /* log sigma^2 = -10: all kept */
+        double units;
+        CHECK_NEAR(gmdl__model_kept_fraction(m, &units), 1.0, 0, 0); /* log sigma^2 = -10 */
+        CHECK(isnan(units)); /* no groups */
         gmdl_model_destroy(m);
     }
     TEST_MAIN_END();

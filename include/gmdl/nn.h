@@ -91,7 +91,10 @@ typedef struct gmdl_epoch_stats {
     double test_accuracy; /* NAN if no test set was given */
     double test_loss;     /* mean test NLL, NAN if no test set */
     double kl;            /* Bayesian methods: KL term at the end of the epoch (nats), else 0 */
-    double kept;          /* Bayesian methods: fraction of weights kept (log alpha < 3), else 1 */
+    double kept;          /* Bayesian methods: fraction of weights kept (log alpha < 3; bc-gnj, bc-ghs:
+                             in kept groups; sws: not in the zero component), else 1 */
+    double kept_units;    /* bc-gnj, bc-ghs: fraction of groups (input units, filters) kept, else
+                             NAN */
 } gmdl_epoch_stats;
 
 /* Called after every step inside an epoch with the step within the epoch, the number of steps

@@ -601,8 +601,9 @@ double gmdl_model_last_train_seconds(const gmdl_model *m) {
     return m->last_train_seconds;
 }
 
-double gmdl__model_kept_fraction(const gmdl_model *m) {
-    size_t kept = 0, total = 0;
+double gmdl__model_kept_fraction(const gmdl_model *m, double *units) {
+    size_t kept = 0, total = 0, gkept = 0, gtotal = 0;
+    *units = NAN;
     if (m->method == GMDL__METHOD_SWS) { /* weights not assigned to the zero component */
         const gmdl__layer *pr = &m->layers[m->nlayers - 1];
         for (int i = 0; i < m->nlayers - 1; i++) {
@@ -646,8 +647,12 @@ double gmdl__model_kept_fraction(const gmdl_model *m) {
                 t = gmdl__otsu_threshold(sorted, G, 2.0);
                 gmdl__free(sorted);
             }
-            for (size_t g = 0; g < G; g++)
+            for (size_t g = 0; g < G; g++) {
                 kept += st[g] < t ? per : 0;
+                gkept += st[g] < t;
+            }
+            gtotal += G;
+            *units = (double)gkept / (double)gtotal;
             gmdl__free(st);
             total += l->param[0].count;
             continue;

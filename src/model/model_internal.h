@@ -75,8 +75,10 @@ gmdl_status gmdl__model_create_select(gmdl_model **out, const gmdl_train_config 
 gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err);
 /* reduce = 0: structured files too decode into the full shapes (zeros where pruned; tests) */
 gmdl_status gmdl__gmz_load_ex(gmdl_model **out, const char *path, int reduce, gmdl_err *err);
-/* Fraction of the weights of Bayesian layers with log alpha < 3 (1 without such layers). */
-double gmdl__model_kept_fraction(const gmdl_model *m);
+/* Fraction of the weights of Bayesian layers kept (log alpha < 3; groups kept for bc-gnj, bc-ghs;
+ * not in the zero component for sws; 1 without such layers); *units: the fraction of groups kept
+ * (bc-gnj, bc-ghs), else NAN. */
+double gmdl__model_kept_fraction(const gmdl_model *m, double *units);
 /* Two-cluster split of v[0, n) (Otsu), the midpoint of the gap; +inf when n < 2 or the clusters'
  * means are less than min_sep apart. Sorts v. */
 double gmdl__otsu_threshold(double *v, size_t n, double min_sep);

@@ -9,7 +9,7 @@
 static const char MODEL_MAGIC[8] = {'\x89', 'G', 'M', 'D', '\r', '\n', '\x1a', '\n'};
 #define MODEL_MAJOR 1
 #define MODEL_MINOR 0
-#define HIST_COLS   7
+#define HIST_COLS   8 /* files of version 1.0 hold the first 7 */
 
 gmdl_status gmdl_model_save(const gmdl_model *m, const char *path, gmdl_err *err) {
     if (m->compressed)
@@ -66,7 +66,7 @@ gmdl_status gmdl_model_save(const gmdl_model *m, const char *path, gmdl_err *err
             const gmdl_epoch_stats *st = &m->hist[e];
             double row[HIST_COLS] = {st->epoch,         st->train_loss, st->train_accuracy,
                                      st->test_accuracy, st->test_loss,  st->kl,
-                                     st->kept};
+                                     st->kept,          st->kept_units};
             memcpy(h + (size_t)e * HIST_COLS, row, sizeof row);
         }
         uint64_t dims[2] = {(uint64_t)m->nhist, HIST_COLS};
@@ -233,13 +233,15 @@ gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
     const gmdl__ckpt_tensor_info *h = gmdl__ckpt_find(c, "history");
     if (!s && epoch > 0) {
         if (!h || h->dtype != GMDL_DT_F64 || h->ndim != 2 || h->dims[0] != epoch ||
-            h->dims[1] != HIST_COLS)
+            (h->dims[1] != HIST_COLS && h->dims[1] != HIST_COLS - 1))
             s = gmdl__fail(err, GMDL_ECORRUPT, "%s: the history does not match %llu epochs", path,
                            (unsigned long long)epoch);
         for (uint64_t e = 0; !s && e < epoch; e++) {
-            double row[HIST_COLS];
-            memcpy(row, (const double *)h->data + e * HIST_COLS, sizeof row);
-            gmdl_epoch_stats es = {(int)row[0], row[1], row[2], row[3], row[4], row[5], row[6]};
+            double row[HIST_COLS] = {0, 0, 0, 0, 0, 0, 0, NAN};
+            size_t nc = (size_t)h->dims[1];
+            memcpy(row, (const double *)h->data + e * nc, nc * sizeof(double));
+            gmdl_epoch_stats es = {(int)row[0], row[1], row[2], row[3],
+                                   row[4],      row[5], row[6], row[7]};
             if (gmdl__model_push_history(m, &es))
                 s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
         }

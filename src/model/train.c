@@ -202,7 +202,8 @@ gmdl_status gmdl_model_train_epoch(gmdl_model *m, const gmdl_dataset *train,
     m->last_train_seconds = now_s() - t0;
     m->epoch++;
     gmdl_epoch_stats st = {m->epoch, loss_sum / (double)train->n, (double)hits / (double)train->n,
-                           NAN, NAN, kl, gmdl__model_kept_fraction(m)};
+                           NAN, NAN, kl, 0.0, NAN};
+    st.kept = gmdl__model_kept_fraction(m, &st.kept_units);
     if (test) {
         gmdl_eval_result r;
         s = gmdl_model_evaluate(m, test, 0, 0, &r, err);
