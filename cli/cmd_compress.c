@@ -152,6 +152,13 @@ int cmd_compress(int argc, char **argv) {
         p = comma + 1;
     }
     cc.tolerance = OPTV(&cmd, v, "tolerance")->d;
+    if (OPTV(&cmd, v, "histograms")->s && strcmp(gmdl_model_config(m)->method, "sws") == 0) {
+        fprintf(stderr, "gmdl compress: %s: --histograms draws log alpha, which a model trained "
+                        "with sws does not have\n", pos[0]);
+        gmdl_dataset_free(&test);
+        gmdl_model_destroy(m);
+        return 2;
+    }
     gmdl_compress_report r;
     gmdl_set_flush_denormals(1);
     s = gmdl_model_compress(m, &test, &cc, out, &r, &err);
@@ -209,7 +216,10 @@ int cmd_compress(int argc, char **argv) {
     } else {
         printf("%s (%s, %s) -> %s, %zu bytes\n\n", pos[0], mc->arch, mc->method, out, r.bytes);
         printf("%-8s %-16s %-12s %10s %10s %6s %6s %9s\n", "layer", "shape", "kept out x in",
-               "nonzero", "total", "bits", "rule", "log a <");
+               "nonzero", "total", "bits", "rule",
+               strcmp(mc->method, "sws") == 0         ? "prune at"
+               : strncmp(mc->method, "bc-", 3) == 0 ? "group >="
+                                                      : "log a >=");
         for (int i = 0; i < r.nlayers; i++) {
             const gmdl_compress_layer *l = &r.layers[i];
             char shape[48] = "", kept[32];
@@ -219,8 +229,10 @@ int cmd_compress(int argc, char **argv) {
                          (unsigned long long)l->shape[d]);
             }
             snprintf(kept, sizeof kept, "%zux%zu", l->pruned_rows, l->pruned_cols);
-            printf("%-8s %-16s %-12s %10zu %10zu %6d %6d %9.3g\n", l->name, shape, kept,
-                   l->nonzero, l->total, l->bits, l->rule_bits, l->threshold);
+            char thr[24];
+            snprintf(thr, sizeof thr, isnan(l->threshold) ? "zero comp." : "%.3g", l->threshold);
+            printf("%-8s %-16s %-12s %10zu %10zu %6d %6d %9s\n", l->name, shape, kept,
+                   l->nonzero, l->total, l->bits, l->rule_bits, thr);
         }
         printf("\n%-24s %s\n", "method", mc->method);
         printf("%-24s %.2f%% (pruned, full precision %.2f%%)\n", "test error",
