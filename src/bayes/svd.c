@@ -415,18 +415,6 @@ const gmdl__layer_ops gmdl__bbb_conv2d_ops = {
 /* ---------------------------------------------------------------- variational dropout */
 /* The same layers with alpha <= 1 (Kingma et al.'s clipping: after every optimizer step
  * log sigma^2 is projected to at most log theta^2), their KL approximation, and no pruning mask. */
-static gmdl_status vd_dense_setup(gmdl__layer *l, gmdl_err *err) {
-    gmdl_status s = svd_dense_setup(l, err);
-    l->prune_at = __builtin_inff();
-    return s;
-}
-
-static gmdl_status vd_conv_setup(gmdl__layer *l, gmdl_err *err) {
-    gmdl_status s = svd_conv_setup(l, err);
-    l->prune_at = __builtin_inff();
-    return s;
-}
-
 GMDL_KERNEL
 static void vd_clip_range(const float *restrict th, float *restrict ls2, size_t lo, size_t hi) {
     for (size_t i = lo; i < hi; i++) {
@@ -441,7 +429,7 @@ static void vd_after_step(gmdl__layer *l) {
 
 const gmdl__layer_ops gmdl__vd_dense_ops = {
     .kind = "vd_dense",
-    .setup = vd_dense_setup,
+    .setup = bbb_dense_setup, /* the svd layer without the training mask */
     .init = svd_dense_init,
     .forward = svd_dense_forward,
     .backward = svd_dense_backward,
@@ -451,7 +439,7 @@ const gmdl__layer_ops gmdl__vd_dense_ops = {
 
 const gmdl__layer_ops gmdl__vd_conv2d_ops = {
     .kind = "vd_conv2d",
-    .setup = vd_conv_setup,
+    .setup = bbb_conv_setup,
     .init = svd_conv_init,
     .forward = svd_conv_forward,
     .backward = svd_conv_backward,
