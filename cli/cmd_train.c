@@ -25,6 +25,7 @@ static const cli_opt opts[] = {
     {"seed", 0, OPT_INT, "S", "1", "random seed (weights, shuffling, dropout)", 0, 9.2e18, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
     {"out", 'o', OPT_STRING, "MODEL", NULL, "model file to write (rewritten atomically after every epoch)", 1, 0, 0},
+    {"sws-tau", 0, OPT_DOUBLE, "TAU", "0.05", "sws: weight of the mixture prior against the summed cross-entropy (the paper's 0.05; the authors' tutorial uses 0.003)", 0, 1e6, 0},
     {"init", 0, OPT_STRING, "MODEL", NULL, "start from the weights and biases of a trained model of the same architecture (a dense model for sws, which needs it; optional for the other methods)", 1, 0, 0},
     {"resume", 0, OPT_FLAG, NULL, NULL, "continue from MODEL's last completed epoch (starts afresh if MODEL does not exist)", 1, 0, 0},
     {"force", 0, OPT_FLAG, NULL, NULL, "overwrite --out even if it is not a gmdl model file", 1, 0, 0},
@@ -150,6 +151,7 @@ int cmd_train(int argc, char **argv) {
     }
     cfg.momentum = OPTV(&cmd, v, "momentum")->d;
     cfg.weight_decay = OPTV(&cmd, v, "weight-decay")->d;
+    cfg.sws_tau = OPTV(&cmd, v, "sws-tau")->d;
     cfg.seed = (uint64_t)OPTV(&cmd, v, "seed")->i;
     gmdl_err err = {{0}};
     gmdl_status s = gmdl_train_config_check(&cfg, &err);
@@ -198,6 +200,9 @@ int cmd_train(int argc, char **argv) {
         if (!rc)
             rc = check_resume_option(OPTV(&cmd, v, "kl-warmup-epochs"), "kl-warmup-epochs",
                                      mc->kl_warmup_epochs != cfg.kl_warmup_epochs);
+        if (!rc)
+            rc = check_resume_option(OPTV(&cmd, v, "sws-tau"), "sws-tau",
+                                     mc->sws_tau != cfg.sws_tau);
         if (rc) {
             gmdl_model_destroy(m);
             return rc;

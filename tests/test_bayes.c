@@ -81,7 +81,7 @@ static double sws_F(void *c) {
 
 static void check_sws(void) {
     gmdl__layer d = gc_make_layer(&gmdl__dense_ops, 30, 1, 1, 7, 0, 1, 0, 0.0f, 1, &R);
-    gmdl__layer pr = gc_make_layer(&gmdl__sws_prior_ops, 7, 1, 1, 0, 0, 1, 0, 0.0f, 1, &R);
+    gmdl__layer pr = gc_make_layer(&gmdl__sws_prior_ops, 7, 1, 1, 0, 0, 1, 0, 0.05f, 1, &R);
     fill(d.param[0].p, d.param[0].count, 0.0, 0.3);
     pr.ops->init(&pr, &R);
     for (int j = 0; j < GMDL__SWS_COMPONENTS; j++) { /* away from the initial symmetry */
@@ -115,7 +115,7 @@ static void check_sws(void) {
         double a = j ? 250.0 : 5000.0, b = j ? 0.1 : 2.0, g = pr.param[1].p[j];
         want += (1.0 - a) * g + b * exp(g);
     }
-    want *= 0.003;
+    want *= (double)0.05f; /* tau */
     printf("sws prior: layer %.6f, direct %.6f\n", v, want);
     CHECK_NEAR(v, want, 1e-4, 1e-5);
     gc_compare("sws.weight", d.param[0].p, d.param[0].count, d.param[0].g, sws_F, &pr, 1e-3, 3e-3);

@@ -63,6 +63,9 @@ typedef struct gmdl_train_config {
     double momentum;   /* SGD momentum (default 0.9) */
     double beta1, beta2, adam_eps; /* Adam (0.9, 0.999, 1e-8) */
     double weight_decay; /* L2 coefficient added to the gradient (default 0) */
+    double sws_tau;      /* sws: weight of the mixture prior, objective N x mean cross-entropy +
+                            tau x (-log prior) (default 0.05, the paper's; the authors' tutorial
+                            uses 0.003) */
     uint64_t seed;     /* master seed (default 1) */
 } gmdl_train_config;
 

@@ -7,7 +7,8 @@
  * gamma_j = log lambda_j, J = 17 components: component 0 has mu_0 = 0 and pi_0 = 0.99 fixed (its
  * precision is learned), the others pi_j = (1 - pi_0) softmax(rho)_j. Gamma hyper-priors on the
  * precisions: a = 5000, b = 2 for the zero component, a = 250, b = 0.1 for the others. tau =
- * 0.003 (the authors' tutorial; the objective is N x mean cross-entropy + tau C).
+ * the layer's `rate` (gmdl_train_config.sws_tau: 0.05 as the paper, 0.003 in the authors'
+ * tutorial; the objective is N x mean cross-entropy + tau C).
  * Gradients (r_ij the responsibilities, d_ij = w_i - mu_j, s = softmax(rho)):
  *   dC/dw_i = sum_j r_ij lambda_j d_ij,  dC/dmu_j = -sum_i r_ij lambda_j d_ij,
  *   dC/dgamma_j = sum_i r_ij (lambda_j d_ij^2 - 1) / 2 + (1 - a_j) + b_j lambda_j,
@@ -21,7 +22,6 @@
 
 #define J GMDL__SWS_COMPONENTS
 #define PI0 0.99f
-#define TAU 0.003
 #define BLOCK 4096
 #define CHUNK 16
 
@@ -147,6 +147,7 @@ static double sws_kl(gmdl__layer *l, double scale) {
     float c[J], lam[J], s[J];
     mixture_consts(l, c, lam, s);
     const float *mu = l->param[P_MU].p;
+    const double TAU = (double)l->rate;
     const float sc = (float)(scale * TAU);
     enum { NA = 1 + 3 * J };
     double acc[NA] = {0};

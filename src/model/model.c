@@ -28,6 +28,7 @@ gmdl_train_config gmdl_train_config_default(void) {
     c.beta2 = 0.999;
     c.adam_eps = 1e-8;
     c.weight_decay = 0.0;
+    c.sws_tau = 0.05;
     c.seed = 1;
     return c;
 }
@@ -236,9 +237,10 @@ gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg, gmdl_err *err)
         return gmdl__fail(err, GMDL_EINVAL, "unknown optimizer %d", (int)cfg->optimizer);
     if (!(cfg->momentum >= 0.0 && cfg->momentum < 1.0) || !(cfg->beta1 >= 0.0 && cfg->beta1 < 1.0) ||
         !(cfg->beta2 >= 0.0 && cfg->beta2 < 1.0) || !(cfg->adam_eps > 0.0) ||
-        !(cfg->weight_decay >= 0.0))
+        !(cfg->weight_decay >= 0.0) || !(cfg->sws_tau >= 0.0 && cfg->sws_tau < 1e6))
         return gmdl__fail(err, GMDL_EINVAL,
-                          "momentum, beta1 and beta2 must be in [0, 1), eps > 0, weight decay >= 0");
+                          "momentum, beta1 and beta2 must be in [0, 1), eps > 0, weight decay >= 0, "
+                          "sws tau in [0, 1e6)");
     return GMDL_OK;
 }
 
@@ -352,7 +354,7 @@ static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int
     if (!s)
         s = add_layer(m, dense, name, m->classes, 0.0f, NULL, err);
     if (!s && kind == GMDL__METHOD_SWS)
-        s = add_layer(m, &gmdl__sws_prior_ops, "sws_prior", 0, 0.0f, NULL, err);
+        s = add_layer(m, &gmdl__sws_prior_ops, "sws_prior", 0, (float)m->cfg.sws_tau, NULL, err);
     return s;
 }
 
