@@ -206,7 +206,8 @@ gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_
         return GMDL_OK;
     }
     return gmdl__fail(err, GMDL_EINVAL,
-                      "unknown method '%s' (available: dense, dropout[:P], svd, vd, bc-gnj, bc-ghs, bbb, sws)",
+                      "unknown method '%s' (available: dense, dropout[:P], svd, vd, bc-gnj, "
+                      "bc-ghs, bbb, sws)",
                       method);
 }
 
