@@ -84,8 +84,20 @@ int cmd_info(int argc, char **argv) {
         json_finish(&j);
     } else {
         printf("model        %s\n", pos[0]);
-        printf("arch         %s\nmethod       %s%s\n", c->arch, c->method,
-               gmdl_model_is_compressed(m) ? " (compressed: quantised weights, sparse layers)" : "");
+        const char *how = "";
+        if (gmdl_model_is_compressed(m)) {
+            int sel = 0, sparse = 0;
+            for (int i = 0; i < gmdl_model_layer_count(m); i++) {
+                gmdl_layer_info li;
+                gmdl_model_layer_info(m, i, &li);
+                sel |= strcmp(li.kind, "select") == 0;
+                sparse |= strcmp(li.kind, "sparse_dense") == 0;
+            }
+            how = sel ? " (compressed: quantised weights, the pruned architecture)"
+                  : sparse ? " (compressed: quantised weights, sparse layers)"
+                           : " (compressed: quantised weights)";
+        }
+        printf("arch         %s\nmethod       %s%s\n", c->arch, c->method, how);
         printf("input        %dx%dx%d, %d classes\n", ic, ih, iw, gmdl_model_classes(m));
         printf("parameters   %zu\n", gmdl_model_param_count(m));
         printf("layers      ");
