@@ -93,7 +93,8 @@ int cmd_info(int argc, char **argv) {
                 sel |= strcmp(li.kind, "select") == 0;
                 sparse |= strcmp(li.kind, "sparse_dense") == 0;
             }
-            how = sel ? " (compressed: quantised weights, the pruned architecture)"
+            how = sel || strncmp(c->method, "bc-", 3) == 0
+                      ? " (compressed: quantised weights, the pruned architecture)"
                   : sparse ? " (compressed: quantised weights, sparse layers)"
                            : " (compressed: quantised weights)";
         }
