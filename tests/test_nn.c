@@ -167,8 +167,14 @@ int main(void) {
     CHECK_STATUS(gmdl_model_create(&m, &bad, 1, 28, 28, 10, &err), GMDL_ESHAPE);
     CHECK_STR_CONTAINS(err.msg, "conv3");
     bad = cfg;
-    snprintf(bad.method, sizeof bad.method, "bc-ghs");
-    CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EUNSUPPORTED);
+    const char *methods[] = {"svd", "vd", "bbb", "bc-gnj", "bc-ghs", "sws", "dropout:0.3"};
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        snprintf(bad.method, sizeof bad.method, "%s", methods[i]);
+        CHECK_OK(gmdl_train_config_check(&bad, &err));
+    }
+    bad.sws_tau = -1.0;
+    CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
+    bad = cfg;
     snprintf(bad.method, sizeof bad.method, "dropout:1.5");
     CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
     snprintf(bad.method, sizeof bad.method, "nonsense");
