@@ -369,7 +369,7 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
                 sum += gmdl_bits_significand((double)cl[i].var[j]);
                 k++;
             }
-        cl[i].rule_s = k ? (int)ceil(sum / (double)k - 1e-12) : 0;
+        cl[i].rule_s = sws || !k ? 0 : (int)ceil(sum / (double)k - 1e-12); /* sws: a codebook */
         cl[i].s = cl[i].rule_s;
     }
     const int sws_bits = bits_for(GMDL__SWS_COMPONENTS); /* a component index per kept weight */
