@@ -485,21 +485,28 @@ int main(void) {
     gmdl_rng_seed(&R, th_seed(4242), 9);
     check_compress();
     check_sws();
-    gmdl__layer d = make(&gmdl__svd_dense_ops, 11, 1, 1, 7, 0, 4);
-    check("svd_dense", &d, 4);
-    gmdl__layer c = make(&gmdl__svd_conv2d_ops, 2, 6, 6, 3, 3, 3);
-    check("svd_conv2d", &c, 3);
-    gc_free_layer(&d);
-    gc_free_layer(&c);
-    gmdl__layer bd = make(&gmdl__bbb_dense_ops, 10, 1, 1, 4, 0, 3);
-    check("bbb_dense", &bd, 3);
-    gc_free_layer(&bd);
-    gmdl__layer bc = make(&gmdl__bbb_conv2d_ops, 2, 5, 5, 2, 3, 2);
-    check("bbb_conv2d", &bc, 2);
-    gc_free_layer(&bc);
-    gmdl__layer vd = make(&gmdl__vd_dense_ops, 10, 1, 1, 4, 0, 3);
-    check("vd_dense", &vd, 3);
-    gc_free_layer(&vd);
+    /* every variational layer: gradients of the sampled pass and of the KL (fixed noise) */
+    static const struct {
+        const char *name;
+        const gmdl__layer_ops *ops;
+        int c, h, w, units, k, n;
+    } layers[] = {
+        {"svd_dense", &gmdl__svd_dense_ops, 11, 1, 1, 7, 0, 4},
+        {"svd_conv2d", &gmdl__svd_conv2d_ops, 2, 6, 6, 3, 3, 3},
+        {"bbb_dense", &gmdl__bbb_dense_ops, 10, 1, 1, 4, 0, 3},
+        {"bbb_conv2d", &gmdl__bbb_conv2d_ops, 2, 5, 5, 2, 3, 2},
+        {"vd_dense", &gmdl__vd_dense_ops, 10, 1, 1, 4, 0, 3},
+        {"gnj_dense", &gmdl__gnj_dense_ops, 9, 1, 1, 5, 0, 4},
+        {"gnj_conv2d", &gmdl__gnj_conv2d_ops, 2, 6, 6, 3, 3, 3},
+        {"ghs_dense", &gmdl__ghs_dense_ops, 9, 1, 1, 5, 0, 4},
+        {"ghs_conv2d", &gmdl__ghs_conv2d_ops, 2, 6, 6, 3, 3, 3},
+    };
+    for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
+        gmdl__layer l = make(layers[i].ops, layers[i].c, layers[i].h, layers[i].w,
+                             layers[i].units, layers[i].k, layers[i].n);
+        check(layers[i].name, &l, layers[i].n);
+        gc_free_layer(&l);
+    }
     gmdl__layer vc = make(&gmdl__vd_conv2d_ops, 2, 5, 5, 2, 3, 2);
     check("vd_conv2d", &vc, 2);
     /* its KL against the exact KL (quadrature) on log alpha in [-8, 0], up to the constant that
@@ -533,18 +540,6 @@ int main(void) {
         CHECK(worst_vd > 0.002); /* the quadrature really measures */
     }
     gc_free_layer(&vc);
-    gmdl__layer gd = make(&gmdl__gnj_dense_ops, 9, 1, 1, 5, 0, 4);
-    check("gnj_dense", &gd, 4);
-    gc_free_layer(&gd);
-    gmdl__layer gc = make(&gmdl__gnj_conv2d_ops, 2, 6, 6, 3, 3, 3);
-    check("gnj_conv2d", &gc, 3);
-    gc_free_layer(&gc);
-    gmdl__layer hd = make(&gmdl__ghs_dense_ops, 9, 1, 1, 5, 0, 4);
-    check("ghs_dense", &hd, 4);
-    gc_free_layer(&hd);
-    gmdl__layer hc = make(&gmdl__ghs_conv2d_ops, 2, 6, 6, 3, 3, 3);
-    check("ghs_conv2d", &hc, 3);
-    gc_free_layer(&hc);
 
     /* bc-ghs: the layer's KL against the Gaussian KLs by formula and the log-normal KLs by
      * quadrature over log x (independent of the closed forms in gnj.c) */
