@@ -85,15 +85,14 @@ int cmd_info(int argc, char **argv) {
     } else {
         printf("model        %s\n", pos[0]);
         const char *how = "";
-        if (gmdl_model_is_compressed(m)) {
-            int sel = 0, sparse = 0;
+        if (gmdl_model_is_compressed(m)) { /* bc-* files decode into the pruned net */
+            int sparse = 0;
             for (int i = 0; i < gmdl_model_layer_count(m); i++) {
                 gmdl_layer_info li;
                 gmdl_model_layer_info(m, i, &li);
-                sel |= strcmp(li.kind, "select") == 0;
                 sparse |= strcmp(li.kind, "sparse_dense") == 0;
             }
-            how = sel || strncmp(c->method, "bc-", 3) == 0
+            how = strncmp(c->method, "bc-", 3) == 0
                       ? " (compressed: quantised weights, the pruned architecture)"
                   : sparse ? " (compressed: quantised weights, sparse layers)"
                            : " (compressed: quantised weights)";
