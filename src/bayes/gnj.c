@@ -76,6 +76,16 @@ static void declare(gmdl__layer *l, int ndim, const uint64_t *wd, uint64_t group
     l->bayes = 1;
 }
 
+/* bc-ghs: mean m and variance v of log(z_g s), the layer's part plus the group's */
+static void ghs_log_moments(const gmdl__layer *l, size_t g, double *m, double *v) {
+    const size_t G = gmdl__group_count(l);
+    const float *zp = l->param[P_ZMU].p, *sp = l->param[P_ZLV].p;
+    double ms = 0.5 * ((double)sp[0] + (double)sp[2]);
+    double vs = 0.25 * (exp((double)sp[1]) + exp((double)sp[3]));
+    *m = ms + 0.5 * ((double)zp[g] + (double)zp[2 * G + g]);
+    *v = vs + 0.25 * (exp((double)zp[G + g]) + exp((double)zp[3 * G + g]));
+}
+
 /* Per-group noise model, z = ga + gb xi (bc-gnj) or z = exp(ga + gb xi) (bc-ghs): ga = z_mu,
  * gb = exp(z_logvar / 2), or ga = m_g, gb = sqrt(v_g). */
 static void group_moments(const gmdl__layer *l, float *ga, float *gb) {
@@ -88,11 +98,11 @@ static void group_moments(const gmdl__layer *l, float *ga, float *gb) {
         }
         return;
     }
-    double ms = 0.5 * ((double)sp[0] + (double)sp[2]);
-    double vs = 0.25 * (exp((double)sp[1]) + exp((double)sp[3]));
     for (size_t g = 0; g < G; g++) {
-        ga[g] = (float)(ms + 0.5 * ((double)zp[g] + (double)zp[2 * G + g]));
-        gb[g] = (float)sqrt(vs + 0.25 * (exp((double)zp[G + g]) + exp((double)zp[3 * G + g])));
+        double m, v;
+        ghs_log_moments(l, g, &m, &v);
+        ga[g] = (float)m;
+        gb[g] = (float)sqrt(v);
     }
 }
 
@@ -106,9 +116,8 @@ void gmdl__group_stats(const gmdl__layer *l, size_t g, double *mean, double *var
         *stat = (double)sp[g] - log(zm * zm + 1e-8);
         return;
     }
-    double m = 0.5 * ((double)sp[0] + (double)sp[2] + (double)zp[g] + (double)zp[2 * G + g]);
-    double v = 0.25 * (exp((double)sp[1]) + exp((double)sp[3]) + exp((double)zp[G + g]) +
-                       exp((double)zp[3 * G + g]));
+    double m, v;
+    ghs_log_moments(l, g, &m, &v);
     *mean = exp(m + 0.5 * v);
     *var = expm1(v) * exp(2.0 * m + v);
     /* the group's noise-to-signal ratio, log(sum Var[w] / sum E[w]^2) over its weights: the
