@@ -169,7 +169,7 @@ static int cmp_f64(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
-double gmdl__otsu_threshold(double *v, size_t n, double min_sep) {
+static double otsu_threshold(double *v, size_t n, double min_sep) {
     if (n < 2)
         return INFINITY;
     qsort(v, n, sizeof *v, cmp_f64);
@@ -187,6 +187,23 @@ double gmdl__otsu_threshold(double *v, size_t n, double min_sep) {
         }
     }
     return t;
+}
+
+gmdl_status gmdl__group_statistics(const gmdl__layer *l, double *st, double *t_auto) {
+    const size_t G = gmdl__group_count(l);
+    for (size_t g = 0; g < G; g++) {
+        double mean, var;
+        gmdl__group_stats(l, g, &mean, &var, &st[g]);
+    }
+    if (!t_auto)
+        return GMDL_OK;
+    double *sorted = gmdl__malloc(G * sizeof(double));
+    if (!sorted)
+        return GMDL_ENOMEM;
+    memcpy(sorted, st, G * sizeof(double));
+    *t_auto = otsu_threshold(sorted, G, 2.0);
+    gmdl__free(sorted);
+    return GMDL_OK;
 }
 
 static gmdl_status test_error(gmdl_model *m, const gmdl_dataset *test, double *e, gmdl_err *err) {
@@ -308,21 +325,12 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
                 s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
                 break;
             }
-            for (size_t g = 0; g < G; g++) {
-                double mean, var;
-                gmdl__group_stats(l, g, &mean, &var, &la[g]);
-            }
-            double *sorted = gmdl__malloc(G * sizeof(double));
-            if (sorted) {
-                memcpy(sorted, la, G * sizeof(double));
-                cl[i].threshold = !isnan(cfg->layer_threshold[i]) ? cfg->layer_threshold[i]
-                                  : isnan(cfg->log_alpha_threshold)
-                                      ? gmdl__otsu_threshold(sorted, G, 2.0)
-                                      : cfg->log_alpha_threshold;
-                gmdl__free(sorted);
-            } else {
+            int automatic = isnan(cfg->layer_threshold[i]) && isnan(cfg->log_alpha_threshold);
+            if (gmdl__group_statistics(l, la, automatic ? &cl[i].threshold : NULL))
                 s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-            }
+            else if (!automatic)
+                cl[i].threshold = !isnan(cfg->layer_threshold[i]) ? cfg->layer_threshold[i]
+                                                                  : cfg->log_alpha_threshold;
             for (size_t g = 0; g < G; g++)
                 gkeep[i][g] = la[g] < cl[i].threshold;
             gmdl__free(la);

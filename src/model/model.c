@@ -635,20 +635,10 @@ double gmdl__model_kept_fraction(const gmdl_model *m, double *units) {
             double *st = gmdl__malloc(G * sizeof(double));
             if (!st)
                 return NAN;
-            for (size_t g = 0; g < G; g++) {
-                double mean, var;
-                gmdl__group_stats(l, g, &mean, &var, &st[g]);
-            }
             double t = 3.0;
-            if (m->method == GMDL__METHOD_GHS) {
-                double *sorted = gmdl__malloc(G * sizeof(double));
-                if (!sorted) {
-                    gmdl__free(st);
-                    return NAN;
-                }
-                memcpy(sorted, st, G * sizeof(double));
-                t = gmdl__otsu_threshold(sorted, G, 2.0);
-                gmdl__free(sorted);
+            if (gmdl__group_statistics(l, st, m->method == GMDL__METHOD_GHS ? &t : NULL)) {
+                gmdl__free(st);
+                return NAN;
             }
             for (size_t g = 0; g < G; g++) {
                 kept += st[g] < t ? per : 0;

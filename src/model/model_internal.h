@@ -79,9 +79,10 @@ gmdl_status gmdl__gmz_load_ex(gmdl_model **out, const char *path, int reduce, gm
  * not in the zero component for sws; 1 without such layers); *units: the fraction of groups kept
  * (bc-gnj, bc-ghs), else NAN. */
 double gmdl__model_kept_fraction(const gmdl_model *m, double *units);
-/* Two-cluster split of v[0, n) (Otsu), the midpoint of the gap; +inf when n < 2 or the clusters'
- * means are less than min_sep apart. Sorts v. */
-double gmdl__otsu_threshold(double *v, size_t n, double min_sep);
+/* The group statistics of a bc-gnj / bc-ghs layer into st [groups] (gmdl__group_stats) and, when
+ * t_auto is not NULL, their automatic threshold: the two-cluster split (Otsu's cut, the midpoint
+ * of the gap; +inf when the clusters' means are less than 2 apart). GMDL_ENOMEM without memory. */
+gmdl_status gmdl__group_statistics(const gmdl__layer *l, double *st, double *t_auto);
 /* KL weight of the current epoch (warm-up), 0 for non-Bayesian methods. */
 double gmdl__kl_weight(const gmdl_model *m);
 
