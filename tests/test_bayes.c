@@ -270,6 +270,17 @@ static double approx_kl(double la) {
 }
 
 
+/* Loads the .gmz at path and checks that it evaluates to the test error compress reported. */
+static gmdl_model *load_reported(const char *path, const gmdl_dataset *te, double reported) {
+    gmdl_model *z;
+    gmdl_err err;
+    gmdl_eval_result ev;
+    CHECK_OK(gmdl_model_load(&z, path, &err));
+    CHECK_OK(gmdl_model_evaluate(z, te, 0, 0, &ev, &err));
+    CHECK_NEAR(1.0 - ev.accuracy, reported, 1e-12, 0);
+    return z;
+}
+
 /* A structurally pruned .gmz decodes into a smaller net (fewer parameters; a select layer of
  * `sel` inputs first when sel > 0, and `h1` units in its first hidden layer when h1 > 0) whose
  * predictions equal those of the same file decoded into the full shapes. */
@@ -340,11 +351,8 @@ static void check_compress(void) {
     CHECK_OK(gmdl_model_evaluate(m, &te, 0, 0, &ev, &err));
     CHECK_NEAR(1.0 - ev.accuracy, st.test_accuracy > 0 ? 1.0 - st.test_accuracy : 0, 1e-12, 0);
     /* the .gmz runs: same error as reported, and it is a plain-layer model */
-    gmdl_model *z;
-    CHECK_OK(gmdl_model_load(&z, path, &err));
+    gmdl_model *z = load_reported(path, &te, r.test_error);
     CHECK(gmdl_model_is_compressed(z));
-    CHECK_OK(gmdl_model_evaluate(z, &te, 0, 0, &ev, &err));
-    CHECK_NEAR(1.0 - ev.accuracy, r.test_error, 1e-12, 0);
     gmdl_layer_info li;
     gmdl_model_layer_info(z, 0, &li);
     CHECK(strcmp(li.kind, "sparse_dense") == 0); /* 2% density: the sparse path */
@@ -400,9 +408,7 @@ static void check_compress(void) {
         CHECK(r.test_error - r.test_error_pruned <= cc.tolerance + 1e-12);
         if (wm == 0) /* alpha <= 1: nothing reaches log alpha 3 */
             CHECK_EQ(r.layers[0].nonzero, r.layers[0].total);
-        CHECK_OK(gmdl_model_load(&z, path, &err));
-        CHECK_OK(gmdl_model_evaluate(z, &te, 0, 0, &ev, &err));
-        CHECK_NEAR(1.0 - ev.accuracy, r.test_error, 1e-12, 0);
+        z = load_reported(path, &te, r.test_error);
         gmdl_model_destroy(z);
         unlink(path);
         gmdl_model_destroy(m);
@@ -427,9 +433,7 @@ static void check_compress(void) {
         CHECK(r.layers[0].pruned_cols < 784); /* background pixels carry no signal here */
         CHECK_EQ(r.layers[0].pruned_rows, r.layers[1].pruned_cols); /* fc2's kept inputs */
         CHECK(r.test_error < 0.1);
-        CHECK_OK(gmdl_model_load(&z, path, &err));
-        CHECK_OK(gmdl_model_evaluate(z, &te, 0, 0, &ev, &err));
-        CHECK_NEAR(1.0 - ev.accuracy, r.test_error, 1e-12, 0);
+        z = load_reported(path, &te, r.test_error);
         check_reduced(z, path, &te, r.layers[0].pruned_cols, r.layers[0].pruned_rows);
         gmdl_model_destroy(z);
         unlink(path);
@@ -462,9 +466,7 @@ static void check_compress(void) {
     printf("bc-gnj conv: error %.4f, conv1 %zu of 6 filters, fc1 %zux%zu\n", r.test_error,
            r.layers[0].pruned_rows, r.layers[1].pruned_rows, r.layers[1].pruned_cols);
     CHECK(r.layers[0].pruned_rows < 6);
-    CHECK_OK(gmdl_model_load(&z, path, &err));
-    CHECK_OK(gmdl_model_evaluate(z, &te, 0, 0, &ev, &err));
-    CHECK_NEAR(1.0 - ev.accuracy, r.test_error, 1e-12, 0);
+    z = load_reported(path, &te, r.test_error);
     check_reduced(z, path, &te, 0, 0);
     gmdl_model_destroy(z);
     unlink(path);
