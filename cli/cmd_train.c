@@ -15,8 +15,8 @@ static const cli_opt opts[] = {
     {"classes", 0, OPT_INT, "K", "10", "number of classes; every label must be < K", 2, 256, 0},
     {"epochs", 0, OPT_INT, "N", "10", "number of epochs (passes over the training set)", 0, 1000000, 0},
     {"batch", 0, OPT_INT, "B", "100", "minibatch size", 1, 65536, 0},
-    {"lr", 0, OPT_DOUBLE, "LR", NULL, "learning rate (default 0.001 for adam, 0.0005 for adam with sws, 0.05 for sgd)", 1e-12, 1e3, 0},
-    {"lr-schedule", 0, OPT_STRING, "NAME", "auto", "learning-rate schedule over the run: cosine (annealed to 0 at the end), linear (lr (E-e)/E in epoch e), constant-linear (constant for half the run, then linear to 0), constant, or auto (cosine for dense and dropout; for svd constant-linear for dense nets and linear for conv nets, as the sparse-VD recipe)", 1, 0, 0},
+    {"lr", 0, OPT_DOUBLE, "LR", NULL, "learning rate (default 0.001 for adam, 0.0002 for adam with sws, 0.05 for sgd)", 1e-12, 1e3, 0},
+    {"lr-schedule", 0, OPT_STRING, "NAME", "auto", "learning-rate schedule over the run: cosine (annealed to 0 at the end), linear (lr (E-e)/E in epoch e), constant-linear (constant for half the run, then linear to 0), constant, or auto (cosine for dense and dropout; linear for sws; for the other Bayesian methods constant-linear for dense nets and linear for conv nets, as the sparse-VD recipe)", 1, 0, 0},
     {"kl-warmup-start", 0, OPT_INT, "E", "5", "Bayesian methods: first epoch with a non-zero KL weight", 0, 1000000, 0},
     {"kl-warmup-epochs", 0, OPT_INT, "E", "15", "Bayesian methods: epochs over which the KL weight rises linearly to 1", 0, 1000000, 0},
     {"optimizer", 0, OPT_STRING, "NAME", "adam", "optimizer: adam or sgd (with momentum)", 1, 0, 0},
@@ -25,7 +25,8 @@ static const cli_opt opts[] = {
     {"seed", 0, OPT_INT, "S", "1", "random seed (weights, shuffling, dropout)", 0, 9.2e18, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
     {"out", 'o', OPT_STRING, "MODEL", NULL, "model file to write (rewritten atomically after every epoch)", 1, 0, 0},
-    {"sws-tau", 0, OPT_DOUBLE, "TAU", "0.05", "sws: weight of the mixture prior against the summed cross-entropy (the paper's 0.05; the authors' tutorial uses 0.003)", 0, 1e6, 0},
+    {"sws-tau", 0, OPT_DOUBLE, "TAU", "0.5", "sws: weight of the mixture prior against the summed cross-entropy (the paper uses 0.05, the authors' tutorial 0.003)", 0, 1e6, 0},
+    {"sws-zero-sd", 0, OPT_DOUBLE, "SD", "0.01", "sws: standard deviation of the zero component, held fixed: weights within about 4 SD of 0 are pruned (0 learns it, as the authors' tutorial: it then grows over the bulk of the weights and prunes them)", 0, 0.999, 0},
     {"init", 0, OPT_STRING, "MODEL", NULL, "start from the weights and biases of a trained model of the same architecture (a dense model for sws, which needs it; optional for the other methods)", 1, 0, 0},
     {"resume", 0, OPT_FLAG, NULL, NULL, "continue from MODEL's last completed epoch (starts afresh if MODEL does not exist)", 1, 0, 0},
     {"force", 0, OPT_FLAG, NULL, NULL, "overwrite --out even if it is not a gmdl model file", 1, 0, 0},
@@ -142,7 +143,7 @@ int cmd_train(int argc, char **argv) {
     cfg.optimizer = strcmp(optname, "sgd") == 0 ? GMDL_OPT_SGD : GMDL_OPT_ADAM;
     cfg.lr = OPTV(&cmd, v, "lr")->set ? OPTV(&cmd, v, "lr")->d
              : cfg.optimizer == GMDL_OPT_SGD ? 0.05
-             : strcmp(cfg.method, "sws") == 0 ? 5e-4 /* retraining: the tutorial's rate */
+             : strcmp(cfg.method, "sws") == 0 ? 2e-4 /* retraining (docs/COMPRESSION.md) */
                                               : 1e-3;
     if (strcmp(cfg.method, "sws") == 0 && !init && !resume) {
         fprintf(stderr, "gmdl train: method sws retrains a trained net: give --init MODEL (a "
@@ -152,6 +153,7 @@ int cmd_train(int argc, char **argv) {
     cfg.momentum = OPTV(&cmd, v, "momentum")->d;
     cfg.weight_decay = OPTV(&cmd, v, "weight-decay")->d;
     cfg.sws_tau = OPTV(&cmd, v, "sws-tau")->d;
+    cfg.sws_zero_sd = OPTV(&cmd, v, "sws-zero-sd")->d;
     cfg.seed = (uint64_t)OPTV(&cmd, v, "seed")->i;
     gmdl_err err = {{0}};
     gmdl_status s = gmdl_train_config_check(&cfg, &err);
@@ -203,6 +205,9 @@ int cmd_train(int argc, char **argv) {
         if (!rc)
             rc = check_resume_option(OPTV(&cmd, v, "sws-tau"), "sws-tau",
                                      mc->sws_tau != cfg.sws_tau);
+        if (!rc)
+            rc = check_resume_option(OPTV(&cmd, v, "sws-zero-sd"), "sws-zero-sd",
+                                     mc->sws_zero_sd != cfg.sws_zero_sd);
         if (rc) {
             gmdl_model_destroy(m);
             return rc;

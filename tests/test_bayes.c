@@ -127,6 +127,21 @@ static void check_sws(void) {
     gc_compare("sws.mixing_logits", pr.param[2].p + 1, GMDL__SWS_COMPONENTS - 1, pr.param[2].g + 1,
                sws_F, &pr, 1e-3, 3e-3);
     CHECK(pr.param[0].g[0] == 0.0f && pr.param[2].g[0] == 0.0f); /* mu_0, pi_0 fixed */
+    /* a fixed zero component (zero_sd > 0): the same value, no gradient for its precision, the
+     * others' unchanged */
+    {
+        float g1[GMDL__SWS_COMPONENTS];
+        memcpy(g1, pr.param[1].g, sizeof g1);
+        for (int j = 0; j < 3; j++)
+            memset(pr.param[j].g, 0, pr.param[j].count * 4);
+        pr.zero_sd = 0.01f;
+        double v2 = pr.ops->kl(&pr, 1.0);
+        CHECK(v2 == v);
+        CHECK(pr.param[1].g[0] == 0.0f && g1[0] != 0.0f);
+        for (int j = 1; j < GMDL__SWS_COMPONENTS; j++)
+            CHECK(pr.param[1].g[j] == g1[j]);
+        pr.zero_sd = 0.0f;
+    }
     /* assignment (narrow components, as after retraining): the zero component gives exactly 0,
      * the others their mean */
     for (int j = 0; j < GMDL__SWS_COMPONENTS; j++)
@@ -139,6 +154,39 @@ static void check_sws(void) {
     CHECK_EQ(comp[1], 3);
     CHECK(vals[1] == pr.param[0].p[3]);
     CHECK_EQ(comp[2], 12);
+    gc_free_layer(&d);
+    gc_free_layer(&pr);
+}
+
+/* gmdl__sws_fit on weights drawn from 16 well-separated clusters (sd 0.002, 0.05 apart, none
+ * near 0) plus small weights inside the zero component's +-2 sd: every learned component lands
+ * on one cluster, with its sd; the small weights are left to the zero component. */
+static void check_sws_fit(void) {
+    gmdl__layer d = gc_make_layer(&gmdl__dense_ops, 200, 1, 1, 48, 0, 1, 0, 0.0f, 1, &R);
+    gmdl__layer pr = gc_make_layer(&gmdl__sws_prior_ops, 48, 1, 1, 0, 0, 1, 0, 0.05f, 1, &R);
+    pr.zero_sd = 0.01f;
+    pr.ops->init(&pr, &R);
+    CHECK_NEAR(exp(-0.5 * (double)pr.param[1].p[0]), 0.01, 0.0, 1e-6);
+    double centre[16];
+    for (int k = 0; k < 16; k++)
+        centre[k] = (k < 8 ? -0.45 : 0.1) + 0.05 * k; /* -0.45 .. -0.10, 0.50 .. 0.85 */
+    size_t nw = d.param[0].count;
+    for (size_t i = 0; i < nw; i++)
+        d.param[0].p[i] = i % 5 == 4 ? (float)(0.015 * (gmdl_rng_uniform(&R) - 0.5))
+                                     : (float)(centre[i % 16] + 0.002 * gmdl_rng_normal(&R));
+    for (size_t i = 0; i < d.param[1].count; i++)
+        d.param[1].p[i] = 0.0f;
+    pr.prior_layers = &d;
+    pr.prior_nlayers = 1;
+    gmdl_err err;
+    CHECK_OK(gmdl__sws_fit(&pr, &err));
+    CHECK(pr.param[0].p[0] == 0.0f);
+    for (int k = 0; k < 16; k++) {
+        CHECK_NEAR(pr.param[0].p[k + 1], centre[k], 5e-4, 0.0);
+        CHECK_NEAR(exp(-0.5 * (double)pr.param[1].p[k + 1]), 0.002, 4e-4, 0.0);
+        CHECK(pr.param[2].p[k + 1] == 0.0f);
+    }
+    CHECK_NEAR(exp(-0.5 * (double)pr.param[1].p[0]), 0.01, 0.0, 1e-6); /* the zero one untouched */
     gc_free_layer(&d);
     gc_free_layer(&pr);
 }
@@ -167,6 +215,10 @@ static gmdl__layer make(const gmdl__layer_ops *ops, int C, int H, int W, int uni
         l.param[2].p[j] = (float)(-6.0 + 7.0 * gmdl_rng_uniform(&R));
     if (ops == &gmdl__vd_dense_ops || ops == &gmdl__vd_conv2d_ops)
         for (size_t j = 0; j < l.param[2].count; j++) { /* alpha <= 1: log alpha in [-6, -0.2] */
+            /* |theta| >= 0.02: log alpha moves by about 2 h / theta under a step h of theta,
+             * and central differences with h = 1e-3 need that to be small */
+            if (fabsf(l.param[0].p[j]) < 0.02f)
+                l.param[0].p[j] = copysignf(0.02f + fabsf(l.param[0].p[j]), l.param[0].p[j]);
             double th = l.param[0].p[j];
             l.param[2].p[j] = (float)(log(th * th + 1e-8) - 0.2 - 5.8 * gmdl_rng_uniform(&R));
         }
@@ -483,10 +535,56 @@ static void check_compress(void) {
     free(te.y);
 }
 
+/* --init of an sws model from a dense one: the components are placed on the copied weights
+ * (ascending means inside their range), the zero component holds its fixed sd, and the sd is
+ * kept by the model file */
+static void check_sws_init_from(void) {
+    gmdl_err err;
+    gmdl_train_config c = gmdl_train_config_default();
+    snprintf(c.arch, sizeof c.arch, "mlp:24");
+    gmdl_model *d, *w, *back;
+    CHECK_OK(gmdl_model_create(&d, &c, 1, 8, 8, 3, &err));
+    snprintf(c.method, sizeof c.method, "sws");
+    c.sws_zero_sd = 0.02;
+    CHECK_OK(gmdl_model_create(&w, &c, 1, 8, 8, 3, &err));
+    int copied = 0;
+    CHECK_OK(gmdl_model_init_from(w, d, &copied, &err));
+    CHECK_EQ(copied, 4);
+    double lo = 1e30, hi = -1e30;
+    for (int q = 0; q < d->nlayers; q++)
+        for (int p = 0; p < d->layers[q].nparams; p++)
+            for (size_t i = 0; i < d->layers[q].param[p].count; i++) {
+                double v = d->layers[q].param[p].p[i];
+                lo = v < lo ? v : lo;
+                hi = v > hi ? v : hi;
+            }
+    const gmdl__layer *pr = &w->layers[w->nlayers - 1];
+    CHECK(strcmp(pr->ops->kind, "sws_prior") == 0);
+    CHECK(pr->zero_sd == 0.02f);
+    CHECK_NEAR(exp(-0.5 * (double)pr->param[1].p[0]), 0.02, 1e-7, 0.0);
+    for (int j = 1; j < GMDL__SWS_COMPONENTS; j++) {
+        CHECK((double)pr->param[0].p[j] >= lo && (double)pr->param[0].p[j] <= hi);
+        if (j > 1)
+            CHECK(pr->param[0].p[j] > pr->param[0].p[j - 1]);
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/gmdl_test_sws_%ld.gmdl", (long)getpid());
+    CHECK_OK(gmdl_model_save(w, path, &err));
+    CHECK_OK(gmdl_model_load(&back, path, &err));
+    CHECK(gmdl_model_config(back)->sws_zero_sd == 0.02);
+    CHECK(back->layers[back->nlayers - 1].zero_sd == 0.02f);
+    remove(path);
+    gmdl_model_destroy(back);
+    gmdl_model_destroy(w);
+    gmdl_model_destroy(d);
+}
+
 int main(void) {
     gmdl_rng_seed(&R, th_seed(4242), 9);
     check_compress();
     check_sws();
+    check_sws_fit();
+    check_sws_init_from();
     /* every variational layer: gradients of the sampled pass and of the KL (fixed noise) */
     static const struct {
         const char *name;

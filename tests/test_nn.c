@@ -174,6 +174,11 @@ int main(void) {
     }
     bad.sws_tau = -1.0;
     CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
+    bad.sws_tau = 0.5;
+    bad.sws_zero_sd = 1.0;
+    CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
+    bad.sws_zero_sd = -0.01;
+    CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
     bad = cfg;
     snprintf(bad.method, sizeof bad.method, "dropout:1.5");
     CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);

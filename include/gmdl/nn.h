@@ -64,8 +64,10 @@ typedef struct gmdl_train_config {
     double beta1, beta2, adam_eps; /* Adam (0.9, 0.999, 1e-8) */
     double weight_decay; /* L2 coefficient added to the gradient (default 0) */
     double sws_tau;      /* sws: weight of the mixture prior, objective N x mean cross-entropy +
-                            tau x (-log prior) (default 0.05, the paper's; the authors' tutorial
-                            uses 0.003) */
+                            tau x (-log prior) (default 0.5; the paper uses 0.05, the authors'
+                            tutorial 0.003) */
+    double sws_zero_sd;  /* sws: standard deviation of the zero component, held fixed (default
+                            0.01); 0 learns it (its precision under the Gamma(5000, 2) prior) */
     uint64_t seed;     /* master seed (default 1) */
 } gmdl_train_config;
 

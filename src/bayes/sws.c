@@ -5,20 +5,27 @@
  * copy the logits) whose kl() adds tau x C and its gradient, with
  *   C = -sum_i log sum_j pi_j N(w_i | mu_j, 1/lambda_j) + sum_j [(1 - a_j) gamma_j + b_j lambda_j],
  * gamma_j = log lambda_j, J = 17 components: component 0 has mu_0 = 0 and pi_0 = 0.99 fixed (its
- * precision is learned), the others pi_j = (1 - pi_0) softmax(rho)_j. Gamma hyper-priors on the
- * precisions: a = 5000, b = 2 for the zero component, a = 250, b = 0.1 for the others. tau =
- * the layer's `rate` (gmdl_train_config.sws_tau: 0.05 as the paper, 0.003 in the authors'
- * tutorial; the objective is N x mean cross-entropy + tau C).
+ * precision fixed or learned, below), the others pi_j = (1 - pi_0) softmax(rho)_j. Gamma
+ * hyper-priors on the precisions: a = 5000, b = 2 for the zero component, a = 250, b = 0.1 for
+ * the others. tau = the layer's `rate` (gmdl_train_config.sws_tau: default 0.5; the paper uses
+ * 0.05, the authors' tutorial 0.003; the objective is N x mean cross-entropy + tau C).
  * Gradients (r_ij the responsibilities, d_ij = w_i - mu_j, s = softmax(rho)):
  *   dC/dw_i = sum_j r_ij lambda_j d_ij,  dC/dmu_j = -sum_i r_ij lambda_j d_ij,
  *   dC/dgamma_j = sum_i r_ij (lambda_j d_ij^2 - 1) / 2 + (1 - a_j) + b_j lambda_j,
  *   dC/drho_k = -sum_i (r_ik - s_k (1 - r_i0)).
- * Initialisation (tutorial): means linspace(-0.6, 0.6) for components 1..16, sigma = 0.25 for
- * all, equal mixing proportions.
+ * The zero component's sd is fixed (the layer's zero_sd, gmdl_train_config.sws_zero_sd) or,
+ * with zero_sd = 0, learned: a learned sd grows to cover the bulk of the weights, and every one
+ * of them is then pruned (ALGORITHMS.md 16.1 notes the code learns it; the paper does not say).
+ * Initialisation: the tutorial's means linspace(-0.6, 0.6) for components 1..16 and sigma = 0.25
+ * (the zero component: zero_sd when fixed), equal mixing proportions; when retraining a net
+ * (gmdl_model_init_from), gmdl__sws_fit then places the components on its weights: the paper's
+ * "spread over the range of the pretrained weights, each holding significant mass in its region".
  * Sums over weights run in fixed blocks of 4096 (partials added in block order), so the result
  * does not depend on the thread count. */
 #include "bayes/bayes_internal.h"
 #include "core/vmath.h"
+
+#include <stdlib.h>
 
 #define J GMDL__SWS_COMPONENTS
 #define PI0 0.99f
@@ -49,6 +56,110 @@ static void sws_init(gmdl__layer *l, gmdl_rng *rng) {
         l->param[P_GAMMA].p[j] = (float)-log(0.25 * 0.25);
         l->param[P_RHO].p[j] = 0.0f;
     }
+    if (l->zero_sd > 0.0f)
+        l->param[P_GAMMA].p[0] = -2.0f * logf(l->zero_sd);
+}
+
+typedef struct {
+    float v, w; /* value, weight */
+} wval;
+
+static int cmp_wval(const void *a, const void *b) {
+    const wval *x = a, *y = b;
+    return x->v != y->v ? (x->v > y->v) - (x->v < y->v) : (x->w > y->w) - (x->w < y->w);
+}
+
+/* first index in sorted v[0, n) with v[i].v >= x */
+static size_t lower_bound(const wval *v, size_t n, double x) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((double)v[mid].v < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Weighted 1-D k-means of the parameters outside +-2 zero_sd, each layer's values weighted by
+ * 1 / (its parameter count): every layer has the same say, so the few large first-layer
+ * weights of a conv net get components of their own instead of being outvoted by a dense
+ * layer a thousand times larger. Clusters are runs of the sorted values between the centres'
+ * midpoints, their sums come from prefix sums; the centres start at the weighted quantiles
+ * (k + 1/2) / K. */
+gmdl_status gmdl__sws_fit(gmdl__layer *l, gmdl_err *err) {
+    enum { K = J - 1, ITERS = 300 };
+    const double skip = l->zero_sd > 0.0f ? 2.0 * (double)l->zero_sd : 0.0;
+    size_t total = 0, n = 0;
+    for (int q = 0; q < l->prior_nlayers; q++)
+        for (int p = 0; p < l->prior_layers[q].nparams; p++)
+            total += l->prior_layers[q].param[p].count;
+    wval *v = malloc((total ? total : 1) * sizeof *v);
+    double *s0 = malloc(3 * (total + 1) * sizeof *s0);
+    if (!v || !s0) {
+        free(v);
+        free(s0);
+        return gmdl__fail(err, GMDL_ENOMEM, "sws: out of memory placing the mixture components");
+    }
+    double *s1 = s0 + total + 1, *s2 = s1 + total + 1;
+    for (int q = 0; q < l->prior_nlayers; q++) {
+        size_t cnt = 0;
+        for (int p = 0; p < l->prior_layers[q].nparams; p++)
+            cnt += l->prior_layers[q].param[p].count;
+        for (int p = 0; p < l->prior_layers[q].nparams; p++) {
+            const gmdl__param *pp = &l->prior_layers[q].param[p];
+            for (size_t i = 0; i < pp->count; i++)
+                if (fabs((double)pp->p[i]) >= skip)
+                    v[n++] = (wval){pp->p[i], 1.0f / (float)cnt};
+        }
+    }
+    if (n >= K) {
+        qsort(v, n, sizeof *v, cmp_wval);
+        s0[0] = s1[0] = s2[0] = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            double w = (double)v[i].w, x = (double)v[i].v;
+            s0[i + 1] = s0[i] + w;
+            s1[i + 1] = s1[i] + w * x;
+            s2[i + 1] = s2[i] + w * x * x;
+        }
+        double c[K];
+        size_t lo[K + 1];
+        size_t i = 0;
+        for (int k = 0; k < K; k++) { /* weighted quantiles */
+            double target = ((double)k + 0.5) / K * s0[n];
+            while (i + 1 < n && s0[i + 1] < target)
+                i++;
+            c[k] = (double)v[i].v;
+        }
+        for (int it = 0; it < ITERS; it++) {
+            lo[0] = 0;
+            lo[K] = n;
+            for (int k = 1; k < K; k++)
+                lo[k] = lower_bound(v, n, 0.5 * (c[k - 1] + c[k]));
+            int moved = 0;
+            for (int k = 0; k < K; k++)
+                if (lo[k + 1] > lo[k]) {
+                    double m = (s1[lo[k + 1]] - s1[lo[k]]) / (s0[lo[k + 1]] - s0[lo[k]]);
+                    moved |= m != c[k];
+                    c[k] = m;
+                }
+            if (!moved)
+                break;
+        }
+        for (int k = 0; k < K; k++) {
+            double w = s0[lo[k + 1]] - s0[lo[k]], var = 0.0;
+            if (lo[k + 1] > lo[k])
+                var = (s2[lo[k + 1]] - s2[lo[k]]) / w - c[k] * c[k];
+            double sd = sqrt(var > 1e-6 ? var : 1e-6); /* at least 0.001 */
+            l->param[P_MU].p[k + 1] = (float)c[k];
+            l->param[P_GAMMA].p[k + 1] = (float)(-2.0 * log(sd));
+            l->param[P_RHO].p[k + 1] = 0.0f;
+        }
+    }
+    free(v);
+    free(s0);
+    return GMDL_OK;
 }
 
 static void sws_forward(gmdl__layer *l, const gmdl__fwd *a) {
@@ -189,6 +300,8 @@ static double sws_kl(gmdl__layer *l, double scale) {
         C += (1.0 - a) * (double)gam[j] + b * (double)lam[j];
         if (j > 0)
             gmu[j] += (float)(TAU * scale * -acc[1 + j]);
+        if (j == 0 && l->zero_sd > 0.0f)
+            continue; /* fixed */
         ggam[j] += (float)(TAU * scale * (acc[1 + J + j] + (1.0 - a) + b * (double)lam[j]));
         if (j > 0)
             grho[j] += (float)(TAU * scale *

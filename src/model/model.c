@@ -28,7 +28,8 @@ gmdl_train_config gmdl_train_config_default(void) {
     c.beta2 = 0.999;
     c.adam_eps = 1e-8;
     c.weight_decay = 0.0;
-    c.sws_tau = 0.05;
+    c.sws_tau = 0.5;
+    c.sws_zero_sd = 0.01;
     c.seed = 1;
     return c;
 }
@@ -238,10 +239,11 @@ gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg, gmdl_err *err)
         return gmdl__fail(err, GMDL_EINVAL, "unknown optimizer %d", (int)cfg->optimizer);
     if (!(cfg->momentum >= 0.0 && cfg->momentum < 1.0) || !(cfg->beta1 >= 0.0 && cfg->beta1 < 1.0) ||
         !(cfg->beta2 >= 0.0 && cfg->beta2 < 1.0) || !(cfg->adam_eps > 0.0) ||
-        !(cfg->weight_decay >= 0.0) || !(cfg->sws_tau >= 0.0 && cfg->sws_tau < 1e6))
+        !(cfg->weight_decay >= 0.0) || !(cfg->sws_tau >= 0.0 && cfg->sws_tau < 1e6) ||
+        !(cfg->sws_zero_sd >= 0.0 && cfg->sws_zero_sd < 1.0))
         return gmdl__fail(err, GMDL_EINVAL,
                           "momentum, beta1 and beta2 must be in [0, 1), eps > 0, weight decay >= 0, "
-                          "sws tau in [0, 1e6)");
+                          "sws tau in [0, 1e6), sws zero-component sd in [0, 1)");
     return GMDL_OK;
 }
 
@@ -356,6 +358,8 @@ static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int
         s = add_layer(m, dense, name, m->classes, 0.0f, NULL, err);
     if (!s && kind == GMDL__METHOD_SWS)
         s = add_layer(m, &gmdl__sws_prior_ops, "sws_prior", 0, (float)m->cfg.sws_tau, NULL, err);
+    if (!s && kind == GMDL__METHOD_SWS)
+        m->layers[m->nlayers - 1].zero_sd = (float)m->cfg.sws_zero_sd;
     return s;
 }
 
@@ -487,11 +491,12 @@ gmdl_status gmdl__model_create_select(gmdl_model **out, const gmdl_train_config 
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     }
     m->method = kind;
-    /* the automatic schedule: cosine for maximum likelihood; the sparse-VD recipe otherwise
-     * (constant then linear decay for dense nets, linear decay for conv nets) */
+    /* the automatic schedule: cosine for maximum likelihood; linear decay for sws retraining
+     * (docs/COMPRESSION.md); the sparse-VD recipe otherwise (constant then linear decay for dense
+     * nets, linear decay for conv nets) */
     if (m->cfg.lr_schedule == GMDL_LR_AUTO)
         m->cfg.lr_schedule = kind < GMDL__METHOD_SVD    ? GMDL_LR_COSINE
-                             : kind == GMDL__METHOD_SWS ? GMDL_LR_CONSTANT
+                             : kind == GMDL__METHOD_SWS ? GMDL_LR_LINEAR
                              : (sp[0].kind == 'd' ? GMDL_LR_CONSTANT_LINEAR : GMDL_LR_LINEAR);
     s = build_layers(m, sp, ns, kind, rate, nselect, err);
     /* bc-gnj, bc-ghs: the weight variances of the first layer are clipped at 0.04 (ALGORITHMS.md
@@ -690,5 +695,10 @@ gmdl_status gmdl_model_init_from(gmdl_model *m, const gmdl_model *src, int *copi
         }
     if (*copied == 0)
         return gmdl__fail(err, GMDL_ESHAPE, "the initial model has no parameter of this model");
+    /* sws retraining a net without a mixture prior: place the components on its weights */
+    gmdl__layer *last = &m->layers[m->nlayers - 1];
+    if (last->ops == &gmdl__sws_prior_ops &&
+        src->layers[src->nlayers - 1].ops != &gmdl__sws_prior_ops)
+        return gmdl__sws_fit(last, err);
     return GMDL_OK;
 }

@@ -45,6 +45,7 @@ gmdl_status gmdl_model_save(const gmdl_model *m, const char *path, gmdl_err *err
     TRY(gmdl__ckpt_meta_f64(w, "train.eps", c->adam_eps));
     TRY(gmdl__ckpt_meta_f64(w, "train.weight_decay", c->weight_decay));
     TRY(gmdl__ckpt_meta_f64(w, "train.sws_tau", c->sws_tau));
+    TRY(gmdl__ckpt_meta_f64(w, "train.sws_zero_sd", c->sws_zero_sd));
     TRY(gmdl__ckpt_meta_u64(w, "train.epoch", (uint64_t)m->epoch));
     TRY(gmdl__ckpt_meta_u64(w, "train.step", m->step));
     TRY(gmdl__ckpt_meta_u64(w, "rng.shuffle.state", m->shuffle_rng.state));
@@ -199,6 +200,8 @@ gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
         s = need_f64(c, "train.weight_decay", &cfg.weight_decay, err);
     if (!s && !gmdl__ckpt_get_f64(c, "train.sws_tau", &cfg.sws_tau))
         cfg.sws_tau = 0.003; /* files written before the option: the tutorial's value */
+    if (!s && !gmdl__ckpt_get_f64(c, "train.sws_zero_sd", &cfg.sws_zero_sd))
+        cfg.sws_zero_sd = 0.0; /* files written before the option learned it */
     if (s) {
         gmdl__ckpt_destroy(c);
         return s;

@@ -89,6 +89,7 @@ struct gmdl__layer {
     /* sws_prior: the layers whose parameters the prior covers (all before it) */
     struct gmdl__layer *prior_layers;
     int prior_nlayers;
+    float zero_sd;             /* sws_prior: the zero component's fixed sd (0: learned) */
     /* select: the input features kept, units of them (owned by the model) */
     const uint32_t *select_idx;
     /* sparse_dense: the weight [K, D] in CSR form (owned by the model), values dequantised */
@@ -121,6 +122,10 @@ extern const gmdl__layer_ops gmdl__sws_prior_ops;
 /* Component of each of w[0, n) under the prior (argmax pi_j N(w | mu_j, 1/lambda_j)); value: its
  * mean (exactly 0 for component 0); either output may be NULL. */
 void gmdl__sws_assign(const gmdl__layer *l, const float *w, size_t n, float *value, int *comp);
+/* Places the learned components on the parameters of prior_layers (a pretrained net): 1-D
+ * k-means of the parameters outside the zero component's +-2 sd, each layer weighted equally; each
+ * component's sd its cluster's. */
+gmdl_status gmdl__sws_fit(gmdl__layer *l, gmdl_err *err);
 extern const gmdl__layer_ops gmdl__ghs_dense_ops; /* group horseshoe (bayes/gnj.c) */
 extern const gmdl__layer_ops gmdl__ghs_conv2d_ops;
 

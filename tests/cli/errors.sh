@@ -15,6 +15,7 @@ expect_fail 2 "unknown command" -- $GMDL frobnicate
 expect_fail 2 "unknown architecture" "cnnx" -- $T --data "$D" --arch cnnx --out "$WORK/m.gmdl"
 expect_fail 2 "unknown method" "frob" -- $T --data "$D" --method frob --out "$WORK/m.gmdl"
 expect_fail 2 "sws" "--init MODEL" -- $T --data "$D" --method sws --out "$WORK/m.gmdl"
+expect_fail 2 "--sws-zero-sd" "must be in" -- $T --data "$D" --method sws --sws-zero-sd 1 --out "$WORK/m.gmdl"
 expect_fail 2 "conv1" "30x30 kernel" "1x28x28" -- $T --data "$D" --arch cnn:c4k30 --out "$WORK/m.gmdl"
 expect_fail 2 "conv3" "5x5 kernel" "4x4x4" -- $T --data "$D" --arch cnn:c4k5-p2-c4k5-p2-c4k5 --out "$WORK/m.gmdl"
 expect_fail 2 "pool" "3x3 pooling window" "2x2x2" -- $T --data "$D" --arch cnn:c2k5s12-p3 --out "$WORK/m.gmdl"
