@@ -25,8 +25,6 @@
 #include "bayes/bayes_internal.h"
 #include "core/vmath.h"
 
-#include <stdlib.h>
-
 #define J GMDL__SWS_COMPONENTS
 #define PI0 0.99f
 #define BLOCK 4096
@@ -95,11 +93,11 @@ gmdl_status gmdl__sws_fit(gmdl__layer *l, gmdl_err *err) {
     for (int q = 0; q < l->prior_nlayers; q++)
         for (int p = 0; p < l->prior_layers[q].nparams; p++)
             total += l->prior_layers[q].param[p].count;
-    wval *v = malloc((total ? total : 1) * sizeof *v);
-    double *s0 = malloc(3 * (total + 1) * sizeof *s0);
+    wval *v = gmdl__malloc(total * sizeof *v);
+    double *s0 = gmdl__malloc(3 * (total + 1) * sizeof *s0);
     if (!v || !s0) {
-        free(v);
-        free(s0);
+        gmdl__free(v);
+        gmdl__free(s0);
         return gmdl__fail(err, GMDL_ENOMEM, "sws: out of memory placing the mixture components");
     }
     double *s1 = s0 + total + 1, *s2 = s1 + total + 1;
@@ -157,8 +155,8 @@ gmdl_status gmdl__sws_fit(gmdl__layer *l, gmdl_err *err) {
             l->param[P_RHO].p[k + 1] = 0.0f;
         }
     }
-    free(v);
-    free(s0);
+    gmdl__free(v);
+    gmdl__free(s0);
     return GMDL_OK;
 }
 
