@@ -26,7 +26,8 @@ static const cli_opt opts[] = {
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
     {"out", 'o', OPT_STRING, "MODEL", NULL, "model file to write (rewritten atomically after every epoch)", 1, 0, 0},
     {"sws-tau", 0, OPT_DOUBLE, "TAU", "0.5", "sws: weight of the mixture prior against the summed cross-entropy (the paper uses 0.05, the authors' tutorial 0.003)", 0, 1e6, 0},
-    {"sws-zero-sd", 0, OPT_DOUBLE, "SD", "0.01", "sws: standard deviation of the zero component, held fixed: weights within about 4 SD of 0 are pruned (0 learns it, as the authors' tutorial: it then grows over the bulk of the weights and prunes them)", 0, 0.999, 0},
+    {"sws-zero-sd", 0, OPT_DOUBLE, "SD", "0.005", "sws: standard deviation of the zero component, held fixed: weights within about 4 SD of 0 are pruned (0 learns it, as the authors' tutorial: it then grows over the bulk of the weights and prunes them)", 0, 0.999, 0},
+    {"sws-harden", 0, OPT_STRING, "LIST", "0.5,0.75,0.9,0.97,0.99,1", "sws: hardening, one stage per final epoch (comma-separated increasing fractions in (0, 1], or none): each stage starts by setting that fraction of every layer's weights, those nearest their component's value, to the value and holding them there while the rest of the net adapts; the mixture is fixed from the first stage on. With none, only gmdl compress sets the weights to their values, as in the paper", 1, 0, 0},
     {"init", 0, OPT_STRING, "MODEL", NULL, "start from the weights and biases of a trained model of the same architecture (a dense model for sws, which needs it; optional for the other methods)", 1, 0, 0},
     {"resume", 0, OPT_FLAG, NULL, NULL, "continue from MODEL's last completed epoch (starts afresh if MODEL does not exist)", 1, 0, 0},
     {"force", 0, OPT_FLAG, NULL, NULL, "overwrite --out even if it is not a gmdl model file", 1, 0, 0},
@@ -154,6 +155,11 @@ int cmd_train(int argc, char **argv) {
     cfg.weight_decay = OPTV(&cmd, v, "weight-decay")->d;
     cfg.sws_tau = OPTV(&cmd, v, "sws-tau")->d;
     cfg.sws_zero_sd = OPTV(&cmd, v, "sws-zero-sd")->d;
+    gmdl_err herr = {{0}};
+    if (gmdl_sws_harden_parse(&cfg, OPTV(&cmd, v, "sws-harden")->s, &herr)) {
+        fprintf(stderr, "gmdl train: --sws-harden: %s\n", herr.msg);
+        return 2;
+    }
     cfg.seed = (uint64_t)OPTV(&cmd, v, "seed")->i;
     gmdl_err err = {{0}};
     gmdl_status s = gmdl_train_config_check(&cfg, &err);
@@ -208,6 +214,12 @@ int cmd_train(int argc, char **argv) {
         if (!rc)
             rc = check_resume_option(OPTV(&cmd, v, "sws-zero-sd"), "sws-zero-sd",
                                      mc->sws_zero_sd != cfg.sws_zero_sd);
+        if (!rc) {
+            int differ = mc->sws_harden_n != cfg.sws_harden_n;
+            for (int k = 0; k < cfg.sws_harden_n && !differ; k++)
+                differ = mc->sws_harden[k] != cfg.sws_harden[k];
+            rc = check_resume_option(OPTV(&cmd, v, "sws-harden"), "sws-harden", differ);
+        }
         if (rc) {
             gmdl_model_destroy(m);
             return rc;

@@ -579,12 +579,121 @@ static void check_sws_init_from(void) {
     gmdl_model_destroy(d);
 }
 
+/* Weights of layer q that sit exactly at the value compress gives them */
+static size_t count_hard(const gmdl_model *m, int q) {
+    const gmdl__layer *pr = &m->layers[m->nlayers - 1];
+    const gmdl__param *pp = &m->layers[q].param[0];
+    float *v = malloc(pp->count * sizeof *v);
+    gmdl__sws_assign(pr, pp->p, pp->count, v, NULL);
+    size_t k = 0;
+    for (size_t i = 0; i < pp->count; i++)
+        k += pp->p[i] == v[i];
+    free(v);
+    return k;
+}
+
+/* sws hardening (stages 0.5, 0.9, 1 in the last three of four epochs): after each stage every
+ * layer holds at least its fraction of weights exactly at their compress values, the mixture
+ * stays where the first stage found it, the finished net has at most 17 distinct weight values
+ * and compresses to itself (the same test error), and a run resumed from the file after the
+ * second stage ends with the same parameters as the uninterrupted one. */
+static void check_sws_harden(void) {
+    gmdl_dataset tr = fx_dataset(1000, 5), te = fx_dataset(300, 6);
+    gmdl_err err;
+    gmdl_train_config c = gmdl_train_config_default();
+    snprintf(c.arch, sizeof c.arch, "mlp:32");
+    c.batch = 50;
+    c.epochs = 3;
+    gmdl_model *d, *w, *w2;
+    gmdl_epoch_stats st;
+    CHECK_OK(gmdl_model_create(&d, &c, 1, 28, 28, 10, &err));
+    for (int e = 0; e < c.epochs; e++)
+        CHECK_OK(gmdl_model_train_epoch(d, &tr, &te, NULL, NULL, &st, &err));
+    snprintf(c.method, sizeof c.method, "sws");
+    c.epochs = 4;
+    c.lr = 2e-4;
+    CHECK_OK(gmdl_sws_harden_parse(&c, "0.5,0.9,1", &err));
+    CHECK_OK(gmdl_model_create(&w, &c, 1, 28, 28, 10, &err));
+    int copied = 0;
+    CHECK_OK(gmdl_model_init_from(w, d, &copied, &err));
+    const gmdl__layer *pr = &w->layers[w->nlayers - 1];
+    const size_t np = 3 * GMDL__SWS_COMPONENTS;
+    float mix[3 * GMDL__SWS_COMPONENTS], mix0[3 * GMDL__SWS_COMPONENTS];
+    for (int j = 0; j < 3; j++)
+        memcpy(mix0 + j * GMDL__SWS_COMPONENTS, pr->param[j].p, GMDL__SWS_COMPONENTS * 4);
+    CHECK_OK(gmdl_model_train_epoch(w, &tr, &te, NULL, NULL, &st, &err)); /* soft */
+    for (int j = 0; j < 3; j++)
+        memcpy(mix + j * GMDL__SWS_COMPONENTS, pr->param[j].p, GMDL__SWS_COMPONENTS * 4);
+    CHECK(memcmp(mix, mix0, np * 4) != 0); /* the mixture learns before hardening */
+    const double f[3] = {0.5, 0.9, 1.0};
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/gmdl_test_harden_%ld.gmdl", (long)getpid());
+    for (int k = 0; k < 3; k++) {
+        CHECK_OK(gmdl_model_train_epoch(w, &tr, &te, NULL, NULL, &st, &err));
+        for (int q = 0; q < w->nlayers - 1; q++) {
+            if (w->layers[q].nparams == 0)
+                continue;
+            size_t n = w->layers[q].param[0].count, h = count_hard(w, q);
+            printf("sws hardening stage %d (%.2f): %s %zu of %zu at their values\n", k + 1, f[k],
+                   w->layers[q].param[0].name, h, n);
+            CHECK(h >= (size_t)(f[k] * (double)n + 0.5));
+            if (k == 0)
+                CHECK(h < n);
+        }
+        float now[3 * GMDL__SWS_COMPONENTS];
+        for (int j = 0; j < 3; j++)
+            memcpy(now + j * GMDL__SWS_COMPONENTS, pr->param[j].p, GMDL__SWS_COMPONENTS * 4);
+        CHECK(memcmp(now, mix, np * 4) == 0); /* fixed while hardening */
+        if (k == 1)
+            CHECK_OK(gmdl_model_save(w, path, &err));
+    }
+    /* at most 17 distinct weight values, and compress keeps the net as it is */
+    float vals[64];
+    int nv = 0;
+    for (int q = 0; q < w->nlayers - 1; q++)
+        for (size_t i = 0; w->layers[q].nparams && i < w->layers[q].param[0].count; i++) {
+            float x = w->layers[q].param[0].p[i];
+            int found = 0;
+            for (int j = 0; j < nv && !found; j++)
+                found = vals[j] == x;
+            if (!found && nv < 64)
+                vals[nv++] = x;
+        }
+    printf("sws hardening: %d distinct weight values\n", nv);
+    CHECK(nv >= 2 && nv <= GMDL__SWS_COMPONENTS);
+    gmdl_eval_result ev;
+    CHECK_OK(gmdl_model_evaluate(w, &te, 0, 0, &ev, &err));
+    char zpath[64];
+    snprintf(zpath, sizeof zpath, "/tmp/gmdl_test_harden_%ld.gmz", (long)getpid());
+    gmdl_compress_config cc = gmdl_compress_config_default();
+    gmdl_compress_report r;
+    CHECK_OK(gmdl_model_compress(w, &te, &cc, zpath, &r, &err));
+    CHECK_NEAR(r.test_error, 1.0 - ev.accuracy, 1e-12, 0.0);
+    CHECK_NEAR(r.test_error_pruned, 1.0 - ev.accuracy, 1e-12, 0.0);
+    remove(zpath);
+    /* resumed after the second stage: the same end */
+    CHECK_OK(gmdl_model_load(&w2, path, &err));
+    CHECK_EQ(gmdl_model_epoch(w2), 3);
+    CHECK_OK(gmdl_model_train_epoch(w2, &tr, &te, NULL, NULL, &st, &err));
+    CHECK(w2->nstore == w->nstore);
+    CHECK(memcmp(w2->params, w->params, w->nstore * sizeof(float)) == 0);
+    remove(path);
+    gmdl_model_destroy(w2);
+    gmdl_model_destroy(w);
+    gmdl_model_destroy(d);
+    free(tr.x);
+    free(tr.y);
+    free(te.x);
+    free(te.y);
+}
+
 int main(void) {
     gmdl_rng_seed(&R, th_seed(4242), 9);
     check_compress();
     check_sws();
     check_sws_fit();
     check_sws_init_from();
+    check_sws_harden();
     /* every variational layer: gradients of the sampled pass and of the KL (fixed noise) */
     static const struct {
         const char *name;

@@ -167,6 +167,7 @@ int main(void) {
     CHECK_STATUS(gmdl_model_create(&m, &bad, 1, 28, 28, 10, &err), GMDL_ESHAPE);
     CHECK_STR_CONTAINS(err.msg, "conv3");
     bad = cfg;
+    bad.epochs = 10; /* sws: at least one per hardening stage */
     const char *methods[] = {"svd", "vd", "bbb", "bc-gnj", "bc-ghs", "sws", "dropout:0.3"};
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
         snprintf(bad.method, sizeof bad.method, "%s", methods[i]);
@@ -178,6 +179,43 @@ int main(void) {
     bad.sws_zero_sd = 1.0;
     CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
     bad.sws_zero_sd = -0.01;
+    CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
+    /* sws hardening stages: parse, format, ranges */
+    bad = cfg;
+    CHECK_EQ(bad.sws_harden_n, 6);
+    CHECK(bad.sws_harden[0] == 0.5 && bad.sws_harden[5] == 1.0);
+    CHECK_OK(gmdl_sws_harden_parse(&bad, "0.25,0.5,1", &err));
+    CHECK_EQ(bad.sws_harden_n, 3);
+    CHECK(bad.sws_harden[0] == 0.25 && bad.sws_harden[1] == 0.5 && bad.sws_harden[2] == 1.0);
+    char hb[GMDL_SWS_HARDEN_MAX * 24 + 8];
+    gmdl_sws_harden_format(&bad, hb, sizeof hb);
+    CHECK(strcmp(hb, "0.25,0.5,1") == 0);
+    CHECK_OK(gmdl_sws_harden_parse(&bad, "none", &err));
+    CHECK_EQ(bad.sws_harden_n, 0);
+    gmdl_sws_harden_format(&bad, hb, sizeof hb);
+    CHECK(strcmp(hb, "none") == 0);
+    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "0.5,0.4", &err), GMDL_EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "must increase");
+    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "0,1", &err), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "0.5,1.5", &err), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "0.5,x", &err), GMDL_EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "character 5");
+    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "", &err), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "0.5,", &err), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "nan", &err), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "0.01,0.02,0.03,0.04,0.05,0.06,0.07,0.08,0.09,0.1,"
+                                              "0.2,0.3,0.4,0.5,0.6,0.7,1",
+                                       &err),
+                 GMDL_EINVAL);
+    CHECK_EQ(bad.sws_harden_n, 0); /* a failed parse leaves the config as it was */
+    bad = cfg;
+    snprintf(bad.method, sizeof bad.method, "sws");
+    bad.epochs = 5; /* six stages, one per final epoch */
+    CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "6 stages");
+    bad.epochs = 6;
+    CHECK_OK(gmdl_train_config_check(&bad, &err));
+    bad.sws_harden[2] = 0.6; /* not increasing */
     CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
     bad = cfg;
     snprintf(bad.method, sizeof bad.method, "dropout:1.5");

@@ -35,6 +35,8 @@ typedef enum {
 
 typedef enum { GMDL_OPT_ADAM = 0, GMDL_OPT_SGD = 1 } gmdl_optimizer;
 
+#define GMDL_SWS_HARDEN_MAX 16 /* most sws hardening stages */
+
 /* Learning-rate schedule over the whole run of E = cfg.epochs epochs:
  * constant: lr;  cosine: lr (0.5 + 0.5 cos(pi p)) with p the fraction of the run done, per step;
  * linear: lr (E - e) / E in epoch e (0-based);  constant-linear: lr min(2 - 2 e / E, 1) (constant
@@ -67,7 +69,14 @@ typedef struct gmdl_train_config {
                             tau x (-log prior) (default 0.5; the paper uses 0.05, the authors'
                             tutorial 0.003) */
     double sws_zero_sd;  /* sws: standard deviation of the zero component, held fixed (default
-                            0.01); 0 learns it (its precision under the Gamma(5000, 2) prior) */
+                            0.005); 0 learns it (its precision under the Gamma(5000, 2) prior) */
+    /* sws: hardening, one stage per final epoch: epoch epochs - n + k starts by setting the
+     * fraction sws_harden[k] of every layer's weights (those nearest their component's value)
+     * to that value, where they stay; the mixture is held fixed from the first stage on.
+     * Increasing fractions in (0, 1]; default 0.5 0.75 0.9 0.97 0.99 1 (n = 6); n = 0: none,
+     * the weights are set to their values only by gmdl compress. */
+    int sws_harden_n;
+    double sws_harden[GMDL_SWS_HARDEN_MAX];
     uint64_t seed;     /* master seed (default 1) */
 } gmdl_train_config;
 
@@ -75,6 +84,13 @@ GMDL_API gmdl_train_config gmdl_train_config_default(void);
 /* "auto", "constant", "cosine", "linear", "constant-linear"; parse returns 0 if unknown. */
 GMDL_API const char *gmdl_lr_schedule_name(gmdl_lr_schedule s);
 GMDL_API int gmdl_lr_schedule_parse(const char *name, gmdl_lr_schedule *out);
+/* The sws hardening stages as text, "0.5,0.75,1" (fractions separated by commas; "none" for
+ * no stage), into cfg->sws_harden and sws_harden_n; GMDL_EINVAL, saying why, if a fraction is
+ * not a number in (0, 1], the fractions do not increase, or there are more than
+ * GMDL_SWS_HARDEN_MAX. format writes the form parse reads (at most 24 bytes a stage). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_sws_harden_parse(gmdl_train_config *cfg,
+                                                          const char *text, gmdl_err *err);
+GMDL_API void gmdl_sws_harden_format(const gmdl_train_config *cfg, char *buf, size_t n);
 /* Checks ranges and that arch and method parse. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg,
                                                             gmdl_err *err);

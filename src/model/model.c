@@ -29,7 +29,11 @@ gmdl_train_config gmdl_train_config_default(void) {
     c.adam_eps = 1e-8;
     c.weight_decay = 0.0;
     c.sws_tau = 0.5;
-    c.sws_zero_sd = 0.01;
+    c.sws_zero_sd = 0.005;
+    static const double harden[] = {0.5, 0.75, 0.9, 0.97, 0.99, 1.0};
+    c.sws_harden_n = (int)(sizeof harden / sizeof harden[0]);
+    for (int k = 0; k < c.sws_harden_n; k++)
+        c.sws_harden[k] = harden[k];
     c.seed = 1;
     return c;
 }
@@ -133,6 +137,70 @@ int gmdl_lr_schedule_parse(const char *name, gmdl_lr_schedule *out) {
             return 1;
         }
     return 0;
+}
+
+static gmdl_status check_harden(const double *f, int n, gmdl_err *err) {
+    if (n < 0 || n > GMDL_SWS_HARDEN_MAX)
+        return gmdl__fail(err, GMDL_EINVAL, "sws hardening: %d stages, at most %d", n,
+                          GMDL_SWS_HARDEN_MAX);
+    for (int k = 0; k < n; k++) {
+        if (!(f[k] > 0.0 && f[k] <= 1.0))
+            return gmdl__fail(err, GMDL_EINVAL,
+                              "sws hardening: stage %d's fraction %g is not in (0, 1]", k + 1, f[k]);
+        if (k > 0 && !(f[k] > f[k - 1]))
+            return gmdl__fail(err, GMDL_EINVAL,
+                              "sws hardening: the fractions must increase (stage %d: %g after %g)",
+                              k + 1, f[k], f[k - 1]);
+    }
+    return GMDL_OK;
+}
+
+gmdl_status gmdl_sws_harden_parse(gmdl_train_config *cfg, const char *text, gmdl_err *err) {
+    double f[GMDL_SWS_HARDEN_MAX];
+    int n = 0;
+    if (strcmp(text, "none") != 0) {
+        const char *p = text;
+        for (;;) {
+            char *end;
+            if (n == GMDL_SWS_HARDEN_MAX)
+                return gmdl__fail(err, GMDL_EINVAL, "sws hardening \"%s\": more than %d stages",
+                                  text, GMDL_SWS_HARDEN_MAX);
+            double v = strtod(p, &end);
+            if (end == p || (*end != ',' && *end != 0))
+                return gmdl__fail(err, GMDL_EINVAL,
+                                  "sws hardening \"%s\": expected fractions separated by commas "
+                                  "(like 0.5,0.75,1) or none, at character %d",
+                                  text, (int)(end - text) + 1);
+            f[n++] = v;
+            if (*end == 0)
+                break;
+            p = end + 1;
+        }
+    }
+    gmdl_status s = check_harden(f, n, err);
+    if (s)
+        return s;
+    cfg->sws_harden_n = n;
+    for (int k = 0; k < GMDL_SWS_HARDEN_MAX; k++)
+        cfg->sws_harden[k] = k < n ? f[k] : 0.0;
+    return GMDL_OK;
+}
+
+void gmdl_sws_harden_format(const gmdl_train_config *cfg, char *buf, size_t n) {
+    size_t used = 0;
+    if (n == 0)
+        return;
+    buf[0] = 0;
+    if (cfg->sws_harden_n <= 0) {
+        snprintf(buf, n, "none");
+        return;
+    }
+    for (int k = 0; k < cfg->sws_harden_n && k < GMDL_SWS_HARDEN_MAX && used < n; k++) {
+        int w = snprintf(buf + used, n - used, "%s%.17g", k ? "," : "", cfg->sws_harden[k]);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
 }
 
 /* Layer specs of an architecture string (hidden layers; the output layer is added later). */
@@ -244,6 +312,14 @@ gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg, gmdl_err *err)
         return gmdl__fail(err, GMDL_EINVAL,
                           "momentum, beta1 and beta2 must be in [0, 1), eps > 0, weight decay >= 0, "
                           "sws tau in [0, 1e6), sws zero-component sd in [0, 1)");
+    s = check_harden(cfg->sws_harden, cfg->sws_harden_n, err);
+    if (s)
+        return s;
+    if (kind == GMDL__METHOD_SWS && cfg->epochs > 0 && cfg->sws_harden_n > cfg->epochs)
+        return gmdl__fail(err, GMDL_EINVAL,
+                          "sws hardening has %d stages, one per final epoch, but the run has %d "
+                          "epochs: give more epochs or fewer stages",
+                          cfg->sws_harden_n, cfg->epochs);
     return GMDL_OK;
 }
 
@@ -385,6 +461,7 @@ void gmdl_model_destroy(gmdl_model *m) {
     gmdl__free_aligned(m->probs);
     gmdl__free(m->probs_acc);
     gmdl__free(m->perm);
+    gmdl__free(m->sws_hard);
     gmdl__free(m->hist);
     gmdl__free(m->layers);
     gmdl__free(m);

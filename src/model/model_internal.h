@@ -36,6 +36,9 @@ struct gmdl_model {
     double *probs_acc; /* [max_batch, classes] for MC averaging */
     uint32_t *perm;
     size_t perm_n;
+    /* sws hardening: [nstore], the value a hardened weight is held at, NaN where it is free;
+     * rebuilt from the weights at the start of every hardening epoch (not saved) */
+    float *sws_hard;
     /* Training progress (all saved). */
     gmdl_rng shuffle_rng;
     int epoch;

@@ -46,6 +46,9 @@ gmdl_status gmdl_model_save(const gmdl_model *m, const char *path, gmdl_err *err
     TRY(gmdl__ckpt_meta_f64(w, "train.weight_decay", c->weight_decay));
     TRY(gmdl__ckpt_meta_f64(w, "train.sws_tau", c->sws_tau));
     TRY(gmdl__ckpt_meta_f64(w, "train.sws_zero_sd", c->sws_zero_sd));
+    char harden[GMDL_SWS_HARDEN_MAX * 24 + 8];
+    gmdl_sws_harden_format(c, harden, sizeof harden);
+    TRY(gmdl__ckpt_meta_str(w, "train.sws_harden", harden));
     TRY(gmdl__ckpt_meta_u64(w, "train.epoch", (uint64_t)m->epoch));
     TRY(gmdl__ckpt_meta_u64(w, "train.step", m->step));
     TRY(gmdl__ckpt_meta_u64(w, "rng.shuffle.state", m->shuffle_rng.state));
@@ -202,6 +205,14 @@ gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
         cfg.sws_tau = 0.003; /* files written before the option: the tutorial's value */
     if (!s && !gmdl__ckpt_get_f64(c, "train.sws_zero_sd", &cfg.sws_zero_sd))
         cfg.sws_zero_sd = 0.0; /* files written before the option learned it */
+    if (!s) {
+        const char *h = gmdl__ckpt_get_str(c, "train.sws_harden");
+        gmdl_err herr;
+        if (!h)
+            cfg.sws_harden_n = 0; /* files written before the option: no hardening */
+        else if (gmdl_sws_harden_parse(&cfg, h, &herr))
+            s = gmdl__fail(err, GMDL_ECORRUPT, "%s: train.sws_harden: %s", path, herr.msg);
+    }
     if (s) {
         gmdl__ckpt_destroy(c);
         return s;

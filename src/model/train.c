@@ -91,6 +91,93 @@ double gmdl__kl_weight(const gmdl_model *m) {
     return (double)(e - s0) / len;
 }
 
+/* sws hardening (gmdl_train_config.sws_harden): the stage of the current epoch, or -1 when
+ * the epoch hardens nothing. Stage k runs in epoch epochs - n + k; epochs past the run keep
+ * the last stage. */
+static int harden_stage(const gmdl_model *m) {
+    const int n = m->cfg.sws_harden_n;
+    if (m->method != GMDL__METHOD_SWS || n <= 0)
+        return -1;
+    int k = m->epoch - (m->cfg.epochs - n);
+    return k < 0 ? -1 : k >= n ? n - 1 : k;
+}
+
+static int cmp_float(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* The value gmdl compress gives each weight (its most responsible component's mean, 0 for the
+ * zero component), carried on to a fixed point: a weight set to mu_j where another component
+ * outweighs j moves on to that one's value, so that compress keeps every hardened weight. */
+static void sws_values(const gmdl__layer *pr, const float *w, size_t n, float *v, float *tmp) {
+    gmdl__sws_assign(pr, w, n, v, NULL);
+    for (int it = 0; it < 8; it++) {
+        gmdl__sws_assign(pr, v, n, tmp, NULL);
+        int same = 1;
+        for (size_t i = 0; i < n; i++)
+            same &= tmp[i] == v[i];
+        if (same)
+            break;
+        memcpy(v, tmp, n * sizeof *v);
+    }
+}
+
+/* Start of a hardening epoch: the weights already at their value (hardened by earlier stages:
+ * the mixture has been fixed since the first, so this also holds after --resume) are held
+ * there, and each layer's free weights nearest their value join them until the stage's
+ * fraction of the layer is hard. m->sws_hard records the held values for train_step. */
+static gmdl_status harden_begin(gmdl_model *m, gmdl_err *err) {
+    const int k = harden_stage(m);
+    if (k < 0)
+        return GMDL_OK;
+    if (!m->sws_hard) {
+        m->sws_hard = gmdl__malloc(m->nstore * sizeof *m->sws_hard);
+        if (!m->sws_hard)
+            return gmdl__fail(err, GMDL_ENOMEM, "out of memory for the sws hardening masks");
+    }
+    for (size_t i = 0; i < m->nstore; i++)
+        m->sws_hard[i] = NAN;
+    const gmdl__layer *pr = &m->layers[m->nlayers - 1];
+    const double frac = m->cfg.sws_harden[k];
+    for (int q = 0; q < m->nlayers - 1; q++) {
+        if (m->layers[q].nparams == 0)
+            continue;
+        gmdl__param *pp = &m->layers[q].param[0]; /* the weights; biases stay free */
+        const size_t n = pp->count;
+        float *v = gmdl__malloc(3 * n * sizeof *v);
+        if (!v)
+            return gmdl__fail(err, GMDL_ENOMEM, "out of memory hardening %s", pp->name);
+        float *tmp = v + n, *d = v + 2 * n, *hard = m->sws_hard + pp->offset;
+        sws_values(pr, pp->p, n, v, tmp);
+        size_t nhard = 0, nfree = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (pp->p[i] == v[i]) {
+                hard[i] = v[i];
+                nhard++;
+            } else {
+                d[nfree++] = fabsf(pp->p[i] - v[i]);
+            }
+        }
+        size_t want = frac >= 1.0 ? n : (size_t)(frac * (double)n + 0.5);
+        if (want > nhard) {
+            size_t need = want - nhard;
+            float thr = INFINITY;
+            if (need < nfree) {
+                qsort(d, nfree, sizeof *d, cmp_float);
+                thr = d[need - 1];
+            }
+            for (size_t i = 0; i < n && need > 0; i++)
+                if (isnan(hard[i]) && fabsf(pp->p[i] - v[i]) <= thr) {
+                    pp->p[i] = hard[i] = v[i];
+                    need--;
+                }
+        }
+        gmdl__free(v);
+    }
+    return GMDL_OK;
+}
+
 /* KL of every Bayesian layer; accumulates scale * dKL into the gradients. */
 static double total_kl(gmdl_model *m, double scale) {
     double kl = 0.0;
@@ -122,29 +209,36 @@ static double train_step(gmdl_model *m, int n, double lr, double klw, size_t ntr
     if (m->method >= GMDL__METHOD_SVD)
         *kl = total_kl(m, klw);
     m->step++;
+    /* sws: while hardening (harden_begin), the mixture is fixed and the hardened weights stay
+     * at their values; the store holds the prior's parameters last, from offset `off` */
+    const int hardening = harden_stage(m) >= 0;
+    const size_t off = m->method == GMDL__METHOD_SWS ? m->layers[L - 1].param[0].offset : m->nstore;
     if (m->cfg.optimizer == GMDL_OPT_ADAM && m->method == GMDL__METHOD_SWS) {
-        /* the prior's parameters (last in the store) at their own rates, relative to the
-         * weights': the log precisions and mixing logits as the tutorial (3e-3 against the
-         * weights' 5e-4); the means, which start on the retrained net's weights
-         * (gmdl__sws_fit), at 1/50 of the weights' rate, a tenth of the tutorial's 1e-4: at its
-         * rate the 400,000 fc1 weights of LeNet-5 drag the components that hold the 500 conv1
-         * weights into their own range (docs/COMPRESSION.md) */
+        /* the prior's parameters at their own rates, relative to the weights': the log
+         * precisions and mixing logits as the tutorial (3e-3 against the weights' 5e-4); the
+         * means, which start on the retrained net's weights (gmdl__sws_fit), at 1/50 of the
+         * weights' rate, a tenth of the tutorial's 1e-4: at its rate the 400,000 fc1 weights of
+         * LeNet-5 drag the components that hold the 500 conv1 weights into their own range
+         * (docs/COMPRESSION.md) */
         const gmdl__layer *pr = &m->layers[L - 1];
         const double rel[3] = {0.02, 3e-3 / 5e-4, 3e-3 / 5e-4};
-        size_t off = pr->param[0].offset;
         gmdl__adam_step(m->params, m->grads, m->m1, m->m2, off, lr, m->cfg.beta1, m->cfg.beta2,
                         m->cfg.adam_eps, m->cfg.weight_decay, m->step);
-        for (int j = 0; j < pr->nparams; j++) {
+        for (int j = 0; j < pr->nparams && !hardening; j++) {
             size_t o = pr->param[j].offset;
             gmdl__adam_step(m->params + o, m->grads + o, m->m1 + o, m->m2 + o, pr->param[j].count,
                             lr * rel[j], m->cfg.beta1, m->cfg.beta2, m->cfg.adam_eps, 0.0, m->step);
         }
-    } else if (m->cfg.optimizer == GMDL_OPT_ADAM)
+    } else if (m->cfg.optimizer == GMDL_OPT_ADAM) {
         gmdl__adam_step(m->params, m->grads, m->m1, m->m2, m->nstore, lr, m->cfg.beta1,
                         m->cfg.beta2, m->cfg.adam_eps, m->cfg.weight_decay, m->step);
-    else
-        gmdl__sgd_step(m->params, m->grads, m->m1, m->nstore, lr, m->cfg.momentum,
-                       m->cfg.weight_decay);
+    } else {
+        gmdl__sgd_step(m->params, m->grads, m->m1, hardening ? off : m->nstore, lr,
+                       m->cfg.momentum, m->cfg.weight_decay);
+    }
+    for (size_t i = 0; hardening && i < off; i++)
+        if (!isnan(m->sws_hard[i]))
+            m->params[i] = m->sws_hard[i];
     for (int i = 0; i < L; i++)
         if (m->layers[i].ops->after_step)
             m->layers[i].ops->after_step(&m->layers[i]);
@@ -164,6 +258,9 @@ gmdl_status gmdl_model_train_epoch(gmdl_model *m, const gmdl_dataset *train,
         return s;
     if (gmdl__model_reserve_perm(m, train->n))
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory for the data order");
+    s = harden_begin(m, err);
+    if (s)
+        return s;
     int prev_ftz = gmdl_set_flush_denormals(1);
     double t0 = now_s();
     for (size_t i = 0; i < train->n; i++)

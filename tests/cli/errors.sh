@@ -16,6 +16,9 @@ expect_fail 2 "unknown architecture" "cnnx" -- $T --data "$D" --arch cnnx --out 
 expect_fail 2 "unknown method" "frob" -- $T --data "$D" --method frob --out "$WORK/m.gmdl"
 expect_fail 2 "sws" "--init MODEL" -- $T --data "$D" --method sws --out "$WORK/m.gmdl"
 expect_fail 2 "--sws-zero-sd" "must be in" -- $T --data "$D" --method sws --sws-zero-sd 1 --out "$WORK/m.gmdl"
+expect_fail 2 "--sws-harden" "must increase" -- $T --data "$D" --method sws --init "$WORK/none.gmdl" --sws-harden 0.5,0.2,1 --out "$WORK/m.gmdl"
+expect_fail 2 "--sws-harden" "character 5" -- $T --data "$D" --method sws --init "$WORK/none.gmdl" --sws-harden 0.5,x --out "$WORK/m.gmdl"
+expect_fail 2 "6 stages" "3 epochs" -- $T --data "$D" --method sws --epochs 3 --init "$WORK/none.gmdl" --out "$WORK/m.gmdl"
 expect_fail 2 "conv1" "30x30 kernel" "1x28x28" -- $T --data "$D" --arch cnn:c4k30 --out "$WORK/m.gmdl"
 expect_fail 2 "conv3" "5x5 kernel" "4x4x4" -- $T --data "$D" --arch cnn:c4k5-p2-c4k5-p2-c4k5 --out "$WORK/m.gmdl"
 expect_fail 2 "pool" "3x3 pooling window" "2x2x2" -- $T --data "$D" --arch cnn:c2k5s12-p3 --out "$WORK/m.gmdl"
@@ -59,7 +62,7 @@ expect_fail 2 "not a gmdl file" -- $GMDL info "$D/train-labels-idx1-ubyte"
 
 # --init: another architecture, a file that is not a model
 $GMDL train --arch mlp:8 --epochs 1 --quiet --data "$D" --out "$WORK/m8.gmdl" > /dev/null 2>&1 || bad "training mlp:8 failed"
-expect_fail 2 "--init" "architecture mlp:8" -- $T --data "$D" --method sws --init "$WORK/m8.gmdl" --out "$WORK/m.gmdl"
+expect_fail 2 "--init" "architecture mlp:8" -- $T --data "$D" --method sws --sws-harden 1 --init "$WORK/m8.gmdl" --out "$WORK/m.gmdl"
 expect_fail 2 "$D/train-labels-idx1-ubyte" -- $T --data "$D" --method svd --init "$D/train-labels-idx1-ubyte" --out "$WORK/m.gmdl"
 expect_fail 2 "--threshold" "comma-separated" -- $GMDL compress "$WORK/m8.gmdl" --data "$D" --out "$WORK/x.gmz" --threshold 1,x
 

@@ -40,10 +40,12 @@ awk -v e="$(json_field "$WORK/sc.json" test_error)" 'BEGIN{exit !(e < 0.1)}' && 
 # soft weight-sharing from a dense model: retrains, compresses to codebook indices, and the .gmz
 # runs with the error compress reports
 $GMDL train --arch mlp:16 --method dense --epochs 3 --data "$D" --out "$WORK/wd.gmdl" --quiet > /dev/null && ok || bad "dense training for sws failed"
-$GMDL train --arch mlp:16 --method sws --init "$WORK/wd.gmdl" --epochs 2 --data "$D" --out "$WORK/ws.gmdl" --quiet > /dev/null && ok || bad "sws training failed"
+$GMDL train --arch mlp:16 --method sws --init "$WORK/wd.gmdl" --epochs 3 --sws-harden 0.5,1 --data "$D" --out "$WORK/ws.gmdl" --quiet --json > "$WORK/wt.json" && ok || bad "sws training failed"
 $GMDL compress "$WORK/ws.gmdl" --data "$D" --out "$WORK/ws.gmz" --json > "$WORK/wc.json" && ok || bad "compress of the sws net failed"
 $GMDL eval "$WORK/ws.gmz" --data "$D" --json > "$WORK/we.json" && ok || bad "eval of the sws .gmz failed"
 [ "$(json_field "$WORK/wc.json" test_error)" = "$(json_field "$WORK/we.json" test_error)" ] && ok || bad "sws .gmz error differs from compress's"
+# hardened to the end, the net is its own compressed form: the same error as training reported
+[ "$(json_field "$WORK/wt.json" test_error)" = "$(json_field "$WORK/wc.json" test_error)" ] && ok || bad "hardened sws net: compress changed its error"
 grep -q '"bits": 5' "$WORK/wc.json" && ok || bad "sws codes are not 5-bit component indices"
 # the example program (public API only)
 if [ -n "${EXAMPLE:-}" ]; then
