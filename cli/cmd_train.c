@@ -314,9 +314,8 @@ int cmd_train(int argc, char **argv) {
         ps.epoch = first + e + 1;
         ps.t0 = cli_now();
         const gmdl_train_config *mc = gmdl_model_config(m);
-        int stage = first + e - (mc->epochs - mc->sws_harden_n);
-        if (!quiet && strcmp(mc->method, "sws") == 0 && mc->sws_harden_n > 0 && stage >= 0 &&
-            stage < mc->sws_harden_n)
+        const int stage = gmdl_model_sws_stage(m);
+        if (!quiet && stage >= 0)
             fprintf(stderr, "gmdl train: epoch %d holds %g%% of every layer's weights at their "
                             "values (hardening stage %d of %d)\n",
                     ps.epoch, 100.0 * mc->sws_harden[stage], stage + 1, mc->sws_harden_n);

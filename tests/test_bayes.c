@@ -579,6 +579,13 @@ static void check_sws_init_from(void) {
     gmdl_model_destroy(d);
 }
 
+/* The mixture's means, log precisions and mixing logits, one after another */
+enum { MIX_FLOATS = 3 * GMDL__SWS_COMPONENTS };
+static void get_mixture(const gmdl__layer *pr, float *out) {
+    for (int j = 0; j < 3; j++)
+        memcpy(out + j * GMDL__SWS_COMPONENTS, pr->param[j].p, GMDL__SWS_COMPONENTS * sizeof *out);
+}
+
 /* Weights of layer q that sit exactly at the value compress gives them */
 static size_t count_hard(const gmdl_model *m, int q) {
     const gmdl__layer *pr = &m->layers[m->nlayers - 1];
@@ -617,18 +624,17 @@ static void check_sws_harden(void) {
     int copied = 0;
     CHECK_OK(gmdl_model_init_from(w, d, &copied, &err));
     const gmdl__layer *pr = &w->layers[w->nlayers - 1];
-    const size_t np = 3 * GMDL__SWS_COMPONENTS;
-    float mix[3 * GMDL__SWS_COMPONENTS], mix0[3 * GMDL__SWS_COMPONENTS];
-    for (int j = 0; j < 3; j++)
-        memcpy(mix0 + j * GMDL__SWS_COMPONENTS, pr->param[j].p, GMDL__SWS_COMPONENTS * 4);
+    float mix[MIX_FLOATS], mix0[MIX_FLOATS];
+    get_mixture(pr, mix0);
+    CHECK_EQ(gmdl_model_sws_stage(w), -1);
     CHECK_OK(gmdl_model_train_epoch(w, &tr, &te, NULL, NULL, &st, &err)); /* soft */
-    for (int j = 0; j < 3; j++)
-        memcpy(mix + j * GMDL__SWS_COMPONENTS, pr->param[j].p, GMDL__SWS_COMPONENTS * 4);
-    CHECK(memcmp(mix, mix0, np * 4) != 0); /* the mixture learns before hardening */
+    get_mixture(pr, mix);
+    CHECK(memcmp(mix, mix0, sizeof mix) != 0); /* the mixture learns before hardening */
     const double f[3] = {0.5, 0.9, 1.0};
     char path[64];
     snprintf(path, sizeof path, "/tmp/gmdl_test_harden_%ld.gmdl", (long)getpid());
     for (int k = 0; k < 3; k++) {
+        CHECK_EQ(gmdl_model_sws_stage(w), k);
         CHECK_OK(gmdl_model_train_epoch(w, &tr, &te, NULL, NULL, &st, &err));
         for (int q = 0; q < w->nlayers - 1; q++) {
             if (w->layers[q].nparams == 0)
@@ -640,10 +646,9 @@ static void check_sws_harden(void) {
             if (k == 0)
                 CHECK(h < n);
         }
-        float now[3 * GMDL__SWS_COMPONENTS];
-        for (int j = 0; j < 3; j++)
-            memcpy(now + j * GMDL__SWS_COMPONENTS, pr->param[j].p, GMDL__SWS_COMPONENTS * 4);
-        CHECK(memcmp(now, mix, np * 4) == 0); /* fixed while hardening */
+        float now[MIX_FLOATS];
+        get_mixture(pr, now);
+        CHECK(memcmp(now, mix, sizeof now) == 0); /* fixed while hardening */
         if (k == 1)
             CHECK_OK(gmdl_model_save(w, path, &err));
     }

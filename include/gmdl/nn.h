@@ -223,6 +223,9 @@ GMDL_API const gmdl_train_config *gmdl_model_config(const gmdl_model *m);
 GMDL_API int gmdl_model_epoch(const gmdl_model *m);      /* completed epochs */
 /* Changes the target number of epochs (e.g. to extend a resumed run). */
 GMDL_API void gmdl_model_set_epochs(gmdl_model *m, int epochs);
+/* sws: the hardening stage (0-based index into cfg.sws_harden) that the next epoch runs, or -1
+ * when it hardens nothing (another method, no stages, or a soft epoch). */
+GMDL_API int gmdl_model_sws_stage(const gmdl_model *m);
 GMDL_API uint64_t gmdl_model_step(const gmdl_model *m);  /* completed optimizer steps */
 GMDL_API void gmdl_model_input_shape(const gmdl_model *m, int *c, int *h, int *w);
 GMDL_API int gmdl_model_classes(const gmdl_model *m);

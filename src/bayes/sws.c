@@ -317,23 +317,47 @@ const gmdl__layer_ops gmdl__sws_prior_ops = {
     .kl = sws_kl,
 };
 
+/* argmax_j pi_j N(x | mu_j, 1/lambda_j), from mixture_consts */
+static int most_responsible(const float *c, const float *lam, const float *mu, float x) {
+    int best = 0;
+    float bv = -3.0e38f;
+    for (int j = 0; j < J; j++) {
+        float d = x - mu[j], v = c[j] - 0.5f * lam[j] * d * d;
+        if (v > bv) {
+            bv = v;
+            best = j;
+        }
+    }
+    return best;
+}
+
 void gmdl__sws_assign(const gmdl__layer *l, const float *w, size_t n, float *value, int *comp) {
     float c[J], lam[J], s[J];
     mixture_consts(l, c, lam, s);
     const float *mu = l->param[P_MU].p;
     for (size_t i = 0; i < n; i++) {
-        int best = 0;
-        float bv = -3.0e38f;
-        for (int j = 0; j < J; j++) {
-            float d = w[i] - mu[j], v = c[j] - 0.5f * lam[j] * d * d;
-            if (v > bv) {
-                bv = v;
-                best = j;
-            }
-        }
+        int best = most_responsible(c, lam, mu, w[i]);
         if (value)
             value[i] = best == 0 ? 0.0f : mu[best];
         if (comp)
             comp[i] = best;
+    }
+}
+
+void gmdl__sws_settle(const gmdl__layer *l, const float *w, size_t n, float *value) {
+    float c[J], lam[J], s[J];
+    mixture_consts(l, c, lam, s);
+    const float *mu = l->param[P_MU].p;
+    for (size_t i = 0; i < n; i++) {
+        int b = most_responsible(c, lam, mu, w[i]);
+        float x = b == 0 ? 0.0f : mu[b];
+        for (int it = 0; it < 8; it++) { /* a fixed point within a step or two in practice */
+            b = most_responsible(c, lam, mu, x);
+            float y = b == 0 ? 0.0f : mu[b];
+            if (y == x)
+                break;
+            x = y;
+        }
+        value[i] = x;
     }
 }

@@ -91,10 +91,9 @@ double gmdl__kl_weight(const gmdl_model *m) {
     return (double)(e - s0) / len;
 }
 
-/* sws hardening (gmdl_train_config.sws_harden): the stage of the current epoch, or -1 when
- * the epoch hardens nothing. Stage k runs in epoch epochs - n + k; epochs past the run keep
- * the last stage. */
-static int harden_stage(const gmdl_model *m) {
+/* sws hardening (gmdl_train_config.sws_harden): stage k runs in epoch epochs - n + k; epochs
+ * past the run keep the last stage. */
+int gmdl_model_sws_stage(const gmdl_model *m) {
     const int n = m->cfg.sws_harden_n;
     if (m->method != GMDL__METHOD_SWS || n <= 0)
         return -1;
@@ -107,28 +106,12 @@ static int cmp_float(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* The value gmdl compress gives each weight (its most responsible component's mean, 0 for the
- * zero component), carried on to a fixed point: a weight set to mu_j where another component
- * outweighs j moves on to that one's value, so that compress keeps every hardened weight. */
-static void sws_values(const gmdl__layer *pr, const float *w, size_t n, float *v, float *tmp) {
-    gmdl__sws_assign(pr, w, n, v, NULL);
-    for (int it = 0; it < 8; it++) {
-        gmdl__sws_assign(pr, v, n, tmp, NULL);
-        int same = 1;
-        for (size_t i = 0; i < n; i++)
-            same &= tmp[i] == v[i];
-        if (same)
-            break;
-        memcpy(v, tmp, n * sizeof *v);
-    }
-}
-
 /* Start of a hardening epoch: the weights already at their value (hardened by earlier stages:
  * the mixture has been fixed since the first, so this also holds after --resume) are held
  * there, and each layer's free weights nearest their value join them until the stage's
  * fraction of the layer is hard. m->sws_hard records the held values for train_step. */
 static gmdl_status harden_begin(gmdl_model *m, gmdl_err *err) {
-    const int k = harden_stage(m);
+    const int k = gmdl_model_sws_stage(m);
     if (k < 0)
         return GMDL_OK;
     if (!m->sws_hard) {
@@ -145,11 +128,11 @@ static gmdl_status harden_begin(gmdl_model *m, gmdl_err *err) {
             continue;
         gmdl__param *pp = &m->layers[q].param[0]; /* the weights; biases stay free */
         const size_t n = pp->count;
-        float *v = gmdl__malloc(3 * n * sizeof *v);
+        float *v = gmdl__malloc(2 * n * sizeof *v);
         if (!v)
             return gmdl__fail(err, GMDL_ENOMEM, "out of memory hardening %s", pp->name);
-        float *tmp = v + n, *d = v + 2 * n, *hard = m->sws_hard + pp->offset;
-        sws_values(pr, pp->p, n, v, tmp);
+        float *d = v + n, *hard = m->sws_hard + pp->offset;
+        gmdl__sws_settle(pr, pp->p, n, v); /* the values compress will keep */
         size_t nhard = 0, nfree = 0;
         for (size_t i = 0; i < n; i++) {
             if (pp->p[i] == v[i]) {
@@ -211,7 +194,7 @@ static double train_step(gmdl_model *m, int n, double lr, double klw, size_t ntr
     m->step++;
     /* sws: while hardening (harden_begin), the mixture is fixed and the hardened weights stay
      * at their values; the store holds the prior's parameters last, from offset `off` */
-    const int hardening = harden_stage(m) >= 0;
+    const int hardening = gmdl_model_sws_stage(m) >= 0;
     const size_t off = m->method == GMDL__METHOD_SWS ? m->layers[L - 1].param[0].offset : m->nstore;
     if (m->cfg.optimizer == GMDL_OPT_ADAM && m->method == GMDL__METHOD_SWS) {
         /* the prior's parameters at their own rates, relative to the weights': the log

@@ -122,6 +122,10 @@ extern const gmdl__layer_ops gmdl__sws_prior_ops;
 /* Component of each of w[0, n) under the prior (argmax pi_j N(w | mu_j, 1/lambda_j)); value: its
  * mean (exactly 0 for component 0); either output may be NULL. */
 void gmdl__sws_assign(const gmdl__layer *l, const float *w, size_t n, float *value, int *comp);
+/* value of each of w[0, n) as gmdl__sws_assign gives it, carried on to a fixed point: a weight
+ * set to mu_j where another component outweighs j moves on to that one's value (at most 8 more
+ * steps), so that assigning the result again leaves it unchanged (sws hardening). */
+void gmdl__sws_settle(const gmdl__layer *l, const float *w, size_t n, float *value);
 /* Places the learned components on the parameters of prior_layers (a pretrained net): 1-D
  * k-means of the parameters outside the zero component's +-2 sd, each layer weighted equally; each
  * component's sd its cluster's. */
