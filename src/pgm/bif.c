@@ -206,6 +206,40 @@ static gmdl_status oom(const lexer *L, gmdl_err *err) {
     return gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", L->name);
 }
 
+/* Reads words separated by ',' up to the punctuation `close`, appending a copy of each to *list.
+ * `what` names one word for errors ("a state name"), `where` the list ("the states"), `owner`
+ * the variable it belongs to; with `unique`, a word listed twice is an error. */
+static gmdl_status parse_word_list(lexer *L,
+                                   const char *what,
+                                   char close,
+                                   const char *where,
+                                   const char *owner,
+                                   int unique,
+                                   char ***list,
+                                   size_t *n,
+                                   gmdl_err *err) {
+    gmdl_status s;
+    for (;;) {
+        if ((s = expect_word(L, what, err)))
+            return s;
+        if (unique)
+            for (size_t i = 0; i < *n; i++)
+                if (strcmp((*list)[i], L->tok) == 0)
+                    return gmdl__fail(err, GMDL_ECORRUPT,
+                                      "%s:%d: '%s' is listed twice in %s of '%s'", L->name,
+                                      L->tok_line, L->tok, where, owner);
+        if (!push_str(list, n, L->tok))
+            return oom(L, err);
+        lex_next(L);
+        if (is_punct(L, close))
+            return GMDL_OK;
+        if (!is_punct(L, ','))
+            return gmdl__fail(
+                err, GMDL_EPARSE, "%s:%d: expected ',' or '%c' in %s of '%s', got '%s'", L->name,
+                L->tok_line, close, where, owner, L->type == T_EOF ? "end of file" : L->tok);
+    }
+}
+
 static gmdl_status parse_variable(lexer *L, parsed *P, gmdl_err *err) {
     gmdl_status s;
     int line = L->tok_line;
@@ -268,27 +302,9 @@ static gmdl_status parse_variable(lexer *L, parsed *P, gmdl_err *err) {
         if ((s = expect(L, ']', "after the number of states", err)) ||
             (s = expect(L, '{', "before the state names", err)))
             return s;
-        for (;;) {
-            if ((s = expect_word(L, "a state name", err)))
-                return s;
-            for (size_t i = 0; i < V->nstates; i++)
-                if (strcmp(V->states[i], L->tok) == 0)
-                    return gmdl__fail(err, GMDL_ECORRUPT,
-                                      "%s:%d: variable '%s' lists state '%s' "
-                                      "twice",
-                                      L->name, L->tok_line, V->name, L->tok);
-            if (!push_str(&V->states, &V->nstates, L->tok))
-                return oom(L, err);
-            lex_next(L);
-            if (is_punct(L, '}'))
-                break;
-            if (!is_punct(L, ','))
-                return gmdl__fail(err, GMDL_EPARSE,
-                                  "%s:%d: expected ',' or '}' in the states "
-                                  "of '%s', got '%s'",
-                                  L->name, L->tok_line, V->name,
-                                  L->type == T_EOF ? "end of file" : L->tok);
-        }
+        if ((s = parse_word_list(L, "a state name", '}', "the states", V->name, 1, &V->states,
+                                 &V->nstates, err)))
+            return s;
         if ((long long)V->nstates != k)
             return gmdl__fail(err, GMDL_ECORRUPT,
                               "%s:%d: variable '%s' declares %lld states but "
@@ -362,21 +378,9 @@ static gmdl_status parse_probability(lexer *L, parsed *P, gmdl_err *err) {
         return oom(L, err);
     lex_next(L);
     if (is_punct(L, '|')) {
-        for (;;) {
-            if ((s = expect_word(L, "a parent name", err)))
-                return s;
-            if (!push_str(&B->par, &B->npar, L->tok))
-                return oom(L, err);
-            lex_next(L);
-            if (is_punct(L, ')'))
-                break;
-            if (!is_punct(L, ','))
-                return gmdl__fail(err, GMDL_EPARSE,
-                                  "%s:%d: expected ',' or ')' in the parents "
-                                  "of '%s', got '%s'",
-                                  L->name, L->tok_line, B->child,
-                                  L->type == T_EOF ? "end of file" : L->tok);
-        }
+        if ((s = parse_word_list(L, "a parent name", ')', "the parents", B->child, 0, &B->par,
+                                 &B->npar, err)))
+            return s;
     } else if (!is_punct(L, ')'))
         return gmdl__fail(err, GMDL_EPARSE, "%s:%d: expected '|' or ')' after '%s', got '%s'",
                           L->name, L->tok_line, B->child,
@@ -414,21 +418,9 @@ static gmdl_status parse_probability(lexer *L, parsed *P, gmdl_err *err) {
             E->kind = 2;
         else if (is_punct(L, '(')) {
             E->kind = 0;
-            for (;;) {
-                if ((s = expect_word(L, "a parent state", err)))
-                    return s;
-                if (!push_str(&E->states, &E->nstates, L->tok))
-                    return oom(L, err);
-                lex_next(L);
-                if (is_punct(L, ')'))
-                    break;
-                if (!is_punct(L, ','))
-                    return gmdl__fail(err, GMDL_EPARSE,
-                                      "%s:%d: expected ',' or ')' in a row of "
-                                      "'%s', got '%s'",
-                                      L->name, L->tok_line, B->child,
-                                      L->type == T_EOF ? "end of file" : L->tok);
-            }
+            if ((s = parse_word_list(L, "a parent state", ')', "a row", B->child, 0, &E->states,
+                                     &E->nstates, err)))
+                return s;
         } else
             return gmdl__fail(err, GMDL_EPARSE,
                               "%s:%d: expected 'table', 'default' or '(' in "

@@ -112,6 +112,10 @@ static void check_bad_bif(void) {
         {"unknown_state.bif", GMDL_ECORRUPT, 14, "'maybe' is not a state of 'a'"},
         {"missing_block.bif", GMDL_ECORRUPT, 6, "'b' has no probability block"},
         {"duplicate_row.bif", GMDL_ECORRUPT, 14, "given twice"},
+        {"duplicate_state.bif", GMDL_ECORRUPT, 4, "'yes' is listed twice in the states of 'a'"},
+        {"bad_parent_list.bif", GMDL_EPARSE, 12,
+         "expected ',' or ')' in the parents of 'b', got ';'"},
+        {"bad_row.bif", GMDL_EPARSE, 14, "expected ',' or ')' in a row of 'b', got 'yes'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         gmdl_err err = {{0}};
