@@ -320,11 +320,11 @@ void gmdl__ckpt_destroy(gmdl__ckpt *c) {
     gmdl__free(c);
 }
 
-#define CORRUPT(...) (s = gmdl__fail(err, GMDL_ECORRUPT, __VA_ARGS__))
+#define CORRUPT(...) gmdl__fail(err, GMDL_ECORRUPT, __VA_ARGS__)
+#define NOMEM(path) gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path)
 
-gmdl_status gmdl__ckpt_read(gmdl__ckpt **out, const char *path, const char magic[8],
-                            uint16_t max_major, gmdl_err *err) {
-    *out = NULL;
+/* Reads the whole regular file at path into c->file (c->path set). */
+static gmdl_status read_whole(gmdl__ckpt *c, const char *path, gmdl_err *err) {
     FILE *f = fopen(path, "rb");
     if (!f)
         return gmdl__fail(err, errno == ENOENT ? GMDL_ENOENT : GMDL_EIO, "%s: cannot open: %s",
@@ -335,203 +335,210 @@ gmdl_status gmdl__ckpt_read(gmdl__ckpt **out, const char *path, const char magic
         return gmdl__fail(err, GMDL_EIO, "%s: not a regular file", path);
     }
     size_t size = (size_t)st.st_size;
-    gmdl__ckpt *c = gmdl__calloc(1, sizeof *c);
-    if (!c) {
-        fclose(f);
-        return gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
-    }
     gmdl_status s = GMDL_OK;
     c->path = gmdl__strdup(path);
     c->file = gmdl__malloc_aligned(size ? size : 1);
-    if (!c->path || !c->file) {
+    if (!c->path || !c->file)
         s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory for %zu bytes", path, size);
-        goto fail;
-    }
-    if (fread(c->file, 1, size, f) != size) {
+    else if (fread(c->file, 1, size, f) != size)
         s = gmdl__fail(err, GMDL_EIO, "%s: read error", path);
-        goto fail;
-    }
+    else
+        c->size = size;
     fclose(f);
-    f = NULL;
-    c->size = size;
-    unsigned char *p = c->file;
-    if (size < 8 || memcmp(p, magic, 8) != 0) {
-        s = gmdl__fail(err, GMDL_ENOTOURS, "%s: byte 0: not a gmdl file of this kind (bad magic)",
-                       path);
-        goto fail;
-    }
-    if (size < GMDL_CKPT_HEADER_BYTES + GMDL_CKPT_TRAILER_BYTES) {
-        CORRUPT("%s: truncated: %zu bytes, smaller than header and trailer", path, size);
-        goto fail;
-    }
+    return s;
+}
+
+/* The section layout that the header declares. */
+typedef struct {
+    uint32_t nmeta, ntens;
+    uint64_t meta_off, dir_off, data_off;
+    size_t body; /* bytes before the trailer */
+} layout;
+
+/* Magic, version, header checksum, size, end marker and section offsets. */
+static gmdl_status check_header(gmdl__ckpt *c, const char magic[8], uint16_t max_major,
+                                layout *lo, gmdl_err *err) {
+    const unsigned char *p = c->file;
+    const char *path = c->path;
+    size_t size = c->size;
+    if (size < 8 || memcmp(p, magic, 8) != 0)
+        return gmdl__fail(err, GMDL_ENOTOURS,
+                          "%s: byte 0: not a gmdl file of this kind (bad magic)", path);
+    if (size < GMDL_CKPT_HEADER_BYTES + GMDL_CKPT_TRAILER_BYTES)
+        return CORRUPT("%s: truncated: %zu bytes, smaller than header and trailer", path, size);
     c->major = (uint16_t)(p[8] | p[9] << 8);
     c->minor = (uint16_t)(p[10] | p[11] << 8);
-    if (c->major > max_major) {
-        s = gmdl__fail(err, GMDL_EVERSION,
-                       "%s: byte 8: format version %u.%u is newer than this gmdl reads (%u.x); "
-                       "upgrade gmdl",
-                       path, c->major, c->minor, max_major);
-        goto fail;
-    }
-    {
-        unsigned char h[GMDL_CKPT_HEADER_BYTES];
-        memcpy(h, p, sizeof h);
-        wr_u32(h + 12, 0);
-        if (gmdl_crc32(0, h, sizeof h) != rd_u32(p + 12)) {
-            s = gmdl__fail(err, GMDL_ECHECKSUM, "%s: byte 12: header checksum mismatch", path);
-            goto fail;
-        }
-    }
+    if (c->major > max_major)
+        return gmdl__fail(err, GMDL_EVERSION,
+                          "%s: byte 8: format version %u.%u is newer than this gmdl reads (%u.x); "
+                          "upgrade gmdl",
+                          path, c->major, c->minor, max_major);
+    unsigned char h[GMDL_CKPT_HEADER_BYTES];
+    memcpy(h, p, sizeof h);
+    wr_u32(h + 12, 0);
+    if (gmdl_crc32(0, h, sizeof h) != rd_u32(p + 12))
+        return gmdl__fail(err, GMDL_ECHECKSUM, "%s: byte 12: header checksum mismatch", path);
     uint64_t file_bytes = rd_u64(p + 16);
-    if (file_bytes != size) {
-        CORRUPT("%s: truncated or extended: header says %llu bytes, file has %zu", path,
-                (unsigned long long)file_bytes, size);
-        goto fail;
+    if (file_bytes != size)
+        return CORRUPT("%s: truncated or extended: header says %llu bytes, file has %zu", path,
+                       (unsigned long long)file_bytes, size);
+    if (memcmp(p + size - 4, "GEND", 4) != 0)
+        return CORRUPT("%s: byte %zu: missing end marker", path, size - 4);
+    lo->body = size - GMDL_CKPT_TRAILER_BYTES;
+    lo->nmeta = rd_u32(p + 24);
+    lo->ntens = rd_u32(p + 28);
+    lo->meta_off = rd_u64(p + 32);
+    lo->dir_off = rd_u64(p + 40);
+    lo->data_off = rd_u64(p + 48);
+    if (lo->nmeta > GMDL_CKPT_MAX_ENTRIES || lo->ntens > GMDL_CKPT_MAX_ENTRIES ||
+        lo->meta_off != GMDL_CKPT_HEADER_BYTES || lo->dir_off < lo->meta_off ||
+        lo->data_off < lo->dir_off || lo->data_off > lo->body)
+        return CORRUPT("%s: byte 24: inconsistent header counts or offsets", path);
+    c->meta = gmdl__calloc(lo->nmeta ? lo->nmeta : 1, sizeof *c->meta);
+    c->strs = gmdl__calloc(lo->nmeta ? lo->nmeta : 1, sizeof *c->strs);
+    c->tens = gmdl__calloc(lo->ntens ? lo->ntens : 1, sizeof *c->tens);
+    c->names = gmdl__calloc(lo->ntens ? lo->ntens : 1, sizeof *c->names);
+    if (!c->meta || !c->strs || !c->tens || !c->names)
+        return NOMEM(path);
+    return GMDL_OK;
+}
+
+/* Metadata entry i at *q (advanced past it); string values get a NUL-terminated copy. */
+static gmdl_status read_meta(gmdl__ckpt *c, uint32_t i, uint64_t *q, const layout *lo,
+                             gmdl_err *err) {
+    const unsigned char *p = c->file;
+    const char *path = c->path;
+    if (*q + 4 > lo->dir_off)
+        return CORRUPT("%s: byte %llu: metadata entry %u runs past its section", path,
+                       (unsigned long long)*q, i);
+    uint32_t kl = rd_u32(p + *q);
+    if (kl == 0 || kl > GMDL_CKPT_MAX_NAME || *q + 4 + kl + 12 > lo->dir_off)
+        return CORRUPT("%s: byte %llu: bad metadata key length %u", path, (unsigned long long)*q,
+                       kl);
+    rmeta *m = &c->meta[i];
+    m->key = gmdl__malloc(kl + 1);
+    if (!m->key)
+        return NOMEM(path);
+    c->nmeta = i + 1;
+    memcpy(m->key, p + *q + 4, kl);
+    m->key[kl] = 0;
+    *q += 4 + kl;
+    m->type = (int)rd_u32(p + *q);
+    m->len = rd_u64(p + *q + 4);
+    *q += 12;
+    if (m->len > lo->dir_off - *q || (m->type != GMDL_META_STR && m->len != 8) ||
+        m->type < GMDL_META_U64 || m->type > GMDL_META_STR)
+        return CORRUPT("%s: byte %llu: bad metadata value for '%s'", path,
+                       (unsigned long long)*q, m->key);
+    m->val = p + *q;
+    *q += m->len;
+    if (m->type == GMDL_META_STR) {
+        c->strs[i] = gmdl__malloc(m->len + 1);
+        if (!c->strs[i])
+            return NOMEM(path);
+        memcpy(c->strs[i], m->val, m->len);
+        c->strs[i][m->len] = 0;
     }
-    if (memcmp(p + size - 4, "GEND", 4) != 0) {
-        CORRUPT("%s: byte %zu: missing end marker", path, size - 4);
-        goto fail;
+    return GMDL_OK;
+}
+
+/* Tensor directory entry i at *q (advanced past it): name, type, shape, placement, checksum. */
+static gmdl_status read_tensor(gmdl__ckpt *c, uint32_t i, uint64_t *q, const layout *lo,
+                               gmdl_err *err) {
+    const unsigned char *p = c->file;
+    const char *path = c->path;
+    if (*q + 8 > lo->data_off)
+        return CORRUPT("%s: byte %llu: tensor directory entry %u runs past its section", path,
+                       (unsigned long long)*q, i);
+    uint32_t nl = rd_u32(p + *q);
+    if (nl == 0 || nl > GMDL_CKPT_MAX_NAME || *q + 4 + nl + 8 > lo->data_off)
+        return CORRUPT("%s: byte %llu: bad tensor name length %u", path, (unsigned long long)*q,
+                       nl);
+    gmdl__ckpt_tensor_info *t = &c->tens[i];
+    c->names[i] = gmdl__malloc(nl + 1);
+    if (!c->names[i])
+        return NOMEM(path);
+    c->ntens = i + 1;
+    memcpy(c->names[i], p + *q + 4, nl);
+    c->names[i][nl] = 0;
+    t->name = c->names[i];
+    *q += 4 + nl;
+    t->dtype = (int)rd_u32(p + *q);
+    t->ndim = (int)rd_u32(p + *q + 4);
+    *q += 8;
+    size_t es = dtype_size(t->dtype);
+    if (!es || t->ndim < 1 || t->ndim > 4 || *q + 8 * (uint64_t)t->ndim + 20 > lo->data_off)
+        return CORRUPT("%s: byte %llu: tensor '%s': bad type or rank", path,
+                       (unsigned long long)*q, t->name);
+    size_t count = 1;
+    int ok = 1;
+    for (int d = 0; d < t->ndim; d++) {
+        t->dims[d] = rd_u64(p + *q + 8 * (uint64_t)d);
+        if (t->dims[d] > SIZE_MAX || !gmdl__mul_ok(count, (size_t)t->dims[d], &count))
+            ok = 0;
     }
-    size_t body = size - GMDL_CKPT_TRAILER_BYTES;
-    uint32_t nmeta = rd_u32(p + 24), ntens = rd_u32(p + 28);
-    uint64_t meta_off = rd_u64(p + 32), dir_off = rd_u64(p + 40), data_off = rd_u64(p + 48);
-    if (nmeta > GMDL_CKPT_MAX_ENTRIES || ntens > GMDL_CKPT_MAX_ENTRIES ||
-        meta_off != GMDL_CKPT_HEADER_BYTES || dir_off < meta_off || data_off < dir_off ||
-        data_off > body) {
-        CORRUPT("%s: byte 24: inconsistent header counts or offsets", path);
-        goto fail;
-    }
-    c->meta = gmdl__calloc(nmeta ? nmeta : 1, sizeof *c->meta);
-    c->strs = gmdl__calloc(nmeta ? nmeta : 1, sizeof *c->strs);
-    c->tens = gmdl__calloc(ntens ? ntens : 1, sizeof *c->tens);
-    c->names = gmdl__calloc(ntens ? ntens : 1, sizeof *c->names);
-    if (!c->meta || !c->strs || !c->tens || !c->names) {
-        s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
-        goto fail;
-    }
-    uint64_t q = meta_off;
-    for (uint32_t i = 0; i < nmeta; i++) {
-        if (q + 4 > dir_off) {
-            CORRUPT("%s: byte %llu: metadata entry %u runs past its section", path,
-                    (unsigned long long)q, i);
-            goto fail;
-        }
-        uint32_t kl = rd_u32(p + q);
-        if (kl == 0 || kl > GMDL_CKPT_MAX_NAME || q + 4 + kl + 12 > dir_off) {
-            CORRUPT("%s: byte %llu: bad metadata key length %u", path, (unsigned long long)q, kl);
-            goto fail;
-        }
-        rmeta *m = &c->meta[i];
-        m->key = gmdl__malloc(kl + 1);
-        if (!m->key) {
-            s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
-            goto fail;
-        }
-        c->nmeta = i + 1;
-        memcpy(m->key, p + q + 4, kl);
-        m->key[kl] = 0;
-        q += 4 + kl;
-        m->type = (int)rd_u32(p + q);
-        m->len = rd_u64(p + q + 4);
-        q += 12;
-        if (m->len > dir_off - q || (m->type != GMDL_META_STR && m->len != 8) ||
-            m->type < GMDL_META_U64 || m->type > GMDL_META_STR) {
-            CORRUPT("%s: byte %llu: bad metadata value for '%s'", path, (unsigned long long)q,
-                    m->key);
-            goto fail;
-        }
-        m->val = p + q;
-        q += m->len;
-        if (m->type == GMDL_META_STR) {
-            c->strs[i] = gmdl__malloc(m->len + 1);
-            if (!c->strs[i]) {
-                s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
-                goto fail;
-            }
-            memcpy(c->strs[i], m->val, m->len);
-            c->strs[i][m->len] = 0;
-        }
-    }
-    if (q != dir_off) {
-        CORRUPT("%s: byte %llu: metadata section size mismatch", path, (unsigned long long)q);
-        goto fail;
-    }
-    for (uint32_t i = 0; i < ntens; i++) {
-        if (q + 8 > data_off) {
-            CORRUPT("%s: byte %llu: tensor directory entry %u runs past its section", path,
-                    (unsigned long long)q, i);
-            goto fail;
-        }
-        uint32_t nl = rd_u32(p + q);
-        if (nl == 0 || nl > GMDL_CKPT_MAX_NAME || q + 4 + nl + 8 > data_off) {
-            CORRUPT("%s: byte %llu: bad tensor name length %u", path, (unsigned long long)q, nl);
-            goto fail;
-        }
-        gmdl__ckpt_tensor_info *t = &c->tens[i];
-        c->names[i] = gmdl__malloc(nl + 1);
-        if (!c->names[i]) {
-            s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
-            goto fail;
-        }
-        c->ntens = i + 1;
-        memcpy(c->names[i], p + q + 4, nl);
-        c->names[i][nl] = 0;
-        t->name = c->names[i];
-        q += 4 + nl;
-        t->dtype = (int)rd_u32(p + q);
-        t->ndim = (int)rd_u32(p + q + 4);
-        q += 8;
-        size_t es = dtype_size(t->dtype);
-        if (!es || t->ndim < 1 || t->ndim > 4 || q + 8 * (uint64_t)t->ndim + 20 > data_off) {
-            CORRUPT("%s: byte %llu: tensor '%s': bad type or rank", path, (unsigned long long)q,
-                    t->name);
-            goto fail;
-        }
-        size_t count = 1;
-        int ok = 1;
-        for (int d = 0; d < t->ndim; d++) {
-            t->dims[d] = rd_u64(p + q + 8 * (uint64_t)d);
-            if (t->dims[d] > SIZE_MAX || !gmdl__mul_ok(count, (size_t)t->dims[d], &count))
-                ok = 0;
-        }
-        q += 8 * (uint64_t)t->ndim;
-        uint64_t off = rd_u64(p + q), nb = rd_u64(p + q + 8);
-        uint32_t crc = rd_u32(p + q + 16);
-        q += 20;
-        size_t want;
-        if (!ok || !gmdl__mul_ok(count, es, &want) || want != nb || off % 64 != 0 ||
-            off < data_off || off > body || nb > body - off) {
-            CORRUPT("%s: byte %llu: tensor '%s': size or offset out of range", path,
-                    (unsigned long long)q, t->name);
-            goto fail;
-        }
-        t->count = count;
-        t->nbytes = nb;
-        t->data = p + off;
-        if (gmdl_crc32(0, t->data, nb) != crc) {
-            s = gmdl__fail(err, GMDL_ECHECKSUM,
-                           "%s: byte %llu: checksum mismatch in tensor '%s' (file corrupted)", path,
-                           (unsigned long long)off, t->name);
-            goto fail;
-        }
-    }
-    if (q > data_off) {
-        CORRUPT("%s: tensor directory overlaps the data", path);
-        goto fail;
-    }
-    if (gmdl_crc32(0, p, body) != rd_u32(p + body)) {
-        s = gmdl__fail(err, GMDL_ECHECKSUM, "%s: byte %zu: whole-file checksum mismatch (file "
-                       "corrupted)", path, body);
-        goto fail;
+    *q += 8 * (uint64_t)t->ndim;
+    uint64_t off = rd_u64(p + *q), nb = rd_u64(p + *q + 8);
+    uint32_t crc = rd_u32(p + *q + 16);
+    *q += 20;
+    size_t want;
+    if (!ok || !gmdl__mul_ok(count, es, &want) || want != nb || off % 64 != 0 ||
+        off < lo->data_off || off > lo->body || nb > lo->body - off)
+        return CORRUPT("%s: byte %llu: tensor '%s': size or offset out of range", path,
+                       (unsigned long long)*q, t->name);
+    t->count = count;
+    t->nbytes = nb;
+    t->data = p + off;
+    if (gmdl_crc32(0, t->data, nb) != crc)
+        return gmdl__fail(err, GMDL_ECHECKSUM,
+                          "%s: byte %llu: checksum mismatch in tensor '%s' (file corrupted)", path,
+                          (unsigned long long)off, t->name);
+    return GMDL_OK;
+}
+
+/* The sections in order, each entry checked, then the whole-file checksum. */
+static gmdl_status read_sections(gmdl__ckpt *c, const layout *lo, gmdl_err *err) {
+    gmdl_status s;
+    uint64_t q = lo->meta_off;
+    for (uint32_t i = 0; i < lo->nmeta; i++)
+        if ((s = read_meta(c, i, &q, lo, err)) != GMDL_OK)
+            return s;
+    if (q != lo->dir_off)
+        return CORRUPT("%s: byte %llu: metadata section size mismatch", c->path,
+                       (unsigned long long)q);
+    for (uint32_t i = 0; i < lo->ntens; i++)
+        if ((s = read_tensor(c, i, &q, lo, err)) != GMDL_OK)
+            return s;
+    if (q > lo->data_off)
+        return CORRUPT("%s: tensor directory overlaps the data", c->path);
+    if (gmdl_crc32(0, c->file, lo->body) != rd_u32(c->file + lo->body))
+        return gmdl__fail(err, GMDL_ECHECKSUM,
+                          "%s: byte %zu: whole-file checksum mismatch (file corrupted)", c->path,
+                          lo->body);
+    return GMDL_OK;
+}
+
+gmdl_status gmdl__ckpt_read(gmdl__ckpt **out, const char *path, const char magic[8],
+                            uint16_t max_major, gmdl_err *err) {
+    *out = NULL;
+    gmdl__ckpt *c = gmdl__calloc(1, sizeof *c);
+    if (!c)
+        return NOMEM(path);
+    layout lo = {0};
+    gmdl_status s = read_whole(c, path, err);
+    if (s == GMDL_OK)
+        s = check_header(c, magic, max_major, &lo, err);
+    if (s == GMDL_OK)
+        s = read_sections(c, &lo, err);
+    if (s != GMDL_OK) {
+        gmdl__ckpt_destroy(c);
+        return s;
     }
     *out = c;
     return GMDL_OK;
-fail:
-    if (f)
-        fclose(f);
-    gmdl__ckpt_destroy(c);
-    return s;
 }
+#undef CORRUPT
+#undef NOMEM
 
 uint16_t gmdl__ckpt_major(const gmdl__ckpt *c) {
     return c->major;
