@@ -14,101 +14,8 @@
  * separator, with 0/0 = 0 (if the child's message is 0 there, the child's own table is 0 there
  * too). Only the messages persist; one work table of the largest clique's size is reused.
  *
- * Variable elimination (gmdl__ve_run) is a separate, simpler path on the public factor
- * operations, kept as a cross-check. */
+ * Variable elimination (ve.c) is a separate, simpler path, kept as a cross-check. */
 #include "pgm_internal.h"
-
-typedef struct {
-    size_t nvars;
-    const uint32_t *card;
-    int32_t *ev; /* evidence, with cardinality-1 variables fixed to 0 */
-    uint8_t *active;
-    size_t nred;
-    gmdl_factor *red; /* factors restricted to the evidence, non-constant */
-    double log_const; /* sum of the constant factors */
-} prepared;
-
-static void prepared_free(prepared *P) {
-    for (size_t i = 0; i < P->nred; i++)
-        gmdl_factor_fini(&P->red[i]);
-    gmdl__free(P->red);
-    gmdl__free(P->ev);
-    gmdl__free(P->active);
-    memset(P, 0, sizeof *P);
-}
-
-static gmdl_status prepare(prepared *P,
-                           size_t nvars,
-                           const uint32_t *card,
-                           size_t nfactors,
-                           const gmdl_factor *factors,
-                           const int32_t *evidence,
-                           gmdl_err *err) {
-    memset(P, 0, sizeof *P);
-    gmdl_status s = gmdl__check_evidence(nvars, card, evidence, err);
-    if (s)
-        return s;
-    P->nvars = nvars;
-    P->card = card;
-    P->ev = gmdl__malloc((nvars + 1) * sizeof *P->ev);
-    P->active = gmdl__malloc(nvars + 1);
-    P->red = gmdl__calloc(nfactors + 1, sizeof *P->red);
-    if (!P->ev || !P->active || !P->red) {
-        prepared_free(P);
-        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-    }
-    for (size_t v = 0; v < nvars; v++) {
-        P->ev[v] = evidence ? evidence[v] : -1;
-        if (card[v] == 1)
-            P->ev[v] = 0;
-        P->active[v] = P->ev[v] < 0;
-    }
-    for (size_t f = 0; f < nfactors; f++) {
-        gmdl_factor r;
-        if ((s = gmdl__factor_restrict(&r, &factors[f], P->ev, err))) {
-            prepared_free(P);
-            return s;
-        }
-        if (r.nvars == 0) {
-            P->log_const += r.logp[0];
-            gmdl_factor_fini(&r);
-        } else
-            P->red[P->nred++] = r;
-    }
-    return GMDL_OK;
-}
-
-static void name_of(const char *const *names, uint32_t v, char *buf, size_t n) {
-    if (names)
-        snprintf(buf, n, "%s", names[v]);
-    else
-        snprintf(buf, n, "x%u", v);
-}
-
-static gmdl_status over_budget(const gmdl_exact_config *cfg,
-                               double bytes,
-                               size_t nv,
-                               const uint32_t *vars,
-                               double entries,
-                               const char *const *names,
-                               gmdl_err *err) {
-    char list[600];
-    size_t off = 0;
-    list[0] = '\0';
-    for (size_t k = 0; k < nv && off + 40 < sizeof list; k++) {
-        char nm[64];
-        name_of(names, vars[k], nm, sizeof nm);
-        int w = snprintf(list + off, sizeof list - off, "%s%s", k ? ", " : "", nm);
-        if (w > 0)
-            off += (size_t)w;
-    }
-    if (off + 40 >= sizeof list)
-        snprintf(list + off, sizeof list - off, ", ...");
-    return gmdl__fail(err, GMDL_ELIMIT,
-                      "exact inference needs %.1f MiB but the memory budget is %.1f MiB; the "
-                      "largest clique has %zu variables and %.4g entries: {%s}",
-                      bytes / 1048576.0, (double)cfg->max_mem / 1048576.0, nv, entries, list);
-}
 
 /* Linear-space helpers for calibration: tables hold exp(log value - scale). The big table is
  * walked as outer odometer steps over a trailing block of dimensions that are either all absent
@@ -299,7 +206,7 @@ static double lin_range(const gmdl_factor *f) {
  * touching the table) when the inputs together span more than RANGE_MAX nats. */
 typedef struct {
     int lg;
-    const prepared *P;
+    const pgm_reduced *P;
     const gmdl_factor *W; /* the factors, scaled to maximum 1 (linear) or 0 (log) */
     const double *fscale, *frange;
     const uint32_t *fhome;
@@ -378,8 +285,8 @@ gmdl_status gmdl__jt_run(size_t nvars,
                          double *marginals,
                          gmdl_exact_stats *stats,
                          gmdl_err *err) {
-    prepared P;
-    gmdl_status s = prepare(&P, nvars, card, nfactors, factors, evidence, err);
+    pgm_reduced P;
+    gmdl_status s = gmdl__reduced_init(&P, nvars, card, nfactors, factors, evidence, err);
     if (s)
         return s;
     pgm_graph g = {0};
@@ -554,7 +461,7 @@ gmdl_status gmdl__jt_run(size_t nvars,
         stats->ncliques = ncl;
     }
     if (cfg->max_mem && bytes > (double)cfg->max_mem) {
-        s = over_budget(cfg, bytes, cl_n[big_t], cl_vars[big_t], big, names, err);
+        s = gmdl__over_budget(cfg, bytes, cl_n[big_t], cl_vars[big_t], big, names, err);
         goto done;
     }
     up = gmdl__calloc(nord + 1, sizeof *up);
@@ -833,148 +740,6 @@ done:
     gmdl__free(parent);
     gmdl__free(alive);
     gmdl__graph_free(&g);
-    prepared_free(&P);
-    return s;
-}
-
-/* ------------------------------------------------------------------ variable elimination */
-
-gmdl_status gmdl__ve_run(size_t nvars,
-                         const uint32_t *card,
-                         size_t nfactors,
-                         const gmdl_factor *factors,
-                         const int32_t *evidence,
-                         uint32_t target,
-                         const gmdl_exact_config *cfg,
-                         const char *const *names,
-                         double *log_z,
-                         double *probs,
-                         gmdl_err *err) {
-    if (target >= nvars)
-        return gmdl__fail(err, GMDL_EINVAL, "target variable %u out of range", target);
-    prepared P;
-    gmdl_status s = prepare(&P, nvars, card, nfactors, factors, evidence, err);
-    if (s)
-        return s;
-    pgm_graph g = {0};
-    uint32_t *order = gmdl__malloc((nvars + 1) * sizeof *order);
-    size_t nord = 0, nlist = P.nred;
-    double max_log2, free_log = 0.0;
-    /* The working list: P.red is reused and grows by at most one factor per elimination. */
-    gmdl_factor *list = gmdl__calloc(P.nred + nvars + 1, sizeof *list);
-    uint8_t *used = gmdl__calloc(P.nred + nvars + 1, 1);
-    if (!order || !list || !used) {
-        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-        goto done;
-    }
-    memcpy(list, P.red, P.nred * sizeof *list);
-    P.nred = 0; /* list owns them now */
-    if ((s = gmdl__graph_build(&g, nvars, P.active, nlist, list, err)))
-        goto done;
-    if ((s = gmdl__elim_order(&g, card, P.active, cfg, order, &nord, &max_log2, err)))
-        goto done;
-    for (size_t t = 0; t < nord; t++) {
-        uint32_t v = order[t];
-        if (v == target)
-            continue;
-        gmdl_factor acc;
-        int have = 0;
-        for (size_t f = 0; f < nlist && !s; f++) {
-            if (used[f])
-                continue;
-            int has = 0;
-            for (size_t k = 0; k < list[f].nvars; k++)
-                if (list[f].vars[k] == v)
-                    has = 1;
-            if (!has)
-                continue;
-            used[f] = 1;
-            if (!have) {
-                gmdl_factor empty;
-                uint32_t dummy = 0;
-                if ((s = gmdl_factor_init(&empty, 0, &dummy, &dummy, err)))
-                    break;
-                s = gmdl_factor_product(&acc, &empty, &list[f], err);
-                gmdl_factor_fini(&empty);
-                have = !s;
-            } else {
-                gmdl_factor nacc;
-                double need = 8.0;
-                uint32_t uv[2 * PGM_MAX_SCOPE];
-                size_t nu = gmdl__scope_union(acc.vars, acc.nvars, list[f].vars, list[f].nvars, uv);
-                for (size_t k = 0; k < nu; k++)
-                    need *= card[uv[k]];
-                if (cfg->max_mem && need > (double)cfg->max_mem) {
-                    s = over_budget(cfg, need, nu, uv, need / 8.0, names, err);
-                    break;
-                }
-                s = gmdl_factor_product(&nacc, &acc, &list[f], err);
-                gmdl_factor_fini(&acc);
-                if (s) {
-                    have = 0;
-                    break;
-                }
-                acc = nacc;
-            }
-        }
-        if (s) {
-            if (have)
-                gmdl_factor_fini(&acc);
-            goto done;
-        }
-        if (!have) { /* a variable in no factor: summing it out multiplies Z by its card */
-            free_log += log((double)card[v]);
-            continue;
-        }
-        s = gmdl_factor_sum_out(&list[nlist], &acc, 1, &v, err);
-        gmdl_factor_fini(&acc);
-        if (s)
-            goto done;
-        nlist++;
-    }
-    /* Remaining factors mention only the target (or nothing). */
-    double lz = P.log_const + free_log;
-    uint32_t tc = card[target];
-    double *res = gmdl__malloc(tc * sizeof *res);
-    if (!res) {
-        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (uint32_t x = 0; x < tc; x++)
-        res[x] = 0.0;
-    for (size_t f = 0; f < nlist; f++) {
-        if (used[f])
-            continue;
-        if (list[f].nvars == 0)
-            lz += list[f].logp[0];
-        else {
-            GMDL_ASSERT(list[f].nvars == 1 && list[f].vars[0] == target);
-            for (uint32_t x = 0; x < tc; x++)
-                res[x] += list[f].logp[x];
-        }
-    }
-    if (P.active[target]) {
-        double m = gmdl__logsumexp(res, tc);
-        lz += m;
-        if (probs)
-            for (uint32_t x = 0; x < tc; x++)
-                probs[x] = m == PGM_NEGINF ? 0.0 : exp(res[x] - m);
-    } else if (probs)
-        for (uint32_t x = 0; x < tc; x++)
-            probs[x] = (int32_t)x == P.ev[target] ? 1.0 : 0.0;
-    gmdl__free(res);
-    if (log_z)
-        *log_z = lz;
-    if (probs && (lz == PGM_NEGINF || isnan(lz)))
-        s = gmdl__fail(err, GMDL_EINVAL, "the evidence has probability zero");
-done:
-    if (list)
-        for (size_t f = 0; f < nlist; f++)
-            gmdl_factor_fini(&list[f]);
-    gmdl__free(list);
-    gmdl__free(used);
-    gmdl__free(order);
-    gmdl__graph_free(&g);
-    prepared_free(&P);
+    gmdl__reduced_fini(&P);
     return s;
 }

@@ -77,6 +77,29 @@ gmdl_status gmdl__factor_restrict(gmdl_factor *out,
 /* Sorted union of two sorted scopes; returns the count. */
 size_t gmdl__scope_union(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, uint32_t *out);
 
+/* Evidence checks shared by the inference entry points (factor.c). */
+gmdl_status
+gmdl__check_evidence(size_t nvars, const uint32_t *card, const int32_t *evidence, gmdl_err *err);
+
+/* A factor list restricted to the evidence (factor.c): the start of both exact engines. */
+typedef struct {
+    size_t nvars;
+    const uint32_t *card;
+    int32_t *ev; /* evidence, with cardinality-1 variables fixed to 0 */
+    uint8_t *active;
+    size_t nred;
+    gmdl_factor *red; /* factors restricted to the evidence, non-constant */
+    double log_const; /* sum of the constant factors */
+} pgm_reduced;
+gmdl_status gmdl__reduced_init(pgm_reduced *P,
+                               size_t nvars,
+                               const uint32_t *card,
+                               size_t nfactors,
+                               const gmdl_factor *factors,
+                               const int32_t *evidence,
+                               gmdl_err *err);
+void gmdl__reduced_fini(pgm_reduced *P);
+
 /* Interaction graph as bit rows over all variables (inactive ones have no edges). */
 typedef struct pgm_graph {
     size_t n, words;
@@ -101,13 +124,19 @@ gmdl_status gmdl__elim_order(const pgm_graph *g,
                              size_t *norder,
                              double *max_log2,
                              gmdl_err *err);
+/* The GMDL_ELIMIT error of an exact engine whose largest table (nv variables, entries entries,
+ * bytes in all) is over cfg->max_mem; names may be NULL (variables are then called x<i>). */
+gmdl_status gmdl__over_budget(const gmdl_exact_config *cfg,
+                              double bytes,
+                              size_t nv,
+                              const uint32_t *vars,
+                              double entries,
+                              const char *const *names,
+                              gmdl_err *err);
 
-/* Reads a whole file (NUL-terminated); ENOENT / EIO with the path in the message. */
+/* Reads a whole file (NUL-terminated); ENOENT / EIO with the path in the message (slurp.c). */
 gmdl_status gmdl__slurp(const char *path, char **buf, size_t *len, gmdl_err *err);
 
-/* Evidence checks shared by the inference entry points. */
-gmdl_status
-gmdl__check_evidence(size_t nvars, const uint32_t *card, const int32_t *evidence, gmdl_err *err);
 
 /* The exact engine on a factor list (used by gmdl_mrf_exact and gmdl_bn_marginals). names may
  * be NULL (variables are then called x<i>). */
