@@ -163,6 +163,16 @@ gmdl_status gmdl__ve_run(size_t nvars,
                          double *probs,
                          gmdl_err *err);
 
+/* The factors containing each variable of an MRF, with the variable's stride in each (CSR;
+ * sample.c): the index of the Gibbs samplers (sample.c, ais.c). */
+typedef struct {
+    size_t *start; /* n + 1 */
+    uint32_t *fid; /* factor ids */
+    size_t *fstr;  /* stride of the variable in that factor */
+} pgm_var_index;
+gmdl_status gmdl__var_index_build(pgm_var_index *I, const gmdl_mrf *m, gmdl_err *err);
+void gmdl__var_index_free(pgm_var_index *I);
+
 /* Allocates the arrays of an n-node net (names, states and CPTs left NULL). */
 gmdl_status gmdl__bn_alloc(gmdl_bn **out, size_t n, gmdl_err *err);
 /* Sampling methods of gmdl_bn_query. */
