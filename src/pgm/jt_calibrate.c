@@ -104,7 +104,8 @@ static double table_range(const calib *C, size_t t, int with_down) {
  * the downward message from its parent when with_down), rescaled; *scale receives the log of the
  * factor by which the true values were divided. Linear mode returns GMDL_ENUMERIC (before
  * touching the table) when the inputs together span more than RANGE_MAX nats. */
-static gmdl_status build_table(const calib *C, size_t t, int with_down, double *scale, gmdl_err *err) {
+static gmdl_status
+build_table(const calib *C, size_t t, int with_down, double *scale, gmdl_err *err) {
     const jt_potentials *A = C->A;
     const jt_tree *T = C->T;
     jt_messages *M = C->M;

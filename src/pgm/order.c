@@ -2,8 +2,8 @@
  * the current graph (adding fill edges among its neighbours); ties go to the lowest index, or to a
  * random one in the randomised trials. The cost of an order is the table size of its largest
  * clique (then the total of all clique sizes); GMDL_ORDER_BEST keeps the cheapest order found by
- * min-fill, min-degree, weighted min-fill, min-weight and the natural order. Also the error an exact
- * engine gives when its largest table is over the memory budget. */
+ * min-fill, min-degree, weighted min-fill, min-weight and the natural order. Also the error an
+ * exact engine gives when its largest table is over the memory budget. */
 #include "pgm_internal.h"
 
 gmdl_status gmdl__graph_build(pgm_graph *g,
