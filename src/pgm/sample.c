@@ -231,6 +231,128 @@ typedef struct {
     uint32_t *fac; /* nodes whose CPT involves v or a block member */
 } gibbs_node;
 
+/* The block of unobserved node v (v, then its deterministic unobserved children, closed under
+ * deterministic children) and the nodes whose CPTs it touches. mark is scratch. */
+static gmdl_status gibbs_block(const gmdl_bn *bn,
+                               size_t v,
+                               const uint8_t *det,
+                               const uint32_t *tpos,
+                               uint8_t *mark,
+                               gibbs_node *g,
+                               gmdl_err *err) {
+    size_t n = bn->nvars;
+    g->block = gmdl__malloc((n + 1) * sizeof *g->block);
+    g->fac = gmdl__malloc((n + 1) * sizeof *g->fac);
+    if (!g->block || !g->fac)
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    memset(mark, 0, n);
+    mark[v] = 1;
+    size_t nb = 0;
+    g->block[nb++] = (uint32_t)v;
+    for (size_t i = 0; i < nb; i++) {
+        uint32_t u = g->block[i];
+        for (size_t k = 0; k < bn->nchild[u]; k++) {
+            uint32_t c = bn->child[u][k];
+            if (det[c] && !mark[c]) {
+                mark[c] = 1;
+                g->block[nb++] = c;
+            }
+        }
+    }
+    /* topological order of the followers (block[0] = v stays first) */
+    for (size_t i = 2; i < nb; i++)
+        for (size_t j = i; j > 1 && tpos[g->block[j]] < tpos[g->block[j - 1]]; j--) {
+            uint32_t tmp = g->block[j];
+            g->block[j] = g->block[j - 1];
+            g->block[j - 1] = tmp;
+        }
+    g->nblock = nb;
+    memset(mark, 0, n);
+    size_t nf = 0;
+    for (size_t i = 0; i < nb; i++) {
+        uint32_t u = g->block[i];
+        if (!mark[u]) {
+            mark[u] = 1;
+            g->fac[nf++] = u;
+        }
+        for (size_t k = 0; k < bn->nchild[u]; k++) {
+            uint32_t c = bn->child[u][k];
+            if (!mark[c]) {
+                mark[c] = 1;
+                g->fac[nf++] = c;
+            }
+        }
+    }
+    g->nfac = nf;
+    return GMDL_OK;
+}
+
+/* The blocks of every unobserved node (G[v]). */
+static gmdl_status gibbs_blocks(const smp *S, const int32_t *ev, gibbs_node *G, gmdl_err *err) {
+    const gmdl_bn *bn = S->bn;
+    size_t n = bn->nvars;
+    gmdl_status s = GMDL_OK;
+    uint8_t *det = gmdl__calloc(n + 1, 1), *mark = gmdl__calloc(n + 1, 1);
+    uint32_t *tpos = gmdl__malloc((n + 1) * sizeof *tpos);
+    if (!det || !mark || !tpos)
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    else {
+        for (size_t t = 0; t < n; t++)
+            tpos[S->order[t]] = (uint32_t)t;
+        for (size_t v = 0; v < n; v++)
+            det[v] = !(ev && ev[v] >= 0) && is_deterministic(bn, v);
+        for (size_t v = 0; v < n && !s; v++)
+            if (!(ev && ev[v] >= 0))
+                s = gibbs_block(bn, v, det, tpos, mark, &G[v], err);
+    }
+    gmdl__free(det);
+    gmdl__free(mark);
+    gmdl__free(tpos);
+    return s;
+}
+
+/* The deterministic followers of a block take the state their parents give them. */
+static void follow(const gmdl_bn *bn, const gibbs_node *g, uint32_t *x) {
+    for (size_t i = 1; i < g->nblock; i++) {
+        uint32_t d = g->block[i];
+        const double *p = bn->cpt[d] + row_of(bn, d, x) * bn->card[d];
+        uint32_t y = 0;
+        while (y + 1 < bn->card[d] && p[y] != 1.0)
+            y++;
+        x[d] = y;
+    }
+}
+
+/* One blocked update of node v: draws v (its followers follow) from its full conditional, which
+ * is left in pr; lp is scratch. */
+static void gibbs_site(
+    const smp *S, const gibbs_node *g, uint32_t v, double *lp, double *pr, gmdl_rng *r) {
+    const gmdl_bn *bn = S->bn;
+    uint32_t k = bn->card[v];
+    double m = PGM_NEGINF;
+    for (uint32_t x = 0; x < k; x++) {
+        S->x[v] = x;
+        follow(bn, g, S->x);
+        double l = 0.0;
+        for (size_t i = 0; i < g->nfac; i++) {
+            uint32_t u = g->fac[i];
+            l += log(bn->cpt[u][row_of(bn, u, S->x) * bn->card[u] + S->x[u]]);
+        }
+        lp[x] = l;
+        if (l > m)
+            m = l;
+    }
+    if (m == PGM_NEGINF) /* cannot happen from a positive state; keep the old one */
+        GMDL_ASSERT(0);
+    double z = 0.0;
+    for (uint32_t x = 0; x < k; x++)
+        z += (pr[x] = exp(lp[x] - m));
+    for (uint32_t x = 0; x < k; x++)
+        pr[x] /= z;
+    S->x[v] = draw(r, pr, k);
+    follow(bn, g, S->x);
+}
+
 static gmdl_status gibbs(const smp *S,
                          uint32_t target,
                          const int32_t *ev,
@@ -242,73 +364,18 @@ static gmdl_status gibbs(const smp *S,
     size_t n = bn->nvars;
     gmdl_status s = GMDL_OK;
     gibbs_node *G = gmdl__calloc(n + 1, sizeof *G);
-    uint8_t *det = gmdl__calloc(n + 1, 1), *mark = gmdl__calloc(n + 1, 1);
-    uint32_t *tpos = gmdl__malloc((n + 1) * sizeof *tpos);
     double *series = gmdl__malloc((cfg->samples + 1) * sizeof *series);
     uint32_t maxk = 1;
     for (size_t v = 0; v < n; v++)
         if (bn->card[v] > maxk)
             maxk = bn->card[v];
     double *lp = gmdl__malloc(maxk * sizeof *lp), *pr = gmdl__malloc(maxk * sizeof *pr);
-    if (!G || !det || !mark || !tpos || !series || !lp || !pr) {
+    if (!G || !series || !lp || !pr) {
         s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t t = 0; t < n; t++)
-        tpos[S->order[t]] = (uint32_t)t;
-    for (size_t v = 0; v < n; v++)
-        det[v] = !(ev && ev[v] >= 0) && is_deterministic(bn, v);
-    for (size_t v = 0; v < n; v++) {
-        if (ev && ev[v] >= 0)
-            continue;
-        /* block: deterministic unobserved children, closed under deterministic children */
-        gibbs_node *g = &G[v];
-        g->block = gmdl__malloc((n + 1) * sizeof *g->block);
-        g->fac = gmdl__malloc((n + 1) * sizeof *g->fac);
-        if (!g->block || !g->fac) {
-            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-            goto done;
-        }
-        memset(mark, 0, n);
-        mark[v] = 1;
-        size_t nb = 0;
-        g->block[nb++] = (uint32_t)v;
-        for (size_t i = 0; i < nb; i++) {
-            uint32_t u = g->block[i];
-            for (size_t k = 0; k < bn->nchild[u]; k++) {
-                uint32_t c = bn->child[u][k];
-                if (det[c] && !mark[c]) {
-                    mark[c] = 1;
-                    g->block[nb++] = c;
-                }
-            }
-        }
-        /* topological order of the followers (block[0] = v stays first) */
-        for (size_t i = 2; i < nb; i++)
-            for (size_t j = i; j > 1 && tpos[g->block[j]] < tpos[g->block[j - 1]]; j--) {
-                uint32_t tmp = g->block[j];
-                g->block[j] = g->block[j - 1];
-                g->block[j - 1] = tmp;
-            }
-        g->nblock = nb;
-        memset(mark, 0, n);
-        size_t nf = 0;
-        for (size_t i = 0; i < nb; i++) {
-            uint32_t u = g->block[i];
-            if (!mark[u]) {
-                mark[u] = 1;
-                g->fac[nf++] = u;
-            }
-            for (size_t k = 0; k < bn->nchild[u]; k++) {
-                uint32_t c = bn->child[u][k];
-                if (!mark[c]) {
-                    mark[c] = 1;
-                    g->fac[nf++] = c;
-                }
-            }
-        }
-        g->nfac = nf;
-    }
+    if ((s = gibbs_blocks(S, ev, G, err)))
+        goto done;
     /* Start from a forward sample of positive weight. */
     gmdl_rng r;
     gmdl_rng_derive(&r, cfg->seed, GMDL_RNG_GIBBS, 0);
@@ -338,47 +405,9 @@ static gmdl_status gibbs(const smp *S,
             uint32_t v = S->order[t];
             if (ev && ev[v] >= 0)
                 continue;
-            const gibbs_node *g = &G[v];
-            uint32_t k = bn->card[v];
-            double m = PGM_NEGINF;
-            for (uint32_t x = 0; x < k; x++) {
-                S->x[v] = x;
-                for (size_t i = 1; i < g->nblock; i++) {
-                    uint32_t d = g->block[i];
-                    const double *p = bn->cpt[d] + row_of(bn, d, S->x) * bn->card[d];
-                    uint32_t y = 0;
-                    while (y + 1 < bn->card[d] && p[y] != 1.0)
-                        y++;
-                    S->x[d] = y;
-                }
-                double l = 0.0;
-                for (size_t i = 0; i < g->nfac; i++) {
-                    uint32_t u = g->fac[i];
-                    l += log(bn->cpt[u][row_of(bn, u, S->x) * bn->card[u] + S->x[u]]);
-                }
-                lp[x] = l;
-                if (l > m)
-                    m = l;
-            }
-            if (m == PGM_NEGINF) /* cannot happen from a positive state; keep the old one */
-                GMDL_ASSERT(0);
-            double z = 0.0;
-            for (uint32_t x = 0; x < k; x++)
-                z += (pr[x] = exp(lp[x] - m));
-            for (uint32_t x = 0; x < k; x++)
-                pr[x] /= z;
-            uint32_t xv = draw(&r, pr, k);
-            S->x[v] = xv;
-            for (size_t i = 1; i < g->nblock; i++) {
-                uint32_t d = g->block[i];
-                const double *p = bn->cpt[d] + row_of(bn, d, S->x) * bn->card[d];
-                uint32_t y = 0;
-                while (y + 1 < bn->card[d] && p[y] != 1.0)
-                    y++;
-                S->x[d] = y;
-            }
+            gibbs_site(S, &G[v], v, lp, pr, &r);
             if (counted && v == target) {
-                for (uint32_t x = 0; x < k; x++)
+                for (uint32_t x = 0; x < bn->card[v]; x++)
                     acc[x] += pr[x];
                 series[sweep - cfg->burn_in] = pr[0];
             }
@@ -398,9 +427,6 @@ done:
             gmdl__free(G[v].fac);
         }
     gmdl__free(G);
-    gmdl__free(det);
-    gmdl__free(mark);
-    gmdl__free(tpos);
     gmdl__free(series);
     gmdl__free(lp);
     gmdl__free(pr);
