@@ -68,6 +68,130 @@ static gmdl_status uai_double(uai_lexer *L, const char *what, double *out, gmdl_
     return GMDL_OK;
 }
 
+/* The preamble and scopes of a UAI model file. */
+typedef struct {
+    long long nv, nf;
+    int bayes;
+    uint32_t *card;    /* nv domain sizes */
+    uint32_t **scopes; /* nf scopes, nscope[f] variables each */
+    size_t *nscope;
+} uai_head;
+
+static void uai_head_free(uai_head *H) {
+    if (H->scopes)
+        for (long long f = 0; f < H->nf; f++)
+            gmdl__free(H->scopes[f]);
+    gmdl__free(H->scopes);
+    gmdl__free(H->nscope);
+    gmdl__free(H->card);
+}
+
+/* MARKOV or BAYES, the number of variables and their domain sizes. */
+static gmdl_status uai_preamble(uai_lexer *L, uai_head *H, gmdl_err *err) {
+    const char *path = L->path;
+    long long x;
+    if (!uai_next(L))
+        return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: empty file, expected MARKOV or BAYES", path,
+                          L->line);
+    if (strcmp(L->tok, "MARKOV") == 0)
+        H->bayes = 0;
+    else if (strcmp(L->tok, "BAYES") == 0)
+        H->bayes = 1;
+    else
+        return gmdl__fail(err, GMDL_ENOTOURS, "%s:%d: expected MARKOV or BAYES, got '%s'", path,
+                          L->line, L->tok);
+    gmdl_status s = uai_int(L, "the number of variables", 0, 10000000, &H->nv, err);
+    if (s)
+        return s;
+    H->card = gmdl__malloc((size_t)(H->nv ? H->nv : 1) * sizeof *H->card);
+    if (!H->card)
+        return gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
+    for (long long v = 0; v < H->nv; v++) {
+        if ((s = uai_int(L, "a domain size", 1, 1 << 30, &x, err)))
+            return s;
+        H->card[v] = (uint32_t)x;
+    }
+    return GMDL_OK;
+}
+
+/* The number of factors and their scopes. */
+static gmdl_status uai_scopes(uai_lexer *L, uai_head *H, gmdl_err *err) {
+    const char *path = L->path;
+    long long x;
+    gmdl_status s = uai_int(L, "the number of factors", 0, 100000000, &H->nf, err);
+    if (s)
+        return s;
+    size_t nf = (size_t)(H->nf ? H->nf : 1);
+    H->scopes = gmdl__calloc(nf, sizeof *H->scopes);
+    H->nscope = gmdl__calloc(nf, sizeof *H->nscope);
+    if (!H->scopes || !H->nscope)
+        return gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
+    for (long long f = 0; f < H->nf; f++) {
+        if ((s = uai_int(L, "a factor arity", 0, PGM_MAX_SCOPE, &x, err)))
+            return s;
+        size_t n = H->nscope[f] = (size_t)x;
+        uint32_t *sc = H->scopes[f] = gmdl__malloc((n ? n : 1) * sizeof **H->scopes);
+        if (!sc)
+            return gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
+        for (size_t k = 0; k < n; k++) {
+            if ((s = uai_int(L, "a variable index", 0, H->nv - 1, &x, err)))
+                return s;
+            sc[k] = (uint32_t)x;
+            for (size_t t = 0; t < k; t++)
+                if (sc[t] == sc[k])
+                    return gmdl__fail(err, GMDL_ECORRUPT,
+                                      "%s:%d: variable %lld appears twice in "
+                                      "the scope of factor %lld",
+                                      path, L->line, x, f);
+        }
+    }
+    return GMDL_OK;
+}
+
+/* The factor tables, added to m in file order; nothing may follow the last. */
+static gmdl_status uai_tables(uai_lexer *L, const uai_head *H, gmdl_mrf *m, gmdl_err *err) {
+    const char *path = L->path;
+    double *vals = NULL;
+    gmdl_status s = GMDL_OK;
+    long long x;
+    for (long long f = 0; f < H->nf && !s; f++) {
+        size_t want = 1;
+        for (size_t k = 0; k < H->nscope[f]; k++)
+            if (!gmdl__mul_ok(want, H->card[H->scopes[f][k]], &want) || want > ((size_t)1 << 32)) {
+                s = gmdl__fail(err, GMDL_ELIMIT, "%s:%d: factor %lld is too large", path, L->line,
+                               f);
+                break;
+            }
+        if (s || (s = uai_int(L, "a table size", 0, (long long)1 << 40, &x, err)))
+            break;
+        int line0 = L->line;
+        if ((size_t)x != want) {
+            s = gmdl__fail(err, GMDL_ECORRUPT,
+                           "%s:%d: factor %lld has %lld entries, expected "
+                           "%zu (the product of its domain sizes)",
+                           path, line0, f, x, want);
+            break;
+        }
+        gmdl__free(vals);
+        if (!(vals = gmdl__malloc(want * sizeof *vals))) {
+            s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
+            break;
+        }
+        for (size_t i = 0; i < want && !s; i++)
+            s = uai_double(L, "a factor entry", &vals[i], err);
+        if (!s && (s = gmdl_mrf_add_factor(m, H->nscope[f], H->scopes[f], vals, err)) && err) {
+            char tmp[sizeof err->msg];
+            memcpy(tmp, err->msg, sizeof tmp);
+            s = gmdl__fail(err, s, "%s:%d: %s", path, line0, tmp);
+        }
+    }
+    gmdl__free(vals);
+    if (!s && uai_next(L))
+        s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: unexpected text '%s' after the last factor",
+                       path, L->line, L->tok);
+    return s;
+}
+
 gmdl_status gmdl_mrf_read_uai(gmdl_mrf **out, const char *path, gmdl_err *err) {
     *out = NULL;
     uai_lexer L = {.path = path, .line = 1};
@@ -75,124 +199,17 @@ gmdl_status gmdl_mrf_read_uai(gmdl_mrf **out, const char *path, gmdl_err *err) {
     if (s)
         return s;
     gmdl_mrf *m = NULL;
-    uint32_t *card = NULL, **scopes = NULL;
-    size_t *nscope = NULL;
-    double *vals = NULL;
-    long long nv = 0, nf = 0, x;
-    int bayes = 0;
-    if (!uai_next(&L)) {
-        s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: empty file, expected MARKOV or BAYES", path,
-                       L.line);
-        goto done;
-    }
-    if (strcmp(L.tok, "MARKOV") == 0)
-        bayes = 0;
-    else if (strcmp(L.tok, "BAYES") == 0)
-        bayes = 1;
-    else {
-        s = gmdl__fail(err, GMDL_ENOTOURS, "%s:%d: expected MARKOV or BAYES, got '%s'", path,
-                       L.line, L.tok);
-        goto done;
-    }
-    if ((s = uai_int(&L, "the number of variables", 0, 10000000, &nv, err)))
-        goto done;
-    card = gmdl__malloc((size_t)(nv ? nv : 1) * sizeof *card);
-    if (!card) {
-        s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    for (long long v = 0; v < nv; v++) {
-        if ((s = uai_int(&L, "a domain size", 1, 1 << 30, &x, err)))
-            goto done;
-        card[v] = (uint32_t)x;
-    }
-    if ((s = uai_int(&L, "the number of factors", 0, 100000000, &nf, err)))
-        goto done;
-    scopes = gmdl__calloc((size_t)(nf ? nf : 1), sizeof *scopes);
-    nscope = gmdl__calloc((size_t)(nf ? nf : 1), sizeof *nscope);
-    if (!scopes || !nscope) {
-        s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    for (long long f = 0; f < nf; f++) {
-        if ((s = uai_int(&L, "a factor arity", 0, PGM_MAX_SCOPE, &x, err)))
-            goto done;
-        nscope[f] = (size_t)x;
-        scopes[f] = gmdl__malloc((nscope[f] ? nscope[f] : 1) * sizeof **scopes);
-        if (!scopes[f]) {
-            s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
-            goto done;
-        }
-        for (size_t k = 0; k < nscope[f]; k++) {
-            if ((s = uai_int(&L, "a variable index", 0, nv - 1, &x, err)))
-                goto done;
-            scopes[f][k] = (uint32_t)x;
-            for (size_t t = 0; t < k; t++)
-                if (scopes[f][t] == scopes[f][k]) {
-                    s = gmdl__fail(err, GMDL_ECORRUPT,
-                                   "%s:%d: variable %lld appears twice in "
-                                   "the scope of factor %lld",
-                                   path, L.line, x, f);
-                    goto done;
-                }
+    uai_head H = {0};
+    if (!(s = uai_preamble(&L, &H, err)) && !(s = uai_scopes(&L, &H, err)) &&
+        !(s = gmdl_mrf_create(&m, (size_t)H.nv, H.card, err))) {
+        m->is_bayes = H.bayes;
+        if (!(s = uai_tables(&L, &H, m, err))) {
+            *out = m;
+            m = NULL;
         }
     }
-    if ((s = gmdl_mrf_create(&m, (size_t)nv, card, err)))
-        goto done;
-    m->is_bayes = bayes;
-    for (long long f = 0; f < nf; f++) {
-        size_t want = 1;
-        for (size_t k = 0; k < nscope[f]; k++)
-            if (!gmdl__mul_ok(want, card[scopes[f][k]], &want) || want > ((size_t)1 << 32)) {
-                s = gmdl__fail(err, GMDL_ELIMIT, "%s:%d: factor %lld is too large", path, L.line,
-                               f);
-                goto done;
-            }
-        int line0;
-        if ((s = uai_int(&L, "a table size", 0, (long long)1 << 40, &x, err)))
-            goto done;
-        line0 = L.line;
-        if ((size_t)x != want) {
-            s = gmdl__fail(err, GMDL_ECORRUPT,
-                           "%s:%d: factor %lld has %lld entries, expected "
-                           "%zu (the product of its domain sizes)",
-                           path, line0, f, x, want);
-            goto done;
-        }
-        gmdl__free(vals);
-        vals = gmdl__malloc(want * sizeof *vals);
-        if (!vals) {
-            s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
-            goto done;
-        }
-        for (size_t i = 0; i < want; i++)
-            if ((s = uai_double(&L, "a factor entry", &vals[i], err)))
-                goto done;
-        if ((s = gmdl_mrf_add_factor(m, nscope[f], scopes[f], vals, err))) {
-            char tmp[sizeof err->msg];
-            if (err) {
-                memcpy(tmp, err->msg, sizeof tmp);
-                s = gmdl__fail(err, s, "%s:%d: %s", path, line0, tmp);
-            }
-            goto done;
-        }
-    }
-    if (uai_next(&L)) {
-        s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: unexpected text '%s' after the last factor",
-                       path, L.line, L.tok);
-        goto done;
-    }
-    *out = m;
-    m = NULL;
-done:
     gmdl_mrf_destroy(m);
-    if (scopes)
-        for (long long f = 0; f < nf; f++)
-            gmdl__free(scopes[f]);
-    gmdl__free(scopes);
-    gmdl__free(nscope);
-    gmdl__free(card);
-    gmdl__free(vals);
+    uai_head_free(&H);
     gmdl__free(L.buf);
     return s;
 }
