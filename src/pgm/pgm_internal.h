@@ -100,7 +100,7 @@ gmdl_status gmdl__reduced_init(pgm_reduced *P,
                                gmdl_err *err);
 void gmdl__reduced_fini(pgm_reduced *P);
 
-/* Interaction graph as bit rows over all variables (inactive ones have no edges). */
+/* Interaction graph as bit rows over all variables (inactive ones have no edges; order.c). */
 typedef struct pgm_graph {
     size_t n, words;
     uint64_t *adj; /* n rows of words */
@@ -137,9 +137,9 @@ gmdl_status gmdl__over_budget(const gmdl_exact_config *cfg,
 /* Reads a whole file (NUL-terminated); ENOENT / EIO with the path in the message (slurp.c). */
 gmdl_status gmdl__slurp(const char *path, char **buf, size_t *len, gmdl_err *err);
 
-
-/* The exact engine on a factor list (used by gmdl_mrf_exact and gmdl_bn_marginals). names may
- * be NULL (variables are then called x<i>). */
+/* The exact engines on a factor list: the junction tree (jt.c; gmdl_mrf_exact, gmdl_bn_marginals
+ * and exact queries) and variable elimination (ve.c; gmdl_mrf_ve and VE queries). names may be
+ * NULL (variables are then called x<i>). */
 gmdl_status gmdl__jt_run(size_t nvars,
                          const uint32_t *card,
                          size_t nfactors,
@@ -173,9 +173,9 @@ typedef struct {
 gmdl_status gmdl__var_index_build(pgm_var_index *I, const gmdl_mrf *m, gmdl_err *err);
 void gmdl__var_index_free(pgm_var_index *I);
 
-/* Allocates the arrays of an n-node net (names, states and CPTs left NULL). */
+/* Allocates the arrays of an n-node net (names, states and CPTs left NULL; bn.c). */
 gmdl_status gmdl__bn_alloc(gmdl_bn **out, size_t n, gmdl_err *err);
-/* Sampling methods of gmdl_bn_query. */
+/* Sampling methods of gmdl_bn_query (sample.c). */
 gmdl_status gmdl__bn_sample_query(const gmdl_bn *bn,
                                   uint32_t target,
                                   const int32_t *evidence,
