@@ -1,13 +1,11 @@
 /* BIF reader (the dialect of the bnlearn repository): network, variable and probability blocks,
  * property lines, // and C comments, `table`, `default` and parent-state rows. Two phases: the
- * text is parsed into blocks (syntax errors carry the line), then names are resolved and the net
- * validated (unknown names, cycles, wrong counts, negative or non-normalised rows, missing or
- * repeated rows), also with the line of the offending block or row. */
+ * text is parsed into blocks here (syntax errors carry the line), then names are resolved and the
+ * net validated in bif_resolve.c (unknown names, cycles, wrong counts, negative or non-normalised
+ * rows, missing or repeated rows), also with the line of the offending block or row. */
 #include <errno.h>
 
-#include "pgm_internal.h"
-
-#define ROW_TOL 1e-4 /* |sum - 1| allowed in a CPT row; rows are then renormalised */
+#include "bif.h"
 
 enum { T_EOF, T_WORD, T_STRING, T_PUNCT };
 
@@ -131,37 +129,6 @@ static gmdl_status skip_statement(lexer *L, gmdl_err *err) {
 }
 
 /* ------------------------------------------------------------------ parsed blocks */
-
-typedef struct {
-    int line;
-    int kind; /* 0 row, 1 table, 2 default */
-    size_t nstates;
-    char **states;
-    size_t nvals;
-    double *vals;
-} entry;
-
-typedef struct {
-    int line;
-    char *child;
-    size_t npar;
-    char **par;
-    size_t nent;
-    entry *ent;
-} pblock;
-
-typedef struct {
-    int line;
-    char *name;
-    size_t nstates;
-    char **states;
-} vblock;
-
-typedef struct {
-    size_t nv, capv, np, capp;
-    vblock *v;
-    pblock *pb;
-} parsed;
 
 static void free_strs(char **s, size_t n) {
     if (!s)
@@ -473,240 +440,6 @@ static gmdl_status parse_text(lexer *L, parsed *P, gmdl_err *err) {
     }
 }
 
-/* ------------------------------------------------------------------ resolution */
-
-static gmdl_status
-check_row(const char *file, int line, const char *var, double *row, size_t k, gmdl_err *err) {
-    double sum = 0.0;
-    for (size_t i = 0; i < k; i++)
-        sum += row[i];
-    if (!(fabs(sum - 1.0) <= ROW_TOL))
-        return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: probabilities of '%s' sum to %.9g, not 1",
-                          file, line, var, sum);
-    for (size_t i = 0; i < k; i++)
-        row[i] /= sum;
-    return GMDL_OK;
-}
-
-static gmdl_status build(const char *file, parsed *P, gmdl_bn **out, gmdl_err *err) {
-    gmdl_bn *bn;
-    gmdl_status s;
-    if (P->nv == 0)
-        return gmdl__fail(err, GMDL_ECORRUPT, "%s: no variables", file);
-    for (size_t i = 0; i < P->nv; i++)
-        for (size_t j = 0; j < i; j++)
-            if (strcmp(P->v[i].name, P->v[j].name) == 0)
-                return gmdl__fail(err, GMDL_ECORRUPT,
-                                  "%s:%d: variable '%s' declared twice "
-                                  "(first at line %d)",
-                                  file, P->v[i].line, P->v[i].name, P->v[j].line);
-    if ((s = gmdl__bn_alloc(&bn, P->nv, err)))
-        return s;
-    int *block_of = gmdl__malloc(P->nv * sizeof *block_of);
-    uint32_t *par = gmdl__malloc((P->nv + 1) * sizeof *par);
-    uint8_t *seen = NULL;
-    if (!block_of || !par) {
-        s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", file);
-        goto fail;
-    }
-    for (size_t i = 0; i < P->nv; i++) {
-        /* take the names */
-        bn->names[i] = P->v[i].name;
-        P->v[i].name = NULL;
-        bn->states[i] = P->v[i].states;
-        bn->card[i] = (uint32_t)P->v[i].nstates;
-        P->v[i].states = NULL;
-        block_of[i] = -1;
-    }
-    for (size_t b = 0; b < P->np; b++) {
-        int v = -1; /* the names now live in bn */
-        for (size_t i = 0; i < bn->nvars; i++)
-            if (strcmp(bn->names[i], P->pb[b].child) == 0)
-                v = (int)i;
-        if (v < 0) {
-            s = gmdl__fail(err, GMDL_ECORRUPT,
-                           "%s:%d: unknown variable '%s' in a probability "
-                           "block",
-                           file, P->pb[b].line, P->pb[b].child);
-            goto fail;
-        }
-        if (block_of[v] >= 0) {
-            s = gmdl__fail(err, GMDL_ECORRUPT,
-                           "%s:%d: second probability block for '%s' (first "
-                           "at line %d)",
-                           file, P->pb[b].line, P->pb[b].child, P->pb[block_of[v]].line);
-            goto fail;
-        }
-        block_of[v] = (int)b;
-    }
-    for (size_t v = 0; v < bn->nvars; v++)
-        if (block_of[v] < 0) {
-            s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: variable '%s' has no probability block",
-                           file, P->v[v].line, bn->names[v]);
-            goto fail;
-        }
-    /* Structure (parents), in file order of the blocks so a cycle is reported at the block
-     * that closes it. */
-    for (size_t b = 0; b < P->np; b++) {
-        pblock *B = &P->pb[b];
-        uint32_t v = 0;
-        for (size_t i = 0; i < bn->nvars; i++)
-            if (strcmp(bn->names[i], B->child) == 0)
-                v = (uint32_t)i;
-        for (size_t k = 0; k < B->npar; k++) {
-            int p = -1;
-            for (size_t i = 0; i < bn->nvars; i++)
-                if (strcmp(bn->names[i], B->par[k]) == 0)
-                    p = (int)i;
-            if (p < 0) {
-                s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: unknown variable '%s' (parent of '%s')",
-                               file, B->line, B->par[k], B->child);
-                goto fail;
-            }
-            par[k] = (uint32_t)p;
-        }
-        gmdl_err e2;
-        if ((s = gmdl_bn_set_parents(bn, v, B->npar, par, &e2))) {
-            if (s == GMDL_EINVAL)
-                s = GMDL_ECORRUPT;
-            gmdl__fail(err, s, "%s:%d: %s", file, B->line, e2.msg);
-            goto fail;
-        }
-    }
-    /* CPT contents. */
-    for (size_t b = 0; b < P->np; b++) {
-        pblock *B = &P->pb[b];
-        uint32_t v = 0;
-        for (size_t i = 0; i < bn->nvars; i++)
-            if (strcmp(bn->names[i], B->child) == 0)
-                v = (uint32_t)i;
-        size_t k = bn->card[v], rows = bn->nrows[v], np = bn->npar[v];
-        double *cpt = bn->cpt[v];
-        gmdl__free(seen);
-        seen = gmdl__calloc(rows + 1, 1);
-        if (!seen) {
-            s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", file);
-            goto fail;
-        }
-        entry *dflt = NULL;
-        for (size_t e = 0; e < B->nent; e++) {
-            entry *E = &B->ent[e];
-            if (E->kind == 2) {
-                if (E->nvals != k) {
-                    s = gmdl__fail(err, GMDL_ECORRUPT,
-                                   "%s:%d: default row of '%s' has %zu values,"
-                                   " expected %zu",
-                                   file, E->line, B->child, E->nvals, k);
-                    goto fail;
-                }
-                dflt = E;
-                continue;
-            }
-            if (E->kind == 1) {
-                if (E->nvals != k * rows) {
-                    s = gmdl__fail(err, GMDL_ECORRUPT,
-                                   "%s:%d: table of '%s' has %zu values, "
-                                   "expected %zu",
-                                   file, E->line, B->child, E->nvals, k * rows);
-                    goto fail;
-                }
-                /* child state slowest, then the parents (last fastest) */
-                for (size_t r = 0; r < rows; r++) {
-                    if (seen[r]) {
-                        s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: rows of '%s' given twice", file,
-                                       E->line, B->child);
-                        goto fail;
-                    }
-                    seen[r] = 1;
-                    for (size_t x = 0; x < k; x++)
-                        cpt[r * k + x] = E->vals[x * rows + r];
-                    if ((s = check_row(file, E->line, B->child, cpt + r * k, k, err)))
-                        goto fail;
-                }
-                continue;
-            }
-            if (E->nstates != np) {
-                s = gmdl__fail(err, GMDL_ECORRUPT,
-                               "%s:%d: row of '%s' names %zu parent states, "
-                               "expected %zu",
-                               file, E->line, B->child, E->nstates, np);
-                goto fail;
-            }
-            size_t r = 0;
-            for (size_t t = 0; t < np; t++) {
-                uint32_t p = bn->par[v][t], st = UINT32_MAX;
-                for (uint32_t i = 0; i < bn->card[p]; i++)
-                    if (strcmp(bn->states[p][i], E->states[t]) == 0)
-                        st = i;
-                if (st == UINT32_MAX) {
-                    s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: '%s' is not a state of '%s'", file,
-                                   E->line, E->states[t], bn->names[p]);
-                    goto fail;
-                }
-                r = r * bn->card[p] + st;
-            }
-            if (E->nvals != k) {
-                s = gmdl__fail(err, GMDL_ECORRUPT,
-                               "%s:%d: row of '%s' has %zu values, expected "
-                               "%zu",
-                               file, E->line, B->child, E->nvals, k);
-                goto fail;
-            }
-            if (seen[r]) {
-                s = gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: row of '%s' given twice", file, E->line,
-                               B->child);
-                goto fail;
-            }
-            seen[r] = 1;
-            memcpy(cpt + r * k, E->vals, k * sizeof *cpt);
-            if ((s = check_row(file, E->line, B->child, cpt + r * k, k, err)))
-                goto fail;
-        }
-        for (size_t r = 0; r < rows; r++) {
-            if (seen[r])
-                continue;
-            if (dflt) {
-                memcpy(cpt + r * k, dflt->vals, k * sizeof *cpt);
-                if ((s = check_row(file, dflt->line, B->child, cpt + r * k, k, err)))
-                    goto fail;
-                continue;
-            }
-            /* name the missing parent configuration */
-            char cfgs[512];
-            size_t off = 0, rr = r;
-            uint32_t st[PGM_MAX_SCOPE];
-            for (size_t t = np; t-- > 0 && t < PGM_MAX_SCOPE;) {
-                uint32_t p = bn->par[v][t];
-                st[t] = (uint32_t)(rr % bn->card[p]);
-                rr /= bn->card[p];
-            }
-            cfgs[0] = '\0';
-            for (size_t t = 0; t < np && t < PGM_MAX_SCOPE && off + 64 < sizeof cfgs; t++) {
-                int w = snprintf(cfgs + off, sizeof cfgs - off, "%s%s", t ? ", " : "",
-                                 bn->states[bn->par[v][t]][st[t]]);
-                if (w > 0)
-                    off += (size_t)w;
-            }
-            s = gmdl__fail(err, GMDL_ECORRUPT,
-                           "%s:%d: probability block of '%s' has no row for "
-                           "(%s)",
-                           file, B->line, B->child, cfgs);
-            goto fail;
-        }
-    }
-    gmdl__free(seen);
-    gmdl__free(block_of);
-    gmdl__free(par);
-    *out = bn;
-    return GMDL_OK;
-fail:
-    gmdl__free(seen);
-    gmdl__free(block_of);
-    gmdl__free(par);
-    gmdl_bn_destroy(bn);
-    return s;
-}
-
 gmdl_status
 gmdl_bn_parse_bif(gmdl_bn **out, const char *text, size_t len, const char *name, gmdl_err *err) {
     *out = NULL;
@@ -715,7 +448,7 @@ gmdl_bn_parse_bif(gmdl_bn **out, const char *text, size_t len, const char *name,
     memset(&P, 0, sizeof P);
     gmdl_status s = parse_text(&L, &P, err);
     if (!s)
-        s = build(L.name, &P, out, err);
+        s = gmdl__bif_resolve(out, L.name, &P, err);
     parsed_free(&P);
     return s;
 }

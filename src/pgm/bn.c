@@ -384,6 +384,131 @@ gmdl_query_config gmdl_query_config_default(void) {
     return c;
 }
 
+/* The sub-model of an exact query: the target, the evidence and their ancestors, renumbered. */
+typedef struct {
+    uint8_t *keep;      /* per node of the net: kept */
+    uint32_t *newid;    /* per kept node: its number in m */
+    int32_t *sev;       /* the evidence, renumbered */
+    const char **names; /* the kept nodes' names, renumbered */
+    gmdl_mrf *m;
+} sub_net;
+
+static void sub_net_free(sub_net *S) {
+    gmdl_mrf_destroy(S->m);
+    gmdl__free(S->keep);
+    gmdl__free(S->newid);
+    gmdl__free(S->sev);
+    gmdl__free(S->names);
+}
+
+/* Marks the target, the evidence and their ancestors in S->keep. */
+static gmdl_status mark_ancestors(
+    const gmdl_bn *bn, uint32_t target, const int32_t *evidence, sub_net *S, gmdl_err *err) {
+    size_t n = bn->nvars;
+    uint32_t *stack = gmdl__malloc((n + 1) * sizeof *stack);
+    if (!(S->keep = gmdl__calloc(n + 1, 1)) || !stack) {
+        gmdl__free(stack);
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    }
+    size_t sp = 0;
+    for (size_t v = 0; v < n; v++)
+        if (v == target || (evidence && evidence[v] >= 0)) {
+            S->keep[v] = 1;
+            stack[sp++] = (uint32_t)v;
+        }
+    while (sp) {
+        uint32_t u = stack[--sp];
+        for (size_t k = 0; k < bn->npar[u]; k++)
+            if (!S->keep[bn->par[u][k]]) {
+                S->keep[bn->par[u][k]] = 1;
+                stack[sp++] = bn->par[u][k];
+            }
+    }
+    gmdl__free(stack);
+    return GMDL_OK;
+}
+
+/* The MRF of the kept nodes' CPTs (S->m), with their evidence and names. */
+static gmdl_status
+sub_model(const gmdl_bn *bn, const int32_t *evidence, sub_net *S, gmdl_err *err) {
+    size_t n = bn->nvars, nk = 0;
+    S->newid = gmdl__malloc((n + 1) * sizeof *S->newid);
+    uint32_t *cards = gmdl__malloc((n + 1) * sizeof *cards);
+    S->sev = gmdl__malloc((n + 1) * sizeof *S->sev);
+    S->names = gmdl__malloc((n + 1) * sizeof *S->names);
+    uint32_t *sc = gmdl__malloc((PGM_MAX_SCOPE + 1) * sizeof *sc);
+    gmdl_status s = GMDL_OK;
+    if (!S->newid || !cards || !S->sev || !S->names || !sc) {
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t v = 0; v < n; v++)
+        if (S->keep[v]) {
+            S->newid[v] = (uint32_t)nk;
+            cards[nk] = bn->card[v];
+            S->sev[nk] = evidence ? evidence[v] : -1;
+            S->names[nk++] = bn->names[v];
+        }
+    if ((s = gmdl_mrf_create(&S->m, nk, cards, err)))
+        goto done;
+    for (size_t v = 0; v < n && !s; v++) {
+        if (!S->keep[v])
+            continue;
+        if (bn->npar[v] + 1 > PGM_MAX_SCOPE) {
+            s = gmdl__fail(err, GMDL_ELIMIT, "node %s has too many parents", bn->names[v]);
+            break;
+        }
+        for (size_t k = 0; k < bn->npar[v]; k++)
+            sc[k] = S->newid[bn->par[v][k]];
+        sc[bn->npar[v]] = S->newid[v];
+        s = gmdl_mrf_add_factor(S->m, bn->npar[v] + 1, sc, bn->cpt[v], err);
+    }
+done:
+    gmdl__free(cards);
+    gmdl__free(sc);
+    return s;
+}
+
+/* Exact and VE queries. Only the ancestors of the target and the evidence matter: the other
+ * nodes are barren (their CPTs sum to 1 whatever their parents), so dropping them keeps
+ * P(target, e) and P(e) exact. */
+static gmdl_status exact_query(const gmdl_bn *bn,
+                               uint32_t target,
+                               const int32_t *evidence,
+                               const gmdl_query_config *cfg,
+                               double *probs,
+                               gmdl_query_stats *st,
+                               gmdl_err *err) {
+    sub_net S = {0};
+    gmdl_status s = mark_ancestors(bn, target, evidence, &S, err);
+    if (s || (s = sub_model(bn, evidence, &S, err))) {
+        sub_net_free(&S);
+        return s;
+    }
+    const gmdl_mrf *m = S.m;
+    uint32_t t = S.newid[target];
+    if (cfg->method == GMDL_QUERY_VE)
+        s = gmdl__ve_run(m->nvars, m->card, m->nfactors, m->factors, S.sev, t, &cfg->exact,
+                         S.names, &st->log_evidence, probs, err);
+    else {
+        double *marg = gmdl__malloc(gmdl_mrf_marginal_size(m) * sizeof *marg);
+        if (!marg)
+            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        else
+            s = gmdl__jt_run(m->nvars, m->card, m->nfactors, m->factors, S.sev, &cfg->exact,
+                             S.names, &st->log_evidence, marg, NULL, err);
+        if (!s) {
+            size_t off = 0;
+            for (uint32_t v = 0; v < t; v++)
+                off += m->card[v];
+            memcpy(probs, marg + off, bn->card[target] * sizeof *probs);
+        }
+        gmdl__free(marg);
+    }
+    sub_net_free(&S);
+    return s;
+}
+
 gmdl_status gmdl_bn_query(const gmdl_bn *bn,
                           uint32_t target,
                           const int32_t *evidence,
@@ -401,96 +526,9 @@ gmdl_status gmdl_bn_query(const gmdl_bn *bn,
         return s;
     gmdl_query_stats st;
     memset(&st, 0, sizeof st);
-    if (cfg->method == GMDL_QUERY_EXACT || cfg->method == GMDL_QUERY_VE) {
-        /* Only the ancestors of the target and the evidence matter: the other nodes are barren
-         * (their CPTs sum to 1 whatever their parents), so dropping them keeps P(target, e) and
-         * P(e) exact. The sub-model renumbers the kept nodes. */
-        size_t n = bn->nvars, nk = 0;
-        uint8_t *keep = gmdl__calloc(n + 1, 1);
-        uint32_t *stack = gmdl__malloc((n + 1) * sizeof *stack), *newid = NULL, *sc = NULL;
-        uint32_t *cards = NULL;
-        int32_t *sev = NULL;
-        const char **snames = NULL;
-        gmdl_mrf *m = NULL;
-        if (!keep || !stack) {
-            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-            goto exact_done;
-        }
-        size_t sp = 0;
-        for (size_t v = 0; v < n; v++)
-            if (v == target || (evidence && evidence[v] >= 0)) {
-                keep[v] = 1;
-                stack[sp++] = (uint32_t)v;
-            }
-        while (sp) {
-            uint32_t u = stack[--sp];
-            for (size_t k = 0; k < bn->npar[u]; k++)
-                if (!keep[bn->par[u][k]]) {
-                    keep[bn->par[u][k]] = 1;
-                    stack[sp++] = bn->par[u][k];
-                }
-        }
-        newid = gmdl__malloc((n + 1) * sizeof *newid);
-        cards = gmdl__malloc((n + 1) * sizeof *cards);
-        sev = gmdl__malloc((n + 1) * sizeof *sev);
-        snames = gmdl__malloc((n + 1) * sizeof *snames);
-        sc = gmdl__malloc((PGM_MAX_SCOPE + 1) * sizeof *sc);
-        if (!newid || !cards || !sev || !snames || !sc) {
-            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-            goto exact_done;
-        }
-        for (size_t v = 0; v < n; v++)
-            if (keep[v]) {
-                newid[v] = (uint32_t)nk;
-                cards[nk] = bn->card[v];
-                sev[nk] = evidence ? evidence[v] : -1;
-                snames[nk++] = bn->names[v];
-            }
-        if ((s = gmdl_mrf_create(&m, nk, cards, err)))
-            goto exact_done;
-        for (size_t v = 0; v < n && !s; v++) {
-            if (!keep[v])
-                continue;
-            if (bn->npar[v] + 1 > PGM_MAX_SCOPE) {
-                s = gmdl__fail(err, GMDL_ELIMIT, "node %s has too many parents", bn->names[v]);
-                break;
-            }
-            for (size_t k = 0; k < bn->npar[v]; k++)
-                sc[k] = newid[bn->par[v][k]];
-            sc[bn->npar[v]] = newid[v];
-            s = gmdl_mrf_add_factor(m, bn->npar[v] + 1, sc, bn->cpt[v], err);
-        }
-        if (s)
-            goto exact_done;
-        uint32_t t = newid[target];
-        if (cfg->method == GMDL_QUERY_VE)
-            s = gmdl__ve_run(m->nvars, m->card, m->nfactors, m->factors, sev, t, &cfg->exact,
-                             snames, &st.log_evidence, probs, err);
-        else {
-            double *marg = gmdl__malloc(gmdl_mrf_marginal_size(m) * sizeof *marg);
-            if (!marg)
-                s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-            else
-                s = gmdl__jt_run(m->nvars, m->card, m->nfactors, m->factors, sev, &cfg->exact,
-                                 snames, &st.log_evidence, marg, NULL, err);
-            if (!s) {
-                size_t off = 0;
-                for (uint32_t v = 0; v < t; v++)
-                    off += m->card[v];
-                memcpy(probs, marg + off, bn->card[target] * sizeof *probs);
-            }
-            gmdl__free(marg);
-        }
-    exact_done:
-        gmdl_mrf_destroy(m);
-        gmdl__free(keep);
-        gmdl__free(stack);
-        gmdl__free(newid);
-        gmdl__free(cards);
-        gmdl__free(sev);
-        gmdl__free(snames);
-        gmdl__free(sc);
-    } else
+    if (cfg->method == GMDL_QUERY_EXACT || cfg->method == GMDL_QUERY_VE)
+        s = exact_query(bn, target, evidence, cfg, probs, &st, err);
+    else
         s = gmdl__bn_sample_query(bn, target, evidence, cfg, probs, &st, err);
     if (!s && stats)
         *stats = st;

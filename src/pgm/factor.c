@@ -1,6 +1,9 @@
 /* Discrete factors in log space: product, marginalisation (log-sum-exp), evidence reduction and
  * normalisation. Tables are row-major over a sorted scope, last variable fastest. The loops walk
- * the big table once with an odometer and keep the matching offset into the smaller table. */
+ * the big table once with an odometer and keep the matching offset into the smaller table.
+ *
+ * Also the evidence check of every inference entry point, and the restriction of a whole factor
+ * list to the evidence that both exact engines (ve.c and the junction tree) start from. */
 #include "pgm_internal.h"
 
 double gmdl__logsumexp(const double *x, size_t n) {
@@ -276,4 +279,69 @@ double gmdl_factor_normalize(gmdl_factor *f) {
     for (size_t i = 0; i < f->size; i++)
         f->logp[i] -= lz;
     return lz;
+}
+
+/* ------------------------------------------------------------------ evidence */
+
+gmdl_status
+gmdl__check_evidence(size_t nvars, const uint32_t *card, const int32_t *evidence, gmdl_err *err) {
+    if (!evidence)
+        return GMDL_OK;
+    for (size_t v = 0; v < nvars; v++)
+        if (evidence[v] >= (int32_t)card[v] || evidence[v] < -1)
+            return gmdl__fail(err, GMDL_EINVAL,
+                              "evidence state %d of variable %zu is out of range"
+                              " (cardinality %u)",
+                              evidence[v], v, card[v]);
+    return GMDL_OK;
+}
+
+void gmdl__reduced_fini(pgm_reduced *P) {
+    for (size_t i = 0; i < P->nred; i++)
+        gmdl_factor_fini(&P->red[i]);
+    gmdl__free(P->red);
+    gmdl__free(P->ev);
+    gmdl__free(P->active);
+    memset(P, 0, sizeof *P);
+}
+
+gmdl_status gmdl__reduced_init(pgm_reduced *P,
+                                size_t nvars,
+                                const uint32_t *card,
+                                size_t nfactors,
+                                const gmdl_factor *factors,
+                                const int32_t *evidence,
+                                gmdl_err *err) {
+    memset(P, 0, sizeof *P);
+    gmdl_status s = gmdl__check_evidence(nvars, card, evidence, err);
+    if (s)
+        return s;
+    P->nvars = nvars;
+    P->card = card;
+    P->ev = gmdl__malloc((nvars + 1) * sizeof *P->ev);
+    P->active = gmdl__malloc(nvars + 1);
+    P->red = gmdl__calloc(nfactors + 1, sizeof *P->red);
+    if (!P->ev || !P->active || !P->red) {
+        gmdl__reduced_fini(P);
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    }
+    for (size_t v = 0; v < nvars; v++) {
+        P->ev[v] = evidence ? evidence[v] : -1;
+        if (card[v] == 1)
+            P->ev[v] = 0;
+        P->active[v] = P->ev[v] < 0;
+    }
+    for (size_t f = 0; f < nfactors; f++) {
+        gmdl_factor r;
+        if ((s = gmdl__factor_restrict(&r, &factors[f], P->ev, err))) {
+            gmdl__reduced_fini(P);
+            return s;
+        }
+        if (r.nvars == 0) {
+            P->log_const += r.logp[0];
+            gmdl_factor_fini(&r);
+        } else
+            P->red[P->nred++] = r;
+    }
+    return GMDL_OK;
 }

@@ -2,7 +2,8 @@
  * the current graph (adding fill edges among its neighbours); ties go to the lowest index, or to a
  * random one in the randomised trials. The cost of an order is the table size of its largest
  * clique (then the total of all clique sizes); GMDL_ORDER_BEST keeps the cheapest order found by
- * min-fill, min-degree, weighted min-fill, min-weight and the natural order. */
+ * min-fill, min-degree, weighted min-fill, min-weight and the natural order. Also the error an
+ * exact engine gives when its largest table is over the memory budget. */
 #include "pgm_internal.h"
 
 gmdl_status gmdl__graph_build(pgm_graph *g,
@@ -242,6 +243,38 @@ done:
     gmdl__free(lw);
     gmdl__free(tmp);
     return s;
+}
+
+static void name_of(const char *const *names, uint32_t v, char *buf, size_t n) {
+    if (names)
+        snprintf(buf, n, "%s", names[v]);
+    else
+        snprintf(buf, n, "x%u", v);
+}
+
+gmdl_status gmdl__over_budget(const gmdl_exact_config *cfg,
+                              double bytes,
+                              size_t nv,
+                              const uint32_t *vars,
+                              double entries,
+                              const char *const *names,
+                              gmdl_err *err) {
+    char list[600];
+    size_t off = 0;
+    list[0] = '\0';
+    for (size_t k = 0; k < nv && off + 40 < sizeof list; k++) {
+        char nm[64];
+        name_of(names, vars[k], nm, sizeof nm);
+        int w = snprintf(list + off, sizeof list - off, "%s%s", k ? ", " : "", nm);
+        if (w > 0)
+            off += (size_t)w;
+    }
+    if (off + 40 >= sizeof list)
+        snprintf(list + off, sizeof list - off, ", ...");
+    return gmdl__fail(err, GMDL_ELIMIT,
+                      "exact inference needs %.1f MiB but the memory budget is %.1f MiB; the "
+                      "largest clique has %zu variables and %.4g entries: {%s}",
+                      bytes / 1048576.0, (double)cfg->max_mem / 1048576.0, nv, entries, list);
 }
 
 gmdl_exact_config gmdl_exact_config_default(void) {

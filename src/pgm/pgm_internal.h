@@ -77,7 +77,30 @@ gmdl_status gmdl__factor_restrict(gmdl_factor *out,
 /* Sorted union of two sorted scopes; returns the count. */
 size_t gmdl__scope_union(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, uint32_t *out);
 
-/* Interaction graph as bit rows over all variables (inactive ones have no edges). */
+/* Evidence checks shared by the inference entry points (factor.c). */
+gmdl_status
+gmdl__check_evidence(size_t nvars, const uint32_t *card, const int32_t *evidence, gmdl_err *err);
+
+/* A factor list restricted to the evidence (factor.c): the start of both exact engines. */
+typedef struct {
+    size_t nvars;
+    const uint32_t *card;
+    int32_t *ev; /* evidence, with cardinality-1 variables fixed to 0 */
+    uint8_t *active;
+    size_t nred;
+    gmdl_factor *red; /* factors restricted to the evidence, non-constant */
+    double log_const; /* sum of the constant factors */
+} pgm_reduced;
+gmdl_status gmdl__reduced_init(pgm_reduced *P,
+                               size_t nvars,
+                               const uint32_t *card,
+                               size_t nfactors,
+                               const gmdl_factor *factors,
+                               const int32_t *evidence,
+                               gmdl_err *err);
+void gmdl__reduced_fini(pgm_reduced *P);
+
+/* Interaction graph as bit rows over all variables (inactive ones have no edges; order.c). */
 typedef struct pgm_graph {
     size_t n, words;
     uint64_t *adj; /* n rows of words */
@@ -101,16 +124,22 @@ gmdl_status gmdl__elim_order(const pgm_graph *g,
                              size_t *norder,
                              double *max_log2,
                              gmdl_err *err);
+/* The GMDL_ELIMIT error of an exact engine whose largest table (nv variables, entries entries,
+ * bytes in all) is over cfg->max_mem; names may be NULL (variables are then called x<i>). */
+gmdl_status gmdl__over_budget(const gmdl_exact_config *cfg,
+                              double bytes,
+                              size_t nv,
+                              const uint32_t *vars,
+                              double entries,
+                              const char *const *names,
+                              gmdl_err *err);
 
-/* Reads a whole file (NUL-terminated); ENOENT / EIO with the path in the message. */
+/* Reads a whole file (NUL-terminated); ENOENT / EIO with the path in the message (slurp.c). */
 gmdl_status gmdl__slurp(const char *path, char **buf, size_t *len, gmdl_err *err);
 
-/* Evidence checks shared by the inference entry points. */
-gmdl_status
-gmdl__check_evidence(size_t nvars, const uint32_t *card, const int32_t *evidence, gmdl_err *err);
-
-/* The exact engine on a factor list (used by gmdl_mrf_exact and gmdl_bn_marginals). names may
- * be NULL (variables are then called x<i>). */
+/* The exact engines on a factor list: the junction tree (jt.c; gmdl_mrf_exact, gmdl_bn_marginals
+ * and exact queries) and variable elimination (ve.c; gmdl_mrf_ve and VE queries). names may be
+ * NULL (variables are then called x<i>). */
 gmdl_status gmdl__jt_run(size_t nvars,
                          const uint32_t *card,
                          size_t nfactors,
@@ -134,9 +163,19 @@ gmdl_status gmdl__ve_run(size_t nvars,
                          double *probs,
                          gmdl_err *err);
 
-/* Allocates the arrays of an n-node net (names, states and CPTs left NULL). */
+/* The factors containing each variable of an MRF, with the variable's stride in each (CSR;
+ * sample.c): the index of the Gibbs samplers (sample.c, ais.c). */
+typedef struct {
+    size_t *start; /* n + 1 */
+    uint32_t *fid; /* factor ids */
+    size_t *fstr;  /* stride of the variable in that factor */
+} pgm_var_index;
+gmdl_status gmdl__var_index_build(pgm_var_index *I, const gmdl_mrf *m, gmdl_err *err);
+void gmdl__var_index_free(pgm_var_index *I);
+
+/* Allocates the arrays of an n-node net (names, states and CPTs left NULL; bn.c). */
 gmdl_status gmdl__bn_alloc(gmdl_bn **out, size_t n, gmdl_err *err);
-/* Sampling methods of gmdl_bn_query. */
+/* Sampling methods of gmdl_bn_query (sample.c). */
 gmdl_status gmdl__bn_sample_query(const gmdl_bn *bn,
                                   uint32_t target,
                                   const int32_t *evidence,

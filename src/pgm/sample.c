@@ -231,6 +231,128 @@ typedef struct {
     uint32_t *fac; /* nodes whose CPT involves v or a block member */
 } gibbs_node;
 
+/* The block of unobserved node v (v, then its deterministic unobserved children, closed under
+ * deterministic children) and the nodes whose CPTs it touches. mark is scratch. */
+static gmdl_status gibbs_block(const gmdl_bn *bn,
+                               size_t v,
+                               const uint8_t *det,
+                               const uint32_t *tpos,
+                               uint8_t *mark,
+                               gibbs_node *g,
+                               gmdl_err *err) {
+    size_t n = bn->nvars;
+    g->block = gmdl__malloc((n + 1) * sizeof *g->block);
+    g->fac = gmdl__malloc((n + 1) * sizeof *g->fac);
+    if (!g->block || !g->fac)
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    memset(mark, 0, n);
+    mark[v] = 1;
+    size_t nb = 0;
+    g->block[nb++] = (uint32_t)v;
+    for (size_t i = 0; i < nb; i++) {
+        uint32_t u = g->block[i];
+        for (size_t k = 0; k < bn->nchild[u]; k++) {
+            uint32_t c = bn->child[u][k];
+            if (det[c] && !mark[c]) {
+                mark[c] = 1;
+                g->block[nb++] = c;
+            }
+        }
+    }
+    /* topological order of the followers (block[0] = v stays first) */
+    for (size_t i = 2; i < nb; i++)
+        for (size_t j = i; j > 1 && tpos[g->block[j]] < tpos[g->block[j - 1]]; j--) {
+            uint32_t tmp = g->block[j];
+            g->block[j] = g->block[j - 1];
+            g->block[j - 1] = tmp;
+        }
+    g->nblock = nb;
+    memset(mark, 0, n);
+    size_t nf = 0;
+    for (size_t i = 0; i < nb; i++) {
+        uint32_t u = g->block[i];
+        if (!mark[u]) {
+            mark[u] = 1;
+            g->fac[nf++] = u;
+        }
+        for (size_t k = 0; k < bn->nchild[u]; k++) {
+            uint32_t c = bn->child[u][k];
+            if (!mark[c]) {
+                mark[c] = 1;
+                g->fac[nf++] = c;
+            }
+        }
+    }
+    g->nfac = nf;
+    return GMDL_OK;
+}
+
+/* The blocks of every unobserved node (G[v]). */
+static gmdl_status gibbs_blocks(const smp *S, const int32_t *ev, gibbs_node *G, gmdl_err *err) {
+    const gmdl_bn *bn = S->bn;
+    size_t n = bn->nvars;
+    gmdl_status s = GMDL_OK;
+    uint8_t *det = gmdl__calloc(n + 1, 1), *mark = gmdl__calloc(n + 1, 1);
+    uint32_t *tpos = gmdl__malloc((n + 1) * sizeof *tpos);
+    if (!det || !mark || !tpos)
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    else {
+        for (size_t t = 0; t < n; t++)
+            tpos[S->order[t]] = (uint32_t)t;
+        for (size_t v = 0; v < n; v++)
+            det[v] = !(ev && ev[v] >= 0) && is_deterministic(bn, v);
+        for (size_t v = 0; v < n && !s; v++)
+            if (!(ev && ev[v] >= 0))
+                s = gibbs_block(bn, v, det, tpos, mark, &G[v], err);
+    }
+    gmdl__free(det);
+    gmdl__free(mark);
+    gmdl__free(tpos);
+    return s;
+}
+
+/* The deterministic followers of a block take the state their parents give them. */
+static void follow(const gmdl_bn *bn, const gibbs_node *g, uint32_t *x) {
+    for (size_t i = 1; i < g->nblock; i++) {
+        uint32_t d = g->block[i];
+        const double *p = bn->cpt[d] + row_of(bn, d, x) * bn->card[d];
+        uint32_t y = 0;
+        while (y + 1 < bn->card[d] && p[y] != 1.0)
+            y++;
+        x[d] = y;
+    }
+}
+
+/* One blocked update of node v: draws v (its followers follow) from its full conditional, which
+ * is left in pr; lp is scratch. */
+static void gibbs_site(
+    const smp *S, const gibbs_node *g, uint32_t v, double *lp, double *pr, gmdl_rng *r) {
+    const gmdl_bn *bn = S->bn;
+    uint32_t k = bn->card[v];
+    double m = PGM_NEGINF;
+    for (uint32_t x = 0; x < k; x++) {
+        S->x[v] = x;
+        follow(bn, g, S->x);
+        double l = 0.0;
+        for (size_t i = 0; i < g->nfac; i++) {
+            uint32_t u = g->fac[i];
+            l += log(bn->cpt[u][row_of(bn, u, S->x) * bn->card[u] + S->x[u]]);
+        }
+        lp[x] = l;
+        if (l > m)
+            m = l;
+    }
+    if (m == PGM_NEGINF) /* cannot happen from a positive state; keep the old one */
+        GMDL_ASSERT(0);
+    double z = 0.0;
+    for (uint32_t x = 0; x < k; x++)
+        z += (pr[x] = exp(lp[x] - m));
+    for (uint32_t x = 0; x < k; x++)
+        pr[x] /= z;
+    S->x[v] = draw(r, pr, k);
+    follow(bn, g, S->x);
+}
+
 static gmdl_status gibbs(const smp *S,
                          uint32_t target,
                          const int32_t *ev,
@@ -242,73 +364,18 @@ static gmdl_status gibbs(const smp *S,
     size_t n = bn->nvars;
     gmdl_status s = GMDL_OK;
     gibbs_node *G = gmdl__calloc(n + 1, sizeof *G);
-    uint8_t *det = gmdl__calloc(n + 1, 1), *mark = gmdl__calloc(n + 1, 1);
-    uint32_t *tpos = gmdl__malloc((n + 1) * sizeof *tpos);
     double *series = gmdl__malloc((cfg->samples + 1) * sizeof *series);
     uint32_t maxk = 1;
     for (size_t v = 0; v < n; v++)
         if (bn->card[v] > maxk)
             maxk = bn->card[v];
     double *lp = gmdl__malloc(maxk * sizeof *lp), *pr = gmdl__malloc(maxk * sizeof *pr);
-    if (!G || !det || !mark || !tpos || !series || !lp || !pr) {
+    if (!G || !series || !lp || !pr) {
         s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
         goto done;
     }
-    for (size_t t = 0; t < n; t++)
-        tpos[S->order[t]] = (uint32_t)t;
-    for (size_t v = 0; v < n; v++)
-        det[v] = !(ev && ev[v] >= 0) && is_deterministic(bn, v);
-    for (size_t v = 0; v < n; v++) {
-        if (ev && ev[v] >= 0)
-            continue;
-        /* block: deterministic unobserved children, closed under deterministic children */
-        gibbs_node *g = &G[v];
-        g->block = gmdl__malloc((n + 1) * sizeof *g->block);
-        g->fac = gmdl__malloc((n + 1) * sizeof *g->fac);
-        if (!g->block || !g->fac) {
-            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-            goto done;
-        }
-        memset(mark, 0, n);
-        mark[v] = 1;
-        size_t nb = 0;
-        g->block[nb++] = (uint32_t)v;
-        for (size_t i = 0; i < nb; i++) {
-            uint32_t u = g->block[i];
-            for (size_t k = 0; k < bn->nchild[u]; k++) {
-                uint32_t c = bn->child[u][k];
-                if (det[c] && !mark[c]) {
-                    mark[c] = 1;
-                    g->block[nb++] = c;
-                }
-            }
-        }
-        /* topological order of the followers (block[0] = v stays first) */
-        for (size_t i = 2; i < nb; i++)
-            for (size_t j = i; j > 1 && tpos[g->block[j]] < tpos[g->block[j - 1]]; j--) {
-                uint32_t tmp = g->block[j];
-                g->block[j] = g->block[j - 1];
-                g->block[j - 1] = tmp;
-            }
-        g->nblock = nb;
-        memset(mark, 0, n);
-        size_t nf = 0;
-        for (size_t i = 0; i < nb; i++) {
-            uint32_t u = g->block[i];
-            if (!mark[u]) {
-                mark[u] = 1;
-                g->fac[nf++] = u;
-            }
-            for (size_t k = 0; k < bn->nchild[u]; k++) {
-                uint32_t c = bn->child[u][k];
-                if (!mark[c]) {
-                    mark[c] = 1;
-                    g->fac[nf++] = c;
-                }
-            }
-        }
-        g->nfac = nf;
-    }
+    if ((s = gibbs_blocks(S, ev, G, err)))
+        goto done;
     /* Start from a forward sample of positive weight. */
     gmdl_rng r;
     gmdl_rng_derive(&r, cfg->seed, GMDL_RNG_GIBBS, 0);
@@ -338,47 +405,9 @@ static gmdl_status gibbs(const smp *S,
             uint32_t v = S->order[t];
             if (ev && ev[v] >= 0)
                 continue;
-            const gibbs_node *g = &G[v];
-            uint32_t k = bn->card[v];
-            double m = PGM_NEGINF;
-            for (uint32_t x = 0; x < k; x++) {
-                S->x[v] = x;
-                for (size_t i = 1; i < g->nblock; i++) {
-                    uint32_t d = g->block[i];
-                    const double *p = bn->cpt[d] + row_of(bn, d, S->x) * bn->card[d];
-                    uint32_t y = 0;
-                    while (y + 1 < bn->card[d] && p[y] != 1.0)
-                        y++;
-                    S->x[d] = y;
-                }
-                double l = 0.0;
-                for (size_t i = 0; i < g->nfac; i++) {
-                    uint32_t u = g->fac[i];
-                    l += log(bn->cpt[u][row_of(bn, u, S->x) * bn->card[u] + S->x[u]]);
-                }
-                lp[x] = l;
-                if (l > m)
-                    m = l;
-            }
-            if (m == PGM_NEGINF) /* cannot happen from a positive state; keep the old one */
-                GMDL_ASSERT(0);
-            double z = 0.0;
-            for (uint32_t x = 0; x < k; x++)
-                z += (pr[x] = exp(lp[x] - m));
-            for (uint32_t x = 0; x < k; x++)
-                pr[x] /= z;
-            uint32_t xv = draw(&r, pr, k);
-            S->x[v] = xv;
-            for (size_t i = 1; i < g->nblock; i++) {
-                uint32_t d = g->block[i];
-                const double *p = bn->cpt[d] + row_of(bn, d, S->x) * bn->card[d];
-                uint32_t y = 0;
-                while (y + 1 < bn->card[d] && p[y] != 1.0)
-                    y++;
-                S->x[d] = y;
-            }
+            gibbs_site(S, &G[v], v, lp, pr, &r);
             if (counted && v == target) {
-                for (uint32_t x = 0; x < k; x++)
+                for (uint32_t x = 0; x < bn->card[v]; x++)
                     acc[x] += pr[x];
                 series[sweep - cfg->burn_in] = pr[0];
             }
@@ -398,9 +427,6 @@ done:
             gmdl__free(G[v].fac);
         }
     gmdl__free(G);
-    gmdl__free(det);
-    gmdl__free(mark);
-    gmdl__free(tpos);
     gmdl__free(series);
     gmdl__free(lp);
     gmdl__free(pr);
@@ -448,6 +474,96 @@ gmdl_gibbs_config gmdl_gibbs_config_default(void) {
     return c;
 }
 
+void gmdl__var_index_free(pgm_var_index *I) {
+    gmdl__free(I->start);
+    gmdl__free(I->fid);
+    gmdl__free(I->fstr);
+}
+
+gmdl_status gmdl__var_index_build(pgm_var_index *I, const gmdl_mrf *m, gmdl_err *err) {
+    size_t n = m->nvars, tot = 0;
+    for (size_t f = 0; f < m->nfactors; f++)
+        tot += m->factors[f].nvars;
+    I->start = gmdl__calloc(n + 2, sizeof *I->start);
+    I->fid = gmdl__malloc((tot + 1) * sizeof *I->fid);
+    I->fstr = gmdl__malloc((tot + 1) * sizeof *I->fstr);
+    size_t *cnt = gmdl__calloc(n + 1, sizeof *cnt);
+    if (!I->start || !I->fid || !I->fstr || !cnt) {
+        gmdl__free(cnt);
+        gmdl__var_index_free(I);
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    }
+    for (size_t f = 0; f < m->nfactors; f++)
+        for (size_t k = 0; k < m->factors[f].nvars; k++)
+            cnt[m->factors[f].vars[k]]++;
+    for (size_t v = 0; v < n; v++)
+        I->start[v + 1] = I->start[v] + cnt[v];
+    memset(cnt, 0, (n + 1) * sizeof *cnt);
+    for (size_t f = 0; f < m->nfactors; f++) {
+        const gmdl_factor *F = &m->factors[f];
+        size_t st = 1;
+        for (size_t k = F->nvars; k-- > 0;) {
+            uint32_t v = F->vars[k];
+            I->fid[I->start[v] + cnt[v]] = (uint32_t)f;
+            I->fstr[I->start[v] + cnt[v]] = st;
+            cnt[v]++;
+            st *= F->card[k];
+        }
+    }
+    gmdl__free(cnt);
+    return GMDL_OK;
+}
+
+/* One Gibbs update of variable v (cardinality k > 1) of an MRF: samples x[v] from its full
+ * conditional with log values below floor_lp raised to it (a zero-probability neighbourhood
+ * moves uniformly) and leaves the conditional's probabilities in lp[0..k). Returns their sum. */
+static double mrf_site(const gmdl_mrf *m,
+                       const pgm_var_index *I,
+                       size_t v,
+                       uint32_t *x,
+                       double floor_lp,
+                       double *lp,
+                       gmdl_rng *r) {
+    uint32_t k = m->card[v];
+    for (uint32_t y = 0; y < k; y++)
+        lp[y] = 0.0;
+    for (size_t i = I->start[v]; i < I->start[v + 1]; i++) {
+        const gmdl_factor *F = &m->factors[I->fid[i]];
+        size_t idx = 0;
+        for (size_t t = 0; t < F->nvars; t++)
+            idx = idx * F->card[t] + (F->vars[t] == v ? 0 : x[F->vars[t]]);
+        for (uint32_t y = 0; y < k; y++) {
+            double l = F->logp[idx + y * I->fstr[i]];
+            lp[y] += l > floor_lp ? l : floor_lp;
+        }
+    }
+    double mx = PGM_NEGINF;
+    for (uint32_t y = 0; y < k; y++)
+        if (lp[y] > mx)
+            mx = lp[y];
+    if (mx == PGM_NEGINF) { /* stuck in a zero-probability state: uniform move */
+        for (uint32_t y = 0; y < k; y++)
+            lp[y] = 0.0;
+        mx = 0.0;
+    }
+    double z = 0.0;
+    for (uint32_t y = 0; y < k; y++)
+        z += (lp[y] = exp(lp[y] - mx));
+    double u = gmdl_rng_uniform(r) * z, c = 0.0;
+    uint32_t pick = k - 1;
+    for (uint32_t y = 0; y < k; y++) {
+        c += lp[y];
+        if (u < c && lp[y] > 0.0) {
+            pick = y;
+            break;
+        }
+    }
+    while (lp[pick] == 0.0 && pick > 0)
+        pick--;
+    x[v] = pick;
+    return z;
+}
+
 gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m,
                            const int32_t *evidence,
                            const gmdl_gibbs_config *cfg,
@@ -462,40 +578,19 @@ gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m,
         return s;
     if (cfg->sweeps == 0)
         return gmdl__fail(err, GMDL_EINVAL, "the number of sweeps must be positive");
-    /* Per variable: the factors that contain it and its stride in each. */
-    size_t *cnt = gmdl__calloc(n + 1, sizeof *cnt), *start = gmdl__calloc(n + 2, sizeof *start);
+    pgm_var_index I = {0};
+    if ((s = gmdl__var_index_build(&I, m, err)))
+        return s;
     uint32_t *x = gmdl__calloc(n + 1, sizeof *x);
     size_t *off = gmdl__calloc(n + 1, sizeof *off);
-    size_t tot_in = 0;
-    for (size_t f = 0; f < m->nfactors; f++)
-        tot_in += m->factors[f].nvars;
-    uint32_t *fid = gmdl__malloc((tot_in + 1) * sizeof *fid);
-    size_t *fstr = gmdl__malloc((tot_in + 1) * sizeof *fstr);
     uint32_t maxk = 1;
     for (size_t v = 0; v < n; v++)
         if (m->card[v] > maxk)
             maxk = m->card[v];
     double *lp = gmdl__malloc(maxk * sizeof *lp);
-    if (!cnt || !start || !x || !off || !fid || !fstr || !lp) {
+    if (!x || !off || !lp) {
         s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
         goto done;
-    }
-    for (size_t f = 0; f < m->nfactors; f++)
-        for (size_t k = 0; k < m->factors[f].nvars; k++)
-            cnt[m->factors[f].vars[k]]++;
-    for (size_t v = 0; v < n; v++)
-        start[v + 1] = start[v] + cnt[v];
-    memset(cnt, 0, n * sizeof *cnt);
-    for (size_t f = 0; f < m->nfactors; f++) {
-        const gmdl_factor *F = &m->factors[f];
-        size_t st = 1;
-        for (size_t k = F->nvars; k-- > 0;) {
-            uint32_t v = F->vars[k];
-            fid[start[v] + cnt[v]] = (uint32_t)f;
-            fstr[start[v] + cnt[v]] = st;
-            cnt[v]++;
-            st *= F->card[k];
-        }
     }
     size_t moff = 0;
     for (size_t v = 0; v < n; v++) {
@@ -524,42 +619,7 @@ gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m,
                     marginals[off[v] + x[v]] += 1.0;
                 continue;
             }
-            for (uint32_t y = 0; y < k; y++)
-                lp[y] = 0.0;
-            for (size_t i = start[v]; i < start[v + 1]; i++) {
-                const gmdl_factor *F = &m->factors[fid[i]];
-                size_t idx = 0;
-                for (size_t t = 0; t < F->nvars; t++)
-                    idx = idx * F->card[t] + (F->vars[t] == v ? 0 : x[F->vars[t]]);
-                for (uint32_t y = 0; y < k; y++) {
-                    double l = F->logp[idx + y * fstr[i]];
-                    lp[y] += l > floor_lp ? l : floor_lp;
-                }
-            }
-            double mx = PGM_NEGINF;
-            for (uint32_t y = 0; y < k; y++)
-                if (lp[y] > mx)
-                    mx = lp[y];
-            if (mx == PGM_NEGINF) { /* stuck in a zero-probability state: uniform move */
-                for (uint32_t y = 0; y < k; y++)
-                    lp[y] = 0.0;
-                mx = 0.0;
-            }
-            double z = 0.0;
-            for (uint32_t y = 0; y < k; y++)
-                z += (lp[y] = exp(lp[y] - mx));
-            double u = gmdl_rng_uniform(&r) * z, c = 0.0;
-            uint32_t pick = k - 1;
-            for (uint32_t y = 0; y < k; y++) {
-                c += lp[y];
-                if (u < c && lp[y] > 0.0) {
-                    pick = y;
-                    break;
-                }
-            }
-            while (lp[pick] == 0.0 && pick > 0)
-                pick--;
-            x[v] = pick;
+            double z = mrf_site(m, &I, v, x, floor_lp, lp, &r);
             if (counted)
                 for (uint32_t y = 0; y < k; y++)
                     marginals[off[v] + y] += lp[y] / z;
@@ -568,194 +628,9 @@ gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m,
     for (size_t i = 0; i < moff; i++)
         marginals[i] /= (double)cfg->sweeps;
 done:
-    gmdl__free(cnt);
-    gmdl__free(start);
+    gmdl__var_index_free(&I);
     gmdl__free(x);
     gmdl__free(off);
-    gmdl__free(fid);
-    gmdl__free(fstr);
     gmdl__free(lp);
-    return s;
-}
-
-/* ------------------------------------------------------------------ MRF annealed importance */
-
-/* The factors containing each variable, with the variable's stride in each (CSR). */
-typedef struct {
-    size_t *start; /* n + 1 */
-    uint32_t *fid; /* factor ids */
-    size_t *fstr;  /* stride of the variable in that factor */
-} var_index;
-
-static void var_index_free(var_index *I) {
-    gmdl__free(I->start);
-    gmdl__free(I->fid);
-    gmdl__free(I->fstr);
-}
-
-static gmdl_status var_index_build(const gmdl_mrf *m, var_index *I, gmdl_err *err) {
-    size_t n = m->nvars, tot = 0;
-    for (size_t f = 0; f < m->nfactors; f++)
-        tot += m->factors[f].nvars;
-    I->start = gmdl__calloc(n + 2, sizeof *I->start);
-    I->fid = gmdl__malloc((tot + 1) * sizeof *I->fid);
-    I->fstr = gmdl__malloc((tot + 1) * sizeof *I->fstr);
-    size_t *cnt = gmdl__calloc(n + 1, sizeof *cnt);
-    if (!I->start || !I->fid || !I->fstr || !cnt) {
-        gmdl__free(cnt);
-        var_index_free(I);
-        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-    }
-    for (size_t f = 0; f < m->nfactors; f++)
-        for (size_t k = 0; k < m->factors[f].nvars; k++)
-            cnt[m->factors[f].vars[k]]++;
-    for (size_t v = 0; v < n; v++)
-        I->start[v + 1] = I->start[v] + cnt[v];
-    memset(cnt, 0, (n + 1) * sizeof *cnt);
-    for (size_t f = 0; f < m->nfactors; f++) {
-        const gmdl_factor *F = &m->factors[f];
-        size_t st = 1;
-        for (size_t k = F->nvars; k-- > 0;) {
-            uint32_t v = F->vars[k];
-            I->fid[I->start[v] + cnt[v]] = (uint32_t)f;
-            I->fstr[I->start[v] + cnt[v]] = st;
-            cnt[v]++;
-            st *= F->card[k];
-        }
-    }
-    gmdl__free(cnt);
-    return GMDL_OK;
-}
-
-#define AIS_FLOOR (-50.0) /* log of the value that stands for a zero before the last step */
-
-/* Sum over all factors of the (softened) log value at x. */
-static double soft_energy(const gmdl_mrf *m, const uint32_t *x, double *exact) {
-    double s = 0.0, e = 0.0;
-    for (size_t f = 0; f < m->nfactors; f++) {
-        const gmdl_factor *F = &m->factors[f];
-        size_t idx = 0;
-        for (size_t k = 0; k < F->nvars; k++)
-            idx = idx * F->card[k] + x[F->vars[k]];
-        double l = F->logp[idx];
-        e += l;
-        s += l > AIS_FLOOR ? l : AIS_FLOOR;
-    }
-    *exact = e;
-    return s;
-}
-
-gmdl_status gmdl_mrf_ais(const gmdl_mrf *m,
-                         const int32_t *evidence,
-                         const gmdl_gibbs_config *cfg,
-                         size_t chains,
-                         double *log_z,
-                         double *ess,
-                         gmdl_err *err) {
-    gmdl_gibbs_config dc = gmdl_gibbs_config_default();
-    if (!cfg)
-        cfg = &dc;
-    size_t n = m->nvars;
-    gmdl_status s = gmdl__check_evidence(n, m->card, evidence, err);
-    if (s)
-        return s;
-    if (chains == 0 || cfg->sweeps < chains)
-        return gmdl__fail(err, GMDL_EINVAL,
-                          "annealed importance sampling needs at least one "
-                          "sweep per chain (%zu sweeps, %zu chains)",
-                          cfg->sweeps, chains);
-    size_t temps = cfg->sweeps / chains;
-    var_index I = {0};
-    if ((s = var_index_build(m, &I, err)))
-        return s;
-    uint32_t maxk = 1;
-    for (size_t v = 0; v < n; v++)
-        if (m->card[v] > maxk)
-            maxk = m->card[v];
-    uint32_t *x = gmdl__malloc((n + 1) * sizeof *x);
-    double *lp = gmdl__malloc(maxk * sizeof *lp), *lw = gmdl__malloc(chains * sizeof *lw);
-    if (!x || !lp || !lw) {
-        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-        goto done;
-    }
-    double log_z0 = 0.0; /* the uniform start over the free variables */
-    for (size_t v = 0; v < n; v++)
-        if (!(evidence && evidence[v] >= 0))
-            log_z0 += log((double)m->card[v]);
-    for (size_t c = 0; c < chains; c++) {
-        gmdl_rng r;
-        gmdl_rng_derive(&r, cfg->seed, GMDL_RNG_GIBBS, 1 + c);
-        for (size_t v = 0; v < n; v++)
-            x[v] = evidence && evidence[v] >= 0 ? (uint32_t)evidence[v]
-                                                : gmdl_rng_bounded(&r, m->card[v]);
-        double w = 0.0, beta_prev = 0.0, exact;
-        for (size_t t = 1; t <= temps; t++) {
-            double u = (double)t / (double)temps, beta = u * u * u;
-            w += (beta - beta_prev) * soft_energy(m, x, &exact);
-            beta_prev = beta;
-            /* one Gibbs sweep at inverse temperature beta on the softened factors */
-            for (size_t v = 0; v < n; v++) {
-                uint32_t k = m->card[v];
-                if ((evidence && evidence[v] >= 0) || k == 1)
-                    continue;
-                for (uint32_t y = 0; y < k; y++)
-                    lp[y] = 0.0;
-                for (size_t i = I.start[v]; i < I.start[v + 1]; i++) {
-                    const gmdl_factor *F = &m->factors[I.fid[i]];
-                    size_t idx = 0;
-                    for (size_t q = 0; q < F->nvars; q++)
-                        idx = idx * F->card[q] + (F->vars[q] == v ? 0 : x[F->vars[q]]);
-                    for (uint32_t y = 0; y < k; y++) {
-                        double l = F->logp[idx + y * I.fstr[i]];
-                        lp[y] += beta * (l > AIS_FLOOR ? l : AIS_FLOOR);
-                    }
-                }
-                double mx = lp[0];
-                for (uint32_t y = 1; y < k; y++)
-                    if (lp[y] > mx)
-                        mx = lp[y];
-                double z = 0.0;
-                for (uint32_t y = 0; y < k; y++)
-                    z += (lp[y] = exp(lp[y] - mx));
-                double uu = gmdl_rng_uniform(&r) * z, cum = 0.0;
-                uint32_t pick = k - 1;
-                for (uint32_t y = 0; y < k; y++) {
-                    cum += lp[y];
-                    if (uu < cum) {
-                        pick = y;
-                        break;
-                    }
-                }
-                x[v] = pick;
-            }
-        }
-        /* last step: from the softened factors to the exact ones */
-        double soft = soft_energy(m, x, &exact);
-        lw[c] = w + (exact == PGM_NEGINF ? PGM_NEGINF : exact - soft);
-    }
-    double mx = PGM_NEGINF;
-    for (size_t c = 0; c < chains; c++)
-        if (lw[c] > mx)
-            mx = lw[c];
-    if (mx == PGM_NEGINF) {
-        s = gmdl__fail(err, GMDL_ENOCONV,
-                       "annealed importance sampling: every chain ended in a "
-                       "state of probability zero");
-        goto done;
-    }
-    double sw = 0.0, sw2 = 0.0;
-    for (size_t c = 0; c < chains; c++) {
-        double wc = exp(lw[c] - mx);
-        sw += wc;
-        sw2 += wc * wc;
-    }
-    *log_z = log_z0 + mx + log(sw / (double)chains);
-    if (ess)
-        *ess = sw * sw / sw2;
-done:
-    var_index_free(&I);
-    gmdl__free(x);
-    gmdl__free(lp);
-    gmdl__free(lw);
     return s;
 }
