@@ -1,6 +1,11 @@
 /* Minimal test harness: each check prints file:line, both expressions and values on failure;
  * a test program ends with TEST_MAIN_END, printing "N passed, N failed" and exiting non-zero
- * when anything failed. Randomised tests take their seed from GMDL_TEST_SEED when set. */
+ * when anything failed. Randomised tests take their seed from GMDL_TEST_SEED when set.
+ *
+ * CHECK* count a failure and carry on. REQUIRE, REQUIRE_OK and REQUIRE_OK_MSG are fatal: on
+ * failure they print file:line and the reason, then the counts, and exit 1 at once. Use them
+ * where the code after depends on the result (a file that must load, an output that is read
+ * next), so that a missing input fails with a message instead of a crash. */
 #ifndef GMDL_TEST_HARNESS_H
 #define GMDL_TEST_HARNESS_H
 
@@ -11,6 +16,13 @@
 #include <string.h>
 
 static int th_passed, th_failed;
+
+/* Ends the program after a failed REQUIRE: the counts so far, then exit status 1. */
+static inline void th_stop(void) {
+    printf("%d passed, %d failed (stopped at a failed REQUIRE)\n", th_passed, th_failed);
+    fflush(NULL);
+    exit(1);
+}
 
 #define CHECK(cond)                                                                                \
     do {                                                                                           \
@@ -58,6 +70,35 @@ static int th_passed, th_failed;
                     gmdl_status_name(th_s));                                                       \
         }                                                                                          \
     } while (0)
+
+#define REQUIRE(cond)                                                                              \
+    do {                                                                                           \
+        if (cond)                                                                                  \
+            th_passed++;                                                                           \
+        else {                                                                                     \
+            th_failed++;                                                                           \
+            fprintf(stderr, "%s:%d: REQUIRE failed: %s\n", __FILE__, __LINE__, #cond);             \
+            th_stop();                                                                             \
+        }                                                                                          \
+    } while (0)
+
+/* REQUIRE_OK_MSG(expr, msg): as REQUIRE_OK, also printing msg (read after expr ran, typically the
+ * gmdl_err message, which names the file). */
+#define REQUIRE_OK_MSG(expr, msg)                                                                  \
+    do {                                                                                           \
+        gmdl_status th_s = (expr);                                                                 \
+        if (th_s == GMDL_OK)                                                                       \
+            th_passed++;                                                                           \
+        else {                                                                                     \
+            const char *th_m = (msg);                                                              \
+            th_failed++;                                                                           \
+            fprintf(stderr, "%s:%d: REQUIRE_OK failed: %s returned %s%s%s\n", __FILE__, __LINE__, \
+                    #expr, gmdl_status_name(th_s), *th_m ? ": " : "", th_m);                       \
+            th_stop();                                                                             \
+        }                                                                                          \
+    } while (0)
+
+#define REQUIRE_OK(expr) REQUIRE_OK_MSG(expr, "")
 
 #define CHECK_STATUS(expr, want)                                                                   \
     do {                                                                                           \

@@ -1,5 +1,5 @@
 /* CSV reader: RFC 4180 quoting, CRLF, missing cells, numeric conversion, every parse error with
- * its exact line and column, ENOENT, and a real data set (scikit-learn's iris, from shared/data). */
+ * its exact line and column, ENOENT, and a real data set (scikit-learn's iris, tests/data). */
 #include <unistd.h>
 
 #include "gmdl/io.h"
@@ -33,7 +33,7 @@ static void test_valid(void) {
                                       "\"-3\",,\"he said \"\"hi\"\", then\nleft\"\r\n"
                                       "NA,1e3,?\r\n"
                                       "4,nan,\"\"");
-    CHECK_OK(gmdl_csv_read(p, &c, &e));
+    REQUIRE_OK_MSG(gmdl_csv_read(p, &c, &e), e.msg);
     CHECK_EQ(c.ncols, 3);
     CHECK_EQ(c.nrows, 4);
     CHECK(strcmp(c.names[0], "a") == 0);
@@ -82,7 +82,7 @@ static void test_valid(void) {
 
     /* No trailing newline, a BOM, a header-only file, numbers with blanks and exponents. */
     p = FIXTURE("bom.csv", "\xEF\xBB\xBFx,y\n 7 ,-1.5e-2\n0x10,1e-400");
-    CHECK_OK(gmdl_csv_read(p, &c, &e));
+    REQUIRE_OK_MSG(gmdl_csv_read(p, &c, &e), e.msg);
     CHECK_EQ(c.nrows, 2);
     CHECK(strcmp(c.names[0], "x") == 0);
     CHECK_OK(gmdl_csv_column_f64(&c, 0, 0, v, &e));
@@ -94,7 +94,7 @@ static void test_valid(void) {
     gmdl_csv_free(&c);
 
     p = FIXTURE("hdr.csv", "only,header\n");
-    CHECK_OK(gmdl_csv_read(p, &c, &e));
+    REQUIRE_OK_MSG(gmdl_csv_read(p, &c, &e), e.msg);
     CHECK_EQ(c.nrows, 0);
     CHECK_EQ(c.ncols, 2);
     CHECK_OK(gmdl_csv_column_f64(&c, 1, 0, v, &e));
@@ -124,7 +124,7 @@ static void test_errors(void) {
     gmdl_csv c;
     gmdl_err e = {{0}};
     const char *p = FIXTURE("num.csv", "a,b\n1,2\n3,4x\n5,1e999\n");
-    CHECK_OK(gmdl_csv_read(p, &c, &e));
+    REQUIRE_OK_MSG(gmdl_csv_read(p, &c, &e), e.msg);
     double v[3];
     CHECK_STATUS(gmdl_csv_column_f64(&c, 1, 0, v, &e), GMDL_EPARSE);
     CHECK_STR_CONTAINS(e.msg, "num.csv:3:3: column b: not a number: '4x'");
@@ -141,16 +141,12 @@ static void test_errors(void) {
 
 static void test_iris(void) {
     const char *src = getenv("GMDL_SOURCE_DIR");
-    if (!src) {
-        fprintf(stderr, "GMDL_SOURCE_DIR is not set (run through ctest)\n");
-        th_failed++;
-        return;
-    }
+    REQUIRE(src != NULL); /* set by ctest */
     char path[1024];
-    snprintf(path, sizeof path, "%s/../shared/data/sklearn/iris.csv", src);
+    snprintf(path, sizeof path, "%s/tests/data/sklearn/iris.csv", src);
     gmdl_csv c;
     gmdl_err e = {{0}};
-    CHECK_OK(gmdl_csv_read(path, &c, &e));
+    REQUIRE_OK_MSG(gmdl_csv_read(path, &c, &e), e.msg);
     CHECK_EQ(c.nrows, 150);
     CHECK_EQ(c.ncols, 5);
     int t = gmdl_csv_find(&c, "target");

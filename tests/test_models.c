@@ -1,6 +1,6 @@
 /* Built-in models: analytic gradients (full and minibatch) against central differences; the
- * mixture data; eight schools with HMC against the posteriordb reference moments (SOURCE.md of
- * shared/data/posteriors); SGLD on the mixture visits both modes; logistic regression fits a
+ * mixture data; eight schools with HMC against the posteriordb reference moments
+ * (tests/data/SOURCE.md); SGLD on the mixture visits both modes; logistic regression fits a
  * separable toy problem and its posterior-averaged accuracy. */
 #include "gmdl/infer.h"
 #include "gmdl/rng.h"

@@ -1,4 +1,4 @@
-/* The three posteriordb posteriors of shared/data/posteriors, loaded as user-model plugins
+/* The three posteriordb posteriors of tests/data/posteriors, loaded as user-model plugins
  * (the .so files of examples/models, the --model-lib ABI) and sampled with HMC (and MH for eight
  * schools, where it mixes): every reported parameter's mean and E[x^2] must lie within
  * 4 sqrt(MCSE_ref^2 + MCSE_own^2) of the reference values in mean_value.json and
@@ -63,41 +63,43 @@ static void check_posterior(const char *lib, const char *dir, gmdl_mcmc_method m
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.so", GMDL_MODELS_DIR, lib);
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-    CHECK(h != NULL);
-    if (!h) {
+    if (!h)
         fprintf(stderr, "%s: %s\n", path, dlerror());
-        return;
-    }
+    REQUIRE(h != NULL);
     gmdl_model_abi_fn abi;
     gmdl_model_create_fn create;
     gmdl_model_destroy_fn destroy;
     *(void **)&abi = dlsym(h, "gmdl_model_abi");
     *(void **)&create = dlsym(h, "gmdl_model_create");
     *(void **)&destroy = dlsym(h, "gmdl_model_destroy");
-    CHECK(abi && create && destroy && abi() == GMDL_MODEL_ABI);
+    REQUIRE(abi && create && destroy && abi() == GMDL_MODEL_ABI);
     gmdl_target t;
     void *state;
     gmdl_err e = {{0}};
     CHECK_OK(create(NULL, &t, &state, &e));
     CHECK_STATUS(create("unexpected", &t, &state, &e), GMDL_EINVAL);
-    CHECK_OK(create(NULL, &t, &state, &e));
+    REQUIRE_OK_MSG(create(NULL, &t, &state, &e), e.msg);
     gmdl_mcmc_config c = gmdl_mcmc_config_default(method);
     c.seed = seed;
     c.n_draws = n_draws;
     c.n_warmup = n_draws;
     gmdl_draws d;
-    CHECK_OK(gmdl_mcmc_run(&t, &c, &d, &e));
+    REQUIRE_OK_MSG(gmdl_mcmc_run(&t, &c, &d, &e), e.msg);
 
     const char *src = getenv("GMDL_SOURCE_DIR");
     char names[32][32], names2[32][32];
     double ref[32], ref_mcse[32], ref2[32], ref2_mcse[32];
-    snprintf(path, sizeof path, "%s/../shared/data/posteriors/%s/mean_value.json", src ? src : ".",
+    snprintf(path, sizeof path, "%s/tests/data/posteriors/%s/mean_value.json", src ? src : ".",
              dir);
     int nref = read_summary(path, "mean_value", names, ref, ref_mcse, 32);
-    snprintf(path, sizeof path, "%s/../shared/data/posteriors/%s/mean_squared_value.json",
+    if (nref <= 0)
+        fprintf(stderr, "cannot read %s\n", path);
+    snprintf(path, sizeof path, "%s/tests/data/posteriors/%s/mean_squared_value.json",
              src ? src : ".", dir);
     int nref2 = read_summary(path, "mean_squared_value", names2, ref2, ref2_mcse, 32);
-    CHECK(nref > 0 && nref == (int)d.dim && nref2 == nref);
+    if (nref2 <= 0)
+        fprintf(stderr, "cannot read %s\n", path);
+    REQUIRE(nref > 0 && nref == (int)d.dim && nref2 == nref);
     size_t S = d.chains * d.n;
     double *sq = malloc(S * sizeof(double));
     for (int k = 0; k < nref && k < (int)d.dim; k++) {

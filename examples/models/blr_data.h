@@ -1,5 +1,6 @@
 /* Data of posteriordb "sblrc" (simulated by the posteriordb authors; BSD-3-Clause), copied
- * verbatim from ../shared/data/posteriors/sblrc-blr/data.json: X is N x D row-major. */
+ * verbatim from posteriordb's posterior_database/data/data/sblrc.json.zip (origin in
+ * tests/data/SOURCE.md): X is N x D row-major. */
 #define BLR_N 100
 #define BLR_D 5
 static const double blr_y[BLR_N] = {

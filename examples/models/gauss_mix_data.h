@@ -1,5 +1,6 @@
 /* Data of posteriordb "low_dim_gauss_mix" (simulated by the posteriordb authors; BSD-3-Clause),
- * copied verbatim from ../shared/data/posteriors/low_dim_gauss_mix-low_dim_gauss_mix/data.json. */
+ * copied verbatim from posteriordb's posterior_database/data/data/low_dim_gauss_mix.json.zip
+ * (origin in tests/data/SOURCE.md). */
 #define GAUSS_MIX_N 1000
 static const double gauss_mix_y[GAUSS_MIX_N] = {
     -3.58542974746427, 3.11625192303286, 3.55429942030185, 1.56615829337835,

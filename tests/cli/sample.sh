@@ -2,7 +2,11 @@
 # file and the problem; a divergence at run time exits 1 naming the iteration.
 . "$(dirname "$0")/lib.sh"
 SRC=${4:?usage: sample.sh GMDL MAKE_IDX WORKDIR SOURCE_DIR}
-SCHOOLS=$SRC/../shared/data/posteriors/eight_schools-eight_schools_noncentered/data.json
+DATA=$SRC/tests/data
+SCHOOLS=$DATA/posteriors/eight_schools-eight_schools_noncentered/data.json
+for f in "$SCHOOLS" "$DATA/a9a/a9a_5000" "$DATA/a9a/a9a.t_4000"; do
+    [ -r "$f" ] || { bad "missing test data $f"; finish; }
+done
 S="$GMDL sample"
 
 # success: JSON keys, names, draws CSV with chain and iteration columns
@@ -25,14 +29,20 @@ if grep -qF '"tv_distance":' "$WORK/j"; then ok; else bad "sgld JSON: $(cat "$WO
 $S --model eight-schools --data "$SCHOOLS" --method vi --n 100 --json > "$WORK/j" 2>&1
 if grep -qF '"grad_variance": {"reparam":' "$WORK/j" && grep -qF '"elbo":' "$WORK/j"; then ok; else bad "vi JSON: $(cat "$WORK/j")"; fi
 
-# SGLD logistic regression on a9a (minibatch 10, about 10 sweeps, default burn-in): the
-# posterior-averaged test accuracy reaches 0.845 (SOURCE.md: the MAP baseline is 0.8498)
-A9A=$SRC/../shared/data/a9a
-$S --model logistic --data "$A9A/a9a" --test "$A9A/a9a.t" --method sgld --n 300 --thin 100 --json > "$WORK/j" 2>&1
+# SGLD logistic regression on the a9a slice (5000 training, 4000 test records; minibatch 10,
+# 66 sweeps, default burn-in), Gaussian prior N(0, 1) as in the L2 MAP baseline of
+# tests/data/SOURCE.md (test accuracy 0.8383, log-loss 0.3394): the posterior average must come
+# within 0.005 of both. The step a = 1e-3 replaces the default 1e-4, which is tuned for the full
+# 32561 records: the drift scales with N, so on 5000 the default does not reach the posterior in
+# this budget (0.814 / 0.383 measured). Seeds 1-3 gave 0.8377-0.8420 and 0.3365-0.3378.
+A9A=$DATA/a9a
+$S --model logistic --data "$A9A/a9a_5000" --test "$A9A/a9a.t_4000" --method sgld --n 300 --thin 100 \
+    --sgld-a 1e-3 --prior gaussian --json > "$WORK/j" 2>&1
 acc=$(json_field "$WORK/j" test_accuracy)
-if [ -n "$acc" ] && awk "BEGIN{exit !($acc >= 0.845)}"; then ok; else bad "a9a SGLD test accuracy '$acc': $(cat "$WORK/j")"; fi
+ll=$(json_field "$WORK/j" test_log_loss)
+if [ -n "$acc" ] && [ -n "$ll" ] && awk "BEGIN{exit !($acc >= 0.8333 && $ll <= 0.3444)}"; then ok; else bad "a9a SGLD test accuracy '$acc', log-loss '$ll': $(cat "$WORK/j")"; fi
 # VI on the first 2000 rows: the reparameterisation gradient varies far less than the score function
-head -2000 "$A9A/a9a" > "$WORK/a9a_2000"
+head -2000 "$A9A/a9a_5000" > "$WORK/a9a_2000"
 $S --model logistic --data "$WORK/a9a_2000" --method vi --n 100 --json > "$WORK/j" 2>&1
 ratio=$(json_field "$WORK/j" variance_ratio)
 if [ -n "$ratio" ] && awk "BEGIN{exit !($ratio >= 10)}"; then ok; else bad "VI variance ratio '$ratio': $(cat "$WORK/j")"; fi

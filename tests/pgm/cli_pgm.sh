@@ -8,6 +8,9 @@ FIX=$3
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 . "$(dirname "${BASH_SOURCE[0]}")/../cli/checks.sh"
+for f in "$DATA/bif/asia.bif" "$DATA/bif/alarm.bif" "$DATA/uai/Promedus_24.uai" "$FIX/small.uai"; do
+    [ -r "$f" ] || { bad "missing test data $f"; finish; }
+done
 
 # run_ok command...: exit 0, stdout in $WORK/out
 run_ok() {

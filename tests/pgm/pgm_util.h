@@ -9,13 +9,13 @@
 #include "gmdl/pgm.h"
 #include "gmdl/rng.h"
 
-/* $GMDL_SOURCE_DIR/../shared/data/<rel> (the shared data sits beside the repository). */
+/* $GMDL_SOURCE_DIR/tests/data/<rel> (the copies of tests/data/SOURCE.md). */
 static inline const char *data_path(const char *rel) {
     static char buf[8][1024];
     static int k;
     const char *src = getenv("GMDL_SOURCE_DIR");
     char *b = buf[k++ % 8];
-    snprintf(b, 1024, "%s/../shared/data/%s", src ? src : ".", rel);
+    snprintf(b, 1024, "%s/tests/data/%s", src ? src : ".", rel);
     return b;
 }
 

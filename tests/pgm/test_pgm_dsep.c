@@ -162,9 +162,7 @@ static void check_triplets(void) {
 static void check_asia(void) {
     gmdl_err err = {{0}};
     gmdl_bn *bn = NULL;
-    CHECK_OK(gmdl_bn_read_bif(&bn, data_path("bif/asia.bif"), &err));
-    if (!bn)
-        return;
+    REQUIRE_OK_MSG(gmdl_bn_read_bif(&bn, data_path("bif/asia.bif"), &err), err.msg);
     struct {
         const char *x, *y, *z;
         int sep;

@@ -21,11 +21,7 @@ static double max_diff(const double *a, const double *b, size_t n) {
 static void check_brute(const char *name, gmdl_rng *rng) {
     gmdl_err err = {{0}};
     gmdl_bn *bn = NULL;
-    CHECK_OK(gmdl_bn_read_bif(&bn, data_path(name), &err));
-    if (!bn) {
-        fprintf(stderr, "%s\n", err.msg);
-        return;
-    }
+    REQUIRE_OK_MSG(gmdl_bn_read_bif(&bn, data_path(name), &err), err.msg);
     size_t V = gmdl_bn_nvars(bn), M = gmdl_bn_marginal_size(bn);
     double *bf = malloc(M * sizeof *bf), *jt = malloc(M * sizeof *jt);
     int32_t *ev = malloc(V * sizeof *ev);
@@ -78,9 +74,7 @@ static void check_brute(const char *name, gmdl_rng *rng) {
 static void check_jt_vs_ve(const char *name, gmdl_rng *rng) {
     gmdl_err err = {{0}};
     gmdl_bn *bn = NULL;
-    CHECK_OK(gmdl_bn_read_bif(&bn, data_path(name), &err));
-    if (!bn)
-        return;
+    REQUIRE_OK_MSG(gmdl_bn_read_bif(&bn, data_path(name), &err), err.msg);
     size_t V = gmdl_bn_nvars(bn), M = gmdl_bn_marginal_size(bn);
     double *jt = malloc(M * sizeof *jt);
     int32_t *ev = malloc(V * sizeof *ev);
@@ -131,9 +125,7 @@ static void check_jt_vs_ve(const char *name, gmdl_rng *rng) {
 static void check_asia_reference(void) {
     gmdl_err err = {{0}};
     gmdl_bn *bn = NULL;
-    CHECK_OK(gmdl_bn_read_bif(&bn, data_path("bif/asia.bif"), &err));
-    if (!bn)
-        return;
+    REQUIRE_OK_MSG(gmdl_bn_read_bif(&bn, data_path("bif/asia.bif"), &err), err.msg);
     /* SOURCE.md: schlandals integration tests (tolerance 1e-6) and the consistency values */
     struct {
         const char *node, *state;
@@ -204,19 +196,15 @@ static void check_uai(const char *inst) {
     gmdl_err err = {{0}};
     gmdl_mrf *m = NULL;
     snprintf(rel, sizeof rel, "uai/%s.uai", inst);
-    CHECK_OK(gmdl_mrf_read_uai(&m, data_path(rel), &err));
-    if (!m) {
-        fprintf(stderr, "%s\n", err.msg);
-        return;
-    }
+    REQUIRE_OK_MSG(gmdl_mrf_read_uai(&m, data_path(rel), &err), err.msg);
     size_t V = gmdl_mrf_nvars(m), M = gmdl_mrf_marginal_size(m);
     int32_t *ev = malloc(V * sizeof *ev);
     snprintf(rel, sizeof rel, "uai/%s.uai.evid", inst);
-    CHECK_OK(gmdl_mrf_read_evid(m, data_path(rel), ev, &err));
+    REQUIRE_OK_MSG(gmdl_mrf_read_evid(m, data_path(rel), ev, &err), err.msg);
     double *mar = malloc(M * sizeof *mar), *ref = malloc(M * sizeof *ref);
     double lz = NAN;
     gmdl_exact_stats st;
-    CHECK_OK(gmdl_mrf_exact(m, ev, NULL, &lz, mar, &st, &err));
+    REQUIRE_OK_MSG(gmdl_mrf_exact(m, ev, NULL, &lz, mar, &st, &err), err.msg);
     snprintf(rel, sizeof rel, "uai/%s.uai.PR", inst);
     double pr = read_pr(data_path(rel));
     double l10 = lz / log(10.0);
@@ -239,9 +227,7 @@ static void check_uai(const char *inst) {
 static void check_budget(void) {
     gmdl_err err = {{0}};
     gmdl_mrf *m = NULL;
-    CHECK_OK(gmdl_mrf_read_uai(&m, data_path("uai/CSP_12.uai"), &err));
-    if (!m)
-        return;
+    REQUIRE_OK_MSG(gmdl_mrf_read_uai(&m, data_path("uai/CSP_12.uai"), &err), err.msg);
     gmdl_exact_config cfg = gmdl_exact_config_default();
     cfg.max_mem = 1 << 20; /* 1 MiB: the largest clique alone is 4 MiB */
     double lz;
@@ -254,25 +240,21 @@ static void check_budget(void) {
     gmdl_mrf_destroy(m);
     /* named variables in a Bayes net message */
     gmdl_bn *bn = NULL;
-    CHECK_OK(gmdl_bn_read_bif(&bn, data_path("bif/alarm.bif"), &err));
-    if (bn) {
-        gmdl_query_config q = gmdl_query_config_default();
-        q.exact.max_mem = 1000;
-        uint32_t cvp;
-        CHECK_OK(gmdl_bn_find(bn, "HR", &cvp, &err)); /* many ancestors */
-        CHECK_STATUS(gmdl_bn_query(bn, cvp, NULL, &q, p, NULL, &err), GMDL_ELIMIT);
-        CHECK_STR_CONTAINS(err.msg, "largest clique");
-        gmdl_bn_destroy(bn);
-    }
+    REQUIRE_OK_MSG(gmdl_bn_read_bif(&bn, data_path("bif/alarm.bif"), &err), err.msg);
+    gmdl_query_config q = gmdl_query_config_default();
+    q.exact.max_mem = 1000;
+    uint32_t cvp;
+    CHECK_OK(gmdl_bn_find(bn, "HR", &cvp, &err)); /* many ancestors */
+    CHECK_STATUS(gmdl_bn_query(bn, cvp, NULL, &q, p, NULL, &err), GMDL_ELIMIT);
+    CHECK_STR_CONTAINS(err.msg, "largest clique");
+    gmdl_bn_destroy(bn);
 }
 
 /* Each heuristic gives a valid order: same answers; BEST is never worse than any single one. */
 static void check_heuristics(void) {
     gmdl_err err = {{0}};
     gmdl_mrf *m = NULL;
-    CHECK_OK(gmdl_mrf_read_uai(&m, data_path("uai/Segmentation_11.uai"), &err));
-    if (!m)
-        return;
+    REQUIRE_OK_MSG(gmdl_mrf_read_uai(&m, data_path("uai/Segmentation_11.uai"), &err), err.msg);
     gmdl_order_heuristic hs[] = {GMDL_ORDER_MIN_FILL, GMDL_ORDER_MIN_DEGREE,
                                  GMDL_ORDER_WEIGHTED_MIN_FILL, GMDL_ORDER_BEST};
     double lz[4], worst_single = 0.0, best = 0.0;

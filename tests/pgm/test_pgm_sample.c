@@ -1,7 +1,7 @@
 /* Approximate inference: likelihood weighting (alarm, 1e5 samples, within 0.01 of exact),
  * Gibbs sampling (asia and child, 1e5 sweeps, within 0.02), rejection sampling, ancestral
  * sampling frequencies, seeded reproducibility; belief propagation exact on trees and its error
- * on the UAI instances (printed); MRF Gibbs against exact marginals. */
+ * on the UAI instances against measured bounds; MRF Gibbs against exact marginals. */
 #include "gmdl/core.h"
 #include "harness.h"
 #include "pgm_util.h"
@@ -9,9 +9,7 @@
 static gmdl_bn *load(const char *rel) {
     gmdl_err err = {{0}};
     gmdl_bn *bn = NULL;
-    CHECK_OK(gmdl_bn_read_bif(&bn, data_path(rel), &err));
-    if (!bn)
-        fprintf(stderr, "%s\n", err.msg);
+    REQUIRE_OK_MSG(gmdl_bn_read_bif(&bn, data_path(rel), &err), err.msg);
     return bn;
 }
 
@@ -25,7 +23,7 @@ static double query_err(gmdl_bn *bn,
     gmdl_err err = {{0}};
     double p[64], q[64];
     gmdl_query_config cfg = gmdl_query_config_default();
-    CHECK_OK(gmdl_bn_query(bn, t, ev, &cfg, p, NULL, &err));
+    REQUIRE_OK_MSG(gmdl_bn_query(bn, t, ev, &cfg, p, NULL, &err), err.msg);
     cfg.method = method;
     cfg.samples = samples;
     cfg.seed = seed;
@@ -76,8 +74,6 @@ static void random_evidence(gmdl_bn *bn, gmdl_rng *r, int k, double pmin, int32_
 
 static void check_lw_alarm(gmdl_rng *r) {
     gmdl_bn *bn = load("bif/alarm.bif");
-    if (!bn)
-        return;
     size_t V = gmdl_bn_nvars(bn);
     int32_t *ev = malloc(V * sizeof *ev);
     double worst = 0.0, min_ess = INFINITY;
@@ -119,8 +115,6 @@ static void check_lw_alarm(gmdl_rng *r) {
 
 static void check_gibbs(const char *rel, const char *const *evs, size_t nev, gmdl_rng *r) {
     gmdl_bn *bn = load(rel);
-    if (!bn)
-        return;
     size_t V = gmdl_bn_nvars(bn);
     int32_t *ev = malloc(V * sizeof *ev);
     double worst = 0.0;
@@ -147,8 +141,6 @@ static void check_gibbs(const char *rel, const char *const *evs, size_t nev, gmd
 
 static void check_asia_misc(void) {
     gmdl_bn *bn = load("bif/asia.bif");
-    if (!bn)
-        return;
     gmdl_err err = {{0}};
     int32_t ev[8];
     uint32_t lung;
@@ -298,56 +290,79 @@ static void check_bp_tree(gmdl_rng *r) {
     /* the iteration cap: one iteration cannot converge on a loopy model */
     gmdl_mrf *m = NULL;
     gmdl_err err = {{0}};
-    CHECK_OK(gmdl_mrf_read_uai(&m, data_path("uai/Promedus_24.uai"), &err));
-    if (m) {
-        gmdl_bp_config cfg = gmdl_bp_config_default();
-        cfg.max_iters = 1;
-        double lz;
-        gmdl_bp_stats st;
-        CHECK_STATUS(gmdl_mrf_bp(m, NULL, &cfg, &lz, NULL, &st, &err), GMDL_ENOCONV);
-        CHECK_EQ(st.converged, 0);
-        CHECK_EQ(st.iters, 1);
-        gmdl_mrf_destroy(m);
-    }
+    REQUIRE_OK_MSG(gmdl_mrf_read_uai(&m, data_path("uai/Promedus_24.uai"), &err), err.msg);
+    gmdl_bp_config cfg = gmdl_bp_config_default();
+    cfg.max_iters = 1;
+    double lz;
+    gmdl_bp_stats st;
+    CHECK_STATUS(gmdl_mrf_bp(m, NULL, &cfg, &lz, NULL, &st, &err), GMDL_ENOCONV);
+    CHECK_EQ(st.converged, 0);
+    CHECK_EQ(st.iters, 1);
+    gmdl_mrf_destroy(m);
 }
 
-/* Loopy BP against exact on the UAI instances: printed for the closing note; sanity bounds. */
-static void report_loopy(void) {
-    const char *inst[] = {"Promedus_24", "Pedigree_11", "Segmentation_11", "CSP_12"};
-    for (size_t i = 0; i < sizeof inst / sizeof inst[0]; i++) {
+/* Loopy BP against the exact marginals and log Z (junction tree) on the UAI instances.
+ *
+ * BP is deterministic, so its error on an instance is a fixed property of the fixed point it
+ * reaches. The reference values below were measured (the Release and the ASan Debug build agree
+ * to 9 digits; docs/PGM.md lists them). On Promedus_24 BP is accurate (measured max marginal
+ * error 0.0039, log10 Z error 0.001): bounds of 2.5 times these check that BP stays right where
+ * it is right. On the three
+ * others BP converges to a wrong fixed point (Pedigree's deterministic factors, Segmentation's
+ * attractive couplings, CSP's hard constraints), so no small bound holds; there each error must
+ * stay within 10% of its measured value, so that a change in the message passing (damping,
+ * normalisation, schedule) that moves the fixed point fails here instead of silently changing
+ * the documented figures. 10% leaves room for another compiler or libm, whose rounding may stop
+ * the iteration a little earlier or later near the same fixed point (tolerance 1e-8). */
+static void check_loopy(void) {
+    struct {
+        const char *inst;
+        double lz10, max, mean; /* measured |log10 Z error|, max and mean |marginal error| */
+    } ref[] = {{"Promedus_24", 0.00105, 0.00393, 0.00057},
+               {"Pedigree_11", 0.950, 0.565, 0.0644},
+               {"Segmentation_11", 2.28, 0.980, 0.314},
+               {"CSP_12", 0.824, 0.144, 0.0194}};
+    for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++) {
         char rel[128];
         gmdl_err err = {{0}};
         gmdl_mrf *m = NULL;
-        snprintf(rel, sizeof rel, "uai/%s.uai", inst[i]);
-        CHECK_OK(gmdl_mrf_read_uai(&m, data_path(rel), &err));
-        if (!m)
-            continue;
+        snprintf(rel, sizeof rel, "uai/%s.uai", ref[i].inst);
+        REQUIRE_OK_MSG(gmdl_mrf_read_uai(&m, data_path(rel), &err), err.msg);
         size_t V = gmdl_mrf_nvars(m), M = gmdl_mrf_marginal_size(m);
         int32_t *ev = malloc(V * sizeof *ev);
-        snprintf(rel, sizeof rel, "uai/%s.uai.evid", inst[i]);
-        CHECK_OK(gmdl_mrf_read_evid(m, data_path(rel), ev, &err));
+        snprintf(rel, sizeof rel, "uai/%s.uai.evid", ref[i].inst);
+        REQUIRE_OK_MSG(gmdl_mrf_read_evid(m, data_path(rel), ev, &err), err.msg);
         double *me = malloc(M * sizeof *me), *mb = malloc(M * sizeof *mb), lz_e, lz_b;
-        CHECK_OK(gmdl_mrf_exact(m, ev, NULL, &lz_e, me, NULL, &err));
+        REQUIRE_OK_MSG(gmdl_mrf_exact(m, ev, NULL, &lz_e, me, NULL, &err), err.msg);
         gmdl_bp_stats st;
-        gmdl_status s = gmdl_mrf_bp(m, ev, NULL, &lz_b, mb, &st, &err);
-        CHECK(s == GMDL_OK || s == GMDL_ENOCONV);
+        REQUIRE_OK_MSG(gmdl_mrf_bp(m, ev, NULL, &lz_b, mb, &st, &err), err.msg);
+        CHECK(st.converged);
         double mx = 0.0, mean = 0.0;
         for (size_t k = 0; k < M; k++) {
             double d = fabs(mb[k] - me[k]);
             mean += d / (double)M;
-            if (d > mx)
-                mx = d;
+            if (!(d <= mx))
+                mx = d; /* a NaN propagates and fails the checks below */
         }
+        double lz10 = fabs(lz_b - lz_e) / log(10.0);
         printf("loopy BP %-16s iters %4d converged %d: |log10 Z error| %.3g, marginals max "
                "|error| %.3g, mean %.3g\n",
-               inst[i], st.iters, st.converged, fabs(lz_b - lz_e) / log(10.0), mx, mean);
-        CHECK(isfinite(lz_b) && mx <= 1.0);
-        if (strcmp(inst[i], "CSP_12") == 0) { /* hard constraints: AIS still finds the support */
+               ref[i].inst, st.iters, st.converged, lz10, mx, mean);
+        if (i == 0) { /* accurate */
+            CHECK(lz10 <= 2.5 * ref[i].lz10);
+            CHECK(mx <= 2.5 * ref[i].max);
+            CHECK(mean <= 2.5 * ref[i].mean);
+        } else { /* a wrong fixed point: the measured one, within 10% */
+            CHECK_NEAR(lz10, ref[i].lz10, 0, 0.1);
+            CHECK_NEAR(mx, ref[i].max, 0, 0.1);
+            CHECK_NEAR(mean, ref[i].mean, 0, 0.1);
+        }
+        if (strcmp(ref[i].inst, "CSP_12") == 0) { /* hard constraints: AIS still finds the support */
             double lz_a, ess;
             gmdl_gibbs_config gc = gmdl_gibbs_config_default();
-            CHECK_OK(gmdl_mrf_ais(m, ev, &gc, 100, &lz_a, &ess, &err));
-            printf("AIS (1e5 sweeps, 100 chains) %-16s |log10 Z error| %.3g, ESS %.1f\n", inst[i],
-                   fabs(lz_a - lz_e) / log(10.0), ess);
+            REQUIRE_OK_MSG(gmdl_mrf_ais(m, ev, &gc, 100, &lz_a, &ess, &err), err.msg);
+            printf("AIS (1e5 sweeps, 100 chains) %-16s |log10 Z error| %.3g, ESS %.1f\n",
+                   ref[i].inst, fabs(lz_a - lz_e) / log(10.0), ess);
             CHECK_NEAR(lz_a / log(10.0), lz_e / log(10.0), 0.1, 0);
         }
         free(ev);
@@ -369,7 +384,7 @@ int main(void) {
     check_gibbs("bif/child.bif", child_ev, 3, &rng);
     check_asia_misc();
     check_bp_tree(&rng);
-    report_loopy();
+    check_loopy();
     if (th_failed)
         fprintf(stderr, "seed %llu\n", (unsigned long long)seed);
     TEST_MAIN_END();
