@@ -335,7 +335,9 @@ static void check_loopy(void) {
         double *me = malloc(M * sizeof *me), *mb = malloc(M * sizeof *mb), lz_e, lz_b;
         REQUIRE_OK_MSG(gmdl_mrf_exact(m, ev, NULL, &lz_e, me, NULL, &err), err.msg);
         gmdl_bp_stats st;
-        REQUIRE_OK_MSG(gmdl_mrf_bp(m, ev, NULL, &lz_b, mb, &st, &err), err.msg);
+        gmdl_status s = gmdl_mrf_bp(m, ev, NULL, &lz_b, mb, &st, &err);
+        REQUIRE(s == GMDL_OK || s == GMDL_ENOCONV); /* marginals written either way */
+        CHECK_OK(s);
         CHECK(st.converged);
         double mx = 0.0, mean = 0.0;
         for (size_t k = 0; k < M; k++) {
@@ -357,7 +359,7 @@ static void check_loopy(void) {
             CHECK_NEAR(mx, ref[i].max, 0, 0.1);
             CHECK_NEAR(mean, ref[i].mean, 0, 0.1);
         }
-        if (strcmp(ref[i].inst, "CSP_12") == 0) { /* hard constraints: AIS still finds the support */
+        if (strcmp(ref[i].inst, "CSP_12") == 0) { /* hard constraints: AIS finds the support */
             double lz_a, ess;
             gmdl_gibbs_config gc = gmdl_gibbs_config_default();
             REQUIRE_OK_MSG(gmdl_mrf_ais(m, ev, &gc, 100, &lz_a, &ess, &err), err.msg);
