@@ -223,3 +223,46 @@ void gmdl_libsvm_free(gmdl_libsvm *d) {
     gmdl__free(d->vals);
     memset(d, 0, sizeof *d);
 }
+
+gmdl_status gmdl_libsvm_from_dense(const double *x, const double *labels, size_t n, size_t p,
+                                   gmdl_libsvm *out, gmdl_err *err) {
+    if (!out)
+        return gmdl__fail(err, GMDL_EINVAL, "libsvm: NULL argument");
+    memset(out, 0, sizeof *out);
+    if ((!x && n && p) || (!labels && n))
+        return gmdl__fail(err, GMDL_EINVAL, "libsvm: NULL argument");
+    size_t cells;
+    if (p > (size_t)UINT32_MAX + 1)
+        return gmdl__fail(err, GMDL_ELIMIT, "libsvm: %zu columns exceed the 32-bit index", p);
+    if (!gmdl__mul_ok(n, p, &cells) || n == SIZE_MAX)
+        return gmdl__fail(err, GMDL_ELIMIT, "libsvm: %zu x %zu matrix too large", n, p);
+    size_t nnz = 0;
+    for (size_t k = 0; k < cells; k++)
+        nnz += x[k] != 0;
+    cells = nnz ? nnz : 1; /* arrays stay non-NULL, as after gmdl_libsvm_read */
+    out->labels = gmdl__malloc((n ? n : 1) * sizeof(double));
+    out->row_ptr = gmdl__malloc((n + 1) * sizeof(size_t));
+    out->cols = gmdl__malloc(cells * sizeof(uint32_t));
+    out->vals = gmdl__malloc(cells * sizeof(double));
+    if (!out->labels || !out->row_ptr || !out->cols || !out->vals) {
+        gmdl_libsvm_free(out);
+        return gmdl__fail(err, GMDL_ENOMEM, "libsvm: out of memory");
+    }
+    if (n)
+        memcpy(out->labels, labels, n * sizeof(double));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        out->row_ptr[i] = k;
+        for (size_t j = 0; j < p; j++) {
+            if (x[i * p + j] != 0) {
+                out->cols[k] = (uint32_t)j;
+                out->vals[k++] = x[i * p + j];
+            }
+        }
+    }
+    out->row_ptr[n] = k;
+    out->nrows = n;
+    out->ncols = p;
+    out->nnz = k;
+    return GMDL_OK;
+}
