@@ -2,23 +2,21 @@
  * or importance sampling, or fits mean-field VI; prints diagnostics (mean, sd, MCSE, ESS, tau,
  * split R-hat) as a table or JSON, and writes draws to CSV. A thin layer over gmdl/infer.h.
  *
+ * This file holds the options, the model set-up (built-in models, and user models loaded with
+ * dlopen: ABI in gmdl/infer.h) and the runs of the samplers; the data readers are in
+ * sample_data.c, the outputs in sample_report.c, the figures in sample_plot.c and the --risk-sweep
+ * report in sample_risk.c.
+ *
  * Data: logistic reads libsvm text (or CSV with --y COL), linear reads CSV with --y COL,
- * eight-schools reads a JSON object with arrays "y" and "sigma" (the posteriordb data.json); the
- * small JSON reader below accepts any JSON and reports errors as FILE:LINE:COLUMN. User models are
- * loaded with dlopen (ABI in gmdl/infer.h). */
+ * eight-schools reads a JSON object with arrays "y" and "sigma" (the posteriordb data.json). */
 #include <dlfcn.h>
-#include <errno.h>
 #include <math.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
-#include "gmdl/plot.h"
-
-#define MAX_LIBSVM_INDEX 10000000
+#include "sample.h"
 
 static const cli_opt opts[] = {
     {"model", 0, OPT_STRING, "MODEL", NULL, "built-in model: sgld-mixture, logistic, linear, eight-schools", 1, 0, 0},
@@ -88,343 +86,6 @@ const char *__lsan_default_options(void) {
     return "print_suppressions=0";
 }
 
-/* ------------------------------------------------------------------ small JSON reader */
-typedef enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ } jtype;
-typedef struct jval {
-    jtype type;
-    double num;
-    char *str;           /* J_STR; key of an object member */
-    struct jval *items;  /* J_ARR, J_OBJ */
-    char **keys;         /* J_OBJ */
-    size_t n;
-} jval;
-
-typedef struct {
-    const char *path, *s;
-    size_t i, len, line, col0;
-    char msg[512];
-} jparser;
-
-static void jfree(jval *v) {
-    for (size_t i = 0; i < v->n; i++) {
-        jfree(&v->items[i]);
-        if (v->keys)
-            free(v->keys[i]);
-    }
-    free(v->items);
-    free(v->keys);
-    free(v->str);
-}
-
-static int jerr(jparser *p, const char *what) {
-    snprintf(p->msg, sizeof p->msg, "%s:%zu:%zu: %s", p->path, p->line, p->i - p->col0 + 1, what);
-    return -1;
-}
-
-static void jws(jparser *p) {
-    while (p->i < p->len && strchr(" \t\r\n", p->s[p->i])) {
-        if (p->s[p->i] == '\n') {
-            p->line++;
-            p->col0 = p->i + 1;
-        }
-        p->i++;
-    }
-}
-
-static int jparse(jparser *p, jval *v, int depth);
-
-static int jstring(jparser *p, char **out) {
-    size_t start = ++p->i;
-    while (p->i < p->len && p->s[p->i] != '"') {
-        if (p->s[p->i] == '\\')
-            p->i++;
-        else if ((unsigned char)p->s[p->i] < 0x20)
-            return jerr(p, "control character in a string");
-        p->i++;
-    }
-    if (p->i >= p->len)
-        return jerr(p, "unterminated string");
-    size_t n = p->i - start;
-    *out = malloc(n + 1);
-    if (!*out)
-        return jerr(p, "out of memory");
-    memcpy(*out, p->s + start, n); /* escapes are kept verbatim: keys here are plain ASCII */
-    (*out)[n] = '\0';
-    p->i++;
-    return 0;
-}
-
-static int jpush(jval *v, size_t *cap) {
-    if (v->n < *cap)
-        return 0;
-    size_t nc = *cap ? *cap * 2 : 8;
-    jval *ni = realloc(v->items, nc * sizeof(jval));
-    if (!ni)
-        return -1;
-    v->items = ni;
-    if (v->type == J_OBJ) {
-        char **nk = realloc(v->keys, nc * sizeof(char *));
-        if (!nk)
-            return -1;
-        v->keys = nk;
-    }
-    *cap = nc;
-    return 0;
-}
-
-static int jparse(jparser *p, jval *v, int depth) {
-    memset(v, 0, sizeof *v);
-    if (depth > 64)
-        return jerr(p, "nesting too deep");
-    jws(p);
-    if (p->i >= p->len)
-        return jerr(p, "unexpected end of file, expected a value");
-    char c = p->s[p->i];
-    if (c == '{' || c == '[') {
-        v->type = c == '{' ? J_OBJ : J_ARR;
-        char close = c == '{' ? '}' : ']';
-        size_t cap = 0;
-        p->i++;
-        jws(p);
-        if (p->i < p->len && p->s[p->i] == close) {
-            p->i++;
-            return 0;
-        }
-        for (;;) {
-            jws(p);
-            if (jpush(v, &cap))
-                return jerr(p, "out of memory");
-            char *key = NULL;
-            if (v->type == J_OBJ) {
-                if (p->i >= p->len || p->s[p->i] != '"')
-                    return jerr(p, "expected a string key");
-                if (jstring(p, &key))
-                    return -1;
-                jws(p);
-                if (p->i >= p->len || p->s[p->i] != ':') {
-                    free(key);
-                    return jerr(p, "expected ':' after the key");
-                }
-                p->i++;
-                v->keys[v->n] = key;
-            }
-            if (jparse(p, &v->items[v->n], depth + 1)) {
-                v->n++; /* so that jfree releases the partial item and key */
-                return -1;
-            }
-            v->n++;
-            jws(p);
-            if (p->i < p->len && p->s[p->i] == ',') {
-                p->i++;
-                continue;
-            }
-            if (p->i < p->len && p->s[p->i] == close) {
-                p->i++;
-                return 0;
-            }
-            return jerr(p, v->type == J_OBJ ? "expected ',' or '}'" : "expected ',' or ']'");
-        }
-    }
-    if (c == '"') {
-        v->type = J_STR;
-        return jstring(p, &v->str);
-    }
-    static const char *const words[3] = {"true", "false", "null"};
-    for (int w = 0; w < 3; w++) {
-        size_t L = strlen(words[w]);
-        if (p->len - p->i >= L && strncmp(p->s + p->i, words[w], L) == 0) {
-            v->type = w == 2 ? J_NULL : J_BOOL;
-            v->num = w == 0;
-            p->i += L;
-            return 0;
-        }
-    }
-    if (c == '-' || (c >= '0' && c <= '9')) {
-        char *end;
-        errno = 0;
-        v->num = strtod(p->s + p->i, &end);
-        if (end == p->s + p->i || errno == ERANGE || !isfinite(v->num))
-            return jerr(p, "bad number");
-        v->type = J_NUM;
-        p->i = (size_t)(end - p->s);
-        return 0;
-    }
-    return jerr(p, "expected a value");
-}
-
-/* Reads PATH as JSON into *root. Returns 0, or 2 with the message printed. */
-static int json_read_file(const char *path, jval *root) {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "gmdl sample: %s: %s\n", path, strerror(errno));
-        return 2;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) {
-            fclose(f);
-            fprintf(stderr, "gmdl sample: out of memory\n");
-            return 1;
-        }
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        cap *= 2;
-        char *nb = realloc(buf, cap);
-        if (!nb)
-            free(buf);
-        buf = nb;
-    }
-    fclose(f);
-    jparser p = {path, buf, 0, n, 1, 0, {0}};
-    int rc = jparse(&p, root, 0);
-    if (rc == 0) {
-        jws(&p);
-        if (p.i != p.len)
-            rc = jerr(&p, "trailing characters after the JSON value");
-    }
-    free(buf);
-    if (rc) {
-        jfree(root);
-        fprintf(stderr, "gmdl sample: %s\n", p.msg);
-        return 2;
-    }
-    return 0;
-}
-
-/* Numeric array member KEY of an object, or NULL (message printed). */
-static double *json_numbers(const jval *obj, const char *path, const char *key, size_t *n) {
-    if (obj->type != J_OBJ) {
-        fprintf(stderr, "gmdl sample: %s: expected a JSON object at the top level\n", path);
-        return NULL;
-    }
-    for (size_t i = 0; i < obj->n; i++) {
-        if (strcmp(obj->keys[i], key) != 0)
-            continue;
-        const jval *a = &obj->items[i];
-        if (a->type != J_ARR || a->n == 0) {
-            fprintf(stderr, "gmdl sample: %s: \"%s\" must be a non-empty array of numbers\n", path,
-                    key);
-            return NULL;
-        }
-        double *out = malloc(a->n * sizeof(double));
-        for (size_t k = 0; out && k < a->n; k++) {
-            if (a->items[k].type != J_NUM) {
-                fprintf(stderr, "gmdl sample: %s: \"%s\"[%zu] is not a number\n", path, key, k);
-                free(out);
-                return NULL;
-            }
-            out[k] = a->items[k].num;
-        }
-        *n = a->n;
-        return out;
-    }
-    fprintf(stderr, "gmdl sample: %s: missing key \"%s\"\n", path, key);
-    return NULL;
-}
-
-/* ------------------------------------------------------------------ data helpers */
-static int ends_with(const char *s, const char *suf) {
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
-/* Dense CSV (response column ycol, every other column a feature, no missing values) into X, y. */
-static gmdl_status csv_xy(const char *path, const char *ycol, double **X, double **y, size_t *n,
-                          size_t *p, gmdl_err *err) {
-    gmdl_csv c;
-    *X = *y = NULL;
-    gmdl_status s = gmdl_csv_read(path, &c, err);
-    if (s)
-        return s;
-    int yc = gmdl_csv_find(&c, ycol);
-    if (yc < 0) {
-        snprintf(err->msg, sizeof err->msg, "%s: no column named '%s' (--y)", path, ycol);
-        gmdl_csv_free(&c);
-        return GMDL_EINVAL;
-    }
-    if (c.nrows < 1 || c.ncols < 2) {
-        snprintf(err->msg, sizeof err->msg, "%s: need at least one row and one feature column",
-                 path);
-        gmdl_csv_free(&c);
-        return GMDL_EINVAL;
-    }
-    *n = c.nrows;
-    *p = c.ncols - 1;
-    *X = malloc(c.nrows * (c.ncols - 1) * sizeof(double));
-    *y = malloc(c.nrows * sizeof(double));
-    double *col = malloc(c.nrows * sizeof(double));
-    if (!*X || !*y || !col) {
-        s = GMDL_ENOMEM;
-        goto done;
-    }
-    for (size_t j = 0, k = 0; j < c.ncols; j++) {
-        s = gmdl_csv_column_f64(&c, j, 0, col, err);
-        if (s)
-            goto done;
-        if ((int)j == yc) {
-            memcpy(*y, col, c.nrows * sizeof(double));
-            continue;
-        }
-        for (size_t i = 0; i < c.nrows; i++)
-            (*X)[i * *p + k] = col[i];
-        k++;
-    }
-done:
-    free(col);
-    gmdl_csv_free(&c);
-    if (s) {
-        free(*X);
-        free(*y);
-        *X = *y = NULL;
-    }
-    return s;
-}
-
-/* libsvm, or CSV (with --y) converted to the same sparse form (zeros dropped). */
-static gmdl_status load_sparse(const char *path, const char *ycol, gmdl_libsvm *out, gmdl_err *err) {
-    if (!ends_with(path, ".csv"))
-        return gmdl_libsvm_read(path, MAX_LIBSVM_INDEX, out, err);
-    if (!ycol) {
-        snprintf(err->msg, sizeof err->msg, "%s: CSV data needs --y COL (the label column)", path);
-        return GMDL_EINVAL;
-    }
-    double *X, *y;
-    size_t n, p;
-    gmdl_status s = csv_xy(path, ycol, &X, &y, &n, &p, err);
-    if (s)
-        return s;
-    /* The library frees these through its allocator hook, which is malloc here. */
-    memset(out, 0, sizeof *out);
-    out->nrows = n;
-    out->ncols = p;
-    out->labels = y;
-    out->row_ptr = malloc((n + 1) * sizeof(size_t));
-    size_t cells = n * p > 0 ? n * p : 1;
-    out->cols = malloc(cells * sizeof(uint32_t));
-    out->vals = malloc(cells * sizeof(double));
-    if (!out->row_ptr || !out->cols || !out->vals) {
-        free(X);
-        gmdl_libsvm_free(out);
-        return GMDL_ENOMEM;
-    }
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        out->row_ptr[i] = k;
-        for (size_t j = 0; j < p; j++) {
-            if (X[i * p + j] != 0) {
-                out->cols[k] = (uint32_t)j;
-                out->vals[k++] = X[i * p + j];
-            }
-        }
-    }
-    out->row_ptr[n] = k;
-    out->nnz = k;
-    free(X);
-    return GMDL_OK;
-}
-
 /* ------------------------------------------------------------------ interrupt */
 static volatile sig_atomic_t interrupted;
 static void on_sigint(int sig) {
@@ -434,46 +95,6 @@ static void on_sigint(int sig) {
 static int poll_interrupt(void *user) {
     (void)user;
     return interrupted;
-}
-
-/* ------------------------------------------------------------------ output */
-static int write_csv(const char *path, const gmdl_draws *d) {
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        fprintf(stderr, "gmdl sample: cannot write %s: %s\n", path, strerror(errno));
-        return 1;
-    }
-    fprintf(f, "chain,iteration");
-    for (size_t j = 0; j < d->dim; j++)
-        fprintf(f, ",%s", d->names[j]);
-    if (d->weight)
-        fprintf(f, ",weight");
-    fprintf(f, "\n");
-    for (size_t c = 0; c < d->chains; c++) {
-        for (size_t i = 0; i < d->n; i++) {
-            const double *x = d->x + (c * d->n + i) * d->dim;
-            fprintf(f, "%zu,%zu", c + 1, i + 1);
-            for (size_t j = 0; j < d->dim; j++)
-                fprintf(f, ",%.17g", x[j]);
-            if (d->weight)
-                fprintf(f, ",%.17g", d->weight[c * d->n + i]);
-            fprintf(f, "\n");
-        }
-    }
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-        fprintf(stderr, "gmdl sample: error writing %s\n", path);
-        return 1;
-    }
-    return 0;
-}
-
-static void json_obj_of(json_w *j, const char *key, const gmdl_draws *d,
-                        const gmdl_diag_summary *sm, size_t off) {
-    json_obj_begin(j, key);
-    for (size_t k = 0; k < d->dim; k++)
-        json_num(j, d->names[k], *(const double *)((const char *)&sm[k] + off));
-    json_obj_end(j);
 }
 
 /* ------------------------------------------------------------------ the command */
@@ -621,152 +242,214 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
     return 0;
 }
 
-/* ------------------------------------------------------------------ plots */
-static const uint32_t chain_colors[8] = {0x1f77b4, 0xff7f0e, 0x2ca02c, 0xd62728,
-                                         0x9467bd, 0x8c564b, 0xe377c2, 0x7f7f7f};
-
-/* Range of quantity j over all draws, padded by 5%. */
-static void draw_range(const gmdl_draws *d, size_t j, double *lo, double *hi) {
-    double a = HUGE_VAL, b = -HUGE_VAL;
-    for (size_t i = 0; i < d->chains * d->n; i++) {
-        double v = d->x[i * d->dim + j];
-        if (v < a)
-            a = v;
-        if (v > b)
-            b = v;
+/* ------------------------------------------------------------------ the runs */
+/* --method and --estimator into r; returns 0 or 2 (message printed). */
+static int parse_method(const cli_val *v, sample_run *r, int *est_i) {
+    static const char *const methods[] = {"mh",        "mala",       "hmc", "sgld",
+                                          "rejection", "importance", "vi"};
+    const char *method = OPTV(&cmd, v, "method")->s;
+    r->mi = -1;
+    for (int i = 0; method && i < 7; i++)
+        if (strcmp(method, methods[i]) == 0)
+            r->mi = i;
+    if (r->mi < 0) {
+        fprintf(stderr, "gmdl sample: --method must be one of mh, mala, hmc, sgld, rejection, "
+                        "importance, vi%s%s%s\n",
+                method ? " (got '" : "", method ? method : "", method ? "')" : "");
+        return 2;
     }
-    double pad = b > a ? 0.05 * (b - a) : 0.5 + 0.05 * fabs(a);
-    *lo = a - pad;
-    *hi = b + pad;
+    r->method = method;
+    const char *est = OPTV(&cmd, v, "estimator")->s;
+    *est_i = strcmp(est, "reparam") == 0          ? GMDL_VI_REPARAM
+             : strcmp(est, "score") == 0          ? GMDL_VI_SCORE
+             : strcmp(est, "score-baseline") == 0 ? GMDL_VI_SCORE_BASELINE
+                                                  : -1;
+    if (*est_i < 0) {
+        fprintf(stderr, "gmdl sample: --estimator must be reparam, score or score-baseline\n");
+        return 2;
+    }
+    r->estimator = est;
+    return 0;
 }
 
-/* Trace plots of the first two quantities (every chain, at most 2000 points each), the
- * autocorrelation of quantity 1 in chain 1, and a scatter of quantities 1 and 2 over the contours of
- * the exact density when the target is a plain 2-parameter model, over `window` ({x0, x1, y0, y1})
- * or else the range of the draws. Returns 0 or the exit code. */
-static int plot_draws(const char *path, const gmdl_target *t, const gmdl_draws *d,
-                      const char *title, const double *window) {
-    gmdl_plot *p;
-    gmdl_err err = {{0}};
-    gmdl_status s = gmdl_plot_create(1200, 800, 2, 2, &p, &err);
+/* MH, MALA, HMC or SGLD (whose step and batch defaults depend on the model). */
+static gmdl_status run_mcmc(const cli_val *v, const gmdl_target *t, int logistic, int threads,
+                            sample_run *r, gmdl_err *err) {
+    size_t n = (size_t)OPTV(&cmd, v, "n")->i;
+    gmdl_mcmc_config c = gmdl_mcmc_config_default((gmdl_mcmc_method)r->mi);
+    c.chains = (size_t)OPTV(&cmd, v, "chains")->i;
+    c.n_draws = n;
+    c.thin = (size_t)OPTV(&cmd, v, "thin")->i;
+    c.seed = r->seed;
+    c.threads = threads;
+    c.step = OPTV(&cmd, v, "step")->d;
+    c.target_accept = OPTV(&cmd, v, "target-accept")->d;
+    c.leapfrog = (size_t)OPTV(&cmd, v, "leapfrog")->i;
+    c.init_radius = OPTV(&cmd, v, "init-radius")->d;
+    c.interrupt = poll_interrupt;
+    if (r->mi == SAMPLE_SGLD) {
+        c.sgld_a = OPTV(&cmd, v, "sgld-a")->set ? OPTV(&cmd, v, "sgld-a")->d
+                   : r->mixture                 ? 0.19955
+                   : logistic                   ? 1e-4
+                                                : 1e-3;
+        c.sgld_b = OPTV(&cmd, v, "sgld-b")->set ? OPTV(&cmd, v, "sgld-b")->d
+                   : r->mixture                 ? 231.07
+                                                : 1.0;
+        c.sgld_gamma = OPTV(&cmd, v, "gamma")->d;
+        c.batch = OPTV(&cmd, v, "batch")->set ? (size_t)OPTV(&cmd, v, "batch")->i
+                  : r->mixture                ? 1
+                  : t->grad_batch             ? 10
+                                              : 0;
+        c.precondition = (int)OPTV(&cmd, v, "precondition")->i;
+    }
+    c.n_warmup = OPTV(&cmd, v, "warmup")->set ? (size_t)OPTV(&cmd, v, "warmup")->i
+                 : r->mi == SAMPLE_SGLD       ? n * c.thin / 10
+                                              : n;
+    r->warmup = c.n_warmup;
+    return gmdl_mcmc_run(t, &c, &r->d, err);
+}
+
+/* Rejection's log M: --log-m, or else the largest log weight over 10^4 pilot proposals plus
+ * log 10. */
+static gmdl_status rejection_log_m(const cli_val *v, const gmdl_target *t, const gmdl_proposal *q,
+                                   uint64_t seed, double *log_m, gmdl_err *err) {
+    if (OPTV(&cmd, v, "log-m")->set) {
+        *log_m = OPTV(&cmd, v, "log-m")->d;
+        return GMDL_OK;
+    }
+    gmdl_draws pd;
+    gmdl_importance_result pr;
+    gmdl_status s = gmdl_importance_run(t, q, 10000, seed ^ 0x5bd1e995u, &pd, &pr, err);
     if (s)
-        return cli_fail("sample", s, &err);
-    size_t step = d->n > 2000 ? d->n / 2000 : 1, m = (d->n + step - 1) / step;
-    double *xs = malloc(m * sizeof(double)), *ys = malloc(m * sizeof(double));
-    size_t nacf = d->n < 201 ? d->n : 201;
-    double *acf = malloc(d->n * sizeof(double)), *lag = malloc(d->n * sizeof(double));
-    if (!xs || !ys || !acf || !lag) {
-        free(xs);
-        free(ys);
-        free(acf);
-        free(lag);
-        gmdl_plot_destroy(p);
+        return s;
+    double wmax = 0;
+    for (size_t i = 0; i < pd.n; i++)
+        if (pd.weight[i] > wmax)
+            wmax = pd.weight[i];
+    /* normalised weight w_i = exp(lw_i) / sum; log(sum) = log Z + log S */
+    *log_m = log(wmax) + pr.log_evidence + log(10000.0) + log(10.0);
+    gmdl_draws_free(&pd);
+    return GMDL_OK;
+}
+
+/* Rejection, importance and vi all start from a VI fit; the first two propose from a Student-t
+ * around it. */
+static gmdl_status run_from_vi(const cli_val *v, const gmdl_target *t, int est_i, sample_run *r,
+                               gmdl_err *err) {
+    size_t n = (size_t)OPTV(&cmd, v, "n")->i, chains = (size_t)OPTV(&cmd, v, "chains")->i;
+    int vi = r->mi == SAMPLE_VI;
+    gmdl_vi_config vc = gmdl_vi_config_default();
+    vc.seed = r->seed;
+    vc.iters = (size_t)OPTV(&cmd, v, "vi-iters")->i;
+    vc.lr = OPTV(&cmd, v, "vi-lr")->d;
+    vc.mc = (size_t)OPTV(&cmd, v, "vi-mc")->i;
+    vc.estimator = vi ? (gmdl_vi_estimator)est_i : GMDL_VI_REPARAM;
+    vc.var_samples = vi ? 1000 : 0;
+    gmdl_status s = gmdl_vi_fit(t, &vc, &r->vr, err);
+    if (s || vi)
+        return s ? s : gmdl_vi_draws(t, &r->vr, chains, n, r->seed, &r->d, err);
+    double *sd = malloc(t->dim * sizeof(double));
+    if (!sd)
+        return GMDL_ENOMEM;
+    for (size_t j = 0; j < t->dim; j++)
+        sd[j] = OPTV(&cmd, v, "proposal-scale")->d * r->vr.sd[j];
+    gmdl_proposal q = {r->vr.mean, sd, 5.0};
+    if (r->mi == SAMPLE_IMPORTANCE) {
+        s = gmdl_importance_run(t, &q, n * chains, r->seed, &r->d, &r->isr, err);
+    } else {
+        s = rejection_log_m(v, t, &q, r->seed, &r->log_m, err);
+        if (!s)
+            s = gmdl_rejection_run(t, &q, r->log_m, n * chains, 1000 * n * chains + 100000,
+                                   r->seed, &r->d, &r->rej_accept, err);
+    }
+    free(sd);
+    return s;
+}
+
+/* Diagnostics per reported quantity (importance: weighted moments and the importance ESS for
+ * everything) and the mean acceptance rate and step over the chains. Returns 0 or the exit
+ * code. */
+static int summarize(sample_run *r) {
+    const gmdl_draws *d = &r->d;
+    r->sm = calloc(d->dim, sizeof *r->sm);
+    if (!r->sm)
         return cli_fail("sample", GMDL_ENOMEM, NULL);
-    }
-    for (size_t j = 0; j < 2 && j < d->dim; j++) {
-        double lo, hi;
-        draw_range(d, j, &lo, &hi);
-        char ttl[160];
-        snprintf(ttl, sizeof ttl, "%s: trace of %s", title, d->names[j]);
-        if (gmdl_plot_axes(p, (int)j, ttl, "iteration (after warm-up)", d->names[j], 0,
-                           (double)(d->n > 1 ? d->n - 1 : 1), lo, hi, 0) == GMDL_OK) {
-            for (size_t c = 0; c < d->chains; c++) {
-                for (size_t k = 0; k < m; k++) {
-                    xs[k] = (double)(k * step);
-                    ys[k] = d->x[(c * d->n + k * step) * d->dim + j];
-                }
-                gmdl_plot_line(p, xs, ys, m, chain_colors[c % 8], 0.8, 0);
+    for (size_t j = 0; j < d->dim; j++) {
+        gmdl_status s;
+        if (r->mi == SAMPLE_IMPORTANCE) {
+            double mean, se, var = 0;
+            s = gmdl_draws_weighted_mean(d, j, &mean, &se);
+            for (size_t i = 0; !s && i < d->n; i++) {
+                double e = d->x[i * d->dim + j] - mean;
+                var += d->weight[i] * e * e;
             }
+            r->sm[j] = (gmdl_diag_summary){mean, sqrt(var), r->isr.ess, r->isr.ess,
+                                           (double)d->n / r->isr.ess, NAN, se};
+        } else {
+            s = gmdl_draws_summary(d, j, &r->sm[j]);
+        }
+        if (s) {
+            gmdl_err err = {{0}};
+            snprintf(err.msg, sizeof err.msg, "diagnostics need at least 8 draws per chain");
+            return cli_fail("sample", s, &err);
         }
     }
-    /* autocorrelation of quantity 1, chain 1 */
-    for (size_t i = 0; i < d->n; i++)
-        lag[i] = d->x[i * d->dim];
-    if (d->n >= 2 && gmdl_diag_autocorr(lag, d->n, acf) == GMDL_OK &&
-        gmdl_plot_axes(p, 2, "autocorrelation (chain 1)", "lag", d->names[0], 0,
-                       (double)(nacf - 1), -0.2, 1.05, 0) == GMDL_OK) {
-        for (size_t i = 0; i < nacf; i++)
-            lag[i] = (double)i;
-        const double zx[2] = {0, (double)(nacf - 1)}, zy[2] = {0, 0};
-        gmdl_plot_line(p, zx, zy, 2, 0x888888, 1.0, 1);
-        gmdl_plot_line(p, lag, acf, nacf, chain_colors[0], 1.5, 0);
+    for (size_t c = 0; c < d->chains; c++) {
+        r->accept += d->accept_rate[c] / (double)d->chains;
+        r->step += d->step[c] / (double)d->chains;
     }
-    if (d->dim >= 2) {
-        double x0, x1, y0, y1;
-        draw_range(d, 0, &x0, &x1);
-        draw_range(d, 1, &y0, &y1);
-        int exact = t->dim == 2 && !t->generate && !t->transforms;
-        if (window) {
-            x0 = window[0];
-            x1 = window[1];
-            y0 = window[2];
-            y1 = window[3];
-        }
-        char ttl[160];
-        snprintf(ttl, sizeof ttl, "%s vs %s%s", d->names[1], d->names[0],
-                 exact ? " over the exact density" : "");
-        if (gmdl_plot_axes(p, 3, ttl, d->names[0], d->names[1], x0, x1, y0, y1, 0) == GMDL_OK) {
-            size_t S = d->chains * d->n, st = S > 20000 ? S / 20000 : 1;
-            for (size_t i = 0; i < S; i += st)
-                gmdl_plot_points(p, &d->x[i * d->dim], &d->x[i * d->dim + 1], 1,
-                                 chain_colors[(i / d->n) % 8], 0.25, 1.3);
-            if (exact) {
-                const double box[4] = {x0, x1, y0, y1};
-                double *g = malloc(120 * 120 * sizeof(double));
-                if (g && gmdl_grid_density(t, box, 120, g, &err) == GMDL_OK) {
-                    double mx = 0;
-                    for (size_t k = 0; k < 120 * 120; k++)
-                        mx = g[k] > mx ? g[k] : mx;
-                    const double lv[5] = {0.02, 0.1, 0.3, 0.6, 0.9};
-                    for (int k = 0; k < 5; k++)
-                        gmdl_plot_contour(p, g, 120, 120, lv[k] * mx, 0x000000, 1.2);
-                }
-                free(g);
-            }
-        }
+    return 0;
+}
+
+/* Logistic with --test: the posterior-averaged test accuracy. The SGLD demo's check: the total
+ * variation distance between the 50 x 50 histogram of all draws over [-1.5, 2.5] x [-3, 3] and
+ * the exact grid posterior (ALGORITHMS.md 5.2). Returns 0 or the exit code. */
+static int model_checks(const model_handle *h, const gmdl_target *t, sample_run *r) {
+    gmdl_err err = {{0}};
+    gmdl_status s = GMDL_OK;
+    if (h->have_test)
+        s = gmdl_builtin_logistic_accuracy(h->builtin, &r->d, &h->test, &r->test_acc,
+                                           &r->test_ll, &err);
+    if (!s && r->mixture) {
+        const double box[4] = {-1.5, 2.5, -3.0, 3.0};
+        s = gmdl_grid_tv(t, &r->d, box, 50, 0, &r->tv, &err);
     }
-    free(xs);
-    free(ys);
-    free(acf);
-    free(lag);
-    s = gmdl_plot_save_png(p, path, &err);
-    gmdl_plot_destroy(p);
     return s ? cli_fail("sample", s, &err) : 0;
 }
 
-/* --risk-sweep: the bias-variance trade-off of approximate MCMC (gmdl_risk_sweep). */
-/* Standard error of a risk point's bias^2 estimate over R runs. The mean over runs of each
- * coordinate has noise v_j / R (v_j the run-to-run variance, summed: variance), so
- * Var(bias2) = sum_j 4 b_j^2 v_j / R + 2 v_j^2 / R^2 <= 4 bias2 variance / R + 2 (variance / R)^2:
- * this bound is what is reported. */
-static double bias2_se(const gmdl_risk_point *q, size_t R) {
-    double vr = q->variance / (double)R;
-    return sqrt(4.0 * fmax(q->bias2, 0.0) * vr + 2.0 * vr * vr);
+/* --out, --plot, then the report on stdout. Returns 0 or the exit code. */
+static int write_outputs(const cli_val *v, const gmdl_target *t, const sample_run *r) {
+    const char *outp = OPTV(&cmd, v, "out")->s, *plot = OPTV(&cmd, v, "plot")->s;
+    if (outp && sample_write_draws(outp, &r->d))
+        return 1;
+    if (plot) {
+        char title[96];
+        snprintf(title, sizeof title, "%s, %s", r->model, r->method);
+        static const double demo_window[4] = {-1.5, 2.5, -3.0, 3.0}; /* ALGORITHMS.md 5.2 */
+        int rc = sample_plot_draws(plot, t, &r->d, title, r->mixture ? demo_window : NULL);
+        if (rc)
+            return rc;
+    }
+    if (OPTV(&cmd, v, "json")->i)
+        sample_report_json(r);
+    else
+        sample_report_text(r);
+    return 0;
 }
 
+/* --risk-sweep: the bias-variance trade-off of approximate MCMC (gmdl_risk_sweep). */
 static int risk_sweep(const cli_val *v) {
-    gmdl_risk_point pts[64], mhp;
-    double steps[64], exact[2];
+    gmdl_risk_point pts[SAMPLE_RISK_MAX_STEPS], mhp;
+    double steps[SAMPLE_RISK_MAX_STEPS], exact[2];
     size_t ns = 0;
-    const char *p = OPTV(&cmd, v, "steps")->s;
-    while (*p) {
-        char *end;
-        errno = 0;
-        double x = strtod(p, &end);
-        if (end == p || errno || !(x > 0) || !isfinite(x) || (*end && *end != ',') || ns == 64) {
-            fprintf(stderr, "gmdl sample: --steps expects up to 64 positive numbers separated by "
-                            "commas, got '%s'\n",
-                    OPTV(&cmd, v, "steps")->s);
-            return 2;
-        }
-        steps[ns++] = x;
-        p = *end ? end + 1 : end;
-    }
+    int rc = sample_risk_steps(OPTV(&cmd, v, "steps")->s, steps, &ns);
+    if (rc)
+        return rc;
     int threads = cli_threads(OPTV(&cmd, v, "threads")->i);
     model_handle h;
     memset(&h, 0, sizeof h);
     const gmdl_target *t = NULL;
-    int rc = model_open(v, &h, &t);
+    rc = model_open(v, &h, &t);
     if (rc) {
         model_close(&h);
         return rc;
@@ -790,134 +473,24 @@ static int risk_sweep(const cli_val *v) {
     if (s)
         return cli_fail("sample", s, &err);
     const char *plot = OPTV(&cmd, v, "plot")->s;
-    if (plot) {
-        double xs[64], b2[64], var[64], risk[64], lo = HUGE_VAL, hi = 0;
-        for (size_t k = 0; k < ns; k++) {
-            xs[k] = pts[k].step;
-            b2[k] = pts[k].bias2; /* non-positive estimates are left out on the log axis */
-            var[k] = pts[k].variance;
-            risk[k] = pts[k].risk;
-            const double vals[3] = {b2[k], var[k], risk[k]};
-            for (int q = 0; q < 3; q++) {
-                if (vals[q] > 0 && vals[q] < lo)
-                    lo = vals[q];
-                if (vals[q] > hi)
-                    hi = vals[q];
-            }
-        }
-        hi = fmax(hi, mhp.risk);
-        gmdl_plot *pl;
-        s = gmdl_plot_create(900, 600, 1, 1, &pl, &err);
-        if (s)
-            return cli_fail("sample", s, &err);
-        char ttl[160];
-        snprintf(ttl, sizeof ttl, "SGLD risk under a budget of %zu item gradients (%zu runs)",
-                 c.budget, c.repeats);
-        double sx0 = steps[0], sx1 = steps[0];
-        for (size_t k = 0; k < ns; k++) {
-            sx0 = fmin(sx0, steps[k]);
-            sx1 = fmax(sx1, steps[k]);
-        }
-        if (!(sx1 > sx0))
-            sx1 = sx0 * 10;
-        if (!(lo < hi))
-            lo = hi / 100;
-        if (gmdl_plot_axes(pl, 0, ttl, "constant step size", "squared error", sx0 / 1.2, sx1 * 1.2,
-                           lo / 2, hi * 2, GMDL_PLOT_LOGX | GMDL_PLOT_LOGY) == GMDL_OK) {
-            gmdl_plot_line(pl, xs, b2, ns, 0xd62728, 2, 0);
-            gmdl_plot_points(pl, xs, b2, ns, 0xd62728, 1, 3);
-            gmdl_plot_line(pl, xs, var, ns, 0x1f77b4, 2, 0);
-            gmdl_plot_points(pl, xs, var, ns, 0x1f77b4, 1, 3);
-            gmdl_plot_line(pl, xs, risk, ns, 0x000000, 2.5, 0);
-            gmdl_plot_points(pl, xs, risk, ns, 0x000000, 1, 3.5);
-            const double mx[2] = {sx0 / 1.2, sx1 * 1.2}, my[2] = {mhp.risk, mhp.risk};
-            gmdl_plot_line(pl, mx, my, 2, 0x2ca02c, 2, 1);
-            const char *labels[4] = {"bias^2", "variance", "risk", "risk of exact MH"};
-            const uint32_t cols[4] = {0xd62728, 0x1f77b4, 0x000000, 0x2ca02c};
-            gmdl_plot_legend(pl, labels, cols, 4);
-        }
-        s = gmdl_plot_save_png(pl, plot, &err);
-        gmdl_plot_destroy(pl);
-        if (s)
-            return cli_fail("sample", s, &err);
-    }
-    if (OPTV(&cmd, v, "json")->i) {
-        json_w j;
-        json_init(&j, stdout);
-        json_obj_begin(&j, NULL);
-        json_int(&j, "budget", (long long)c.budget);
-        json_int(&j, "repeats", (long long)c.repeats);
-        json_arr_begin(&j, "exact_mean");
-        json_num(&j, NULL, exact[0]);
-        json_num(&j, NULL, exact[1]);
-        json_arr_end(&j);
-        json_arr_begin(&j, "sgld");
-        for (size_t k = 0; k <= ns; k++) {
-            const gmdl_risk_point *q = k < ns ? &pts[k] : &mhp;
-            if (k == ns) {
-                json_arr_end(&j);
-                json_obj_begin(&j, "mh");
-            } else {
-                json_obj_begin(&j, NULL);
-            }
-            json_num(&j, "step", q->step);
-            json_int(&j, "iters", (long long)q->iters);
-            json_num(&j, "bias2", q->bias2);
-            json_num(&j, "bias2_se", bias2_se(q, c.repeats));
-            json_num(&j, "variance", q->variance);
-            json_num(&j, "risk", q->risk);
-            json_obj_end(&j);
-        }
-        json_num(&j, "seconds", seconds);
-        json_finish(&j);
-        return 0;
-    }
-    printf("risk of the posterior-mean estimate, budget %zu item gradients per run, %zu runs per "
-           "setting, exact mean (%.5g, %.5g), %.2f s\n\n",
-           c.budget, c.repeats, exact[0], exact[1], seconds);
-    printf("%-10s %10s %8s %11s %10s %11s %11s\n", "sampler", "step", "steps", "bias^2",
-           "+-se", "variance", "risk");
-    for (size_t k = 0; k <= ns; k++) {
-        const gmdl_risk_point *q = k < ns ? &pts[k] : &mhp;
-        double se = bias2_se(q, c.repeats);
-        printf("%-10s %10.4g %8zu %11.4g %10.2g %11.4g %11.4g%s\n", k < ns ? "sgld" : "mh (exact)",
-               q->step, q->iters, q->bias2, se, q->variance, q->risk,
-               q->bias2 < 3 * se ? "  (bias^2 below 3 se)" : "");
-    }
-    printf("\nbias^2 is unbiased (the noise of the run mean removed) and its se is an upper bound;\n"
-           "risk = bias^2 + variance (1 + 1/(R-1)), all against the exact grid posterior mean\n");
+    if (plot && (rc = sample_plot_risk(plot, &c, pts, &mhp)) != 0)
+        return rc;
+    sample_risk_report(&c, pts, &mhp, exact, seconds, (int)OPTV(&cmd, v, "json")->i);
     return 0;
 }
 
 int cmd_sample(int argc, char **argv) {
     cli_val v[sizeof opts / sizeof opts[0]];
     const char *pos[1];
-    int npos, rc = cli_parse(&cmd, argc, argv, v, pos, &npos);
+    int npos, rc = cli_parse(&cmd, argc, argv, v, pos, &npos), est_i;
     if (rc)
         return rc < 0 ? 0 : rc;
     if (OPTV(&cmd, v, "risk-sweep")->i)
         return risk_sweep(v);
-    const char *method = OPTV(&cmd, v, "method")->s;
-    static const char *const methods[] = {"mh", "mala", "hmc", "sgld", "rejection", "importance", "vi"};
-    int mi = -1;
-    for (int i = 0; method && i < 7; i++)
-        if (strcmp(method, methods[i]) == 0)
-            mi = i;
-    if (mi < 0) {
-        fprintf(stderr, "gmdl sample: --method must be one of mh, mala, hmc, sgld, rejection, "
-                        "importance, vi%s%s%s\n",
-                method ? " (got '" : "", method ? method : "", method ? "')" : "");
-        return 2;
-    }
-    const char *est = OPTV(&cmd, v, "estimator")->s;
-    int est_i = strcmp(est, "reparam") == 0          ? GMDL_VI_REPARAM
-                : strcmp(est, "score") == 0          ? GMDL_VI_SCORE
-                : strcmp(est, "score-baseline") == 0 ? GMDL_VI_SCORE_BASELINE
-                                                     : -1;
-    if (est_i < 0) {
-        fprintf(stderr, "gmdl sample: --estimator must be reparam, score or score-baseline\n");
-        return 2;
-    }
+    sample_run r;
+    memset(&r, 0, sizeof r);
+    if ((rc = parse_method(v, &r, &est_i)) != 0)
+        return rc;
     int threads = cli_threads(OPTV(&cmd, v, "threads")->i);
     model_handle h;
     memset(&h, 0, sizeof h);
@@ -927,266 +500,29 @@ int cmd_sample(int argc, char **argv) {
         model_close(&h);
         return rc;
     }
-    const char *model = OPTV(&cmd, v, "model")->s;
-    if (!model) { /* a user model is named by its file */
-        model = OPTV(&cmd, v, "model-lib")->s;
-        if (strrchr(model, '/'))
-            model = strrchr(model, '/') + 1;
+    r.model = OPTV(&cmd, v, "model")->s;
+    if (!r.model) { /* a user model is named by its file */
+        const char *lib = OPTV(&cmd, v, "model-lib")->s;
+        r.model = strrchr(lib, '/') ? strrchr(lib, '/') + 1 : lib;
     }
-    int mixture = strcmp(model, "sgld-mixture") == 0, logistic = strcmp(model, "logistic") == 0;
-    size_t n = (size_t)OPTV(&cmd, v, "n")->i, chains = (size_t)OPTV(&cmd, v, "chains")->i;
-    uint64_t seed = (uint64_t)OPTV(&cmd, v, "seed")->i;
+    r.mixture = strcmp(r.model, "sgld-mixture") == 0;
+    r.have_test = h.have_test;
+    r.seed = (uint64_t)OPTV(&cmd, v, "seed")->i;
+    r.rej_accept = r.log_m = r.test_acc = r.test_ll = r.tv = NAN;
     signal(SIGINT, on_sigint);
-
     gmdl_err err = {{0}};
-    gmdl_status s = GMDL_OK;
-    gmdl_draws d;
-    memset(&d, 0, sizeof d);
-    gmdl_importance_result isr = {0, 0};
-    gmdl_vi_result vr;
-    memset(&vr, 0, sizeof vr);
-    double rej_accept = NAN, log_m = NAN;
-    size_t warmup = 0;
     double t0 = cli_now();
-    if (mi <= 3) {
-        gmdl_mcmc_config c = gmdl_mcmc_config_default((gmdl_mcmc_method)mi);
-        c.chains = chains;
-        c.n_draws = n;
-        c.thin = (size_t)OPTV(&cmd, v, "thin")->i;
-        c.seed = seed;
-        c.threads = threads;
-        c.step = OPTV(&cmd, v, "step")->d;
-        c.target_accept = OPTV(&cmd, v, "target-accept")->d;
-        c.leapfrog = (size_t)OPTV(&cmd, v, "leapfrog")->i;
-        c.init_radius = OPTV(&cmd, v, "init-radius")->d;
-        c.interrupt = poll_interrupt;
-        if (mi == GMDL_MCMC_SGLD) {
-            c.sgld_a = OPTV(&cmd, v, "sgld-a")->set ? OPTV(&cmd, v, "sgld-a")->d
-                       : mixture                    ? 0.19955
-                       : logistic                   ? 1e-4
-                                                    : 1e-3;
-            c.sgld_b = OPTV(&cmd, v, "sgld-b")->set ? OPTV(&cmd, v, "sgld-b")->d
-                       : mixture                    ? 231.07
-                                                    : 1.0;
-            c.sgld_gamma = OPTV(&cmd, v, "gamma")->d;
-            c.batch = OPTV(&cmd, v, "batch")->set ? (size_t)OPTV(&cmd, v, "batch")->i
-                      : mixture                   ? 1
-                      : t->grad_batch             ? 10
-                                                  : 0;
-            c.precondition = (int)OPTV(&cmd, v, "precondition")->i;
-        }
-        c.n_warmup = OPTV(&cmd, v, "warmup")->set ? (size_t)OPTV(&cmd, v, "warmup")->i
-                     : mi == GMDL_MCMC_SGLD        ? n * c.thin / 10
-                                                   : n;
-        warmup = c.n_warmup;
-        s = gmdl_mcmc_run(t, &c, &d, &err);
-    } else {
-        /* rejection, importance and vi all start from a VI fit. */
-        gmdl_vi_config vc = gmdl_vi_config_default();
-        vc.seed = seed;
-        vc.iters = (size_t)OPTV(&cmd, v, "vi-iters")->i;
-        vc.lr = OPTV(&cmd, v, "vi-lr")->d;
-        vc.mc = (size_t)OPTV(&cmd, v, "vi-mc")->i;
-        vc.estimator = mi == 6 ? (gmdl_vi_estimator)est_i : GMDL_VI_REPARAM;
-        vc.var_samples = mi == 6 ? 1000 : 0;
-        s = gmdl_vi_fit(t, &vc, &vr, &err);
-        if (!s && mi == 6)
-            s = gmdl_vi_draws(t, &vr, chains, n, seed, &d, &err);
-        if (!s && mi != 6) {
-            double *sd = malloc(t->dim * sizeof(double));
-            if (!sd) {
-                s = GMDL_ENOMEM;
-            } else {
-                for (size_t j = 0; j < t->dim; j++)
-                    sd[j] = OPTV(&cmd, v, "proposal-scale")->d * vr.sd[j];
-                gmdl_proposal q = {vr.mean, sd, 5.0};
-                if (mi == 5) {
-                    s = gmdl_importance_run(t, &q, n * chains, seed, &d, &isr, &err);
-                } else {
-                    if (OPTV(&cmd, v, "log-m")->set) {
-                        log_m = OPTV(&cmd, v, "log-m")->d;
-                    } else {
-                        /* Pilot: the largest log weight over 10^4 proposals, plus log 10. */
-                        gmdl_draws pd;
-                        gmdl_importance_result pr;
-                        s = gmdl_importance_run(t, &q, 10000, seed ^ 0x5bd1e995u, &pd, &pr, &err);
-                        if (!s) {
-                            double wmax = 0;
-                            for (size_t i = 0; i < pd.n; i++)
-                                if (pd.weight[i] > wmax)
-                                    wmax = pd.weight[i];
-                            /* normalised weight w_i = exp(lw_i) / sum; log(sum) = log Z + log S */
-                            log_m = log(wmax) + pr.log_evidence + log(10000.0) + log(10.0);
-                            gmdl_draws_free(&pd);
-                        }
-                    }
-                    if (!s)
-                        s = gmdl_rejection_run(t, &q, log_m, n * chains, 1000 * n * chains + 100000,
-                                               seed, &d, &rej_accept, &err);
-                }
-                free(sd);
-            }
-        }
-    }
-    double seconds = cli_now() - t0;
-    if (s) {
+    gmdl_status s = r.mi <= SAMPLE_SGLD
+                        ? run_mcmc(v, t, strcmp(r.model, "logistic") == 0, threads, &r, &err)
+                        : run_from_vi(v, t, est_i, &r, &err);
+    r.seconds = cli_now() - t0;
+    if (s)
         rc = cli_fail("sample", s, &err);
-        goto out;
-    }
-    /* Diagnostics per reported quantity. */
-    gmdl_diag_summary *sm = calloc(d.dim, sizeof *sm);
-    if (!sm) {
-        rc = cli_fail("sample", GMDL_ENOMEM, NULL);
-        goto out;
-    }
-    for (size_t j = 0; j < d.dim; j++) {
-        if (mi == 5) { /* importance: weighted moments, the importance ESS for everything */
-            double mean, se, var = 0;
-            s = gmdl_draws_weighted_mean(&d, j, &mean, &se);
-            for (size_t i = 0; !s && i < d.n; i++) {
-                double e = d.x[i * d.dim + j] - mean;
-                var += d.weight[i] * e * e;
-            }
-            sm[j] = (gmdl_diag_summary){mean, sqrt(var), isr.ess, isr.ess,
-                                        (double)d.n / isr.ess, NAN, se};
-        } else {
-            s = gmdl_draws_summary(&d, j, &sm[j]);
-        }
-        if (s) {
-            snprintf(err.msg, sizeof err.msg, "diagnostics need at least 8 draws per chain");
-            free(sm);
-            rc = cli_fail("sample", s, &err);
-            goto out;
-        }
-    }
-    double acc = 0, step = 0;
-    for (size_t c = 0; c < d.chains; c++) {
-        acc += d.accept_rate[c] / (double)d.chains;
-        step += d.step[c] / (double)d.chains;
-    }
-    double test_acc = NAN, test_ll = NAN;
-    if (h.have_test) {
-        s = gmdl_builtin_logistic_accuracy(h.builtin, &d, &h.test, &test_acc, &test_ll, &err);
-        if (s) {
-            free(sm);
-            rc = cli_fail("sample", s, &err);
-            goto out;
-        }
-    }
-    /* The SGLD demo's check: total variation distance between the 50 x 50 histogram of all draws
-     * over [-1.5, 2.5] x [-3, 3] and the exact grid posterior (ALGORITHMS.md 5.2). */
-    double tv = NAN;
-    if (mixture) {
-        const double box[4] = {-1.5, 2.5, -3.0, 3.0};
-        s = gmdl_grid_tv(t, &d, box, 50, 0, &tv, &err);
-        if (s) {
-            free(sm);
-            rc = cli_fail("sample", s, &err);
-            goto out;
-        }
-    }
-    const char *outp = OPTV(&cmd, v, "out")->s;
-    if (outp && write_csv(outp, &d)) {
-        free(sm);
-        rc = 1;
-        goto out;
-    }
-    const char *plot = OPTV(&cmd, v, "plot")->s;
-    if (plot) {
-        char title[96];
-        snprintf(title, sizeof title, "%s, %s", model, method);
-        static const double demo_window[4] = {-1.5, 2.5, -3.0, 3.0}; /* ALGORITHMS.md 5.2 */
-        rc = plot_draws(plot, t, &d, title, mixture ? demo_window : NULL);
-        if (rc) {
-            free(sm);
-            goto out;
-        }
-    }
-    if (OPTV(&cmd, v, "json")->i) {
-        json_w j;
-        json_init(&j, stdout);
-        json_obj_begin(&j, NULL);
-        json_str(&j, "model", model);
-        json_str(&j, "method", method);
-        json_int(&j, "chains", (long long)d.chains);
-        json_int(&j, "n", (long long)d.n);
-        json_int(&j, "warmup", (long long)warmup);
-        json_int(&j, "seed", (long long)seed);
-        json_obj_of(&j, "mean", &d, sm, offsetof(gmdl_diag_summary, mean));
-        json_obj_of(&j, "sd", &d, sm, offsetof(gmdl_diag_summary, sd));
-        json_obj_of(&j, "mcse", &d, sm, offsetof(gmdl_diag_summary, mcse));
-        json_obj_of(&j, "ess", &d, sm, offsetof(gmdl_diag_summary, ess));
-        json_obj_of(&j, "ess_bulk", &d, sm, offsetof(gmdl_diag_summary, ess_bulk));
-        json_obj_of(&j, "tau", &d, sm, offsetof(gmdl_diag_summary, tau));
-        json_obj_of(&j, "rhat", &d, sm, offsetof(gmdl_diag_summary, rhat));
-        if (mi <= 2 || mi == 4)
-            json_num(&j, "accept_rate", mi == 4 ? rej_accept : acc);
-        if (mi <= 3)
-            json_num(&j, "step_size", step);
-        if (mi == 4)
-            json_num(&j, "log_m", log_m);
-        if (mi == 5) {
-            json_num(&j, "log_evidence", isr.log_evidence);
-            json_num(&j, "is_ess", isr.ess);
-        }
-        if (mi == 6) {
-            json_str(&j, "estimator", est);
-            json_num(&j, "elbo", vr.elbo);
-            json_obj_begin(&j, "grad_variance");
-            json_num(&j, "reparam", vr.var_reparam);
-            json_num(&j, "score", vr.var_score);
-            json_num(&j, "score_baseline", vr.var_score_baseline);
-            json_obj_end(&j);
-            json_num(&j, "variance_ratio", vr.var_score / vr.var_reparam);
-        }
-        if (mixture)
-            json_num(&j, "tv_distance", tv);
-        if (h.have_test) {
-            json_num(&j, "test_accuracy", test_acc);
-            json_num(&j, "test_log_loss", test_ll);
-        }
-        json_num(&j, "seconds", seconds);
-        json_finish(&j);
-    } else {
-        printf("model %s, method %s: %zu chain%s x %zu draws", model, method, d.chains,
-               d.chains == 1 ? "" : "s", d.n);
-        if (mi <= 3)
-            printf(" (%s %zu)", mi == 3 ? "burn-in" : "warm-up", warmup);
-        printf(", %.2f s\n\n", seconds);
-        printf("%-16s %12s %12s %10s %9s %8s %7s\n", "parameter", "mean", "sd", "mcse", "ess",
-               "tau", "rhat");
-        for (size_t k = 0; k < d.dim; k++)
-            printf("%-16s %12.5g %12.5g %10.3g %9.0f %8.2f %7.4f\n", d.names[k], sm[k].mean,
-                   sm[k].sd, sm[k].mcse, sm[k].ess, sm[k].tau, sm[k].rhat);
-        printf("\n");
-        if (mi <= 2)
-            printf("acceptance rate %.3f, step size %.4g\n", acc, step);
-        if (mi == 3)
-            printf("final step size %.4g; means are step-size-weighted averages after burn-in\n",
-                   step);
-        if (mi == 4)
-            printf("acceptance rate %.4g (log M %.6g)\n", rej_accept, log_m);
-        if (mi == 5)
-            printf("log evidence %.6g, importance ESS %.1f of %zu\n", isr.log_evidence, isr.ess,
-                   d.n);
-        if (mi == 6)
-            printf("ELBO %.6g; gradient variance at the optimum: reparam %.4g, score %.4g "
-                   "(x%.1f), score with baseline %.4g\n",
-                   vr.elbo, vr.var_reparam, vr.var_score, vr.var_score / vr.var_reparam,
-                   vr.var_score_baseline);
-        if (mixture)
-            printf("total variation distance to the exact grid posterior (50 x 50 over "
-                   "[-1.5, 2.5] x [-3, 3]): %.4f\n",
-                   tv);
-        if (h.have_test)
-            printf("test accuracy %.4f, test log loss %.4f (posterior-averaged predictions)\n",
-                   test_acc, test_ll);
-    }
-    free(sm);
-    rc = 0;
-out:
-    gmdl_draws_free(&d);
-    gmdl_vi_result_free(&vr);
+    else if ((rc = summarize(&r)) == 0 && (rc = model_checks(&h, t, &r)) == 0)
+        rc = write_outputs(v, t, &r);
+    free(r.sm);
+    gmdl_draws_free(&r.d);
+    gmdl_vi_result_free(&r.vr);
     model_close(&h);
     return rc;
 }

@@ -103,20 +103,30 @@ static int is_gmdl_file(const char *path) {
     return n == 4 && b[0] == 0x89 && b[1] == 'G' && b[2] == 'M' && b[3] == 'D';
 }
 
-int cmd_train(int argc, char **argv) {
-    cli_val v[sizeof opts / sizeof opts[0]];
-    const char *pos[1];
-    int npos, rc = cli_parse(&cmd, argc, argv, v, pos, &npos);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    const char *out = OPTV(&cmd, v, "out")->s;
-    if (!out) {
+/* One run of the command: what was asked, the model and data, and the measurements. */
+typedef struct train_run {
+    const char *out, *data, *init;
+    int json, quiet, resume, threads, classes;
+    gmdl_train_config cfg;
+    gmdl_model *m;
+    gmdl_dataset train, test;
+    int todo;             /* epochs this run */
+    double median, total; /* seconds per epoch (median over this run), all of this run */
+    double acc, nll;      /* test accuracy and NLL after the last epoch */
+} train_run;
+
+/* Phase 1: the options into r->cfg and the run's settings. Returns 0 or the exit code (message
+ * printed). */
+static int parse_config(const cli_val *v, train_run *r) {
+    r->out = OPTV(&cmd, v, "out")->s;
+    if (!r->out) {
         fprintf(stderr, "gmdl train: --out MODEL is required (the model file to write)\n");
         return 2;
     }
-    int json = (int)OPTV(&cmd, v, "json")->i, quiet = (int)OPTV(&cmd, v, "quiet")->i;
-    int resume = (int)OPTV(&cmd, v, "resume")->i;
-    const char *init = OPTV(&cmd, v, "init")->s;
+    r->json = (int)OPTV(&cmd, v, "json")->i;
+    r->quiet = (int)OPTV(&cmd, v, "quiet")->i;
+    r->resume = (int)OPTV(&cmd, v, "resume")->i;
+    r->init = OPTV(&cmd, v, "init")->s;
     const char *optname = OPTV(&cmd, v, "optimizer")->s;
     if (strcmp(optname, "adam") != 0 && strcmp(optname, "sgd") != 0) {
         fprintf(stderr, "gmdl train: --optimizer must be adam or sgd, got '%s'\n", optname);
@@ -146,7 +156,7 @@ int cmd_train(int argc, char **argv) {
              : cfg.optimizer == GMDL_OPT_SGD ? 0.05
              : strcmp(cfg.method, "sws") == 0 ? 2e-4 /* retraining (docs/COMPRESSION.md) */
                                               : 1e-3;
-    if (strcmp(cfg.method, "sws") == 0 && !init && !resume) {
+    if (strcmp(cfg.method, "sws") == 0 && !r->init && !r->resume) {
         fprintf(stderr, "gmdl train: method sws retrains a trained net: give --init MODEL (a "
                         "model trained with --method dense on the same architecture)\n");
         return 2;
@@ -165,11 +175,23 @@ int cmd_train(int argc, char **argv) {
     gmdl_status s = gmdl_train_config_check(&cfg, &err);
     if (s)
         return cli_fail("train", s, &err);
-    int threads = cli_threads(OPTV(&cmd, v, "threads")->i);
-    const char *data = OPTV(&cmd, v, "data")->s;
-    int classes = (int)OPTV(&cmd, v, "classes")->i;
+    r->cfg = cfg;
+    r->threads = cli_threads(OPTV(&cmd, v, "threads")->i);
+    r->data = OPTV(&cmd, v, "data")->s;
+    r->classes = (int)OPTV(&cmd, v, "classes")->i;
+    return 0;
+}
 
-    /* Refuse to replace a file that is not ours: nothing a user had is lost. */
+/* Phase 2: with --resume and an existing model file, load it, check that the options given agree
+ * with it and take its configuration (--epochs may extend the run). Refuses to replace a file that
+ * is not ours, so nothing a user had is lost. Returns 0 or the exit code. */
+static int resume_model(const cli_val *v, train_run *r) {
+    const char *out = r->out;
+    int resume = r->resume, quiet = r->quiet, rc;
+    gmdl_train_config cfg = r->cfg;
+    gmdl_model *m = NULL;
+    gmdl_err err = {{0}};
+    gmdl_status s;
     struct stat st;
     if (!resume && stat(out, &st) == 0 && !OPTV(&cmd, v, "force")->i && !is_gmdl_file(out)) {
         fprintf(stderr,
@@ -178,8 +200,6 @@ int cmd_train(int argc, char **argv) {
                 out);
         return 2;
     }
-
-    gmdl_model *m = NULL;
     if (resume && stat(out, &st) == 0) {
         s = gmdl_model_load(&m, out, &err);
         if (s)
@@ -230,87 +250,95 @@ int cmd_train(int argc, char **argv) {
     } else if (resume && !quiet) {
         fprintf(stderr, "gmdl train: %s does not exist yet; starting a new run\n", out);
     }
+    r->cfg = cfg;
+    r->m = m;
+    return 0;
+}
 
-    gmdl_dataset train, test;
-    s = gmdl_dataset_load_dir(data, 0, classes, &train, &err);
-    if (s) {
-        gmdl_model_destroy(m);
-        return cli_fail("train", s, &err);
-    }
-    s = gmdl_dataset_load_dir(data, 1, classes, &test, &err);
-    if (s) {
-        gmdl_dataset_free(&train);
-        gmdl_model_destroy(m);
-        return cli_fail("train", s, &err);
-    }
-    if (test.dim != train.dim) {
-        fprintf(stderr, "gmdl train: %s: test images are %dx%dx%d but training images %dx%dx%d\n",
-                data, test.c, test.h, test.w, train.c, train.h, train.w);
-        rc = 2;
-        goto done;
-    }
-    if (!m) {
-        s = gmdl_model_create(&m, &cfg, train.c, train.h, train.w, classes, &err);
+/* --init: copies the weights of a trained model of the same architecture into r->m. */
+static int init_from(train_run *r) {
+    gmdl_model *src;
+    gmdl_err err = {{0}};
+    int copied = 0;
+    gmdl_status s = gmdl_model_load(&src, r->init, &err);
+    if (!s) {
+        s = gmdl_model_init_from(r->m, src, &copied, &err);
+        gmdl_model_destroy(src);
         if (s) {
-            rc = cli_fail("train", s, &err);
-            goto done;
+            fprintf(stderr, "gmdl train: --init %s: %s\n", r->init, err.msg);
+            return 2;
         }
-        if (init) {
-            gmdl_model *src;
-            int copied = 0;
-            s = gmdl_model_load(&src, init, &err);
-            if (!s) {
-                s = gmdl_model_init_from(m, src, &copied, &err);
-                gmdl_model_destroy(src);
-                if (s) {
-                    fprintf(stderr, "gmdl train: --init %s: %s\n", init, err.msg);
-                    rc = 2;
-                    goto done;
-                }
-            }
-            if (s) {
-                rc = cli_fail("train", s, &err);
-                goto done;
-            }
-            if (!quiet)
-                fprintf(stderr, "gmdl train: %d tensors initialised from %s\n", copied, init);
-        }
-    } else {
-        int c, h, w;
-        gmdl_model_input_shape(m, &c, &h, &w);
-        if ((size_t)c * h * w != train.dim || gmdl_model_classes(m) != classes) {
-            fprintf(stderr,
-                    "gmdl train: %s was trained on %dx%dx%d inputs with %d classes; the data in %s "
-                    "does not match\n",
-                    out, c, h, w, gmdl_model_classes(m), data);
-            rc = 2;
-            goto done;
-        }
-        gmdl_model_set_epochs(m, cfg.epochs); /* --epochs may extend a resumed run */
     }
-    if (!quiet)
-        fprintf(stderr,
-                "gmdl %s: train arch=%s method=%s epochs=%d batch=%d optimizer=%s lr=%g (%s) seed=%llu "
-                "threads=%d gemm=%s data=%s (%zu train, %zu test) out=%s%s\n",
-                gmdl_version(), cfg.arch, cfg.method, cfg.epochs, cfg.batch,
-                cfg.optimizer == GMDL_OPT_SGD ? "sgd" : "adam", cfg.lr,
-                gmdl_lr_schedule_name(gmdl_model_config(m)->lr_schedule),
-                (unsigned long long)cfg.seed, threads, gmdl_gemm_backend(), data, train.n, test.n,
-                out, gmdl_model_epoch(m) ? " (resumed)" : "");
+    if (s)
+        return cli_fail("train", s, &err);
+    if (!r->quiet)
+        fprintf(stderr, "gmdl train: %d tensors initialised from %s\n", copied, r->init);
+    return 0;
+}
 
-    int first = gmdl_model_epoch(m);
-    int todo = cfg.epochs > first ? cfg.epochs - first : 0;
-    double *times = calloc((size_t)todo + 1, sizeof(double)), total = 0.0;
-    if (!times) {
-        fprintf(stderr, "gmdl train: out of memory\n");
-        rc = 1;
-        goto done;
+/* Phase 3: the data, then a new model (from --init when given), or a check that the resumed
+ * model fits the data. Returns 0 or the exit code. */
+static int prepare_model(train_run *r) {
+    gmdl_err err = {{0}};
+    gmdl_status s = gmdl_dataset_load_dir(r->data, 0, r->classes, &r->train, &err);
+    if (!s)
+        s = gmdl_dataset_load_dir(r->data, 1, r->classes, &r->test, &err);
+    if (s)
+        return cli_fail("train", s, &err);
+    const gmdl_dataset *train = &r->train, *test = &r->test;
+    if (test->dim != train->dim) {
+        fprintf(stderr, "gmdl train: %s: test images are %dx%dx%d but training images %dx%dx%d\n",
+                r->data, test->c, test->h, test->w, train->c, train->h, train->w);
+        return 2;
     }
-    progress_state ps = {quiet, cli_stderr_tty(), 0, cfg.epochs, 0, 0,
+    if (!r->m) {
+        s = gmdl_model_create(&r->m, &r->cfg, train->c, train->h, train->w, r->classes, &err);
+        if (s)
+            return cli_fail("train", s, &err);
+        return r->init ? init_from(r) : 0;
+    }
+    int c, h, w;
+    gmdl_model_input_shape(r->m, &c, &h, &w);
+    if ((size_t)c * h * w != train->dim || gmdl_model_classes(r->m) != r->classes) {
+        fprintf(stderr,
+                "gmdl train: %s was trained on %dx%dx%d inputs with %d classes; the data in %s "
+                "does not match\n",
+                r->out, c, h, w, gmdl_model_classes(r->m), r->data);
+        return 2;
+    }
+    gmdl_model_set_epochs(r->m, r->cfg.epochs); /* --epochs may extend a resumed run */
+    return 0;
+}
+
+/* The end-of-epoch log line. */
+static void log_epoch(const train_run *r, const gmdl_epoch_stats *es, int tty, double seconds,
+                      double elapsed, double eta) {
+    const gmdl_train_config *cfg = &r->cfg;
+    char extra[128] = "";
+    if (strcmp(cfg->method, "dense") != 0 && strncmp(cfg->method, "dropout", 7) != 0) {
+        int k = snprintf(extra, sizeof extra, "  kl %.4g  kept %.4f (%.1fx)", es->kl, es->kept,
+                         es->kept > 0 ? 1.0 / es->kept : 0.0);
+        if (!isnan(es->kept_units) && k > 0 && (size_t)k < sizeof extra)
+            snprintf(extra + k, sizeof extra - (size_t)k, "  units %.4f", es->kept_units);
+    }
+    fprintf(stderr,
+            "%sepoch %d/%d  loss %.4f  train acc %.4f  test acc %.4f%s  %.2fs/epoch  "
+            "elapsed %.0fs  ETA %.0fs\n",
+            tty ? "\r" : "", es->epoch, cfg->epochs, es->train_loss, es->train_accuracy,
+            es->test_accuracy, extra, seconds, elapsed, eta);
+}
+
+/* Phase 4: the remaining epochs, saving the model file after each; times[e] is epoch e's
+ * training time. Returns 0 or the exit code. */
+static int train_epochs(const cli_val *v, train_run *r, double *times) {
+    gmdl_model *m = r->m;
+    int quiet = r->quiet, first = gmdl_model_epoch(m);
+    gmdl_err err = {{0}};
+    progress_state ps = {quiet, cli_stderr_tty(), 0, r->cfg.epochs, 0, 0,
                          OPTV(&cmd, v, "crash-at-step")->set ? OPTV(&cmd, v, "crash-at-step")->i : 0,
                          m};
     double run_t0 = cli_now();
-    for (int e = 0; e < todo; e++) {
+    for (int e = 0; e < r->todo; e++) {
         ps.epoch = first + e + 1;
         ps.t0 = cli_now();
         const gmdl_train_config *mc = gmdl_model_config(m);
@@ -320,107 +348,141 @@ int cmd_train(int argc, char **argv) {
                             "values (hardening stage %d of %d)\n",
                     ps.epoch, 100.0 * mc->sws_harden[stage], stage + 1, mc->sws_harden_n);
         gmdl_epoch_stats es;
-        s = gmdl_model_train_epoch(m, &train, &test, on_progress, &ps, &es, &err);
-        if (s) {
-            if (ps.tty && !quiet)
-                fputc('\n', stderr);
-            rc = cli_fail("train", s, &err);
-            free(times);
-            goto done;
+        gmdl_status s = gmdl_model_train_epoch(m, &r->train, &r->test, on_progress, &ps, &es, &err);
+        if (!s) {
+            times[e] = gmdl_model_last_train_seconds(m);
+            r->total += times[e];
+            s = gmdl_model_save(m, r->out, &err);
         }
-        times[e] = gmdl_model_last_train_seconds(m);
-        total += times[e];
-        s = gmdl_model_save(m, out, &err);
         if (s) {
             if (ps.tty && !quiet)
                 fputc('\n', stderr);
-            rc = cli_fail("train", s, &err);
-            free(times);
-            goto done;
+            return cli_fail("train", s, &err);
         }
         if (!quiet) {
-            double el = cli_now() - run_t0, eta = el / (e + 1) * (todo - e - 1);
-            char extra[128] = "";
-            if (strcmp(cfg.method, "dense") != 0 && strncmp(cfg.method, "dropout", 7) != 0) {
-                int k = snprintf(extra, sizeof extra, "  kl %.4g  kept %.4f (%.1fx)", es.kl,
-                                 es.kept, es.kept > 0 ? 1.0 / es.kept : 0.0);
-                if (!isnan(es.kept_units) && k > 0 && (size_t)k < sizeof extra)
-                    snprintf(extra + k, sizeof extra - (size_t)k, "  units %.4f", es.kept_units);
-            }
-            fprintf(stderr,
-                    "%sepoch %d/%d  loss %.4f  train acc %.4f  test acc %.4f%s  %.2fs/epoch  "
-                    "elapsed %.0fs  ETA %.0fs\n",
-                    ps.tty ? "\r" : "", es.epoch, cfg.epochs, es.train_loss, es.train_accuracy,
-                    es.test_accuracy, extra, times[e], el, eta);
+            double el = cli_now() - run_t0, eta = el / (e + 1) * (r->todo - e - 1);
+            log_epoch(r, &es, ps.tty, times[e], el, eta);
         }
     }
+    return 0;
+}
+
+/* Phase 5: the final test accuracy and NLL (after zero epochs: the untrained net, whose model file
+ * is still written) and the median epoch time. Returns 0 or the exit code. */
+static int finish_run(train_run *r, double *times) {
     int nh;
-    const gmdl_epoch_stats *hist = gmdl_model_history(m, &nh);
-    double acc = NAN, nll = NAN;
+    const gmdl_epoch_stats *hist = gmdl_model_history(r->m, &nh);
+    r->acc = r->nll = NAN;
     if (nh > 0) {
-        acc = hist[nh - 1].test_accuracy;
-        nll = hist[nh - 1].test_loss;
+        r->acc = hist[nh - 1].test_accuracy;
+        r->nll = hist[nh - 1].test_loss;
     } else {
-        /* zero epochs: report the untrained net and still write the model file */
-        gmdl_eval_result r;
-        s = gmdl_model_evaluate(m, &test, 0, 0, &r, &err);
+        gmdl_eval_result ev;
+        gmdl_err err = {{0}};
+        gmdl_status s = gmdl_model_evaluate(r->m, &r->test, 0, 0, &ev, &err);
         if (!s)
-            s = gmdl_model_save(m, out, &err);
-        if (s) {
-            rc = cli_fail("train", s, &err);
-            free(times);
-            goto done;
-        }
-        acc = r.accuracy;
-        nll = r.nll;
+            s = gmdl_model_save(r->m, r->out, &err);
+        if (s)
+            return cli_fail("train", s, &err);
+        r->acc = ev.accuracy;
+        r->nll = ev.nll;
     }
+    int todo = r->todo;
     qsort(times, (size_t)todo, sizeof(double), cmp_double);
-    double median = todo ? (todo % 2 ? times[todo / 2] : 0.5 * (times[todo / 2 - 1] + times[todo / 2]))
-                         : (double)NAN;
-    free(times);
-    if (json) {
+    r->median = todo ? (todo % 2 ? times[todo / 2] : 0.5 * (times[todo / 2 - 1] + times[todo / 2]))
+                     : (double)NAN;
+    return 0;
+}
+
+/* The per-epoch history as a JSON array of objects. */
+static void json_history(json_w *j, const gmdl_epoch_stats *hist, int nh) {
+    json_arr_begin(j, "history");
+    for (int i = 0; i < nh; i++) {
+        json_obj_begin(j, NULL);
+        json_int(j, "epoch", hist[i].epoch);
+        json_num(j, "train_loss", hist[i].train_loss);
+        json_num(j, "train_accuracy", hist[i].train_accuracy);
+        json_num(j, "test_accuracy", hist[i].test_accuracy);
+        json_num(j, "test_nll", hist[i].test_loss);
+        json_num(j, "kl", hist[i].kl);
+        json_num(j, "kept_fraction", hist[i].kept);
+        json_num(j, "kept_units", hist[i].kept_units);
+        json_obj_end(j);
+    }
+    json_arr_end(j);
+}
+
+/* Phase 6: the results on stdout, one JSON object or the readable report. */
+static void report(const train_run *r) {
+    const gmdl_train_config *cfg = &r->cfg;
+    if (r->json) {
+        int nh;
+        const gmdl_epoch_stats *hist = gmdl_model_history(r->m, &nh);
         json_w j;
         json_init(&j, stdout);
         json_obj_begin(&j, NULL);
-        json_str(&j, "arch", cfg.arch);
-        json_str(&j, "method", cfg.method);
-        json_int(&j, "epochs", gmdl_model_epoch(m));
-        json_int(&j, "epochs_this_run", todo);
-        json_num(&j, "seconds_per_epoch", median);
-        json_num(&j, "train_seconds", total);
-        json_num(&j, "test_accuracy", acc);
-        json_num(&j, "test_error", 1.0 - acc);
-        json_num(&j, "test_nll", nll);
-        json_str(&j, "model", out);
-        json_int(&j, "threads", threads);
-        json_int(&j, "seed", (long long)cfg.seed);
-        json_arr_begin(&j, "history");
-        for (int i = 0; i < nh; i++) {
-            json_obj_begin(&j, NULL);
-            json_int(&j, "epoch", hist[i].epoch);
-            json_num(&j, "train_loss", hist[i].train_loss);
-            json_num(&j, "train_accuracy", hist[i].train_accuracy);
-            json_num(&j, "test_accuracy", hist[i].test_accuracy);
-            json_num(&j, "test_nll", hist[i].test_loss);
-            json_num(&j, "kl", hist[i].kl);
-            json_num(&j, "kept_fraction", hist[i].kept);
-            json_num(&j, "kept_units", hist[i].kept_units);
-            json_obj_end(&j);
-        }
-        json_arr_end(&j);
+        json_str(&j, "arch", cfg->arch);
+        json_str(&j, "method", cfg->method);
+        json_int(&j, "epochs", gmdl_model_epoch(r->m));
+        json_int(&j, "epochs_this_run", r->todo);
+        json_num(&j, "seconds_per_epoch", r->median);
+        json_num(&j, "train_seconds", r->total);
+        json_num(&j, "test_accuracy", r->acc);
+        json_num(&j, "test_error", 1.0 - r->acc);
+        json_num(&j, "test_nll", r->nll);
+        json_str(&j, "model", r->out);
+        json_int(&j, "threads", r->threads);
+        json_int(&j, "seed", (long long)cfg->seed);
+        json_history(&j, hist, nh);
         json_finish(&j);
-    } else {
-        printf("model            %s\n", out);
-        printf("architecture     %s, method %s\n", cfg.arch, cfg.method);
-        printf("epochs           %d (%d this run)\n", gmdl_model_epoch(m), todo);
-        if (todo)
-            printf("seconds/epoch    %.3f (median; %d threads)\n", median, threads);
-        printf("test accuracy    %.4f (error %.2f%%)\n", acc, 100.0 * (1.0 - acc));
+        return;
     }
-    rc = 0;
+    printf("model            %s\n", r->out);
+    printf("architecture     %s, method %s\n", cfg->arch, cfg->method);
+    printf("epochs           %d (%d this run)\n", gmdl_model_epoch(r->m), r->todo);
+    if (r->todo)
+        printf("seconds/epoch    %.3f (median; %d threads)\n", r->median, r->threads);
+    printf("test accuracy    %.4f (error %.2f%%)\n", r->acc, 100.0 * (1.0 - r->acc));
+}
+
+int cmd_train(int argc, char **argv) {
+    cli_val v[sizeof opts / sizeof opts[0]];
+    const char *pos[1];
+    int npos, rc = cli_parse(&cmd, argc, argv, v, pos, &npos);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    train_run r;
+    memset(&r, 0, sizeof r);
+    if ((rc = parse_config(v, &r)) != 0 || (rc = resume_model(v, &r)) != 0)
+        return rc;
+    double *times = NULL;
+    rc = prepare_model(&r);
+    if (rc)
+        goto done;
+    const gmdl_train_config *cfg = &r.cfg;
+    if (!r.quiet)
+        fprintf(stderr,
+                "gmdl %s: train arch=%s method=%s epochs=%d batch=%d optimizer=%s lr=%g (%s) seed=%llu "
+                "threads=%d gemm=%s data=%s (%zu train, %zu test) out=%s%s\n",
+                gmdl_version(), cfg->arch, cfg->method, cfg->epochs, cfg->batch,
+                cfg->optimizer == GMDL_OPT_SGD ? "sgd" : "adam", cfg->lr,
+                gmdl_lr_schedule_name(gmdl_model_config(r.m)->lr_schedule),
+                (unsigned long long)cfg->seed, r.threads, gmdl_gemm_backend(), r.data, r.train.n,
+                r.test.n, r.out, gmdl_model_epoch(r.m) ? " (resumed)" : "");
+    int first = gmdl_model_epoch(r.m);
+    r.todo = cfg->epochs > first ? cfg->epochs - first : 0;
+    times = calloc((size_t)r.todo + 1, sizeof(double));
+    if (!times) {
+        fprintf(stderr, "gmdl train: out of memory\n");
+        rc = 1;
+        goto done;
+    }
+    if ((rc = train_epochs(v, &r, times)) == 0 && (rc = finish_run(&r, times)) == 0)
+        report(&r);
 done:
-    gmdl_dataset_free(&train);
-    gmdl_dataset_free(&test);
-    gmdl_model_destroy(m);
+    free(times);
+    gmdl_dataset_free(&r.train);
+    gmdl_dataset_free(&r.test);
+    gmdl_model_destroy(r.m);
     return rc;
 }

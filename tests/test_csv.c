@@ -210,6 +210,43 @@ static void test_mutations(void) {
     CHECK_EQ(bad_table, 0);
 }
 
+/* gmdl_csv_xy: the response column out, the others in file order; the first bad cell in file
+ * order is the one reported; a table with no feature column or no row is EINVAL. */
+static void test_xy(void) {
+    gmdl_csv c;
+    gmdl_err e = {{0}};
+    const char *p = FIXTURE("xy.csv", "a,y,b\n1,10,2\n3,30,4\n0,50,-6\n");
+    CHECK_OK(gmdl_csv_read(p, &c, &e));
+    double x[6], y[3];
+    CHECK_OK(gmdl_csv_xy(&c, 1, x, y, &e));
+    const double wx[6] = {1, 2, 3, 4, 0, -6}, wy[3] = {10, 30, 50};
+    CHECK(memcmp(x, wx, sizeof x) == 0 && memcmp(y, wy, sizeof y) == 0);
+    CHECK_OK(gmdl_csv_xy(&c, 0, x, y, &e)); /* response first: features y, b */
+    CHECK(x[0] == 10 && x[1] == 2 && x[5] == -6 && y[2] == 0);
+    CHECK_STATUS(gmdl_csv_xy(&c, 3, x, y, &e), GMDL_EINVAL);
+    gmdl_csv_free(&c);
+    p = FIXTURE("xybad.csv", "a,y,b\n1,x,2\n3,4,?\n");
+    CHECK_OK(gmdl_csv_read(p, &c, &e));
+    CHECK_STATUS(gmdl_csv_xy(&c, 2, x, y, &e), GMDL_EPARSE);
+    CHECK_STR_CONTAINS(e.msg, "xybad.csv:2:3: column y: not a number: 'x'");
+    gmdl_csv_free(&c);
+    p = FIXTURE("xymiss.csv", "a,y,b\n1,2,3\n3,4,?\n");
+    CHECK_OK(gmdl_csv_read(p, &c, &e));
+    CHECK_STATUS(gmdl_csv_xy(&c, 1, x, y, &e), GMDL_EPARSE);
+    CHECK_STR_CONTAINS(e.msg, "xymiss.csv:3:5: column b: missing value '?'");
+    gmdl_csv_free(&c);
+    p = FIXTURE("xyone.csv", "y\n1\n");
+    CHECK_OK(gmdl_csv_read(p, &c, &e));
+    CHECK_STATUS(gmdl_csv_xy(&c, 0, x, y, &e), GMDL_EINVAL);
+    CHECK_STR_CONTAINS(e.msg, "xyone.csv: need at least one row and one feature column");
+    gmdl_csv_free(&c);
+    p = FIXTURE("xynorow.csv", "a,y\n");
+    CHECK_OK(gmdl_csv_read(p, &c, &e));
+    CHECK_STATUS(gmdl_csv_xy(&c, 1, x, y, &e), GMDL_EINVAL);
+    CHECK_STR_CONTAINS(e.msg, "need at least one row");
+    gmdl_csv_free(&c);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/gmdl_test_csv.XXXXXX");
     if (!mkdtemp(tmpdir)) {
@@ -220,8 +257,10 @@ int main(void) {
     test_errors();
     test_iris();
     test_mutations();
+    test_xy();
     const char *names[] = {"ok.csv", "bom.csv", "hdr.csv", "few.csv", "many.csv", "unterm.csv",
-                           "after.csv", "inner.csv", "nul.csv", "empty.csv", "blank.csv", "num.csv", "mut.csv"};
+                           "after.csv", "inner.csv", "nul.csv", "empty.csv", "blank.csv", "num.csv", "mut.csv",
+                           "xy.csv", "xybad.csv", "xymiss.csv", "xyone.csv", "xynorow.csv"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char p[512];
         snprintf(p, sizeof p, "%s/%s", tmpdir, names[i]);

@@ -184,6 +184,27 @@ static void test_mutations(void) {
     CHECK_EQ(bad_invariant, 0);
 }
 
+/* gmdl_libsvm_from_dense: zeros left out, the labels copied, ncols = p, arrays non-NULL when there
+ * is nothing to store. */
+static void test_from_dense(void) {
+    const double x[6] = {0, 1.5, 0, -2, 0, 3}, y[2] = {1, -1};
+    gmdl_libsvm d;
+    gmdl_err e = {{0}};
+    CHECK_OK(gmdl_libsvm_from_dense(x, y, 2, 3, &d, &e));
+    CHECK(d.nrows == 2 && d.ncols == 3 && d.nnz == 3);
+    CHECK(d.row_ptr[0] == 0 && d.row_ptr[1] == 1 && d.row_ptr[2] == 3);
+    CHECK(d.cols[0] == 1 && d.cols[1] == 0 && d.cols[2] == 2);
+    CHECK(d.vals[0] == 1.5 && d.vals[1] == -2 && d.vals[2] == 3);
+    CHECK(d.labels[0] == 1 && d.labels[1] == -1);
+    gmdl_libsvm_free(&d);
+    const double z[2] = {0, 0};
+    CHECK_OK(gmdl_libsvm_from_dense(z, y, 2, 1, &d, &e));
+    CHECK(d.nnz == 0 && d.cols && d.vals && d.row_ptr[2] == 0);
+    gmdl_libsvm_free(&d);
+    CHECK_STATUS(gmdl_libsvm_from_dense(NULL, y, 2, 1, &d, &e), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_libsvm_from_dense(x, y, SIZE_MAX / 2, 3, &d, &e), GMDL_ELIMIT);
+}
+
 int main(void) {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/gmdl_test_libsvm.XXXXXX");
     if (!mkdtemp(tmpdir)) {
@@ -194,6 +215,7 @@ int main(void) {
     test_errors();
     test_a9a();
     test_mutations();
+    test_from_dense();
     for (int i = 0; i < nfixtures; i++) {
         char p[512];
         snprintf(p, sizeof p, "%s/f%d.svm", tmpdir, i);

@@ -1,5 +1,5 @@
-/* gmdl data input: IDX (MNIST container, raw or .gz), labelled image data sets, CSV and libsvm
- * text. Every reader validates its input fully and reports problems as
+/* gmdl data input: IDX (MNIST container, raw or .gz), labelled image data sets, CSV, libsvm and
+ * JSON text. Every reader validates its input fully and reports problems as
  * "FILE: byte OFFSET: problem" or "FILE:LINE:COLUMN: problem" in the gmdl_err. */
 #ifndef GMDL_IO_H
 #define GMDL_IO_H
@@ -82,6 +82,14 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_csv_column_f64(const gmdl_csv *csv, siz
                                                         int allow_missing, double *out,
                                                         gmdl_err *err);
 
+/* Splits the table into a response and a design matrix: column ycol into y[nrows], every other
+ * column, in file order, into x[nrows * (ncols - 1)] (row-major). The caller's buffers. Columns
+ * are converted in file order, so the first bad cell in that order is the one reported (EPARSE as
+ * gmdl_csv_column_f64; missing cells are errors). EINVAL "FILE: need at least one row and one
+ * feature column" for a table that has none, or for ycol out of range. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_csv_xy(const gmdl_csv *csv, size_t ycol, double *x,
+                                                double *y, gmdl_err *err);
+
 /* ------------------------------------------------------------------ libsvm */
 /* libsvm / svmlight sparse text: "label index:value index:value ..." with 1-based, strictly
  * increasing indices; '#' starts a comment. Stored as CSR with 0-based column indices. */
@@ -100,6 +108,67 @@ typedef struct gmdl_libsvm {
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_libsvm_read(const char *path, size_t max_index,
                                                      gmdl_libsvm *out, gmdl_err *err);
 GMDL_API void gmdl_libsvm_free(gmdl_libsvm *d);
+/* The sparse form of a dense design matrix x[n * p] (row-major) with labels[n]: zeros are left
+ * out, ncols = p. Copies; release with gmdl_libsvm_free. EINVAL for NULL arguments, ELIMIT when
+ * p exceeds the 32-bit column index, ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_libsvm_from_dense(const double *x, const double *labels,
+                                                           size_t n, size_t p, gmdl_libsvm *out,
+                                                           gmdl_err *err);
+
+/* ------------------------------------------------------------------ JSON */
+/* A parsed JSON document (RFC 8259): a tree of values. Strings and keys are decoded to UTF-8
+ * (escapes resolved, surrogate pairs joined); numbers are doubles. Every value records where it
+ * starts in the text, so that a value that parses but does not fit can be named
+ * "FILE:LINE:COLUMN". The tree owns its memory: release the root with gmdl_json_free. */
+typedef enum gmdl_json_type {
+    GMDL_JSON_NULL,
+    GMDL_JSON_BOOL,
+    GMDL_JSON_NUMBER,
+    GMDL_JSON_STRING,
+    GMDL_JSON_ARRAY,
+    GMDL_JSON_OBJECT
+} gmdl_json_type;
+
+typedef struct gmdl_json {
+    gmdl_json_type type;
+    double num;              /* NUMBER; BOOL: 1 for true, 0 for false */
+    char *str;               /* STRING: decoded, NUL-terminated */
+    size_t len;              /* STRING: bytes in str (a \u0000 escape is kept as a NUL byte) */
+    size_t n;                /* ARRAY, OBJECT: number of members */
+    struct gmdl_json *items; /* ARRAY, OBJECT: [n] members, in document order */
+    char **keys;             /* OBJECT: [n] decoded keys (repeated keys are kept) */
+    size_t line, col;        /* 1-based line and byte column where the value starts */
+} gmdl_json;
+
+/* A value nested inside more arrays and objects than this is a parse error (the parser
+ * recurses). */
+#define GMDL_JSON_MAX_DEPTH 64
+
+/* Parses text[0..len) (NUL bytes are not special; a UTF-8 byte order mark is skipped) into *out.
+ * name names the text in messages ("json" when NULL). Errors are EPARSE with
+ * "NAME:LINE:COLUMN: problem", or ENOMEM; on error *out is empty and nothing stays allocated.
+ * Threads: reentrant. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_json_parse(const char *text, size_t len, const char *name,
+                                                    gmdl_json *out, gmdl_err *err);
+/* Reads and parses the file PATH (named by PATH in messages). Statuses as gmdl_json_parse, and
+ * ENOENT ("PATH: no such file") or EIO. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_json_read_file(const char *path, gmdl_json *out,
+                                                        gmdl_err *err);
+/* Releases the tree under v (v itself is the caller's) and empties v. Accepts NULL. */
+GMDL_API void gmdl_json_free(gmdl_json *v);
+/* The member KEY of object OBJ (the first one when KEY repeats): borrowed from OBJ. NULL when OBJ
+ * is not an object or has no such member. */
+GMDL_API const gmdl_json *gmdl_json_get(const gmdl_json *obj, const char *key);
+/* "a number", "an object", ... for messages. */
+GMDL_API const char *gmdl_json_type_name(gmdl_json_type t);
+/* Checks that the member KEY of object OBJ is a non-empty array of numbers and sets *arr to it
+ * (borrowed from OBJ; the numbers are (*arr)->items[k].num). name names the document in messages.
+ * EINVAL with "NAME:LINE:COLUMN: expected a JSON object, found ...", "NAME: missing key "KEY"",
+ * "NAME:LINE:COLUMN: "KEY" must be a non-empty array of numbers" or
+ * "NAME:LINE:COLUMN: "KEY"[I] is not a number". */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_json_get_numbers(const gmdl_json *obj, const char *key,
+                                                          const char *name, const gmdl_json **arr,
+                                                          gmdl_err *err);
 
 #ifdef __cplusplus
 }

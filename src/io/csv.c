@@ -14,6 +14,7 @@
 
 #include "common.h"
 #include "gmdl/io.h"
+#include "text.h"
 
 typedef struct csv_store {
     char *text;        /* file contents, split in place */
@@ -58,52 +59,6 @@ static void fields_free(fields *f) {
     gmdl__free(f->ptr);
     gmdl__free(f->line);
     gmdl__free(f->col);
-}
-
-static gmdl_status read_all(const char *path, char **out, size_t *len, gmdl_err *err) {
-    *out = NULL;
-    *len = 0;
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        if (errno == ENOENT)
-            return gmdl__fail(err, GMDL_ENOENT, "%s: no such file", path);
-        return gmdl__fail(err, GMDL_EIO, "%s: cannot open: %s", path, strerror(errno));
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = gmdl__malloc(cap);
-    if (!buf) {
-        fclose(fp);
-        return gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
-    }
-    for (;;) {
-        if (cap - n < 2) {
-            size_t ncap;
-            char *nb = NULL;
-            if (gmdl__mul_ok(cap, 2, &ncap))
-                nb = gmdl__realloc(buf, ncap);
-            if (!nb) {
-                gmdl__free(buf);
-                fclose(fp);
-                return gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory reading the file", path);
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n - 1, fp);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(fp);
-    fclose(fp);
-    if (bad) {
-        gmdl__free(buf);
-        return gmdl__fail(err, GMDL_EIO, "%s: read error", path);
-    }
-    buf[n] = '\0';
-    *out = buf;
-    *len = n;
-    return GMDL_OK;
 }
 
 /* Splits text[0..len) into fields, pushing each field into f and the index of each record's first
@@ -210,7 +165,7 @@ gmdl_status gmdl_csv_read(const char *path, gmdl_csv *out, gmdl_err *err) {
         return gmdl__fail(err, GMDL_EINVAL, "csv: path is NULL");
     char *text;
     size_t len;
-    gmdl_status s = read_all(path, &text, &len, err);
+    gmdl_status s = gmdl__read_text(path, &text, &len, err);
     if (s != GMDL_OK)
         return s;
     fields f = {0}, rec = {0};
@@ -367,4 +322,27 @@ gmdl_status gmdl_csv_column_f64(const gmdl_csv *csv, size_t col, int allow_missi
                               csv->path, st->cell_line[k], st->cell_col[k], csv->names[col], cell);
     }
     return GMDL_OK;
+}
+
+gmdl_status gmdl_csv_xy(const gmdl_csv *csv, size_t ycol, double *x, double *y, gmdl_err *err) {
+    if (!csv || !x || !y)
+        return gmdl__fail(err, GMDL_EINVAL, "csv: NULL argument");
+    if (csv->nrows < 1 || csv->ncols < 2 || ycol >= csv->ncols)
+        return gmdl__fail(err, GMDL_EINVAL, "%s: need at least one row and one feature column",
+                          csv->path);
+    size_t p = csv->ncols - 1;
+    double *col = gmdl__malloc(csv->nrows * sizeof(double));
+    if (!col)
+        return gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", csv->path);
+    gmdl_status s = GMDL_OK;
+    for (size_t j = 0, k = 0; j < csv->ncols && s == GMDL_OK; j++) {
+        s = gmdl_csv_column_f64(csv, j, 0, j == ycol ? y : col, err);
+        if (s != GMDL_OK || j == ycol)
+            continue;
+        for (size_t i = 0; i < csv->nrows; i++)
+            x[i * p + k] = col[i];
+        k++;
+    }
+    gmdl__free(col);
+    return s;
 }

@@ -39,6 +39,65 @@ static int is_token_end(char c) {
     return c == '\0' || is_blank(c);
 }
 
+/* The "index:value" tokens of one line, from p to the end of the line, appended to cols and vals;
+ * *maxcol is raised to the largest index. Errors name the line and the token's column. */
+static gmdl_status parse_features(const char *path, size_t lineno, const char *line, char *p,
+                                  size_t max_index, growbuf *cols, growbuf *vals, size_t *maxcol,
+                                  gmdl_err *err) {
+    size_t prev = 0;
+    for (;;) {
+        while (is_blank(*p))
+            p++;
+        if (*p == '\0')
+            return GMDL_OK;
+        size_t col = (size_t)(p - line) + 1;
+        if (*p < '0' || *p > '9')
+            return gmdl__fail(err, GMDL_EPARSE,
+                              "%s:%zu:%zu: expected a feature index (a positive integer)", path,
+                              lineno, col);
+        char *end;
+        errno = 0;
+        long long idx = strtoll(p, &end, 10);
+        if (*end != ':')
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: missing ':' after feature index",
+                              path, lineno, (size_t)(end - line) + 1);
+        if (idx == 0)
+            return gmdl__fail(err, GMDL_EPARSE,
+                              "%s:%zu:%zu: feature index 0 (indices are 1-based)", path, lineno,
+                              col);
+        if (errno == ERANGE || (unsigned long long)idx > (unsigned long long)max_index)
+            return gmdl__fail(err, GMDL_EPARSE,
+                              "%s:%zu:%zu: feature index %.*s above the maximum %zu", path, lineno,
+                              col, (int)(end - p < 24 ? end - p : 24), p, max_index);
+        if ((size_t)idx <= prev)
+            return gmdl__fail(err, GMDL_EPARSE,
+                              "%s:%zu:%zu: feature index %lld not strictly increasing (after %zu)",
+                              path, lineno, col, idx, prev);
+        char *v = end + 1;
+        size_t vcol = (size_t)(v - line) + 1;
+        if (is_token_end(*v))
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: missing value after ':'", path,
+                              lineno, vcol);
+        errno = 0;
+        double val = strtod(v, &end);
+        if (end == v || !is_token_end(*end))
+            return gmdl__fail(err, GMDL_EPARSE,
+                              "%s:%zu:%zu: value of feature %lld is not a number", path, lineno,
+                              vcol, idx);
+        if (!isfinite(val) || (errno == ERANGE && fabs(val) > 1.0))
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: value of feature %lld is not finite",
+                              path, lineno, vcol, idx);
+        if (!grow(cols) || !grow(vals))
+            return gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
+        ((uint32_t *)cols->p)[cols->n++] = (uint32_t)(idx - 1);
+        ((double *)vals->p)[vals->n++] = val;
+        prev = (size_t)idx;
+        if (prev > *maxcol)
+            *maxcol = prev;
+        p = end;
+    }
+}
+
 gmdl_status gmdl_libsvm_read(const char *path, size_t max_index, gmdl_libsvm *out,
                              gmdl_err *err) {
     memset(out, 0, sizeof *out);
@@ -110,74 +169,9 @@ gmdl_status gmdl_libsvm_read(const char *path, size_t max_index, gmdl_libsvm *ou
             goto done;
         }
         ((double *)labels.p)[labels.n++] = label;
-        p = end;
-        size_t prev = 0;
-        for (;;) {
-            while (is_blank(*p))
-                p++;
-            if (*p == '\0')
-                break;
-            size_t col = (size_t)(p - line) + 1;
-            if (*p < '0' || *p > '9') {
-                s = gmdl__fail(err, GMDL_EPARSE,
-                               "%s:%zu:%zu: expected a feature index (a positive integer)", path,
-                               lineno, col);
-                goto done;
-            }
-            errno = 0;
-            long long idx = strtoll(p, &end, 10);
-            if (*end != ':') {
-                s = gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: missing ':' after feature index",
-                               path, lineno, (size_t)(end - line) + 1);
-                goto done;
-            }
-            if (idx == 0) {
-                s = gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: feature index 0 (indices are 1-based)",
-                               path, lineno, col);
-                goto done;
-            }
-            if (errno == ERANGE || (unsigned long long)idx > (unsigned long long)max_index) {
-                s = gmdl__fail(err, GMDL_EPARSE,
-                               "%s:%zu:%zu: feature index %.*s above the maximum %zu", path,
-                               lineno, col, (int)(end - p < 24 ? end - p : 24), p, max_index);
-                goto done;
-            }
-            if ((size_t)idx <= prev) {
-                s = gmdl__fail(err, GMDL_EPARSE,
-                               "%s:%zu:%zu: feature index %lld not strictly increasing (after %zu)",
-                               path, lineno, col, idx, prev);
-                goto done;
-            }
-            char *v = end + 1;
-            size_t vcol = (size_t)(v - line) + 1;
-            if (is_token_end(*v)) {
-                s = gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: missing value after ':'", path,
-                               lineno, vcol);
-                goto done;
-            }
-            errno = 0;
-            double val = strtod(v, &end);
-            if (end == v || !is_token_end(*end)) {
-                s = gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: value of feature %lld is not a number",
-                               path, lineno, vcol, idx);
-                goto done;
-            }
-            if (!isfinite(val) || (errno == ERANGE && fabs(val) > 1.0)) {
-                s = gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: value of feature %lld is not finite",
-                               path, lineno, vcol, idx);
-                goto done;
-            }
-            if (!grow(&cols) || !grow(&vals)) {
-                s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
-                goto done;
-            }
-            ((uint32_t *)cols.p)[cols.n++] = (uint32_t)(idx - 1);
-            ((double *)vals.p)[vals.n++] = val;
-            prev = (size_t)idx;
-            if (prev > maxcol)
-                maxcol = prev;
-            p = end;
-        }
+        s = parse_features(path, lineno, line, end, max_index, &cols, &vals, &maxcol, err);
+        if (s != GMDL_OK)
+            goto done;
         if (!grow(&rows)) {
             s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path);
             goto done;
@@ -222,4 +216,47 @@ void gmdl_libsvm_free(gmdl_libsvm *d) {
     gmdl__free(d->cols);
     gmdl__free(d->vals);
     memset(d, 0, sizeof *d);
+}
+
+gmdl_status gmdl_libsvm_from_dense(const double *x, const double *labels, size_t n, size_t p,
+                                   gmdl_libsvm *out, gmdl_err *err) {
+    if (!out)
+        return gmdl__fail(err, GMDL_EINVAL, "libsvm: NULL argument");
+    memset(out, 0, sizeof *out);
+    if ((!x && n && p) || (!labels && n))
+        return gmdl__fail(err, GMDL_EINVAL, "libsvm: NULL argument");
+    size_t cells;
+    if (p > (size_t)UINT32_MAX + 1)
+        return gmdl__fail(err, GMDL_ELIMIT, "libsvm: %zu columns exceed the 32-bit index", p);
+    if (!gmdl__mul_ok(n, p, &cells) || n == SIZE_MAX)
+        return gmdl__fail(err, GMDL_ELIMIT, "libsvm: %zu x %zu matrix too large", n, p);
+    size_t nnz = 0;
+    for (size_t k = 0; k < cells; k++)
+        nnz += x[k] != 0;
+    cells = nnz ? nnz : 1; /* arrays stay non-NULL, as after gmdl_libsvm_read */
+    out->labels = gmdl__malloc((n ? n : 1) * sizeof(double));
+    out->row_ptr = gmdl__malloc((n + 1) * sizeof(size_t));
+    out->cols = gmdl__malloc(cells * sizeof(uint32_t));
+    out->vals = gmdl__malloc(cells * sizeof(double));
+    if (!out->labels || !out->row_ptr || !out->cols || !out->vals) {
+        gmdl_libsvm_free(out);
+        return gmdl__fail(err, GMDL_ENOMEM, "libsvm: out of memory");
+    }
+    if (n)
+        memcpy(out->labels, labels, n * sizeof(double));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        out->row_ptr[i] = k;
+        for (size_t j = 0; j < p; j++) {
+            if (x[i * p + j] != 0) {
+                out->cols[k] = (uint32_t)j;
+                out->vals[k++] = x[i * p + j];
+            }
+        }
+    }
+    out->row_ptr[n] = k;
+    out->nrows = n;
+    out->ncols = p;
+    out->nnz = k;
+    return GMDL_OK;
 }

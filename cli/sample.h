@@ -1,0 +1,85 @@
+/* Declarations shared by the files of `gmdl sample`: cmd_sample.c (options, model set-up, the
+ * samplers' runs), sample_data.c (model data from CSV, libsvm and JSON through the library's
+ * readers), sample_report.c (the draws CSV, the readable and JSON reports), sample_plot.c (the
+ * --plot figures) and sample_risk.c (the --risk-sweep report). */
+#ifndef GMDL_CLI_SAMPLE_H
+#define GMDL_CLI_SAMPLE_H
+
+#include "cli.h"
+
+/* ------------------------------------------------------------------ data (sample_data.c) */
+/* The names below are those the model set-up (model_open) calls. */
+typedef gmdl_json jval;
+static inline void jfree(jval *v) {
+    gmdl_json_free(v);
+}
+/* Reads PATH as JSON into *root. Returns 0, or the exit code with the message printed. */
+int json_read_file(const char *path, jval *root);
+/* The numeric array member KEY of the object obj (malloc'd copy, *n numbers), or NULL with the
+ * message printed. path names the file in messages. */
+double *json_numbers(const jval *obj, const char *path, const char *key, size_t *n);
+/* Dense CSV: response column ycol, every other column a feature (no missing values), into
+ * malloc'd X[n * p] and y[n]. */
+gmdl_status csv_xy(const char *path, const char *ycol, double **X, double **y, size_t *n,
+                   size_t *p, gmdl_err *err);
+/* libsvm text, or a .csv file (with ycol) in the same sparse form (zeros dropped). */
+gmdl_status load_sparse(const char *path, const char *ycol, gmdl_libsvm *out, gmdl_err *err);
+
+/* ------------------------------------------------------------------ one run and its results */
+/* --method, in the order of the option's help; the first four are gmdl_mcmc_method values. */
+enum {
+    SAMPLE_MH,
+    SAMPLE_MALA,
+    SAMPLE_HMC,
+    SAMPLE_SGLD,
+    SAMPLE_REJECTION,
+    SAMPLE_IMPORTANCE,
+    SAMPLE_VI
+};
+
+typedef struct sample_run {
+    const char *model, *method, *estimator; /* names as reported */
+    int mi;                                 /* SAMPLE_... */
+    int mixture, have_test;                 /* sgld-mixture (TV distance); logistic with --test */
+    uint64_t seed;
+    size_t warmup;       /* MCMC warm-up or SGLD burn-in */
+    gmdl_draws d;        /* owned */
+    gmdl_diag_summary *sm; /* [d.dim], malloc'd */
+    gmdl_importance_result isr; /* importance */
+    gmdl_vi_result vr;   /* rejection, importance, vi: the VI fit (owned) */
+    double rej_accept, log_m; /* rejection */
+    double seconds;      /* sampling time */
+    double accept, step; /* means over the chains */
+    double test_acc, test_ll, tv;
+} sample_run;
+
+/* ------------------------------------------------------------------ output (sample_report.c) */
+/* Writes the draws as CSV: chain, iteration, one column per quantity (and weight). Returns 0 or
+ * the exit code (message printed). */
+int sample_write_draws(const char *path, const gmdl_draws *d);
+/* The result as one JSON object on stdout, or as the readable report. */
+void sample_report_json(const sample_run *r);
+void sample_report_text(const sample_run *r);
+
+/* ------------------------------------------------------------------ plots (sample_plot.c) */
+/* Traces of the first two quantities, the autocorrelation of the first, and a scatter of the first
+ * two over the exact density's contours (plain 2-parameter targets), over window ({x0, x1, y0,
+ * y1}) or the range of the draws. Returns 0 or the exit code (message printed). */
+int sample_plot_draws(const char *path, const gmdl_target *t, const gmdl_draws *d,
+                      const char *title, const double *window);
+/* The risk sweep's bias^2, variance and risk curves against the step size, with the risk of exact
+ * MH as a line. Returns 0 or the exit code (message printed). */
+int sample_plot_risk(const char *path, const gmdl_risk_config *c, const gmdl_risk_point *pts,
+                     const gmdl_risk_point *mhp);
+
+/* ------------------------------------------------------------------ risk sweep (sample_risk.c) */
+#define SAMPLE_RISK_MAX_STEPS 64
+/* Parses --steps (comma-separated positive numbers) into steps[SAMPLE_RISK_MAX_STEPS]. Returns 0,
+ * or 2 with the message printed. */
+int sample_risk_steps(const char *text, double *steps, size_t *ns);
+/* The sweep's report on stdout: one JSON object, or the readable table. */
+void sample_risk_report(const gmdl_risk_config *c, const gmdl_risk_point *pts,
+                        const gmdl_risk_point *mhp, const double exact[2], double seconds,
+                        int json);
+
+#endif
