@@ -5,9 +5,9 @@
  * step (common random numbers).
  *
  * Only the run averages matter here, so SGLD runs accumulate them instead of storing the draws
- * (with thousands of runs of 10^5 steps the draws would not fit in memory); the update is the one
- * of sgld.c (minibatches by sweeps) with a constant step and no preconditioner. MH runs are short (budget / n_data steps)
- * and go through gmdl_mcmc_run. */
+ * (with thousands of runs of 10^5 steps the draws would not fit in memory): gmdl__sgld_mean, the
+ * update of sgld.c (minibatches by sweeps) with a constant step and no preconditioner. MH runs are
+ * short (budget / n_data steps) and go through gmdl_mcmc_run. */
 #include "common.h"
 #include "gmdl/infer.h"
 #include "gmdl/rng.h"
@@ -31,51 +31,6 @@ gmdl_risk_config gmdl_risk_config_default(void) {
     c.grid = 400;
     c.seed = 1;
     return c;
-}
-
-/* One SGLD run of T steps at the constant step eps from u0[2]; est[2] = the average of the T
- * states after each step. */
-static gmdl_status sgld_run_mean(const gmdl_target *t, double eps, size_t batch, size_t T,
-                                 uint64_t seed, size_t r, const double u0[2], double est[2],
-                                 gmdl_err *err) {
-    const uint32_t N = (uint32_t)(t->n_data > UINT32_MAX ? UINT32_MAX : t->n_data);
-    uint32_t *idx = gmdl__malloc(batch * sizeof(uint32_t));
-    gmdl__sweep sw = {NULL, 0, 0};
-    if (!idx || !gmdl__sweep_init(&sw, N)) {
-        gmdl__free(idx);
-        gmdl__sweep_free(&sw);
-        return gmdl__fail(err, GMDL_ENOMEM, "risk sweep: out of memory");
-    }
-    gmdl_rng rng, noise;
-    gmdl_rng_derive(&rng, seed, GMDL_RNG_MCMC_CHAIN, r);
-    gmdl_rng_derive(&noise, seed, GMDL_RNG_SGLD_NOISE, r);
-    gmdl__zig zig;
-    gmdl__zig_init(&zig);
-    const double se = sqrt(eps);
-    double u[2] = {u0[0], u0[1]}, xs[2], g[2], sum[2] = {0, 0};
-    gmdl_status s = GMDL_OK;
-    for (size_t it = 0; it < T; it++) {
-        gmdl__sweep_next(&sw, &rng, idx, batch);
-        s = gmdl__target_grad_batch_u(t, u, xs, idx, batch, g, err);
-        if (s != GMDL_OK)
-            break;
-        u[0] += 0.5 * eps * g[0] + se * gmdl__zig_normal(&zig, &noise);
-        u[1] += 0.5 * eps * g[1] + se * gmdl__zig_normal(&zig, &noise);
-        if (!isfinite(u[0]) || !isfinite(u[1])) {
-            s = gmdl__fail(err, GMDL_ENUMERIC,
-                           "risk sweep: SGLD run %zu at step %g diverged at iteration %zu; use "
-                           "smaller steps",
-                           r + 1, eps, it + 1);
-            break;
-        }
-        sum[0] += u[0];
-        sum[1] += u[1];
-    }
-    est[0] = sum[0] / (double)T;
-    est[1] = sum[1] / (double)T;
-    gmdl__free(idx);
-    gmdl__sweep_free(&sw);
-    return s;
 }
 
 /* Bias^2, variance and risk of the run averages est[R][2] against truth[2]. */
@@ -161,8 +116,8 @@ gmdl_status gmdl_risk_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
         /* Each run owns its streams and its slot, so the result does not depend on the threads. */
 #pragma omp parallel for schedule(dynamic, 4) num_threads(nt)
         for (size_t r = 0; r < R; r++)
-            st[r] = sgld_run_mean(t, eps, cfg->batch, T, cfg->seed, r, inits + 2 * r,
-                                  est + 2 * r, &errs[r]);
+            st[r] = gmdl__sgld_mean(t, eps, cfg->batch, T, cfg->seed, r, inits + 2 * r,
+                                    est + 2 * r, "risk sweep", &errs[r]);
         for (size_t r = 0; r < R; r++)
             if (st[r] != GMDL_OK) {
                 s = st[r];

@@ -109,6 +109,20 @@ gmdl_status gmdl_target_logp_u(const gmdl_target *t, const double *u, double *x_
     return GMDL_OK;
 }
 
+gmdl_status gmdl__target_eval_u(const gmdl_target *t, const double *u, double *x_scratch,
+                                double *lp, double *grad_u, gmdl_err *err) {
+    gmdl_status s = gmdl_target_logp_u(t, u, x_scratch, lp, grad_u, err);
+    if (s != GMDL_OK)
+        return s;
+    if (!isfinite(*lp))
+        *lp = -HUGE_VAL;
+    if (grad_u)
+        for (size_t j = 0; j < t->dim; j++)
+            if (!isfinite(grad_u[j]))
+                *lp = -HUGE_VAL; /* a proposal with a broken gradient is rejected */
+    return GMDL_OK;
+}
+
 gmdl_status gmdl__target_grad_batch_u(const gmdl_target *t, const double *u, double *x_scratch,
                                       const uint32_t *idx, size_t n, double *grad_u,
                                       gmdl_err *err) {
