@@ -5,8 +5,7 @@
  * Data: logistic reads libsvm text (or CSV with --y COL), linear reads CSV with --y COL,
  * eight-schools reads a JSON object with arrays "y" and "sigma" (the posteriordb data.json); the
  * small JSON reader below accepts any JSON and reports errors as FILE:LINE:COLUMN. User models are
- * loaded with dlopen (ABI in gmdl/infer.h). */
-#include <dlfcn.h>
+ * loaded by sample_model.c (ABI in gmdl/infer.h). */
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -17,13 +16,14 @@
 
 #include "cli.h"
 #include "gmdl/plot.h"
+#include "sample_model.h"
 
 #define MAX_LIBSVM_INDEX 10000000
 
 static const cli_opt opts[] = {
     {"model", 0, OPT_STRING, "MODEL", NULL, "built-in model: sgld-mixture, logistic, linear, eight-schools", 1, 0, 0},
-    {"model-lib", 0, OPT_STRING, "FILE.so", NULL, "user model: a shared library exporting gmdl_model_abi/create/destroy (see examples/models)", 1, 0, 0},
-    {"model-arg", 0, OPT_STRING, "TEXT", NULL, "text passed to the user model's gmdl_model_create", 1, 0, 0},
+    {"model-lib", 0, OPT_STRING, "FILE.so", NULL, "user model: a shared library exporting gmdl_user_model_v2 (see gmdl/infer.h, examples/models)", 1, 0, 0},
+    {"model-arg", 0, OPT_STRING, "TEXT", NULL, "text passed to the user model's create function", 1, 0, 0},
     {"method", 0, OPT_STRING, "METHOD", NULL, "mh, mala, hmc, sgld, rejection, importance or vi (required)", 1, 0, 0},
     {"n", 'n', OPT_INT, "N", "1000", "draws kept per chain (SGLD: kept steps after burn-in and thinning; importance: proposals)", 1, 1e10, 0},
     {"warmup", 0, OPT_INT, "W", NULL, "MCMC warm-up iterations (default N); SGLD burn-in steps, excluded from the averages (default N/10)", 0, 1e12, 0},
@@ -479,19 +479,14 @@ static void json_obj_of(json_w *j, const char *key, const gmdl_draws *d,
 /* ------------------------------------------------------------------ the command */
 typedef struct model_handle {
     gmdl_builtin *builtin;
-    void *dl, *state;
-    gmdl_model_destroy_fn destroy;
-    gmdl_target user_target;
+    sample_plugin plugin;
     gmdl_libsvm test;
     int have_test;
 } model_handle;
 
 static void model_close(model_handle *h) {
     gmdl_builtin_destroy(h->builtin);
-    if (h->destroy)
-        h->destroy(h->state);
-    if (h->dl)
-        dlclose(h->dl);
+    sample_plugin_close(&h->plugin);
     if (h->have_test)
         gmdl_libsvm_free(&h->test);
 }
@@ -507,44 +502,10 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
         return 2;
     }
     if (lib) {
-        /* A bare name means the current folder, not the system library path. */
-        char buf[4096];
-        snprintf(buf, sizeof buf, "%s%s", strchr(lib, '/') ? "" : "./", lib);
-        h->dl = dlopen(buf, RTLD_NOW | RTLD_LOCAL);
-        if (!h->dl) {
-            fprintf(stderr, "gmdl sample: --model-lib %s: cannot load: %s\n", lib, dlerror());
-            return 2;
-        }
-        gmdl_model_abi_fn abi;
-        gmdl_model_create_fn create;
-        *(void **)&abi = dlsym(h->dl, "gmdl_model_abi");
-        *(void **)&create = dlsym(h->dl, "gmdl_model_create");
-        *(void **)&h->destroy = dlsym(h->dl, "gmdl_model_destroy");
-        if (!abi || !create || !h->destroy) {
-            fprintf(stderr,
-                    "gmdl sample: --model-lib %s: missing symbol %s (a user model exports "
-                    "gmdl_model_abi, gmdl_model_create and gmdl_model_destroy; see gmdl/infer.h)\n",
-                    lib, !abi ? "gmdl_model_abi" : !create ? "gmdl_model_create" : "gmdl_model_destroy");
-            h->destroy = NULL;
-            return 2;
-        }
-        if (abi() != GMDL_MODEL_ABI) {
-            fprintf(stderr, "gmdl sample: --model-lib %s: model ABI %d, this gmdl needs %d\n", lib,
-                    abi(), GMDL_MODEL_ABI);
-            h->destroy = NULL;
-            return 2;
-        }
-        memset(&h->user_target, 0, sizeof h->user_target);
-        s = create(OPTV(&cmd, v, "model-arg")->s, &h->user_target, &h->state, &err);
-        if (s) {
-            h->destroy = NULL;
-            return cli_fail("sample", s, &err);
-        }
-        s = gmdl_target_check(&h->user_target, &err);
-        if (s)
-            return cli_fail("sample", s, &err);
-        *t = &h->user_target;
-        return 0;
+        int rc = sample_plugin_open(&h->plugin, lib, OPTV(&cmd, v, "model-arg")->s);
+        if (!rc)
+            *t = &h->plugin.target;
+        return rc;
     }
     if (strcmp(model, "sgld-mixture") == 0) {
         s = gmdl_builtin_sgld_mixture((uint64_t)OPTV(&cmd, v, "seed")->i, &h->builtin, &err);

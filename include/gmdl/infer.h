@@ -333,15 +333,55 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_risk_sweep(const gmdl_target *t,
                                                     double exact_mean[2], gmdl_err *err);
 
 /* ------------------------------------------------------------------ user models (plugins) */
-/* A user model for `gmdl sample --model-lib FILE.so` is a shared library compiled against this
- * header alone (it needs no libgmdl symbols) that exports three functions:
- *     int gmdl_model_abi(void);         returns GMDL_MODEL_ABI
+/* A user model for `gmdl sample --model-lib FILE.so` is a shared library that exports one symbol,
+ * the function gmdl_user_model_v2 declared below, returning a pointer to a gmdl_user_model that
+ * stays valid while the library is loaded:
+ *
+ *     #include <gmdl/gmdl.h>
+ *     static gmdl_status create(gmdl_target *target, void **state, const char *arg,
+ *                               gmdl_err *err) { ... }
+ *     static void destroy(void *state) { ... }
+ *     static const gmdl_user_model model = {GMDL_USER_MODEL_ABI, sizeof(gmdl_user_model),
+ *                                           "my_model", create, destroy};
+ *     const gmdl_user_model *gmdl_user_model_v2(void) { return &model; }
+ *
+ * Every other name stays private to the plugin (static), so no plugin name can collide with a
+ * library function. A plugin may include <gmdl/gmdl.h>; it needs no libgmdl symbols unless it
+ * calls library functions. gmdl refuses a struct whose abi is not GMDL_USER_MODEL_ABI, whose size
+ * is smaller than the ABI-2 fields below, or without create and destroy; fields a later ABI-2
+ * revision appends are read only when size covers them. Examples: examples/models/.
+ * Threads: the target's callbacks are called from several chains at once and must be
+ * reentrant; create and destroy are called once, from one thread. */
+#define GMDL_USER_MODEL_ABI    2
+#define GMDL_USER_MODEL_SYMBOL "gmdl_user_model_v2"
+
+typedef struct gmdl_user_model {
+    uint32_t abi;     /* GMDL_USER_MODEL_ABI */
+    uint32_t size;    /* sizeof(gmdl_user_model) as the plugin was compiled */
+    const char *name; /* the model's name, for messages; may be NULL */
+    /* Builds the model. arg: the text of --model-arg, NULL when absent (borrowed). *target
+     * (zeroed by the caller) must stay valid until destroy; target->user is usually *state.
+     * Statuses: OK, or any status with the message in err (EINVAL for an arg it cannot use). */
+    gmdl_status (*create)(gmdl_target *target, void **state, const char *arg, gmdl_err *err);
+    /* Releases what create made; state is create's *state (may be NULL). */
+    void (*destroy)(void *state);
+} gmdl_user_model;
+
+typedef const gmdl_user_model *(*gmdl_user_model_fn)(void);
+
+/* The one symbol a user model defines (the library does not). Declared here so that its
+ * definition is checked against this prototype and exported from a plugin built with
+ * -fvisibility=hidden. */
+__attribute__((visibility("default"))) const gmdl_user_model *gmdl_user_model_v2(void);
+
+/* Deprecated: ABI 1, the three functions of gmdl 0.1's plugins,
+ *     int gmdl_model_abi(void);  (returns GMDL_MODEL_ABI, 1)
  *     gmdl_status gmdl_model_create(const char *arg, gmdl_target *out, void **state,
  *                                   gmdl_err *err);
  *     void gmdl_model_destroy(void *state);
- * arg is the text of --model-arg (NULL when absent); *out must stay valid until destroy, and
- * out->user usually is *state. The callbacks must be reentrant (chains run in parallel).
- * Examples: examples/models/. */
+ * whose names collide with the model API (gmdl/nn.h), so such a plugin cannot include
+ * <gmdl/gmdl.h>. Compiled ABI-1 plugins still load, with a one-line note on stderr, until
+ * libgmdl's SOVERSION 1, when these declarations and that loader go. */
 #define GMDL_MODEL_ABI 1
 typedef int (*gmdl_model_abi_fn)(void);
 typedef gmdl_status (*gmdl_model_create_fn)(const char *arg, gmdl_target *out, void **state,
