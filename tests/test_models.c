@@ -4,6 +4,7 @@
  * separable toy problem and its posterior-averaged accuracy. */
 #include "gmdl/infer.h"
 #include "gmdl/rng.h"
+#include "gmdl/services.h"
 #include "harness.h"
 
 /* Compares the gradient on the unconstrained scale with central differences at u, and the

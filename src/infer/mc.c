@@ -1,6 +1,7 @@
-/* Classical Monte Carlo with an independent proposal on the unconstrained scale (ALGORITHMS.md
- * 4.1-4.2): rejection sampling with a user envelope M q >= p~, and self-normalised importance
- * sampling with its ESS and the log evidence estimate log((1/S) sum w), all in the log domain.
+/* Classical Monte Carlo with an independent proposal on the unconstrained scale (von Neumann 1951;
+ * Robert & Casella 2004, ch. 2-3): rejection sampling with a user envelope M q >= p~, and
+ * self-normalised importance sampling with its ESS (Kong 1992) and the log evidence estimate
+ * log((1/S) sum w), all in the log domain.
  * Both draw from (seed, MCMC_CHAIN, 0) and write one chain. */
 #include "common.h"
 #include "gmdl/infer.h"

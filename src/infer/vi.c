@@ -6,10 +6,10 @@
  *   reparam:  g_m = grad log p(u),  g_w = grad log p(u) * e^w eps + 1   (entropy gradient exact)
  *   score:    c = log p(u) (- b),  g_m = c eps / e^w,  g_w = c (eps^2 - 1) + 1
  * (grad_m log q = eps / e^w, grad_w log q = eps^2 - 1; the entropy gradient 1 is exact in both, so
- * the two estimators differ only in how they differentiate E_q[log p], as in ALGORITHMS.md 6.2).
- * The baseline b is a running mean of log p(u) (decay 0.9) from earlier iterations, so it does not
- * bias the estimate. The result is the average
- * of the last 20% of the iterates (Polyak averaging), which removes most of the optimiser noise. */
+ * the two estimators differ only in how they differentiate E_q[log p]). The baseline b is a running
+ * mean of log p(u) (decay 0.9) from earlier iterations, so it does not bias the estimate. The
+ * result is the average of the last 20% of the iterates (Polyak averaging, Polyak & Juditsky
+ * 1992), which removes most of the optimiser noise. */
 #include "common.h"
 #include "gmdl/infer.h"
 #include "gmdl/rng.h"

@@ -6,7 +6,9 @@
  * chains may call them concurrently. */
 #include "common.h"
 #include "gmdl/infer.h"
+#include "gmdl/io.h"
 #include "gmdl/rng.h"
+#include "gmdl/services.h"
 
 typedef enum { M_MIXTURE, M_LOGISTIC, M_LINEAR, M_SCHOOLS } model_kind;
 

@@ -1,10 +1,11 @@
 /* Grid evaluation of a 2-parameter target and the total variation distance between a histogram of
- * draws and that grid (the SGLD paper's mixture check, ALGORITHMS.md 5.2: 50 x 50 cells over
+ * draws and that grid (the SGLD paper's mixture check, Welling & Teh 2011, 5.1: 50 x 50 cells over
  * [-1.5, 2.5] x [-3, 3]). The grid density is the cell-centre density normalised over the grid, a
  * midpoint rule that is accurate when the cells are small against the posterior's scale. The TV
  * compares the histogram with cell masses from a grid 8 times finer per axis. */
 #include "common.h"
 #include "gmdl/infer.h"
+#include "gmdl/services.h"
 
 static int box_ok(const double box[4], size_t bins) {
     return box && bins >= 1 && bins <= 4096 && isfinite(box[0]) && isfinite(box[1]) &&

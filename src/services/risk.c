@@ -1,5 +1,5 @@
 /* Risk of the posterior-mean estimate under a fixed compute budget: SGLD at constant steps against
- * exact random-walk MH (see gmdl_risk_sweep in gmdl/infer.h). Run r of every setting starts from
+ * exact random-walk MH (see gmdl_risk_sweep in gmdl/services.h). Run r of every setting starts from
  * the same exact posterior draw r (from (seed, SAMPLING, r)) and uses the streams (seed,
  * MCMC_CHAIN, r) and (seed, SGLD_NOISE, r), so the settings differ only in the sampler and the
  * step (common random numbers).
@@ -11,7 +11,8 @@
 #include "common.h"
 #include "gmdl/infer.h"
 #include "gmdl/rng.h"
-#include "infer/infer_internal.h"
+#include "gmdl/services.h"
+#include "infer/infer_internal.h" /* gmdl__sgld_mean */
 
 #ifdef _OPENMP
 #include <omp.h>
