@@ -508,7 +508,7 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
         return rc;
     }
     if (strcmp(model, "sgld-mixture") == 0) {
-        s = gmdl_builtin_sgld_mixture((uint64_t)OPTV(&cmd, v, "seed")->i, &h->builtin, &err);
+        s = gmdl_builtin_sgld_mixture(&h->builtin, (uint64_t)OPTV(&cmd, v, "seed")->i, &err);
     } else if (strcmp(model, "logistic") == 0 || strcmp(model, "linear") == 0 ||
                strcmp(model, "eight-schools") == 0) {
         if (!data) {
@@ -525,8 +525,9 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
             s = load_sparse(data, ycol, &tr, &err);
             if (s)
                 return cli_fail("sample", s, &err);
-            s = gmdl_builtin_logistic(&tr, pr[0] == 'l' ? GMDL_PRIOR_LAPLACE : GMDL_PRIOR_GAUSSIAN,
-                                      OPTV(&cmd, v, "prior-scale")->d, &h->builtin, &err);
+            s = gmdl_builtin_logistic(&h->builtin, &tr,
+                                      pr[0] == 'l' ? GMDL_PRIOR_LAPLACE : GMDL_PRIOR_GAUSSIAN,
+                                      OPTV(&cmd, v, "prior-scale")->d, &err);
             gmdl_libsvm_free(&tr);
             const char *test = OPTV(&cmd, v, "test")->s;
             if (!s && test) {
@@ -542,7 +543,7 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
             size_t n, p;
             s = csv_xy(data, ycol, &X, &y, &n, &p, &err);
             if (!s) {
-                s = gmdl_builtin_linear(X, y, n, p, &h->builtin, &err);
+                s = gmdl_builtin_linear(&h->builtin, X, y, n, p, &err);
                 free(X);
                 free(y);
             }
@@ -566,7 +567,7 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
                 free(sg);
                 return 2;
             }
-            s = gmdl_builtin_eight_schools(y, sg, ny, &h->builtin, &err);
+            s = gmdl_builtin_eight_schools(&h->builtin, y, sg, ny, &err);
             free(y);
             free(sg);
         }
@@ -674,7 +675,7 @@ static int plot_draws(const char *path, const gmdl_target *t, const gmdl_draws *
             if (exact) {
                 const double box[4] = {x0, x1, y0, y1};
                 double *g = malloc(120 * 120 * sizeof(double));
-                if (g && gmdl_grid_density(t, box, 120, g, &err) == GMDL_OK) {
+                if (g && gmdl_grid_density(g, t, box, 120, &err) == GMDL_OK) {
                     double mx = 0;
                     for (size_t k = 0; k < 120 * 120; k++)
                         mx = g[k] > mx ? g[k] : mx;
@@ -745,7 +746,7 @@ static int risk_sweep(const cli_val *v) {
         c.mh_step = OPTV(&cmd, v, "step")->d;
     gmdl_err err = {{0}};
     double t0 = cli_now();
-    gmdl_status s = gmdl_risk_sweep(t, &c, pts, &mhp, exact, &err);
+    gmdl_status s = gmdl_risk_sweep(pts, &mhp, exact, t, &c, &err);
     double seconds = cli_now() - t0;
     model_close(&h);
     if (s)
@@ -940,7 +941,7 @@ int cmd_sample(int argc, char **argv) {
                      : mi == GMDL_MCMC_SGLD        ? n * c.thin / 10
                                                    : n;
         warmup = c.n_warmup;
-        s = gmdl_mcmc_run(t, &c, &d, &err);
+        s = gmdl_mcmc_run(&d, t, &c, &err);
     } else {
         /* rejection, importance and vi all start from a VI fit. */
         gmdl_vi_config vc = gmdl_vi_config_default();
@@ -950,9 +951,9 @@ int cmd_sample(int argc, char **argv) {
         vc.mc = (size_t)OPTV(&cmd, v, "vi-mc")->i;
         vc.estimator = mi == 6 ? (gmdl_vi_estimator)est_i : GMDL_VI_REPARAM;
         vc.var_samples = mi == 6 ? 1000 : 0;
-        s = gmdl_vi_fit(t, &vc, &vr, &err);
+        s = gmdl_vi_fit(&vr, t, &vc, &err);
         if (!s && mi == 6)
-            s = gmdl_vi_draws(t, &vr, chains, n, seed, &d, &err);
+            s = gmdl_vi_draws(&d, t, &vr, chains, n, seed, &err);
         if (!s && mi != 6) {
             double *sd = malloc(t->dim * sizeof(double));
             if (!sd) {
@@ -962,7 +963,7 @@ int cmd_sample(int argc, char **argv) {
                     sd[j] = OPTV(&cmd, v, "proposal-scale")->d * vr.sd[j];
                 gmdl_proposal q = {vr.mean, sd, 5.0};
                 if (mi == 5) {
-                    s = gmdl_importance_run(t, &q, n * chains, seed, &d, &isr, &err);
+                    s = gmdl_importance_run(&d, &isr, t, &q, n * chains, seed, &err);
                 } else {
                     if (OPTV(&cmd, v, "log-m")->set) {
                         log_m = OPTV(&cmd, v, "log-m")->d;
@@ -970,7 +971,7 @@ int cmd_sample(int argc, char **argv) {
                         /* Pilot: the largest log weight over 10^4 proposals, plus log 10. */
                         gmdl_draws pd;
                         gmdl_importance_result pr;
-                        s = gmdl_importance_run(t, &q, 10000, seed ^ 0x5bd1e995u, &pd, &pr, &err);
+                        s = gmdl_importance_run(&pd, &pr, t, &q, 10000, seed ^ 0x5bd1e995u, &err);
                         if (!s) {
                             double wmax = 0;
                             for (size_t i = 0; i < pd.n; i++)
@@ -982,8 +983,8 @@ int cmd_sample(int argc, char **argv) {
                         }
                     }
                     if (!s)
-                        s = gmdl_rejection_run(t, &q, log_m, n * chains, 1000 * n * chains + 100000,
-                                               seed, &d, &rej_accept, &err);
+                        s = gmdl_rejection_run(&d, &rej_accept, t, &q, log_m, n * chains,
+                                               1000 * n * chains + 100000, seed, &err);
                 }
                 free(sd);
             }
@@ -1003,7 +1004,7 @@ int cmd_sample(int argc, char **argv) {
     for (size_t j = 0; j < d.dim; j++) {
         if (mi == 5) { /* importance: weighted moments, the importance ESS for everything */
             double mean, se, var = 0;
-            s = gmdl_draws_weighted_mean(&d, j, &mean, &se);
+            s = gmdl_draws_weighted_mean(&mean, &se, &d, j);
             for (size_t i = 0; !s && i < d.n; i++) {
                 double e = d.x[i * d.dim + j] - mean;
                 var += d.weight[i] * e * e;
@@ -1011,7 +1012,7 @@ int cmd_sample(int argc, char **argv) {
             sm[j] = (gmdl_diag_summary){mean, sqrt(var), isr.ess, isr.ess,
                                         (double)d.n / isr.ess, NAN, se};
         } else {
-            s = gmdl_draws_summary(&d, j, &sm[j]);
+            s = gmdl_draws_summary(&sm[j], &d, j);
         }
         if (s) {
             snprintf(err.msg, sizeof err.msg, "diagnostics need at least 8 draws per chain");
@@ -1027,7 +1028,7 @@ int cmd_sample(int argc, char **argv) {
     }
     double test_acc = NAN, test_ll = NAN;
     if (h.have_test) {
-        s = gmdl_builtin_logistic_accuracy(h.builtin, &d, &h.test, &test_acc, &test_ll, &err);
+        s = gmdl_builtin_logistic_accuracy(&test_acc, &test_ll, h.builtin, &d, &h.test, &err);
         if (s) {
             free(sm);
             rc = cli_fail("sample", s, &err);
@@ -1039,7 +1040,7 @@ int cmd_sample(int argc, char **argv) {
     double tv = NAN;
     if (mixture) {
         const double box[4] = {-1.5, 2.5, -3.0, 3.0};
-        s = gmdl_grid_tv(t, &d, box, 50, 0, &tv, &err);
+        s = gmdl_grid_tv(&tv, t, &d, box, 50, 0, &err);
         if (s) {
             free(sm);
             rc = cli_fail("sample", s, &err);

@@ -73,7 +73,7 @@ static int within_mcse(const gmdl_draws *d, const gauss *g, const char *what) {
     int bad = 0;
     for (size_t j = 0; j < D; j++) {
         gmdl_diag_summary s;
-        CHECK_OK(gmdl_draws_summary(d, j, &s));
+        CHECK_OK(gmdl_draws_summary(&s, d, j));
         double z = (s.mean - g->mu[j]) / s.mcse;
         if (!(fabs(z) < 4.0) || !(s.rhat < 1.01)) {
             fprintf(stderr, "%s: theta[%zu]: mean %g (true %g), mcse %g, z %.2f, rhat %.4f, ess %.0f\n",
@@ -103,7 +103,7 @@ static void test_gaussian_mcmc(uint64_t seed) {
         c.n_warmup = draws[m];
         gmdl_draws d;
         gmdl_err e = {{0}};
-        CHECK_OK(gmdl_mcmc_run(&t, &c, &d, &e));
+        CHECK_OK(gmdl_mcmc_run(&d, &t, &c, &e));
         CHECK_EQ(d.chains, 4);
         CHECK_EQ(d.n, draws[m]);
         CHECK_EQ(within_mcse(&d, &g, names[m]), 0);
@@ -152,10 +152,10 @@ static void test_gaussian_rejection_importance(uint64_t seed) {
     gmdl_draws d;
     gmdl_err e = {{0}};
     double acc;
-    CHECK_OK(gmdl_rejection_run(&t, &q, logM, 4000, 20000000, seed, &d, &acc, &e));
+    CHECK_OK(gmdl_rejection_run(&d, &acc, &t, &q, logM, 4000, 20000000, seed, &e));
     for (size_t j = 0; j < D; j++) {
         double mean, se;
-        CHECK_OK(gmdl_draws_weighted_mean(&d, j, &mean, &se));
+        CHECK_OK(gmdl_draws_weighted_mean(&mean, &se, &d, j));
         CHECK(fabs(mean - g.mu[j]) < 4 * se);
         CHECK_NEAR(se, g.sd[j] / sqrt(4000.0), 0, 0.1);
     }
@@ -166,7 +166,7 @@ static void test_gaussian_rejection_importance(uint64_t seed) {
     CHECK_NEAR(acc, zm, 0, 0.1);
     gmdl_draws_free(&d);
     /* A too-small envelope is detected. */
-    CHECK_STATUS(gmdl_rejection_run(&t, &q, logM - 3, 100, 1000000, seed, &d, &acc, &e),
+    CHECK_STATUS(gmdl_rejection_run(&d, &acc, &t, &q, logM - 3, 100, 1000000, seed, &e),
                  GMDL_EINVAL);
     CHECK_STR_CONTAINS(e.msg, "envelope");
 
@@ -178,13 +178,13 @@ static void test_gaussian_rejection_importance(uint64_t seed) {
     }
     gmdl_proposal q2 = {.mean = qmu, .sd = qsd2, .df = 8};
     gmdl_importance_result res;
-    CHECK_OK(gmdl_importance_run(&t, &q2, 200000, seed, &d, &res, &e));
+    CHECK_OK(gmdl_importance_run(&d, &res, &t, &q2, 200000, seed, &e));
     double exact = 0.5 * D * log(2 * M_PI) + 0.5 * g.logdet_cov;
     CHECK_NEAR(res.log_evidence, exact, 0.05, 0);
     CHECK(res.ess > 1000 && res.ess < 200000);
     for (size_t j = 0; j < D; j++) {
         double mean, se;
-        CHECK_OK(gmdl_draws_weighted_mean(&d, j, &mean, &se));
+        CHECK_OK(gmdl_draws_weighted_mean(&mean, &se, &d, j));
         CHECK(fabs(mean - g.mu[j]) < 4 * se);
         CHECK(se < 0.1 * g.sd[j]);
     }
@@ -213,12 +213,12 @@ static void test_transforms(uint64_t seed) {
     c.n_draws = 2000;
     gmdl_draws d;
     gmdl_err e = {{0}};
-    CHECK_OK(gmdl_mcmc_run(&t, &c, &d, &e));
+    CHECK_OK(gmdl_mcmc_run(&d, &t, &c, &e));
     const double want_mean[2] = {3.0, 2.0 / 7.0};
     const double want_sd[2] = {sqrt(3.0), sqrt(10.0 / (49.0 * 8.0))};
     for (size_t j = 0; j < 2; j++) {
         gmdl_diag_summary s;
-        CHECK_OK(gmdl_draws_summary(&d, j, &s));
+        CHECK_OK(gmdl_draws_summary(&s, &d, j));
         CHECK(fabs(s.mean - want_mean[j]) < 4 * s.mcse);
         CHECK_NEAR(s.sd, want_sd[j], 0, 0.1);
         CHECK(s.rhat < 1.01);
@@ -231,13 +231,13 @@ static void test_transforms(uint64_t seed) {
     gmdl_draws_free(&d);
     /* Gradient on the unconstrained scale against central differences (Jacobian included). */
     double u[2] = {0.3, -0.7}, x[2], lp, g[2];
-    CHECK_OK(gmdl_target_logp_u(&t, u, x, &lp, g, &e));
+    CHECK_OK(gmdl_target_logp_u(&lp, g, &t, u, x, &e));
     for (int j = 0; j < 2; j++) {
         double up[2] = {u[0], u[1]}, dn[2] = {u[0], u[1]}, lpu, lpd;
         up[j] += 1e-6;
         dn[j] -= 1e-6;
-        CHECK_OK(gmdl_target_logp_u(&t, up, x, &lpu, NULL, &e));
-        CHECK_OK(gmdl_target_logp_u(&t, dn, x, &lpd, NULL, &e));
+        CHECK_OK(gmdl_target_logp_u(&lpu, NULL, &t, up, x, &e));
+        CHECK_OK(gmdl_target_logp_u(&lpd, NULL, &t, dn, x, &e));
         CHECK_NEAR(g[j], (lpu - lpd) / 2e-6, 1e-6, 1e-6);
     }
 }
@@ -297,14 +297,14 @@ static void test_sgld(uint64_t seed) {
         c.precondition = pre;
         gmdl_draws d;
         gmdl_err e = {{0}};
-        CHECK_OK(gmdl_mcmc_run(&t, &c, &d, &e));
+        CHECK_OK(gmdl_mcmc_run(&d, &t, &c, &e));
         CHECK(d.weight != NULL);
         double mean, se;
-        CHECK_OK(gmdl_draws_weighted_mean(&d, 0, &mean, &se));
+        CHECK_OK(gmdl_draws_weighted_mean(&mean, &se, &d, 0));
         /* posterior sd is 0.1; SGLD's bias at these steps is far smaller than that */
         CHECK_NEAR(mean, mpost, 0.03, 0);
         gmdl_diag_summary s;
-        CHECK_OK(gmdl_draws_summary(&d, 0, &s));
+        CHECK_OK(gmdl_draws_summary(&s, &d, 0));
         CHECK_NEAR(s.sd, sqrt(v), 0, 0.35);
         CHECK(d.weight[0] > d.weight[d.n - 1]); /* decreasing step sizes are the weights */
         gmdl_draws_free(&d);
@@ -318,7 +318,7 @@ static void test_sgld(uint64_t seed) {
     c.chains = 1;
     gmdl_draws d;
     gmdl_err e = {{0}};
-    CHECK_STATUS(gmdl_mcmc_run(&t, &c, &d, &e), GMDL_ENUMERIC);
+    CHECK_STATUS(gmdl_mcmc_run(&d, &t, &c, &e), GMDL_ENUMERIC);
     CHECK_STR_CONTAINS(e.msg, "sgld chain 1: diverged at iteration ");
     CHECK(d.x == NULL);
 }
@@ -338,12 +338,12 @@ static void test_errors_and_determinism(uint64_t seed) {
     gmdl_mcmc_config c = gmdl_mcmc_config_default(GMDL_MCMC_HMC);
     gmdl_draws d;
     gmdl_err e = {{0}};
-    CHECK_STATUS(gmdl_mcmc_run(&t, &c, &d, &e), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_mcmc_run(&d, &t, &c, &e), GMDL_EINVAL);
     CHECK_STR_CONTAINS(e.msg, "not finite at the start point");
     c.chains = 0;
-    CHECK_STATUS(gmdl_mcmc_run(&t, &c, &d, &e), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_mcmc_run(&d, &t, &c, &e), GMDL_EINVAL);
     c = gmdl_mcmc_config_default(GMDL_MCMC_SGLD); /* batch 1 but no minibatch gradient */
-    CHECK_STATUS(gmdl_mcmc_run(&t, &c, &d, &e), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_mcmc_run(&d, &t, &c, &e), GMDL_EINVAL);
 
     static gauss g;
     gauss_init(&g);
@@ -354,9 +354,9 @@ static void test_errors_and_determinism(uint64_t seed) {
     c.n_draws = 200;
     c.n_warmup = 200;
     c.threads = 1;
-    CHECK_OK(gmdl_mcmc_run(&tg, &c, &a, &e));
+    CHECK_OK(gmdl_mcmc_run(&a, &tg, &c, &e));
     c.threads = 3;
-    CHECK_OK(gmdl_mcmc_run(&tg, &c, &b, &e));
+    CHECK_OK(gmdl_mcmc_run(&b, &tg, &c, &e));
     CHECK(memcmp(a.x, b.x, a.chains * a.n * a.dim * sizeof(double)) == 0);
     /* chains differ from each other */
     CHECK(memcmp(a.x, a.x + a.n * a.dim, a.dim * sizeof(double)) != 0);

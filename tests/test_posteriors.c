@@ -90,7 +90,7 @@ static void check_posterior(const char *lib, const char *dir, gmdl_mcmc_method m
     c.n_draws = n_draws;
     c.n_warmup = n_draws;
     gmdl_draws d;
-    CHECK_OK(gmdl_mcmc_run(&t, &c, &d, &e));
+    CHECK_OK(gmdl_mcmc_run(&d, &t, &c, &e));
 
     const char *src = getenv("GMDL_SOURCE_DIR");
     char names[32][32], names2[32][32];
@@ -112,7 +112,7 @@ static void check_posterior(const char *lib, const char *dir, gmdl_mcmc_method m
         if (j == d.dim)
             continue;
         gmdl_diag_summary s, s2;
-        CHECK_OK(gmdl_draws_summary(&d, j, &s));
+        CHECK_OK(gmdl_draws_summary(&s, &d, j));
         for (size_t i = 0; i < S; i++)
             sq[i] = d.x[i * d.dim + j] * d.x[i * d.dim + j];
         CHECK_OK(gmdl_diag_summarize(sq, d.chains, d.n, &s2));

@@ -12,11 +12,11 @@
 static void test_mixture_demo(uint64_t seed) {
     gmdl_builtin *m;
     gmdl_err e = {{0}};
-    CHECK_OK(gmdl_builtin_sgld_mixture(seed, &m, &e));
+    CHECK_OK(gmdl_builtin_sgld_mixture(&m, seed, &e));
     const gmdl_target *t = gmdl_builtin_target(m);
     const double box[4] = {-1.5, 2.5, -3.0, 3.0};
     double *p = malloc(2500 * sizeof(double));
-    CHECK_OK(gmdl_grid_density(t, box, 50, p, &e));
+    CHECK_OK(gmdl_grid_density(p, t, box, 50, &e));
     double best[2] = {0, 0}, at[2][2] = {{0, 0}, {0, 0}}, up = 0;
     for (int i = 0; i < 50; i++)
         for (int j = 0; j < 50; j++) {
@@ -43,9 +43,9 @@ static void test_mixture_demo(uint64_t seed) {
     c.n_draws = 100000;
     c.thin = 10;
     gmdl_draws d;
-    CHECK_OK(gmdl_mcmc_run(t, &c, &d, &e));
+    CHECK_OK(gmdl_mcmc_run(&d, t, &c, &e));
     double tv, frac = 0;
-    CHECK_OK(gmdl_grid_tv(t, &d, box, 50, 0, &tv, &e));
+    CHECK_OK(gmdl_grid_tv(&tv, t, &d, box, 50, 0, &e));
     CHECK(tv < 0.1);
     for (size_t i = 0; i < d.chains * d.n; i++)
         frac += d.x[2 * i + 1] >= 0;
@@ -72,7 +72,7 @@ static double b2_se(const gmdl_risk_point *q, double R) {
 static void test_risk_trend(uint64_t seed) {
     gmdl_builtin *m;
     gmdl_err e = {{0}};
-    CHECK_OK(gmdl_builtin_sgld_mixture(1, &m, &e));
+    CHECK_OK(gmdl_builtin_sgld_mixture(&m, 1, &e));
     enum { NS = 4 };
     const double steps[NS] = {0.002, 0.01, 0.02, 0.03};
     gmdl_risk_config c = gmdl_risk_config_default();
@@ -83,7 +83,7 @@ static void test_risk_trend(uint64_t seed) {
     c.seed = seed;
     gmdl_risk_point p[NS], mh;
     double exact[2], R = (double)c.repeats;
-    CHECK_OK(gmdl_risk_sweep(gmdl_builtin_target(m), &c, p, &mh, exact, &e));
+    CHECK_OK(gmdl_risk_sweep(p, &mh, exact, gmdl_builtin_target(m), &c, &e));
     /* Variance (relative noise sqrt(2 / R), about 7%) falls up to step 0.02; beyond, the minibatch
      * noise widens SGLD's stationary law and the variance levels off (it is not asserted there). */
     CHECK(p[1].variance < 0.8 * p[0].variance);

@@ -70,12 +70,12 @@ typedef struct gmdl_target {
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_target_check(const gmdl_target *t, gmdl_err *err);
 
 /* Maps the unconstrained u[dim] to the constrained x[dim]. */
-GMDL_API void gmdl_target_constrain(const gmdl_target *t, const double *u, double *x);
+GMDL_API void gmdl_target_constrain(double *x, const gmdl_target *t, const double *u);
 /* Log density on the unconstrained scale, log p(x(u)) + log |dx/du|, and its gradient in u
  * (grad_u may be NULL). x_scratch: [dim]. Statuses: those of the model's logp. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_target_logp_u(const gmdl_target *t, const double *u,
-                                                       double *x_scratch, double *lp,
-                                                       double *grad_u, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_target_logp_u(double *lp, double *grad_u,
+                                                       const gmdl_target *t, const double *u,
+                                                       double *x_scratch, gmdl_err *err);
 
 /* ------------------------------------------------------------------ draws */
 /* Draws of several chains of the reported quantities (target dim, or n_out with generate). */
@@ -94,8 +94,8 @@ GMDL_API void gmdl_draws_free(gmdl_draws *d);
 /* Diagnostics of quantity j over all chains (gmdl_diag_summarize); with weights, mean and sd are
  * the weighted ones (ESS, tau and R-hat remain those of the unweighted chains).
  * scratch: none needed. Statuses: EINVAL (j out of range or fewer than 8 draws), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_summary(const gmdl_draws *d, size_t j,
-                                                       gmdl_diag_summary *out);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_summary(gmdl_diag_summary *out, const gmdl_draws *d,
+                                                       size_t j);
 
 /* ------------------------------------------------------------------ MCMC and SGLD */
 typedef enum {
@@ -145,9 +145,8 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_mcmc_config_check(const gmdl_mcmc_confi
  * Statuses: EINVAL (bad config, or the log density is not finite at any tried start point:
  * input error), ENUMERIC (a non-finite state after a step, naming chain and iteration), EINTR,
  * ENOMEM, and any status returned by the model. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mcmc_run(const gmdl_target *t,
-                                                  const gmdl_mcmc_config *cfg, gmdl_draws *out,
-                                                  gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mcmc_run(gmdl_draws *out, const gmdl_target *t,
+                                                  const gmdl_mcmc_config *cfg, gmdl_err *err);
 
 /* ------------------------------------------------------------------ rejection, importance */
 /* Proposal for rejection and importance sampling: independent Student-t (df > 0) or Gaussian
@@ -164,11 +163,10 @@ GMDL_API double gmdl_proposal_logpdf(const gmdl_proposal *q, size_t dim, const d
  * user): draws n exact samples into out (one chain), trying at most max_proposals. A proposal
  * with p~(u) > M q(u) means the envelope is wrong: EINVAL naming the point's log ratio.
  * *accept_rate = accepted / proposed. Statuses: EINVAL, ENOCONV (max_proposals reached), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_rejection_run(const gmdl_target *t,
-                                                       const gmdl_proposal *q, double log_M,
-                                                       size_t n, size_t max_proposals,
-                                                       uint64_t seed, gmdl_draws *out,
-                                                       double *accept_rate, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_rejection_run(gmdl_draws *out, double *accept_rate,
+                                                       const gmdl_target *t, const gmdl_proposal *q,
+                                                       double log_M, size_t n, size_t max_proposals,
+                                                       uint64_t seed, gmdl_err *err);
 
 typedef struct gmdl_importance_result {
     double log_evidence; /* log (1/S sum w), unbiased estimate of Z in the log domain */
@@ -177,16 +175,16 @@ typedef struct gmdl_importance_result {
 
 /* Self-normalised importance sampling with n proposals (one chain; out->weight holds the
  * normalised weights, summing to 1). Statuses: EINVAL (all weights zero), ENOMEM, model's. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_importance_run(const gmdl_target *t,
-                                                        const gmdl_proposal *q, size_t n,
-                                                        uint64_t seed, gmdl_draws *out,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_importance_run(gmdl_draws *out,
                                                         gmdl_importance_result *res,
-                                                        gmdl_err *err);
+                                                        const gmdl_target *t,
+                                                        const gmdl_proposal *q, size_t n,
+                                                        uint64_t seed, gmdl_err *err);
 
 /* Weighted mean of quantity j and its standard error: for equal weights sd/sqrt(n); for
  * importance weights sqrt(sum w_i^2 (f_i - mean)^2) (weights normalised). Statuses: EINVAL. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_weighted_mean(const gmdl_draws *d, size_t j,
-                                                             double *mean, double *se);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_weighted_mean(double *mean, double *se,
+                                                             const gmdl_draws *d, size_t j);
 
 /* ------------------------------------------------------------------ variational inference */
 /* Mean-field Gaussian q(u) = N(mean, diag sd^2) on the unconstrained scale, fitted by maximising the
@@ -224,14 +222,14 @@ typedef struct gmdl_vi_result {
 GMDL_API gmdl_vi_config gmdl_vi_config_default(void);
 /* Statuses: EINVAL (bad config or target; log density not finite at the start mean), ENUMERIC
  * (the variational parameters became non-finite, naming the iteration), ENOMEM, model's. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_fit(const gmdl_target *t, const gmdl_vi_config *cfg,
-                                                gmdl_vi_result *out, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_fit(gmdl_vi_result *out, const gmdl_target *t,
+                                                const gmdl_vi_config *cfg, gmdl_err *err);
 GMDL_API void gmdl_vi_result_free(gmdl_vi_result *r);
 /* n independent draws from q, reported like MCMC draws (constrained / generated quantities), as
  * `chains` chains of n each from (seed, SAMPLING, chain). Statuses: EINVAL, ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_draws(const gmdl_target *t, const gmdl_vi_result *r,
-                                                  size_t chains, size_t n, uint64_t seed,
-                                                  gmdl_draws *out, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_draws(gmdl_draws *out, const gmdl_target *t,
+                                                  const gmdl_vi_result *r, size_t chains, size_t n,
+                                                  uint64_t seed, gmdl_err *err);
 
 /* ------------------------------------------------------------------ user models (plugins) */
 /* A user model for `gmdl sample --model-lib FILE.so` is a shared library that exports one symbol,

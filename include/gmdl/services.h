@@ -31,10 +31,10 @@ GMDL_API void gmdl_builtin_destroy(gmdl_builtin *m);
  * 0.5 of the start: modes near both, as the paper's figure shows); about one draw in four
  * qualifies (docs/INFERENCE.md). Names theta[1], theta[2]; minibatch gradient.
  * Statuses: ENOMEM; ENUMERIC if no draw among the first 1000 qualifies. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_sgld_mixture(uint64_t seed, gmdl_builtin **out,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_sgld_mixture(gmdl_builtin **out, uint64_t seed,
                                                               gmdl_err *err);
 /* The data points of the mixture model (NULL for other models); *n receives the count. */
-GMDL_API const double *gmdl_builtin_mixture_data(const gmdl_builtin *m, size_t *n);
+GMDL_API const double *gmdl_builtin_mixture_data(size_t *n, const gmdl_builtin *m);
 
 typedef enum { GMDL_PRIOR_LAPLACE = 0, GMDL_PRIOR_GAUSSIAN } gmdl_prior;
 
@@ -42,49 +42,51 @@ typedef enum { GMDL_PRIOR_LAPLACE = 0, GMDL_PRIOR_GAUSSIAN } gmdl_prior;
  * <= 0 count as -1), prior Laplace(0, scale) (the SGLD paper, scale 1) or N(0, scale^2) on every
  * coefficient including the intercept. Copies the data. Parameters beta[1..D], alpha (D = data
  * ncols); minibatch gradient. Statuses: EINVAL (no rows, scale <= 0), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_logistic(const gmdl_libsvm *train, gmdl_prior prior,
-                                                          double scale, gmdl_builtin **out,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_logistic(gmdl_builtin **out,
+                                                          const gmdl_libsvm *train,
+                                                          gmdl_prior prior, double scale,
                                                           gmdl_err *err);
 /* Posterior-averaged predictive accuracy on test data: p_i = sum_s w_s sigmoid(alpha_s +
  * beta_s . x_i) / sum_s w_s over all draws (weights from d->weight, else equal); features beyond
  * the model's dimension are ignored. *log_loss (may be NULL) is the mean negative log predictive
  * probability. Statuses: EINVAL (draws not from this model), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_logistic_accuracy(const gmdl_builtin *m,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_logistic_accuracy(double *accuracy,
+                                                                   double *log_loss,
+                                                                   const gmdl_builtin *m,
                                                                    const gmdl_draws *d,
                                                                    const gmdl_libsvm *test,
-                                                                   double *accuracy,
-                                                                   double *log_loss,
                                                                    gmdl_err *err);
 
 /* Bayesian linear regression y = alpha + X beta + N(0, sigma^2), priors alpha, beta_j ~ N(0, 10^2),
  * sigma ~ HalfNormal(10) (sampled as log sigma). X: [n, p] row-major, copied. Parameters alpha,
  * beta[1..p], sigma; minibatch gradient. Statuses: EINVAL (n < 1, p < 1, non-finite data), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_linear(const double *X, const double *y, size_t n,
-                                                        size_t p, gmdl_builtin **out,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_linear(gmdl_builtin **out, const double *X,
+                                                        const double *y, size_t n, size_t p,
                                                         gmdl_err *err);
 
 /* Eight schools, non-centred (Rubin 1981; BDA3 5.5): theta_trans_j ~ N(0, 1), mu ~ N(0, 5),
  * tau ~ HalfCauchy(0, 5) (sampled as log tau), y_j ~ N(mu + tau theta_trans_j, sigma_j). Reports
  * mu, tau, theta[1..J] with theta_j = mu + tau theta_trans_j. Statuses: EINVAL (J < 1, sigma <= 0,
  * non-finite data), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_eight_schools(const double *y, const double *sigma,
-                                                               size_t J, gmdl_builtin **out,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_eight_schools(gmdl_builtin **out, const double *y,
+                                                               const double *sigma, size_t J,
                                                                gmdl_err *err);
 
 /* ------------------------------------------------------------------ 2-D checks */
 /* The target's density on a bins x bins grid of cell centres over box = {x0, x1, y0, y1} (its two
  * parameters, constrained scale), normalised to sum 1, into p[bins * bins] (row i: x cell i).
  * Needs dim 2. Statuses: EINVAL, model's. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_grid_density(const gmdl_target *t, const double box[4],
-                                                      size_t bins, double *p, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_grid_density(double *p, const gmdl_target *t,
+                                                      const double box[4], size_t bins,
+                                                      gmdl_err *err);
 /* Total variation distance between the histogram of the draws (quantities 0 and 1, all chains;
  * with `weighted`, weighted by d->weight) on that grid and the exact cell masses (the density
  * integrated over each cell on a grid 8 times finer per axis): draws outside the box count as
  * histogram mass outside it, TV = 1/2 sum |p - h| + 1/2 (mass outside).
  * Statuses: EINVAL (not a 2-parameter target or draws), ENOMEM, model's. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_grid_tv(const gmdl_target *t, const gmdl_draws *d,
-                                                 const double box[4], size_t bins, int weighted,
-                                                 double *tv, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_grid_tv(double *tv, const gmdl_target *t,
+                                                 const gmdl_draws *d, const double box[4],
+                                                 size_t bins, int weighted, gmdl_err *err);
 
 /* ------------------------------------------------------------------ approximate MCMC: risk */
 /* The bias-variance view of approximate MCMC (Teh, Thiery & Vollmer 2016) on a
@@ -121,10 +123,9 @@ GMDL_API gmdl_risk_config gmdl_risk_config_default(void);
 /* Fills sgld[cfg->nsteps] and *mh; exact_mean[2] receives the grid posterior mean.
  * Statuses: EINVAL (not a 2-parameter target with a minibatch gradient, bad config, budget too
  * small for one MH step), ENUMERIC (an SGLD run diverged: the step is too large), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_risk_sweep(const gmdl_target *t,
-                                                    const gmdl_risk_config *cfg,
-                                                    gmdl_risk_point *sgld, gmdl_risk_point *mh,
-                                                    double exact_mean[2], gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_risk_sweep(gmdl_risk_point *sgld, gmdl_risk_point *mh,
+                                                    double exact_mean[2], const gmdl_target *t,
+                                                    const gmdl_risk_config *cfg, gmdl_err *err);
 
 #ifdef __cplusplus
 }

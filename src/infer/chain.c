@@ -126,7 +126,7 @@ static gmdl_status chain_start_point(const gmdl_target *t, const gmdl_mcmc_confi
             else
                 u[j] = 0.0;
         }
-        gmdl_status s = gmdl_target_logp_u(t, u, x_scratch, lp, grad, err);
+        gmdl_status s = gmdl_target_logp_u(lp, grad, t, u, x_scratch, err);
         if (s != GMDL_OK)
             return s;
         int ok = isfinite(*lp);
@@ -278,7 +278,7 @@ static gmdl_status store(run *r, size_t it, double weight) {
     gmdl__chain *c = &r->c;
     gmdl_draws *out = r->out;
     size_t od = out->dim;
-    gmdl__target_report(c->t, c->u, c->xs, r->rep);
+    gmdl__target_report(r->rep, c->t, c->u, c->xs);
     if (r->S->move) {
         int ok = 1;
         for (size_t j = 0; j < od; j++)
@@ -382,7 +382,7 @@ static gmdl_status run_chain(const gmdl_target *t, const gmdl_mcmc_config *cfg, 
     return s;
 }
 
-gmdl_status gmdl_mcmc_run(const gmdl_target *t, const gmdl_mcmc_config *cfg, gmdl_draws *out,
+gmdl_status gmdl_mcmc_run(gmdl_draws *out, const gmdl_target *t, const gmdl_mcmc_config *cfg,
                           gmdl_err *err) {
     if (out)
         memset(out, 0, sizeof *out);

@@ -24,7 +24,7 @@ static gmdl_status hmc_propose(gmdl__chain *c, double eps, size_t steps, double 
             c->p[j] += 0.5 * eps * c->g1[j];
             c->u1[j] += eps * c->minv[j] * c->p[j];
         }
-        gmdl_status s = gmdl__target_eval_u(c->t, c->u1, c->xs, &c->lp1, c->g1, c->err);
+        gmdl_status s = gmdl__target_eval_u(&c->lp1, c->g1, c->t, c->u1, c->xs, c->err);
         if (s != GMDL_OK || !isfinite(c->lp1)) {
             *loga = -HUGE_VAL; /* divergent trajectory */
             return s;

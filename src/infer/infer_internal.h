@@ -8,10 +8,10 @@
 /* Reported dimension: n_out with generate, else dim. */
 size_t gmdl__target_out_dim(const gmdl_target *t);
 /* out[out_dim] = reported quantities at the unconstrained u. x_scratch: [dim]. */
-void gmdl__target_report(const gmdl_target *t, const double *u, double *x_scratch, double *out);
+void gmdl__target_report(double *out, const gmdl_target *t, const double *u, double *x_scratch);
 /* Minibatch gradient on the unconstrained scale (Jacobian included). */
-gmdl_status gmdl__target_grad_batch_u(const gmdl_target *t, const double *u, double *x_scratch,
-                                      const uint32_t *idx, size_t n, double *grad_u,
+gmdl_status gmdl__target_grad_batch_u(double *grad_u, const gmdl_target *t, const double *u,
+                                      double *x_scratch, const uint32_t *idx, size_t n,
                                       gmdl_err *err);
 /* Allocates the draws container (names, x, accept_rate, step, and weight when weighted). */
 gmdl_status gmdl__draws_alloc(gmdl_draws *d, const gmdl_target *t, size_t chains, size_t n,
@@ -19,8 +19,8 @@ gmdl_status gmdl__draws_alloc(gmdl_draws *d, const gmdl_target *t, size_t chains
 /* Log density at u for a proposal (the Metropolis samplers): as gmdl_target_logp_u, but a
  * non-finite log density, or a non-finite gradient when grad_u is not NULL, becomes *lp = -inf so
  * that the proposal is rejected. */
-gmdl_status gmdl__target_eval_u(const gmdl_target *t, const double *u, double *x_scratch,
-                                double *lp, double *grad_u, gmdl_err *err);
+gmdl_status gmdl__target_eval_u(double *lp, double *grad_u, const gmdl_target *t, const double *u,
+                                double *x_scratch, gmdl_err *err);
 
 /* ------------------------------------------------------------------ chain driver (chain.c) */
 /* One chain's state as the driver (chain.c) and the step functions (mh.c, mala.c, hmc.c,
@@ -76,9 +76,9 @@ extern const gmdl__sampler gmdl__sampler_mh, gmdl__sampler_mala, gmdl__sampler_h
  * (seed, MCMC_CHAIN, r) and (seed, SGLD_NOISE, r); mean[dim] = the average of the T states after
  * each step. Messages start with `who`. Statuses: ENOMEM, ENUMERIC (a state is no longer
  * finite: the message names run r + 1 and the iteration), the model's. */
-gmdl_status gmdl__sgld_mean(const gmdl_target *t, double eps, size_t batch, size_t T,
-                            uint64_t seed, size_t r, const double *u0, double *mean,
-                            const char *who, gmdl_err *err);
+gmdl_status gmdl__sgld_mean(double *mean, const gmdl_target *t, double eps, size_t batch, size_t T,
+                            uint64_t seed, size_t r, const double *u0, const char *who,
+                            gmdl_err *err);
 
 /* Minibatch indices by sweeps (sgld.c): every pass over the N items visits each once, in a fresh
  * random order (Fisher-Yates on the caller's stream); a minibatch that crosses the end of a pass

@@ -18,7 +18,7 @@ static gmdl_status mala_propose(gmdl__chain *c, double eps, size_t steps, double
         c->u1[j] = c->u[j] + h * c->minv[j] * c->g[j] + eps * c->sdm[j] * z;
         fwd += z * z;
     }
-    gmdl_status s = gmdl__target_eval_u(c->t, c->u1, c->xs, &c->lp1, c->g1, c->err);
+    gmdl_status s = gmdl__target_eval_u(&c->lp1, c->g1, c->t, c->u1, c->xs, c->err);
     if (s != GMDL_OK || !isfinite(c->lp1)) {
         *loga = -HUGE_VAL;
         return s;

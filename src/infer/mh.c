@@ -13,7 +13,7 @@ static gmdl_status mh_propose(gmdl__chain *c, double eps, size_t steps, double *
     (void)steps;
     for (size_t j = 0; j < c->d; j++)
         c->u1[j] = c->u[j] + eps * c->sdm[j] * gmdl_rng_normal(&c->rng);
-    gmdl_status s = gmdl__target_eval_u(c->t, c->u1, c->xs, &c->lp1, NULL, c->err);
+    gmdl_status s = gmdl__target_eval_u(&c->lp1, NULL, c->t, c->u1, c->xs, c->err);
     *loga = c->lp1 - c->lp;
     return s;
 }

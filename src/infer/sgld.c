@@ -118,9 +118,9 @@ static gmdl_status sgld_move(gmdl__chain *c, size_t it, double *weight) {
     gmdl_status s;
     if (nb) {
         gmdl__sweep_next(&st->sw, &c->rng, st->idx, nb);
-        s = gmdl__target_grad_batch_u(c->t, c->u, c->xs, st->idx, nb, c->g, c->err);
+        s = gmdl__target_grad_batch_u(c->g, c->t, c->u, c->xs, st->idx, nb, c->err);
     } else {
-        s = gmdl_target_logp_u(c->t, c->u, c->xs, &c->lp, c->g, c->err);
+        s = gmdl_target_logp_u(&c->lp, c->g, c->t, c->u, c->xs, c->err);
     }
     if (s != GMDL_OK)
         return s;
@@ -157,9 +157,9 @@ const gmdl__sampler gmdl__sampler_sgld = {
 };
 
 /* ------------------------------------------------------------------ constant step, mean only */
-gmdl_status gmdl__sgld_mean(const gmdl_target *t, double eps, size_t batch, size_t T,
-                            uint64_t seed, size_t r, const double *u0, double *mean,
-                            const char *who, gmdl_err *err) {
+gmdl_status gmdl__sgld_mean(double *mean, const gmdl_target *t, double eps, size_t batch, size_t T,
+                            uint64_t seed, size_t r, const double *u0, const char *who,
+                            gmdl_err *err) {
     const size_t d = t->dim;
     const uint32_t N = (uint32_t)(t->n_data > UINT32_MAX ? UINT32_MAX : t->n_data);
     uint32_t *idx = gmdl__malloc(batch * sizeof(uint32_t));
@@ -184,7 +184,7 @@ gmdl_status gmdl__sgld_mean(const gmdl_target *t, double eps, size_t batch, size
     gmdl_status s = GMDL_OK;
     for (size_t it = 0; it < T; it++) {
         gmdl__sweep_next(&sw, &rng, idx, batch);
-        s = gmdl__target_grad_batch_u(t, u, xs, idx, batch, g, err);
+        s = gmdl__target_grad_batch_u(g, t, u, xs, idx, batch, err);
         if (s != GMDL_OK)
             break;
         if (!langevin(u, g, NULL, eps, d, &zig, &noise)) {

@@ -52,8 +52,8 @@ static gmdl_status one_grad(vi_ws *ws, gmdl_vi_estimator est, const double *m, c
         logq += -0.5 * ws->eps[j] * ws->eps[j] - w[j] - 0.5 * log(2 * M_PI);
     }
     double lp;
-    gmdl_status s = gmdl_target_logp_u(ws->t, ws->u, ws->xs, &lp,
-                                       est == GMDL_VI_REPARAM ? ws->g : NULL, ws->err);
+    gmdl_status s = gmdl_target_logp_u(&lp, est == GMDL_VI_REPARAM ? ws->g : NULL, ws->t, ws->u,
+                                       ws->xs, ws->err);
     if (s != GMDL_OK)
         return s;
     *f = lp - logq;
@@ -243,13 +243,13 @@ static gmdl_status vi_start(vi_fit_ws *f, const gmdl_vi_config *cfg) {
         f->w[j] = cfg->init_log_sd;
     }
     double lp0;
-    gmdl_status s = gmdl_target_logp_u(f->ws.t, f->m, f->ws.xs, &lp0, NULL, f->ws.err);
+    gmdl_status s = gmdl_target_logp_u(&lp0, NULL, f->ws.t, f->m, f->ws.xs, f->ws.err);
     if (s == GMDL_OK && !isfinite(lp0))
         s = gmdl__fail(f->ws.err, GMDL_EINVAL, "vi: the log density is not finite at the start mean");
     return s;
 }
 
-gmdl_status gmdl_vi_fit(const gmdl_target *t, const gmdl_vi_config *cfg, gmdl_vi_result *out,
+gmdl_status gmdl_vi_fit(gmdl_vi_result *out, const gmdl_target *t, const gmdl_vi_config *cfg,
                         gmdl_err *err) {
     if (out)
         memset(out, 0, sizeof *out);
@@ -296,8 +296,8 @@ gmdl_status gmdl_vi_fit(const gmdl_target *t, const gmdl_vi_config *cfg, gmdl_vi
     return s;
 }
 
-gmdl_status gmdl_vi_draws(const gmdl_target *t, const gmdl_vi_result *r, size_t chains, size_t n,
-                          uint64_t seed, gmdl_draws *out, gmdl_err *err) {
+gmdl_status gmdl_vi_draws(gmdl_draws *out, const gmdl_target *t, const gmdl_vi_result *r,
+                          size_t chains, size_t n, uint64_t seed, gmdl_err *err) {
     if (out)
         memset(out, 0, sizeof *out);
     gmdl_status s = gmdl_target_check(t, err);
@@ -320,7 +320,7 @@ gmdl_status gmdl_vi_draws(const gmdl_target *t, const gmdl_vi_result *r, size_t 
         for (size_t i = 0; i < n; i++) {
             for (size_t j = 0; j < d; j++)
                 u[j] = r->mean[j] + r->sd[j] * gmdl_rng_normal(&rng);
-            gmdl__target_report(t, u, u + d, out->x + (c * n + i) * out->dim);
+            gmdl__target_report(out->x + (c * n + i) * out->dim, t, u, u + d);
         }
     }
     gmdl__free(u);

@@ -12,7 +12,7 @@ static int box_ok(const double box[4], size_t bins) {
            isfinite(box[2]) && isfinite(box[3]) && box[0] < box[1] && box[2] < box[3];
 }
 
-gmdl_status gmdl_grid_density(const gmdl_target *t, const double box[4], size_t bins, double *p,
+gmdl_status gmdl_grid_density(double *p, const gmdl_target *t, const double box[4], size_t bins,
                               gmdl_err *err) {
     gmdl_status s = gmdl_target_check(t, err);
     if (s != GMDL_OK)
@@ -47,8 +47,8 @@ gmdl_status gmdl_grid_density(const gmdl_target *t, const double box[4], size_t 
 
 #define GRID_SUB 8
 
-gmdl_status gmdl_grid_tv(const gmdl_target *t, const gmdl_draws *d, const double box[4],
-                         size_t bins, int weighted, double *tv, gmdl_err *err) {
+gmdl_status gmdl_grid_tv(double *tv, const gmdl_target *t, const gmdl_draws *d, const double box[4],
+                         size_t bins, int weighted, gmdl_err *err) {
     if (!d || d->dim != 2 || !tv || (weighted && !d->weight))
         return gmdl__fail(err, GMDL_EINVAL, "grid tv: needs draws of 2 quantities (and weights)");
     if (!box_ok(box, bins))
@@ -65,7 +65,7 @@ gmdl_status gmdl_grid_tv(const gmdl_target *t, const gmdl_draws *d, const double
         return gmdl__fail(err, GMDL_ENOMEM, "grid tv: out of memory");
     }
     double *h = p + bins * bins;
-    gmdl_status s = gmdl_grid_density(t, box, fb, f, err);
+    gmdl_status s = gmdl_grid_density(f, t, box, fb, err);
     if (s != GMDL_OK) {
         gmdl__free(p);
         gmdl__free(f);

@@ -53,9 +53,8 @@ static void score(const double *est, size_t R, const double truth[2], gmdl_risk_
     p->bias2 = b2 - var / ((double)R - 1.0);
 }
 
-gmdl_status gmdl_risk_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
-                            gmdl_risk_point *sgld, gmdl_risk_point *mh, double exact_mean[2],
-                            gmdl_err *err) {
+gmdl_status gmdl_risk_sweep(gmdl_risk_point *sgld, gmdl_risk_point *mh, double exact_mean[2],
+                            const gmdl_target *t, const gmdl_risk_config *cfg, gmdl_err *err) {
     gmdl_status s = gmdl_target_check(t, err);
     if (s != GMDL_OK)
         return s;
@@ -86,7 +85,7 @@ gmdl_status gmdl_risk_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
         s = gmdl__fail(err, GMDL_ENOMEM, "risk sweep: out of memory");
         goto done;
     }
-    s = gmdl_grid_density(t, cfg->box, G, p, err);
+    s = gmdl_grid_density(p, t, cfg->box, G, err);
     if (s != GMDL_OK)
         goto done;
     /* Exact mean on the grid, and R exact draws (a cell by its mass, then uniform inside it). */
@@ -117,8 +116,8 @@ gmdl_status gmdl_risk_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
         /* Each run owns its streams and its slot, so the result does not depend on the threads. */
 #pragma omp parallel for schedule(dynamic, 4) num_threads(nt)
         for (size_t r = 0; r < R; r++)
-            st[r] = gmdl__sgld_mean(t, eps, cfg->batch, T, cfg->seed, r, inits + 2 * r,
-                                    est + 2 * r, "risk sweep", &errs[r]);
+            st[r] = gmdl__sgld_mean(est + 2 * r, t, eps, cfg->batch, T, cfg->seed, r, inits + 2 * r,
+                                    "risk sweep", &errs[r]);
         for (size_t r = 0; r < R; r++)
             if (st[r] != GMDL_OK) {
                 s = st[r];
@@ -140,7 +139,7 @@ gmdl_status gmdl_risk_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
     c.chain_inits = inits;
     c.step = cfg->mh_step;
     gmdl_draws d;
-    s = gmdl_mcmc_run(t, &c, &d, err);
+    s = gmdl_mcmc_run(&d, t, &c, err);
     if (s != GMDL_OK)
         goto done;
     for (size_t r = 0; r < R; r++) {
