@@ -53,8 +53,9 @@ static void score(const double *est, size_t R, const double truth[2], gmdl_risk_
     p->bias2 = b2 - var / ((double)R - 1.0);
 }
 
-gmdl_status gmdl_risk_sweep(gmdl_risk_point *sgld, gmdl_risk_point *mh, double exact_mean[2],
-                            const gmdl_target *t, const gmdl_risk_config *cfg, gmdl_err *err) {
+static gmdl_status check_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
+                               const gmdl_risk_point *sgld, const gmdl_risk_point *mh,
+                               gmdl_err *err) {
     gmdl_status s = gmdl_target_check(t, err);
     if (s != GMDL_OK)
         return s;
@@ -75,20 +76,14 @@ gmdl_status gmdl_risk_sweep(gmdl_risk_point *sgld, gmdl_risk_point *mh, double e
                           "risk sweep: a budget of %zu item gradients allows fewer than 10 MH steps "
                           "(each costs %zu) or SGLD steps",
                           cfg->budget, t->n_data);
+    return GMDL_OK;
+}
+
+/* From the grid posterior p[G * G] over cfg->box: the exact mean, and R exact draws inits[R][2]
+ * (a cell by its mass, then uniform inside it), draw r from (seed, SAMPLING, r). */
+static void exact_draws(const double *p, const gmdl_risk_config *cfg, double exact_mean[2],
+                        double *inits) {
     size_t G = cfg->grid, R = cfg->repeats;
-    double *p = gmdl__malloc(G * G * sizeof(double));
-    double *inits = gmdl__malloc(2 * R * sizeof(double));
-    double *est = gmdl__malloc(2 * R * sizeof(double));
-    gmdl_status *st = gmdl__calloc(R, sizeof *st);
-    gmdl_err *errs = gmdl__calloc(R, sizeof *errs);
-    if (!p || !inits || !est || !st || !errs) {
-        s = gmdl__fail(err, GMDL_ENOMEM, "risk sweep: out of memory");
-        goto done;
-    }
-    s = gmdl_grid_density(p, t, cfg->box, G, err);
-    if (s != GMDL_OK)
-        goto done;
-    /* Exact mean on the grid, and R exact draws (a cell by its mass, then uniform inside it). */
     double hx = (cfg->box[1] - cfg->box[0]) / (double)G, hy = (cfg->box[3] - cfg->box[2]) / (double)G;
     exact_mean[0] = exact_mean[1] = 0;
     for (size_t i = 0; i < G; i++)
@@ -103,6 +98,13 @@ gmdl_status gmdl_risk_sweep(gmdl_risk_point *sgld, gmdl_risk_point *mh, double e
         inits[2 * r] = cfg->box[0] + ((double)(k / G) + gmdl_rng_uniform(&rng)) * hx;
         inits[2 * r + 1] = cfg->box[2] + ((double)(k % G) + gmdl_rng_uniform(&rng)) * hy;
     }
+}
+
+/* SGLD at each constant step: R runs from inits, their averages into est[R][2], scored. */
+static gmdl_status sgld_settings(gmdl_risk_point *sgld, double *est, gmdl_status *st,
+                                 gmdl_err *errs, const gmdl_target *t, const gmdl_risk_config *cfg,
+                                 const double *inits, const double exact_mean[2], gmdl_err *err) {
+    size_t R = cfg->repeats;
 #ifdef _OPENMP
     int nt = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
 #else
@@ -120,16 +122,23 @@ gmdl_status gmdl_risk_sweep(gmdl_risk_point *sgld, gmdl_risk_point *mh, double e
                                     "risk sweep", &errs[r]);
         for (size_t r = 0; r < R; r++)
             if (st[r] != GMDL_OK) {
-                s = st[r];
                 if (err)
                     *err = errs[r];
-                goto done;
+                return st[r];
             }
         sgld[k].step = eps;
         sgld[k].iters = T;
         score(est, R, exact_mean, &sgld[k]);
     }
-    /* The exact baseline: random-walk MH, each step costing a full pass over the data. */
+    return GMDL_OK;
+}
+
+/* The exact baseline: random-walk MH from inits, each step costing a full pass over the data;
+ * the run averages into est[R][2], scored. */
+static gmdl_status mh_baseline(gmdl_risk_point *mh, double *est, const gmdl_target *t,
+                               const gmdl_risk_config *cfg, const double *inits,
+                               const double exact_mean[2], gmdl_err *err) {
+    size_t R = cfg->repeats;
     gmdl_mcmc_config c = gmdl_mcmc_config_default(GMDL_MCMC_MH);
     c.chains = R;
     c.n_warmup = 0; /* no adaptation: the start is already a posterior draw */
@@ -139,9 +148,9 @@ gmdl_status gmdl_risk_sweep(gmdl_risk_point *sgld, gmdl_risk_point *mh, double e
     c.chain_inits = inits;
     c.step = cfg->mh_step;
     gmdl_draws d;
-    s = gmdl_mcmc_run(&d, t, &c, err);
+    gmdl_status s = gmdl_mcmc_run(&d, t, &c, err);
     if (s != GMDL_OK)
-        goto done;
+        return s;
     for (size_t r = 0; r < R; r++) {
         double a[2] = {0, 0};
         for (size_t i = 0; i < d.n; i++) {
@@ -155,7 +164,30 @@ gmdl_status gmdl_risk_sweep(gmdl_risk_point *sgld, gmdl_risk_point *mh, double e
     mh->step = cfg->mh_step;
     mh->iters = c.n_draws;
     score(est, R, exact_mean, mh);
-done:
+    return GMDL_OK;
+}
+
+gmdl_status gmdl_risk_sweep(gmdl_risk_point *sgld, gmdl_risk_point *mh, double exact_mean[2],
+                            const gmdl_target *t, const gmdl_risk_config *cfg, gmdl_err *err) {
+    gmdl_status s = check_sweep(t, cfg, sgld, mh, err);
+    if (s != GMDL_OK)
+        return s;
+    size_t G = cfg->grid, R = cfg->repeats;
+    double *p = gmdl__malloc(G * G * sizeof(double));
+    double *inits = gmdl__malloc(2 * R * sizeof(double));
+    double *est = gmdl__malloc(2 * R * sizeof(double));
+    gmdl_status *st = gmdl__calloc(R, sizeof *st);
+    gmdl_err *errs = gmdl__calloc(R, sizeof *errs);
+    if (!p || !inits || !est || !st || !errs)
+        s = gmdl__fail(err, GMDL_ENOMEM, "risk sweep: out of memory");
+    if (s == GMDL_OK)
+        s = gmdl_grid_density(p, t, cfg->box, G, err);
+    if (s == GMDL_OK) {
+        exact_draws(p, cfg, exact_mean, inits);
+        s = sgld_settings(sgld, est, st, errs, t, cfg, inits, exact_mean, err);
+    }
+    if (s == GMDL_OK)
+        s = mh_baseline(mh, est, t, cfg, inits, exact_mean, err);
     gmdl__free(p);
     gmdl__free(inits);
     gmdl__free(est);
