@@ -260,7 +260,8 @@ typedef struct gmdl_user_model {
     const char *name; /* the model's name, for messages; may be NULL */
     /* Builds the model. arg: the text of --model-arg, NULL when absent (borrowed). *target
      * (zeroed by the caller) must stay valid until destroy; target->user is usually *state.
-     * Statuses: OK, or any status with the message in err (EINVAL for an arg it cannot use). */
+     * Statuses: OK, or any status with the message in err (EINVAL for an arg it cannot use);
+     * after a failure create has released what it made (destroy is not called). */
     gmdl_status (*create)(gmdl_target *target, void **state, const char *arg, gmdl_err *err);
     /* Releases what create made; state is create's *state (may be NULL). */
     void (*destroy)(void *state);
