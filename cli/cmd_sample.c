@@ -2,14 +2,14 @@
  * or importance sampling, or fits mean-field VI; prints diagnostics (mean, sd, MCSE, ESS, tau,
  * split R-hat) as a table or JSON, and writes draws to CSV. A thin layer over gmdl/infer.h.
  *
- * This file holds the options, the model set-up (built-in models, and user models loaded with
- * dlopen: ABI in gmdl/infer.h) and the runs of the samplers; the data readers are in
+ * This file holds the options, the model set-up (built-in models, and user models through
+ * sample_model.c) and the runs of the samplers; the data readers are in
  * sample_data.c, the outputs in sample_report.c, the figures in sample_plot.c and the --risk-sweep
  * report in sample_risk.c.
  *
  * Data: logistic reads libsvm text (or CSV with --y COL), linear reads CSV with --y COL,
- * eight-schools reads a JSON object with arrays "y" and "sigma" (the posteriordb data.json). */
-#include <dlfcn.h>
+ * eight-schools reads a JSON object with arrays "y" and "sigma" (the posteriordb data.json). User
+ * models are loaded by sample_model.c (ABI in gmdl/infer.h). */
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,11 +17,12 @@
 #include <string.h>
 
 #include "sample.h"
+#include "sample_model.h"
 
 static const cli_opt opts[] = {
     {"model", 0, OPT_STRING, "MODEL", NULL, "built-in model: sgld-mixture, logistic, linear, eight-schools", 1, 0, 0},
-    {"model-lib", 0, OPT_STRING, "FILE.so", NULL, "user model: a shared library exporting gmdl_model_abi/create/destroy (see examples/models)", 1, 0, 0},
-    {"model-arg", 0, OPT_STRING, "TEXT", NULL, "text passed to the user model's gmdl_model_create", 1, 0, 0},
+    {"model-lib", 0, OPT_STRING, "FILE.so", NULL, "user model: a shared library exporting gmdl_user_model_v2 (see gmdl/infer.h, examples/models)", 1, 0, 0},
+    {"model-arg", 0, OPT_STRING, "TEXT", NULL, "text passed to the user model's create function", 1, 0, 0},
     {"method", 0, OPT_STRING, "METHOD", NULL, "mh, mala, hmc, sgld, rejection, importance or vi (required)", 1, 0, 0},
     {"n", 'n', OPT_INT, "N", "1000", "draws kept per chain (SGLD: kept steps after burn-in and thinning; importance: proposals)", 1, 1e10, 0},
     {"warmup", 0, OPT_INT, "W", NULL, "MCMC warm-up iterations (default N); SGLD burn-in steps, excluded from the averages (default N/10)", 0, 1e12, 0},
@@ -100,19 +101,14 @@ static int poll_interrupt(void *user) {
 /* ------------------------------------------------------------------ the command */
 typedef struct model_handle {
     gmdl_builtin *builtin;
-    void *dl, *state;
-    gmdl_model_destroy_fn destroy;
-    gmdl_target user_target;
+    sample_plugin plugin;
     gmdl_libsvm test;
     int have_test;
 } model_handle;
 
 static void model_close(model_handle *h) {
     gmdl_builtin_destroy(h->builtin);
-    if (h->destroy)
-        h->destroy(h->state);
-    if (h->dl)
-        dlclose(h->dl);
+    sample_plugin_close(&h->plugin);
     if (h->have_test)
         gmdl_libsvm_free(&h->test);
 }
@@ -128,47 +124,13 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
         return 2;
     }
     if (lib) {
-        /* A bare name means the current folder, not the system library path. */
-        char buf[4096];
-        snprintf(buf, sizeof buf, "%s%s", strchr(lib, '/') ? "" : "./", lib);
-        h->dl = dlopen(buf, RTLD_NOW | RTLD_LOCAL);
-        if (!h->dl) {
-            fprintf(stderr, "gmdl sample: --model-lib %s: cannot load: %s\n", lib, dlerror());
-            return 2;
-        }
-        gmdl_model_abi_fn abi;
-        gmdl_model_create_fn create;
-        *(void **)&abi = dlsym(h->dl, "gmdl_model_abi");
-        *(void **)&create = dlsym(h->dl, "gmdl_model_create");
-        *(void **)&h->destroy = dlsym(h->dl, "gmdl_model_destroy");
-        if (!abi || !create || !h->destroy) {
-            fprintf(stderr,
-                    "gmdl sample: --model-lib %s: missing symbol %s (a user model exports "
-                    "gmdl_model_abi, gmdl_model_create and gmdl_model_destroy; see gmdl/infer.h)\n",
-                    lib, !abi ? "gmdl_model_abi" : !create ? "gmdl_model_create" : "gmdl_model_destroy");
-            h->destroy = NULL;
-            return 2;
-        }
-        if (abi() != GMDL_MODEL_ABI) {
-            fprintf(stderr, "gmdl sample: --model-lib %s: model ABI %d, this gmdl needs %d\n", lib,
-                    abi(), GMDL_MODEL_ABI);
-            h->destroy = NULL;
-            return 2;
-        }
-        memset(&h->user_target, 0, sizeof h->user_target);
-        s = create(OPTV(&cmd, v, "model-arg")->s, &h->user_target, &h->state, &err);
-        if (s) {
-            h->destroy = NULL;
-            return cli_fail("sample", s, &err);
-        }
-        s = gmdl_target_check(&h->user_target, &err);
-        if (s)
-            return cli_fail("sample", s, &err);
-        *t = &h->user_target;
-        return 0;
+        int rc = sample_plugin_open(&h->plugin, lib, OPTV(&cmd, v, "model-arg")->s);
+        if (!rc)
+            *t = &h->plugin.target;
+        return rc;
     }
     if (strcmp(model, "sgld-mixture") == 0) {
-        s = gmdl_builtin_sgld_mixture((uint64_t)OPTV(&cmd, v, "seed")->i, &h->builtin, &err);
+        s = gmdl_builtin_sgld_mixture(&h->builtin, (uint64_t)OPTV(&cmd, v, "seed")->i, &err);
     } else if (strcmp(model, "logistic") == 0 || strcmp(model, "linear") == 0 ||
                strcmp(model, "eight-schools") == 0) {
         if (!data) {
@@ -185,8 +147,9 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
             s = load_sparse(data, ycol, &tr, &err);
             if (s)
                 return cli_fail("sample", s, &err);
-            s = gmdl_builtin_logistic(&tr, pr[0] == 'l' ? GMDL_PRIOR_LAPLACE : GMDL_PRIOR_GAUSSIAN,
-                                      OPTV(&cmd, v, "prior-scale")->d, &h->builtin, &err);
+            s = gmdl_builtin_logistic(&h->builtin, &tr,
+                                      pr[0] == 'l' ? GMDL_PRIOR_LAPLACE : GMDL_PRIOR_GAUSSIAN,
+                                      OPTV(&cmd, v, "prior-scale")->d, &err);
             gmdl_libsvm_free(&tr);
             const char *test = OPTV(&cmd, v, "test")->s;
             if (!s && test) {
@@ -202,7 +165,7 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
             size_t n, p;
             s = csv_xy(data, ycol, &X, &y, &n, &p, &err);
             if (!s) {
-                s = gmdl_builtin_linear(X, y, n, p, &h->builtin, &err);
+                s = gmdl_builtin_linear(&h->builtin, X, y, n, p, &err);
                 free(X);
                 free(y);
             }
@@ -226,7 +189,7 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
                 free(sg);
                 return 2;
             }
-            s = gmdl_builtin_eight_schools(y, sg, ny, &h->builtin, &err);
+            s = gmdl_builtin_eight_schools(&h->builtin, y, sg, ny, &err);
             free(y);
             free(sg);
         }
@@ -306,7 +269,7 @@ static gmdl_status run_mcmc(const cli_val *v, const gmdl_target *t, int logistic
                  : r->mi == SAMPLE_SGLD       ? n * c.thin / 10
                                               : n;
     r->warmup = c.n_warmup;
-    return gmdl_mcmc_run(t, &c, &r->d, err);
+    return gmdl_mcmc_run(&r->d, t, &c, err);
 }
 
 /* Rejection's log M: --log-m, or else the largest log weight over 10^4 pilot proposals plus
@@ -319,7 +282,7 @@ static gmdl_status rejection_log_m(const cli_val *v, const gmdl_target *t, const
     }
     gmdl_draws pd;
     gmdl_importance_result pr;
-    gmdl_status s = gmdl_importance_run(t, q, 10000, seed ^ 0x5bd1e995u, &pd, &pr, err);
+    gmdl_status s = gmdl_importance_run(&pd, &pr, t, q, 10000, seed ^ 0x5bd1e995u, err);
     if (s)
         return s;
     double wmax = 0;
@@ -345,9 +308,9 @@ static gmdl_status run_from_vi(const cli_val *v, const gmdl_target *t, int est_i
     vc.mc = (size_t)OPTV(&cmd, v, "vi-mc")->i;
     vc.estimator = vi ? (gmdl_vi_estimator)est_i : GMDL_VI_REPARAM;
     vc.var_samples = vi ? 1000 : 0;
-    gmdl_status s = gmdl_vi_fit(t, &vc, &r->vr, err);
+    gmdl_status s = gmdl_vi_fit(&r->vr, t, &vc, err);
     if (s || vi)
-        return s ? s : gmdl_vi_draws(t, &r->vr, chains, n, r->seed, &r->d, err);
+        return s ? s : gmdl_vi_draws(&r->d, t, &r->vr, chains, n, r->seed, err);
     double *sd = malloc(t->dim * sizeof(double));
     if (!sd)
         return GMDL_ENOMEM;
@@ -355,12 +318,12 @@ static gmdl_status run_from_vi(const cli_val *v, const gmdl_target *t, int est_i
         sd[j] = OPTV(&cmd, v, "proposal-scale")->d * r->vr.sd[j];
     gmdl_proposal q = {r->vr.mean, sd, 5.0};
     if (r->mi == SAMPLE_IMPORTANCE) {
-        s = gmdl_importance_run(t, &q, n * chains, r->seed, &r->d, &r->isr, err);
+        s = gmdl_importance_run(&r->d, &r->isr, t, &q, n * chains, r->seed, err);
     } else {
         s = rejection_log_m(v, t, &q, r->seed, &r->log_m, err);
         if (!s)
-            s = gmdl_rejection_run(t, &q, r->log_m, n * chains, 1000 * n * chains + 100000,
-                                   r->seed, &r->d, &r->rej_accept, err);
+            s = gmdl_rejection_run(&r->d, &r->rej_accept, t, &q, r->log_m, n * chains,
+                                   1000 * n * chains + 100000, r->seed, err);
     }
     free(sd);
     return s;
@@ -378,7 +341,7 @@ static int summarize(sample_run *r) {
         gmdl_status s;
         if (r->mi == SAMPLE_IMPORTANCE) {
             double mean, se, var = 0;
-            s = gmdl_draws_weighted_mean(d, j, &mean, &se);
+            s = gmdl_draws_weighted_mean(&mean, &se, d, j);
             for (size_t i = 0; !s && i < d->n; i++) {
                 double e = d->x[i * d->dim + j] - mean;
                 var += d->weight[i] * e * e;
@@ -386,7 +349,7 @@ static int summarize(sample_run *r) {
             r->sm[j] = (gmdl_diag_summary){mean, sqrt(var), r->isr.ess, r->isr.ess,
                                            (double)d->n / r->isr.ess, NAN, se};
         } else {
-            s = gmdl_draws_summary(d, j, &r->sm[j]);
+            s = gmdl_draws_summary(&r->sm[j], d, j);
         }
         if (s) {
             gmdl_err err = {{0}};
@@ -408,11 +371,11 @@ static int model_checks(const model_handle *h, const gmdl_target *t, sample_run 
     gmdl_err err = {{0}};
     gmdl_status s = GMDL_OK;
     if (h->have_test)
-        s = gmdl_builtin_logistic_accuracy(h->builtin, &r->d, &h->test, &r->test_acc,
-                                           &r->test_ll, &err);
+        s = gmdl_builtin_logistic_accuracy(&r->test_acc, &r->test_ll, h->builtin, &r->d,
+                                           &h->test, &err);
     if (!s && r->mixture) {
         const double box[4] = {-1.5, 2.5, -3.0, 3.0};
-        s = gmdl_grid_tv(t, &r->d, box, 50, 0, &r->tv, &err);
+        s = gmdl_grid_tv(&r->tv, t, &r->d, box, 50, 0, &err);
     }
     return s ? cli_fail("sample", s, &err) : 0;
 }
@@ -467,7 +430,7 @@ static int risk_sweep(const cli_val *v) {
         c.mh_step = OPTV(&cmd, v, "step")->d;
     gmdl_err err = {{0}};
     double t0 = cli_now();
-    gmdl_status s = gmdl_risk_sweep(t, &c, pts, &mhp, exact, &err);
+    gmdl_status s = gmdl_risk_sweep(pts, &mhp, exact, t, &c, &err);
     double seconds = cli_now() - t0;
     model_close(&h);
     if (s)

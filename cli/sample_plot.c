@@ -99,7 +99,7 @@ int sample_plot_draws(const char *path, const gmdl_target *t, const gmdl_draws *
             if (exact) {
                 const double box[4] = {x0, x1, y0, y1};
                 double *g = malloc(120 * 120 * sizeof(double));
-                if (g && gmdl_grid_density(t, box, 120, g, &err) == GMDL_OK) {
+                if (g && gmdl_grid_density(g, t, box, 120, &err) == GMDL_OK) {
                     double mx = 0;
                     for (size_t k = 0; k < 120 * 120; k++)
                         mx = g[k] > mx ? g[k] : mx;

@@ -1,5 +1,5 @@
 /* The three posteriordb posteriors of tests/data/posteriors, loaded as user-model plugins
- * (the .so files of examples/models, the --model-lib ABI) and sampled with HMC (and MH for eight
+ * (the .so files of examples/models, the --model-lib ABI 2) and sampled with HMC (and MH for eight
  * schools, where it mixes): every reported parameter's mean and E[x^2] must lie within
  * 4 sqrt(MCSE_ref^2 + MCSE_own^2) of the reference values in mean_value.json and
  * mean_squared_value.json. Also checks the plugin error paths (missing file, missing symbol). */
@@ -66,25 +66,26 @@ static void check_posterior(const char *lib, const char *dir, gmdl_mcmc_method m
     if (!h)
         fprintf(stderr, "%s: %s\n", path, dlerror());
     REQUIRE(h != NULL);
-    gmdl_model_abi_fn abi;
-    gmdl_model_create_fn create;
-    gmdl_model_destroy_fn destroy;
-    *(void **)&abi = dlsym(h, "gmdl_model_abi");
-    *(void **)&create = dlsym(h, "gmdl_model_create");
-    *(void **)&destroy = dlsym(h, "gmdl_model_destroy");
-    REQUIRE(abi && create && destroy && abi() == GMDL_MODEL_ABI);
+    gmdl_user_model_fn entry;
+    *(void **)&entry = dlsym(h, GMDL_USER_MODEL_SYMBOL);
+    const gmdl_user_model *m = entry ? entry() : NULL;
+    CHECK(m && m->abi == GMDL_USER_MODEL_ABI && m->size == sizeof(gmdl_user_model) && m->create &&
+          m->destroy && m->name && strcmp(m->name, lib) == 0);
+    /* ABI 2 exports nothing else of gmdl's: no name that could collide with the library's. */
+    CHECK(dlsym(h, "gmdl_model_create") == NULL && dlsym(h, "gmdl_model_abi") == NULL);
+    REQUIRE(m != NULL);
     gmdl_target t;
     void *state;
     gmdl_err e = {{0}};
-    CHECK_OK(create(NULL, &t, &state, &e));
-    CHECK_STATUS(create("unexpected", &t, &state, &e), GMDL_EINVAL);
-    REQUIRE_OK_MSG(create(NULL, &t, &state, &e), e.msg);
+    CHECK_OK(m->create(&t, &state, NULL, &e));
+    CHECK_STATUS(m->create(&t, &state, "unexpected", &e), GMDL_EINVAL);
+    REQUIRE_OK_MSG(m->create(&t, &state, NULL, &e), e.msg);
     gmdl_mcmc_config c = gmdl_mcmc_config_default(method);
     c.seed = seed;
     c.n_draws = n_draws;
     c.n_warmup = n_draws;
     gmdl_draws d;
-    REQUIRE_OK_MSG(gmdl_mcmc_run(&t, &c, &d, &e), e.msg);
+    REQUIRE_OK_MSG(gmdl_mcmc_run(&d, &t, &c, &e), e.msg);
 
     const char *src = getenv("GMDL_SOURCE_DIR");
     char names[32][32], names2[32][32];
@@ -110,7 +111,7 @@ static void check_posterior(const char *lib, const char *dir, gmdl_mcmc_method m
         if (j == d.dim)
             continue;
         gmdl_diag_summary s, s2;
-        CHECK_OK(gmdl_draws_summary(&d, j, &s));
+        CHECK_OK(gmdl_draws_summary(&s, &d, j));
         for (size_t i = 0; i < S; i++)
             sq[i] = d.x[i * d.dim + j] * d.x[i * d.dim + j];
         CHECK_OK(gmdl_diag_summarize(sq, d.chains, d.n, &s2));
@@ -125,7 +126,7 @@ static void check_posterior(const char *lib, const char *dir, gmdl_mcmc_method m
     }
     free(sq);
     gmdl_draws_free(&d);
-    destroy(state);
+    m->destroy(state);
     dlclose(h);
 }
 
@@ -139,9 +140,9 @@ int main(void) {
     /* Not MH on blr: from a random start, random-walk MH with a diagonal scale does not reach the
      * very concentrated (sd 0.001), correlated posterior within a short warm-up in every chain. */
     check_posterior("gauss_mix", "low_dim_gauss_mix-low_dim_gauss_mix", GMDL_MCMC_HMC, 600, seed);
-    /* A library that is not a model: the symbols are missing. */
+    /* A library that is not a model: the symbol is missing. */
     void *h = dlopen("libm.so.6", RTLD_NOW | RTLD_LOCAL);
-    CHECK(h != NULL && dlsym(h, "gmdl_model_create") == NULL);
+    CHECK(h != NULL && dlsym(h, GMDL_USER_MODEL_SYMBOL) == NULL);
     if (h)
         dlclose(h);
     if (th_failed)

@@ -56,7 +56,7 @@ int main(void) {
     c.seed = seed;
     gmdl_vi_result r;
     gmdl_err e = {{0}};
-    CHECK_OK(gmdl_vi_fit(&t, &c, &r, &e));
+    CHECK_OK(gmdl_vi_fit(&r, &t, &c, &e));
     for (int j = 0; j < D; j++) {
         double sd = 1.0 / sqrt(g.prec[j][j]);
         CHECK_NEAR(r.mean[j], g.mu[j], 0.05 * sd, 0);
@@ -71,9 +71,9 @@ int main(void) {
 
     /* Draws from q reproduce its moments. */
     gmdl_draws d;
-    CHECK_OK(gmdl_vi_draws(&t, &r, 2, 5000, seed, &d, &e));
+    CHECK_OK(gmdl_vi_draws(&d, &t, &r, 2, 5000, seed, &e));
     double mean, se;
-    CHECK_OK(gmdl_draws_weighted_mean(&d, 0, &mean, &se));
+    CHECK_OK(gmdl_draws_weighted_mean(&mean, &se, &d, 0));
     CHECK(fabs(mean - r.mean[0]) < 4 * se);
     gmdl_draws_free(&d);
 
@@ -83,7 +83,7 @@ int main(void) {
     c.mc = 4;
     c.lr = 0.02;
     gmdl_vi_result r2;
-    CHECK_OK(gmdl_vi_fit(&t, &c, &r2, &e));
+    CHECK_OK(gmdl_vi_fit(&r2, &t, &c, &e));
     for (int j = 0; j < D; j++) {
         double sd = 1.0 / sqrt(g.prec[j][j]);
         CHECK_NEAR(r2.mean[j], g.mu[j], 0.25 * sd, 0);
@@ -93,7 +93,7 @@ int main(void) {
     gmdl_vi_result_free(&r);
     c = gmdl_vi_config_default();
     c.iters = 0;
-    CHECK_STATUS(gmdl_vi_fit(&t, &c, &r, &e), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_vi_fit(&r, &t, &c, &e), GMDL_EINVAL);
     if (th_failed)
         fprintf(stderr, "seed %llu\n", (unsigned long long)seed);
     TEST_MAIN_END();

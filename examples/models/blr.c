@@ -1,12 +1,12 @@
 /* User model for `gmdl sample --model-lib`: posteriordb "sblrc-blr", Bayesian linear regression on
- * 100 simulated rows with 5 correlated predictors, written against gmdl/infer.h alone.
+ * 100 simulated rows with 5 correlated predictors, user-model ABI 2 (gmdl/infer.h).
  * Parameters beta[1..5] and sigma > 0 (log transform by the library).
  *   log p = sum_d N(beta_d | 0, 10) + HalfNormal(sigma | 0, 10) + sum_n N(y_n | x_n . beta, sigma) */
 #include <math.h>
 #include <stdio.h>
 
 #include "blr_data.h"
-#include "gmdl/infer.h"
+#include "gmdl/gmdl.h"
 
 static const char *const names[BLR_D + 1] = {"beta[1]", "beta[2]", "beta[3]", "beta[4]", "beta[5]",
                                              "sigma"};
@@ -38,15 +38,7 @@ static gmdl_status logp(void *user, const double *x, double *lp, double *grad, g
     return GMDL_OK;
 }
 
-int gmdl_model_abi(void);
-gmdl_status gmdl_model_create(const char *arg, gmdl_target *out, void **state, gmdl_err *err);
-void gmdl_model_destroy(void *state);
-
-int gmdl_model_abi(void) {
-    return GMDL_MODEL_ABI;
-}
-
-gmdl_status gmdl_model_create(const char *arg, gmdl_target *out, void **state, gmdl_err *err) {
+static gmdl_status create(gmdl_target *out, void **state, const char *arg, gmdl_err *err) {
     if (arg) {
         snprintf(err->msg, sizeof err->msg, "blr: takes no --model-arg (got '%s')", arg);
         return GMDL_EINVAL;
@@ -56,6 +48,18 @@ gmdl_status gmdl_model_create(const char *arg, gmdl_target *out, void **state, g
     return GMDL_OK;
 }
 
-void gmdl_model_destroy(void *state) {
+static void destroy(void *state) {
     (void)state;
+}
+
+static const gmdl_user_model model = {
+    .abi = GMDL_USER_MODEL_ABI,
+    .size = sizeof(gmdl_user_model),
+    .name = "blr",
+    .create = create,
+    .destroy = destroy,
+};
+
+const gmdl_user_model *gmdl_user_model_v2(void) {
+    return &model;
 }

@@ -1,5 +1,5 @@
 /* User model for `gmdl sample --model-lib`: posteriordb "eight_schools_noncentered" (Rubin 1981;
- * BDA3 5.5), written against gmdl/infer.h alone. Sampled: theta_trans[1..8], mu, tau (tau > 0 by
+ * BDA3 5.5), user-model ABI 2 (gmdl/infer.h). Sampled: theta_trans[1..8], mu, tau (tau > 0 by
  * the library's log transform, Jacobian included by gmdl). Reported, in posteriordb's order:
  * theta[1..8] = mu + tau theta_trans, mu, tau.
  *   log p = sum_j N(theta_trans_j | 0, 1) + sum_j N(y_j | mu + tau theta_trans_j, sigma_j)
@@ -7,7 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "gmdl/infer.h"
+#include "gmdl/gmdl.h"
 
 #define J 8
 static const double y[J] = {28, 8, -3, 7, -1, 1, 18, 12};
@@ -47,15 +47,7 @@ static void generate(void *user, const double *x, double *out) {
     out[J + 1] = x[J + 1];
 }
 
-int gmdl_model_abi(void);
-gmdl_status gmdl_model_create(const char *arg, gmdl_target *out, void **state, gmdl_err *err);
-void gmdl_model_destroy(void *state);
-
-int gmdl_model_abi(void) {
-    return GMDL_MODEL_ABI;
-}
-
-gmdl_status gmdl_model_create(const char *arg, gmdl_target *out, void **state, gmdl_err *err) {
+static gmdl_status create(gmdl_target *out, void **state, const char *arg, gmdl_err *err) {
     if (arg) {
         snprintf(err->msg, sizeof err->msg, "eight_schools: takes no --model-arg (got '%s')", arg);
         return GMDL_EINVAL;
@@ -70,6 +62,18 @@ gmdl_status gmdl_model_create(const char *arg, gmdl_target *out, void **state, g
     return GMDL_OK;
 }
 
-void gmdl_model_destroy(void *state) {
+static void destroy(void *state) {
     (void)state;
+}
+
+static const gmdl_user_model model = {
+    .abi = GMDL_USER_MODEL_ABI,
+    .size = sizeof(gmdl_user_model),
+    .name = "eight_schools",
+    .create = create,
+    .destroy = destroy,
+};
+
+const gmdl_user_model *gmdl_user_model_v2(void) {
+    return &model;
 }

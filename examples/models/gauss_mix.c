@@ -1,5 +1,5 @@
 /* User model for `gmdl sample --model-lib`: posteriordb "low_dim_gauss_mix", a two-component 1-D
- * Gaussian mixture fitted to 1000 simulated points, written against gmdl/infer.h alone.
+ * Gaussian mixture fitted to 1000 simulated points, user-model ABI 2 (gmdl/infer.h).
  * The ordering mu[1] < mu[2] is built in: the sampled parameters are mu[1], d = mu[2] - mu[1] > 0,
  * sigma[1], sigma[2] > 0 and theta in (0, 1); the library's transforms add their log-Jacobians,
  * and mu[2] = mu[1] + d has unit Jacobian. Reported: mu[1], mu[2], sigma[1], sigma[2], theta.
@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 #include "gauss_mix_data.h"
-#include "gmdl/infer.h"
+#include "gmdl/gmdl.h"
 
 static const char *const names[5] = {"mu[1]", "mu[2]", "sigma[1]", "sigma[2]", "theta"};
 static const gmdl_transform tf[5] = {{GMDL_TF_NONE, 0, 0},
@@ -61,15 +61,7 @@ static void generate(void *user, const double *x, double *out) {
     out[4] = x[4];
 }
 
-int gmdl_model_abi(void);
-gmdl_status gmdl_model_create(const char *arg, gmdl_target *out, void **state, gmdl_err *err);
-void gmdl_model_destroy(void *state);
-
-int gmdl_model_abi(void) {
-    return GMDL_MODEL_ABI;
-}
-
-gmdl_status gmdl_model_create(const char *arg, gmdl_target *out, void **state, gmdl_err *err) {
+static gmdl_status create(gmdl_target *out, void **state, const char *arg, gmdl_err *err) {
     if (arg) {
         snprintf(err->msg, sizeof err->msg, "gauss_mix: takes no --model-arg (got '%s')", arg);
         return GMDL_EINVAL;
@@ -84,6 +76,18 @@ gmdl_status gmdl_model_create(const char *arg, gmdl_target *out, void **state, g
     return GMDL_OK;
 }
 
-void gmdl_model_destroy(void *state) {
+static void destroy(void *state) {
     (void)state;
+}
+
+static const gmdl_user_model model = {
+    .abi = GMDL_USER_MODEL_ABI,
+    .size = sizeof(gmdl_user_model),
+    .name = "gauss_mix",
+    .create = create,
+    .destroy = destroy,
+};
+
+const gmdl_user_model *gmdl_user_model_v2(void) {
+    return &model;
 }

@@ -12,5 +12,6 @@
 #include "gmdl/nn.h"
 #include "gmdl/pgm.h"
 #include "gmdl/rng.h"
+#include "gmdl/services.h"
 
 #endif

@@ -1,19 +1,26 @@
 /* gmdl inference: a target interface (log density and gradient over a flat parameter vector) and
- * the Monte Carlo methods that use it: random-walk Metropolis-Hastings, MALA, HMC, SGLD, rejection
- * and self-normalised importance sampling. See docs/INFERENCE.md and ALGORITHMS.md sections 4-5.
+ * the Monte Carlo methods that use it: random-walk Metropolis-Hastings (Metropolis et al. 1953;
+ * Hastings 1970), MALA (Roberts & Tweedie 1996), static HMC (Duane et al. 1987; Neal 2011), SGLD
+ * (Welling & Teh 2011) and pSGLD (Li et al. 2016), rejection and self-normalised importance
+ * sampling, and mean-field variational inference; the user-model plugin ABI. See
+ * docs/INFERENCE.md. The experiments built on these (built-in models, grid checks, the risk
+ * sweep) are in gmdl/services.h.
  *
  * A model is seen only through gmdl_target (Stan's model/algorithm split): the samplers know
  * nothing about data sets or layers. Parameters may be constrained (positive, bounded); the
  * samplers then work on the unconstrained scale and the log-Jacobian of the transform is added
  * for the user. Every method is seeded and reproducible: chain k draws from
  * gmdl_rng_derive(seed, GMDL_RNG_MCMC_CHAIN, k) (SGLD noise from GMDL_RNG_SGLD_NOISE, k), so the
- * result does not depend on the number of threads. */
+ * result does not depend on the number of threads.
+ * Threads: every function may be called from several threads at once on different outputs; the
+ * runs themselves call the target's callbacks from several threads (one chain each), so those
+ * must be reentrant. A gmdl_target, config or result is only read by the functions that take it
+ * as const. */
 #ifndef GMDL_INFER_H
 #define GMDL_INFER_H
 
 #include "gmdl/core.h"
 #include "gmdl/diag.h"
-#include "gmdl/io.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -63,12 +70,12 @@ typedef struct gmdl_target {
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_target_check(const gmdl_target *t, gmdl_err *err);
 
 /* Maps the unconstrained u[dim] to the constrained x[dim]. */
-GMDL_API void gmdl_target_constrain(const gmdl_target *t, const double *u, double *x);
+GMDL_API void gmdl_target_constrain(double *x, const gmdl_target *t, const double *u);
 /* Log density on the unconstrained scale, log p(x(u)) + log |dx/du|, and its gradient in u
  * (grad_u may be NULL). x_scratch: [dim]. Statuses: those of the model's logp. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_target_logp_u(const gmdl_target *t, const double *u,
-                                                       double *x_scratch, double *lp,
-                                                       double *grad_u, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_target_logp_u(double *lp, double *grad_u,
+                                                       const gmdl_target *t, const double *u,
+                                                       double *x_scratch, gmdl_err *err);
 
 /* ------------------------------------------------------------------ draws */
 /* Draws of several chains of the reported quantities (target dim, or n_out with generate). */
@@ -87,8 +94,8 @@ GMDL_API void gmdl_draws_free(gmdl_draws *d);
 /* Diagnostics of quantity j over all chains (gmdl_diag_summarize); with weights, mean and sd are
  * the weighted ones (ESS, tau and R-hat remain those of the unweighted chains).
  * scratch: none needed. Statuses: EINVAL (j out of range or fewer than 8 draws), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_summary(const gmdl_draws *d, size_t j,
-                                                       gmdl_diag_summary *out);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_summary(gmdl_diag_summary *out, const gmdl_draws *d,
+                                                       size_t j);
 
 /* ------------------------------------------------------------------ MCMC and SGLD */
 typedef enum {
@@ -138,9 +145,8 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_mcmc_config_check(const gmdl_mcmc_confi
  * Statuses: EINVAL (bad config, or the log density is not finite at any tried start point:
  * input error), ENUMERIC (a non-finite state after a step, naming chain and iteration), EINTR,
  * ENOMEM, and any status returned by the model. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mcmc_run(const gmdl_target *t,
-                                                  const gmdl_mcmc_config *cfg, gmdl_draws *out,
-                                                  gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mcmc_run(gmdl_draws *out, const gmdl_target *t,
+                                                  const gmdl_mcmc_config *cfg, gmdl_err *err);
 
 /* ------------------------------------------------------------------ rejection, importance */
 /* Proposal for rejection and importance sampling: independent Student-t (df > 0) or Gaussian
@@ -157,11 +163,10 @@ GMDL_API double gmdl_proposal_logpdf(const gmdl_proposal *q, size_t dim, const d
  * user): draws n exact samples into out (one chain), trying at most max_proposals. A proposal
  * with p~(u) > M q(u) means the envelope is wrong: EINVAL naming the point's log ratio.
  * *accept_rate = accepted / proposed. Statuses: EINVAL, ENOCONV (max_proposals reached), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_rejection_run(const gmdl_target *t,
-                                                       const gmdl_proposal *q, double log_M,
-                                                       size_t n, size_t max_proposals,
-                                                       uint64_t seed, gmdl_draws *out,
-                                                       double *accept_rate, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_rejection_run(gmdl_draws *out, double *accept_rate,
+                                                       const gmdl_target *t, const gmdl_proposal *q,
+                                                       double log_M, size_t n, size_t max_proposals,
+                                                       uint64_t seed, gmdl_err *err);
 
 typedef struct gmdl_importance_result {
     double log_evidence; /* log (1/S sum w), unbiased estimate of Z in the log domain */
@@ -170,77 +175,26 @@ typedef struct gmdl_importance_result {
 
 /* Self-normalised importance sampling with n proposals (one chain; out->weight holds the
  * normalised weights, summing to 1). Statuses: EINVAL (all weights zero), ENOMEM, model's. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_importance_run(const gmdl_target *t,
-                                                        const gmdl_proposal *q, size_t n,
-                                                        uint64_t seed, gmdl_draws *out,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_importance_run(gmdl_draws *out,
                                                         gmdl_importance_result *res,
-                                                        gmdl_err *err);
+                                                        const gmdl_target *t,
+                                                        const gmdl_proposal *q, size_t n,
+                                                        uint64_t seed, gmdl_err *err);
 
 /* Weighted mean of quantity j and its standard error: for equal weights sd/sqrt(n); for
  * importance weights sqrt(sum w_i^2 (f_i - mean)^2) (weights normalised). Statuses: EINVAL. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_weighted_mean(const gmdl_draws *d, size_t j,
-                                                             double *mean, double *se);
-
-/* ------------------------------------------------------------------ built-in models */
-/* A built-in model owns its data and exposes a gmdl_target (valid until destroy). */
-typedef struct gmdl_builtin gmdl_builtin;
-
-GMDL_API const gmdl_target *gmdl_builtin_target(const gmdl_builtin *m);
-GMDL_API void gmdl_builtin_destroy(gmdl_builtin *m);
-
-/* The SGLD paper's mixture (Welling & Teh 2011, 5.1; ALGORITHMS.md 5.2): theta1 ~ N(0, 10),
- * theta2 ~ N(0, 1), x_i ~ 1/2 N(theta1, 2) + 1/2 N(theta1 + theta2, 2) (variances), 100 points
- * drawn with theta = (0, 1). The data are the first draw j = 0, 1, ... from (seed, DATA_SYNTH, j)
- * whose posterior has the paper's shape (steepest ascent from (0, 1) and from (1, -1) ends within
- * 0.5 of the start: modes near both, as the paper's figure shows); about one draw in four
- * qualifies (docs/INFERENCE.md). Names theta[1], theta[2]; minibatch gradient.
- * Statuses: ENOMEM; ENUMERIC if no draw among the first 1000 qualifies. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_sgld_mixture(uint64_t seed, gmdl_builtin **out,
-                                                              gmdl_err *err);
-/* The data points of the mixture model (NULL for other models); *n receives the count. */
-GMDL_API const double *gmdl_builtin_mixture_data(const gmdl_builtin *m, size_t *n);
-
-typedef enum { GMDL_PRIOR_LAPLACE = 0, GMDL_PRIOR_GAUSSIAN } gmdl_prior;
-
-/* Bayesian logistic regression, p(y|x) = sigmoid(y (beta . x + alpha)), y in {-1, +1} (labels
- * <= 0 count as -1), prior Laplace(0, scale) (the SGLD paper, scale 1) or N(0, scale^2) on every
- * coefficient including the intercept. Copies the data. Parameters beta[1..D], alpha (D = data
- * ncols); minibatch gradient. Statuses: EINVAL (no rows, scale <= 0), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_logistic(const gmdl_libsvm *train, gmdl_prior prior,
-                                                          double scale, gmdl_builtin **out,
-                                                          gmdl_err *err);
-/* Posterior-averaged predictive accuracy on test data: p_i = sum_s w_s sigmoid(alpha_s +
- * beta_s . x_i) / sum_s w_s over all draws (weights from d->weight, else equal); features beyond
- * the model's dimension are ignored. *log_loss (may be NULL) is the mean negative log predictive
- * probability. Statuses: EINVAL (draws not from this model), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_logistic_accuracy(const gmdl_builtin *m,
-                                                                   const gmdl_draws *d,
-                                                                   const gmdl_libsvm *test,
-                                                                   double *accuracy,
-                                                                   double *log_loss,
-                                                                   gmdl_err *err);
-
-/* Bayesian linear regression y = alpha + X beta + N(0, sigma^2), priors alpha, beta_j ~ N(0, 10^2),
- * sigma ~ HalfNormal(10) (sampled as log sigma). X: [n, p] row-major, copied. Parameters alpha,
- * beta[1..p], sigma; minibatch gradient. Statuses: EINVAL (n < 1, p < 1, non-finite data), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_linear(const double *X, const double *y, size_t n,
-                                                        size_t p, gmdl_builtin **out,
-                                                        gmdl_err *err);
-
-/* Eight schools, non-centred (Rubin 1981; BDA3 5.5): theta_trans_j ~ N(0, 1), mu ~ N(0, 5),
- * tau ~ HalfCauchy(0, 5) (sampled as log tau), y_j ~ N(mu + tau theta_trans_j, sigma_j). Reports
- * mu, tau, theta[1..J] with theta_j = mu + tau theta_trans_j. Statuses: EINVAL (J < 1, sigma <= 0,
- * non-finite data), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_eight_schools(const double *y, const double *sigma,
-                                                               size_t J, gmdl_builtin **out,
-                                                               gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_weighted_mean(double *mean, double *se,
+                                                             const gmdl_draws *d, size_t j);
 
 /* ------------------------------------------------------------------ variational inference */
 /* Mean-field Gaussian q(u) = N(mean, diag sd^2) on the unconstrained scale, fitted by maximising the
- * ELBO E_q[log p(u)] + H[q] with Adam (ALGORITHMS.md 3.1, 6.2). Gradient estimators:
- *   REPARAM:        u = mean + sd eps, gradient of log p through u (pathwise), entropy exact;
- *   SCORE:          log p(u) grad log q(u) (score function / REINFORCE), entropy exact;
- *   SCORE_BASELINE: the same with a running mean of log p subtracted (a baseline). */
+ * ELBO E_q[log p(u)] + H[q] with Adam (Kingma & Ba 2015). Gradient estimators:
+ *   REPARAM:        u = mean + sd eps, gradient of log p through u (pathwise; Kingma & Welling
+ *                   2014), entropy exact;
+ *   SCORE:          log p(u) grad log q(u) (score function / REINFORCE, Williams 1992), entropy
+ *                   exact;
+ *   SCORE_BASELINE: the same with a running mean of log p subtracted (a baseline, as in black-box
+ *                   VI, Ranganath, Gerrish & Blei 2014). */
 typedef enum { GMDL_VI_REPARAM = 0, GMDL_VI_SCORE, GMDL_VI_SCORE_BASELINE } gmdl_vi_estimator;
 
 typedef struct gmdl_vi_config {
@@ -268,80 +222,66 @@ typedef struct gmdl_vi_result {
 GMDL_API gmdl_vi_config gmdl_vi_config_default(void);
 /* Statuses: EINVAL (bad config or target; log density not finite at the start mean), ENUMERIC
  * (the variational parameters became non-finite, naming the iteration), ENOMEM, model's. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_fit(const gmdl_target *t, const gmdl_vi_config *cfg,
-                                                gmdl_vi_result *out, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_fit(gmdl_vi_result *out, const gmdl_target *t,
+                                                const gmdl_vi_config *cfg, gmdl_err *err);
 GMDL_API void gmdl_vi_result_free(gmdl_vi_result *r);
 /* n independent draws from q, reported like MCMC draws (constrained / generated quantities), as
  * `chains` chains of n each from (seed, SAMPLING, chain). Statuses: EINVAL, ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_draws(const gmdl_target *t, const gmdl_vi_result *r,
-                                                  size_t chains, size_t n, uint64_t seed,
-                                                  gmdl_draws *out, gmdl_err *err);
-
-/* ------------------------------------------------------------------ 2-D checks */
-/* The target's density on a bins x bins grid of cell centres over box = {x0, x1, y0, y1} (its two
- * parameters, constrained scale), normalised to sum 1, into p[bins * bins] (row i: x cell i).
- * Needs dim 2. Statuses: EINVAL, model's. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_grid_density(const gmdl_target *t, const double box[4],
-                                                      size_t bins, double *p, gmdl_err *err);
-/* Total variation distance between the histogram of the draws (quantities 0 and 1, all chains;
- * with `weighted`, weighted by d->weight) on that grid and the exact cell masses (the density
- * integrated over each cell on a grid 8 times finer per axis): draws outside the box count as
- * histogram mass outside it, TV = 1/2 sum |p - h| + 1/2 (mass outside).
- * Statuses: EINVAL (not a 2-parameter target or draws), ENOMEM, model's. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_grid_tv(const gmdl_target *t, const gmdl_draws *d,
-                                                 const double box[4], size_t bins, int weighted,
-                                                 double *tv, gmdl_err *err);
-
-/* ------------------------------------------------------------------ approximate MCMC: risk */
-/* The bias-variance view of approximate MCMC (ALGORITHMS.md 5.4; Teh, Thiery & Vollmer 2016) on a
- * 2-parameter target with a minibatch gradient: under one fixed compute budget (data-item gradient
- * evaluations per run), SGLD with each constant step size runs budget / batch steps and random-walk
- * MH (the exact baseline, each step costing n_data items) runs budget / n_data steps. Every run
- * starts from an exact posterior draw (grid sampling), so the chains are stationary in law for exact
- * MCMC and any systematic error is the sampler's own bias. Over `repeats` independent runs, the
- * estimate of the posterior mean (the run average) gives risk = E|est - mean|^2, variance =
- * E|est - E est|^2 and bias^2 = |E est - mean|^2 (summed over both parameters; bias2 is the
- * unbiased estimate, corrected for the noise of the average over runs, so risk = bias2 + variance
- * + variance / (repeats - 1)), the exact mean coming from a fine grid over box. */
-typedef struct gmdl_risk_point {
-    double step;     /* SGLD constant step; for MH the adapted-free proposal sd */
-    size_t iters;    /* steps per run under the budget */
-    double bias2, variance, risk;
-} gmdl_risk_point;
-
-typedef struct gmdl_risk_config {
-    const double *steps;  /* [nsteps] SGLD step sizes */
-    size_t nsteps;
-    size_t budget;        /* data-item gradient evaluations per run; default 100000 */
-    size_t repeats;       /* independent runs per setting; default 100 */
-    size_t batch;         /* SGLD minibatch; default 1 */
-    double mh_step;       /* MH proposal sd; default 0.5 */
-    double box[4];        /* grid box {x0, x1, y0, y1} for the exact mean and the start draws */
-    size_t grid;          /* grid cells per axis; default 400 */
-    uint64_t seed;        /* default 1 */
-    int threads;          /* 0 = runtime default */
-} gmdl_risk_config;
-
-/* Defaults as above, box {-4, 5, -6, 6} (wide enough for the SGLD mixture), steps NULL. */
-GMDL_API gmdl_risk_config gmdl_risk_config_default(void);
-/* Fills sgld[cfg->nsteps] and *mh; exact_mean[2] receives the grid posterior mean.
- * Statuses: EINVAL (not a 2-parameter target with a minibatch gradient, bad config, budget too
- * small for one MH step), ENUMERIC (an SGLD run diverged: the step is too large), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_risk_sweep(const gmdl_target *t,
-                                                    const gmdl_risk_config *cfg,
-                                                    gmdl_risk_point *sgld, gmdl_risk_point *mh,
-                                                    double exact_mean[2], gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_draws(gmdl_draws *out, const gmdl_target *t,
+                                                  const gmdl_vi_result *r, size_t chains, size_t n,
+                                                  uint64_t seed, gmdl_err *err);
 
 /* ------------------------------------------------------------------ user models (plugins) */
-/* A user model for `gmdl sample --model-lib FILE.so` is a shared library compiled against this
- * header alone (it needs no libgmdl symbols) that exports three functions:
- *     int gmdl_model_abi(void);         returns GMDL_MODEL_ABI
+/* A user model for `gmdl sample --model-lib FILE.so` is a shared library that exports one symbol,
+ * the function gmdl_user_model_v2 declared below, returning a pointer to a gmdl_user_model that
+ * stays valid while the library is loaded:
+ *
+ *     #include <gmdl/gmdl.h>
+ *     static gmdl_status create(gmdl_target *target, void **state, const char *arg,
+ *                               gmdl_err *err) { ... }
+ *     static void destroy(void *state) { ... }
+ *     static const gmdl_user_model model = {GMDL_USER_MODEL_ABI, sizeof(gmdl_user_model),
+ *                                           "my_model", create, destroy};
+ *     const gmdl_user_model *gmdl_user_model_v2(void) { return &model; }
+ *
+ * Every other name stays private to the plugin (static), so no plugin name can collide with a
+ * library function. A plugin may include <gmdl/gmdl.h>; it needs no libgmdl symbols unless it
+ * calls library functions. gmdl refuses a struct whose abi is not GMDL_USER_MODEL_ABI, whose size
+ * is smaller than the ABI-2 fields below, or without create and destroy; fields a later ABI-2
+ * revision appends are read only when size covers them. Examples: examples/models/.
+ * Threads: the target's callbacks are called from several chains at once and must be
+ * reentrant; create and destroy are called once, from one thread. */
+#define GMDL_USER_MODEL_ABI    2
+#define GMDL_USER_MODEL_SYMBOL "gmdl_user_model_v2"
+
+typedef struct gmdl_user_model {
+    uint32_t abi;     /* GMDL_USER_MODEL_ABI */
+    uint32_t size;    /* sizeof(gmdl_user_model) as the plugin was compiled */
+    const char *name; /* the model's name, for messages; may be NULL */
+    /* Builds the model. arg: the text of --model-arg, NULL when absent (borrowed). *target
+     * (zeroed by the caller) must stay valid until destroy; target->user is usually *state.
+     * Statuses: OK, or any status with the message in err (EINVAL for an arg it cannot use);
+     * after a failure create has released what it made (destroy is not called). */
+    gmdl_status (*create)(gmdl_target *target, void **state, const char *arg, gmdl_err *err);
+    /* Releases what create made; state is create's *state (may be NULL). */
+    void (*destroy)(void *state);
+} gmdl_user_model;
+
+typedef const gmdl_user_model *(*gmdl_user_model_fn)(void);
+
+/* The one symbol a user model defines (the library does not). Declared here so that its
+ * definition is checked against this prototype and exported from a plugin built with
+ * -fvisibility=hidden. */
+__attribute__((visibility("default"))) const gmdl_user_model *gmdl_user_model_v2(void);
+
+/* Deprecated: ABI 1, the three functions of gmdl 0.1's plugins,
+ *     int gmdl_model_abi(void);  (returns GMDL_MODEL_ABI, 1)
  *     gmdl_status gmdl_model_create(const char *arg, gmdl_target *out, void **state,
  *                                   gmdl_err *err);
  *     void gmdl_model_destroy(void *state);
- * arg is the text of --model-arg (NULL when absent); *out must stay valid until destroy, and
- * out->user usually is *state. The callbacks must be reentrant (chains run in parallel).
- * Examples: examples/models/. */
+ * whose names collide with the model API (gmdl/nn.h), so such a plugin cannot include
+ * <gmdl/gmdl.h>. Compiled ABI-1 plugins still load, with a one-line note on stderr, until
+ * libgmdl's SOVERSION 1, when these declarations and that loader go. */
 #define GMDL_MODEL_ABI 1
 typedef int (*gmdl_model_abi_fn)(void);
 typedef gmdl_status (*gmdl_model_create_fn)(const char *arg, gmdl_target *out, void **state,

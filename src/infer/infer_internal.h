@@ -8,22 +8,77 @@
 /* Reported dimension: n_out with generate, else dim. */
 size_t gmdl__target_out_dim(const gmdl_target *t);
 /* out[out_dim] = reported quantities at the unconstrained u. x_scratch: [dim]. */
-void gmdl__target_report(const gmdl_target *t, const double *u, double *x_scratch, double *out);
+void gmdl__target_report(double *out, const gmdl_target *t, const double *u, double *x_scratch);
 /* Minibatch gradient on the unconstrained scale (Jacobian included). */
-gmdl_status gmdl__target_grad_batch_u(const gmdl_target *t, const double *u, double *x_scratch,
-                                      const uint32_t *idx, size_t n, double *grad_u,
+gmdl_status gmdl__target_grad_batch_u(double *grad_u, const gmdl_target *t, const double *u,
+                                      double *x_scratch, const uint32_t *idx, size_t n,
                                       gmdl_err *err);
 /* Allocates the draws container (names, x, accept_rate, step, and weight when weighted). */
 gmdl_status gmdl__draws_alloc(gmdl_draws *d, const gmdl_target *t, size_t chains, size_t n,
                               int weighted, gmdl_err *err);
-/* Finds a start point u[dim] with a finite log density: cfg->init, 0, or uniform in
- * (-init_radius, init_radius) with up to 100 tries. EINVAL when none is finite. */
-gmdl_status gmdl__chain_init(const gmdl_target *t, const gmdl_mcmc_config *cfg, gmdl_rng *rng,
-                             size_t chain, double *u, double *x_scratch, double *lp, double *grad,
-                             gmdl_err *err);
-/* One SGLD chain k: burn-in then n_draws * thin steps, kept draws written to out (chain k). */
-gmdl_status gmdl__sgld_chain(const gmdl_target *t, const gmdl_mcmc_config *cfg, size_t k,
-                             gmdl_draws *out, gmdl_err *err);
+/* Log density at u for a proposal (the Metropolis samplers): as gmdl_target_logp_u, but a
+ * non-finite log density, or a non-finite gradient when grad_u is not NULL, becomes *lp = -inf so
+ * that the proposal is rejected. */
+gmdl_status gmdl__target_eval_u(double *lp, double *grad_u, const gmdl_target *t, const double *u,
+                                double *x_scratch, gmdl_err *err);
+
+/* ------------------------------------------------------------------ chain driver (chain.c) */
+/* One chain's state as the driver (chain.c) and the step functions (mh.c, mala.c, hmc.c,
+ * sgld.c) see it. Everything is on the unconstrained scale. The step functions only read and
+ * write this struct and call the target; they never call back into the driver. */
+typedef struct gmdl__chain {
+    const gmdl_target *t;
+    const gmdl_mcmc_config *cfg;
+    size_t d, k;          /* dimension, chain index */
+    gmdl_rng rng;         /* the chain's stream (seed, MCMC_CHAIN, k) */
+    double *u, *g, lp;    /* current state, gradient (samplers with grad), log density */
+    double *u1, *g1, lp1; /* proposal (Metropolis samplers) */
+    double *p;            /* [d] momentum (HMC) */
+    double *xs;           /* [d] constrained scratch for the target */
+    double *minv, *sdm;   /* [d] diagonal metric (inverse mass) and its square root */
+    double eps;           /* current step size */
+    void *state;          /* the sampler's own state (set by its start hook) */
+    gmdl_err *err;
+} gmdl__chain;
+
+/* A sampler is a table of step functions; the driver owns the loop. A Metropolis sampler sets
+ * propose (the driver accepts or rejects and adapts the step and metric during warm-up); a
+ * sampler without an accept step sets move (the driver only runs it, during the burn-in too). */
+typedef struct gmdl__sampler {
+    const char *label;     /* message prefix: "chain", "sgld chain" */
+    int grad;              /* evaluates the gradient (also checked finite at the start point) */
+    double accept_target;  /* default dual-averaging target (Metropolis samplers) */
+    /* Optional: the start step when the config gives none, used as it is; when NULL the driver
+     * searches for it (Hoffman & Gelman 2014, Alg. 4) from the config's step or 1. */
+    double (*start_step)(size_t dim);
+    /* Optional: sets up c->state once the start point is found; stop releases it (also after a
+     * failed start). */
+    gmdl_status (*start)(gmdl__chain *c);
+    void (*stop)(gmdl__chain *c);
+    /* Proposes from (u, g, lp) into (u1, g1, lp1) with step eps and `steps` leapfrog steps;
+     * *loga = log acceptance ratio (-inf outside the support). */
+    gmdl_status (*propose)(gmdl__chain *c, double eps, size_t steps, double *loga);
+    /* Optional, Metropolis samplers: randomises eps and steps of one main-loop iteration (not of
+     * the initial step search); warm is 1 during warm-up. */
+    void (*jitter)(gmdl__chain *c, int warm, double *eps, size_t *steps);
+    /* Samplers without an accept step: moves u in place at iteration it (0-based, counting the
+     * burn-in); *weight = the weight of the new state as a draw. */
+    gmdl_status (*move)(gmdl__chain *c, size_t it, double *weight);
+    /* Optional: the step size reported after `total` iterations (default c->eps). */
+    double (*final_step)(const gmdl__chain *c, size_t total);
+} gmdl__sampler;
+
+extern const gmdl__sampler gmdl__sampler_mh, gmdl__sampler_mala, gmdl__sampler_hmc,
+    gmdl__sampler_sgld;
+
+/* SGLD at the constant step eps without preconditioner and without storing draws (sgld.c): from
+ * u0[dim], T >= 1 steps with minibatches of `batch` >= 1 items on the streams of chain r,
+ * (seed, MCMC_CHAIN, r) and (seed, SGLD_NOISE, r); mean[dim] = the average of the T states after
+ * each step. Messages start with `who`. Statuses: ENOMEM, ENUMERIC (a state is no longer
+ * finite: the message names run r + 1 and the iteration), the model's. */
+gmdl_status gmdl__sgld_mean(double *mean, const gmdl_target *t, double eps, size_t batch, size_t T,
+                            uint64_t seed, size_t r, const double *u0, const char *who,
+                            gmdl_err *err);
 
 /* Minibatch indices by sweeps (sgld.c): every pass over the N items visits each once, in a fresh
  * random order (Fisher-Yates on the caller's stream); a minibatch that crosses the end of a pass

@@ -1,6 +1,7 @@
-/* Classical Monte Carlo with an independent proposal on the unconstrained scale (ALGORITHMS.md
- * 4.1-4.2): rejection sampling with a user envelope M q >= p~, and self-normalised importance
- * sampling with its ESS and the log evidence estimate log((1/S) sum w), all in the log domain.
+/* Classical Monte Carlo with an independent proposal on the unconstrained scale (von Neumann 1951;
+ * Robert & Casella 2004, ch. 2-3): rejection sampling with a user envelope M q >= p~, and
+ * self-normalised importance sampling with its ESS (Kong 1992) and the log evidence estimate
+ * log((1/S) sum w), all in the log domain.
  * Both draw from (seed, MCMC_CHAIN, 0) and write one chain. */
 #include "common.h"
 #include "gmdl/infer.h"
@@ -50,9 +51,9 @@ static void proposal_draw(const gmdl_proposal *q, size_t dim, gmdl_rng *r, doubl
     }
 }
 
-gmdl_status gmdl_rejection_run(const gmdl_target *t, const gmdl_proposal *q, double log_M,
-                               size_t n, size_t max_proposals, uint64_t seed, gmdl_draws *out,
-                               double *accept_rate, gmdl_err *err) {
+gmdl_status gmdl_rejection_run(gmdl_draws *out, double *accept_rate, const gmdl_target *t,
+                               const gmdl_proposal *q, double log_M, size_t n, size_t max_proposals,
+                               uint64_t seed, gmdl_err *err) {
     if (out)
         memset(out, 0, sizeof *out);
     gmdl_status s = check_proposal(t, q, err);
@@ -85,7 +86,7 @@ gmdl_status gmdl_rejection_run(const gmdl_target *t, const gmdl_proposal *q, dou
         proposal_draw(q, d, &rng, u);
         tried++;
         double lp;
-        s = gmdl_target_logp_u(t, u, xs, &lp, NULL, err);
+        s = gmdl_target_logp_u(&lp, NULL, t, u, xs, err);
         if (s != GMDL_OK)
             goto fail;
         if (!isfinite(lp))
@@ -99,7 +100,7 @@ gmdl_status gmdl_rejection_run(const gmdl_target *t, const gmdl_proposal *q, dou
             goto fail;
         }
         if (log(gmdl_rng_uniform(&rng)) < lr) {
-            gmdl__target_report(t, u, xs, out->x + got * od);
+            gmdl__target_report(out->x + got * od, t, u, xs);
             got++;
         }
     }
@@ -114,9 +115,8 @@ fail:
     return s;
 }
 
-gmdl_status gmdl_importance_run(const gmdl_target *t, const gmdl_proposal *q, size_t n,
-                                uint64_t seed, gmdl_draws *out, gmdl_importance_result *res,
-                                gmdl_err *err) {
+gmdl_status gmdl_importance_run(gmdl_draws *out, gmdl_importance_result *res, const gmdl_target *t,
+                                const gmdl_proposal *q, size_t n, uint64_t seed, gmdl_err *err) {
     if (out)
         memset(out, 0, sizeof *out);
     gmdl_status s = check_proposal(t, q, err);
@@ -140,13 +140,13 @@ gmdl_status gmdl_importance_run(const gmdl_target *t, const gmdl_proposal *q, si
     for (size_t i = 0; i < n; i++) {
         proposal_draw(q, d, &rng, u);
         double lp;
-        s = gmdl_target_logp_u(t, u, xs, &lp, NULL, err);
+        s = gmdl_target_logp_u(&lp, NULL, t, u, xs, err);
         if (s != GMDL_OK)
             goto fail;
         lw[i] = isfinite(lp) ? lp - gmdl_proposal_logpdf(q, d, u) : -HUGE_VAL;
         if (lw[i] > mx)
             mx = lw[i];
-        gmdl__target_report(t, u, xs, out->x + i * od);
+        gmdl__target_report(out->x + i * od, t, u, xs);
     }
     if (!isfinite(mx)) {
         s = gmdl__fail(err, GMDL_EINVAL,

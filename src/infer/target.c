@@ -53,7 +53,7 @@ static double logistic(double u) {
     return u >= 0 ? 1.0 / (1.0 + exp(-u)) : exp(u) / (1.0 + exp(u));
 }
 
-void gmdl_target_constrain(const gmdl_target *t, const double *u, double *x) {
+void gmdl_target_constrain(double *x, const gmdl_target *t, const double *u) {
     for (size_t j = 0; j < t->dim; j++) {
         const gmdl_transform *tf = t->transforms ? &t->transforms[j] : NULL;
         if (!tf || tf->kind == GMDL_TF_NONE)
@@ -99,9 +99,9 @@ static void apply_jacobian(const gmdl_target *t, const double *u, double *lp, do
         *lp += lj;
 }
 
-gmdl_status gmdl_target_logp_u(const gmdl_target *t, const double *u, double *x_scratch,
-                               double *lp, double *grad_u, gmdl_err *err) {
-    gmdl_target_constrain(t, u, x_scratch);
+gmdl_status gmdl_target_logp_u(double *lp, double *grad_u, const gmdl_target *t, const double *u,
+                               double *x_scratch, gmdl_err *err) {
+    gmdl_target_constrain(x_scratch, t, u);
     gmdl_status s = t->logp(t->user, x_scratch, lp, grad_u, err);
     if (s != GMDL_OK)
         return s;
@@ -109,10 +109,24 @@ gmdl_status gmdl_target_logp_u(const gmdl_target *t, const double *u, double *x_
     return GMDL_OK;
 }
 
-gmdl_status gmdl__target_grad_batch_u(const gmdl_target *t, const double *u, double *x_scratch,
-                                      const uint32_t *idx, size_t n, double *grad_u,
+gmdl_status gmdl__target_eval_u(double *lp, double *grad_u, const gmdl_target *t, const double *u,
+                                double *x_scratch, gmdl_err *err) {
+    gmdl_status s = gmdl_target_logp_u(lp, grad_u, t, u, x_scratch, err);
+    if (s != GMDL_OK)
+        return s;
+    if (!isfinite(*lp))
+        *lp = -HUGE_VAL;
+    if (grad_u)
+        for (size_t j = 0; j < t->dim; j++)
+            if (!isfinite(grad_u[j]))
+                *lp = -HUGE_VAL; /* a proposal with a broken gradient is rejected */
+    return GMDL_OK;
+}
+
+gmdl_status gmdl__target_grad_batch_u(double *grad_u, const gmdl_target *t, const double *u,
+                                      double *x_scratch, const uint32_t *idx, size_t n,
                                       gmdl_err *err) {
-    gmdl_target_constrain(t, u, x_scratch);
+    gmdl_target_constrain(x_scratch, t, u);
     gmdl_status s = t->grad_batch(t->user, x_scratch, idx, n, grad_u, err);
     if (s != GMDL_OK)
         return s;
@@ -125,8 +139,8 @@ size_t gmdl__target_out_dim(const gmdl_target *t) {
     return t->generate ? t->n_out : t->dim;
 }
 
-void gmdl__target_report(const gmdl_target *t, const double *u, double *x_scratch, double *out) {
-    gmdl_target_constrain(t, u, x_scratch);
+void gmdl__target_report(double *out, const gmdl_target *t, const double *u, double *x_scratch) {
+    gmdl_target_constrain(x_scratch, t, u);
     if (t->generate)
         t->generate(t->user, x_scratch, out);
     else
@@ -185,7 +199,7 @@ void gmdl_draws_free(gmdl_draws *d) {
     memset(d, 0, sizeof *d);
 }
 
-gmdl_status gmdl_draws_summary(const gmdl_draws *d, size_t j, gmdl_diag_summary *out) {
+gmdl_status gmdl_draws_summary(gmdl_diag_summary *out, const gmdl_draws *d, size_t j) {
     if (!d || !out || j >= d->dim || d->chains < 1 || d->n < 8)
         return GMDL_EINVAL;
     size_t S = d->chains * d->n;
@@ -199,7 +213,7 @@ gmdl_status gmdl_draws_summary(const gmdl_draws *d, size_t j, gmdl_diag_summary 
     if (s != GMDL_OK || !d->weight)
         return s;
     double se;
-    s = gmdl_draws_weighted_mean(d, j, &out->mean, &se);
+    s = gmdl_draws_weighted_mean(&out->mean, &se, d, j);
     if (s != GMDL_OK)
         return s;
     double sw = 0, var = 0;
@@ -214,7 +228,7 @@ gmdl_status gmdl_draws_summary(const gmdl_draws *d, size_t j, gmdl_diag_summary 
     return GMDL_OK;
 }
 
-gmdl_status gmdl_draws_weighted_mean(const gmdl_draws *d, size_t j, double *mean, double *se) {
+gmdl_status gmdl_draws_weighted_mean(double *mean, double *se, const gmdl_draws *d, size_t j) {
     if (!d || j >= d->dim || d->chains * d->n < 2)
         return GMDL_EINVAL;
     size_t S = d->chains * d->n;

@@ -2,6 +2,8 @@
 # place, for the build's own layout (lib/), a relative --prefix, and a Debian-style multiarch
 # /usr prefix (lib/x86_64-linux-gnu, installed under DESTDIR); both examples build against each
 # with pkg-config, and against the multiarch one with find_package(gmdl), and run.
+# The example user models build against the installed headers and the installed gmdl samples
+# from them.
 . "$(dirname "$0")/lib.sh"
 BUILD=$4
 SRC=$5
@@ -45,6 +47,12 @@ PC=$(dirname "$(ls "$P"/lib*/pkgconfig/gmdl.pc)")
 check_pc "$PC" "$(dirname "$PC")" "$P/include"
 with_pkgconfig prefix "$PC"
 LD_LIBRARY_PATH=$(dirname "$PC") "$P/bin/gmdl" info "$WORK/prefix.gmdl" > /dev/null && ok || bad "installed gmdl cannot read the model"
+LIBDIR=$(dirname "$PC")
+for m in "$SRC"/examples/models/*.c; do
+    so=$WORK/$(basename "$m" .c).so
+    cc -std=c11 -Wall -Werror -shared -fPIC $(PKG_CONFIG_PATH=$PC pkg-config --cflags gmdl) "$m" -lm -o "$so" && ok || bad "$(basename "$m") does not build against the installed headers"
+    LD_LIBRARY_PATH=$LIBDIR "$P/bin/gmdl" sample --model-lib "$so" --method hmc --n 50 --chains 1 > /dev/null 2> "$WORK/m.err" && ok || bad "installed gmdl cannot sample $(basename "$so"): $(cat "$WORK/m.err")"
+done
 
 # 2. a relative --prefix, then the tree moved elsewhere: gmdl.pc follows it
 (cd "$WORK" && cmake --install "$BUILD" --prefix rel > rel.log 2>&1) && ok || bad "install with a relative prefix failed"

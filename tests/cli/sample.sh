@@ -64,10 +64,24 @@ expect_fail 2 "unknown --model" "frob" -- $S --model frob --method hmc
 expect_fail 2 "--model logistic needs --data" -- $S --model logistic --method hmc
 expect_fail 2 "--prior" -- $S --model logistic --data "$WORK/x.svm" --prior cauchy --method hmc
 
-# user models: not a model library, missing file
+# user models: not a model library, missing file, ABI-2 structs to refuse
 LIB=$(dirname "$GMDL")/libgmdl.so
-expect_fail 2 "$LIB" "missing symbol gmdl_model_abi" -- $S --model-lib "$LIB" --method hmc
+MODELS=$(dirname "$GMDL")/models
+expect_fail 2 "$LIB" "missing symbol gmdl_user_model_v2" -- $S --model-lib "$LIB" --method hmc
 expect_fail 2 "/nonexistent/model.so" "cannot load" -- $S --model-lib /nonexistent/model.so --method hmc
+expect_fail 2 "model_bad_abi.so" "model ABI 3" -- $S --model-lib "$MODELS/model_bad_abi.so" --method hmc
+expect_fail 2 "model_bad_size.so" "has 8 bytes" -- $S --model-lib "$MODELS/model_bad_size.so" --method hmc
+expect_fail 2 "model_no_create.so" "lacks create" -- $S --model-lib "$MODELS/model_no_create.so" --method hmc
+expect_fail 2 "model_null_model.so" "returned NULL" -- $S --model-lib "$MODELS/model_null_model.so" --method hmc
+expect_fail 2 "eight_schools: takes no --model-arg" -- $S --model-lib "$MODELS/eight_schools.so" --model-arg x --method hmc
+# the deprecated ABI 1 (gmdl 0.1's eight_schools.c, tests/fixtures/user_model_abi1.c) still loads,
+# with one note on stderr, and gives the draws of the ABI-2 port for the same seed
+$S --model-lib "$MODELS/eight_schools.so" --method hmc --n 100 --json --out "$WORK/v2.csv" > "$WORK/v2.json" 2> "$WORK/v2.err"
+$S --model-lib "$MODELS/abi1_eight_schools.so" --method hmc --n 100 --json --out "$WORK/v1.csv" > "$WORK/v1.json" 2> "$WORK/v1.err"
+if [ -s "$WORK/v2.csv" ] && cmp -s "$WORK/v1.csv" "$WORK/v2.csv"; then ok; else bad "ABI-1 draws differ from ABI 2: $(cat "$WORK/v1.err")"; fi
+if [ "$(grep -c 'deprecated user-model ABI 1' "$WORK/v1.err")" = 1 ]; then ok; else bad "ABI-1 note: $(cat "$WORK/v1.err")"; fi
+if ! grep -q 'deprecated' "$WORK/v2.err" "$WORK/v1.json"; then ok; else bad "deprecation note outside stderr or for ABI 2"; fi
+expect_fail 2 "eight_schools: takes no --model-arg" -- $S --model-lib "$MODELS/abi1_eight_schools.so" --model-arg x --method hmc
 
 # malformed data
 printf '+1 1:1 3:1\n-1 2:1 2:1\n' > "$WORK/dup.svm"

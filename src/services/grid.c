@@ -1,17 +1,18 @@
 /* Grid evaluation of a 2-parameter target and the total variation distance between a histogram of
- * draws and that grid (the SGLD paper's mixture check, ALGORITHMS.md 5.2: 50 x 50 cells over
+ * draws and that grid (the SGLD paper's mixture check, Welling & Teh 2011, 5.1: 50 x 50 cells over
  * [-1.5, 2.5] x [-3, 3]). The grid density is the cell-centre density normalised over the grid, a
  * midpoint rule that is accurate when the cells are small against the posterior's scale. The TV
  * compares the histogram with cell masses from a grid 8 times finer per axis. */
 #include "common.h"
 #include "gmdl/infer.h"
+#include "gmdl/services.h"
 
 static int box_ok(const double box[4], size_t bins) {
     return box && bins >= 1 && bins <= 4096 && isfinite(box[0]) && isfinite(box[1]) &&
            isfinite(box[2]) && isfinite(box[3]) && box[0] < box[1] && box[2] < box[3];
 }
 
-gmdl_status gmdl_grid_density(const gmdl_target *t, const double box[4], size_t bins, double *p,
+gmdl_status gmdl_grid_density(double *p, const gmdl_target *t, const double box[4], size_t bins,
                               gmdl_err *err) {
     gmdl_status s = gmdl_target_check(t, err);
     if (s != GMDL_OK)
@@ -46,8 +47,8 @@ gmdl_status gmdl_grid_density(const gmdl_target *t, const double box[4], size_t 
 
 #define GRID_SUB 8
 
-gmdl_status gmdl_grid_tv(const gmdl_target *t, const gmdl_draws *d, const double box[4],
-                         size_t bins, int weighted, double *tv, gmdl_err *err) {
+gmdl_status gmdl_grid_tv(double *tv, const gmdl_target *t, const gmdl_draws *d, const double box[4],
+                         size_t bins, int weighted, gmdl_err *err) {
     if (!d || d->dim != 2 || !tv || (weighted && !d->weight))
         return gmdl__fail(err, GMDL_EINVAL, "grid tv: needs draws of 2 quantities (and weights)");
     if (!box_ok(box, bins))
@@ -64,7 +65,7 @@ gmdl_status gmdl_grid_tv(const gmdl_target *t, const gmdl_draws *d, const double
         return gmdl__fail(err, GMDL_ENOMEM, "grid tv: out of memory");
     }
     double *h = p + bins * bins;
-    gmdl_status s = gmdl_grid_density(t, box, fb, f, err);
+    gmdl_status s = gmdl_grid_density(f, t, box, fb, err);
     if (s != GMDL_OK) {
         gmdl__free(p);
         gmdl__free(f);

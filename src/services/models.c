@@ -6,7 +6,9 @@
  * chains may call them concurrently. */
 #include "common.h"
 #include "gmdl/infer.h"
+#include "gmdl/io.h"
 #include "gmdl/rng.h"
+#include "gmdl/services.h"
 
 typedef enum { M_MIXTURE, M_LOGISTIC, M_LINEAR, M_SCHOOLS } model_kind;
 
@@ -192,7 +194,7 @@ static int mix_paper_like(const gmdl_builtin *m) {
     return 1;
 }
 
-gmdl_status gmdl_builtin_sgld_mixture(uint64_t seed, gmdl_builtin **out, gmdl_err *err) {
+gmdl_status gmdl_builtin_sgld_mixture(gmdl_builtin **out, uint64_t seed, gmdl_err *err) {
     *out = NULL;
     gmdl_builtin *m = alloc_model(M_MIXTURE, 2, 2);
     if (!m || !set_name(m, 0, "theta", 1) || !set_name(m, 1, "theta", 2) ||
@@ -232,7 +234,7 @@ gmdl_status gmdl_builtin_sgld_mixture(uint64_t seed, gmdl_builtin **out, gmdl_er
     return GMDL_OK;
 }
 
-const double *gmdl_builtin_mixture_data(const gmdl_builtin *m, size_t *n) {
+const double *gmdl_builtin_mixture_data(size_t *n, const gmdl_builtin *m) {
     if (!m || m->kind != M_MIXTURE)
         return NULL;
     if (n)
@@ -297,8 +299,8 @@ static gmdl_status logit_batch(void *user, const double *th, const uint32_t *idx
     return GMDL_OK;
 }
 
-gmdl_status gmdl_builtin_logistic(const gmdl_libsvm *train, gmdl_prior prior, double scale,
-                                  gmdl_builtin **out, gmdl_err *err) {
+gmdl_status gmdl_builtin_logistic(gmdl_builtin **out, const gmdl_libsvm *train, gmdl_prior prior,
+                                  double scale, gmdl_err *err) {
     *out = NULL;
     if (!train || train->nrows < 1 || train->ncols < 1)
         return gmdl__fail(err, GMDL_EINVAL, "logistic: the training data has no rows or features");
@@ -339,9 +341,9 @@ gmdl_status gmdl_builtin_logistic(const gmdl_libsvm *train, gmdl_prior prior, do
     return GMDL_OK;
 }
 
-gmdl_status gmdl_builtin_logistic_accuracy(const gmdl_builtin *m, const gmdl_draws *d,
-                                           const gmdl_libsvm *test, double *accuracy,
-                                           double *log_loss, gmdl_err *err) {
+gmdl_status gmdl_builtin_logistic_accuracy(double *accuracy, double *log_loss,
+                                           const gmdl_builtin *m, const gmdl_draws *d,
+                                           const gmdl_libsvm *test, gmdl_err *err) {
     if (!m || m->kind != M_LOGISTIC || !d || d->dim != m->p + 1 || !test || test->nrows < 1)
         return gmdl__fail(err, GMDL_EINVAL,
                           "logistic accuracy: draws or test data do not match the model");
@@ -439,8 +441,8 @@ static gmdl_status lin_batch(void *user, const double *th, const uint32_t *idx, 
     return GMDL_OK;
 }
 
-gmdl_status gmdl_builtin_linear(const double *X, const double *y, size_t n, size_t p,
-                                gmdl_builtin **out, gmdl_err *err) {
+gmdl_status gmdl_builtin_linear(gmdl_builtin **out, const double *X, const double *y, size_t n,
+                                size_t p, gmdl_err *err) {
     *out = NULL;
     size_t np;
     if (!X || !y || n < 1 || p < 1 || !gmdl__mul_ok(n, p, &np) || n > UINT32_MAX)
@@ -512,8 +514,8 @@ static void schools_generate(void *user, const double *th, double *out) {
         out[2 + j] = th[J] + th[J + 1] * th[j];
 }
 
-gmdl_status gmdl_builtin_eight_schools(const double *y, const double *sigma, size_t J,
-                                       gmdl_builtin **out, gmdl_err *err) {
+gmdl_status gmdl_builtin_eight_schools(gmdl_builtin **out, const double *y, const double *sigma,
+                                       size_t J, gmdl_err *err) {
     *out = NULL;
     if (!y || !sigma || J < 1 || J > 100000)
         return gmdl__fail(err, GMDL_EINVAL, "eight-schools: need 1 or more schools");

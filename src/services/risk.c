@@ -1,17 +1,18 @@
 /* Risk of the posterior-mean estimate under a fixed compute budget: SGLD at constant steps against
- * exact random-walk MH (see gmdl_risk_sweep in gmdl/infer.h). Run r of every setting starts from
+ * exact random-walk MH (see gmdl_risk_sweep in gmdl/services.h). Run r of every setting starts from
  * the same exact posterior draw r (from (seed, SAMPLING, r)) and uses the streams (seed,
  * MCMC_CHAIN, r) and (seed, SGLD_NOISE, r), so the settings differ only in the sampler and the
  * step (common random numbers).
  *
  * Only the run averages matter here, so SGLD runs accumulate them instead of storing the draws
- * (with thousands of runs of 10^5 steps the draws would not fit in memory); the update is the one
- * of sgld.c (minibatches by sweeps) with a constant step and no preconditioner. MH runs are short (budget / n_data steps)
- * and go through gmdl_mcmc_run. */
+ * (with thousands of runs of 10^5 steps the draws would not fit in memory): gmdl__sgld_mean, the
+ * update of sgld.c (minibatches by sweeps) with a constant step and no preconditioner. MH runs are
+ * short (budget / n_data steps) and go through gmdl_mcmc_run. */
 #include "common.h"
 #include "gmdl/infer.h"
 #include "gmdl/rng.h"
-#include "infer/infer_internal.h"
+#include "gmdl/services.h"
+#include "infer/infer_internal.h" /* gmdl__sgld_mean */
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -33,51 +34,6 @@ gmdl_risk_config gmdl_risk_config_default(void) {
     return c;
 }
 
-/* One SGLD run of T steps at the constant step eps from u0[2]; est[2] = the average of the T
- * states after each step. */
-static gmdl_status sgld_run_mean(const gmdl_target *t, double eps, size_t batch, size_t T,
-                                 uint64_t seed, size_t r, const double u0[2], double est[2],
-                                 gmdl_err *err) {
-    const uint32_t N = (uint32_t)(t->n_data > UINT32_MAX ? UINT32_MAX : t->n_data);
-    uint32_t *idx = gmdl__malloc(batch * sizeof(uint32_t));
-    gmdl__sweep sw = {NULL, 0, 0};
-    if (!idx || !gmdl__sweep_init(&sw, N)) {
-        gmdl__free(idx);
-        gmdl__sweep_free(&sw);
-        return gmdl__fail(err, GMDL_ENOMEM, "risk sweep: out of memory");
-    }
-    gmdl_rng rng, noise;
-    gmdl_rng_derive(&rng, seed, GMDL_RNG_MCMC_CHAIN, r);
-    gmdl_rng_derive(&noise, seed, GMDL_RNG_SGLD_NOISE, r);
-    gmdl__zig zig;
-    gmdl__zig_init(&zig);
-    const double se = sqrt(eps);
-    double u[2] = {u0[0], u0[1]}, xs[2], g[2], sum[2] = {0, 0};
-    gmdl_status s = GMDL_OK;
-    for (size_t it = 0; it < T; it++) {
-        gmdl__sweep_next(&sw, &rng, idx, batch);
-        s = gmdl__target_grad_batch_u(t, u, xs, idx, batch, g, err);
-        if (s != GMDL_OK)
-            break;
-        u[0] += 0.5 * eps * g[0] + se * gmdl__zig_normal(&zig, &noise);
-        u[1] += 0.5 * eps * g[1] + se * gmdl__zig_normal(&zig, &noise);
-        if (!isfinite(u[0]) || !isfinite(u[1])) {
-            s = gmdl__fail(err, GMDL_ENUMERIC,
-                           "risk sweep: SGLD run %zu at step %g diverged at iteration %zu; use "
-                           "smaller steps",
-                           r + 1, eps, it + 1);
-            break;
-        }
-        sum[0] += u[0];
-        sum[1] += u[1];
-    }
-    est[0] = sum[0] / (double)T;
-    est[1] = sum[1] / (double)T;
-    gmdl__free(idx);
-    gmdl__sweep_free(&sw);
-    return s;
-}
-
 /* Bias^2, variance and risk of the run averages est[R][2] against truth[2]. */
 static void score(const double *est, size_t R, const double truth[2], gmdl_risk_point *p) {
     double est_mean[2] = {0, 0}, var = 0, b2 = 0;
@@ -97,9 +53,9 @@ static void score(const double *est, size_t R, const double truth[2], gmdl_risk_
     p->bias2 = b2 - var / ((double)R - 1.0);
 }
 
-gmdl_status gmdl_risk_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
-                            gmdl_risk_point *sgld, gmdl_risk_point *mh, double exact_mean[2],
-                            gmdl_err *err) {
+static gmdl_status check_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
+                               const gmdl_risk_point *sgld, const gmdl_risk_point *mh,
+                               gmdl_err *err) {
     gmdl_status s = gmdl_target_check(t, err);
     if (s != GMDL_OK)
         return s;
@@ -120,20 +76,14 @@ gmdl_status gmdl_risk_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
                           "risk sweep: a budget of %zu item gradients allows fewer than 10 MH steps "
                           "(each costs %zu) or SGLD steps",
                           cfg->budget, t->n_data);
+    return GMDL_OK;
+}
+
+/* From the grid posterior p[G * G] over cfg->box: the exact mean, and R exact draws inits[R][2]
+ * (a cell by its mass, then uniform inside it), draw r from (seed, SAMPLING, r). */
+static void exact_draws(const double *p, const gmdl_risk_config *cfg, double exact_mean[2],
+                        double *inits) {
     size_t G = cfg->grid, R = cfg->repeats;
-    double *p = gmdl__malloc(G * G * sizeof(double));
-    double *inits = gmdl__malloc(2 * R * sizeof(double));
-    double *est = gmdl__malloc(2 * R * sizeof(double));
-    gmdl_status *st = gmdl__calloc(R, sizeof *st);
-    gmdl_err *errs = gmdl__calloc(R, sizeof *errs);
-    if (!p || !inits || !est || !st || !errs) {
-        s = gmdl__fail(err, GMDL_ENOMEM, "risk sweep: out of memory");
-        goto done;
-    }
-    s = gmdl_grid_density(t, cfg->box, G, p, err);
-    if (s != GMDL_OK)
-        goto done;
-    /* Exact mean on the grid, and R exact draws (a cell by its mass, then uniform inside it). */
     double hx = (cfg->box[1] - cfg->box[0]) / (double)G, hy = (cfg->box[3] - cfg->box[2]) / (double)G;
     exact_mean[0] = exact_mean[1] = 0;
     for (size_t i = 0; i < G; i++)
@@ -148,6 +98,13 @@ gmdl_status gmdl_risk_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
         inits[2 * r] = cfg->box[0] + ((double)(k / G) + gmdl_rng_uniform(&rng)) * hx;
         inits[2 * r + 1] = cfg->box[2] + ((double)(k % G) + gmdl_rng_uniform(&rng)) * hy;
     }
+}
+
+/* SGLD at each constant step: R runs from inits, their averages into est[R][2], scored. */
+static gmdl_status sgld_settings(gmdl_risk_point *sgld, double *est, gmdl_status *st,
+                                 gmdl_err *errs, const gmdl_target *t, const gmdl_risk_config *cfg,
+                                 const double *inits, const double exact_mean[2], gmdl_err *err) {
+    size_t R = cfg->repeats;
 #ifdef _OPENMP
     int nt = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
 #else
@@ -161,20 +118,27 @@ gmdl_status gmdl_risk_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
         /* Each run owns its streams and its slot, so the result does not depend on the threads. */
 #pragma omp parallel for schedule(dynamic, 4) num_threads(nt)
         for (size_t r = 0; r < R; r++)
-            st[r] = sgld_run_mean(t, eps, cfg->batch, T, cfg->seed, r, inits + 2 * r,
-                                  est + 2 * r, &errs[r]);
+            st[r] = gmdl__sgld_mean(est + 2 * r, t, eps, cfg->batch, T, cfg->seed, r, inits + 2 * r,
+                                    "risk sweep", &errs[r]);
         for (size_t r = 0; r < R; r++)
             if (st[r] != GMDL_OK) {
-                s = st[r];
                 if (err)
                     *err = errs[r];
-                goto done;
+                return st[r];
             }
         sgld[k].step = eps;
         sgld[k].iters = T;
         score(est, R, exact_mean, &sgld[k]);
     }
-    /* The exact baseline: random-walk MH, each step costing a full pass over the data. */
+    return GMDL_OK;
+}
+
+/* The exact baseline: random-walk MH from inits, each step costing a full pass over the data;
+ * the run averages into est[R][2], scored. */
+static gmdl_status mh_baseline(gmdl_risk_point *mh, double *est, const gmdl_target *t,
+                               const gmdl_risk_config *cfg, const double *inits,
+                               const double exact_mean[2], gmdl_err *err) {
+    size_t R = cfg->repeats;
     gmdl_mcmc_config c = gmdl_mcmc_config_default(GMDL_MCMC_MH);
     c.chains = R;
     c.n_warmup = 0; /* no adaptation: the start is already a posterior draw */
@@ -184,9 +148,9 @@ gmdl_status gmdl_risk_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
     c.chain_inits = inits;
     c.step = cfg->mh_step;
     gmdl_draws d;
-    s = gmdl_mcmc_run(t, &c, &d, err);
+    gmdl_status s = gmdl_mcmc_run(&d, t, &c, err);
     if (s != GMDL_OK)
-        goto done;
+        return s;
     for (size_t r = 0; r < R; r++) {
         double a[2] = {0, 0};
         for (size_t i = 0; i < d.n; i++) {
@@ -200,7 +164,30 @@ gmdl_status gmdl_risk_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
     mh->step = cfg->mh_step;
     mh->iters = c.n_draws;
     score(est, R, exact_mean, mh);
-done:
+    return GMDL_OK;
+}
+
+gmdl_status gmdl_risk_sweep(gmdl_risk_point *sgld, gmdl_risk_point *mh, double exact_mean[2],
+                            const gmdl_target *t, const gmdl_risk_config *cfg, gmdl_err *err) {
+    gmdl_status s = check_sweep(t, cfg, sgld, mh, err);
+    if (s != GMDL_OK)
+        return s;
+    size_t G = cfg->grid, R = cfg->repeats;
+    double *p = gmdl__malloc(G * G * sizeof(double));
+    double *inits = gmdl__malloc(2 * R * sizeof(double));
+    double *est = gmdl__malloc(2 * R * sizeof(double));
+    gmdl_status *st = gmdl__calloc(R, sizeof *st);
+    gmdl_err *errs = gmdl__calloc(R, sizeof *errs);
+    if (!p || !inits || !est || !st || !errs)
+        s = gmdl__fail(err, GMDL_ENOMEM, "risk sweep: out of memory");
+    if (s == GMDL_OK)
+        s = gmdl_grid_density(p, t, cfg->box, G, err);
+    if (s == GMDL_OK) {
+        exact_draws(p, cfg, exact_mean, inits);
+        s = sgld_settings(sgld, est, st, errs, t, cfg, inits, exact_mean, err);
+    }
+    if (s == GMDL_OK)
+        s = mh_baseline(mh, est, t, cfg, inits, exact_mean, err);
     gmdl__free(p);
     gmdl__free(inits);
     gmdl__free(est);
