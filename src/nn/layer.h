@@ -53,6 +53,9 @@ typedef struct gmdl__layer_ops {
     double (*kl)(gmdl__layer *l, double scale);
     /* optional, after every optimizer step (e.g. clipping posterior variances) */
     void (*after_step)(gmdl__layer *l);
+    /* constant data of the kind, read by shared implementations (the group layers of
+     * bayes/group.c: their gmdl__group_prior); NULL for most kinds */
+    const void *impl;
 } gmdl__layer_ops;
 
 typedef struct gmdl__param {
@@ -107,13 +110,13 @@ extern const gmdl__layer_ops gmdl__flatten_ops;  /* [C, N, H, W] -> [N, C*H*W] *
 extern const gmdl__layer_ops gmdl__to_cnhw_ops;  /* [N, C, H, W] -> [C, N, H, W] */
 extern const gmdl__layer_ops gmdl__sparse_dense_ops; /* CSR weights, inference only */
 extern const gmdl__layer_ops gmdl__select_ops; /* [N, D] -> [N, units] kept features, inference */
-extern const gmdl__layer_ops gmdl__svd_dense_ops; /* sparse variational dropout (bayes/svd.c) */
+extern const gmdl__layer_ops gmdl__svd_dense_ops; /* sparse variational dropout (bayes/svd.c, lrt.c) */
 extern const gmdl__layer_ops gmdl__svd_conv2d_ops;
-extern const gmdl__layer_ops gmdl__bbb_dense_ops; /* Bayes by backprop (bayes/svd.c) */
+extern const gmdl__layer_ops gmdl__bbb_dense_ops; /* Bayes by backprop (bayes/bbb.c, lrt.c) */
 extern const gmdl__layer_ops gmdl__bbb_conv2d_ops;
-extern const gmdl__layer_ops gmdl__vd_dense_ops; /* variational dropout, alpha <= 1 (bayes/svd.c) */
+extern const gmdl__layer_ops gmdl__vd_dense_ops; /* variational dropout (bayes/vd.c, lrt.c) */
 extern const gmdl__layer_ops gmdl__vd_conv2d_ops;
-extern const gmdl__layer_ops gmdl__gnj_dense_ops; /* group normal-Jeffreys (bayes/gnj.c) */
+extern const gmdl__layer_ops gmdl__gnj_dense_ops; /* group normal-Jeffreys (bayes/gnj.c, group.c) */
 extern const gmdl__layer_ops gmdl__gnj_conv2d_ops;
 /* Soft weight-sharing prior (bayes/sws.c): a pass-through layer after the output whose kl() is
  * tau x the mixture prior's negative log density over the parameters of prior_layers. */
@@ -130,10 +133,10 @@ void gmdl__sws_settle(const gmdl__layer *l, const float *w, size_t n, float *val
  * k-means of the parameters outside the zero component's +-2 sd, each layer weighted equally; each
  * component's sd its cluster's. */
 gmdl_status gmdl__sws_fit(gmdl__layer *l, gmdl_err *err);
-extern const gmdl__layer_ops gmdl__ghs_dense_ops; /* group horseshoe (bayes/gnj.c) */
+extern const gmdl__layer_ops gmdl__ghs_dense_ops; /* group horseshoe (bayes/ghs.c, group.c) */
 extern const gmdl__layer_ops gmdl__ghs_conv2d_ops;
 
-/* Group layers (bc-gnj, bc-ghs; bayes/gnj.c): whether l is one, its number of groups (dense:
+/* Group layers (bc-gnj, bc-ghs; bayes/group.c): whether l is one, its number of groups (dense:
  * input units, conv: output filters), and per group the posterior mean and variance of the scale
  * z_g and the pruning statistic, kept when below the threshold: log alpha_g of the scale (bc-gnj)
  * or the group's log noise-to-signal ratio log(sum Var[w] / sum E[w]^2) (bc-ghs). */
