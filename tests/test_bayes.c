@@ -545,7 +545,7 @@ static void check_sws_init_from(void) {
     gmdl_model *d, *w, *back;
     CHECK_OK(gmdl_model_create(&d, &c, 1, 8, 8, 3, &err));
     snprintf(c.method, sizeof c.method, "sws");
-    c.sws_zero_sd = 0.02;
+    c.sws.zero_sd = 0.02;
     CHECK_OK(gmdl_model_create(&w, &c, 1, 8, 8, 3, &err));
     int copied = 0;
     CHECK_OK(gmdl_model_init_from(w, d, &copied, &err));
@@ -571,7 +571,7 @@ static void check_sws_init_from(void) {
     snprintf(path, sizeof path, "/tmp/gmdl_test_sws_%ld.gmdl", (long)getpid());
     CHECK_OK(gmdl_model_save(w, path, &err));
     CHECK_OK(gmdl_model_load(&back, path, &err));
-    CHECK(gmdl_model_config(back)->sws_zero_sd == 0.02);
+    CHECK(gmdl_model_config(back)->sws.zero_sd == 0.02);
     CHECK(back->layers[back->nlayers - 1].zero_sd == 0.02f);
     remove(path);
     gmdl_model_destroy(back);
@@ -756,7 +756,7 @@ int main(void) {
     gc_free_layer(&vc);
 
     /* bc-ghs: the layer's KL against the Gaussian KLs by formula and the log-normal KLs by
-     * quadrature over log x (independent of the closed forms in gnj.c) */
+     * quadrature over log x (independent of the closed forms in ghs.c) */
     {
         gmdl__layer h = make(&gmdl__ghs_dense_ops, 2, 1, 1, 1, 0, 1);
         double want = 0.0;

@@ -7,13 +7,13 @@
  * gamma_j = log lambda_j, J = 17 components: component 0 has mu_0 = 0 and pi_0 = 0.99 fixed (its
  * precision fixed or learned, below), the others pi_j = (1 - pi_0) softmax(rho)_j. Gamma
  * hyper-priors on the precisions: a = 5000, b = 2 for the zero component, a = 250, b = 0.1 for
- * the others. tau = the layer's `rate` (gmdl_train_config.sws_tau: default 0.5; the paper uses
+ * the others. tau = the layer's `rate` (gmdl_train_config.sws.tau: default 0.5; the paper uses
  * 0.05, the authors' tutorial 0.003; the objective is N x mean cross-entropy + tau C).
  * Gradients (r_ij the responsibilities, d_ij = w_i - mu_j, s = softmax(rho)):
  *   dC/dw_i = sum_j r_ij lambda_j d_ij,  dC/dmu_j = -sum_i r_ij lambda_j d_ij,
  *   dC/dgamma_j = sum_i r_ij (lambda_j d_ij^2 - 1) / 2 + (1 - a_j) + b_j lambda_j,
  *   dC/drho_k = -sum_i (r_ik - s_k (1 - r_i0)).
- * The zero component's sd is fixed (the layer's zero_sd, gmdl_train_config.sws_zero_sd) or,
+ * The zero component's sd is fixed (the layer's zero_sd, gmdl_train_config.sws.zero_sd) or,
  * with zero_sd = 0, learned: a learned sd grows to cover the bulk of the weights, and every one
  * of them is then pruned (ALGORITHMS.md 16.1 notes the code learns it; the paper does not say).
  * Initialisation: the tutorial's means linspace(-0.6, 0.6) for components 1..16 and sigma = 0.25

@@ -218,7 +218,7 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
                                 const gmdl_compress_config *cfg, const char *out,
                                 gmdl_compress_report *rep, gmdl_err *err) {
     memset(rep, 0, sizeof *rep);
-    if (m->method < GMDL__METHOD_SVD)
+    if (!gmdl__method_has(m->method, GMDL__M_BAYES))
         return gmdl__fail(err, GMDL_EUNSUPPORTED,
                           "the model was trained with method '%s', which has no posterior to "
                           "compress from (train with --method svd, vd, bbb, bc-gnj or bc-ghs)",
@@ -231,7 +231,8 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
     memset(theta0, 0, sizeof theta0);
     memset(ls20, 0, sizeof ls20);
     int ncl = 0;
-    const int gnj = GMDL__METHOD_IS_GROUP(m->method), sws = m->method == GMDL__METHOD_SWS;
+    const int gnj = gmdl__method_has(m->method, GMDL__M_GROUP);
+    const int sws = gmdl__method_has(m->method, GMDL__M_PRIOR_LAYER);
     const gmdl__layer *prior = sws ? &m->layers[m->nlayers - 1] : NULL;
     gmdl_status s = GMDL_OK;
     double omax = 0.0;

@@ -3,7 +3,7 @@
 #ifndef GMDL_NN_MODEL_INTERNAL_H
 #define GMDL_NN_MODEL_INTERNAL_H
 
-#include "nn/layer.h"
+#include "model/method.h"
 
 struct gmdl_model {
     gmdl_train_config cfg;
@@ -21,7 +21,7 @@ struct gmdl_model {
     float **act, **dact;
     unsigned char *cache_block;
     float *work_block;
-    int method; /* GMDL__METHOD_* */
+    const gmdl__method *method; /* its row in the method table (method.c) */
     int compressed; /* loaded from a .gmz */
     void *sparse_block; /* CSR arrays of the sparse layers of a compressed model */
     size_t sparse_bytes;
@@ -55,21 +55,6 @@ gmdl_status gmdl__model_push_history(gmdl_model *m, const gmdl_epoch_stats *st);
 /* Forward pass of n <= max_batch rows already in act[0]; returns the logits act[nlayers]. */
 const float *gmdl__model_forward(gmdl_model *m, int n, gmdl_mode mode, uint64_t seed,
                                  uint64_t step);
-/* Parses a method string: kind "dense" or "dropout" and rate. */
-/* Methods >= GMDL__METHOD_SVD have a posterior (KL term, warm-up). */
-enum {
-    GMDL__METHOD_DENSE,
-    GMDL__METHOD_DROPOUT,
-    GMDL__METHOD_SVD,
-    GMDL__METHOD_GNJ,
-    GMDL__METHOD_BBB,
-    GMDL__METHOD_GHS,
-    GMDL__METHOD_VD,
-    GMDL__METHOD_SWS, /* plain layers and a mixture prior layer at the end */
-};
-/* bc-gnj and bc-ghs: group scales, structured pruning */
-#define GMDL__METHOD_IS_GROUP(k) ((k) == GMDL__METHOD_GNJ || (k) == GMDL__METHOD_GHS)
-gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_err *err);
 int gmdl__is_gmz(const char *path);
 /* gmdl_model_create with, when nselect > 0, a select layer first that keeps nselect input
  * features (their indices are set afterwards in select_idx / the layer's select_idx). */
