@@ -46,6 +46,8 @@ const gmdl__layer_ops gmdl__bbb_dense_ops = {
     .init = gmdl__lrt_dense_init,
     .forward = gmdl__lrt_dense_forward,
     .backward = gmdl__lrt_dense_backward,
+    .posterior = gmdl__lrt_posterior,
+    .load_compressed = gmdl__lrt_load_compressed,
     .kl = bbb_kl,
 };
 
@@ -55,5 +57,7 @@ const gmdl__layer_ops gmdl__bbb_conv2d_ops = {
     .init = gmdl__lrt_conv_init,
     .forward = gmdl__lrt_conv_forward,
     .backward = gmdl__lrt_conv_backward,
+    .posterior = gmdl__lrt_posterior,
+    .load_compressed = gmdl__lrt_load_compressed,
     .kl = bbb_kl,
 };

@@ -148,6 +148,8 @@ const gmdl__layer_ops gmdl__ghs_dense_ops = {
     .forward = gmdl__group_dense_forward,
     .backward = gmdl__group_dense_backward,
     .kl = gmdl__group_kl,
+    .posterior = gmdl__group_posterior,
+    .load_compressed = gmdl__group_load_compressed,
     .after_step = gmdl__group_after_step,
     .impl = &ghs_prior,
 };
@@ -159,6 +161,8 @@ const gmdl__layer_ops gmdl__ghs_conv2d_ops = {
     .forward = gmdl__group_conv_forward,
     .backward = gmdl__group_conv_backward,
     .kl = gmdl__group_kl,
+    .posterior = gmdl__group_posterior,
+    .load_compressed = gmdl__group_load_compressed,
     .after_step = gmdl__group_after_step,
     .impl = &ghs_prior,
 };

@@ -81,6 +81,8 @@ const gmdl__layer_ops gmdl__gnj_dense_ops = {
     .forward = gmdl__group_dense_forward,
     .backward = gmdl__group_dense_backward,
     .kl = gmdl__group_kl,
+    .posterior = gmdl__group_posterior,
+    .load_compressed = gmdl__group_load_compressed,
     .after_step = gmdl__group_after_step,
     .impl = &gnj_prior,
 };
@@ -92,6 +94,8 @@ const gmdl__layer_ops gmdl__gnj_conv2d_ops = {
     .forward = gmdl__group_conv_forward,
     .backward = gmdl__group_conv_backward,
     .kl = gmdl__group_kl,
+    .posterior = gmdl__group_posterior,
+    .load_compressed = gmdl__group_load_compressed,
     .after_step = gmdl__group_after_step,
     .impl = &gnj_prior,
 };

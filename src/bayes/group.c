@@ -408,3 +408,49 @@ void gmdl__group_conv_backward(gmdl__layer *l, const gmdl__bwd *a) {
                  l->out_h, l->out_w, a->accumulate);
 }
 
+
+/* ---------------------------------------------------------------- compression hooks */
+/* The weights of group g: a dense layer's input unit g is column g of [K, D], a conv layer's
+ * filter g its row of [F, C kh kw]. */
+size_t gmdl__group_posterior(const gmdl__layer *l, float *mean, float *var, double *stat,
+                             size_t *groups) {
+    const gmdl__param *w = &l->param[P_W], *wlv = &l->param[P_WLV];
+    const size_t G = gmdl__group_count(l), rows = (size_t)w->dims[0], cols = w->count / rows;
+    const int conv = w->ndim == 4;
+    *groups = G;
+    for (size_t g = 0; g < G; g++) {
+        double zmean, zvar, st;
+        gmdl__group_stats(l, g, &zmean, &zvar, &st);
+        if (stat)
+            stat[g] = st;
+        if (!mean && !var)
+            continue;
+        const double zm = (float)zmean; /* E[z] as stored, in float */
+        for (size_t k = 0; k < (conv ? cols : rows); k++) {
+            size_t j = conv ? g * cols + k : k * cols + g;
+            double th = w->p[j], wv = exp((double)wlv->p[j]);
+            if (mean)
+                mean[j] = (float)(zm * th);
+            if (var)
+                var[j] = (float)(zm * zm * wv + zvar * th * th + zvar * wv);
+        }
+    }
+    return G;
+}
+
+void gmdl__group_load_compressed(gmdl__layer *l, const float *w, const float *bias) {
+    gmdl__param *th = &l->param[P_W];
+    const size_t G = gmdl__group_count(l), rows = (size_t)th->dims[0], cols = th->count / rows;
+    const int conv = th->ndim == 4;
+    for (size_t g = 0; g < G; g++) {
+        double zmean, zvar, st;
+        gmdl__group_stats(l, g, &zmean, &zvar, &st);
+        const float z = (float)zmean;
+        for (size_t k = 0; k < (conv ? cols : rows); k++) {
+            size_t j = conv ? g * cols + k : k * cols + g;
+            th->p[j] = w[j] != 0.0f && z != 0.0f ? w[j] / z : 0.0f;
+        }
+    }
+    if (bias)
+        memcpy(l->param[P_B].p, bias, l->param[P_B].count * sizeof(float));
+}

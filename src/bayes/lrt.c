@@ -279,3 +279,30 @@ double gmdl__lrt_kl_blocks(gmdl__layer *l, double scale, gmdl__lrt_kl_range fn) 
     }
     return total;
 }
+
+/* ---------------------------------------------------------------- compression hooks */
+size_t gmdl__lrt_posterior(const gmdl__layer *l, float *mean, float *var, double *stat,
+                           size_t *groups) {
+    const gmdl__param *w = &l->param[GMDL__LRT_W], *ls2 = &l->param[GMDL__LRT_LS2];
+    *groups = 0;
+    for (size_t j = 0; j < w->count; j++) {
+        double th = w->p[j];
+        if (stat) /* log alpha = log sigma^2 - log theta^2 */
+            stat[j] = (double)ls2->p[j] - log(th * th + 1e-8);
+        if (mean)
+            mean[j] = w->p[j];
+        if (var)
+            var[j] = expf(ls2->p[j]);
+    }
+    return w->count;
+}
+
+void gmdl__lrt_load_compressed(gmdl__layer *l, const float *w, const float *bias) {
+    gmdl__param *th = &l->param[GMDL__LRT_W], *ls2 = &l->param[GMDL__LRT_LS2];
+    for (size_t j = 0; j < th->count; j++) {
+        th->p[j] = w[j];
+        ls2->p[j] = -100.0f; /* every nonzero weight passes the layer's mask */
+    }
+    if (bias)
+        memcpy(l->param[GMDL__LRT_B].p, bias, l->param[GMDL__LRT_B].count * sizeof(float));
+}

@@ -26,6 +26,12 @@ void gmdl__lrt_dense_backward(gmdl__layer *l, const gmdl__bwd *a);
 void gmdl__lrt_conv_forward(gmdl__layer *l, const gmdl__fwd *a);
 void gmdl__lrt_conv_backward(gmdl__layer *l, const gmdl__bwd *a);
 
+/* gmdl__layer_ops.posterior and load_compressed: per weight log alpha, E[w] = theta, Var[w] =
+ * exp(log_sigma2); loading sets theta and opens the mask (log_sigma2 = -100). */
+size_t gmdl__lrt_posterior(const gmdl__layer *l, float *mean, float *var, double *stat,
+                           size_t *groups);
+void gmdl__lrt_load_compressed(gmdl__layer *l, const float *w, const float *bias);
+
 /* A per-weight KL kernel over [lo, hi): reads the unclipped log alpha in la_kl and overwrites it
  * with each weight's KL; accumulates scale x dKL into dth and dls2. */
 typedef void (*gmdl__lrt_kl_range)(const float *th, float *la_kl, float *dth, float *dls2,

@@ -56,6 +56,8 @@ const gmdl__layer_ops gmdl__svd_dense_ops = {
     .init = gmdl__lrt_dense_init,
     .forward = gmdl__lrt_dense_forward,
     .backward = gmdl__lrt_dense_backward,
+    .posterior = gmdl__lrt_posterior,
+    .load_compressed = gmdl__lrt_load_compressed,
     .kl = svd_kl,
 };
 
@@ -65,5 +67,7 @@ const gmdl__layer_ops gmdl__svd_conv2d_ops = {
     .init = gmdl__lrt_conv_init,
     .forward = gmdl__lrt_conv_forward,
     .backward = gmdl__lrt_conv_backward,
+    .posterior = gmdl__lrt_posterior,
+    .load_compressed = gmdl__lrt_load_compressed,
     .kl = svd_kl,
 };

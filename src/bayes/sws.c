@@ -361,3 +361,8 @@ void gmdl__sws_settle(const gmdl__layer *l, const float *w, size_t n, float *val
         value[i] = x;
     }
 }
+
+void gmdl__sws_codebook(const gmdl__layer *l, float *values) {
+    for (int j = 0; j < J; j++)
+        values[j] = j == 0 ? 0.0f : l->param[P_MU].p[j];
+}

@@ -62,6 +62,8 @@ const gmdl__layer_ops gmdl__vd_dense_ops = {
     .init = gmdl__lrt_dense_init,
     .forward = gmdl__lrt_dense_forward,
     .backward = gmdl__lrt_dense_backward,
+    .posterior = gmdl__lrt_posterior,
+    .load_compressed = gmdl__lrt_load_compressed,
     .kl = vd_kl,
     .after_step = vd_after_step,
 };
@@ -72,6 +74,8 @@ const gmdl__layer_ops gmdl__vd_conv2d_ops = {
     .init = gmdl__lrt_conv_init,
     .forward = gmdl__lrt_conv_forward,
     .backward = gmdl__lrt_conv_backward,
+    .posterior = gmdl__lrt_posterior,
+    .load_compressed = gmdl__lrt_load_compressed,
     .kl = vd_kl,
     .after_step = vd_after_step,
 };

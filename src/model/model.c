@@ -279,6 +279,7 @@ void gmdl_model_destroy(gmdl_model *m) {
     gmdl__free_aligned(m->cache_block);
     gmdl__free_aligned(m->work_block);
     gmdl__free(m->sparse_block);
+    gmdl__free(m->sparse_layers);
     gmdl__free(m->select_idx);
     gmdl__free(m->ybatch);
     gmdl__free_aligned(m->probs);
@@ -529,36 +530,35 @@ double gmdl__model_kept_fraction(const gmdl_model *m, double *units) {
     }
     for (int i = 0; i < m->nlayers; i++) {
         const gmdl__layer *l = &m->layers[i];
-        if (!l->bayes)
+        if (!l->ops->posterior)
             continue;
-        if (gmdl__is_group_layer(l)) {
-            /* groups kept (bc-gnj: log alpha < 3; bc-ghs: the layer's two-cluster split of its
-             * group statistic, as gmdl compress), times their size */
-            size_t G = gmdl__group_count(l), per = l->param[0].count / G;
-            double *st = gmdl__malloc(G * sizeof(double));
-            if (!st)
-                return NAN;
+        const size_t n = gmdl__layer_weight_c(l)->count;
+        double *st = gmdl__malloc(n * sizeof(double));
+        if (!st)
+            return NAN;
+        size_t G;
+        l->ops->posterior(l, NULL, NULL, st, &G);
+        if (G) {
+            /* groups kept (the statistic below 3, or the layer's two-cluster split of its
+             * statistics, as gmdl compress), times their size */
             double t = 3.0;
-            if (gmdl__group_statistics(l, st, gmdl__method_has(m->method, GMDL__M_AUTO_THRESHOLD) ? &t : NULL)) {
+            if (gmdl__method_has(m->method, GMDL__M_AUTO_THRESHOLD) &&
+                gmdl__group_statistics(l, st, &t)) {
                 gmdl__free(st);
                 return NAN;
             }
             for (size_t g = 0; g < G; g++) {
-                kept += st[g] < t ? per : 0;
+                kept += st[g] < t ? n / G : 0;
                 gkept += st[g] < t;
             }
             gtotal += G;
             *units = (double)gkept / (double)gtotal;
-            gmdl__free(st);
-            total += l->param[0].count;
-            continue;
+        } else { /* per weight: log alpha < 3 */
+            for (size_t j = 0; j < n; j++)
+                kept += st[j] < 3.0;
         }
-        const float *th = l->param[0].p, *ls2 = l->param[2].p;
-        for (size_t j = 0; j < l->param[0].count; j++) {
-            double la = (double)ls2[j] - log((double)th[j] * (double)th[j] + 1e-8);
-            kept += la < 3.0;
-        }
-        total += l->param[0].count;
+        gmdl__free(st);
+        total += n;
     }
     return total ? (double)kept / (double)total : 1.0;
 }

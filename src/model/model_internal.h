@@ -26,10 +26,10 @@ struct gmdl_model {
     void *sparse_block; /* CSR arrays of the sparse layers of a compressed model */
     size_t sparse_bytes;
     int nsparse;
-    struct {
+    struct gmdl__sparse_layer {
         int layer;
         size_t offset;
-    } sparse_layers[16];
+    } *sparse_layers; /* [nsparse] */
     uint32_t *select_idx; /* kept input features of a structurally pruned model (select layer) */
     int32_t *ybatch;
     float *probs;  /* [max_batch, classes] */
@@ -60,9 +60,17 @@ int gmdl__is_gmz(const char *path);
  * features (their indices are set afterwards in select_idx / the layer's select_idx). */
 gmdl_status gmdl__model_create_select(gmdl_model **out, const gmdl_train_config *cfg, int c,
                                       int h, int w, int classes, size_t nselect, gmdl_err *err);
+/* gmz.c: the .gmz decoder (gmdl_model_load calls it for .gmz files) */
 gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err);
 /* reduce = 0: structured files too decode into the full shapes (zeros where pruned; tests) */
 gmdl_status gmdl__gmz_load_ex(gmdl_model **out, const char *path, int reduce, gmdl_err *err);
+/* reduce.c: the net with only the kept units of a structurally pruned decoded model f (rowkeep:
+ * per weight layer its kept outputs; in_keep: the inputs a dense first layer uses); *out NULL
+ * when it cannot be described (f stays as it is). */
+gmdl_status gmdl__model_reduce(gmdl_model *f, unsigned char *const *rowkeep,
+                               const unsigned char *in_keep, gmdl_model **out, gmdl_err *err);
+/* reduce.c: dense layers that are mostly zeros run sparse (CSR in one block per model). */
+gmdl_status gmdl__model_sparsify(gmdl_model *m, gmdl_err *err);
 /* Fraction of the weights of Bayesian layers kept (log alpha < 3; groups kept for bc-gnj, bc-ghs;
  * not in the zero component for sws; 1 without such layers); *units: the fraction of groups kept
  * (bc-gnj, bc-ghs), else NAN. */

@@ -80,6 +80,7 @@ const gmdl__layer_ops gmdl__dense_ops = {
     .forward = dense_forward,
     .backward = dense_backward,
     .kl = NULL,
+    .load_compressed = gmdl__layer_load_plain,
 };
 
 /* Sparse inference: y[n, k] = b[k] + sum over the stored entries (k, j) of w_kj x[n, j].

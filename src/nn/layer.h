@@ -53,6 +53,18 @@ typedef struct gmdl__layer_ops {
     double (*kl)(gmdl__layer *l, double scale);
     /* optional, after every optimizer step (e.g. clipping posterior variances) */
     void (*after_step)(gmdl__layer *l);
+    /* Layers with a posterior (compression, pruning statistics): the pruning statistic of every
+     * weight, or of every group for structured layers, into stat (when not NULL), and each
+     * weight's posterior mean and marginal variance into mean and var (when not NULL; [count of
+     * the weight]); returns the number of statistics. *groups: their count for structured
+     * layers (a group is an input unit of a dense layer, an output filter of a conv layer), 0
+     * for per-weight statistics. */
+    size_t (*posterior)(const gmdl__layer *l, float *mean, float *var, double *stat,
+                        size_t *groups);
+    /* Weight layers: sets what the deterministic pass (EVAL_MEAN) uses as the weight to w
+     * [count of the weight] and, when bias is not NULL, the bias (a .gmz being loaded, or
+     * compression trying quantised weights). */
+    void (*load_compressed)(gmdl__layer *l, const float *w, const float *bias);
     /* constant data of the kind, read by shared implementations (the group layers of
      * bayes/group.c: their gmdl__group_prior); NULL for most kinds */
     const void *impl;
@@ -100,6 +112,22 @@ struct gmdl__layer {
     const float *csr_vals;
 };
 
+/* Weight layers declare their weight first and their bias second. */
+static inline gmdl__param *gmdl__layer_weight(gmdl__layer *l) {
+    return &l->param[0];
+}
+static inline const gmdl__param *gmdl__layer_weight_c(const gmdl__layer *l) {
+    return &l->param[0];
+}
+static inline gmdl__param *gmdl__layer_bias(gmdl__layer *l) {
+    return &l->param[1];
+}
+static inline const gmdl__param *gmdl__layer_bias_c(const gmdl__layer *l) {
+    return &l->param[1];
+}
+/* load_compressed of the plain layers: w into the weight, bias into the bias */
+void gmdl__layer_load_plain(gmdl__layer *l, const float *w, const float *bias);
+
 extern const gmdl__layer_ops gmdl__dense_ops;
 extern const gmdl__layer_ops gmdl__relu_ops;
 extern const gmdl__layer_ops gmdl__dropout_ops;
@@ -129,6 +157,9 @@ void gmdl__sws_assign(const gmdl__layer *l, const float *w, size_t n, float *val
  * set to mu_j where another component outweighs j moves on to that one's value (at most 8 more
  * steps), so that assigning the result again leaves it unchanged (sws hardening). */
 void gmdl__sws_settle(const gmdl__layer *l, const float *w, size_t n, float *value);
+/* The value of each component as compression stores it: its mean, exactly 0 for component 0
+ * (values [GMDL__SWS_COMPONENTS]). */
+void gmdl__sws_codebook(const gmdl__layer *l, float *values);
 /* Places the learned components on the parameters of prior_layers (a pretrained net): 1-D
  * k-means of the parameters outside the zero component's +-2 sd, each layer weighted equally; each
  * component's sd its cluster's. */
