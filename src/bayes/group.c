@@ -23,10 +23,6 @@
 
 enum { P_W = GMDL__GRP_W, P_B, P_WLV, P_BLV, P_ZMU, P_ZLV };
 
-int gmdl__is_group_layer(const gmdl__layer *l) {
-    return l->ops->kl == gmdl__group_kl;
-}
-
 /* groups: the input units of a dense layer, the output filters of a conv layer */
 size_t gmdl__group_count(const gmdl__layer *l) {
     return l->param[P_W].ndim == 4 ? (size_t)l->units : l->in_size;
@@ -141,12 +137,12 @@ double gmdl__group_kl(gmdl__layer *l, double scale) {
 }
 
 void gmdl__group_after_step(gmdl__layer *l) {
-    if (l->max_logvar == 0.0f)
+    if (l->k.group.max_logvar == 0.0f)
         return;
     for (int p = P_WLV; p <= P_BLV; p++)
         for (size_t j = 0; j < l->param[p].count; j++)
-            if (l->param[p].p[j] > l->max_logvar)
-                l->param[p].p[j] = l->max_logvar;
+            if (l->param[p].p[j] > l->k.group.max_logvar)
+                l->param[p].p[j] = l->k.group.max_logvar;
 }
 
 /* per-example group scales z = ga + gb xi or exp(ga + gb xi) (log_scale), xi drawn from the

@@ -33,6 +33,11 @@ typedef struct gmdl__group_prior {
     void (*stats)(const gmdl__layer *l, size_t g, double *mean, double *var, double *stat);
 } gmdl__group_prior;
 
+/* Its number of groups (dense: input units, conv: output filters), and per group the posterior
+ * mean and variance of the scale z_g and the prior's pruning statistic. */
+size_t gmdl__group_count(const gmdl__layer *l);
+void gmdl__group_stats(const gmdl__layer *l, size_t g, double *mean, double *var, double *stat);
+
 /* The layer functions every group prior's ops table uses. */
 gmdl_status gmdl__group_dense_setup(gmdl__layer *l, gmdl_err *err);
 gmdl_status gmdl__group_conv_setup(gmdl__layer *l, gmdl_err *err);
@@ -44,7 +49,7 @@ void gmdl__group_conv_forward(gmdl__layer *l, const gmdl__fwd *a);
 void gmdl__group_conv_backward(gmdl__layer *l, const gmdl__bwd *a);
 /* Gaussian KL of weights and biases plus the prior's KL of the scales */
 double gmdl__group_kl(gmdl__layer *l, double scale);
-/* clips the weight and bias log variances to l->max_logvar (when set) */
+/* clips the weight and bias log variances to l->k.group.max_logvar (when set) */
 void gmdl__group_after_step(gmdl__layer *l);
 
 /* gmdl__layer_ops.posterior: per group the prior's statistic; per weight E[w] = E[z] theta and

@@ -40,7 +40,7 @@ static void prepare(gmdl__layer *l) {
     {
         size_t lo, hi;
         gmdl__thread_range(n, 16, &lo, &hi);
-        prepare_range(l->param[0].p, l->param[2].p, wm, s2, la, lo, hi, l->prune_at);
+        prepare_range(l->param[0].p, l->param[2].p, wm, s2, la, lo, hi, l->k.lrt.prune_at);
     }
 }
 
@@ -97,7 +97,7 @@ static void dcol_range(float *restrict dcol, const float *restrict col, const fl
 
 /* ---------------------------------------------------------------- setup */
 static void declare_params(gmdl__layer *l, int ndim, const uint64_t *wd, float prune_at) {
-    l->prune_at = prune_at;
+    l->k.lrt.prune_at = prune_at;
     uint64_t bd[1] = {wd[0]};
     l->nparams = 0;
     gmdl__layer_param(l, 0, "weight", ndim, wd);
@@ -122,7 +122,7 @@ static void finish_param_grads(gmdl__layer *l) {
     const size_t n = l->param[0].count;
     float *wm = l->work, *s2 = wm + n, *la = s2 + n, *dwm = la + n, *ds2 = dwm + n;
     PAR_RANGE(n, param_grad_range(l->param[0].g, dwm, la, l->param[2].g, ds2, s2, lo, hi,
-                                  l->prune_at));
+                                  l->k.lrt.prune_at));
 }
 
 /* ---------------------------------------------------------------- dense */

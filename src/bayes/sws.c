@@ -54,8 +54,8 @@ static void sws_init(gmdl__layer *l, gmdl_rng *rng) {
         l->param[P_GAMMA].p[j] = (float)-log(0.25 * 0.25);
         l->param[P_RHO].p[j] = 0.0f;
     }
-    if (l->zero_sd > 0.0f)
-        l->param[P_GAMMA].p[0] = -2.0f * logf(l->zero_sd);
+    if (l->k.sws.zero_sd > 0.0f)
+        l->param[P_GAMMA].p[0] = -2.0f * logf(l->k.sws.zero_sd);
 }
 
 typedef struct {
@@ -88,11 +88,11 @@ static size_t lower_bound(const wval *v, size_t n, double x) {
  * (k + 1/2) / K. */
 gmdl_status gmdl__sws_fit(gmdl__layer *l, gmdl_err *err) {
     enum { K = J - 1, ITERS = 300 };
-    const double skip = l->zero_sd > 0.0f ? 2.0 * (double)l->zero_sd : 0.0;
+    const double skip = l->k.sws.zero_sd > 0.0f ? 2.0 * (double)l->k.sws.zero_sd : 0.0;
     size_t total = 0, n = 0;
-    for (int q = 0; q < l->prior_nlayers; q++)
-        for (int p = 0; p < l->prior_layers[q].nparams; p++)
-            total += l->prior_layers[q].param[p].count;
+    for (int q = 0; q < l->k.sws.nlayers; q++)
+        for (int p = 0; p < l->k.sws.layers[q].nparams; p++)
+            total += l->k.sws.layers[q].param[p].count;
     wval *v = gmdl__malloc(total * sizeof *v);
     double *s0 = gmdl__malloc(3 * (total + 1) * sizeof *s0);
     if (!v || !s0) {
@@ -101,12 +101,12 @@ gmdl_status gmdl__sws_fit(gmdl__layer *l, gmdl_err *err) {
         return gmdl__fail(err, GMDL_ENOMEM, "sws: out of memory placing the mixture components");
     }
     double *s1 = s0 + total + 1, *s2 = s1 + total + 1;
-    for (int q = 0; q < l->prior_nlayers; q++) {
+    for (int q = 0; q < l->k.sws.nlayers; q++) {
         size_t cnt = 0;
-        for (int p = 0; p < l->prior_layers[q].nparams; p++)
-            cnt += l->prior_layers[q].param[p].count;
-        for (int p = 0; p < l->prior_layers[q].nparams; p++) {
-            const gmdl__param *pp = &l->prior_layers[q].param[p];
+        for (int p = 0; p < l->k.sws.layers[q].nparams; p++)
+            cnt += l->k.sws.layers[q].param[p].count;
+        for (int p = 0; p < l->k.sws.layers[q].nparams; p++) {
+            const gmdl__param *pp = &l->k.sws.layers[q].param[p];
             for (size_t i = 0; i < pp->count; i++)
                 if (fabs((double)pp->p[i]) >= skip)
                     v[n++] = (wval){pp->p[i], 1.0f / (float)cnt};
@@ -262,8 +262,8 @@ static double sws_kl(gmdl__layer *l, double scale) {
     enum { NA = 1 + 3 * J };
     double acc[NA] = {0};
     size_t total = 0;
-    for (int q = 0; q < l->prior_nlayers; q++) {
-        gmdl__layer *t = &l->prior_layers[q];
+    for (int q = 0; q < l->k.sws.nlayers; q++) {
+        gmdl__layer *t = &l->k.sws.layers[q];
         for (int p = 0; p < t->nparams; p++) {
             const size_t n = t->param[p].count, nb = (n + BLOCK - 1) / BLOCK;
             float *w = t->param[p].p, *g = t->param[p].g;
@@ -298,7 +298,7 @@ static double sws_kl(gmdl__layer *l, double scale) {
         C += (1.0 - a) * (double)gam[j] + b * (double)lam[j];
         if (j > 0)
             gmu[j] += (float)(TAU * scale * -acc[1 + j]);
-        if (j == 0 && l->zero_sd > 0.0f)
+        if (j == 0 && l->k.sws.zero_sd > 0.0f)
             continue; /* fixed */
         ggam[j] += (float)(TAU * scale * (acc[1 + J + j] + (1.0 - a) + b * (double)lam[j]));
         if (j > 0)

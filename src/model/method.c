@@ -55,7 +55,7 @@ static gmdl_status sws_check(const gmdl_train_config *cfg, int active, gmdl_err 
 
 static void sws_prior_config(gmdl__layer *l, const gmdl_train_config *cfg) {
     l->rate = (float)cfg->sws.tau;
-    l->zero_sd = (float)cfg->sws.zero_sd;
+    l->k.sws.zero_sd = (float)cfg->sws.zero_sd;
 }
 
 /* ---------------------------------------------------------------- the table */

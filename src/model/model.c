@@ -401,7 +401,7 @@ gmdl_status gmdl__model_create_select(gmdl_model **out, const gmdl_train_config 
      * 2017) */
     for (int i = 0; !s && gmdl__method_has(method, GMDL__M_GROUP) && i < m->nlayers; i++)
         if (m->layers[i].bayes) {
-            m->layers[i].max_logvar = logf(0.04f);
+            m->layers[i].k.group.max_logvar = logf(0.04f);
             break;
         }
     if (!s)
@@ -411,8 +411,8 @@ gmdl_status gmdl__model_create_select(gmdl_model **out, const gmdl_train_config 
         return s;
     }
     if (gmdl__method_has(method, GMDL__M_PRIOR_LAYER)) { /* it covers every layer before it */
-        m->layers[m->nlayers - 1].prior_layers = m->layers;
-        m->layers[m->nlayers - 1].prior_nlayers = m->nlayers - 1;
+        m->layers[m->nlayers - 1].k.sws.layers = m->layers;
+        m->layers[m->nlayers - 1].k.sws.nlayers = m->nlayers - 1;
     }
     for (int i = 0; i < m->nlayers; i++)
         if (m->layers[i].ops->init) {

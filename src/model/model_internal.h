@@ -75,8 +75,8 @@ gmdl_status gmdl__model_sparsify(gmdl_model *m, gmdl_err *err);
  * not in the zero component for sws; 1 without such layers); *units: the fraction of groups kept
  * (bc-gnj, bc-ghs), else NAN. */
 double gmdl__model_kept_fraction(const gmdl_model *m, double *units);
-/* The group statistics of a bc-gnj / bc-ghs layer into st [groups] (gmdl__group_stats) and, when
- * t_auto is not NULL, their automatic threshold: the two-cluster split (Otsu's cut, the midpoint
+/* prune.c: the group statistics of a structured layer into st [groups] (its posterior hook)
+ * and, when t_auto is not NULL, their automatic threshold: the two-cluster split (Otsu's cut, the midpoint
  * of the gap; +inf when the clusters' means are less than 2 apart). GMDL_ENOMEM without memory. */
 gmdl_status gmdl__group_statistics(const gmdl__layer *l, double *st, double *t_auto);
 /* KL weight of the current epoch (warm-up), 0 for non-Bayesian methods. */

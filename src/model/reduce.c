@@ -53,9 +53,9 @@ gmdl_status gmdl__model_sparsify(gmdl_model *m, gmdl_err *err) {
         size_t rows = (size_t)gmdl__layer_weight_c(l)->dims[0];
         unsigned char *p = (unsigned char *)m->sparse_block + m->sparse_layers[q].offset;
         const uint32_t *rp2 = (const uint32_t *)p;
-        l->csr_rowptr = rp2;
-        l->csr_cols = rp2 + rows + 1;
-        l->csr_vals = (const float *)(rp2 + rows + 1 + rp2[rows]);
+        l->k.csr.rowptr = rp2;
+        l->k.csr.cols = rp2 + rows + 1;
+        l->k.csr.vals = (const float *)(rp2 + rows + 1 + rp2[rows]);
     }
     return GMDL_OK;
 }
@@ -188,7 +188,7 @@ static void copy_kept(gmdl_model *r, const gmdl_model *f, const kept_t *k) {
     }
     for (int i = 0; i < r->nlayers; i++)
         if (r->layers[i].ops == &gmdl__select_ops)
-            r->layers[i].select_idx = r->select_idx;
+            r->layers[i].k.select.idx = r->select_idx;
 }
 
 /* The kept input features of a dense first layer into *sel (NULL when every one is used). */

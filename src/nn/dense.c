@@ -108,7 +108,7 @@ static void sparse_forward(gmdl__layer *l, const gmdl__fwd *a) {
     {
         size_t lo, hi;
         gmdl__thread_range((size_t)a->n, 1, &lo, &hi);
-        sparse_rows(a->x, a->y, l->csr_rowptr, l->csr_cols, l->csr_vals, l->param[1].p, D, K, lo,
+        sparse_rows(a->x, a->y, l->k.csr.rowptr, l->k.csr.cols, l->k.csr.vals, l->param[1].p, D, K, lo,
                     hi);
     }
 }

@@ -87,7 +87,7 @@ struct gmdl__layer {
     int out_c, out_h, out_w;
     size_t in_size, out_size;
     int units;                 /* dense: output units; conv2d: output channels */
-    float rate;                /* dropout probability */
+    float rate;                /* dropout probability; sws_prior: its weight tau */
     int kh, kw, stride, pad;   /* conv2d and pooling windows */
     int cnhw_in, cnhw_out;     /* spatial tensors are stored channel-major: [C, N, H, W] */
     int nparams;
@@ -98,18 +98,32 @@ struct gmdl__layer {
                                   masked means, variances, log alpha of every weight) */
     float *work;
     int bayes;                 /* 1 for layers with a posterior (they implement kl) */
-    float max_logvar;          /* bc-gnj, bc-ghs: upper clip of the weight log variances (0 = none) */
-    float prune_at;            /* svd: weights with log alpha >= prune_at leave the mean path
-                                  during training (3); bbb: +inf (no mask) */
-    /* sws_prior: the layers whose parameters the prior covers (all before it) */
-    struct gmdl__layer *prior_layers;
-    int prior_nlayers;
-    float zero_sd;             /* sws_prior: the zero component's fixed sd (0: learned) */
-    /* select: the input features kept, units of them (owned by the model) */
-    const uint32_t *select_idx;
-    /* sparse_dense: the weight [K, D] in CSR form (owned by the model), values dequantised */
-    const uint32_t *csr_rowptr, *csr_cols;
-    const float *csr_vals;
+    /* State of one kind only, owned by that kind's file; the member of the layer's kind is the
+     * valid one (zero when the layer is added). */
+    union {
+        struct { /* bayes/lrt.c: weights with log alpha >= prune_at leave the mean path during
+                    training (svd: 3; vd, bbb: +inf, no mask) */
+            float prune_at;
+        } lrt;
+        struct { /* bayes/group.c: upper clip of the weight log variances (0 = none) */
+            float max_logvar;
+        } group;
+        struct { /* bayes/sws.c, the prior layer: the layers whose parameters it covers (all
+                    before it) and the zero component's fixed sd (0: learned) */
+            struct gmdl__layer *layers;
+            int nlayers;
+            float zero_sd;
+        } sws;
+        struct { /* select (nn/reshape.c): the input features kept, units of them (owned by
+                    the model) */
+            const uint32_t *idx;
+        } select;
+        struct { /* sparse_dense (nn/dense.c): the weight [K, D] in CSR form (owned by the
+                    model), values dequantised */
+            const uint32_t *rowptr, *cols;
+            const float *vals;
+        } csr;
+    } k;
 };
 
 /* Weight layers declare their weight first and their bias second. */
@@ -166,14 +180,6 @@ void gmdl__sws_codebook(const gmdl__layer *l, float *values);
 gmdl_status gmdl__sws_fit(gmdl__layer *l, gmdl_err *err);
 extern const gmdl__layer_ops gmdl__ghs_dense_ops; /* group horseshoe (bayes/ghs.c, group.c) */
 extern const gmdl__layer_ops gmdl__ghs_conv2d_ops;
-
-/* Group layers (bc-gnj, bc-ghs; bayes/group.c): whether l is one, its number of groups (dense:
- * input units, conv: output filters), and per group the posterior mean and variance of the scale
- * z_g and the pruning statistic, kept when below the threshold: log alpha_g of the scale (bc-gnj)
- * or the group's log noise-to-signal ratio log(sum Var[w] / sum E[w]^2) (bc-ghs). */
-int gmdl__is_group_layer(const gmdl__layer *l);
-size_t gmdl__group_count(const gmdl__layer *l);
-void gmdl__group_stats(const gmdl__layer *l, size_t g, double *mean, double *var, double *stat);
 
 /* im2col for channel-major input x [C, N, H, W]: col [C*kh*kw, N*OH*OW], zero padding.
  * col2im accumulates the inverse into dx. Shared by the Bayesian conv layers (a convolution of
