@@ -81,18 +81,6 @@ static int cmp_double(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* With --resume, options given explicitly must agree with the model file. */
-static int check_resume_option(const cli_val *v, const char *name, int differs) {
-    if (v->set && differs) {
-        fprintf(stderr,
-                "gmdl train: --%s differs from the model being resumed; drop it or start a new "
-                "run without --resume\n",
-                name);
-        return 2;
-    }
-    return 0;
-}
-
 static int is_gmdl_file(const char *path) {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -163,8 +151,8 @@ static int parse_config(const cli_val *v, train_run *r) {
     }
     cfg.momentum = OPTV(&cmd, v, "momentum")->d;
     cfg.weight_decay = OPTV(&cmd, v, "weight-decay")->d;
-    cfg.sws_tau = OPTV(&cmd, v, "sws-tau")->d;
-    cfg.sws_zero_sd = OPTV(&cmd, v, "sws-zero-sd")->d;
+    cfg.sws.tau = OPTV(&cmd, v, "sws-tau")->d;
+    cfg.sws.zero_sd = OPTV(&cmd, v, "sws-zero-sd")->d;
     gmdl_err herr = {{0}};
     if (gmdl_sws_harden_parse(&cfg, OPTV(&cmd, v, "sws-harden")->s, &herr)) {
         fprintf(stderr, "gmdl train: --sws-harden: %s\n", herr.msg);
@@ -205,40 +193,17 @@ static int resume_model(const cli_val *v, train_run *r) {
         if (s)
             return cli_fail("train", s, &err);
         const gmdl_train_config *mc = gmdl_model_config(m);
-        rc = check_resume_option(OPTV(&cmd, v, "arch"), "arch", strcmp(mc->arch, cfg.arch) != 0);
-        if (!rc)
-            rc = check_resume_option(OPTV(&cmd, v, "method"), "method",
-                                     strcmp(mc->method, cfg.method) != 0);
-        if (!rc)
-            rc = check_resume_option(OPTV(&cmd, v, "batch"), "batch", mc->batch != cfg.batch);
-        if (!rc)
-            rc = check_resume_option(OPTV(&cmd, v, "lr"), "lr", mc->lr != cfg.lr);
-        if (!rc)
-            rc = check_resume_option(OPTV(&cmd, v, "seed"), "seed", mc->seed != cfg.seed);
-        if (!rc)
-            rc = check_resume_option(OPTV(&cmd, v, "optimizer"), "optimizer",
-                                     mc->optimizer != cfg.optimizer);
-        if (!rc)
-            rc = check_resume_option(OPTV(&cmd, v, "lr-schedule"), "lr-schedule",
-                                     cfg.lr_schedule != GMDL_LR_AUTO &&
-                                         mc->lr_schedule != cfg.lr_schedule);
-        if (!rc)
-            rc = check_resume_option(OPTV(&cmd, v, "kl-warmup-start"), "kl-warmup-start",
-                                     mc->kl_warmup_start != cfg.kl_warmup_start);
-        if (!rc)
-            rc = check_resume_option(OPTV(&cmd, v, "kl-warmup-epochs"), "kl-warmup-epochs",
-                                     mc->kl_warmup_epochs != cfg.kl_warmup_epochs);
-        if (!rc)
-            rc = check_resume_option(OPTV(&cmd, v, "sws-tau"), "sws-tau",
-                                     mc->sws_tau != cfg.sws_tau);
-        if (!rc)
-            rc = check_resume_option(OPTV(&cmd, v, "sws-zero-sd"), "sws-zero-sd",
-                                     mc->sws_zero_sd != cfg.sws_zero_sd);
-        if (!rc) {
-            int differ = mc->sws_harden_n != cfg.sws_harden_n;
-            for (int k = 0; k < cfg.sws_harden_n && !differ; k++)
-                differ = mc->sws_harden[k] != cfg.sws_harden[k];
-            rc = check_resume_option(OPTV(&cmd, v, "sws-harden"), "sws-harden", differ);
+        /* the options given explicitly must agree with the model file */
+        const char *given[sizeof opts / sizeof opts[0]];
+        size_t ngiven = 0;
+        for (size_t k = 0; k < sizeof opts / sizeof opts[0]; k++)
+            if (v[k].set)
+                given[ngiven++] = opts[k].name;
+        if (gmdl_train_config_compatible(mc, &cfg, given, ngiven, &err)) {
+            fprintf(stderr,
+                    "gmdl train: --%s; drop the option or start a new run without --resume\n",
+                    err.msg);
+            rc = 2;
         }
         if (rc) {
             gmdl_model_destroy(m);
@@ -346,7 +311,7 @@ static int train_epochs(const cli_val *v, train_run *r, double *times) {
         if (!quiet && stage >= 0)
             fprintf(stderr, "gmdl train: epoch %d holds %g%% of every layer's weights at their "
                             "values (hardening stage %d of %d)\n",
-                    ps.epoch, 100.0 * mc->sws_harden[stage], stage + 1, mc->sws_harden_n);
+                    ps.epoch, 100.0 * mc->sws.harden[stage], stage + 1, mc->sws.harden_n);
         gmdl_epoch_stats es;
         gmdl_status s = gmdl_model_train_epoch(m, &r->train, &r->test, on_progress, &ps, &es, &err);
         if (!s) {

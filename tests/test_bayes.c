@@ -64,7 +64,7 @@ static double F(void *c) {
 static double sws_F(void *c) {
     gmdl__layer *pr = c;
     float *gs[2][GMDL__MAX_PARAMS];
-    gmdl__layer *ls[2] = {pr->prior_layers, pr};
+    gmdl__layer *ls[2] = {pr->k.sws.layers, pr};
     for (int q = 0; q < 2; q++)
         for (int j = 0; j < ls[q]->nparams; j++) {
             gs[q][j] = ls[q]->param[j].g;
@@ -89,8 +89,8 @@ static void check_sws(void) {
         pr.param[1].p[j] += (float)(0.5 * gmdl_rng_normal(&R));
         pr.param[2].p[j] = (float)(0.5 * gmdl_rng_normal(&R));
     }
-    pr.prior_layers = &d;
-    pr.prior_nlayers = 1;
+    pr.k.sws.layers = &d;
+    pr.k.sws.nlayers = 1;
     for (int q = 0; q < 2; q++)
         memset(d.param[q].g, 0, d.param[q].count * 4);
     for (int j = 0; j < 3; j++)
@@ -134,13 +134,13 @@ static void check_sws(void) {
         memcpy(g1, pr.param[1].g, sizeof g1);
         for (int j = 0; j < 3; j++)
             memset(pr.param[j].g, 0, pr.param[j].count * 4);
-        pr.zero_sd = 0.01f;
+        pr.k.sws.zero_sd = 0.01f;
         double v2 = pr.ops->kl(&pr, 1.0);
         CHECK(v2 == v);
         CHECK(pr.param[1].g[0] == 0.0f && g1[0] != 0.0f);
         for (int j = 1; j < GMDL__SWS_COMPONENTS; j++)
             CHECK(pr.param[1].g[j] == g1[j]);
-        pr.zero_sd = 0.0f;
+        pr.k.sws.zero_sd = 0.0f;
     }
     /* assignment (narrow components, as after retraining): the zero component gives exactly 0,
      * the others their mean */
@@ -164,7 +164,7 @@ static void check_sws(void) {
 static void check_sws_fit(void) {
     gmdl__layer d = gc_make_layer(&gmdl__dense_ops, 200, 1, 1, 48, 0, 1, 0, 0.0f, 1, &R);
     gmdl__layer pr = gc_make_layer(&gmdl__sws_prior_ops, 48, 1, 1, 0, 0, 1, 0, 0.05f, 1, &R);
-    pr.zero_sd = 0.01f;
+    pr.k.sws.zero_sd = 0.01f;
     pr.ops->init(&pr, &R);
     CHECK_NEAR(exp(-0.5 * (double)pr.param[1].p[0]), 0.01, 0.0, 1e-6);
     double centre[16];
@@ -176,8 +176,8 @@ static void check_sws_fit(void) {
                                      : (float)(centre[i % 16] + 0.002 * gmdl_rng_normal(&R));
     for (size_t i = 0; i < d.param[1].count; i++)
         d.param[1].p[i] = 0.0f;
-    pr.prior_layers = &d;
-    pr.prior_nlayers = 1;
+    pr.k.sws.layers = &d;
+    pr.k.sws.nlayers = 1;
     gmdl_err err;
     CHECK_OK(gmdl__sws_fit(&pr, &err));
     CHECK(pr.param[0].p[0] == 0.0f);
@@ -424,9 +424,9 @@ static void check_compress(void) {
     for (size_t j = 0; j < zl->param[0].count; j++)
         nzw += zl->param[0].p[j] != 0.0f;
     for (int k = 0; k < zl->units; k++)
-        for (uint32_t q = zl->csr_rowptr[k]; q < zl->csr_rowptr[k + 1]; q++)
-            mism += zl->csr_vals[q] != zl->param[0].p[(size_t)k * zl->in_size + zl->csr_cols[q]];
-    CHECK_EQ(zl->csr_rowptr[zl->units], nzw);
+        for (uint32_t q = zl->k.csr.rowptr[k]; q < zl->k.csr.rowptr[k + 1]; q++)
+            mism += zl->k.csr.vals[q] != zl->param[0].p[(size_t)k * zl->in_size + zl->k.csr.cols[q]];
+    CHECK_EQ(zl->k.csr.rowptr[zl->units], nzw);
     CHECK_EQ(mism, 0);
     CHECK(r2.test_error - r2.test_error_pruned <= cc.tolerance + 1e-12);
     gmdl_model_destroy(z);
@@ -545,7 +545,7 @@ static void check_sws_init_from(void) {
     gmdl_model *d, *w, *back;
     CHECK_OK(gmdl_model_create(&d, &c, 1, 8, 8, 3, &err));
     snprintf(c.method, sizeof c.method, "sws");
-    c.sws_zero_sd = 0.02;
+    c.sws.zero_sd = 0.02;
     CHECK_OK(gmdl_model_create(&w, &c, 1, 8, 8, 3, &err));
     int copied = 0;
     CHECK_OK(gmdl_model_init_from(w, d, &copied, &err));
@@ -560,7 +560,7 @@ static void check_sws_init_from(void) {
             }
     const gmdl__layer *pr = &w->layers[w->nlayers - 1];
     CHECK(strcmp(pr->ops->kind, "sws_prior") == 0);
-    CHECK(pr->zero_sd == 0.02f);
+    CHECK(pr->k.sws.zero_sd == 0.02f);
     CHECK_NEAR(exp(-0.5 * (double)pr->param[1].p[0]), 0.02, 1e-7, 0.0);
     for (int j = 1; j < GMDL__SWS_COMPONENTS; j++) {
         CHECK((double)pr->param[0].p[j] >= lo && (double)pr->param[0].p[j] <= hi);
@@ -571,8 +571,8 @@ static void check_sws_init_from(void) {
     snprintf(path, sizeof path, "/tmp/gmdl_test_sws_%ld.gmdl", (long)getpid());
     CHECK_OK(gmdl_model_save(w, path, &err));
     CHECK_OK(gmdl_model_load(&back, path, &err));
-    CHECK(gmdl_model_config(back)->sws_zero_sd == 0.02);
-    CHECK(back->layers[back->nlayers - 1].zero_sd == 0.02f);
+    CHECK(gmdl_model_config(back)->sws.zero_sd == 0.02);
+    CHECK(back->layers[back->nlayers - 1].k.sws.zero_sd == 0.02f);
     remove(path);
     gmdl_model_destroy(back);
     gmdl_model_destroy(w);
@@ -756,7 +756,7 @@ int main(void) {
     gc_free_layer(&vc);
 
     /* bc-ghs: the layer's KL against the Gaussian KLs by formula and the log-normal KLs by
-     * quadrature over log x (independent of the closed forms in gnj.c) */
+     * quadrature over log x (independent of the closed forms in ghs.c) */
     {
         gmdl__layer h = make(&gmdl__ghs_dense_ops, 2, 1, 1, 1, 0, 1);
         double want = 0.0;

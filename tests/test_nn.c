@@ -51,7 +51,46 @@ static gmdl_model *train(const gmdl_train_config *cfg, const gmdl_dataset *tr,
     return m;
 }
 
+/* Resume compatibility is the library's: only the settings named must agree, with auto
+ * schedules and the run length free, and each method's own settings by their option names. */
+static void check_compatible(void) {
+    gmdl_train_config a = gmdl_train_config_default(), b = a;
+    gmdl_err err;
+    const char *all[] = {"arch", "method", "batch", "lr", "seed", "optimizer", "lr-schedule",
+                         "kl-warmup-start", "kl-warmup-epochs", "sws-tau", "sws-zero-sd",
+                         "sws-harden", "epochs", "threads", "data"};
+    const size_t nall = sizeof all / sizeof all[0];
+    CHECK_OK(gmdl_train_config_compatible(&a, &b, all, nall, &err));
+    b.epochs = 99; /* a longer run */
+    CHECK_OK(gmdl_train_config_compatible(&a, &b, all, nall, &err));
+    b.batch = 10;
+    CHECK_STATUS(gmdl_train_config_compatible(&a, &b, all, nall, &err), GMDL_EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "batch");
+    const char *lr_only[] = {"lr", "epochs"};
+    CHECK_OK(gmdl_train_config_compatible(&a, &b, lr_only, 2, &err)); /* batch not given */
+    CHECK_OK(gmdl_train_config_compatible(&a, &b, NULL, 0, &err));
+    b = a;
+    a.lr_schedule = GMDL_LR_LINEAR; /* saved: what auto became */
+    CHECK_OK(gmdl_train_config_compatible(&a, &b, all, nall, &err));
+    b.lr_schedule = GMDL_LR_COSINE;
+    CHECK_STATUS(gmdl_train_config_compatible(&a, &b, all, nall, &err), GMDL_EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "lr-schedule");
+    b = a;
+    b.sws.tau = 0.05;
+    CHECK_STATUS(gmdl_train_config_compatible(&a, &b, all, nall, &err), GMDL_EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "sws-tau");
+    b = a;
+    b.sws.harden[3] = 0.98;
+    CHECK_STATUS(gmdl_train_config_compatible(&a, &b, all, nall, &err), GMDL_EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "sws-harden");
+    b = a;
+    snprintf(b.method, sizeof b.method, "svd");
+    CHECK_STATUS(gmdl_train_config_compatible(&a, &b, all, nall, &err), GMDL_EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "method");
+}
+
 int main(void) {
+    check_compatible();
     gmdl_dataset tr = fx_dataset(1000, 1), te = fx_dataset(300, 2);
     gmdl_err err;
     gmdl_train_config cfg = gmdl_train_config_default();
@@ -173,25 +212,25 @@ int main(void) {
         snprintf(bad.method, sizeof bad.method, "%s", methods[i]);
         CHECK_OK(gmdl_train_config_check(&bad, &err));
     }
-    bad.sws_tau = -1.0;
+    bad.sws.tau = -1.0;
     CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
-    bad.sws_tau = 0.5;
-    bad.sws_zero_sd = 1.0;
+    bad.sws.tau = 0.5;
+    bad.sws.zero_sd = 1.0;
     CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
-    bad.sws_zero_sd = -0.01;
+    bad.sws.zero_sd = -0.01;
     CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
     /* sws hardening stages: parse, format, ranges */
     bad = cfg;
-    CHECK_EQ(bad.sws_harden_n, 6);
-    CHECK(bad.sws_harden[0] == 0.5 && bad.sws_harden[5] == 1.0);
+    CHECK_EQ(bad.sws.harden_n, 6);
+    CHECK(bad.sws.harden[0] == 0.5 && bad.sws.harden[5] == 1.0);
     CHECK_OK(gmdl_sws_harden_parse(&bad, "0.25,0.5,1", &err));
-    CHECK_EQ(bad.sws_harden_n, 3);
-    CHECK(bad.sws_harden[0] == 0.25 && bad.sws_harden[1] == 0.5 && bad.sws_harden[2] == 1.0);
+    CHECK_EQ(bad.sws.harden_n, 3);
+    CHECK(bad.sws.harden[0] == 0.25 && bad.sws.harden[1] == 0.5 && bad.sws.harden[2] == 1.0);
     char hb[GMDL_SWS_HARDEN_MAX * 24 + 8];
     gmdl_sws_harden_format(&bad, hb, sizeof hb);
     CHECK(strcmp(hb, "0.25,0.5,1") == 0);
     CHECK_OK(gmdl_sws_harden_parse(&bad, "none", &err));
-    CHECK_EQ(bad.sws_harden_n, 0);
+    CHECK_EQ(bad.sws.harden_n, 0);
     gmdl_sws_harden_format(&bad, hb, sizeof hb);
     CHECK(strcmp(hb, "none") == 0);
     CHECK_STATUS(gmdl_sws_harden_parse(&bad, "0.5,0.4", &err), GMDL_EINVAL);
@@ -207,7 +246,7 @@ int main(void) {
                                               "0.2,0.3,0.4,0.5,0.6,0.7,1",
                                        &err),
                  GMDL_EINVAL);
-    CHECK_EQ(bad.sws_harden_n, 0); /* a failed parse leaves the config as it was */
+    CHECK_EQ(bad.sws.harden_n, 0); /* a failed parse leaves the config as it was */
     bad = cfg;
     snprintf(bad.method, sizeof bad.method, "sws");
     bad.epochs = 5; /* six stages, one per final epoch */
@@ -215,7 +254,7 @@ int main(void) {
     CHECK_STR_CONTAINS(err.msg, "6 stages");
     bad.epochs = 6;
     CHECK_OK(gmdl_train_config_check(&bad, &err));
-    bad.sws_harden[2] = 0.6; /* not increasing */
+    bad.sws.harden[2] = 0.6; /* not increasing */
     CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
     bad = cfg;
     snprintf(bad.method, sizeof bad.method, "dropout:1.5");

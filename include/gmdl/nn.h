@@ -50,6 +50,22 @@ typedef enum {
     GMDL_LR_CONSTANT_LINEAR = 3
 } gmdl_lr_schedule;
 
+/* Settings of the method sws (soft weight-sharing). */
+typedef struct gmdl_sws_config {
+    double tau;      /* weight of the mixture prior, objective N x mean cross-entropy + tau x
+                        (-log prior) (default 0.5; the paper uses 0.05, the authors' tutorial
+                        0.003) */
+    double zero_sd;  /* standard deviation of the zero component, held fixed (default 0.005); 0
+                        learns it (its precision under the Gamma(5000, 2) prior) */
+    /* hardening, one stage per final epoch: epoch epochs - n + k starts by setting the fraction
+     * harden[k] of every layer's weights (those nearest their component's value) to that
+     * value, where they stay; the mixture is held fixed from the first stage on. Increasing
+     * fractions in (0, 1]; default 0.5 0.75 0.9 0.97 0.99 1 (n = 6); n = 0: none, the weights
+     * are set to their values only by gmdl compress. */
+    int harden_n;
+    double harden[GMDL_SWS_HARDEN_MAX];
+} gmdl_sws_config;
+
 typedef struct gmdl_train_config {
     char arch[128];    /* "lenet300", "mlp:H1-H2-..." */
     char method[64];   /* "dense", "dropout", "dropout:P" */
@@ -65,18 +81,7 @@ typedef struct gmdl_train_config {
     double momentum;   /* SGD momentum (default 0.9) */
     double beta1, beta2, adam_eps; /* Adam (0.9, 0.999, 1e-8) */
     double weight_decay; /* L2 coefficient added to the gradient (default 0) */
-    double sws_tau;      /* sws: weight of the mixture prior, objective N x mean cross-entropy +
-                            tau x (-log prior) (default 0.5; the paper uses 0.05, the authors'
-                            tutorial 0.003) */
-    double sws_zero_sd;  /* sws: standard deviation of the zero component, held fixed (default
-                            0.005); 0 learns it (its precision under the Gamma(5000, 2) prior) */
-    /* sws: hardening, one stage per final epoch: epoch epochs - n + k starts by setting the
-     * fraction sws_harden[k] of every layer's weights (those nearest their component's value)
-     * to that value, where they stay; the mixture is held fixed from the first stage on.
-     * Increasing fractions in (0, 1]; default 0.5 0.75 0.9 0.97 0.99 1 (n = 6); n = 0: none,
-     * the weights are set to their values only by gmdl compress. */
-    int sws_harden_n;
-    double sws_harden[GMDL_SWS_HARDEN_MAX];
+    gmdl_sws_config sws; /* method sws only */
     uint64_t seed;     /* master seed (default 1) */
 } gmdl_train_config;
 
@@ -85,7 +90,7 @@ GMDL_API gmdl_train_config gmdl_train_config_default(void);
 GMDL_API const char *gmdl_lr_schedule_name(gmdl_lr_schedule s);
 GMDL_API int gmdl_lr_schedule_parse(const char *name, gmdl_lr_schedule *out);
 /* The sws hardening stages as text, "0.5,0.75,1" (fractions separated by commas; "none" for
- * no stage), into cfg->sws_harden and sws_harden_n; GMDL_EINVAL, saying why, if a fraction is
+ * no stage), into cfg->sws.harden and sws.harden_n; GMDL_EINVAL, saying why, if a fraction is
  * not a number in (0, 1], the fractions do not increase, or there are more than
  * GMDL_SWS_HARDEN_MAX. format writes the form parse reads (at most 24 bytes a stage). */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_sws_harden_parse(gmdl_train_config *cfg,
@@ -94,6 +99,16 @@ GMDL_API void gmdl_sws_harden_format(const gmdl_train_config *cfg, char *buf, si
 /* Checks ranges and that arch and method parse. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg,
                                                             gmdl_err *err);
+/* Whether a run saved with `saved` may be resumed with `given`: the settings named in
+ * keys[0, nkeys) (those the caller set explicitly, named as gmdl train's options: "arch",
+ * "method", "batch", "lr", "seed", "optimizer", "lr-schedule" (auto agrees with any),
+ * "kl-warmup-start", "kl-warmup-epochs", and each method's own, e.g. "sws-tau", "sws-zero-sd",
+ * "sws-harden") must agree. Names of anything that may change between the parts of a run
+ * ("epochs", threads, data) are ignored. GMDL_EINVAL naming the first that differs. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_train_config_compatible(const gmdl_train_config *saved,
+                                                                 const gmdl_train_config *given,
+                                                                 const char *const *keys,
+                                                                 size_t nkeys, gmdl_err *err);
 
 typedef struct gmdl_model gmdl_model;
 
@@ -223,7 +238,7 @@ GMDL_API const gmdl_train_config *gmdl_model_config(const gmdl_model *m);
 GMDL_API int gmdl_model_epoch(const gmdl_model *m);      /* completed epochs */
 /* Changes the target number of epochs (e.g. to extend a resumed run). */
 GMDL_API void gmdl_model_set_epochs(gmdl_model *m, int epochs);
-/* sws: the hardening stage (0-based index into cfg.sws_harden) that the next epoch runs, or -1
+/* sws: the hardening stage (0-based index into cfg.sws.harden) that the next epoch runs, or -1
  * when it hardens nothing (another method, no stages, or a soft epoch). */
 GMDL_API int gmdl_model_sws_stage(const gmdl_model *m);
 GMDL_API uint64_t gmdl_model_step(const gmdl_model *m);  /* completed optimizer steps */

@@ -5,6 +5,14 @@
 
 #include "nn/layer.h"
 
+/* Molchanov et al.'s (2017) fit of the KL from the log-uniform prior to N(theta, alpha theta^2):
+ *   KL(log alpha) ~= -(K1 sigmoid(K2 + K3 log alpha) - 0.5 softplus(-log alpha) - K1).
+ * Used per weight by sparse VD (svd.c), for its constant by variational dropout (vd.c) and per
+ * group scale by the group normal-Jeffreys prior (gnj.c). */
+#define GMDL__SVD_K1 0.63576f
+#define GMDL__SVD_K2 1.87320f
+#define GMDL__SVD_K3 1.48695f
+
 /* Runs `call` (which uses lo, hi) over a static split of [0, n) among the OpenMP threads. */
 #ifdef _OPENMP
 #define PAR_RANGE(n, call)                                                                         \

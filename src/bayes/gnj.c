@@ -1,299 +1,57 @@
-/* Bayesian compression with group priors (Louizos, Ullrich & Welling 2017): the group
- * normal-Jeffreys prior ("BC-GNJ", ALGORITHMS.md 12.1) and the group horseshoe ("BC-GHS", 12.2),
- * dense and conv2d layers with the local reparameterisation trick. The two share everything but
- * the posterior of the group scales z_g and its KL term.
+/* The group normal-Jeffreys prior ("BC-GNJ", Louizos, Ullrich & Welling 2017) on the scales of
+ * the group layers of group.c.
  *
- * Groups: one scale z_g per input unit of a dense layer, per output filter of a conv layer;
- * w = z_g w~ with q(z_g) = N(z_mu, exp(z_logvar)) and q(w~) = N(theta, exp(weight_logvar)),
- * biases N(bias, exp(bias_logvar)). Parameters, in this order: weight (theta), bias,
- * weight_logvar, bias_logvar, z_mu, z_logvar.
- * Dense forward (TRAIN, EVAL_SAMPLE): z = z_mu + exp(z_logvar / 2) xi per example and input unit,
- *   x~ = x z,  mean = x~ theta^T + bias,  var = x~^2 exp(weight_logvar)^T + exp(bias_logvar),
- *   y = mean + sqrt(var + 1e-8) eps.
- * Conv forward: a = theta * col, v = exp(weight_logvar) * col^2 (im2col), z per example and
- *   filter:  y = z a + bias + sqrt(z^2 v + exp(bias_logvar) + 1e-8) eps  (w = z w~: the bias is
- *   not scaled, as in the deterministic pass).
- * EVAL_MEAN: weights z_mu theta, bias mean, no noise.
- * KL = sum_g KLsvd(log alpha_g) + sum 0.5 (-logvar + exp(logvar) + mu^2 - 1) over weights and
- *   biases, with log alpha_g = clip(z_logvar - log(z_mu^2 + 1e-8), -8, 8) and KLsvd the sparse-VD
- *   approximation (the conv KL bug of the reference code, ALGORITHMS.md 12.9, is not repeated).
- * Initialisation: z_mu ~ N(1, 0.01^2), log variances ~ N(-9, 0.01^2), theta ~ N(0, 1/fan_in)
- * (dense) or U(+-1/sqrt(fan_in)) (conv), bias 0. After each optimizer step the weight and bias
- * log variances of layers with max_logvar set are clipped to it (log 0.04 on the first layer).
- *
- * BC-GHS: the scale of group g is z_g s with s ~ C+(0, tau0) per layer (tau0 = 1e-5) and
- * z_g ~ C+(0, 1), each half-Cauchy written as sqrt(a b), a ~ Gamma(1/2, rate 1/b^2), b ~
- * InvGamma(1/2, 1), with log-normal posteriors LN(mu, exp(lv)) for the four scale variables
- * s_a, s_b, z_ag, z_bg. Parameters 4 and 5 are then "z_scales" [4, G] (rows mu_a, lv_a, mu_b,
- * lv_b of every group) and "s_scales" [4] (mu_sa, lv_sa, mu_sb, lv_sb). log(z_g s) is Gaussian
- * with mean m_g = (mu_sa + mu_sb + mu_ag + mu_bg) / 2 and variance v_g = (e^lv_sa + e^lv_sb +
- * e^lv_ag + e^lv_bg) / 4, so the layer samples z = exp(m_g + sqrt(v_g) xi) per example and group
- * and is otherwise the GNJ layer. KL terms in closed form (12.2); EVAL_MEAN uses E[z] =
- * exp(m + v/2). Initialisation: z scales 1 (mu_ag = mu_bg = 0), s = 1 with s_a at its prior's
- * scale (mu_sa = log tau0^2, mu_sb = -mu_sa), log-normal log variances -9. */
-#include "bayes/bayes_internal.h"
+ * q(z_g) = N(z_mu, exp(z_logvar)); parameters 4 and 5 are z_mu [G] and z_logvar [G]; the noise
+ * model z = z_mu + exp(z_logvar / 2) xi. KL of the scales: sum_g KLsvd(log alpha_g), with
+ * log alpha_g = clip(z_logvar - log(z_mu^2 + 1e-8), -8, 8) and KLsvd the sparse-VD approximation
+ * (bayes_internal.h; the conv KL bug of the reference code is not repeated). Pruning statistic
+ * of a group: its log alpha_g. Initialisation: z_mu ~ N(1, 0.01^2), z_logvar ~ N(-9, 0.01^2)
+ * (group.c's shared init). */
+#include "bayes/group.h"
 #include "core/vmath.h"
-#include "tensor/gemm.h"
 
-#define K1 0.63576f
-#define K2 1.87320f
-#define K3 1.48695f
+#define K1 GMDL__SVD_K1
+#define K2 GMDL__SVD_K2
+#define K3 GMDL__SVD_K3
 
-#define GHS_TAU0 1e-5
-
-enum { P_W, P_B, P_WLV, P_BLV, P_ZMU, P_ZLV };
-
-static int is_ghs(const gmdl__layer *l) {
-    return l->ops == &gmdl__ghs_dense_ops || l->ops == &gmdl__ghs_conv2d_ops;
+static void gnj_declare(gmdl__layer *l, uint64_t groups) {
+    uint64_t gd[1] = {groups};
+    gmdl__layer_param(l, GMDL__GRP_S1, "z_mu", 1, gd);
+    gmdl__layer_param(l, GMDL__GRP_S2, "z_logvar", 1, gd);
 }
 
-int gmdl__is_group_layer(const gmdl__layer *l) {
-    return l->ops == &gmdl__gnj_dense_ops || l->ops == &gmdl__gnj_conv2d_ops || is_ghs(l);
-}
-
-/* groups: the input units of a dense layer, the output filters of a conv layer */
-size_t gmdl__group_count(const gmdl__layer *l) {
-    return l->param[P_W].ndim == 4 ? (size_t)l->units : l->in_size;
-}
-
-static void declare(gmdl__layer *l, int ndim, const uint64_t *wd, uint64_t groups) {
-    uint64_t bd[1] = {wd[0]}, gd[1] = {groups}, zd[2] = {4, groups}, sd[1] = {4};
-    l->nparams = 0;
-    gmdl__layer_param(l, P_W, "weight", ndim, wd);
-    gmdl__layer_param(l, P_B, "bias", 1, bd);
-    gmdl__layer_param(l, P_WLV, "weight_logvar", ndim, wd);
-    gmdl__layer_param(l, P_BLV, "bias_logvar", 1, bd);
-    if (is_ghs(l)) {
-        gmdl__layer_param(l, P_ZMU, "z_scales", 2, zd);
-        gmdl__layer_param(l, P_ZLV, "s_scales", 1, sd);
-    } else {
-        gmdl__layer_param(l, P_ZMU, "z_mu", 1, gd);
-        gmdl__layer_param(l, P_ZLV, "z_logvar", 1, gd);
-    }
-    /* S = exp(weight_logvar), the mean weights E[z] theta, dS, a scratch row; per group: the
-     * moments (ga, gb) of z and the accumulators dA, dB; Sb = exp(bias_logvar) (work_t) */
-    l->work_floats = 4 * l->param[P_W].count + 4 * groups + 2 * wd[0];
-    l->bayes = 1;
-}
-
-/* bc-ghs: mean m and variance v of log(z_g s), the layer's part plus the group's */
-static void ghs_log_moments(const gmdl__layer *l, size_t g, double *m, double *v) {
+static void gnj_moments(const gmdl__layer *l, float *ga, float *gb) {
     const size_t G = gmdl__group_count(l);
-    const float *zp = l->param[P_ZMU].p, *sp = l->param[P_ZLV].p;
-    double ms = 0.5 * ((double)sp[0] + (double)sp[2]);
-    double vs = 0.25 * (exp((double)sp[1]) + exp((double)sp[3]));
-    *m = ms + 0.5 * ((double)zp[g] + (double)zp[2 * G + g]);
-    *v = vs + 0.25 * (exp((double)zp[G + g]) + exp((double)zp[3 * G + g]));
-}
-
-/* Per-group noise model, z = ga + gb xi (bc-gnj) or z = exp(ga + gb xi) (bc-ghs): ga = z_mu,
- * gb = exp(z_logvar / 2), or ga = m_g, gb = sqrt(v_g). */
-static void group_moments(const gmdl__layer *l, float *ga, float *gb) {
-    const size_t G = gmdl__group_count(l);
-    const float *zp = l->param[P_ZMU].p, *sp = l->param[P_ZLV].p;
-    if (!is_ghs(l)) {
-        for (size_t g = 0; g < G; g++) {
-            ga[g] = zp[g];
-            gb[g] = gmdl__expf(0.5f * sp[g]);
-        }
-        return;
-    }
+    const float *zp = l->param[GMDL__GRP_S1].p, *sp = l->param[GMDL__GRP_S2].p;
     for (size_t g = 0; g < G; g++) {
-        double m, v;
-        ghs_log_moments(l, g, &m, &v);
-        ga[g] = (float)m;
-        gb[g] = (float)sqrt(v);
+        ga[g] = zp[g];
+        gb[g] = gmdl__expf(0.5f * sp[g]);
     }
 }
 
-void gmdl__group_stats(const gmdl__layer *l, size_t g, double *mean, double *var, double *stat) {
-    const size_t G = gmdl__group_count(l);
-    const float *zp = l->param[P_ZMU].p, *sp = l->param[P_ZLV].p;
-    if (!is_ghs(l)) {
-        double zm = zp[g];
-        *mean = zm;
-        *var = exp((double)sp[g]);
-        *stat = (double)sp[g] - log(zm * zm + 1e-8);
-        return;
-    }
-    double m, v;
-    ghs_log_moments(l, g, &m, &v);
-    *mean = exp(m + 0.5 * v);
-    *var = expm1(v) * exp(2.0 * m + v);
-    /* the group's noise-to-signal ratio, log(sum Var[w] / sum E[w]^2) over its weights: the
-     * mode of the scale alone does not separate the groups, as the N(0, 1) weights w~ of unused
-     * groups drift to their prior (mean 0) while their scale stays near its own */
-    const size_t n = l->param[P_W].count, per = n / G;
-    const int conv = l->param[P_W].ndim == 4;
-    double sv = 0.0, se = 0.0;
-    for (size_t k = 0; k < per; k++) {
-        size_t j = conv ? g * per + k : k * G + g;
-        double mu = l->param[P_W].p[j], s2 = exp((double)l->param[P_WLV].p[j]);
-        sv += *mean * *mean * s2 + *var * (mu * mu + s2);
-        se += *mean * *mean * mu * mu;
-    }
-    *stat = log(sv + 1e-30) - log(se + 1e-30);
+static void gnj_stats(const gmdl__layer *l, size_t g, double *mean, double *var, double *stat) {
+    const float *zp = l->param[GMDL__GRP_S1].p, *sp = l->param[GMDL__GRP_S2].p;
+    double zm = zp[g];
+    *mean = zm;
+    *var = exp((double)sp[g]);
+    *stat = (double)sp[g] - log(zm * zm + 1e-8);
 }
 
-/* Chains the per-group accumulators dA = sum dL/dz w, dB = sum dL/dz w xi (w = 1 for bc-gnj,
- * z for bc-ghs) into the gradients of the scale parameters. */
-static void group_grads(gmdl__layer *l, const float *gb, const float *dA, const float *dB) {
+/* z = z_mu + exp(z_logvar / 2) xi: dz_mu = dA, dz_logvar = dB gb / 2 */
+static void gnj_grads(gmdl__layer *l, const float *gb, const float *dA, const float *dB) {
     const size_t G = gmdl__group_count(l);
-    float *gz = l->param[P_ZMU].g, *gs = l->param[P_ZLV].g;
-    if (!is_ghs(l)) {
-        for (size_t g = 0; g < G; g++) {
-            gz[g] += dA[g];
-            gs[g] += dB[g] * 0.5f * gb[g];
-        }
-        return;
-    }
-    const float *zp = l->param[P_ZMU].p, *sp = l->param[P_ZLV].p;
-    double sm = 0.0, sv = 0.0;
+    float *gz = l->param[GMDL__GRP_S1].g, *gs = l->param[GMDL__GRP_S2].g;
     for (size_t g = 0; g < G; g++) {
-        /* z = exp(m + sqrt(v) xi): dm = dA, dsqrt(v) = dB, dv = dB / (2 sqrt v) */
-        double dm = (double)dA[g], dv = (double)dB[g] / (2.0 * (double)gb[g]);
-        gz[g] += (float)(0.5 * dm);
-        gz[2 * G + g] += (float)(0.5 * dm);
-        gz[G + g] += (float)(0.25 * dv * exp((double)zp[G + g]));
-        gz[3 * G + g] += (float)(0.25 * dv * exp((double)zp[3 * G + g]));
-        sm += dm;
-        sv += dv;
-    }
-    gs[0] += (float)(0.5 * sm);
-    gs[2] += (float)(0.5 * sm);
-    gs[1] += (float)(0.25 * sv * exp((double)sp[1]));
-    gs[3] += (float)(0.25 * sv * exp((double)sp[3]));
-}
-
-static void gnj_init(gmdl__layer *l, gmdl_rng *rng, size_t fan_in, int uniform) {
-    double sd = 1.0 / sqrt((double)fan_in);
-    for (size_t j = 0; j < l->param[P_W].count; j++)
-        l->param[P_W].p[j] = (float)(uniform ? (2.0 * gmdl_rng_uniform(rng) - 1.0) * sd
-                                             : sd * gmdl_rng_normal(rng));
-    for (size_t j = 0; j < l->param[P_B].count; j++)
-        l->param[P_B].p[j] = 0.0f;
-    for (int p = P_WLV; p <= P_ZLV; p++)
-        for (size_t j = 0; j < l->param[p].count; j++)
-            l->param[p].p[j] =
-                (float)(p == P_ZMU ? 1.0 + 0.01 * gmdl_rng_normal(rng) : -9.0 + 0.01 * gmdl_rng_normal(rng));
-    if (is_ghs(l)) { /* z scales 1, s = 1 with s_a at its prior's scale tau0^2 */
-        const size_t G = gmdl__group_count(l);
-        float *zp = l->param[P_ZMU].p, *sp = l->param[P_ZLV].p;
-        for (size_t g = 0; g < G; g++) {
-            zp[g] = (float)(0.01 * gmdl_rng_normal(rng));
-            zp[G + g] = -9.0f;
-            zp[2 * G + g] = (float)(0.01 * gmdl_rng_normal(rng));
-            zp[3 * G + g] = -9.0f;
-        }
-        sp[0] = (float)log(GHS_TAU0 * GHS_TAU0);
-        sp[1] = -9.0f;
-        sp[2] = -sp[0];
-        sp[3] = -9.0f;
+        gz[g] += dA[g];
+        gs[g] += dB[g] * 0.5f * gb[g];
     }
 }
 
-GMDL_KERNEL
-static void exp_range(const float *restrict a, float *restrict b, size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; i++)
-        b[i] = gmdl__expf(a[i]);
-}
-
-/* The workspace: S [n], wm [n], dS [n], scratch [n], ga, gb, dA, dB [G each], Sb [K] */
-typedef struct {
-    float *S, *wm, *dS, *scratch, *ga, *gb, *dA, *dB, *Sb;
-} work_t;
-
-static work_t work_of(gmdl__layer *l) {
-    const size_t n = l->param[P_W].count, G = gmdl__group_count(l);
-    work_t w;
-    w.S = l->work;
-    w.wm = w.S + n;
-    w.dS = w.S + 2 * n;
-    w.scratch = w.S + 3 * n;
-    w.ga = w.S + 4 * n;
-    w.gb = w.ga + G;
-    w.dA = w.gb + G;
-    w.dB = w.dA + G;
-    w.Sb = w.dB + G;
-    return w;
-}
-
-/* S = exp(weight_logvar), Sb = exp(bias_logvar), the group moments */
-static work_t prepare(gmdl__layer *l) {
-    const size_t n = l->param[P_W].count, K = l->param[P_B].count;
-    work_t w = work_of(l);
-    PAR_RANGE(n, exp_range(l->param[P_WLV].p, w.S, lo, hi));
-    for (size_t k = 0; k < K; k++)
-        w.Sb[k] = gmdl__expf(l->param[P_BLV].p[k]);
-    group_moments(l, w.ga, w.gb);
-    return w;
-}
-
-/* E[z] of every group into out (EVAL_MEAN) */
-static void group_means(const gmdl__layer *l, const work_t *w, float *out) {
-    const size_t G = gmdl__group_count(l);
-    for (size_t g = 0; g < G; g++)
-        out[g] = is_ghs(l) ? gmdl__expf(w->ga[g] + 0.5f * w->gb[g] * w->gb[g]) : w->ga[g];
-}
-
-/* KL(N(mu, e^lv) || N(0, 1)) of each entry into out, gradient (times sc) into dmu and dlv */
-GMDL_KERNEL
-static void gauss_kl_range(const float *restrict mu, const float *restrict lv, float *restrict dmu,
-                           float *restrict dlv, float *restrict out, size_t lo, size_t hi,
-                           float sc) {
-    for (size_t j = lo; j < hi; j++) {
-        float e = gmdl__expf(lv[j]);
-        out[j] = 0.5f * (-lv[j] + e + mu[j] * mu[j] - 1.0f);
-        dmu[j] += sc * mu[j];
-        dlv[j] += sc * 0.5f * (e - 1.0f);
-    }
-}
-
-/* KL(LN(mu, e^lv) || Gamma(1/2, rate r)) (inv = 0) or || InvGamma(1/2, scale r) (inv = 1), in
- * double; adds scale x its gradient to dmu, dlv (ALGORITHMS.md 12.2):
- *   Gamma:    lnG(k) - k ln r - k mu + r e^(mu + s2/2) - ln(2 pi e s2) / 2
- *   InvGamma: lnG(k) - k ln r + k mu + r e^(-mu + s2/2) - ln(2 pi e s2) / 2,  k = 1/2. */
-static double ln_kl(float mu_f, float lv_f, int inv, double r, float *dmu, float *dlv,
-                    double scale) {
-    const double pi = 3.14159265358979323846, k = 0.5, lgk = 0.5 * log(pi);
-    const double mu = (double)mu_f, lv = (double)lv_f, s2 = exp(lv);
-    double sg = inv ? -1.0 : 1.0, e = r * exp(sg * mu + 0.5 * s2);
-    double kl = lgk - k * log(r) - sg * k * mu + e - 0.5 * (log(2.0 * pi) + 1.0 + lv);
-    *dmu += (float)(scale * (-sg * k + sg * e));
-    *dlv += (float)(scale * (0.5 * e * s2 - 0.5));
-    return kl;
-}
-
-/* KL and its gradient (times scale); the group part by the sparse-VD approximation. The per-entry
- * values are summed in fixed blocks in order, so the result does not depend on the threads. */
-static double gnj_kl(gmdl__layer *l, double scale) {
+static double gnj_kl(gmdl__layer *l, double scale, double kl) {
     const float sc = (float)scale;
-    double kl = 0.0;
-    float *scratch = work_of(l).scratch;
-    for (int p = P_W; p <= P_B; p++) {
-        const float *mu = l->param[p].p, *lv = l->param[p + 2].p;
-        float *dmu = l->param[p].g, *dlv = l->param[p + 2].g;
-        size_t cnt = l->param[p].count;
-        PAR_RANGE(cnt, gauss_kl_range(mu, lv, dmu, dlv, scratch, lo, hi, sc));
-        for (size_t b0 = 0; b0 < cnt; b0 += 4096)
-            kl += block_sum(scratch, b0, b0 + 4096 < cnt ? b0 + 4096 : cnt);
-    }
-    if (is_ghs(l)) { /* a_g ~ Gamma(1/2, rate 1), b_g ~ InvGamma(1/2, 1); s_a rate 1/tau0^2 */
-        const size_t G = gmdl__group_count(l);
-        float *zp = l->param[P_ZMU].p, *sp = l->param[P_ZLV].p;
-        float *gz = l->param[P_ZMU].g, *gs = l->param[P_ZLV].g;
-        for (size_t g = 0; g < G; g++) {
-            kl += ln_kl(zp[g], zp[G + g], 0, 1.0, &gz[g], &gz[G + g], scale);
-            kl += ln_kl(zp[2 * G + g], zp[3 * G + g], 1, 1.0, &gz[2 * G + g], &gz[3 * G + g],
-                        scale);
-        }
-        kl += ln_kl(sp[0], sp[1], 0, 1.0 / (GHS_TAU0 * GHS_TAU0), &gs[0], &gs[1], scale);
-        kl += ln_kl(sp[2], sp[3], 1, 1.0, &gs[2], &gs[3], scale);
-        return kl;
-    }
-    const float *zm = l->param[P_ZMU].p, *zl = l->param[P_ZLV].p;
-    float *dzm = l->param[P_ZMU].g, *dzl = l->param[P_ZLV].g;
-    for (size_t g = 0; g < l->param[P_ZMU].count; g++) {
+    const float *zm = l->param[GMDL__GRP_S1].p, *zl = l->param[GMDL__GRP_S2].p;
+    float *dzm = l->param[GMDL__GRP_S1].g, *dzl = l->param[GMDL__GRP_S2].g;
+    for (size_t g = 0; g < l->param[GMDL__GRP_S1].count; g++) {
         float t2 = zm[g] * zm[g] + 1e-8f, raw = zl[g] - gmdl__logf(t2);
         float a = raw < -8.0f ? -8.0f : raw > 8.0f ? 8.0f : raw;
         float s = 1.0f / (1.0f + gmdl__expf(-(K2 + K3 * a))), e = gmdl__expf(-a);
@@ -306,312 +64,38 @@ static double gnj_kl(gmdl__layer *l, double scale) {
     return kl;
 }
 
-static void gnj_after_step(gmdl__layer *l) {
-    if (l->max_logvar == 0.0f)
-        return;
-    for (int p = P_WLV; p <= P_BLV; p++)
-        for (size_t j = 0; j < l->param[p].count; j++)
-            if (l->param[p].p[j] > l->max_logvar)
-                l->param[p].p[j] = l->max_logvar;
-}
-
-/* per-example group scales z = ga + gb xi (bc-gnj) or exp(ga + gb xi) (bc-ghs), xi drawn from the
- * sample's stream */
-static void draw_z(gmdl__layer *l, const gmdl__fwd *a, const work_t *w, float *z, float *xi,
-                   size_t G) {
-    const int ghs = is_ghs(l);
-    for (int i = 0; i < a->n; i++) {
-        /* "layer" index + 32: z and the output noise never share a stream */
-        float *zi = z + (size_t)i * G, *xii = xi + (size_t)i * G;
-        draw_eps_sample(a, l->index + 32, i, xii, G);
-        for (size_t g = 0; g < G; g++) {
-            float t = w->ga[g] + w->gb[g] * xii[g];
-            zi[g] = ghs ? gmdl__expf(t) : t;
-        }
-    }
-}
-
-/* ---------------------------------------------------------------- dense */
-static gmdl_status gnj_dense_setup(gmdl__layer *l, gmdl_err *err) {
-    gmdl_status s = gmdl__dense_ops.setup(l, err);
-    if (s)
-        return s;
-    uint64_t wd[2] = {(uint64_t)l->units, l->in_size};
-    declare(l, 2, wd, l->in_size);
-    /* z, xi, x~, x~^2, eps, std, and two [D] scratch rows */
-    l->cache_per_sample = (6 * l->in_size + 2 * (size_t)l->units) * sizeof(float);
-    return GMDL_OK;
-}
-
-static void gnj_dense_init(gmdl__layer *l, gmdl_rng *rng) {
-    gnj_init(l, rng, l->in_size, 0);
-}
-
-static void gnj_dense_forward(gmdl__layer *l, const gmdl__fwd *a) {
-    const int D = (int)l->in_size, K = l->units, N = a->n;
-    const size_t ND = (size_t)N * D;
-    work_t w = prepare(l);
-    const float *th = l->param[P_W].p, *b = l->param[P_B].p;
-    if (a->mode == GMDL_MODE_EVAL_MEAN) {
-        float *ez = w.dA;
-        group_means(l, &w, ez);
-        for (int k = 0; k < K; k++)
-            for (int d = 0; d < D; d++)
-                w.wm[(size_t)k * D + d] = th[(size_t)k * D + d] * ez[d];
-        gmdl__gemm(0, 1, N, K, D, 1.0f, a->x, D, w.wm, D, 0.0f, a->y, K);
-        gmdl__dense_add_bias(a->y, b, N, K);
-        return;
-    }
-    float *z = (float *)l->cache, *xi = z + ND, *xt = xi + ND, *xt2 = xt + ND,
-          *eps = xt2 + ND, *sd = eps + (size_t)N * K;
-    draw_z(l, a, &w, z, xi, (size_t)D);
-    for (size_t i = 0; i < ND; i++) {
-        xt[i] = a->x[i] * z[i];
-        xt2[i] = xt[i] * xt[i];
-    }
-    gmdl__gemm(0, 1, N, K, D, 1.0f, xt, D, th, D, 0.0f, a->y, K);
-    gmdl__gemm(0, 1, N, K, D, 1.0f, xt2, D, w.S, D, 0.0f, sd, K);
-    for (int i = 0; i < N; i++)
-        draw_eps_sample(a, l->index, i, eps + (size_t)i * K, (size_t)K);
-    for (int i = 0; i < N; i++)
-        for (int k = 0; k < K; k++) {
-            size_t q = (size_t)i * K + k;
-            sd[q] = sqrtf(sd[q] + w.Sb[k] + 1e-8f);
-            a->y[q] += b[k] + sd[q] * eps[q];
-        }
-}
-
-/* group accumulators of groups (input units) [d0, d1): with dz = (g1 + 2 x~ g2) x and the factor
- * zw = z (bc-ghs) or 1 (zw NULL, bc-gnj), dA += dz zw and dB += dz zw xi, summed over rows */
-GMDL_KERNEL
-static void dense_group_grads(const float *restrict g1, const float *restrict g2,
-                              const float *restrict xt, const float *restrict x,
-                              const float *restrict xi, const float *restrict zw,
-                              float *restrict dA, float *restrict dB, int N, int D, size_t d0,
-                              size_t d1) {
-    for (int i = 0; i < N; i++)
-        for (size_t d = d0; d < d1; d++) {
-            size_t q = (size_t)i * D + d;
-            float dz = (g1[q] + 2.0f * xt[q] * g2[q]) * x[q] * (zw ? zw[q] : 1.0f);
-            dA[d] += dz;
-            dB[d] += dz * xi[q];
-        }
-}
-
-/* dx (+)= (g1 + 2 x~ g2) z for rows [n0, n1) */
-GMDL_KERNEL
-static void dense_dx(const float *restrict g1, const float *restrict g2, const float *restrict xt,
-                     const float *restrict z, float *restrict dx, int D, size_t n0, size_t n1,
-                     int accumulate) {
-    for (size_t q = n0 * (size_t)D; q < n1 * (size_t)D; q++) {
-        float v = (g1[q] + 2.0f * xt[q] * g2[q]) * z[q];
-        dx[q] = accumulate ? dx[q] + v : v;
-    }
-}
-
-static void gnj_dense_backward(gmdl__layer *l, const gmdl__bwd *a) {
-    const int D = (int)l->in_size, K = l->units, N = a->n;
-    const size_t n = l->param[P_W].count, ND = (size_t)N * D;
-    work_t w = work_of(l);
-    float *z = (float *)l->cache, *xi = z + ND, *xt = xi + ND, *xt2 = xt + ND,
-          *eps = xt2 + ND, *sd = eps + (size_t)N * K, *g1 = sd + (size_t)N * K, *g2 = g1 + ND;
-    const float *th = l->param[P_W].p;
-    for (size_t q = 0; q < (size_t)N * K; q++) /* sd becomes dL/dvar */
-        sd[q] = a->dy[q] * eps[q] * 0.5f / sd[q];
-    const float *dvar = sd;
-    for (int i = 0; i < N; i++)
-        for (int k = 0; k < K; k++) {
-            l->param[P_B].g[k] += a->dy[(size_t)i * K + k];
-            l->param[P_BLV].g[k] += dvar[(size_t)i * K + k] * w.Sb[k];
-        }
-    gmdl__gemm(1, 0, K, D, N, 1.0f, a->dy, K, xt, D, 1.0f, l->param[P_W].g, D);
-    gmdl__gemm(1, 0, K, D, N, 1.0f, dvar, K, xt2, D, 0.0f, w.dS, D);
-    for (size_t j = 0; j < n; j++)
-        l->param[P_WLV].g[j] += w.dS[j] * w.S[j];
-    /* dx~ = dy theta + 2 x~ (dvar S) */
-    gmdl__gemm(0, 0, N, D, K, 1.0f, a->dy, K, th, D, 0.0f, g1, D);
-    gmdl__gemm(0, 0, N, D, K, 1.0f, dvar, K, w.S, D, 0.0f, g2, D);
-    const float *zw = is_ghs(l) ? z : NULL;
-    memset(w.dA, 0, 2 * (size_t)D * sizeof(float)); /* dA and dB */
-#ifdef _OPENMP
-#pragma omp parallel if (ND > 16384)
-#endif
-    {
-        size_t lo, hi;
-        gmdl__thread_range((size_t)D, 16, &lo, &hi);
-        dense_group_grads(g1, g2, xt, a->x, xi, zw, w.dA, w.dB, N, D, lo, hi);
-        gmdl__thread_range((size_t)N, 1, &lo, &hi);
-        if (a->dx)
-            dense_dx(g1, g2, xt, z, a->dx, D, lo, hi, a->accumulate);
-    }
-    group_grads(l, w.gb, w.dA, w.dB);
-}
+static const gmdl__group_prior gnj_prior = {
+    .log_scale = 0,
+    .declare = gnj_declare,
+    .init = NULL,
+    .moments = gnj_moments,
+    .grads = gnj_grads,
+    .kl = gnj_kl,
+    .stats = gnj_stats,
+};
 
 const gmdl__layer_ops gmdl__gnj_dense_ops = {
     .kind = "gnj_dense",
-    .setup = gnj_dense_setup,
-    .init = gnj_dense_init,
-    .forward = gnj_dense_forward,
-    .backward = gnj_dense_backward,
-    .kl = gnj_kl,
-    .after_step = gnj_after_step,
+    .setup = gmdl__group_dense_setup,
+    .init = gmdl__group_dense_init,
+    .forward = gmdl__group_dense_forward,
+    .backward = gmdl__group_dense_backward,
+    .kl = gmdl__group_kl,
+    .posterior = gmdl__group_posterior,
+    .load_compressed = gmdl__group_load_compressed,
+    .after_step = gmdl__group_after_step,
+    .impl = &gnj_prior,
 };
-
-/* ---------------------------------------------------------------- conv2d */
-static gmdl_status gnj_conv_setup(gmdl__layer *l, gmdl_err *err) {
-    gmdl_status s = gmdl__conv2d_ops.setup(l, err);
-    if (s)
-        return s;
-    uint64_t wd[4] = {(uint64_t)l->units, (uint64_t)l->in_c, (uint64_t)l->kh, (uint64_t)l->kw};
-    declare(l, 4, wd, (uint64_t)l->units);
-    size_t kq = (size_t)l->in_c * l->kh * l->kw * l->out_h * l->out_w;
-    size_t fq = (size_t)l->units * l->out_h * l->out_w;
-    /* col, col^2, dcol; a, v, eps, std, da; z, xi */
-    l->cache_per_sample = (3 * kq + 5 * fq + 2 * (size_t)l->units) * sizeof(float);
-    return GMDL_OK;
-}
-
-static void gnj_conv_init(gmdl__layer *l, gmdl_rng *rng) {
-    gnj_init(l, rng, (size_t)l->in_c * l->kh * l->kw, 1);
-}
-
-static void gnj_conv_forward(gmdl__layer *l, const gmdl__fwd *a) {
-    const int Kc = l->in_c * l->kh * l->kw, F = l->units, N = a->n;
-    const size_t Q = (size_t)l->out_h * l->out_w, P = (size_t)N * Q;
-    work_t w = prepare(l);
-    const float *th = l->param[P_W].p, *b = l->param[P_B].p;
-    float *col = (float *)l->cache, *col2 = col + (size_t)Kc * P, *dcol = col2 + (size_t)Kc * P,
-          *av = dcol + (size_t)Kc * P, *vv = av + (size_t)F * P, *eps = vv + (size_t)F * P,
-          *sd = eps + (size_t)F * P, *z = sd + 2 * (size_t)F * P, *xi = z + (size_t)N * F;
-    gmdl__im2col(a->x, col, l->in_c, N, l->in_h, l->in_w, l->kh, l->kw, l->stride, l->pad,
-                 l->out_h, l->out_w);
-    if (a->mode == GMDL_MODE_EVAL_MEAN) {
-        float *ez = w.dA;
-        group_means(l, &w, ez);
-        for (int f = 0; f < F; f++)
-            for (int j = 0; j < Kc; j++)
-                w.wm[(size_t)f * Kc + j] = th[(size_t)f * Kc + j] * ez[f];
-        gmdl__gemm(0, 0, F, (int)P, Kc, 1.0f, w.wm, Kc, col, (int)P, 0.0f, a->y, (int)P);
-        gmdl__conv_add_bias(a->y, b, F, P);
-        return;
-    }
-    PAR_RANGE((size_t)Kc * P, square_range(col, col2, lo, hi));
-    gmdl__gemm(0, 0, F, (int)P, Kc, 1.0f, th, Kc, col, (int)P, 0.0f, av, (int)P);
-    gmdl__gemm(0, 0, F, (int)P, Kc, 1.0f, w.S, Kc, col2, (int)P, 0.0f, vv, (int)P);
-    draw_z(l, a, &w, z, xi, (size_t)F);
-    /* noise of sample i drawn contiguously (its own stream) into sd's slot i, then placed at
-     * [f, i, q] */
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if ((size_t)F * P > 16384)
-#endif
-    for (int i = 0; i < N; i++)
-        draw_eps_sample(a, l->index, i, sd + (size_t)i * F * Q, (size_t)F * Q);
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if ((size_t)F * P > 16384)
-#endif
-    for (int f = 0; f < F; f++)
-        for (int i = 0; i < N; i++)
-            memcpy(eps + (size_t)f * P + (size_t)i * Q, sd + ((size_t)i * F + f) * Q,
-                   Q * sizeof(float));
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if ((size_t)F * P > 16384)
-#endif
-    for (int f = 0; f < F; f++)
-        for (int i = 0; i < N; i++) {
-            float zz = z[(size_t)i * F + f];
-            for (size_t q = 0; q < Q; q++) {
-                size_t o = (size_t)f * P + (size_t)i * Q + q;
-                sd[o] = sqrtf(zz * zz * vv[o] + w.Sb[f] + 1e-8f);
-                a->y[o] = zz * av[o] + b[f] + sd[o] * eps[o];
-            }
-        }
-}
-
-GMDL_KERNEL
-static void dcol_add(float *restrict dcol, const float *restrict col, const float *restrict t,
-                     size_t lo, size_t hi) {
-    for (size_t i = lo; i < hi; i++)
-        dcol[i] += 2.0f * col[i] * t[i];
-}
-
-static void gnj_conv_backward(gmdl__layer *l, const gmdl__bwd *a) {
-    const int Kc = l->in_c * l->kh * l->kw, F = l->units, N = a->n;
-    const size_t Q = (size_t)l->out_h * l->out_w, P = (size_t)N * Q, n = l->param[P_W].count;
-    work_t w = work_of(l);
-    float *col = (float *)l->cache, *col2 = col + (size_t)Kc * P, *dcol = col2 + (size_t)Kc * P,
-          *av = dcol + (size_t)Kc * P, *vv = av + (size_t)F * P, *eps = vv + (size_t)F * P,
-          *sd = eps + (size_t)F * P, *da = sd + (size_t)F * P, *z = da + (size_t)F * P,
-          *xi = z + (size_t)N * F;
-    const int ghs = is_ghs(l);
-    /* per output: dvar (in sd's slot), da = dy z, dv = dvar z^2 (in vv after dz is taken); each
-     * filter's sums in a fixed order, whatever the threads */
-#ifdef _OPENMP
-#pragma omp parallel for schedule(static) if ((size_t)F * P > 16384)
-#endif
-    for (int f = 0; f < F; f++) {
-        double dA = 0.0, dB = 0.0;
-        for (int i = 0; i < N; i++) {
-            float zz = z[(size_t)i * F + f];
-            double dz = 0.0;
-            for (size_t q = 0; q < Q; q++) {
-                size_t o = (size_t)f * P + (size_t)i * Q + q;
-                float dy = a->dy[o], dvar = dy * eps[o] * 0.5f / sd[o];
-                l->param[P_B].g[f] += dy;
-                l->param[P_BLV].g[f] += dvar * w.Sb[f];
-                dz += (double)(dy * av[o] + dvar * 2.0f * zz * vv[o]);
-                da[o] = dy * zz;
-                vv[o] = dvar * zz * zz;
-            }
-            if (ghs)
-                dz *= (double)zz;
-            dA += dz;
-            dB += dz * (double)xi[(size_t)i * F + f];
-        }
-        w.dA[f] = (float)dA;
-        w.dB[f] = (float)dB;
-    }
-    group_grads(l, w.gb, w.dA, w.dB);
-    const float *dv = vv;
-    gmdl__gemm(0, 1, F, Kc, (int)P, 1.0f, da, (int)P, col, (int)P, 1.0f, l->param[P_W].g, Kc);
-    gmdl__gemm(0, 1, F, Kc, (int)P, 1.0f, dv, (int)P, col2, (int)P, 0.0f, w.dS, Kc);
-    for (size_t j = 0; j < n; j++)
-        l->param[P_WLV].g[j] += w.dS[j] * w.S[j];
-    if (!a->dx)
-        return;
-    gmdl__gemm(1, 0, Kc, (int)P, F, 1.0f, l->param[P_W].p, Kc, da, (int)P, 0.0f, dcol, (int)P);
-    gmdl__gemm(1, 0, Kc, (int)P, F, 1.0f, w.S, Kc, dv, (int)P, 0.0f, col2, (int)P);
-    PAR_RANGE((size_t)Kc * P, dcol_add(dcol, col, col2, lo, hi));
-    gmdl__col2im(dcol, a->dx, l->in_c, N, l->in_h, l->in_w, l->kh, l->kw, l->stride, l->pad,
-                 l->out_h, l->out_w, a->accumulate);
-}
 
 const gmdl__layer_ops gmdl__gnj_conv2d_ops = {
     .kind = "gnj_conv2d",
-    .setup = gnj_conv_setup,
-    .init = gnj_conv_init,
-    .forward = gnj_conv_forward,
-    .backward = gnj_conv_backward,
-    .kl = gnj_kl,
-    .after_step = gnj_after_step,
-};
-
-/* ---------------------------------------------------------------- bc-ghs: the same layers */
-const gmdl__layer_ops gmdl__ghs_dense_ops = {
-    .kind = "ghs_dense",
-    .setup = gnj_dense_setup,
-    .init = gnj_dense_init,
-    .forward = gnj_dense_forward,
-    .backward = gnj_dense_backward,
-    .kl = gnj_kl,
-    .after_step = gnj_after_step,
-};
-
-const gmdl__layer_ops gmdl__ghs_conv2d_ops = {
-    .kind = "ghs_conv2d",
-    .setup = gnj_conv_setup,
-    .init = gnj_conv_init,
-    .forward = gnj_conv_forward,
-    .backward = gnj_conv_backward,
-    .kl = gnj_kl,
-    .after_step = gnj_after_step,
+    .setup = gmdl__group_conv_setup,
+    .init = gmdl__group_conv_init,
+    .forward = gmdl__group_conv_forward,
+    .backward = gmdl__group_conv_backward,
+    .kl = gmdl__group_kl,
+    .posterior = gmdl__group_posterior,
+    .load_compressed = gmdl__group_load_compressed,
+    .after_step = gmdl__group_after_step,
+    .impl = &gnj_prior,
 };

@@ -7,13 +7,13 @@
  * gamma_j = log lambda_j, J = 17 components: component 0 has mu_0 = 0 and pi_0 = 0.99 fixed (its
  * precision fixed or learned, below), the others pi_j = (1 - pi_0) softmax(rho)_j. Gamma
  * hyper-priors on the precisions: a = 5000, b = 2 for the zero component, a = 250, b = 0.1 for
- * the others. tau = the layer's `rate` (gmdl_train_config.sws_tau: default 0.5; the paper uses
+ * the others. tau = the layer's `rate` (gmdl_train_config.sws.tau: default 0.5; the paper uses
  * 0.05, the authors' tutorial 0.003; the objective is N x mean cross-entropy + tau C).
  * Gradients (r_ij the responsibilities, d_ij = w_i - mu_j, s = softmax(rho)):
  *   dC/dw_i = sum_j r_ij lambda_j d_ij,  dC/dmu_j = -sum_i r_ij lambda_j d_ij,
  *   dC/dgamma_j = sum_i r_ij (lambda_j d_ij^2 - 1) / 2 + (1 - a_j) + b_j lambda_j,
  *   dC/drho_k = -sum_i (r_ik - s_k (1 - r_i0)).
- * The zero component's sd is fixed (the layer's zero_sd, gmdl_train_config.sws_zero_sd) or,
+ * The zero component's sd is fixed (the layer's zero_sd, gmdl_train_config.sws.zero_sd) or,
  * with zero_sd = 0, learned: a learned sd grows to cover the bulk of the weights, and every one
  * of them is then pruned (ALGORITHMS.md 16.1 notes the code learns it; the paper does not say).
  * Initialisation: the tutorial's means linspace(-0.6, 0.6) for components 1..16 and sigma = 0.25
@@ -54,8 +54,8 @@ static void sws_init(gmdl__layer *l, gmdl_rng *rng) {
         l->param[P_GAMMA].p[j] = (float)-log(0.25 * 0.25);
         l->param[P_RHO].p[j] = 0.0f;
     }
-    if (l->zero_sd > 0.0f)
-        l->param[P_GAMMA].p[0] = -2.0f * logf(l->zero_sd);
+    if (l->k.sws.zero_sd > 0.0f)
+        l->param[P_GAMMA].p[0] = -2.0f * logf(l->k.sws.zero_sd);
 }
 
 typedef struct {
@@ -88,11 +88,11 @@ static size_t lower_bound(const wval *v, size_t n, double x) {
  * (k + 1/2) / K. */
 gmdl_status gmdl__sws_fit(gmdl__layer *l, gmdl_err *err) {
     enum { K = J - 1, ITERS = 300 };
-    const double skip = l->zero_sd > 0.0f ? 2.0 * (double)l->zero_sd : 0.0;
+    const double skip = l->k.sws.zero_sd > 0.0f ? 2.0 * (double)l->k.sws.zero_sd : 0.0;
     size_t total = 0, n = 0;
-    for (int q = 0; q < l->prior_nlayers; q++)
-        for (int p = 0; p < l->prior_layers[q].nparams; p++)
-            total += l->prior_layers[q].param[p].count;
+    for (int q = 0; q < l->k.sws.nlayers; q++)
+        for (int p = 0; p < l->k.sws.layers[q].nparams; p++)
+            total += l->k.sws.layers[q].param[p].count;
     wval *v = gmdl__malloc(total * sizeof *v);
     double *s0 = gmdl__malloc(3 * (total + 1) * sizeof *s0);
     if (!v || !s0) {
@@ -101,12 +101,12 @@ gmdl_status gmdl__sws_fit(gmdl__layer *l, gmdl_err *err) {
         return gmdl__fail(err, GMDL_ENOMEM, "sws: out of memory placing the mixture components");
     }
     double *s1 = s0 + total + 1, *s2 = s1 + total + 1;
-    for (int q = 0; q < l->prior_nlayers; q++) {
+    for (int q = 0; q < l->k.sws.nlayers; q++) {
         size_t cnt = 0;
-        for (int p = 0; p < l->prior_layers[q].nparams; p++)
-            cnt += l->prior_layers[q].param[p].count;
-        for (int p = 0; p < l->prior_layers[q].nparams; p++) {
-            const gmdl__param *pp = &l->prior_layers[q].param[p];
+        for (int p = 0; p < l->k.sws.layers[q].nparams; p++)
+            cnt += l->k.sws.layers[q].param[p].count;
+        for (int p = 0; p < l->k.sws.layers[q].nparams; p++) {
+            const gmdl__param *pp = &l->k.sws.layers[q].param[p];
             for (size_t i = 0; i < pp->count; i++)
                 if (fabs((double)pp->p[i]) >= skip)
                     v[n++] = (wval){pp->p[i], 1.0f / (float)cnt};
@@ -262,8 +262,8 @@ static double sws_kl(gmdl__layer *l, double scale) {
     enum { NA = 1 + 3 * J };
     double acc[NA] = {0};
     size_t total = 0;
-    for (int q = 0; q < l->prior_nlayers; q++) {
-        gmdl__layer *t = &l->prior_layers[q];
+    for (int q = 0; q < l->k.sws.nlayers; q++) {
+        gmdl__layer *t = &l->k.sws.layers[q];
         for (int p = 0; p < t->nparams; p++) {
             const size_t n = t->param[p].count, nb = (n + BLOCK - 1) / BLOCK;
             float *w = t->param[p].p, *g = t->param[p].g;
@@ -298,7 +298,7 @@ static double sws_kl(gmdl__layer *l, double scale) {
         C += (1.0 - a) * (double)gam[j] + b * (double)lam[j];
         if (j > 0)
             gmu[j] += (float)(TAU * scale * -acc[1 + j]);
-        if (j == 0 && l->zero_sd > 0.0f)
+        if (j == 0 && l->k.sws.zero_sd > 0.0f)
             continue; /* fixed */
         ggam[j] += (float)(TAU * scale * (acc[1 + J + j] + (1.0 - a) + b * (double)lam[j]));
         if (j > 0)
@@ -360,4 +360,9 @@ void gmdl__sws_settle(const gmdl__layer *l, const float *w, size_t n, float *val
         }
         value[i] = x;
     }
+}
+
+void gmdl__sws_codebook(const gmdl__layer *l, float *values) {
+    for (int j = 0; j < J; j++)
+        values[j] = j == 0 ? 0.0f : l->param[P_MU].p[j];
 }

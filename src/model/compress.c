@@ -1,5 +1,6 @@
-/* Compression of a trained Bayesian model into a .gmz file, and loading .gmz files back as
- * runnable models (ALGORITHMS.md 12.3-12.5).
+/* Compression of a trained Bayesian model into a .gmz file (Louizos, Ullrich & Welling 2017):
+ * the policy's second half, bit precision and the tolerance, and the report. What is kept is
+ * prune.c's; the container gmz.c's.
  *
  * svd (unstructured): weight j of a layer is kept when log alpha_j < threshold (3 by default).
  * Bits: per kept weight s_j from its posterior variance exp(log_sigma2_j); per layer
@@ -17,12 +18,8 @@
  * smaller of its Huffman coding (with a codebook: distinct symbols x their width; index gaps in
  * row-major order) and its plain fixed-width form. All three are floored as in the paper. */
 #include "core/vmath.h"
-#include "io/ckpt.h"
-#include "model/model_internal.h"
-
-static const char GMZ_MAGIC[8] = {'\x89', 'G', 'M', 'Z', '\r', '\n', '\x1a', '\n'};
-#define GMZ_MAJOR 1
-#define GMZ_MINOR 0
+#include "model/gmz.h"
+#include "model/prune.h"
 
 gmdl_compress_config gmdl_compress_config_default(void) {
     gmdl_compress_config c;
@@ -33,46 +30,7 @@ gmdl_compress_config gmdl_compress_config_default(void) {
     return c;
 }
 
-/* ---------------------------------------------------------------- bit streams */
-typedef struct {
-    unsigned char *p;
-    size_t bits, cap;
-} bitw;
-
-static int bw_put(bitw *w, uint64_t v, int nbits) {
-    size_t need = (w->bits + (size_t)nbits + 7) / 8;
-    if (need > w->cap) {
-        size_t cap = w->cap ? 2 * w->cap : 1024;
-        while (cap < need)
-            cap *= 2;
-        unsigned char *q = gmdl__realloc(w->p, cap);
-        if (!q)
-            return -1;
-        memset(q + w->cap, 0, cap - w->cap);
-        w->p = q;
-        w->cap = cap;
-    }
-    for (int b = 0; b < nbits; b++, w->bits++)
-        if ((v >> b) & 1u)
-            w->p[w->bits / 8] |= (unsigned char)(1u << (w->bits % 8));
-    return 0;
-}
-
-static uint64_t br_get(const unsigned char *p, size_t *pos, int nbits) {
-    uint64_t v = 0;
-    for (int b = 0; b < nbits; b++, (*pos)++)
-        if ((p[*pos / 8] >> (*pos % 8)) & 1u)
-            v |= (uint64_t)1u << b;
-    return v;
-}
-
-static int bits_for(uint64_t n) { /* bits to store values 0..n-1 (at least 1) */
-    int b = 1;
-    while (b < 63 && ((uint64_t)1 << b) < n)
-        b++;
-    return b;
-}
-
+/* ---------------------------------------------------------------- rates */
 static int cmp_i64(const void *a, const void *b) {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
@@ -123,87 +81,28 @@ static double huffman_bits(int64_t *sym, size_t n, size_t *distinct) {
     return total;
 }
 
-/* ---------------------------------------------------------------- helpers */
+/* ---------------------------------------------------------------- bits */
+/* A compression in progress: the layers, their codes (per weight, [n] each), whether codes index
+ * a prior layer's codebook (sws), and a weight buffer. */
 typedef struct {
-    gmdl__layer *l;
-    size_t rows, cols, n;
-    unsigned char *keep;
-    float *mean, *var;    /* posterior mean and marginal variance of each weight */
-    int gnj;              /* group scales (bc-gnj, bc-ghs): weight = E[z] theta */
-    float *zmean;         /* E[z] of every group */
-    int *comp;            /* sws: the prior component of each weight (its code) */
-    float *qval;          /* sws: the component's mean (the quantised weight) */
-    int s, rule_s;        /* significand bits: used and by the rule */
-    double threshold;     /* log alpha threshold used */
-} clayer;
-
-static size_t group_of(const clayer *c, size_t j) { /* dense: input unit; conv: filter */
-    return c->l->param[0].ndim == 4 ? j / c->cols : j % c->cols;
-}
+    gmdl_model *m;
+    gmdl__clayer *cl;
+    int ncl, structured, codebook, e;
+    float *w; /* [largest n] */
+} job;
 
 /* Puts the (quantised) kept means into the model so that its own deterministic pass uses them. */
-static void set_weights(clayer *cl, int ncl, int quant) {
-    for (int i = 0; i < ncl; i++) {
-        gmdl__layer *l = cl[i].l;
-        for (size_t j = 0; j < cl[i].n; j++) {
-            float w = cl[i].keep[j] ? cl[i].mean[j] : 0.0f;
-            if (quant && cl[i].keep[j])
-                w = cl[i].qval ? cl[i].qval[j] : (float)gmdl_quantize((double)w, cl[i].s);
-            if (cl[i].qval) {
-                l->param[0].p[j] = w; /* a plain layer */
-            } else if (cl[i].gnj) {
-                float z = cl[i].zmean[group_of(&cl[i], j)];
-                l->param[0].p[j] = w != 0.0f && z != 0.0f ? w / z : 0.0f;
-            } else {
-                l->param[0].p[j] = w;
-                l->param[2].p[j] = -100.0f; /* every nonzero weight passes the layer's mask */
-            }
+static void set_weights(job *J, int quant) {
+    for (int i = 0; i < J->ncl; i++) {
+        gmdl__clayer *c = &J->cl[i];
+        for (size_t j = 0; j < c->n; j++) {
+            float w = c->keep[j] ? c->mean[j] : 0.0f;
+            if (quant && c->keep[j])
+                w = c->qval ? c->qval[j] : (float)gmdl_quantize((double)w, c->s);
+            J->w[j] = w;
         }
+        c->l->ops->load_compressed(c->l, J->w, NULL);
     }
-}
-
-/* Two-cluster split of values (Otsu: the cut maximising the between-class variance), returned as
- * the midpoint of the gap; +inf (keep all) when there are fewer than 2 values or the two
- * clusters' means are less than `min_sep` apart. Sorts v. */
-static int cmp_f64(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-static double otsu_threshold(double *v, size_t n, double min_sep) {
-    if (n < 2)
-        return INFINITY;
-    qsort(v, n, sizeof *v, cmp_f64);
-    double total = 0.0;
-    for (size_t i = 0; i < n; i++)
-        total += v[i];
-    double best = -1.0, t = INFINITY, left = 0.0;
-    for (size_t k = 1; k < n; k++) {
-        left += v[k - 1];
-        double m0 = left / (double)k, m1 = (total - left) / (double)(n - k);
-        double w = (double)k * (double)(n - k) * (m1 - m0) * (m1 - m0);
-        if (w > best && v[k] > v[k - 1] && m1 - m0 >= min_sep) {
-            best = w;
-            t = 0.5 * (v[k - 1] + v[k]);
-        }
-    }
-    return t;
-}
-
-gmdl_status gmdl__group_statistics(const gmdl__layer *l, double *st, double *t_auto) {
-    const size_t G = gmdl__group_count(l);
-    for (size_t g = 0; g < G; g++) {
-        double mean, var;
-        gmdl__group_stats(l, g, &mean, &var, &st[g]);
-    }
-    if (!t_auto)
-        return GMDL_OK;
-    double *sorted = gmdl__malloc(G * sizeof(double));
-    if (!sorted)
-        return GMDL_ENOMEM;
-    memcpy(sorted, st, G * sizeof(double));
-    *t_auto = otsu_threshold(sorted, G, 2.0);
-    gmdl__free(sorted);
-    return GMDL_OK;
 }
 
 static gmdl_status test_error(gmdl_model *m, const gmdl_dataset *test, double *e, gmdl_err *err) {
@@ -213,193 +112,51 @@ static gmdl_status test_error(gmdl_model *m, const gmdl_dataset *test, double *e
     return s;
 }
 
-/* ---------------------------------------------------------------- compress */
-gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
-                                const gmdl_compress_config *cfg, const char *out,
-                                gmdl_compress_report *rep, gmdl_err *err) {
-    memset(rep, 0, sizeof *rep);
-    if (m->method < GMDL__METHOD_SVD)
-        return gmdl__fail(err, GMDL_EUNSUPPORTED,
-                          "the model was trained with method '%s', which has no posterior to "
-                          "compress from (train with --method svd, vd, bbb, bc-gnj or bc-ghs)",
-                          m->cfg.method);
-    if (!(cfg->tolerance >= 0.0))
-        return gmdl__fail(err, GMDL_EINVAL, "tolerance must be >= 0");
-    clayer cl[GMDL_COMPRESS_MAX_LAYERS];
-    float *theta0[GMDL_COMPRESS_MAX_LAYERS], *ls20[GMDL_COMPRESS_MAX_LAYERS];
-    memset(cl, 0, sizeof cl);
-    memset(theta0, 0, sizeof theta0);
-    memset(ls20, 0, sizeof ls20);
-    int ncl = 0;
-    const int gnj = GMDL__METHOD_IS_GROUP(m->method), sws = m->method == GMDL__METHOD_SWS;
-    const gmdl__layer *prior = sws ? &m->layers[m->nlayers - 1] : NULL;
-    gmdl_status s = GMDL_OK;
+/* Significand bits by the posterior-variance rule, per layer the mean over its kept weights
+ * rounded up (a codebook: none), and the exponent bits from the largest kept |mean|. */
+static void bit_rule(job *J) {
     double omax = 0.0;
-    for (int i = 0; i < m->nlayers; i++) {
-        gmdl__layer *l = &m->layers[i];
-        if (sws ? !l->nparams || l == prior : !l->bayes)
-            continue;
-        if (ncl == GMDL_COMPRESS_MAX_LAYERS) {
-            s = gmdl__fail(err, GMDL_EUNSUPPORTED, "more than %d layers", GMDL_COMPRESS_MAX_LAYERS);
-            goto done;
-        }
-        clayer *c = &cl[ncl];
-        c->l = l;
-        c->gnj = gnj;
-        c->n = l->param[0].count;
-        c->rows = (size_t)l->param[0].dims[0];
-        c->cols = c->n / c->rows;
-        c->keep = gmdl__malloc(c->n);
-        c->mean = gmdl__malloc(c->n * sizeof(float));
-        c->var = gmdl__malloc(c->n * sizeof(float));
-        theta0[ncl] = gmdl__malloc(c->n * sizeof(float));
-        ls20[ncl] = sws ? NULL : gmdl__malloc(c->n * sizeof(float));
-        ncl++;
-        if (!c->keep || !c->mean || !c->var || !theta0[ncl - 1] || (!sws && !ls20[ncl - 1])) {
-            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-            goto done;
-        }
-        memcpy(theta0[ncl - 1], l->param[0].p, c->n * sizeof(float));
-        if (!sws)
-            memcpy(ls20[ncl - 1], l->param[2].p, c->n * sizeof(float));
-        if (sws) { /* ALGORITHMS.md 16.4: each weight to its component's mean, 0 pruned */
-            c->comp = gmdl__malloc(c->n * sizeof(int));
-            c->qval = gmdl__malloc(c->n * sizeof(float));
-            if (!c->comp || !c->qval) {
-                s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-                goto done;
-            }
-            gmdl__sws_assign(prior, l->param[0].p, c->n, c->qval, c->comp);
-            c->threshold = NAN;
-            for (size_t j = 0; j < c->n; j++) {
-                c->keep[j] = c->comp[j] != 0;
-                c->mean[j] = l->param[0].p[j];
-                c->var[j] = 0.0f;
-            }
-        } else if (!gnj) { /* per weight: log alpha = log sigma^2 - log theta^2 */
-            c->threshold = !isnan(cfg->layer_threshold[ncl - 1]) ? cfg->layer_threshold[ncl - 1]
-                           : isnan(cfg->log_alpha_threshold) ? 3.0
-                                                             : cfg->log_alpha_threshold;
-            for (size_t j = 0; j < c->n; j++) {
-                double th = l->param[0].p[j], la = (double)l->param[2].p[j] - log(th * th + 1e-8);
-                c->keep[j] = la < c->threshold;
-                c->mean[j] = (float)th;
-                c->var[j] = expf(l->param[2].p[j]);
-            }
-        } else { /* ALGORITHMS.md 12.1, 12.2: E[w] = E[z] theta, Var[w] from both factors */
-            size_t G = gmdl__group_count(l);
-            double *zvar = gmdl__malloc(G * sizeof(double));
-            c->zmean = gmdl__malloc(G * sizeof(float));
-            if (!zvar || !c->zmean) {
-                gmdl__free(zvar);
-                s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-                goto done;
-            }
-            for (size_t g = 0; g < G; g++) {
-                double mean, stat;
-                gmdl__group_stats(l, g, &mean, &zvar[g], &stat);
-                c->zmean[g] = (float)mean;
-            }
-            for (size_t j = 0; j < c->n; j++) {
-                size_t g = group_of(c, j);
-                double zm = c->zmean[g], zv = zvar[g];
-                double th = l->param[0].p[j], wv = exp((double)l->param[2].p[j]);
-                c->mean[j] = (float)(zm * th);
-                c->var[j] = (float)(zm * zm * wv + zv * th * th + zv * wv);
-            }
-            gmdl__free(zvar);
-        }
-    }
-    if (gnj) {
-        /* group decisions: the group statistic (bc-gnj: log alpha_g = z_logvar - log(z_mu^2 +
-         * 1e-8); bc-ghs: the group's log noise-to-signal ratio) below the layer's threshold
-         * (automatic: the two-cluster split, or --threshold) */
-        unsigned char *gkeep[GMDL_COMPRESS_MAX_LAYERS] = {0};
-        for (int i = 0; i < ncl && !s; i++) {
-            gmdl__layer *l = cl[i].l;
-            size_t G = gmdl__group_count(l);
-            double *la = gmdl__malloc(G * sizeof(double));
-            gkeep[i] = gmdl__malloc(G);
-            if (!la || !gkeep[i]) {
-                gmdl__free(la);
-                s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-                break;
-            }
-            int automatic = isnan(cfg->layer_threshold[i]) && isnan(cfg->log_alpha_threshold);
-            if (gmdl__group_statistics(l, la, automatic ? &cl[i].threshold : NULL))
-                s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-            else if (!automatic)
-                cl[i].threshold = !isnan(cfg->layer_threshold[i]) ? cfg->layer_threshold[i]
-                                                                  : cfg->log_alpha_threshold;
-            for (size_t g = 0; g < G; g++)
-                gkeep[i][g] = la[g] < cl[i].threshold;
-            gmdl__free(la);
-        }
-        /* weight masks (ALGORITHMS.md 12.3): dense [o, i] = keep_in[i] (own groups, and the source
-         * channel of a flattened conv output) x keep_out[o] (the next dense layer's input groups);
-         * conv [f, c, .] = own filter f x the previous conv's filter c */
-        for (int i = 0; i < ncl && !s; i++) {
-            clayer *c = &cl[i];
-            int conv = c->l->param[0].ndim == 4;
-            const clayer *prev = i > 0 ? &cl[i - 1] : NULL;
-            int prev_conv = prev && prev->l->param[0].ndim == 4;
-            int next_dense = i + 1 < ncl && cl[i + 1].l->param[0].ndim == 2;
-            size_t taps = conv ? (size_t)c->l->kh * c->l->kw : 1;
-            size_t hw = prev_conv && !conv ? c->cols / prev->rows : 1; /* positions per channel */
-            for (size_t j = 0; j < c->n; j++) {
-                size_t o = j / c->cols, in = j % c->cols;
-                int k;
-                if (conv) {
-                    size_t ch = in / taps;
-                    k = gkeep[i][o] && (!prev_conv || gkeep[i - 1][ch]);
-                } else {
-                    k = gkeep[i][in] && (!prev_conv || gkeep[i - 1][in / hw]) &&
-                        (!next_dense || gkeep[i + 1][o]);
-                }
-                c->keep[j] = (unsigned char)k;
-            }
-        }
-        for (int i = 0; i < ncl; i++)
-            gmdl__free(gkeep[i]);
-        if (s)
-            goto done;
-    }
-    for (int i = 0; i < ncl; i++)
-        for (size_t j = 0; j < cl[i].n; j++)
-            if (cl[i].keep[j] && fabs((double)cl[i].mean[j]) > omax)
-                omax = fabs((double)cl[i].mean[j]);
-    int e = gmdl_bits_exponent(omax);
-    for (int i = 0; i < ncl; i++) {
+    for (int i = 0; i < J->ncl; i++)
+        for (size_t j = 0; j < J->cl[i].n; j++)
+            if (J->cl[i].keep[j] && fabs((double)J->cl[i].mean[j]) > omax)
+                omax = fabs((double)J->cl[i].mean[j]);
+    J->e = gmdl_bits_exponent(omax);
+    for (int i = 0; i < J->ncl; i++) {
+        gmdl__clayer *c = &J->cl[i];
         double sum = 0.0;
         size_t k = 0;
-        for (size_t j = 0; j < cl[i].n; j++)
-            if (cl[i].keep[j]) {
-                sum += gmdl_bits_significand((double)cl[i].var[j]);
+        for (size_t j = 0; j < c->n; j++)
+            if (c->keep[j]) {
+                sum += gmdl_bits_significand((double)c->var[j]);
                 k++;
             }
-        cl[i].rule_s = sws || !k ? 0 : (int)ceil(sum / (double)k - 1e-12); /* sws: a codebook */
-        cl[i].s = cl[i].rule_s;
+        c->rule_s = J->codebook || !k ? 0 : (int)ceil(sum / (double)k - 1e-12);
+        c->s = c->rule_s;
     }
-    const int sws_bits = bits_for(GMDL__SWS_COMPONENTS); /* a component index per kept weight */
-    /* errors: pruned full precision, then quantised with bits added until within tolerance */
-    double err_pruned, err_q;
-    set_weights(cl, ncl, 0);
-    s = test_error(m, test, &err_pruned, err);
+}
+
+/* Errors of the pruned full-precision net and of the quantised one, with bits added greedily to
+ * the layer that helps most until the quantised error is within the tolerance. */
+static gmdl_status tune_bits(job *J, const gmdl_dataset *test, double tolerance,
+                             double *err_pruned, gmdl_err *err) {
+    double err_q;
+    set_weights(J, 0);
+    gmdl_status s = test_error(J->m, test, err_pruned, err);
     if (s)
-        goto done;
-    set_weights(cl, ncl, 1);
-    s = test_error(m, test, &err_q, err);
-    while (!s && !sws && err_q - err_pruned > cfg->tolerance) {
+        return s;
+    set_weights(J, 1);
+    s = test_error(J->m, test, &err_q, err);
+    while (!s && !J->codebook && err_q - *err_pruned > tolerance) {
         int best = -1;
         double best_err = 2.0;
-        for (int i = 0; i < ncl && !s; i++) {
-            if (cl[i].s >= 23)
+        for (int i = 0; i < J->ncl && !s; i++) {
+            if (J->cl[i].s >= 23)
                 continue;
-            cl[i].s++;
-            set_weights(cl, ncl, 1);
+            J->cl[i].s++;
+            set_weights(J, 1);
             double ei;
-            s = test_error(m, test, &ei, err);
-            cl[i].s--;
+            s = test_error(J->m, test, &ei, err);
+            J->cl[i].s--;
             if (!s && ei < best_err) {
                 best_err = ei;
                 best = i;
@@ -407,185 +164,147 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
         }
         if (best < 0)
             break;
-        cl[best].s++;
+        J->cl[best].s++;
         err_q = best_err;
     }
-    if (s)
-        goto done;
-    /* rates and the file */
-    gmdl_layer_size sizes[GMDL_COMPRESS_MAX_LAYERS];
-    double maxbits = 0.0;
-    gmdl__ckpt_writer *w = gmdl__ckpt_writer_create();
-    if (!w) {
-        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-        goto done;
-    }
-#define TRY(x)                                                                                     \
-    if (!s)                                                                                        \
-    s = (x)
-    TRY(gmdl__ckpt_meta_str(w, "model.kind", "compressed-classifier"));
-    TRY(gmdl__ckpt_meta_str(w, "model.arch", m->cfg.arch));
-    TRY(gmdl__ckpt_meta_str(w, "model.method", m->cfg.method));
-    TRY(gmdl__ckpt_meta_u64(w, "model.input_c", (uint64_t)m->in_c));
-    TRY(gmdl__ckpt_meta_u64(w, "model.input_h", (uint64_t)m->in_h));
-    TRY(gmdl__ckpt_meta_u64(w, "model.input_w", (uint64_t)m->in_w));
-    TRY(gmdl__ckpt_meta_u64(w, "model.classes", (uint64_t)m->classes));
-    TRY(gmdl__ckpt_meta_str(w, "lib.version", GMDL_VERSION_STRING));
-    TRY(gmdl__ckpt_meta_f64(w, "compress.log_alpha_threshold", cfg->log_alpha_threshold));
-    TRY(gmdl__ckpt_meta_u64(w, "compress.exponent_bits", (uint64_t)e));
-    /* group pruning: the loader builds the smaller architecture */
-    TRY(gmdl__ckpt_meta_u64(w, "compress.structured", (uint64_t)gnj));
-    /* sws: one codebook, the prior's component means (component 0 is the pruned zero) */
-    float codebook[GMDL__SWS_COMPONENTS];
-    if (sws) {
-        for (int j = 0; j < GMDL__SWS_COMPONENTS; j++)
-            codebook[j] = j == 0 ? 0.0f : prior->param[0].p[j];
-    }
-    for (int i = 0; i < ncl && !s; i++) {
-        clayer *c = &cl[i];
-        gmdl__layer *l = c->l;
-        size_t nnz = 0;
-        int64_t maxcode = 0;
-        for (size_t j = 0; j < c->n; j++)
-            if (c->keep[j]) {
-                int64_t code = (int64_t)llround(ldexp((double)c->mean[j], c->s));
-                maxcode = llabs(code) > maxcode ? llabs(code) : maxcode;
-                nnz++;
-            }
-        int rule_bits = 1 + e + c->rule_s;
-        int bits = 1 + e + c->s, need = 1 + bits_for((uint64_t)maxcode + 1);
-        if (need > bits)
-            bits = need; /* large means need more integer bits than the exponent rule gives */
-        if (sws)
-            bits = rule_bits = sws_bits;
-        int cbits = bits_for(c->cols);
-        uint32_t *rowptr = gmdl__calloc(c->rows + 1, sizeof(uint32_t));
-        int64_t *codes = gmdl__malloc((nnz ? nnz : 1) * sizeof(int64_t));
-        int64_t *gaps = gmdl__malloc((nnz ? nnz : 1) * sizeof(int64_t));
-        bitw cw = {0}, iw = {0};
-        if (!rowptr || !codes || !gaps) {
-            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-        } else {
-            size_t k = 0, prev = (size_t)-1;
-            for (size_t r = 0; r < c->rows && !s; r++) {
-                for (size_t q = 0; q < c->cols; q++) {
-                    size_t j = r * c->cols + q;
-                    if (!c->keep[j])
-                        continue;
-                    int64_t code = sws ? (int64_t)c->comp[j]
-                                       : (int64_t)llround(ldexp((double)c->mean[j], c->s));
-                    codes[k] = code;
-                    gaps[k] = (int64_t)(j - prev); /* relative index in row-major order */
-                    prev = j;
-                    if (bw_put(&cw, (uint64_t)code & (((uint64_t)1 << bits) - 1), bits) ||
-                        bw_put(&iw, q, cbits))
-                        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-                    k++;
-                }
-                rowptr[r + 1] = (uint32_t)k;
-            }
+    return s;
+}
+
+/* ---------------------------------------------------------------- encoding and the report */
+/* Codes of layer i's kept weights into code [n], its storage sizes into sz and maxbits, its
+ * report line, and its description for the codec. */
+static gmdl_status encode_layer(job *J, int i, int64_t *code, gmdl__gmz_layer *gl,
+                                gmdl_layer_size *sz, gmdl_compress_layer *rl, double *maxbits) {
+    gmdl__clayer *c = &J->cl[i];
+    size_t nnz = 0;
+    int64_t maxcode = 0;
+    for (size_t j = 0; j < c->n; j++)
+        if (c->keep[j]) {
+            int64_t q = (int64_t)llround(ldexp((double)c->mean[j], c->s));
+            maxcode = llabs(q) > maxcode ? llabs(q) : maxcode;
+            code[j] = J->codebook ? (int64_t)c->comp[j] : q;
+            nnz++;
         }
-        size_t dcode = 0, dgap = 0;
-        double hc = s ? 0 : huffman_bits(codes, nnz, &dcode);
-        double hg = s ? 0 : huffman_bits(gaps, nnz, &dgap);
-        int64_t maxgap = 0;
-        for (size_t k = 0; k < nnz; k++)
-            maxgap = gaps[k] > maxgap ? gaps[k] : maxgap;
-        /* structured pruning leaves dense smaller layers: no indices (CLI.md) */
-        size_t index_bits = gnj ? 0 : nnz * (size_t)cbits + (c->rows + 1) * (size_t)bits_for(nnz + 1);
-        /* a layer that is barely sparse is cheaper stored dense, its zeros in place of indices */
-        if (index_bits > (c->n - nnz) * (size_t)bits)
-            index_bits = (c->n - nnz) * (size_t)bits;
-        sizes[i].total = c->n;
-        sizes[i].kept = nnz;
-        sizes[i].bits = bits;
-        sizes[i].index_bits = index_bits;
-        /* an encoder keeps whichever of Huffman coding (with its codebook) and the plain
-         * fixed-width form is smaller, for the codes and for the indices */
-        double book = sws ? (i == 0 ? 32.0 * GMDL__SWS_COMPONENTS : 0.0) /* one, 32-bit means */
-                          : (double)dcode * bits;
-        double code_h = hc + book, code_plain = (double)nnz * bits + (sws ? book : 0.0);
-        double idx_h = hg + (double)dgap * bits_for((uint64_t)maxgap + 1);
-        maxbits += (code_h < code_plain ? code_h : code_plain) +
-                   (idx_h < (double)index_bits ? idx_h : (double)index_bits);
-        gmdl_compress_layer *rl = &rep->layers[i];
-        snprintf(rl->name, sizeof rl->name, "%s", l->name);
-        rl->ndim = l->param[0].ndim;
-        for (int d = 0; d < rl->ndim; d++)
-            rl->shape[d] = l->param[0].dims[d];
-        /* pruned shape: outputs with any kept weight, and inputs (columns) with any */
-        size_t orows = 0, ocols = 0;
-        for (size_t r = 0; r < c->rows; r++)
-            orows += rowptr && rowptr[r + 1] > rowptr[r];
-        for (size_t q = 0; q < c->cols; q++) {
-            int any = 0;
-            for (size_t r = 0; r < c->rows && !any; r++)
-                any = c->keep[r * c->cols + q];
-            ocols += any;
-        }
-        rl->pruned_rows = orows;
-        rl->pruned_cols = ocols;
-        rl->nonzero = nnz;
-        rl->total = c->n;
-        rl->bits = bits;
-        rl->rule_bits = rule_bits;
-        rl->threshold = c->threshold;
-        char key[96];
-        uint64_t d1[1];
-        snprintf(key, sizeof key, "%s.sig_bits", l->name);
-        TRY(gmdl__ckpt_meta_u64(w, key, (uint64_t)c->s));
-        snprintf(key, sizeof key, "%s.bits", l->name);
-        TRY(gmdl__ckpt_meta_u64(w, key, (uint64_t)bits));
-        snprintf(key, sizeof key, "%s.rule_bits", l->name);
-        TRY(gmdl__ckpt_meta_u64(w, key, (uint64_t)rule_bits));
-        snprintf(key, sizeof key, "%s.rowptr", l->name);
-        d1[0] = c->rows + 1;
-        if (rowptr)
-            TRY(gmdl__ckpt_tensor(w, key, GMDL_DT_U32, 1, d1, rowptr));
-        snprintf(key, sizeof key, "%s.cols", l->name);
-        d1[0] = (iw.bits + 7) / 8 ? (iw.bits + 7) / 8 : 1;
-        unsigned char zero = 0;
-        TRY(gmdl__ckpt_tensor(w, key, GMDL_DT_U8, 1, d1, iw.p ? iw.p : &zero));
-        snprintf(key, sizeof key, "%s.codes", l->name);
-        d1[0] = (cw.bits + 7) / 8 ? (cw.bits + 7) / 8 : 1;
-        TRY(gmdl__ckpt_tensor(w, key, GMDL_DT_U8, 1, d1, cw.p ? cw.p : &zero));
-        snprintf(key, sizeof key, "%s.bias", l->name);
-        TRY(gmdl__ckpt_tensor(w, key, GMDL_DT_F32, 1, l->param[1].dims, l->param[1].p));
-        if (sws) { /* codes are indices into it */
-            snprintf(key, sizeof key, "%s.codebook", l->name);
-            uint64_t db[1] = {GMDL__SWS_COMPONENTS};
-            TRY(gmdl__ckpt_tensor(w, key, GMDL_DT_F32, 1, db, codebook));
-        }
-        gmdl__free(rowptr);
+    int rule_bits = 1 + J->e + c->rule_s;
+    int bits = 1 + J->e + c->s, need = 1 + gmdl__bits_for((uint64_t)maxcode + 1);
+    if (need > bits)
+        bits = need; /* large means need more integer bits than the exponent rule gives */
+    if (J->codebook) /* a component index per kept weight */
+        bits = rule_bits = gmdl__bits_for(GMDL__SWS_COMPONENTS);
+    int64_t *codes = gmdl__malloc((nnz ? nnz : 1) * sizeof(int64_t));
+    int64_t *gaps = gmdl__malloc((nnz ? nnz : 1) * sizeof(int64_t));
+    if (!codes || !gaps) {
         gmdl__free(codes);
         gmdl__free(gaps);
-        gmdl__free(cw.p);
-        gmdl__free(iw.p);
+        return GMDL_ENOMEM;
     }
-    rep->nlayers = ncl;
-    gmdl_rates rt;
-    gmdl_compression_rates(sizes, (size_t)ncl, &rt);
-    double N = 0;
-    for (int i = 0; i < ncl; i++)
+    size_t k = 0, prev = (size_t)-1, orows = 0, ocols = 0;
+    for (size_t r = 0; r < c->rows; r++) {
+        size_t k0 = k;
+        for (size_t j = r * c->cols; j < (r + 1) * c->cols; j++)
+            if (c->keep[j]) {
+                codes[k] = code[j];
+                gaps[k++] = (int64_t)(j - prev); /* relative index in row-major order */
+                prev = j;
+            }
+        orows += k > k0;
+    }
+    for (size_t q = 0; q < c->cols; q++) {
+        int any = 0;
+        for (size_t r = 0; r < c->rows && !any; r++)
+            any = c->keep[r * c->cols + q];
+        ocols += any;
+    }
+    size_t dcode = 0, dgap = 0;
+    double hc = huffman_bits(codes, nnz, &dcode), hg = huffman_bits(gaps, nnz, &dgap);
+    int64_t maxgap = 0;
+    for (k = 0; k < nnz; k++)
+        maxgap = gaps[k] > maxgap ? gaps[k] : maxgap;
+    gmdl__free(codes);
+    gmdl__free(gaps);
+    const int cbits = gmdl__bits_for(c->cols);
+    /* structured pruning leaves dense smaller layers: no indices (CLI.md) */
+    size_t index_bits =
+        J->structured ? 0 : nnz * (size_t)cbits + (c->rows + 1) * (size_t)gmdl__bits_for(nnz + 1);
+    /* a layer that is barely sparse is cheaper stored dense, its zeros in place of indices */
+    if (index_bits > (c->n - nnz) * (size_t)bits)
+        index_bits = (c->n - nnz) * (size_t)bits;
+    *sz = (gmdl_layer_size){c->n, nnz, bits, index_bits};
+    /* an encoder keeps whichever of Huffman coding (with its codebook) and the plain fixed-width
+     * form is smaller, for the codes and for the indices */
+    double book = J->codebook ? (i == 0 ? 32.0 * GMDL__SWS_COMPONENTS : 0.0) /* one, 32-bit */
+                              : (double)dcode * bits;
+    double code_h = hc + book, code_plain = (double)nnz * bits + (J->codebook ? book : 0.0);
+    double idx_h = hg + (double)dgap * gmdl__bits_for((uint64_t)maxgap + 1);
+    *maxbits += (code_h < code_plain ? code_h : code_plain) +
+                (idx_h < (double)index_bits ? idx_h : (double)index_bits);
+    const gmdl__param *w = gmdl__layer_weight_c(c->l), *b = gmdl__layer_bias_c(c->l);
+    snprintf(rl->name, sizeof rl->name, "%s", c->l->name);
+    rl->ndim = w->ndim;
+    for (int d = 0; d < rl->ndim; d++)
+        rl->shape[d] = w->dims[d];
+    rl->pruned_rows = orows; /* outputs with any kept weight, and inputs (columns) with any */
+    rl->pruned_cols = ocols;
+    rl->nonzero = nnz;
+    rl->total = c->n;
+    rl->bits = bits;
+    rl->rule_bits = rule_bits;
+    rl->threshold = c->threshold;
+    *gl = (gmdl__gmz_layer){c->l->name, c->rows, c->cols, c->keep, code, c->s, bits, rule_bits,
+                            b->p, b->count, NULL, 0};
+    return GMDL_OK;
+}
+
+/* Encodes every layer, fills the rates of the report and writes the file. */
+static gmdl_status write_file(job *J, const gmdl_compress_config *cfg, const char *out,
+                              gmdl_compress_report *rep, gmdl_err *err) {
+    const size_t ncl = (size_t)J->ncl;
+    gmdl__gmz_layer *gl = gmdl__calloc(ncl ? ncl : 1, sizeof *gl);
+    gmdl_layer_size *sizes = gmdl__calloc(ncl ? ncl : 1, sizeof *sizes);
+    int64_t **code = gmdl__calloc(ncl ? ncl : 1, sizeof *code);
+    float codebook[GMDL__SWS_COMPONENTS];
+    if (J->codebook) /* one codebook, the prior's component means (component 0 the zero) */
+        gmdl__sws_codebook(&J->m->layers[J->m->nlayers - 1], codebook);
+    gmdl_status s = gl && sizes && code ? GMDL_OK : GMDL_ENOMEM;
+    double maxbits = 0.0, N = 0.0;
+    for (int i = 0; i < J->ncl && !s; i++) {
+        code[i] = gmdl__malloc(J->cl[i].n * sizeof(int64_t));
+        s = code[i] ? encode_layer(J, i, code[i], &gl[i], &sizes[i], &rep->layers[i], &maxbits)
+                    : GMDL_ENOMEM;
+        if (J->codebook) { /* codes are indices into it */
+            gl[i].codebook = codebook;
+            gl[i].ncodebook = GMDL__SWS_COMPONENTS;
+        }
         N += (double)sizes[i].total;
-    rep->nonzero_fraction = rt.nonzero_fraction;
-    rep->pruning_rate = rt.pruning;
-    rep->fast_prediction_rate = rt.fast_prediction;
-    rep->max_compression_rate = floor(32.0 * N / maxbits);
-    rep->test_error_pruned = err_pruned;
-    rep->exponent_bits = e;
-    TRY(gmdl__ckpt_meta_f64(w, "compress.pruning_rate", rep->pruning_rate));
-    TRY(gmdl__ckpt_meta_f64(w, "compress.fast_prediction_rate", rep->fast_prediction_rate));
-    TRY(gmdl__ckpt_meta_f64(w, "compress.max_compression_rate", rep->max_compression_rate));
-#undef TRY
-    if (!s)
-        s = gmdl__ckpt_write(w, out, GMZ_MAGIC, GMZ_MAJOR, GMZ_MINOR, err);
-    gmdl__ckpt_writer_destroy(w);
-    if (s)
-        goto done;
-    /* the reported error is the written file's, evaluated as gmdl eval does */
+    }
+    if (s) {
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    } else {
+        rep->nlayers = J->ncl;
+        gmdl_rates rt;
+        gmdl_compression_rates(sizes, ncl, &rt);
+        rep->nonzero_fraction = rt.nonzero_fraction;
+        rep->pruning_rate = rt.pruning;
+        rep->fast_prediction_rate = rt.fast_prediction;
+        rep->max_compression_rate = floor(32.0 * N / maxbits);
+        rep->exponent_bits = J->e;
+        gmdl__gmz_head h = {cfg->log_alpha_threshold, J->e, J->structured, rep->pruning_rate,
+                            rep->fast_prediction_rate, rep->max_compression_rate};
+        s = gmdl__gmz_write(J->m, &h, gl, J->ncl, out, err);
+    }
+    for (int i = 0; code && i < J->ncl; i++)
+        gmdl__free(code[i]);
+    gmdl__free(code);
+    gmdl__free(gl);
+    gmdl__free(sizes);
+    return s;
+}
+
+/* The reported error is the written file's, evaluated as gmdl eval does; and its size. */
+static gmdl_status check_file(const char *out, const gmdl_dataset *test,
+                              gmdl_compress_report *rep, gmdl_err *err) {
     gmdl_model *back;
-    s = gmdl_model_load(&back, out, err);
+    gmdl_status s = gmdl_model_load(&back, out, err);
     if (!s) {
         s = test_error(back, test, &rep->test_error, err);
         gmdl_model_destroy(back);
@@ -596,387 +315,70 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
         rep->bytes = (size_t)ftell(f);
         fclose(f);
     }
-done:
-    /* the model itself is left as it was */
-    for (int i = 0; i < ncl; i++) {
-        if (theta0[i])
-            memcpy(cl[i].l->param[0].p, theta0[i], cl[i].n * sizeof(float));
-        if (ls20[i])
-            memcpy(cl[i].l->param[2].p, ls20[i], cl[i].n * sizeof(float));
-        gmdl__free(theta0[i]);
-        gmdl__free(ls20[i]);
-        gmdl__free(cl[i].keep);
-        gmdl__free(cl[i].mean);
-        gmdl__free(cl[i].var);
-        gmdl__free(cl[i].zmean);
-        gmdl__free(cl[i].comp);
-        gmdl__free(cl[i].qval);
-    }
     return s;
 }
 
-/* ---------------------------------------------------------------- loading .gmz */
-int gmdl__is_gmz(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    char b[8];
-    size_t n = fread(b, 1, 8, f);
-    fclose(f);
-    return n == 8 && memcmp(b, GMZ_MAGIC, 8) == 0;
-}
-
-/* Dense layers that are mostly zeros run sparse: CSR in one block per model (kept weights whose
- * code is 0 decode to 0 and are left out). */
-static gmdl_status sparsify(gmdl_model *m, gmdl_err *err) {
-    for (int i = 0; i < m->nlayers; i++) {
-        gmdl__layer *l = &m->layers[i];
-        if (l->ops != &gmdl__dense_ops)
-            continue;
-        size_t n = l->param[0].count, rows = (size_t)l->param[0].dims[0], cols = n / rows, nzc = 0;
-        for (size_t j = 0; j < n; j++)
-            nzc += l->param[0].p[j] != 0.0f;
-        if (nzc * 3 >= n)
-            continue;
-        size_t bytes = (rows + 1 + nzc) * sizeof(uint32_t) + nzc * sizeof(float);
-        unsigned char *blk = gmdl__realloc(m->sparse_block, m->sparse_bytes + bytes);
-        if (!blk)
-            return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-        m->sparse_block = blk;
-        m->sparse_layers[m->nsparse].layer = i;
-        m->sparse_layers[m->nsparse].offset = m->sparse_bytes;
-        m->nsparse++;
-        unsigned char *p = blk + m->sparse_bytes;
-        uint32_t *rp2 = (uint32_t *)p, *cols2 = rp2 + rows + 1;
-        float *vals = (float *)(cols2 + nzc);
-        size_t k = 0;
-        rp2[0] = 0;
-        for (size_t r = 0; r < rows; r++) {
-            for (size_t q = 0; q < cols; q++) {
-                float wv = l->param[0].p[r * cols + q];
-                if (wv != 0.0f) {
-                    cols2[k] = (uint32_t)q;
-                    vals[k++] = wv;
-                }
-            }
-            rp2[r + 1] = (uint32_t)k;
-        }
-        m->sparse_bytes += bytes;
-        l->ops = &gmdl__sparse_dense_ops;
+gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
+                                const gmdl_compress_config *cfg, const char *out,
+                                gmdl_compress_report *rep, gmdl_err *err) {
+    memset(rep, 0, sizeof *rep);
+    if (!gmdl__method_has(m->method, GMDL__M_BAYES))
+        return gmdl__fail(err, GMDL_EUNSUPPORTED,
+                          "the model was trained with method '%s', which has no posterior to "
+                          "compress from (train with --method svd, vd, bbb, bc-gnj or bc-ghs)",
+                          m->cfg.method);
+    if (!(cfg->tolerance >= 0.0))
+        return gmdl__fail(err, GMDL_EINVAL, "tolerance must be >= 0");
+    job J = {.m = m, .codebook = gmdl__method_has(m->method, GMDL__M_PRIOR_LAYER)};
+    float *store0 = gmdl__malloc(m->nstore * sizeof(float)); /* the model is left as it was */
+    J.cl = gmdl__calloc((size_t)m->nlayers, sizeof *J.cl);
+    if (!store0 || !J.cl) {
+        gmdl__free(store0);
+        gmdl__free(J.cl);
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     }
-    /* pointers into the (possibly moved) block */
-    for (int q = 0; q < m->nsparse; q++) {
-        gmdl__layer *l = &m->layers[m->sparse_layers[q].layer];
-        size_t rows = (size_t)l->param[0].dims[0];
-        unsigned char *p = (unsigned char *)m->sparse_block + m->sparse_layers[q].offset;
-        const uint32_t *rp2 = (const uint32_t *)p;
-        l->csr_rowptr = rp2;
-        l->csr_cols = rp2 + rows + 1;
-        l->csr_vals = (const float *)(rp2 + rows + 1 + rp2[rows]);
+    memcpy(store0, m->params, m->nstore * sizeof(float));
+    gmdl_status s = gmdl__prune_decide(m, cfg, J.cl, &J.ncl, &J.structured, err);
+    size_t nmax = 1;
+    for (int i = 0; i < J.ncl; i++)
+        nmax = J.cl[i].n > nmax ? J.cl[i].n : nmax;
+    J.w = s ? NULL : gmdl__malloc(nmax * sizeof(float));
+    if (!s && !J.w)
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    if (!s) {
+        bit_rule(&J);
+        s = tune_bits(&J, test, cfg->tolerance, &rep->test_error_pruned, err);
     }
-    return GMDL_OK;
-}
-
-/* Indices of the set entries of keep[0, n) (at least one: entry 0 when none is set, so that an
- * emptied layer keeps one unit whose weights are all zero); returns their count. */
-static size_t kept_list(const unsigned char *keep, size_t n, uint32_t *idx) {
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (keep[i])
-            idx[k++] = (uint32_t)i;
-    if (k == 0)
-        idx[k++] = 0;
-    return k;
-}
-
-/* Structured pruning (bc-gnj, bc-ghs): the smaller architecture itself. From the decoded full
- * model f and each weight layer's kept rows (outputs with a kept weight), builds the net with only
- * the kept units and filters, a select layer for the kept input features of a dense first layer,
- * and copies the kept weights. Conv-to-dense: the dense layer keeps the inputs of kept channels. */
-static gmdl_status reduce_model(gmdl_model *f, unsigned char **rowkeep, unsigned char *in_keep,
-                                gmdl_model **out, gmdl_err *err) {
-    *out = NULL;
-    int wl[GMDL_COMPRESS_MAX_LAYERS], nw = 0, conv_first = 0;
-    for (int i = 0; i < f->nlayers; i++)
-        if (f->layers[i].nparams) {
-            if (nw == GMDL_COMPRESS_MAX_LAYERS)
-                return GMDL_OK; /* not reduced */
-            if (nw == 0)
-                conv_first = f->layers[i].param[0].ndim == 4;
-            wl[nw++] = i;
-        }
-    if (nw < 2)
-        return GMDL_OK;
-    uint32_t *rows[GMDL_COMPRESS_MAX_LAYERS] = {0};
-    size_t nrows[GMDL_COMPRESS_MAX_LAYERS];
-    gmdl_status s = GMDL_OK;
-    for (int q = 0; q < nw && !s; q++) {
-        const gmdl__layer *l = &f->layers[wl[q]];
-        size_t R = (size_t)l->param[0].dims[0];
-        rows[q] = gmdl__malloc(R * sizeof(uint32_t));
-        if (!rows[q])
-            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-        else if (q == nw - 1) /* every class stays */
-            for (size_t r = 0; r < (nrows[q] = R); r++)
-                rows[q][r] = (uint32_t)r;
-        else
-            nrows[q] = kept_list(rowkeep[q], R, rows[q]);
-    }
-    uint32_t *sel = NULL;
-    size_t nsel = 0;
-    if (!s && !conv_first) {
-        sel = gmdl__malloc(f->in_size * sizeof(uint32_t));
-        if (!sel)
-            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-        else
-            nsel = kept_list(in_keep, f->in_size, sel);
-        if (nsel == f->in_size) { /* every input used: no select layer */
-            gmdl__free(sel);
-            sel = NULL;
-            nsel = 0;
-        }
-    }
-    /* the architecture string: the full net's tokens with the kept sizes */
-    char arch[sizeof f->cfg.arch];
-    size_t len = (size_t)snprintf(arch, sizeof arch, "%s", conv_first ? "cnn:" : "mlp:");
-    int too_long = 0; /* too long to describe: keep the full shapes */
-    for (int i = 0, q = 0; i < f->nlayers && !s && !too_long; i++) {
-        const gmdl__layer *l = &f->layers[i];
-        char tok[64] = "";
-        if (l->nparams && q < nw - 1) {
-            if (l->param[0].ndim == 4)
-                snprintf(tok, sizeof tok, "c%zuk%ds%dp%d", nrows[q], l->kh, l->stride, l->pad);
-            else
-                snprintf(tok, sizeof tok, conv_first ? "d%zu" : "%zu", nrows[q]);
-        } else if (l->ops == &gmdl__maxpool_ops || l->ops == &gmdl__avgpool_ops) {
-            snprintf(tok, sizeof tok, "%c%d", l->ops == &gmdl__maxpool_ops ? 'p' : 'a', l->kh);
-        }
-        q += l->nparams ? 1 : 0;
-        if (!tok[0])
-            continue;
-        int n = snprintf(arch + len, sizeof arch - len, "%s%s", arch[len - 1] == ':' ? "" : "-", tok);
-        if (n < 0 || (size_t)n >= sizeof arch - len)
-            too_long = 1;
-        else
-            len += (size_t)n;
-    }
-    gmdl_model *r = NULL;
-    if (!s && !too_long) {
-        gmdl_train_config cfg = f->cfg;
-        snprintf(cfg.arch, sizeof cfg.arch, "%s", arch);
-        snprintf(cfg.method, sizeof cfg.method, "dense");
-        gmdl_err sub;
-        s = gmdl__model_create_select(&r, &cfg, f->in_c, f->in_h, f->in_w, f->classes, nsel, &sub);
-        if (s)
-            s = gmdl__fail(err, GMDL_ECORRUPT, "cannot build the pruned architecture %s: %s", arch,
-                           sub.msg);
-    }
-    if (!s && r) {
-        r->select_idx = sel;
-        sel = NULL;
-        int ri = 0;
-        for (int q = 0; q < nw; q++) {
-            while (!r->layers[ri].nparams || r->layers[ri].ops == &gmdl__select_ops)
-                ri++;
-            gmdl__layer *dl = &r->layers[ri++];
-            const gmdl__layer *sl = &f->layers[wl[q]];
-            int conv = sl->param[0].ndim == 4;
-            size_t scols = sl->param[0].count / (size_t)sl->param[0].dims[0];
-            size_t dcols = dl->param[0].count / (size_t)dl->param[0].dims[0];
-            size_t taps = conv ? (size_t)sl->kh * sl->kw : 1;
-            const gmdl__layer *pl = q ? &f->layers[wl[q - 1]] : NULL;
-            /* source column of each destination column */
-            for (size_t o = 0; o < nrows[q]; o++) {
-                const float *src = sl->param[0].p + (size_t)rows[q][o] * scols;
-                float *dst = dl->param[0].p + o * dcols;
-                for (size_t c = 0; c < dcols; c++) {
-                    size_t sc;
-                    if (conv) /* [channel, tap]: channels kept by the previous conv */
-                        sc = (q ? rows[q - 1][c / taps] : c / taps) * taps + c % taps;
-                    else if (q == 0) /* the selected inputs */
-                        sc = r->select_idx ? r->select_idx[c] : c;
-                    else if (pl->param[0].ndim == 4) { /* flattened [channel, position] */
-                        size_t hw = scols / (size_t)pl->param[0].dims[0];
-                        sc = (size_t)rows[q - 1][c / hw] * hw + c % hw;
-                    } else
-                        sc = rows[q - 1][c];
-                    dst[c] = src[sc];
-                }
-                dl->param[1].p[o] = sl->param[1].p[rows[q][o]];
-            }
-        }
-        for (int i = 0; i < r->nlayers; i++)
-            if (r->layers[i].ops == &gmdl__select_ops)
-                r->layers[i].select_idx = r->select_idx;
-        *out = r;
-    }
-    gmdl__free(sel);
-    for (int q = 0; q < nw; q++)
-        gmdl__free(rows[q]);
-    return s;
-}
-
-/* Decodes a .gmz into a model with plain (dense) layers holding the quantised weights: of the
- * pruned architecture where the pruning is structured, else of the full one with zeros where
- * pruned (mostly-zero dense layers then run sparse). Every field is validated first. */
-gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err) {
-    return gmdl__gmz_load_ex(out, path, 1, err);
-}
-
-gmdl_status gmdl__gmz_load_ex(gmdl_model **out, const char *path, int reduce, gmdl_err *err) {
-    *out = NULL;
-    gmdl__ckpt *c;
-    gmdl_status s = gmdl__ckpt_read(&c, path, GMZ_MAGIC, GMZ_MAJOR, err);
-    if (s)
-        return s;
-    gmdl_train_config cfg = gmdl_train_config_default();
-    const char *arch = gmdl__ckpt_get_str(c, "model.arch");
-    const char *kind = gmdl__ckpt_get_str(c, "model.kind");
-    uint64_t ic = 0, ih = 0, iw = 0, classes = 0, structured = 0;
-    if (!arch || !kind || strcmp(kind, "compressed-classifier") != 0 ||
-        !gmdl__ckpt_get_u64(c, "model.input_c", &ic) || !gmdl__ckpt_get_u64(c, "model.input_h", &ih) ||
-        !gmdl__ckpt_get_u64(c, "model.input_w", &iw) ||
-        !gmdl__ckpt_get_u64(c, "model.classes", &classes) || ic > 65535 || ih > 65535 ||
-        iw > 65535 || classes > (1u << 20) || strlen(arch) >= sizeof cfg.arch) {
-        gmdl__ckpt_destroy(c);
-        return gmdl__fail(err, GMDL_ECORRUPT, "%s: missing or invalid model description", path);
-    }
-    if (!gmdl__ckpt_get_u64(c, "compress.structured", &structured))
-        structured = 0;
-    snprintf(cfg.arch, sizeof cfg.arch, "%s", arch);
-    snprintf(cfg.method, sizeof cfg.method, "dense"); /* the decoded layers are plain */
-    char method[sizeof cfg.method];
-    const char *mth = gmdl__ckpt_get_str(c, "model.method");
-    snprintf(method, sizeof method, "%s", mth ? mth : "unknown");
-    cfg.epochs = 0;
-    gmdl_model *m;
-    gmdl_err sub;
-    s = gmdl_model_create(&m, &cfg, (int)ic, (int)ih, (int)iw, (int)classes, &sub);
-    if (s) {
-        gmdl__ckpt_destroy(c);
-        return gmdl__fail(err, GMDL_ECORRUPT, "%s: invalid model description: %s", path, sub.msg);
-    }
-    unsigned char *rowkeep[GMDL_COMPRESS_MAX_LAYERS] = {0}, *in_keep = NULL;
-    int nw = 0;
-    char key[96];
-    for (int i = 0; i < m->nlayers && !s; i++) {
-        gmdl__layer *l = &m->layers[i];
-        if (l->nparams == 0)
-            continue;
-        size_t n = l->param[0].count, rows = (size_t)l->param[0].dims[0], cols = n / rows;
-        uint64_t sig = 0, bits = 0;
-        snprintf(key, sizeof key, "%s.sig_bits", l->name);
-        int ok = gmdl__ckpt_get_u64(c, key, &sig) && sig <= 62;
-        snprintf(key, sizeof key, "%s.bits", l->name);
-        ok = ok && gmdl__ckpt_get_u64(c, key, &bits) && bits >= 1 && bits <= 63;
-        snprintf(key, sizeof key, "%s.rowptr", l->name);
-        const gmdl__ckpt_tensor_info *rp = gmdl__ckpt_find(c, key);
-        snprintf(key, sizeof key, "%s.cols", l->name);
-        const gmdl__ckpt_tensor_info *ci = gmdl__ckpt_find(c, key);
-        snprintf(key, sizeof key, "%s.codes", l->name);
-        const gmdl__ckpt_tensor_info *co = gmdl__ckpt_find(c, key);
-        snprintf(key, sizeof key, "%s.bias", l->name);
-        const gmdl__ckpt_tensor_info *bi = gmdl__ckpt_find(c, key);
-        snprintf(key, sizeof key, "%s.codebook", l->name); /* sws: codes index it */
-        const gmdl__ckpt_tensor_info *cb = gmdl__ckpt_find(c, key);
-        ok = ok && rp && ci && co && bi && rp->dtype == GMDL_DT_U32 && rp->count == rows + 1 &&
-             ci->dtype == GMDL_DT_U8 && co->dtype == GMDL_DT_U8 && bi->dtype == GMDL_DT_F32 &&
-             bi->count == l->param[1].count && (!cb || (cb->dtype == GMDL_DT_F32 && cb->count >= 1)) &&
-             nw < GMDL_COMPRESS_MAX_LAYERS;
-        if (!ok) {
-            s = gmdl__fail(err, GMDL_ECORRUPT, "%s: layer %s: missing or inconsistent tensors",
-                           path, l->name);
-            break;
-        }
-        const uint32_t *rowptr = rp->data;
-        size_t nnz = rowptr[rows];
-        int cbits = bits_for(cols);
-        if (rowptr[0] != 0 || nnz > n || (nnz * (size_t)cbits + 7) / 8 > ci->nbytes ||
-            (nnz * (size_t)bits + 7) / 8 > co->nbytes) {
-            s = gmdl__fail(err, GMDL_ECORRUPT, "%s: layer %s: sparse structure out of range", path,
-                           l->name);
-            break;
-        }
-        rowkeep[nw] = gmdl__calloc(rows, 1);
-        if (nw == 0)
-            in_keep = gmdl__calloc(cols, 1);
-        if (!rowkeep[nw] || (nw == 0 && !in_keep)) {
-            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-            break;
-        }
-        memset(l->param[0].p, 0, n * sizeof(float));
-        size_t ipos = 0, cpos = 0;
-        for (size_t r = 0; r < rows && !s; r++) {
-            if (rowptr[r + 1] < rowptr[r]) {
-                s = gmdl__fail(err, GMDL_ECORRUPT, "%s: layer %s: row pointers decrease", path,
-                               l->name);
-                break;
-            }
-            rowkeep[nw][r] = rowptr[r + 1] > rowptr[r];
-            for (uint32_t k = rowptr[r]; k < rowptr[r + 1]; k++) {
-                uint64_t q = br_get(ci->data, &ipos, cbits);
-                uint64_t u = br_get(co->data, &cpos, (int)bits);
-                int64_t code = (u >> (bits - 1)) & 1u ? (int64_t)(u | ~(((uint64_t)1 << bits) - 1))
-                                                      : (int64_t)u;
-                if (q >= cols || (cb && u >= cb->count)) {
-                    s = gmdl__fail(err, GMDL_ECORRUPT, "%s: layer %s: %s index out of range",
-                                   path, l->name, q >= cols ? "column" : "codebook");
-                    break;
-                }
-                if (nw == 0)
-                    in_keep[q] = 1;
-                l->param[0].p[r * cols + q] =
-                    cb ? ((const float *)cb->data)[u] : (float)ldexp((double)code, -(int)sig);
-            }
-        }
-        if (!s)
-            memcpy(l->param[1].p, bi->data, bi->nbytes);
-        nw++;
-    }
-    gmdl__ckpt_destroy(c);
-    if (!s && structured && reduce) {
-        gmdl_model *r;
-        s = reduce_model(m, rowkeep, in_keep, &r, err);
-        if (!s && r) {
-            gmdl_model_destroy(m);
-            m = r;
-        }
-    }
-    for (int q = 0; q < nw; q++)
-        gmdl__free(rowkeep[q]);
-    gmdl__free(in_keep);
     if (!s)
-        s = sparsify(m, err);
-    if (s) {
-        gmdl_model_destroy(m);
-        return s;
-    }
-    m->compressed = 1;
-    snprintf(m->cfg.method, sizeof m->cfg.method, "%s", method); /* as trained, for display */
-    *out = m;
-    return GMDL_OK;
+        s = write_file(&J, cfg, out, rep, err);
+    if (!s)
+        s = check_file(out, test, rep, err);
+    memcpy(m->params, store0, m->nstore * sizeof(float));
+    gmdl__prune_free(J.cl, J.ncl);
+    gmdl__free(J.cl);
+    gmdl__free(J.w);
+    gmdl__free(store0);
+    return s;
 }
 
+/* ---------------------------------------------------------------- statistics */
 gmdl_status gmdl_model_log_alpha(const gmdl_model *m, int i, double *out, size_t cap, size_t *n,
                                  const char **name, gmdl_err *err) {
     int k = -1;
-    for (int j = 0; j < m->nlayers; j++)
-        if (m->layers[j].bayes && ++k == i) {
-            const gmdl__layer *l = &m->layers[j];
-            int grp = gmdl__is_group_layer(l);
-            size_t cnt = grp ? gmdl__group_count(l) : l->param[0].count;
-            for (size_t q = 0; q < cnt && q < cap; q++) {
-                if (grp) {
-                    double mean, var;
-                    gmdl__group_stats(l, q, &mean, &var, &out[q]);
-                } else {
-                    double mu = l->param[0].p[q], lv = l->param[2].p[q];
-                    out[q] = lv - log(mu * mu + 1e-8);
-                }
-            }
-            *n = cnt;
-            *name = l->name;
-            return GMDL_OK;
-        }
+    for (int j = 0; j < m->nlayers; j++) {
+        const gmdl__layer *l = &m->layers[j];
+        if (!l->ops->posterior || ++k != i)
+            continue;
+        size_t groups, cnt = l->ops->posterior(l, NULL, NULL, NULL, &groups);
+        double *st = gmdl__malloc((cnt ? cnt : 1) * sizeof(double));
+        if (!st)
+            return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        l->ops->posterior(l, NULL, NULL, st, &groups);
+        memcpy(out, st, (cnt < cap ? cnt : cap) * sizeof(double));
+        gmdl__free(st);
+        *n = cnt;
+        *name = l->name;
+        return GMDL_OK;
+    }
     return gmdl__fail(err, GMDL_EINVAL, "the model has no layer %d with a posterior", i);
 }

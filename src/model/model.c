@@ -3,40 +3,14 @@
  * "lenet5" (LeNet-5-Caffe = cnn:c20k5-p2-c50k5-p2-d500) and "cnn:TOKENS" with tokens
  * cFkK[sS][pP] (F filters of KxK, stride S, zero padding P, then ReLU), pK (max-pool KxK),
  * aK (average-pool KxK), dN (dense N, then ReLU).
- * Methods: "dense", "dropout" / "dropout:P" (Bernoulli dropout after every hidden dense ReLU). */
+ * Methods: the rows of method.c (the weight layers, dropout after every hidden dense ReLU, a
+ * prior layer after the output). */
 #include <errno.h>
 
 #include "model/model_internal.h"
 
 #define MAX_SPECS 32
 #define EVAL_BATCH 256
-
-gmdl_train_config gmdl_train_config_default(void) {
-    gmdl_train_config c;
-    memset(&c, 0, sizeof c);
-    snprintf(c.arch, sizeof c.arch, "lenet300");
-    snprintf(c.method, sizeof c.method, "dense");
-    c.epochs = 10;
-    c.batch = 100;
-    c.lr = 1e-3;
-    c.lr_schedule = GMDL_LR_AUTO;
-    c.kl_warmup_start = 5;
-    c.kl_warmup_epochs = 15;
-    c.optimizer = GMDL_OPT_ADAM;
-    c.momentum = 0.9;
-    c.beta1 = 0.9;
-    c.beta2 = 0.999;
-    c.adam_eps = 1e-8;
-    c.weight_decay = 0.0;
-    c.sws_tau = 0.5;
-    c.sws_zero_sd = 0.005;
-    static const double harden[] = {0.5, 0.75, 0.9, 0.97, 0.99, 1.0};
-    c.sws_harden_n = (int)(sizeof harden / sizeof harden[0]);
-    for (int k = 0; k < c.sws_harden_n; k++)
-        c.sws_harden[k] = harden[k];
-    c.seed = 1;
-    return c;
-}
 
 typedef struct {
     char kind; /* 'c' conv, 'p' max-pool, 'a' avg-pool, 'd' dense hidden layer */
@@ -122,87 +96,6 @@ static gmdl_status parse_list(const char *arch, const char *list, char kind, lay
     }
 }
 
-static const char *const schedule_names[] = {"auto", "constant", "cosine", "linear",
-                                              "constant-linear"};
-
-const char *gmdl_lr_schedule_name(gmdl_lr_schedule s) {
-    int i = (int)s + 1;
-    return i >= 0 && i < 5 ? schedule_names[i] : "unknown";
-}
-
-int gmdl_lr_schedule_parse(const char *name, gmdl_lr_schedule *out) {
-    for (int i = 0; i < 5; i++)
-        if (strcmp(name, schedule_names[i]) == 0) {
-            *out = (gmdl_lr_schedule)(i - 1);
-            return 1;
-        }
-    return 0;
-}
-
-static gmdl_status check_harden(const double *f, int n, gmdl_err *err) {
-    if (n < 0 || n > GMDL_SWS_HARDEN_MAX)
-        return gmdl__fail(err, GMDL_EINVAL, "sws hardening: %d stages, at most %d", n,
-                          GMDL_SWS_HARDEN_MAX);
-    for (int k = 0; k < n; k++) {
-        if (!(f[k] > 0.0 && f[k] <= 1.0))
-            return gmdl__fail(err, GMDL_EINVAL,
-                              "sws hardening: stage %d's fraction %g is not in (0, 1]", k + 1, f[k]);
-        if (k > 0 && !(f[k] > f[k - 1]))
-            return gmdl__fail(err, GMDL_EINVAL,
-                              "sws hardening: the fractions must increase (stage %d: %g after %g)",
-                              k + 1, f[k], f[k - 1]);
-    }
-    return GMDL_OK;
-}
-
-gmdl_status gmdl_sws_harden_parse(gmdl_train_config *cfg, const char *text, gmdl_err *err) {
-    double f[GMDL_SWS_HARDEN_MAX];
-    int n = 0;
-    if (strcmp(text, "none") != 0) {
-        const char *p = text;
-        for (;;) {
-            char *end;
-            if (n == GMDL_SWS_HARDEN_MAX)
-                return gmdl__fail(err, GMDL_EINVAL, "sws hardening \"%s\": more than %d stages",
-                                  text, GMDL_SWS_HARDEN_MAX);
-            double v = strtod(p, &end);
-            if (end == p || (*end != ',' && *end != 0))
-                return gmdl__fail(err, GMDL_EINVAL,
-                                  "sws hardening \"%s\": expected fractions separated by commas "
-                                  "(like 0.5,0.75,1) or none, at character %d",
-                                  text, (int)(end - text) + 1);
-            f[n++] = v;
-            if (*end == 0)
-                break;
-            p = end + 1;
-        }
-    }
-    gmdl_status s = check_harden(f, n, err);
-    if (s)
-        return s;
-    cfg->sws_harden_n = n;
-    for (int k = 0; k < GMDL_SWS_HARDEN_MAX; k++)
-        cfg->sws_harden[k] = k < n ? f[k] : 0.0;
-    return GMDL_OK;
-}
-
-void gmdl_sws_harden_format(const gmdl_train_config *cfg, char *buf, size_t n) {
-    size_t used = 0;
-    if (n == 0)
-        return;
-    buf[0] = 0;
-    if (cfg->sws_harden_n <= 0) {
-        snprintf(buf, n, "none");
-        return;
-    }
-    for (int k = 0; k < cfg->sws_harden_n && k < GMDL_SWS_HARDEN_MAX && used < n; k++) {
-        int w = snprintf(buf + used, n - used, "%s%.17g", k ? "," : "", cfg->sws_harden[k]);
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
-}
-
 /* Layer specs of an architecture string (hidden layers; the output layer is added later). */
 static gmdl_status parse_arch(const char *arch, layer_spec *sp, int *ns, gmdl_err *err) {
     *ns = 0;
@@ -228,68 +121,17 @@ static gmdl_status parse_arch(const char *arch, layer_spec *sp, int *ns, gmdl_er
                       arch);
 }
 
-gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_err *err) {
-    *kind = GMDL__METHOD_DENSE;
-    *rate = 0.0f;
-    if (strcmp(method, "dense") == 0)
-        return GMDL_OK;
-    if (strcmp(method, "svd") == 0) {
-        *kind = GMDL__METHOD_SVD;
-        return GMDL_OK;
-    }
-    if (strcmp(method, "bc-gnj") == 0) {
-        *kind = GMDL__METHOD_GNJ;
-        return GMDL_OK;
-    }
-    if (strcmp(method, "bbb") == 0) {
-        *kind = GMDL__METHOD_BBB;
-        return GMDL_OK;
-    }
-    if (strcmp(method, "sws") == 0) {
-        *kind = GMDL__METHOD_SWS;
-        return GMDL_OK;
-    }
-    if (strcmp(method, "vd") == 0) {
-        *kind = GMDL__METHOD_VD;
-        return GMDL_OK;
-    }
-    if (strcmp(method, "bc-ghs") == 0) {
-        *kind = GMDL__METHOD_GHS;
-        return GMDL_OK;
-    }
-    if (strcmp(method, "dropout") == 0) {
-        *kind = GMDL__METHOD_DROPOUT;
-        *rate = 0.5f;
-        return GMDL_OK;
-    }
-    if (strncmp(method, "dropout:", 8) == 0) {
-        char *end;
-        errno = 0;
-        double p = strtod(method + 8, &end);
-        if (end == method + 8 || *end || errno || !(p >= 0.0 && p < 1.0))
-            return gmdl__fail(err, GMDL_EINVAL,
-                              "method '%s': the dropout probability must be a number in [0, 1)",
-                              method);
-        *kind = GMDL__METHOD_DROPOUT;
-        *rate = (float)p;
-        return GMDL_OK;
-    }
-    return gmdl__fail(err, GMDL_EINVAL,
-                      "unknown method '%s' (available: dense, dropout[:P], svd, vd, bc-gnj, "
-                      "bc-ghs, bbb, sws)",
-                      method);
-}
-
 gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg, gmdl_err *err) {
     layer_spec sp[MAX_SPECS];
-    int ns, kind;
+    int ns;
     float rate;
+    const gmdl__method *method;
     if (!memchr(cfg->arch, 0, sizeof cfg->arch) || !memchr(cfg->method, 0, sizeof cfg->method))
         return gmdl__fail(err, GMDL_EINVAL, "architecture or method string too long");
     gmdl_status s = parse_arch(cfg->arch, sp, &ns, err);
     if (s)
         return s;
-    s = gmdl__parse_method(cfg->method, &kind, &rate, err);
+    s = gmdl__method_find(cfg->method, &method, &rate, err);
     if (s)
         return s;
     if (cfg->kl_warmup_start < 0 || cfg->kl_warmup_epochs < 0)
@@ -307,20 +149,13 @@ gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg, gmdl_err *err)
         return gmdl__fail(err, GMDL_EINVAL, "unknown optimizer %d", (int)cfg->optimizer);
     if (!(cfg->momentum >= 0.0 && cfg->momentum < 1.0) || !(cfg->beta1 >= 0.0 && cfg->beta1 < 1.0) ||
         !(cfg->beta2 >= 0.0 && cfg->beta2 < 1.0) || !(cfg->adam_eps > 0.0) ||
-        !(cfg->weight_decay >= 0.0) || !(cfg->sws_tau >= 0.0 && cfg->sws_tau < 1e6) ||
-        !(cfg->sws_zero_sd >= 0.0 && cfg->sws_zero_sd < 1.0))
+        !(cfg->weight_decay >= 0.0))
         return gmdl__fail(err, GMDL_EINVAL,
-                          "momentum, beta1 and beta2 must be in [0, 1), eps > 0, weight decay >= 0, "
-                          "sws tau in [0, 1e6), sws zero-component sd in [0, 1)");
-    s = check_harden(cfg->sws_harden, cfg->sws_harden_n, err);
-    if (s)
-        return s;
-    if (kind == GMDL__METHOD_SWS && cfg->epochs > 0 && cfg->sws_harden_n > cfg->epochs)
-        return gmdl__fail(err, GMDL_EINVAL,
-                          "sws hardening has %d stages, one per final epoch, but the run has %d "
-                          "epochs: give more epochs or fewer stages",
-                          cfg->sws_harden_n, cfg->epochs);
-    return GMDL_OK;
+                          "momentum, beta1 and beta2 must be in [0, 1), eps > 0, weight decay >= 0");
+    for (int i = 0; !s && gmdl__method_at(i); i++) /* every method's settings, used or not */
+        if (gmdl__method_at(i)->check)
+            s = gmdl__method_at(i)->check(cfg, gmdl__method_at(i) == method, err);
+    return s;
 }
 
 static gmdl_status add_layer(gmdl_model *m, const gmdl__layer_ops *ops, const char *name,
@@ -345,9 +180,7 @@ static gmdl_status add_layer(gmdl_model *m, const gmdl__layer_ops *ops, const ch
         l->cnhw_in = p->cnhw_out;
     }
     l->cnhw_out = l->cnhw_in;
-    if (ops == &gmdl__dense_ops || ops == &gmdl__svd_dense_ops || ops == &gmdl__gnj_dense_ops ||
-        ops == &gmdl__ghs_dense_ops || ops == &gmdl__bbb_dense_ops ||
-        ops == &gmdl__vd_dense_ops) { /* dense layers see a flat vector */
+    if (ops == m->method->dense) { /* dense layers see a flat vector */
         l->in_c = (int)l->in_size;
         l->in_h = l->in_w = 1;
     }
@@ -368,21 +201,10 @@ static gmdl_status add_layer(gmdl_model *m, const gmdl__layer_ops *ops, const ch
 /* Turns layer specs into layers: convolutions and dense layers get a ReLU, hidden dense layers
  * get dropout with the dropout method, a flatten goes between the channel-major convolution
  * section and the dense layers, and the output layer has `classes` units. */
-static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int kind,
-                                float rate, size_t nselect, gmdl_err *err) {
-    const int dropout = kind == GMDL__METHOD_DROPOUT;
-    const gmdl__layer_ops *dense = kind == GMDL__METHOD_SVD   ? &gmdl__svd_dense_ops
-                                   : kind == GMDL__METHOD_GNJ ? &gmdl__gnj_dense_ops
-                                   : kind == GMDL__METHOD_GHS ? &gmdl__ghs_dense_ops
-                                   : kind == GMDL__METHOD_BBB ? &gmdl__bbb_dense_ops
-                                   : kind == GMDL__METHOD_VD  ? &gmdl__vd_dense_ops
-                                                              : &gmdl__dense_ops;
-    const gmdl__layer_ops *conv = kind == GMDL__METHOD_SVD   ? &gmdl__svd_conv2d_ops
-                                  : kind == GMDL__METHOD_GNJ ? &gmdl__gnj_conv2d_ops
-                                  : kind == GMDL__METHOD_GHS ? &gmdl__ghs_conv2d_ops
-                                  : kind == GMDL__METHOD_BBB ? &gmdl__bbb_conv2d_ops
-                                  : kind == GMDL__METHOD_VD  ? &gmdl__vd_conv2d_ops
-                                                             : &gmdl__conv2d_ops;
+static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, float rate,
+                                size_t nselect, gmdl_err *err) {
+    const int dropout = gmdl__method_has(m->method, GMDL__M_DROPOUT);
+    const gmdl__layer_ops *dense = m->method->dense, *conv = m->method->conv;
     gmdl_status s = GMDL_OK;
     char name[32];
     int nconv = 0, nfc = 0;
@@ -432,10 +254,11 @@ static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, int
     snprintf(name, sizeof name, "fc%d", nfc + 1);
     if (!s)
         s = add_layer(m, dense, name, m->classes, 0.0f, NULL, err);
-    if (!s && kind == GMDL__METHOD_SWS)
-        s = add_layer(m, &gmdl__sws_prior_ops, "sws_prior", 0, (float)m->cfg.sws_tau, NULL, err);
-    if (!s && kind == GMDL__METHOD_SWS)
-        m->layers[m->nlayers - 1].zero_sd = (float)m->cfg.sws_zero_sd;
+    if (!s && gmdl__method_has(m->method, GMDL__M_PRIOR_LAYER)) { /* named after its kind */
+        s = add_layer(m, m->method->prior, m->method->prior->kind, 0, 0.0f, NULL, err);
+        if (!s)
+            m->method->prior_config(&m->layers[m->nlayers - 1], &m->cfg);
+    }
     return s;
 }
 
@@ -456,6 +279,7 @@ void gmdl_model_destroy(gmdl_model *m) {
     gmdl__free_aligned(m->cache_block);
     gmdl__free_aligned(m->work_block);
     gmdl__free(m->sparse_block);
+    gmdl__free(m->sparse_layers);
     gmdl__free(m->select_idx);
     gmdl__free(m->ybatch);
     gmdl__free_aligned(m->probs);
@@ -545,11 +369,12 @@ gmdl_status gmdl__model_create_select(gmdl_model **out, const gmdl_train_config 
     if (classes < 2)
         return gmdl__fail(err, GMDL_EINVAL, "need at least 2 classes, got %d", classes);
     layer_spec sp[MAX_SPECS];
-    int ns, kind;
+    int ns;
     float rate;
+    const gmdl__method *method;
     s = parse_arch(cfg->arch, sp, &ns, err);
     if (!s)
-        s = gmdl__parse_method(cfg->method, &kind, &rate, err);
+        s = gmdl__method_find(cfg->method, &method, &rate, err);
     if (s)
         return s;
     gmdl_model *m = gmdl__calloc(1, sizeof *m);
@@ -567,20 +392,16 @@ gmdl_status gmdl__model_create_select(gmdl_model **out, const gmdl_train_config 
         gmdl_model_destroy(m);
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     }
-    m->method = kind;
-    /* the automatic schedule: cosine for maximum likelihood; linear decay for sws retraining
-     * (docs/COMPRESSION.md); the sparse-VD recipe otherwise (constant then linear decay for dense
-     * nets, linear decay for conv nets) */
+    m->method = method;
+    /* the automatic schedule: the method's, for nets starting with a dense layer or not */
     if (m->cfg.lr_schedule == GMDL_LR_AUTO)
-        m->cfg.lr_schedule = kind < GMDL__METHOD_SVD    ? GMDL_LR_COSINE
-                             : kind == GMDL__METHOD_SWS ? GMDL_LR_LINEAR
-                             : (sp[0].kind == 'd' ? GMDL_LR_CONSTANT_LINEAR : GMDL_LR_LINEAR);
-    s = build_layers(m, sp, ns, kind, rate, nselect, err);
-    /* bc-gnj, bc-ghs: the weight variances of the first layer are clipped at 0.04 (ALGORITHMS.md
-     * 12.1, 12.8) */
-    for (int i = 0; !s && GMDL__METHOD_IS_GROUP(kind) && i < m->nlayers; i++)
+        m->cfg.lr_schedule = sp[0].kind == 'd' ? method->lr_dense : method->lr_conv;
+    s = build_layers(m, sp, ns, rate, nselect, err);
+    /* group scales: the weight variances of the first layer are clipped at 0.04 (Louizos et al.
+     * 2017) */
+    for (int i = 0; !s && gmdl__method_has(method, GMDL__M_GROUP) && i < m->nlayers; i++)
         if (m->layers[i].bayes) {
-            m->layers[i].max_logvar = logf(0.04f);
+            m->layers[i].k.group.max_logvar = logf(0.04f);
             break;
         }
     if (!s)
@@ -589,9 +410,9 @@ gmdl_status gmdl__model_create_select(gmdl_model **out, const gmdl_train_config 
         gmdl_model_destroy(m);
         return s;
     }
-    if (kind == GMDL__METHOD_SWS) { /* the prior covers every layer before it */
-        m->layers[m->nlayers - 1].prior_layers = m->layers;
-        m->layers[m->nlayers - 1].prior_nlayers = m->nlayers - 1;
+    if (gmdl__method_has(method, GMDL__M_PRIOR_LAYER)) { /* it covers every layer before it */
+        m->layers[m->nlayers - 1].k.sws.layers = m->layers;
+        m->layers[m->nlayers - 1].k.sws.nlayers = m->nlayers - 1;
     }
     for (int i = 0; i < m->nlayers; i++)
         if (m->layers[i].ops->init) {
@@ -689,7 +510,8 @@ double gmdl_model_last_train_seconds(const gmdl_model *m) {
 double gmdl__model_kept_fraction(const gmdl_model *m, double *units) {
     size_t kept = 0, total = 0, gkept = 0, gtotal = 0;
     *units = NAN;
-    if (m->method == GMDL__METHOD_SWS) { /* weights not assigned to the zero component */
+    if (gmdl__method_has(m->method, GMDL__M_PRIOR_LAYER)) { /* sws: weights not assigned to the
+                                                                zero component */
         const gmdl__layer *pr = &m->layers[m->nlayers - 1];
         for (int i = 0; i < m->nlayers - 1; i++) {
             const gmdl__layer *l = &m->layers[i];
@@ -708,36 +530,35 @@ double gmdl__model_kept_fraction(const gmdl_model *m, double *units) {
     }
     for (int i = 0; i < m->nlayers; i++) {
         const gmdl__layer *l = &m->layers[i];
-        if (!l->bayes)
+        if (!l->ops->posterior)
             continue;
-        if (gmdl__is_group_layer(l)) {
-            /* groups kept (bc-gnj: log alpha < 3; bc-ghs: the layer's two-cluster split of its
-             * group statistic, as gmdl compress), times their size */
-            size_t G = gmdl__group_count(l), per = l->param[0].count / G;
-            double *st = gmdl__malloc(G * sizeof(double));
-            if (!st)
-                return NAN;
+        const size_t n = gmdl__layer_weight_c(l)->count;
+        double *st = gmdl__malloc(n * sizeof(double));
+        if (!st)
+            return NAN;
+        size_t G;
+        l->ops->posterior(l, NULL, NULL, st, &G);
+        if (G) {
+            /* groups kept (the statistic below 3, or the layer's two-cluster split of its
+             * statistics, as gmdl compress), times their size */
             double t = 3.0;
-            if (gmdl__group_statistics(l, st, m->method == GMDL__METHOD_GHS ? &t : NULL)) {
+            if (gmdl__method_has(m->method, GMDL__M_AUTO_THRESHOLD) &&
+                gmdl__group_statistics(l, st, &t)) {
                 gmdl__free(st);
                 return NAN;
             }
             for (size_t g = 0; g < G; g++) {
-                kept += st[g] < t ? per : 0;
+                kept += st[g] < t ? n / G : 0;
                 gkept += st[g] < t;
             }
             gtotal += G;
             *units = (double)gkept / (double)gtotal;
-            gmdl__free(st);
-            total += l->param[0].count;
-            continue;
+        } else { /* per weight: log alpha < 3 */
+            for (size_t j = 0; j < n; j++)
+                kept += st[j] < 3.0;
         }
-        const float *th = l->param[0].p, *ls2 = l->param[2].p;
-        for (size_t j = 0; j < l->param[0].count; j++) {
-            double la = (double)ls2[j] - log((double)th[j] * (double)th[j] + 1e-8);
-            kept += la < 3.0;
-        }
-        total += l->param[0].count;
+        gmdl__free(st);
+        total += n;
     }
     return total ? (double)kept / (double)total : 1.0;
 }
@@ -774,8 +595,8 @@ gmdl_status gmdl_model_init_from(gmdl_model *m, const gmdl_model *src, int *copi
         return gmdl__fail(err, GMDL_ESHAPE, "the initial model has no parameter of this model");
     /* sws retraining a net without a mixture prior: place the components on its weights */
     gmdl__layer *last = &m->layers[m->nlayers - 1];
-    if (last->ops == &gmdl__sws_prior_ops &&
-        src->layers[src->nlayers - 1].ops != &gmdl__sws_prior_ops)
+    if (gmdl__method_has(m->method, GMDL__M_PRIOR_LAYER) &&
+        src->layers[src->nlayers - 1].ops != m->method->prior)
         return gmdl__sws_fit(last, err);
     return GMDL_OK;
 }

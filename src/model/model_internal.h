@@ -3,7 +3,7 @@
 #ifndef GMDL_NN_MODEL_INTERNAL_H
 #define GMDL_NN_MODEL_INTERNAL_H
 
-#include "nn/layer.h"
+#include "model/method.h"
 
 struct gmdl_model {
     gmdl_train_config cfg;
@@ -21,15 +21,15 @@ struct gmdl_model {
     float **act, **dact;
     unsigned char *cache_block;
     float *work_block;
-    int method; /* GMDL__METHOD_* */
+    const gmdl__method *method; /* its row in the method table (method.c) */
     int compressed; /* loaded from a .gmz */
     void *sparse_block; /* CSR arrays of the sparse layers of a compressed model */
     size_t sparse_bytes;
     int nsparse;
-    struct {
+    struct gmdl__sparse_layer {
         int layer;
         size_t offset;
-    } sparse_layers[16];
+    } *sparse_layers; /* [nsparse] */
     uint32_t *select_idx; /* kept input features of a structurally pruned model (select layer) */
     int32_t *ybatch;
     float *probs;  /* [max_batch, classes] */
@@ -55,35 +55,28 @@ gmdl_status gmdl__model_push_history(gmdl_model *m, const gmdl_epoch_stats *st);
 /* Forward pass of n <= max_batch rows already in act[0]; returns the logits act[nlayers]. */
 const float *gmdl__model_forward(gmdl_model *m, int n, gmdl_mode mode, uint64_t seed,
                                  uint64_t step);
-/* Parses a method string: kind "dense" or "dropout" and rate. */
-/* Methods >= GMDL__METHOD_SVD have a posterior (KL term, warm-up). */
-enum {
-    GMDL__METHOD_DENSE,
-    GMDL__METHOD_DROPOUT,
-    GMDL__METHOD_SVD,
-    GMDL__METHOD_GNJ,
-    GMDL__METHOD_BBB,
-    GMDL__METHOD_GHS,
-    GMDL__METHOD_VD,
-    GMDL__METHOD_SWS, /* plain layers and a mixture prior layer at the end */
-};
-/* bc-gnj and bc-ghs: group scales, structured pruning */
-#define GMDL__METHOD_IS_GROUP(k) ((k) == GMDL__METHOD_GNJ || (k) == GMDL__METHOD_GHS)
-gmdl_status gmdl__parse_method(const char *method, int *kind, float *rate, gmdl_err *err);
 int gmdl__is_gmz(const char *path);
 /* gmdl_model_create with, when nselect > 0, a select layer first that keeps nselect input
  * features (their indices are set afterwards in select_idx / the layer's select_idx). */
 gmdl_status gmdl__model_create_select(gmdl_model **out, const gmdl_train_config *cfg, int c,
                                       int h, int w, int classes, size_t nselect, gmdl_err *err);
+/* gmz.c: the .gmz decoder (gmdl_model_load calls it for .gmz files) */
 gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err);
 /* reduce = 0: structured files too decode into the full shapes (zeros where pruned; tests) */
 gmdl_status gmdl__gmz_load_ex(gmdl_model **out, const char *path, int reduce, gmdl_err *err);
+/* reduce.c: the net with only the kept units of a structurally pruned decoded model f (rowkeep:
+ * per weight layer its kept outputs; in_keep: the inputs a dense first layer uses); *out NULL
+ * when it cannot be described (f stays as it is). */
+gmdl_status gmdl__model_reduce(gmdl_model *f, unsigned char *const *rowkeep,
+                               const unsigned char *in_keep, gmdl_model **out, gmdl_err *err);
+/* reduce.c: dense layers that are mostly zeros run sparse (CSR in one block per model). */
+gmdl_status gmdl__model_sparsify(gmdl_model *m, gmdl_err *err);
 /* Fraction of the weights of Bayesian layers kept (log alpha < 3; groups kept for bc-gnj, bc-ghs;
  * not in the zero component for sws; 1 without such layers); *units: the fraction of groups kept
  * (bc-gnj, bc-ghs), else NAN. */
 double gmdl__model_kept_fraction(const gmdl_model *m, double *units);
-/* The group statistics of a bc-gnj / bc-ghs layer into st [groups] (gmdl__group_stats) and, when
- * t_auto is not NULL, their automatic threshold: the two-cluster split (Otsu's cut, the midpoint
+/* prune.c: the group statistics of a structured layer into st [groups] (its posterior hook)
+ * and, when t_auto is not NULL, their automatic threshold: the two-cluster split (Otsu's cut, the midpoint
  * of the gap; +inf when the clusters' means are less than 2 apart). GMDL_ENOMEM without memory. */
 gmdl_status gmdl__group_statistics(const gmdl__layer *l, double *st, double *t_auto);
 /* KL weight of the current epoch (warm-up), 0 for non-Bayesian methods. */

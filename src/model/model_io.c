@@ -44,8 +44,8 @@ gmdl_status gmdl_model_save(const gmdl_model *m, const char *path, gmdl_err *err
     TRY(gmdl__ckpt_meta_f64(w, "train.beta2", c->beta2));
     TRY(gmdl__ckpt_meta_f64(w, "train.eps", c->adam_eps));
     TRY(gmdl__ckpt_meta_f64(w, "train.weight_decay", c->weight_decay));
-    TRY(gmdl__ckpt_meta_f64(w, "train.sws_tau", c->sws_tau));
-    TRY(gmdl__ckpt_meta_f64(w, "train.sws_zero_sd", c->sws_zero_sd));
+    TRY(gmdl__ckpt_meta_f64(w, "train.sws_tau", c->sws.tau));
+    TRY(gmdl__ckpt_meta_f64(w, "train.sws_zero_sd", c->sws.zero_sd));
     char harden[GMDL_SWS_HARDEN_MAX * 24 + 8];
     gmdl_sws_harden_format(c, harden, sizeof harden);
     TRY(gmdl__ckpt_meta_str(w, "train.sws_harden", harden));
@@ -201,15 +201,15 @@ gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
         s = need_f64(c, "train.eps", &cfg.adam_eps, err);
     if (!s)
         s = need_f64(c, "train.weight_decay", &cfg.weight_decay, err);
-    if (!s && !gmdl__ckpt_get_f64(c, "train.sws_tau", &cfg.sws_tau))
-        cfg.sws_tau = 0.003; /* files written before the option: the tutorial's value */
-    if (!s && !gmdl__ckpt_get_f64(c, "train.sws_zero_sd", &cfg.sws_zero_sd))
-        cfg.sws_zero_sd = 0.0; /* files written before the option learned it */
+    if (!s && !gmdl__ckpt_get_f64(c, "train.sws_tau", &cfg.sws.tau))
+        cfg.sws.tau = 0.003; /* files written before the option: the tutorial's value */
+    if (!s && !gmdl__ckpt_get_f64(c, "train.sws_zero_sd", &cfg.sws.zero_sd))
+        cfg.sws.zero_sd = 0.0; /* files written before the option learned it */
     if (!s) {
         const char *h = gmdl__ckpt_get_str(c, "train.sws_harden");
         gmdl_err herr;
         if (!h)
-            cfg.sws_harden_n = 0; /* files written before the option: no hardening */
+            cfg.sws.harden_n = 0; /* files written before the option: no hardening */
         else if (gmdl_sws_harden_parse(&cfg, h, &herr))
             s = gmdl__fail(err, GMDL_ECORRUPT, "%s: train.sws_harden: %s", path, herr.msg);
     }

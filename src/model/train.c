@@ -79,10 +79,10 @@ static double lr_at(const gmdl_model *m, int t, int steps) {
 }
 
 double gmdl__kl_weight(const gmdl_model *m) {
-    if (m->method < GMDL__METHOD_SVD)
+    if (!gmdl__method_has(m->method, GMDL__M_BAYES))
         return 0.0;
-    if (m->method == GMDL__METHOD_SWS)
-        return 1.0; /* retraining a pretrained net: the prior acts from the first step */
+    if (!gmdl__method_has(m->method, GMDL__M_WARMUP))
+        return 1.0; /* e.g. sws, retraining a pretrained net: the prior acts from the first step */
     int e = m->epoch, s0 = m->cfg.kl_warmup_start, len = m->cfg.kl_warmup_epochs;
     if (e < s0)
         return 0.0;
@@ -91,11 +91,11 @@ double gmdl__kl_weight(const gmdl_model *m) {
     return (double)(e - s0) / len;
 }
 
-/* sws hardening (gmdl_train_config.sws_harden): stage k runs in epoch epochs - n + k; epochs
+/* sws hardening (gmdl_train_config.sws.harden): stage k runs in epoch epochs - n + k; epochs
  * past the run keep the last stage. */
 int gmdl_model_sws_stage(const gmdl_model *m) {
-    const int n = m->cfg.sws_harden_n;
-    if (m->method != GMDL__METHOD_SWS || n <= 0)
+    const int n = m->cfg.sws.harden_n;
+    if (!gmdl__method_has(m->method, GMDL__M_HARDEN) || n <= 0)
         return -1;
     int k = m->epoch - (m->cfg.epochs - n);
     return k < 0 ? -1 : k >= n ? n - 1 : k;
@@ -122,7 +122,7 @@ static gmdl_status harden_begin(gmdl_model *m, gmdl_err *err) {
     for (size_t i = 0; i < m->nstore; i++)
         m->sws_hard[i] = NAN;
     const gmdl__layer *pr = &m->layers[m->nlayers - 1];
-    const double frac = m->cfg.sws_harden[k];
+    const double frac = m->cfg.sws.harden[k];
     for (int q = 0; q < m->nlayers - 1; q++) {
         if (m->layers[q].nparams == 0)
             continue;
@@ -178,7 +178,7 @@ static double train_step(gmdl_model *m, int n, double lr, double klw, size_t ntr
     /* Bayesian methods optimise the reference code's scale, N_train x (mean cross-entropy +
      * weight x KL / N_train): the same optimum, but Adam's epsilon then stays negligible for the
      * small gradients of weights being pruned, as in the published recipe */
-    const int bayes = m->method >= GMDL__METHOD_SVD;
+    const int bayes = gmdl__method_has(m->method, GMDL__M_BAYES);
     const float *logits = gmdl__model_forward(m, n, GMDL_MODE_TRAIN, m->cfg.seed, m->step);
     double loss =
         gmdl__softmax_xent(logits, m->ybatch, n, K, bayes ? (float)ntrain / (float)n : 1.0f / (float)n,
@@ -189,14 +189,15 @@ static double train_step(gmdl_model *m, int n, double lr, double klw, size_t ntr
         gmdl__bwd a = {m->act[i], m->act[i + 1], m->dact[i + 1], dx, n, 0};
         l->ops->backward(l, &a);
     }
-    if (m->method >= GMDL__METHOD_SVD)
+    if (bayes)
         *kl = total_kl(m, klw);
     m->step++;
     /* sws: while hardening (harden_begin), the mixture is fixed and the hardened weights stay
      * at their values; the store holds the prior's parameters last, from offset `off` */
     const int hardening = gmdl_model_sws_stage(m) >= 0;
-    const size_t off = m->method == GMDL__METHOD_SWS ? m->layers[L - 1].param[0].offset : m->nstore;
-    if (m->cfg.optimizer == GMDL_OPT_ADAM && m->method == GMDL__METHOD_SWS) {
+    const int prior = gmdl__method_has(m->method, GMDL__M_PRIOR_LAYER);
+    const size_t off = prior ? m->layers[L - 1].param[0].offset : m->nstore;
+    if (m->cfg.optimizer == GMDL_OPT_ADAM && prior) {
         /* the prior's parameters at their own rates, relative to the weights': the log
          * precisions and mixing logits as the tutorial (3e-3 against the weights' 5e-4); the
          * means, which start on the retrained net's weights (gmdl__sws_fit), at 1/50 of the

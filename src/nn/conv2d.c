@@ -221,4 +221,5 @@ const gmdl__layer_ops gmdl__conv2d_ops = {
     .forward = conv_forward,
     .backward = conv_backward,
     .kl = NULL,
+    .load_compressed = gmdl__layer_load_plain,
 };

@@ -80,6 +80,7 @@ const gmdl__layer_ops gmdl__dense_ops = {
     .forward = dense_forward,
     .backward = dense_backward,
     .kl = NULL,
+    .load_compressed = gmdl__layer_load_plain,
 };
 
 /* Sparse inference: y[n, k] = b[k] + sum over the stored entries (k, j) of w_kj x[n, j].
@@ -107,7 +108,7 @@ static void sparse_forward(gmdl__layer *l, const gmdl__fwd *a) {
     {
         size_t lo, hi;
         gmdl__thread_range((size_t)a->n, 1, &lo, &hi);
-        sparse_rows(a->x, a->y, l->csr_rowptr, l->csr_cols, l->csr_vals, l->param[1].p, D, K, lo,
+        sparse_rows(a->x, a->y, l->k.csr.rowptr, l->k.csr.cols, l->k.csr.vals, l->param[1].p, D, K, lo,
                     hi);
     }
 }

@@ -21,3 +21,9 @@ void gmdl__init_uniform_fanin(gmdl__layer *l, gmdl_rng *rng, size_t fan_in) {
         for (size_t j = 0; j < l->param[i].count; j++)
             l->param[i].p[j] = (float)((2.0 * gmdl_rng_uniform(rng) - 1.0) * bound);
 }
+
+void gmdl__layer_load_plain(gmdl__layer *l, const float *w, const float *bias) {
+    memcpy(l->param[0].p, w, l->param[0].count * sizeof(float));
+    if (bias)
+        memcpy(l->param[1].p, bias, l->param[1].count * sizeof(float));
+}

@@ -53,6 +53,21 @@ typedef struct gmdl__layer_ops {
     double (*kl)(gmdl__layer *l, double scale);
     /* optional, after every optimizer step (e.g. clipping posterior variances) */
     void (*after_step)(gmdl__layer *l);
+    /* Layers with a posterior (compression, pruning statistics): the pruning statistic of every
+     * weight, or of every group for structured layers, into stat (when not NULL), and each
+     * weight's posterior mean and marginal variance into mean and var (when not NULL; [count of
+     * the weight]); returns the number of statistics. *groups: their count for structured
+     * layers (a group is an input unit of a dense layer, an output filter of a conv layer), 0
+     * for per-weight statistics. */
+    size_t (*posterior)(const gmdl__layer *l, float *mean, float *var, double *stat,
+                        size_t *groups);
+    /* Weight layers: sets what the deterministic pass (EVAL_MEAN) uses as the weight to w
+     * [count of the weight] and, when bias is not NULL, the bias (a .gmz being loaded, or
+     * compression trying quantised weights). */
+    void (*load_compressed)(gmdl__layer *l, const float *w, const float *bias);
+    /* constant data of the kind, read by shared implementations (the group layers of
+     * bayes/group.c: their gmdl__group_prior); NULL for most kinds */
+    const void *impl;
 } gmdl__layer_ops;
 
 typedef struct gmdl__param {
@@ -72,7 +87,7 @@ struct gmdl__layer {
     int out_c, out_h, out_w;
     size_t in_size, out_size;
     int units;                 /* dense: output units; conv2d: output channels */
-    float rate;                /* dropout probability */
+    float rate;                /* dropout probability; sws_prior: its weight tau */
     int kh, kw, stride, pad;   /* conv2d and pooling windows */
     int cnhw_in, cnhw_out;     /* spatial tensors are stored channel-major: [C, N, H, W] */
     int nparams;
@@ -83,19 +98,49 @@ struct gmdl__layer {
                                   masked means, variances, log alpha of every weight) */
     float *work;
     int bayes;                 /* 1 for layers with a posterior (they implement kl) */
-    float max_logvar;          /* bc-gnj, bc-ghs: upper clip of the weight log variances (0 = none) */
-    float prune_at;            /* svd: weights with log alpha >= prune_at leave the mean path
-                                  during training (3); bbb: +inf (no mask) */
-    /* sws_prior: the layers whose parameters the prior covers (all before it) */
-    struct gmdl__layer *prior_layers;
-    int prior_nlayers;
-    float zero_sd;             /* sws_prior: the zero component's fixed sd (0: learned) */
-    /* select: the input features kept, units of them (owned by the model) */
-    const uint32_t *select_idx;
-    /* sparse_dense: the weight [K, D] in CSR form (owned by the model), values dequantised */
-    const uint32_t *csr_rowptr, *csr_cols;
-    const float *csr_vals;
+    /* State of one kind only, owned by that kind's file; the member of the layer's kind is the
+     * valid one (zero when the layer is added). */
+    union {
+        struct { /* bayes/lrt.c: weights with log alpha >= prune_at leave the mean path during
+                    training (svd: 3; vd, bbb: +inf, no mask) */
+            float prune_at;
+        } lrt;
+        struct { /* bayes/group.c: upper clip of the weight log variances (0 = none) */
+            float max_logvar;
+        } group;
+        struct { /* bayes/sws.c, the prior layer: the layers whose parameters it covers (all
+                    before it) and the zero component's fixed sd (0: learned) */
+            struct gmdl__layer *layers;
+            int nlayers;
+            float zero_sd;
+        } sws;
+        struct { /* select (nn/reshape.c): the input features kept, units of them (owned by
+                    the model) */
+            const uint32_t *idx;
+        } select;
+        struct { /* sparse_dense (nn/dense.c): the weight [K, D] in CSR form (owned by the
+                    model), values dequantised */
+            const uint32_t *rowptr, *cols;
+            const float *vals;
+        } csr;
+    } k;
 };
+
+/* Weight layers declare their weight first and their bias second. */
+static inline gmdl__param *gmdl__layer_weight(gmdl__layer *l) {
+    return &l->param[0];
+}
+static inline const gmdl__param *gmdl__layer_weight_c(const gmdl__layer *l) {
+    return &l->param[0];
+}
+static inline gmdl__param *gmdl__layer_bias(gmdl__layer *l) {
+    return &l->param[1];
+}
+static inline const gmdl__param *gmdl__layer_bias_c(const gmdl__layer *l) {
+    return &l->param[1];
+}
+/* load_compressed of the plain layers: w into the weight, bias into the bias */
+void gmdl__layer_load_plain(gmdl__layer *l, const float *w, const float *bias);
 
 extern const gmdl__layer_ops gmdl__dense_ops;
 extern const gmdl__layer_ops gmdl__relu_ops;
@@ -107,13 +152,13 @@ extern const gmdl__layer_ops gmdl__flatten_ops;  /* [C, N, H, W] -> [N, C*H*W] *
 extern const gmdl__layer_ops gmdl__to_cnhw_ops;  /* [N, C, H, W] -> [C, N, H, W] */
 extern const gmdl__layer_ops gmdl__sparse_dense_ops; /* CSR weights, inference only */
 extern const gmdl__layer_ops gmdl__select_ops; /* [N, D] -> [N, units] kept features, inference */
-extern const gmdl__layer_ops gmdl__svd_dense_ops; /* sparse variational dropout (bayes/svd.c) */
+extern const gmdl__layer_ops gmdl__svd_dense_ops; /* sparse variational dropout (bayes/svd.c, lrt.c) */
 extern const gmdl__layer_ops gmdl__svd_conv2d_ops;
-extern const gmdl__layer_ops gmdl__bbb_dense_ops; /* Bayes by backprop (bayes/svd.c) */
+extern const gmdl__layer_ops gmdl__bbb_dense_ops; /* Bayes by backprop (bayes/bbb.c, lrt.c) */
 extern const gmdl__layer_ops gmdl__bbb_conv2d_ops;
-extern const gmdl__layer_ops gmdl__vd_dense_ops; /* variational dropout, alpha <= 1 (bayes/svd.c) */
+extern const gmdl__layer_ops gmdl__vd_dense_ops; /* variational dropout (bayes/vd.c, lrt.c) */
 extern const gmdl__layer_ops gmdl__vd_conv2d_ops;
-extern const gmdl__layer_ops gmdl__gnj_dense_ops; /* group normal-Jeffreys (bayes/gnj.c) */
+extern const gmdl__layer_ops gmdl__gnj_dense_ops; /* group normal-Jeffreys (bayes/gnj.c, group.c) */
 extern const gmdl__layer_ops gmdl__gnj_conv2d_ops;
 /* Soft weight-sharing prior (bayes/sws.c): a pass-through layer after the output whose kl() is
  * tau x the mixture prior's negative log density over the parameters of prior_layers. */
@@ -126,20 +171,15 @@ void gmdl__sws_assign(const gmdl__layer *l, const float *w, size_t n, float *val
  * set to mu_j where another component outweighs j moves on to that one's value (at most 8 more
  * steps), so that assigning the result again leaves it unchanged (sws hardening). */
 void gmdl__sws_settle(const gmdl__layer *l, const float *w, size_t n, float *value);
+/* The value of each component as compression stores it: its mean, exactly 0 for component 0
+ * (values [GMDL__SWS_COMPONENTS]). */
+void gmdl__sws_codebook(const gmdl__layer *l, float *values);
 /* Places the learned components on the parameters of prior_layers (a pretrained net): 1-D
  * k-means of the parameters outside the zero component's +-2 sd, each layer weighted equally; each
  * component's sd its cluster's. */
 gmdl_status gmdl__sws_fit(gmdl__layer *l, gmdl_err *err);
-extern const gmdl__layer_ops gmdl__ghs_dense_ops; /* group horseshoe (bayes/gnj.c) */
+extern const gmdl__layer_ops gmdl__ghs_dense_ops; /* group horseshoe (bayes/ghs.c, group.c) */
 extern const gmdl__layer_ops gmdl__ghs_conv2d_ops;
-
-/* Group layers (bc-gnj, bc-ghs; bayes/gnj.c): whether l is one, its number of groups (dense:
- * input units, conv: output filters), and per group the posterior mean and variance of the scale
- * z_g and the pruning statistic, kept when below the threshold: log alpha_g of the scale (bc-gnj)
- * or the group's log noise-to-signal ratio log(sum Var[w] / sum E[w]^2) (bc-ghs). */
-int gmdl__is_group_layer(const gmdl__layer *l);
-size_t gmdl__group_count(const gmdl__layer *l);
-void gmdl__group_stats(const gmdl__layer *l, size_t g, double *mean, double *var, double *stat);
 
 /* im2col for channel-major input x [C, N, H, W]: col [C*kh*kw, N*OH*OW], zero padding.
  * col2im accumulates the inverse into dx. Shared by the Bayesian conv layers (a convolution of

@@ -96,7 +96,7 @@ static void select_forward(gmdl__layer *l, const gmdl__fwd *a) {
     const size_t D = l->in_size, K = (size_t)l->units;
     for (int n = 0; n < a->n; n++)
         for (size_t k = 0; k < K; k++)
-            a->y[(size_t)n * K + k] = a->x[(size_t)n * D + l->select_idx[k]];
+            a->y[(size_t)n * K + k] = a->x[(size_t)n * D + l->k.select.idx[k]];
 }
 
 static void select_backward(gmdl__layer *l, const gmdl__bwd *a) {
