@@ -90,32 +90,9 @@ static gmdl_status draw_histograms(const gmdl_model *m, const gmdl_compress_repo
     return s;
 }
 
-int cmd_compress(int argc, char **argv) {
-    cli_val v[sizeof opts / sizeof opts[0]];
-    const char *pos[1];
-    int npos, rc = cli_parse(&cmd, argc, argv, v, pos, &npos);
-    if (rc)
-        return rc < 0 ? 0 : rc;
-    const char *out = OPTV(&cmd, v, "out")->s;
-    if (!out) {
-        fprintf(stderr, "gmdl compress: --out FILE.gmz is required\n");
-        return 2;
-    }
-    cli_threads(OPTV(&cmd, v, "threads")->i);
-    gmdl_err err = {{0}};
-    gmdl_model *m;
-    gmdl_status s = gmdl_model_load(&m, pos[0], &err);
-    if (s)
-        return cli_fail("compress", s, &err);
-    gmdl_dataset test;
-    s = gmdl_dataset_load_dir(OPTV(&cmd, v, "data")->s, 1, gmdl_model_classes(m), &test, &err);
-    if (s) {
-        gmdl_model_destroy(m);
-        return cli_fail("compress", s, &err);
-    }
-    gmdl_compress_config cc = gmdl_compress_config_default();
-    /* --threshold auto | T | T1,T2,... (one per layer with a posterior, each a number or auto) */
-    const char *th = OPTV(&cmd, v, "threshold")->s;
+/* --threshold auto | T | T1,T2,... (one per layer with a posterior, each a number or auto) into
+ * cc; returns 0 or 2 (message printed). */
+static int parse_thresholds(const char *th, gmdl_compress_config *cc) {
     int nth = 0;
     for (const char *p = th;; nth++) {
         const char *comma = strchr(p, ',');
@@ -137,112 +114,145 @@ int cmd_compress(int argc, char **argv) {
                     "gmdl compress: --threshold expects auto, a number, or a comma-separated list "
                     "of them (one per layer, at most %d), got '%s'\n",
                     GMDL_COMPRESS_MAX_LAYERS, th);
-            gmdl_dataset_free(&test);
-            gmdl_model_destroy(m);
             return 2;
         }
         if (!comma) {
             if (nth == 0)
-                cc.log_alpha_threshold = t; /* one value for every layer */
+                cc->log_alpha_threshold = t; /* one value for every layer */
             else
-                cc.layer_threshold[nth] = t;
-            break;
+                cc->layer_threshold[nth] = t;
+            return 0;
         }
-        cc.layer_threshold[nth] = t;
+        cc->layer_threshold[nth] = t;
         p = comma + 1;
     }
+}
+
+static void report_json(const char *out, const gmdl_train_config *mc,
+                        const gmdl_compress_report *r) {
+    json_w j;
+    json_init(&j, stdout);
+    json_obj_begin(&j, NULL);
+    json_str(&j, "model", out);
+    json_str(&j, "arch", mc->arch);
+    json_str(&j, "method", mc->method);
+    json_arr_begin(&j, "layers");
+    for (int i = 0; i < r->nlayers; i++) {
+        const gmdl_compress_layer *l = &r->layers[i];
+        json_obj_begin(&j, NULL);
+        json_str(&j, "name", l->name);
+        json_arr_begin(&j, "shape");
+        for (int d = 0; d < l->ndim; d++)
+            json_int(&j, NULL, (long long)l->shape[d]);
+        json_arr_end(&j);
+        json_arr_begin(&j, "pruned_shape");
+        json_int(&j, NULL, (long long)l->pruned_rows);
+        json_int(&j, NULL, (long long)l->pruned_cols);
+        json_arr_end(&j);
+        json_int(&j, "nonzero", (long long)l->nonzero);
+        json_int(&j, "total", (long long)l->total);
+        json_int(&j, "bits", l->bits);
+        json_int(&j, "rule_bits", l->rule_bits);
+        json_num(&j, "threshold", l->threshold);
+        json_obj_end(&j);
+    }
+    json_arr_end(&j);
+    json_num(&j, "nonzero_fraction", r->nonzero_fraction);
+    json_num(&j, "pruning_rate", r->pruning_rate);
+    json_num(&j, "fast_prediction_rate", r->fast_prediction_rate);
+    json_num(&j, "max_compression_rate", r->max_compression_rate);
+    json_num(&j, "test_error", r->test_error);
+    json_num(&j, "test_error_pruned", r->test_error_pruned);
+    json_int(&j, "bytes", (long long)r->bytes);
+    json_finish(&j);
+}
+
+/* The compression table. */
+static void report_text(const char *in, const char *out, const gmdl_train_config *mc,
+                        const gmdl_compress_report *r) {
+    printf("%s (%s, %s) -> %s, %zu bytes\n\n", in, mc->arch, mc->method, out, r->bytes);
+    printf("%-8s %-16s %-12s %10s %10s %6s %6s %9s\n", "layer", "shape", "kept out x in",
+           "nonzero", "total", "bits", "rule",
+           strcmp(mc->method, "sws") == 0         ? "prune at"
+           : strncmp(mc->method, "bc-", 3) == 0 ? "group >="
+                                                  : "log a >=");
+    for (int i = 0; i < r->nlayers; i++) {
+        const gmdl_compress_layer *l = &r->layers[i];
+        char shape[48] = "", kept[32];
+        for (int d = 0; d < l->ndim; d++) {
+            size_t len = strlen(shape);
+            snprintf(shape + len, sizeof shape - len, d ? "x%llu" : "%llu",
+                     (unsigned long long)l->shape[d]);
+        }
+        snprintf(kept, sizeof kept, "%zux%zu", l->pruned_rows, l->pruned_cols);
+        char thr[24];
+        snprintf(thr, sizeof thr, isnan(l->threshold) ? "zero comp." : "%.3g", l->threshold);
+        printf("%-8s %-16s %-12s %10zu %10zu %6d %6d %9s\n", l->name, shape, kept, l->nonzero,
+               l->total, l->bits, l->rule_bits, thr);
+    }
+    printf("\n%-24s %s\n", "method", mc->method);
+    printf("%-24s %.2f%% (pruned, full precision %.2f%%)\n", "test error", 100 * r->test_error,
+           100 * r->test_error_pruned);
+    printf("%-24s %.2f%%\n", "|w != 0| / |w|", 100 * r->nonzero_fraction);
+    printf("%-24s %.0f\n", "Pruning", r->pruning_rate);
+    printf("%-24s %.0f\n", "Fast prediction", r->fast_prediction_rate);
+    printf("%-24s %.0f\n", "Maximum compression", r->max_compression_rate);
+}
+
+/* Compresses m into out and draws the histograms; returns 0 or the exit code. */
+static int compress_model(gmdl_model *m, const gmdl_dataset *test, const cli_val *v,
+                          const char *in) {
+    const char *out = OPTV(&cmd, v, "out")->s, *hist = OPTV(&cmd, v, "histograms")->s;
+    gmdl_compress_config cc = gmdl_compress_config_default();
+    int rc = parse_thresholds(OPTV(&cmd, v, "threshold")->s, &cc);
+    if (rc)
+        return rc;
     cc.tolerance = OPTV(&cmd, v, "tolerance")->d;
-    if (OPTV(&cmd, v, "histograms")->s && strcmp(gmdl_model_config(m)->method, "sws") == 0) {
+    const gmdl_train_config *mc = gmdl_model_config(m);
+    if (hist && strcmp(mc->method, "sws") == 0) {
         fprintf(stderr, "gmdl compress: %s: --histograms draws log alpha, which a model trained "
-                        "with sws does not have\n", pos[0]);
-        gmdl_dataset_free(&test);
-        gmdl_model_destroy(m);
+                        "with sws does not have\n", in);
         return 2;
     }
+    gmdl_err err = {{0}};
     gmdl_compress_report r;
     gmdl_set_flush_denormals(1);
-    s = gmdl_model_compress(m, &test, &cc, out, &r, &err);
-    const gmdl_train_config *mc = gmdl_model_config(m);
+    gmdl_status s = gmdl_model_compress(m, test, &cc, out, &r, &err);
+    if (!s && hist)
+        s = draw_histograms(m, &r, hist, &err);
+    if (s)
+        return cli_fail("compress", s, &err);
+    if (OPTV(&cmd, v, "json")->i)
+        report_json(out, mc, &r);
+    else
+        report_text(in, out, mc, &r);
+    return 0;
+}
+
+int cmd_compress(int argc, char **argv) {
+    cli_val v[sizeof opts / sizeof opts[0]];
+    const char *pos[1];
+    int npos, rc = cli_parse(&cmd, argc, argv, v, pos, &npos);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    if (!OPTV(&cmd, v, "out")->s) {
+        fprintf(stderr, "gmdl compress: --out FILE.gmz is required\n");
+        return 2;
+    }
+    cli_threads(OPTV(&cmd, v, "threads")->i);
+    gmdl_err err = {{0}};
+    gmdl_model *m;
+    gmdl_status s = gmdl_model_load(&m, pos[0], &err);
+    if (s)
+        return cli_fail("compress", s, &err);
+    gmdl_dataset test;
+    s = gmdl_dataset_load_dir(OPTV(&cmd, v, "data")->s, 1, gmdl_model_classes(m), &test, &err);
     if (s) {
-        gmdl_dataset_free(&test);
         gmdl_model_destroy(m);
         return cli_fail("compress", s, &err);
     }
-    const char *hist = OPTV(&cmd, v, "histograms")->s;
-    if (hist) {
-        s = draw_histograms(m, &r, hist, &err);
-        if (s) {
-            gmdl_dataset_free(&test);
-            gmdl_model_destroy(m);
-            return cli_fail("compress", s, &err);
-        }
-    }
-    if (OPTV(&cmd, v, "json")->i) {
-        json_w j;
-        json_init(&j, stdout);
-        json_obj_begin(&j, NULL);
-        json_str(&j, "model", out);
-        json_str(&j, "arch", mc->arch);
-        json_str(&j, "method", mc->method);
-        json_arr_begin(&j, "layers");
-        for (int i = 0; i < r.nlayers; i++) {
-            const gmdl_compress_layer *l = &r.layers[i];
-            json_obj_begin(&j, NULL);
-            json_str(&j, "name", l->name);
-            json_arr_begin(&j, "shape");
-            for (int d = 0; d < l->ndim; d++)
-                json_int(&j, NULL, (long long)l->shape[d]);
-            json_arr_end(&j);
-            json_arr_begin(&j, "pruned_shape");
-            json_int(&j, NULL, (long long)l->pruned_rows);
-            json_int(&j, NULL, (long long)l->pruned_cols);
-            json_arr_end(&j);
-            json_int(&j, "nonzero", (long long)l->nonzero);
-            json_int(&j, "total", (long long)l->total);
-            json_int(&j, "bits", l->bits);
-            json_int(&j, "rule_bits", l->rule_bits);
-            json_num(&j, "threshold", l->threshold);
-            json_obj_end(&j);
-        }
-        json_arr_end(&j);
-        json_num(&j, "nonzero_fraction", r.nonzero_fraction);
-        json_num(&j, "pruning_rate", r.pruning_rate);
-        json_num(&j, "fast_prediction_rate", r.fast_prediction_rate);
-        json_num(&j, "max_compression_rate", r.max_compression_rate);
-        json_num(&j, "test_error", r.test_error);
-        json_num(&j, "test_error_pruned", r.test_error_pruned);
-        json_int(&j, "bytes", (long long)r.bytes);
-        json_finish(&j);
-    } else {
-        printf("%s (%s, %s) -> %s, %zu bytes\n\n", pos[0], mc->arch, mc->method, out, r.bytes);
-        printf("%-8s %-16s %-12s %10s %10s %6s %6s %9s\n", "layer", "shape", "kept out x in",
-               "nonzero", "total", "bits", "rule",
-               strcmp(mc->method, "sws") == 0         ? "prune at"
-               : strncmp(mc->method, "bc-", 3) == 0 ? "group >="
-                                                      : "log a >=");
-        for (int i = 0; i < r.nlayers; i++) {
-            const gmdl_compress_layer *l = &r.layers[i];
-            char shape[48] = "", kept[32];
-            for (int d = 0; d < l->ndim; d++) {
-                size_t len = strlen(shape);
-                snprintf(shape + len, sizeof shape - len, d ? "x%llu" : "%llu",
-                         (unsigned long long)l->shape[d]);
-            }
-            snprintf(kept, sizeof kept, "%zux%zu", l->pruned_rows, l->pruned_cols);
-            char thr[24];
-            snprintf(thr, sizeof thr, isnan(l->threshold) ? "zero comp." : "%.3g", l->threshold);
-            printf("%-8s %-16s %-12s %10zu %10zu %6d %6d %9s\n", l->name, shape, kept,
-                   l->nonzero, l->total, l->bits, l->rule_bits, thr);
-        }
-        printf("\n%-24s %s\n", "method", mc->method);
-        printf("%-24s %.2f%% (pruned, full precision %.2f%%)\n", "test error",
-               100 * r.test_error, 100 * r.test_error_pruned);
-        printf("%-24s %.2f%%\n", "|w != 0| / |w|", 100 * r.nonzero_fraction);
-        printf("%-24s %.0f\n", "Pruning", r.pruning_rate);
-        printf("%-24s %.0f\n", "Fast prediction", r.fast_prediction_rate);
-        printf("%-24s %.0f\n", "Maximum compression", r.max_compression_rate);
-    }
+    rc = compress_model(m, &test, v, pos[0]);
     gmdl_dataset_free(&test);
     gmdl_model_destroy(m);
-    return 0;
+    return rc;
 }
