@@ -175,7 +175,7 @@ static int parse_config(const cli_val *v, train_run *r) {
  * is not ours, so nothing a user had is lost. Returns 0 or the exit code. */
 static int resume_model(const cli_val *v, train_run *r) {
     const char *out = r->out;
-    int resume = r->resume, quiet = r->quiet, rc;
+    int resume = r->resume, quiet = r->quiet;
     gmdl_train_config cfg = r->cfg;
     gmdl_model *m = NULL;
     gmdl_err err = {{0}};
@@ -203,11 +203,8 @@ static int resume_model(const cli_val *v, train_run *r) {
             fprintf(stderr,
                     "gmdl train: --%s; drop the option or start a new run without --resume\n",
                     err.msg);
-            rc = 2;
-        }
-        if (rc) {
             gmdl_model_destroy(m);
-            return rc;
+            return 2;
         }
         int epochs = OPTV(&cmd, v, "epochs")->set ? cfg.epochs : mc->epochs;
         cfg = *mc;
