@@ -31,7 +31,6 @@ static const cli_opt opts[] = {
     {"seed", 0, OPT_INT, "S", "1", "random seed (chain k uses stream (S, chain, k))", 0, 9.2e18, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads running chains in parallel (0 = all cores)", 0, 4096, 0},
     {"out", 0, OPT_STRING, "DRAWS.csv", NULL, "write the draws as CSV: chain, iteration, one column per parameter (and weight)", 1, 0, 0},
-    {"json", 0, OPT_FLAG, NULL, NULL, "print results as one JSON object on stdout", 1, 0, 0},
     {"plot", 0, OPT_STRING, "FILE.png", NULL, "draw trace plots, the autocorrelation and a scatter of the first two quantities over the exact density contours (2-parameter models); with --risk-sweep the three risk curves", 1, 0, 0},
     {"step", 0, OPT_DOUBLE, "EPS", "0", "initial step size (MH proposal sd, MALA/HMC epsilon); 0 = automatic", 0, 1e6, 0},
     {"target-accept", 0, OPT_DOUBLE, "A", "0", "warm-up acceptance target; 0 = 0.234 (mh), 0.574 (mala), 0.8 (hmc)", 0, 0.999, 0},
@@ -424,7 +423,7 @@ static int write_outputs(const cli_val *v, const gmdl_target *t, const sample_ru
         if (rc)
             return rc;
     }
-    if (OPTV(&cmd, v, "json")->i)
+    if (cli_json())
         sample_report_json(r);
     else
         sample_report_text(r);
@@ -469,7 +468,7 @@ static int risk_sweep(const cli_val *v) {
     const char *plot = OPTV(&cmd, v, "plot")->s;
     if (plot && (rc = sample_plot_risk(plot, &c, pts, &mhp)) != 0)
         return rc;
-    sample_risk_report(&c, pts, &mhp, exact, seconds, (int)OPTV(&cmd, v, "json")->i);
+    sample_risk_report(&c, pts, &mhp, exact, seconds, cli_json());
     return 0;
 }
 
