@@ -97,20 +97,18 @@ static long parse_nodes(const char *cmd, const gmdl_bn *bn, const char *text, ui
 
 /* ------------------------------------------------------------------ info */
 
-static const cli_opt info_opts[] = {
-    {"json", 0, OPT_FLAG, NULL, NULL, "write one JSON object to stdout", 1, 0, 0},
-};
+/* bn info has only the common options (--json, --quiet). */
 static const cli_cmd info_cmd = {"bn info",
                                  "gmdl bn info NET.bif [--json]",
                                  "Lists the nodes (states, parents), the arcs and the number of "
                                  "free parameters of a Bayes net.",
-                                 info_opts,
-                                 sizeof info_opts / sizeof info_opts[0],
+                                 NULL,
+                                 0,
                                  1,
                                  1};
 
 static int bn_info(int argc, char **argv) {
-    cli_val vals[sizeof info_opts / sizeof info_opts[0]];
+    cli_val vals[1];
     const char *pos[1];
     int npos, r = cli_parse(&info_cmd, argc, argv, vals, pos, &npos);
     if (r)
@@ -119,7 +117,7 @@ static int bn_info(int argc, char **argv) {
     if ((r = load(info_cmd.name, pos[0], &bn)))
         return r;
     size_t V = gmdl_bn_nvars(bn);
-    if (OPTV(&info_cmd, vals, "json")->i) {
+    if (cli_json()) {
         json_w j;
         json_init(&j, stdout);
         json_obj_begin(&j, NULL);
@@ -178,7 +176,6 @@ static const cli_opt dsep_opts[] = {
     {"given", 0, OPT_STRING, "Z1,Z2,...", NULL, "observed nodes", 1, 0, 0},
     {"reachable", 0, OPT_FLAG, NULL, NULL,
      "list the nodes d-connected to X given the observed nodes (X and them excluded)", 1, 0, 0},
-    {"json", 0, OPT_FLAG, NULL, NULL, "write one JSON object to stdout", 1, 0, 0},
 };
 static const cli_cmd dsep_cmd = {
     "bn dsep",
@@ -230,7 +227,7 @@ static int bn_dsep(int argc, char **argv) {
     long nx = parse_nodes(dsep_cmd.name, bn, pos[1], x);
     long ny = reach ? 0 : parse_nodes(dsep_cmd.name, bn, pos[2], y);
     long nz = parse_nodes(dsep_cmd.name, bn, OPTV(&dsep_cmd, vals, "given")->s, z);
-    int json = (int)OPTV(&dsep_cmd, vals, "json")->i;
+    int json = cli_json();
     gmdl_err err = {{0}};
     gmdl_status s = GMDL_OK;
     if (nx < 0 || ny < 0 || nz < 0)
@@ -315,7 +312,6 @@ static const cli_opt query_opts[] = {
      "memory budget for exact inference (K/M/G suffixes; auto = half the RAM)", 1, 0, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores; inference is single-threaded)", 0,
      4096, 0},
-    {"json", 0, OPT_FLAG, NULL, NULL, "write one JSON object to stdout", 1, 0, 0},
 };
 static const cli_cmd query_cmd = {
     "bn query",
@@ -399,7 +395,7 @@ static int bn_query(int argc, char **argv) {
         goto out;
     }
     int sampling = cfg.method != GMDL_QUERY_EXACT && cfg.method != GMDL_QUERY_VE;
-    if (OPTV(&query_cmd, vals, "json")->i) {
+    if (cli_json()) {
         json_w j;
         json_init(&j, stdout);
         json_obj_begin(&j, NULL);
@@ -455,13 +451,34 @@ static const cli_opt sample_opts[] = {
      4096, 0},
 };
 static const cli_cmd sample_cmd = {"bn sample",
-                                   "gmdl bn sample NET.bif --n N [--seed S]",
+                                   "gmdl bn sample NET.bif --n N [--seed S] [--json]",
                                    "Ancestral (forward) sampling: CSV on stdout with a header row "
-                                   "of node names and one sample of state names per row.",
+                                   "of node names and one sample of state names per row. With "
+                                   "--json one object: file, n, seed, nodes (the names) and "
+                                   "samples (one array of state names per sample, in the order "
+                                   "of nodes).",
                                    sample_opts,
                                    sizeof sample_opts / sizeof sample_opts[0],
                                    1,
                                    1};
+
+/* rows[m * V] as CSV lines, or as JSON arrays of state names into j. */
+static void print_samples(const gmdl_bn *bn, const uint32_t *rows, size_t m, json_w *j) {
+    size_t V = gmdl_bn_nvars(bn);
+    for (size_t i = 0; i < m; i++) {
+        if (j)
+            json_arr_begin(j, NULL);
+        for (size_t v = 0; v < V; v++) {
+            const char *state = gmdl_bn_state_name(bn, v, rows[i * V + v]);
+            if (j)
+                json_str(j, NULL, state);
+            else
+                printf("%s%c", state, v + 1 < V ? ',' : '\n');
+        }
+        if (j)
+            json_arr_end(j);
+    }
+}
 
 static int bn_sample(int argc, char **argv) {
     cli_val vals[sizeof sample_opts / sizeof sample_opts[0]];
@@ -480,10 +497,28 @@ static int bn_sample(int argc, char **argv) {
         return r;
     size_t V = gmdl_bn_nvars(bn), chunk = 4096;
     uint32_t *rows = malloc(chunk * V * sizeof *rows);
+    if (!rows) {
+        gmdl_bn_destroy(bn);
+        return cli_fail(sample_cmd.name, GMDL_ENOMEM, NULL);
+    }
     gmdl_err err = {{0}};
-    for (size_t v = 0; v < V; v++)
-        printf("%s%s", v ? "," : "", gmdl_bn_name(bn, v));
-    printf("\n");
+    json_w j;
+    if (cli_json()) {
+        json_init(&j, stdout);
+        json_obj_begin(&j, NULL);
+        json_str(&j, "file", pos[0]);
+        json_int(&j, "n", (long long)n);
+        json_int(&j, "seed", (long long)seed);
+        json_arr_begin(&j, "nodes");
+        for (size_t v = 0; v < V; v++)
+            json_str(&j, NULL, gmdl_bn_name(bn, v));
+        json_arr_end(&j);
+        json_arr_begin(&j, "samples");
+    } else {
+        for (size_t v = 0; v < V; v++)
+            printf("%s%s", v ? "," : "", gmdl_bn_name(bn, v));
+        printf("\n");
+    }
     for (size_t done = 0; done < n && !r; done += chunk) {
         size_t m = n - done < chunk ? n - done : chunk;
         gmdl_status s = gmdl_bn_sample(bn, m, seed, done, rows, &err);
@@ -491,9 +526,11 @@ static int bn_sample(int argc, char **argv) {
             r = cli_fail(sample_cmd.name, s, &err);
             break;
         }
-        for (size_t i = 0; i < m; i++)
-            for (size_t v = 0; v < V; v++)
-                printf("%s%c", gmdl_bn_state_name(bn, v, rows[i * V + v]), v + 1 < V ? ',' : '\n');
+        print_samples(bn, rows, m, cli_json() ? &j : NULL);
+    }
+    if (!r && cli_json()) {
+        json_arr_end(&j);
+        json_finish(&j);
     }
     if (!r && (fflush(stdout) || ferror(stdout))) {
         fprintf(stderr, "gmdl bn sample: error writing the samples\n");

@@ -9,7 +9,6 @@ static const cli_opt opts[] = {
     {"mc", 0, OPT_INT, "S", "0", "average S stochastic forward passes (MC dropout / posterior samples); 0 = deterministic mean", 0, 100000, 0},
     {"seed", 0, OPT_INT, "S", "1", "random seed for --mc", 0, 9.2e18, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
-    {"json", 0, OPT_FLAG, NULL, NULL, "print the results as one JSON object on stdout", 1, 0, 0},
 };
 
 static const cli_cmd cmd = {
@@ -46,7 +45,7 @@ int cmd_eval(int argc, char **argv) {
     gmdl_model_destroy(m);
     if (s)
         return cli_fail("eval", s, &err);
-    if (OPTV(&cmd, v, "json")->i) {
+    if (cli_json()) {
         json_w j;
         json_init(&j, stdout);
         json_obj_begin(&j, NULL);

@@ -36,7 +36,6 @@ static const cli_opt mrf_opts[] = {
      1.8e19, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores; inference is single-threaded)", 0,
      4096, 0},
-    {"json", 0, OPT_FLAG, NULL, NULL, "write one JSON object to stdout", 1, 0, 0},
 };
 static const cli_cmd pr_cmd = {
     "mrf pr",
@@ -113,7 +112,7 @@ static int run(const cli_cmd *cmd, int is_mar, int argc, char **argv) {
         bcfg.damping = OPTV(cmd, vals, "damping")->d;
         s = gmdl_mrf_bp(m, ev, &bcfg, &lz, mar, &bst, &err);
         if (s == GMDL_ENOCONV) { /* the beliefs are still reported, flagged */
-            fprintf(stderr, "gmdl %s: warning: %s\n", cmd->name, err.msg);
+            cli_note("gmdl %s: warning: %s\n", cmd->name, err.msg);
             s = GMDL_OK;
         }
     } else if (!is_mar) {
@@ -137,7 +136,7 @@ static int run(const cli_cmd *cmd, int is_mar, int argc, char **argv) {
         r = cli_fail(cmd->name, s, &err);
         goto out;
     }
-    if (OPTV(cmd, vals, "json")->i) {
+    if (cli_json()) {
         json_w j;
         json_init(&j, stdout);
         json_obj_begin(&j, NULL);

@@ -31,7 +31,6 @@ static const cli_opt opts[] = {
     {"seed", 0, OPT_INT, "S", "1", "random seed (chain k uses stream (S, chain, k))", 0, 9.2e18, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads running chains in parallel (0 = all cores)", 0, 4096, 0},
     {"out", 0, OPT_STRING, "DRAWS.csv", NULL, "write the draws as CSV: chain, iteration, one column per parameter (and weight)", 1, 0, 0},
-    {"json", 0, OPT_FLAG, NULL, NULL, "print results as one JSON object on stdout", 1, 0, 0},
     {"plot", 0, OPT_STRING, "FILE.png", NULL, "draw trace plots, the autocorrelation and a scatter of the first two quantities over the exact density contours (2-parameter models); with --risk-sweep the three risk curves", 1, 0, 0},
     {"step", 0, OPT_DOUBLE, "EPS", "0", "initial step size (MH proposal sd, MALA/HMC epsilon); 0 = automatic", 0, 1e6, 0},
     {"target-accept", 0, OPT_DOUBLE, "A", "0", "warm-up acceptance target; 0 = 0.234 (mh), 0.574 (mala), 0.8 (hmc)", 0, 0.999, 0},
@@ -45,6 +44,7 @@ static const cli_opt opts[] = {
     {"data", 0, OPT_STRING, "FILE", NULL, "model data: libsvm or .csv (logistic), .csv (linear), .json (eight-schools)", 1, 0, 0},
     {"test", 0, OPT_STRING, "FILE", NULL, "logistic: test data for the posterior-averaged accuracy", 1, 0, 0},
     {"y", 0, OPT_STRING, "COL", NULL, "CSV data: name of the response column (the other columns are features)", 1, 0, 0},
+    {"positive", 0, OPT_DOUBLE, "V", NULL, "logistic: the label value of the positive class (default: the first label in --data)", 1, 0, 0},
     {"prior", 0, OPT_STRING, "PRIOR", "laplace", "logistic prior on every coefficient: laplace or gaussian", 1, 0, 0},
     {"prior-scale", 0, OPT_DOUBLE, "S", "1", "logistic prior scale (Laplace scale or Gaussian sd)", 1e-300, 1e300, 0},
     {"estimator", 0, OPT_STRING, "E", "reparam", "VI gradient: reparam, score or score-baseline", 1, 0, 0},
@@ -104,6 +104,8 @@ typedef struct model_handle {
     sample_plugin plugin;
     gmdl_libsvm test;
     int have_test;
+    gmdl_binary_labels labels; /* logistic */
+    int have_labels;
 } model_handle;
 
 static void model_close(model_handle *h) {
@@ -111,6 +113,49 @@ static void model_close(model_handle *h) {
     sample_plugin_close(&h->plugin);
     if (h->have_test)
         gmdl_libsvm_free(&h->test);
+}
+
+/* Prints "gmdl sample: FILE: MESSAGE" and returns the exit code of s. */
+static int fail_file(const char *path, gmdl_status s, const gmdl_err *err) {
+    fprintf(stderr, "gmdl sample: %s: %s\n", path, err->msg[0] ? err->msg : gmdl_status_str(s));
+    return gmdl_status_is_input_error(s) ? 2 : 1;
+}
+
+/* Logistic regression on --data, labels mapped as liblinear does (the first label seen is the
+ * positive class unless --positive names it); --test labels must be the training file's. Returns
+ * 0 or the exit code (message printed). */
+static int open_logistic(const cli_val *v, const char *data, const char *ycol, model_handle *h) {
+    const char *pr = OPTV(&cmd, v, "prior")->s, *test = OPTV(&cmd, v, "test")->s;
+    if (strcmp(pr, "laplace") != 0 && strcmp(pr, "gaussian") != 0) {
+        fprintf(stderr, "gmdl sample: --prior must be laplace or gaussian, got '%s'\n", pr);
+        return 2;
+    }
+    gmdl_err err = {{0}};
+    gmdl_libsvm tr;
+    gmdl_status s = load_sparse(data, ycol, &tr, &err);
+    if (s)
+        return cli_fail("sample", s, &err);
+    const cli_val *pos = OPTV(&cmd, v, "positive");
+    s = gmdl_binary_labels_find(&h->labels, tr.labels, tr.nrows, pos->set ? &pos->d : NULL, &err);
+    if (s) {
+        gmdl_libsvm_free(&tr);
+        return fail_file(data, s, &err);
+    }
+    s = gmdl_builtin_logistic(&h->builtin, &tr, &h->labels,
+                              pr[0] == 'l' ? GMDL_PRIOR_LAPLACE : GMDL_PRIOR_GAUSSIAN,
+                              OPTV(&cmd, v, "prior-scale")->d, &err);
+    gmdl_libsvm_free(&tr);
+    if (s)
+        return cli_fail("sample", s, &err);
+    h->have_labels = 1;
+    if (!test)
+        return 0;
+    s = load_sparse(test, ycol, &h->test, &err);
+    if (s)
+        return cli_fail("sample", s, &err);
+    h->have_test = 1;
+    s = gmdl_binary_labels_check(&h->labels, h->test.labels, h->test.nrows, &err);
+    return s ? fail_file(test, s, &err) : 0;
 }
 
 /* Builds the target; returns 0 or the exit code (message printed). */
@@ -138,24 +183,9 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
             return 2;
         }
         if (strcmp(model, "logistic") == 0) {
-            const char *pr = OPTV(&cmd, v, "prior")->s;
-            if (strcmp(pr, "laplace") != 0 && strcmp(pr, "gaussian") != 0) {
-                fprintf(stderr, "gmdl sample: --prior must be laplace or gaussian, got '%s'\n", pr);
-                return 2;
-            }
-            gmdl_libsvm tr;
-            s = load_sparse(data, ycol, &tr, &err);
-            if (s)
-                return cli_fail("sample", s, &err);
-            s = gmdl_builtin_logistic(&h->builtin, &tr,
-                                      pr[0] == 'l' ? GMDL_PRIOR_LAPLACE : GMDL_PRIOR_GAUSSIAN,
-                                      OPTV(&cmd, v, "prior-scale")->d, &err);
-            gmdl_libsvm_free(&tr);
-            const char *test = OPTV(&cmd, v, "test")->s;
-            if (!s && test) {
-                s = load_sparse(test, ycol, &h->test, &err);
-                h->have_test = s == GMDL_OK;
-            }
+            int rc = open_logistic(v, data, ycol, h);
+            if (rc)
+                return rc;
         } else if (strcmp(model, "linear") == 0) {
             if (!ycol) {
                 fprintf(stderr, "gmdl sample: --model linear needs --y COL\n");
@@ -393,7 +423,7 @@ static int write_outputs(const cli_val *v, const gmdl_target *t, const sample_ru
         if (rc)
             return rc;
     }
-    if (OPTV(&cmd, v, "json")->i)
+    if (cli_json())
         sample_report_json(r);
     else
         sample_report_text(r);
@@ -438,7 +468,7 @@ static int risk_sweep(const cli_val *v) {
     const char *plot = OPTV(&cmd, v, "plot")->s;
     if (plot && (rc = sample_plot_risk(plot, &c, pts, &mhp)) != 0)
         return rc;
-    sample_risk_report(&c, pts, &mhp, exact, seconds, (int)OPTV(&cmd, v, "json")->i);
+    sample_risk_report(&c, pts, &mhp, exact, seconds, cli_json());
     return 0;
 }
 
@@ -470,6 +500,8 @@ int cmd_sample(int argc, char **argv) {
     }
     r.mixture = strcmp(r.model, "sgld-mixture") == 0;
     r.have_test = h.have_test;
+    r.have_labels = h.have_labels;
+    r.labels = h.labels;
     r.seed = (uint64_t)OPTV(&cmd, v, "seed")->i;
     r.rej_accept = r.log_m = r.test_acc = r.test_ll = r.tv = NAN;
     signal(SIGINT, on_sigint);

@@ -36,12 +36,22 @@ typedef struct cli_cmd {
 
 /* Parses argv[0..argc-1] (after the command name). Returns 0 on success, 2 on a usage error
  * (message printed to stderr), and -1 when --help was printed (the caller exits 0).
- * vals has one entry per option; positional arguments are stored in pos (at most max_pos). */
+ * vals has one entry per option; positional arguments are stored in pos (at most max_pos).
+ * Every command also takes the common options --json and -q/--quiet (cli_json, cli_quiet), which
+ * its table need not list; a table that lists them gets them in vals as well. --quiet also mutes
+ * the library's log below errors. */
 int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_val *vals, const char **pos,
               int *npos);
 void cli_help(const cli_cmd *cmd);
 /* Index of option NAME in the table (aborts if absent: a programming error). */
 size_t cli_idx(const cli_cmd *cmd, const char *name);
+
+/* The common options of the last cli_parse: --json (one JSON object on stdout) and --quiet (no
+ * progress or log lines on stderr; errors are still printed). */
+int cli_json(void);
+int cli_quiet(void);
+/* A progress or log line on stderr ("gmdl CMD: ..." is the caller's), unless --quiet. */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Shorthands used by command implementations. */
 #define OPTV(cmd, vals, name) (&(vals)[cli_idx((cmd), (name))])

@@ -51,6 +51,8 @@ typedef struct sample_run {
     double seconds;      /* sampling time */
     double accept, step; /* means over the chains */
     double test_acc, test_ll, tv;
+    int have_labels;           /* logistic: the label mapping below */
+    gmdl_binary_labels labels; /* the values read as +1 and -1 */
 } sample_run;
 
 /* ------------------------------------------------------------------ output (sample_report.c) */

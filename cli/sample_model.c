@@ -151,11 +151,10 @@ int sample_plugin_open(sample_plugin *p, const char *lib, const char *arg) {
     if (s != GMDL_OK)
         return cli_fail("sample", s, &err); /* one line, as every error */
     if (p->abi == 1)
-        fprintf(stderr,
-                "gmdl sample: note: --model-lib %s uses the deprecated user-model ABI 1 "
+        cli_note("gmdl sample: note: --model-lib %s uses the deprecated user-model ABI 1 "
                 "(gmdl_model_create), which loads until libgmdl SOVERSION 1; rebuild it for ABI 2 "
-                "(gmdl_user_model_v2, see gmdl/infer.h)\n",
-                lib);
+                 "(gmdl_user_model_v2, see gmdl/infer.h)\n",
+                 lib);
     return 0;
 }
 

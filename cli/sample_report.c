@@ -74,6 +74,10 @@ static void json_extras(json_w *j, const sample_run *r) {
     }
     if (r->mixture)
         json_num(j, "tv_distance", r->tv);
+    if (r->have_labels) {
+        json_num(j, "positive", r->labels.positive);
+        json_num(j, "negative", r->labels.negative);
+    }
     if (r->have_test) {
         json_num(j, "test_accuracy", r->test_acc);
         json_num(j, "test_log_loss", r->test_ll);
@@ -137,6 +141,12 @@ void sample_report_text(const sample_run *r) {
         printf("total variation distance to the exact grid posterior (50 x 50 over "
                "[-1.5, 2.5] x [-3, 3]): %.4f\n",
                r->tv);
+    if (r->have_labels && isnan(r->labels.negative))
+        printf("labels: %g positive (+1); the training data hold no other value\n",
+               r->labels.positive);
+    else if (r->have_labels)
+        printf("labels: %g positive (+1), %g negative (-1)\n", r->labels.positive,
+               r->labels.negative);
     if (r->have_test)
         printf("test accuracy %.4f, test log loss %.4f (posterior-averaged predictions)\n",
                r->test_acc, r->test_ll);

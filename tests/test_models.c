@@ -114,7 +114,8 @@ static void test_logistic(uint64_t seed) {
     for (int prior = 0; prior < 2; prior++) {
         gmdl_builtin *m;
         gmdl_err e = {{0}};
-        CHECK_OK(gmdl_builtin_logistic(&m, &tr, (gmdl_prior)prior, 1.0, &e));
+        const gmdl_binary_labels map = {1.0, -1.0}; /* the truth w is for +1 */
+        CHECK_OK(gmdl_builtin_logistic(&m, &tr, &map, (gmdl_prior)prior, 1.0, &e));
         const gmdl_target *t = gmdl_builtin_target(m);
         CHECK_EQ(t->dim, 4);
         CHECK(strcmp(t->names[3], "alpha") == 0);
@@ -247,11 +248,93 @@ static void test_risk(uint64_t seed) {
     gmdl_builtin_destroy(m);
 }
 
+/* liblinear's label convention: the first value seen is positive unless named; two values at
+ * most, named in the refusal; test labels must be the training labels. */
+static void test_binary_labels(void) {
+    gmdl_binary_labels map;
+    gmdl_err e = {{0}};
+    const double l24[5] = {4, 2, 2, 4, 2};
+    CHECK_OK(gmdl_binary_labels_find(&map, l24, 5, NULL, &e));
+    CHECK_EQ(map.positive, 4.0);
+    CHECK_EQ(map.negative, 2.0);
+    const double two = 2;
+    CHECK_OK(gmdl_binary_labels_find(&map, l24, 5, &two, &e));
+    CHECK_EQ(map.positive, 2.0);
+    CHECK_EQ(map.negative, 4.0);
+    const double three = 3;
+    CHECK_EQ(gmdl_binary_labels_find(&map, l24, 5, &three, &e), GMDL_EINVAL);
+    CHECK(strstr(e.msg, "positive label 3 is not one of the labels (4, 2)") != NULL);
+    const double iris[6] = {0, 0, 1, 1, 2, 0};
+    CHECK_EQ(gmdl_binary_labels_find(&map, iris, 6, NULL, &e), GMDL_EINVAL);
+    CHECK(strstr(e.msg, "3 distinct label values (0, 1, 2)") != NULL);
+    double many[20];
+    for (int i = 0; i < 20; i++)
+        many[i] = i;
+    CHECK_EQ(gmdl_binary_labels_find(&map, many, 20, NULL, &e), GMDL_EINVAL);
+    CHECK(strstr(e.msg, "more than 8 distinct label values (0, 1, 2, 3, 4, 5, 6, 7, ...)") != NULL);
+    const double one[3] = {-1, -1, -1};
+    CHECK_OK(gmdl_binary_labels_find(&map, one, 3, NULL, &e));
+    CHECK_EQ(map.positive, -1.0);
+    CHECK(isnan(map.negative));
+    const double bad[2] = {1, NAN};
+    CHECK_EQ(gmdl_binary_labels_find(&map, bad, 2, NULL, &e), GMDL_EINVAL);
+    CHECK_EQ(gmdl_binary_labels_find(&map, l24, 0, NULL, &e), GMDL_EINVAL);
+    map = (gmdl_binary_labels){4, 2};
+    CHECK_OK(gmdl_binary_labels_check(&map, l24, 5, &e));
+    const double test[3] = {2, 4, 1};
+    CHECK_EQ(gmdl_binary_labels_check(&map, test, 3, &e), GMDL_EINVAL);
+    CHECK(strstr(e.msg, "row 3: label 1 is not one of the training labels (4 positive, 2 negative)") !=
+          NULL);
+}
+
+/* A 2/4 data set gives the model of the same data labelled +1/-1 (4 first, so 4 is +1), and the
+ * other choice of positive class the same log density at the mirrored parameters. */
+static void test_logistic_labels(void) {
+    const size_t n = 6;
+    double l24[6] = {4, 2, 4, 2, 2, 4}, lpm[6], x[6] = {0.5, -1, 2, 0.1, -0.3, 1.5};
+    size_t rp[7];
+    uint32_t cols[6] = {0};
+    for (size_t i = 0; i < n; i++) {
+        lpm[i] = l24[i] == 4 ? 1 : -1;
+        rp[i] = i;
+    }
+    rp[n] = n;
+    gmdl_libsvm a = {n, 1, n, l24, rp, cols, x}, b = {n, 1, n, lpm, rp, cols, x};
+    gmdl_builtin *ma, *mb, *mc;
+    gmdl_err e = {{0}};
+    CHECK_OK(gmdl_builtin_logistic(&ma, &a, NULL, GMDL_PRIOR_GAUSSIAN, 1.0, &e));
+    CHECK_OK(gmdl_builtin_logistic(&mb, &b, NULL, GMDL_PRIOR_GAUSSIAN, 1.0, &e));
+    const gmdl_binary_labels flip = {2, 4};
+    CHECK_OK(gmdl_builtin_logistic(&mc, &a, &flip, GMDL_PRIOR_GAUSSIAN, 1.0, &e));
+    CHECK_EQ(gmdl_builtin_logistic_labels(ma)->positive, 4.0);
+    CHECK_EQ(gmdl_builtin_logistic_labels(mc)->positive, 2.0);
+    const gmdl_target *ta = gmdl_builtin_target(ma), *tb = gmdl_builtin_target(mb),
+                      *tc = gmdl_builtin_target(mc);
+    const double th[2] = {0.8, -0.3}, neg[2] = {-0.8, 0.3};
+    double la, lb, lc;
+    CHECK_OK(ta->logp(ta->user, th, &la, NULL, &e));
+    CHECK_OK(tb->logp(tb->user, th, &lb, NULL, &e));
+    CHECK_OK(tc->logp(tc->user, neg, &lc, NULL, &e));
+    CHECK_NEAR(la, lb, 1e-12, 1e-12);
+    CHECK_NEAR(la, lc, 1e-12, 1e-12);
+    double iris_like[6] = {0, 1, 2, 0, 1, 2};
+    gmdl_libsvm c = {n, 1, n, iris_like, rp, cols, x};
+    gmdl_builtin *md = NULL;
+    CHECK_EQ(gmdl_builtin_logistic(&md, &c, NULL, GMDL_PRIOR_GAUSSIAN, 1.0, &e), GMDL_EINVAL);
+    CHECK(md == NULL);
+    CHECK(strstr(e.msg, "(0, 1, 2)") != NULL);
+    gmdl_builtin_destroy(ma);
+    gmdl_builtin_destroy(mb);
+    gmdl_builtin_destroy(mc);
+}
+
 int main(void) {
     uint64_t seed = th_seed(5);
     test_risk(seed);
     test_mixture(seed);
     test_logistic(seed);
+    test_binary_labels();
+    test_logistic_labels();
     test_linear(seed);
     test_eight_schools(seed);
     if (th_failed)

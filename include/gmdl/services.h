@@ -38,18 +38,48 @@ GMDL_API const double *gmdl_builtin_mixture_data(size_t *n, const gmdl_builtin *
 
 typedef enum { GMDL_PRIOR_LAPLACE = 0, GMDL_PRIOR_GAUSSIAN } gmdl_prior;
 
-/* Bayesian logistic regression, p(y|x) = sigmoid(y (beta . x + alpha)), y in {-1, +1} (labels
- * <= 0 count as -1), prior Laplace(0, scale) (the SGLD paper, scale 1) or N(0, scale^2) on every
+/* Binary labels, liblinear's convention: a binary model maps exactly two distinct label values
+ * of its training data, `positive` to +1 and `negative` to -1. The positive class is the first
+ * label value seen in the training data unless the caller names it. */
+typedef struct gmdl_binary_labels {
+    double positive; /* label value read as +1 */
+    double negative; /* label value read as -1; NaN when the training data hold one value only */
+} gmdl_binary_labels;
+
+/* Finds the mapping of labels[n]: positive = *positive when not NULL (it must be one of the
+ * values), else labels[0]. Statuses: EINVAL (n = 0, a non-finite label, more than two distinct
+ * values: the message names them, "3 distinct label values (1, 2, 3); a binary model takes
+ * two" (the first 8 seen and then "..."), or *positive is not among them). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_binary_labels_find(gmdl_binary_labels *out,
+                                                            const double *labels, size_t n,
+                                                            const double *positive,
+                                                            gmdl_err *err);
+/* Checks that every labels[i] is map->positive or map->negative. Statuses: EINVAL naming the
+ * first other value and its row (1-based), "row 7: label 3 is not one of the training labels
+ * (2 positive, 4 negative)". */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_binary_labels_check(const gmdl_binary_labels *map,
+                                                             const double *labels, size_t n,
+                                                             gmdl_err *err);
+
+/* Bayesian logistic regression, p(y|x) = sigmoid(y (beta . x + alpha)), y in {-1, +1} by the
+ * label mapping `labels` (borrows; NULL: gmdl_binary_labels_find with the first label seen as
+ * positive), prior Laplace(0, scale) (the SGLD paper, scale 1) or N(0, scale^2) on every
  * coefficient including the intercept. Copies the data. Parameters beta[1..D], alpha (D = data
- * ncols); minibatch gradient. Statuses: EINVAL (no rows, scale <= 0), ENOMEM. */
+ * ncols); minibatch gradient. Statuses: EINVAL (no rows, scale <= 0, labels that do not fit the
+ * mapping: see gmdl_binary_labels_find and _check), ENOMEM. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_logistic(gmdl_builtin **out,
                                                           const gmdl_libsvm *train,
+                                                          const gmdl_binary_labels *labels,
                                                           gmdl_prior prior, double scale,
                                                           gmdl_err *err);
+/* The label mapping of a logistic model (NULL for other models). */
+GMDL_API const gmdl_binary_labels *gmdl_builtin_logistic_labels(const gmdl_builtin *m);
 /* Posterior-averaged predictive accuracy on test data: p_i = sum_s w_s sigmoid(alpha_s +
  * beta_s . x_i) / sum_s w_s over all draws (weights from d->weight, else equal); features beyond
- * the model's dimension are ignored. *log_loss (may be NULL) is the mean negative log predictive
- * probability. Statuses: EINVAL (draws not from this model), ENOMEM. */
+ * the model's dimension are ignored; a test label is positive when it equals the model's positive
+ * label value. *log_loss (may be NULL) is the mean negative log predictive probability.
+ * Statuses: EINVAL (draws not from this model, a test label outside the model's two values:
+ * see gmdl_binary_labels_check), ENOMEM. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_logistic_accuracy(double *accuracy,
                                                                    double *log_loss,
                                                                    const gmdl_builtin *m,

@@ -27,6 +27,7 @@ struct gmdl_builtin {
     double *vals;
     gmdl_prior prior;
     double scale;
+    gmdl_binary_labels labels; /* logistic: the label values read as +1 and -1 */
 };
 
 const gmdl_target *gmdl_builtin_target(const gmdl_builtin *m) {
@@ -299,13 +300,90 @@ static gmdl_status logit_batch(void *user, const double *th, const uint32_t *idx
     return GMDL_OK;
 }
 
-gmdl_status gmdl_builtin_logistic(gmdl_builtin **out, const gmdl_libsvm *train, gmdl_prior prior,
-                                  double scale, gmdl_err *err) {
+/* ------------------------------------------------------------------ binary labels */
+#define LABELS_NAMED 8 /* distinct values a refusal names */
+
+gmdl_status gmdl_binary_labels_find(gmdl_binary_labels *out, const double *labels, size_t n,
+                                    const double *positive, gmdl_err *err) {
+    if (!labels || n == 0)
+        return gmdl__fail(err, GMDL_EINVAL, "no labels");
+    double seen[LABELS_NAMED + 1] = {0};
+    size_t nseen = 0; /* distinct values, counted up to LABELS_NAMED + 1 */
+    for (size_t i = 0; i < n && nseen <= LABELS_NAMED; i++) {
+        if (!isfinite(labels[i]))
+            return gmdl__fail(err, GMDL_EINVAL, "row %zu: label %g is not a finite number", i + 1,
+                              labels[i]);
+        size_t k = 0;
+        while (k < nseen && seen[k] != labels[i])
+            k++;
+        if (k == nseen)
+            seen[nseen++] = labels[i];
+    }
+    if (nseen > 2) {
+        char list[256] = "";
+        size_t len = 0, shown = nseen < LABELS_NAMED ? nseen : LABELS_NAMED;
+        for (size_t k = 0; k < shown && len < sizeof list; k++)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%g", k ? ", " : "", seen[k]);
+        if (nseen > LABELS_NAMED)
+            return gmdl__fail(err, GMDL_EINVAL,
+                              "more than %d distinct label values (%s, ...); a binary model "
+                              "takes two", LABELS_NAMED, list);
+        return gmdl__fail(err, GMDL_EINVAL,
+                          "%zu distinct label values (%s); a binary model takes two", nseen, list);
+    }
+    size_t pi = 0;
+    if (positive) {
+        while (pi < nseen && seen[pi] != *positive)
+            pi++;
+        if (pi == nseen)
+            return nseen == 2 ? gmdl__fail(err, GMDL_EINVAL,
+                                           "positive label %g is not one of the labels (%g, %g)",
+                                           *positive, seen[0], seen[1])
+                              : gmdl__fail(err, GMDL_EINVAL,
+                                           "positive label %g is not one of the labels (%g)",
+                                           *positive, seen[0]);
+    }
+    out->positive = seen[pi];
+    out->negative = nseen == 2 ? seen[1 - pi] : (double)NAN;
+    return GMDL_OK;
+}
+
+gmdl_status gmdl_binary_labels_check(const gmdl_binary_labels *map, const double *labels, size_t n,
+                                     gmdl_err *err) {
+    if (!map || (n && !labels))
+        return gmdl__fail(err, GMDL_EINVAL, "labels: NULL argument");
+    for (size_t i = 0; i < n; i++)
+        if (labels[i] != map->positive && labels[i] != map->negative) {
+            if (isnan(map->negative))
+                return gmdl__fail(err, GMDL_EINVAL,
+                                  "row %zu: label %g is not the training label (%g, positive)",
+                                  i + 1, labels[i], map->positive);
+            return gmdl__fail(err, GMDL_EINVAL,
+                              "row %zu: label %g is not one of the training labels (%g positive, "
+                              "%g negative)", i + 1, labels[i], map->positive, map->negative);
+        }
+    return GMDL_OK;
+}
+
+const gmdl_binary_labels *gmdl_builtin_logistic_labels(const gmdl_builtin *m) {
+    return m && m->kind == M_LOGISTIC ? &m->labels : NULL;
+}
+
+gmdl_status gmdl_builtin_logistic(gmdl_builtin **out, const gmdl_libsvm *train,
+                                  const gmdl_binary_labels *labels, gmdl_prior prior, double scale,
+                                  gmdl_err *err) {
     *out = NULL;
     if (!train || train->nrows < 1 || train->ncols < 1)
         return gmdl__fail(err, GMDL_EINVAL, "logistic: the training data has no rows or features");
     if (!(scale > 0) || !isfinite(scale) || (prior != GMDL_PRIOR_LAPLACE && prior != GMDL_PRIOR_GAUSSIAN))
         return gmdl__fail(err, GMDL_EINVAL, "logistic: bad prior (scale must be > 0)");
+    gmdl_binary_labels map;
+    gmdl_status s = labels ? gmdl_binary_labels_check(labels, train->labels, train->nrows, err)
+                           : gmdl_binary_labels_find(&map, train->labels, train->nrows, NULL, err);
+    if (s)
+        return s;
+    if (labels)
+        map = *labels;
     size_t D = train->ncols;
     gmdl_builtin *m = alloc_model(M_LOGISTIC, D + 1, D + 1);
     if (!m)
@@ -318,6 +396,7 @@ gmdl_status gmdl_builtin_logistic(gmdl_builtin **out, const gmdl_libsvm *train, 
     m->p = D;
     m->prior = prior;
     m->scale = scale;
+    m->labels = map;
     m->y = gmdl__malloc(m->n * sizeof(double));
     m->row_ptr = gmdl__malloc((m->n + 1) * sizeof(size_t));
     m->cols = gmdl__malloc((train->nnz ? train->nnz : 1) * sizeof(uint32_t));
@@ -329,7 +408,7 @@ gmdl_status gmdl_builtin_logistic(gmdl_builtin **out, const gmdl_libsvm *train, 
                         : gmdl__fail(err, GMDL_ENOMEM, "logistic: out of memory");
     }
     for (size_t i = 0; i < m->n; i++)
-        m->y[i] = train->labels[i] > 0 ? 1.0 : -1.0;
+        m->y[i] = train->labels[i] == map.positive ? 1.0 : -1.0;
     memcpy(m->row_ptr, train->row_ptr, (m->n + 1) * sizeof(size_t));
     if (train->nnz)
         memcpy(m->cols, train->cols, train->nnz * sizeof(uint32_t));
@@ -347,6 +426,9 @@ gmdl_status gmdl_builtin_logistic_accuracy(double *accuracy, double *log_loss,
     if (!m || m->kind != M_LOGISTIC || !d || d->dim != m->p + 1 || !test || test->nrows < 1)
         return gmdl__fail(err, GMDL_EINVAL,
                           "logistic accuracy: draws or test data do not match the model");
+    gmdl_status st = gmdl_binary_labels_check(&m->labels, test->labels, test->nrows, err);
+    if (st)
+        return st;
     size_t S = d->chains * d->n, D = m->p;
     double sw = 0;
     for (size_t s = 0; s < S; s++)
@@ -366,7 +448,7 @@ gmdl_status gmdl_builtin_logistic_accuracy(double *accuracy, double *log_loss,
             p += (d->weight ? d->weight[s] : 1.0) * sigmoid(z);
         }
         p /= sw;
-        int y = test->labels[i] > 0;
+        int y = test->labels[i] == m->labels.positive;
         correct += (p > 0.5) == y;
         double py = y ? p : 1.0 - p;
         ll -= log(py > 1e-300 ? py : 1e-300);

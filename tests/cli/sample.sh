@@ -47,6 +47,29 @@ $S --model logistic --data "$WORK/a9a_2000" --method vi --n 100 --json > "$WORK/
 ratio=$(json_field "$WORK/j" variance_ratio)
 if [ -n "$ratio" ] && awk "BEGIN{exit !($ratio >= 10)}"; then ok; else bad "VI variance ratio '$ratio': $(cat "$WORK/j")"; fi
 
+# binary labels (liblinear's convention): a 2/4 file is the same fit as the file relabelled
+# +1/-1 (first label seen 4 -> +1, 2 -> -1); --positive picks the class and flips the signs;
+# more than two values, or a test label outside the training file's two, exits 2 naming them.
+head -300 "$A9A/a9a_5000" | awk 'NR == 1 {print "+1 1:1"} {print}' > "$WORK/pm.svm"
+sed -e 's/^+1 /4 /' -e 's/^-1 /2 /' "$WORK/pm.svm" > "$WORK/24.svm"
+LAB="--model logistic --method mh --n 200 --seed 3 --json"
+$S $LAB --data "$WORK/pm.svm" --out "$WORK/pm.csv" > "$WORK/pm.json" 2> "$WORK/e"
+$S $LAB --data "$WORK/24.svm" --out "$WORK/24.csv" > "$WORK/24.json" 2>> "$WORK/e"
+if [ -s "$WORK/pm.csv" ] && cmp -s "$WORK/pm.csv" "$WORK/24.csv"; then ok; else bad "2/4 labels fit differently from +1/-1: $(cat "$WORK/e")"; fi
+if grep -qF '"positive": 4, "negative": 2' "$WORK/24.json" && grep -qF '"positive": 1, "negative": -1' "$WORK/pm.json"; then ok; else bad "label mapping in JSON: $(cat "$WORK/24.json")"; fi
+$S $LAB --data "$WORK/24.svm" --positive 2 > "$WORK/flip.json" 2>> "$WORK/e"
+a=$(grep -o '"mean": {"beta\[1\]": [-0-9.eE+]*' "$WORK/24.json" | sed 's/.*: //')
+b=$(grep -o '"mean": {"beta\[1\]": [-0-9.eE+]*' "$WORK/flip.json" | sed 's/.*: //')
+if [ -n "$a" ] && [ -n "$b" ] && awk "BEGIN{exit !($a * $b < 0 && ($a + $b) ^ 2 < 0.01 * ($a - $b) ^ 2)}"; then ok; else bad "--positive 2 did not flip beta[1]: '$a' vs '$b'"; fi
+if grep -qF '"positive": 2, "negative": 4' "$WORK/flip.json"; then ok; else bad "--positive in JSON: $(cat "$WORK/flip.json")"; fi
+$S --model logistic --method mh --n 100 --data "$WORK/24.svm" > "$WORK/t" 2>&1
+if grep -qF 'labels: 4 positive (+1), 2 negative (-1)' "$WORK/t"; then ok; else bad "label mapping in the report: $(cat "$WORK/t")"; fi
+IRIS=$DATA/sklearn/iris.csv
+expect_fail 2 "$IRIS" "3 distinct label values (0, 1, 2)" -- $S --model logistic --data "$IRIS" --y target --method mh
+expect_fail 2 "$WORK/24.svm" "positive label 3 is not one of the labels (4, 2)" -- $S --model logistic --data "$WORK/24.svm" --positive 3 --method mh
+printf '4 1:1\n2 2:1\n7 1:1\n' > "$WORK/t7.svm"
+expect_fail 2 "$WORK/t7.svm" "row 3: label 7 is not one of the training labels (4 positive, 2 negative)" -- $S --model logistic --data "$WORK/24.svm" --test "$WORK/t7.svm" --method mh
+
 # --plot writes a PNG (trace, autocorrelation, scatter over the exact contours; risk curves)
 $S --model sgld-mixture --method sgld --n 20000 --plot "$WORK/mix.png" > /dev/null 2> "$WORK/e"
 if [ "$(head -c 8 "$WORK/mix.png" 2> /dev/null | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]; then ok; else bad "--plot did not write a PNG: $(cat "$WORK/e")"; fi
