@@ -396,7 +396,7 @@ static int summarize(sample_run *r) {
 
 /* Logistic with --test: the posterior-averaged test accuracy. The SGLD demo's check: the total
  * variation distance between the 50 x 50 histogram of all draws over [-1.5, 2.5] x [-3, 3] and
- * the exact grid posterior (ALGORITHMS.md 5.2). Returns 0 or the exit code. */
+ * the exact grid posterior (Welling & Teh 2011, 5.1). Returns 0 or the exit code. */
 static int model_checks(const model_handle *h, const gmdl_target *t, sample_run *r) {
     gmdl_err err = {{0}};
     gmdl_status s = GMDL_OK;
@@ -418,7 +418,7 @@ static int write_outputs(const cli_val *v, const gmdl_target *t, const sample_ru
     if (plot) {
         char title[96];
         snprintf(title, sizeof title, "%s, %s", r->model, r->method);
-        static const double demo_window[4] = {-1.5, 2.5, -3.0, 3.0}; /* ALGORITHMS.md 5.2 */
+        static const double demo_window[4] = {-1.5, 2.5, -3.0, 3.0}; /* Welling & Teh 2011, 5.1 */
         int rc = sample_plot_draws(plot, t, &r->d, title, r->mixture ? demo_window : NULL);
         if (rc)
             return rc;

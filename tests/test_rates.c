@@ -1,5 +1,5 @@
 /* The compression rates of Louizos et al. (2017), Table 1, recomputed from the published pruned
- * architectures and bit widths (Table 2), and the bit-precision rule of ALGORITHMS.md 12.4. */
+ * architectures and bit widths (Table 2), and the bit-precision rule of Louizos et al. 2017, 3.3. */
 #include "gmdl/bayes.h"
 #include "harness.h"
 

@@ -1,6 +1,8 @@
-/* gmdl Bayesian compression arithmetic (Louizos, Ullrich & Welling 2017; ALGORITHMS.md 12.4-12.6):
- * bit precision from posterior variances, fixed-point quantisation, and the compression rates of
- * the paper's table. Pure functions over plain numbers, usable on any pruned network. */
+/* gmdl Bayesian compression arithmetic (Louizos, Ullrich & Welling, "Bayesian Compression for
+ * Deep Learning", NIPS 2017, sections 3.3 and 5): bit precision from posterior variances,
+ * fixed-point quantisation, and the compression rates of the paper's table. Pure functions over
+ * plain numbers, usable on any pruned network.
+ * Threads: every function is pure and may be called from any number of threads at once. */
 #ifndef GMDL_BAYES_H
 #define GMDL_BAYES_H
 

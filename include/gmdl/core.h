@@ -3,7 +3,10 @@
  * Every fallible public function returns a gmdl_status and delivers its results through
  * out-parameters. Human-readable detail (file, line, byte offset, expected vs. got) goes into a
  * caller-provided gmdl_err, never into a global, so the library stays thread-safe.
- * The library never prints to stdout, never calls exit() and never reads the environment. */
+ * The library never prints to stdout, never calls exit() and never reads the environment.
+ * Threads: the functions of this header may be called from any thread, except the two hooks
+ * (gmdl_set_allocator, gmdl_log_set), which are set once, before any other call, and the log hook
+ * itself, which must be safe to call from several threads at once. */
 #ifndef GMDL_CORE_H
 #define GMDL_CORE_H
 

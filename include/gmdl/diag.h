@@ -6,7 +6,8 @@
  * autocorrelation sum is truncated by Geyer's (1992) initial monotone sequence, as in Stan and
  * Vehtari, Gelman, Simpson, Carpenter and Buerkner (2021), "Rank-normalization, folding and
  * localization: an improved R-hat", Bayesian Analysis 16(2). These functions only read their input
- * and allocate scratch through the allocator hook; they depend on nothing but core. */
+ * and allocate scratch through the allocator hook; they depend on nothing but core.
+ * Threads: every function may be called from several threads at once. */
 #ifndef GMDL_DIAG_H
 #define GMDL_DIAG_H
 

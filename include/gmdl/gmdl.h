@@ -1,5 +1,8 @@
 /* gmdl: graphical models and deep learning in C. Including this header includes the whole
- * public API. See README.md and docs/ for the overview. */
+ * public API. See README.md and docs/ for the overview.
+ * Threads: each header says what may run concurrently. In short: no global state but the
+ * allocator and log hooks; a handle (model, Bayes net, MRF, figure) may be read by several threads
+ * at once where its header says so, and is changed by one thread at a time. */
 #ifndef GMDL_H
 #define GMDL_H
 

@@ -1,6 +1,8 @@
 /* gmdl data input: IDX (MNIST container, raw or .gz), labelled image data sets, CSV, libsvm and
  * JSON text. Every reader validates its input fully and reports problems as
- * "FILE: byte OFFSET: problem" or "FILE:LINE:COLUMN: problem" in the gmdl_err. */
+ * "FILE: byte OFFSET: problem" or "FILE:LINE:COLUMN: problem" in the gmdl_err.
+ * Threads: the readers are reentrant; the structs they fill belong to the caller, and reading
+ * one from several threads at once is safe. */
 #ifndef GMDL_IO_H
 #define GMDL_IO_H
 

@@ -6,6 +6,10 @@
  * random number streams, the epoch and step counters and the per-epoch history. Saving after each
  * epoch and loading it back gives a run bit-identical to an uninterrupted one (same seed and
  * thread count).
+ * Threads: a gmdl_model is used by one thread at a time: training, gmdl_model_evaluate and
+ * gmdl_model_predict run in buffers planned inside the model (no allocation per call) and spread
+ * their own work over OpenMP threads. Evaluate one model from several threads by loading one copy
+ * per thread. The config functions are pure.
  *
  *   gmdl_train_config cfg = gmdl_train_config_default();
  *   cfg.epochs = 10;
@@ -216,7 +220,7 @@ typedef struct gmdl_compress_report {
 } gmdl_compress_report;
 
 /* Prunes by the posterior, picks bits per layer, quantises, writes a .gmz file (atomically) that
- * gmdl_model_load reads back as a runnable model, and reports the rates (ALGORITHMS.md 12.4-12.5).
+ * gmdl_model_load reads back as a runnable model, and reports the rates (Louizos et al. 2017, 5).
  * EUNSUPPORTED for a model without a posterior (dense, dropout). The model is left unchanged. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
                                                         const gmdl_compress_config *cfg,

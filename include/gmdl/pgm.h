@@ -10,7 +10,10 @@
  * variable 1, and so on (gmdl_*_marginal_size gives the length). Every function that can fail
  * returns a gmdl_status and writes "FILE:LINE: problem" (files) or a sentence (arguments) into the
  * optional gmdl_err. Ownership: handles are created by *_create / *_read and released by
- * *_destroy (which accepts NULL); array arguments are borrowed for the duration of the call. */
+ * *_destroy (which accepts NULL); array arguments are borrowed for the duration of the call.
+ * Threads: queries and samplers take const handles and only read them, so several threads may
+ * query one net or MRF at once; building or changing one (set_parents, set_cpt, add_factor) needs
+ * it to oneself. */
 #ifndef GMDL_PGM_H
 #define GMDL_PGM_H
 

@@ -4,7 +4,9 @@
  * cairo is loaded at run time (dlopen of libcairo.so.2, Debian package libcairo2), so the library
  * neither links nor needs the development headers; without cairo, gmdl_plot_create returns
  * GMDL_EUNSUPPORTED and everything else in gmdl works. Colours are 0xRRGGBB. Text uses the
- * "DejaVu Sans" face through cairo's toy font API. */
+ * "DejaVu Sans" face through cairo's toy font API.
+ * Threads: cairo is loaded once per process (pthread_once); a figure is drawn by one thread at a
+ * time, and different figures may be drawn by different threads at once. */
 #ifndef GMDL_PLOT_H
 #define GMDL_PLOT_H
 

@@ -4,7 +4,8 @@
  * Sub-streams are derived from (master seed, domain, index) so that every consumer (weight
  * initialisation, shuffling, the dropout mask of sample n at step t, chain k of an MCMC run) gets
  * its own reproducible stream, independent of the number of threads. The spare normal of the
- * Box-Muller pair is cached inside the struct, so saving the struct saves the whole state. */
+ * Box-Muller pair is cached inside the struct, so saving the struct saves the whole state.
+ * Threads: a generator is a value owned by its caller: one thread per gmdl_rng, no shared state. */
 #ifndef GMDL_RNG_H
 #define GMDL_RNG_H
 

@@ -1,4 +1,4 @@
-/* Bit precision and compression rates of Bayesian compression (ALGORITHMS.md 12.4-12.6). */
+/* Bit precision and compression rates of Bayesian compression (Louizos, Ullrich & Welling 2017, 3.3 and 5). */
 #include "common.h"
 #include "gmdl/bayes.h"
 

@@ -1,4 +1,4 @@
-/* Soft weight-sharing (Ullrich, Meeds & Welling, ICLR 2017; ALGORITHMS.md 16): a Gaussian-mixture
+/* Soft weight-sharing (Ullrich, Meeds & Welling, ICLR 2017): a Gaussian-mixture
  * prior over every weight and bias of the net, learned together with the net.
  *
  * The prior is a pass-through layer at the end of the net ("sws_prior"; its forward and backward
@@ -15,7 +15,7 @@
  *   dC/drho_k = -sum_i (r_ik - s_k (1 - r_i0)).
  * The zero component's sd is fixed (the layer's zero_sd, gmdl_train_config.sws.zero_sd) or,
  * with zero_sd = 0, learned: a learned sd grows to cover the bulk of the weights, and every one
- * of them is then pruned (ALGORITHMS.md 16.1 notes the code learns it; the paper does not say).
+ * of them is then pruned (the authors' tutorial code learns it; the paper does not say).
  * Initialisation: the tutorial's means linspace(-0.6, 0.6) for components 1..16 and sigma = 0.25
  * (the zero component: zero_sd when fixed), equal mixing proportions; when retraining a net
  * (gmdl_model_init_from), gmdl__sws_fit then places the components on its weights: the paper's

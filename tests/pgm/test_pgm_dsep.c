@@ -1,4 +1,4 @@
-/* d-separation: the pgmpy and hand-derived facts of ALGORITHMS.md section 1.4 and SOURCE.md;
+/* d-separation: facts derived by hand and with pgmpy on the test networks (asserted below);
  * Bayes-ball against two independent oracles (the moralised ancestral graph criterion and the
  * Koller-Friedman "reachable" procedure that pgmpy uses) on 1000 random DAGs of up to 30 nodes;
  * and numerically, every reported independence holds (and every dependence shows) for random
