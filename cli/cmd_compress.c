@@ -252,7 +252,7 @@ int cmd_compress(int argc, char **argv) {
         return cli_fail("compress", s, &err);
     }
     rc = compress_model(m, &test, v, pos[0]);
-    gmdl_dataset_free(&test);
+    gmdl_dataset_fini(&test);
     gmdl_model_destroy(m);
     return rc;
 }

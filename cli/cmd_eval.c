@@ -41,7 +41,7 @@ int cmd_eval(int argc, char **argv) {
     gmdl_eval_result r;
     gmdl_set_flush_denormals(1);
     s = gmdl_model_evaluate(m, &test, mc, (uint64_t)OPTV(&cmd, v, "seed")->i, &r, &err);
-    gmdl_dataset_free(&test);
+    gmdl_dataset_fini(&test);
     gmdl_model_destroy(m);
     if (s)
         return cli_fail("eval", s, &err);

@@ -112,7 +112,7 @@ static void model_close(model_handle *h) {
     gmdl_builtin_destroy(h->builtin);
     sample_plugin_close(&h->plugin);
     if (h->have_test)
-        gmdl_libsvm_free(&h->test);
+        gmdl_libsvm_fini(&h->test);
 }
 
 /* Prints "gmdl sample: FILE: MESSAGE" and returns the exit code of s. */
@@ -138,13 +138,13 @@ static int open_logistic(const cli_val *v, const char *data, const char *ycol, m
     const cli_val *pos = OPTV(&cmd, v, "positive");
     s = gmdl_binary_labels_find(&h->labels, tr.labels, tr.nrows, pos->set ? &pos->d : NULL, &err);
     if (s) {
-        gmdl_libsvm_free(&tr);
+        gmdl_libsvm_fini(&tr);
         return fail_file(data, s, &err);
     }
     s = gmdl_builtin_logistic(&h->builtin, &tr, &h->labels,
                               pr[0] == 'l' ? GMDL_PRIOR_LAPLACE : GMDL_PRIOR_GAUSSIAN,
                               OPTV(&cmd, v, "prior-scale")->d, &err);
-    gmdl_libsvm_free(&tr);
+    gmdl_libsvm_fini(&tr);
     if (s)
         return cli_fail("sample", s, &err);
     h->have_labels = 1;
@@ -321,7 +321,7 @@ static gmdl_status rejection_log_m(const cli_val *v, const gmdl_target *t, const
             wmax = pd.weight[i];
     /* normalised weight w_i = exp(lw_i) / sum; log(sum) = log Z + log S */
     *log_m = log(wmax) + pr.log_evidence + log(10000.0) + log(10.0);
-    gmdl_draws_free(&pd);
+    gmdl_draws_fini(&pd);
     return GMDL_OK;
 }
 
@@ -516,8 +516,8 @@ int cmd_sample(int argc, char **argv) {
     else if ((rc = summarize(&r)) == 0 && (rc = model_checks(&h, t, &r)) == 0)
         rc = write_outputs(v, t, &r);
     free(r.sm);
-    gmdl_draws_free(&r.d);
-    gmdl_vi_result_free(&r.vr);
+    gmdl_draws_fini(&r.d);
+    gmdl_vi_result_fini(&r.vr);
     model_close(&h);
     return rc;
 }

@@ -443,8 +443,8 @@ int cmd_train(int argc, char **argv) {
         report(&r);
 done:
     free(times);
-    gmdl_dataset_free(&r.train);
-    gmdl_dataset_free(&r.test);
+    gmdl_dataset_fini(&r.train);
+    gmdl_dataset_fini(&r.test);
     gmdl_model_destroy(r.m);
     return rc;
 }

@@ -11,7 +11,7 @@
 /* The names below are those the model set-up (model_open) calls. */
 typedef gmdl_json jval;
 static inline void jfree(jval *v) {
-    gmdl_json_free(v);
+    gmdl_json_fini(v);
 }
 /* Reads PATH as JSON into *root. Returns 0, or the exit code with the message printed. */
 int json_read_file(const char *path, jval *root);

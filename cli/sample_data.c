@@ -46,14 +46,14 @@ gmdl_status csv_xy(const char *path, const char *ycol, double **X, double **y, s
     int yc = gmdl_csv_find(&c, ycol);
     if (yc < 0) {
         snprintf(err->msg, sizeof err->msg, "%s: no column named '%s' (--y)", path, ycol);
-        gmdl_csv_free(&c);
+        gmdl_csv_fini(&c);
         return GMDL_EINVAL;
     }
     size_t rows = c.nrows, feats = c.ncols > 1 ? c.ncols - 1 : 0;
     *X = malloc((rows * feats > 0 ? rows * feats : 1) * sizeof(double));
     *y = malloc((rows > 0 ? rows : 1) * sizeof(double));
     s = !*X || !*y ? GMDL_ENOMEM : gmdl_csv_xy(&c, (size_t)yc, *X, *y, err);
-    gmdl_csv_free(&c);
+    gmdl_csv_fini(&c);
     if (s) {
         free(*X);
         free(*y);

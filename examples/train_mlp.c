@@ -48,7 +48,7 @@ int main(int argc, char **argv) {
     }
     printf("reloaded model: test accuracy %.4f on %zu images\n", r.accuracy, r.n);
     gmdl_model_destroy(back);
-    gmdl_dataset_free(&train);
-    gmdl_dataset_free(&test);
+    gmdl_dataset_fini(&train);
+    gmdl_dataset_fini(&test);
     return 0;
 }

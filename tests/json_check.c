@@ -59,6 +59,6 @@ int main(int argc, char **argv) {
         fprintf(stderr, "json_check: %s\n", err.msg[0] ? err.msg : gmdl_status_str(s));
         return 1;
     }
-    gmdl_json_free(&doc);
+    gmdl_json_fini(&doc);
     return 0;
 }

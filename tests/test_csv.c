@@ -77,8 +77,8 @@ static void test_valid(void) {
     CHECK_STATUS(gmdl_csv_column_f64(&c, 2, 1, v, &e), GMDL_EPARSE);
     CHECK_STR_CONTAINS(e.msg, "ok.csv:2:7: column c d: not a number: 'x'");
     CHECK_STATUS(gmdl_csv_column_f64(&c, 3, 1, v, &e), GMDL_EINVAL);
-    gmdl_csv_free(&c);
-    gmdl_csv_free(&c); /* idempotent after free */
+    gmdl_csv_fini(&c);
+    gmdl_csv_fini(&c); /* idempotent after free */
 
     /* No trailing newline, a BOM, a header-only file, numbers with blanks and exponents. */
     p = FIXTURE("bom.csv", "\xEF\xBB\xBFx,y\n 7 ,-1.5e-2\n0x10,1e-400");
@@ -91,14 +91,14 @@ static void test_valid(void) {
     CHECK_OK(gmdl_csv_column_f64(&c, 1, 0, v, &e));
     CHECK_NEAR(v[0], -0.015, 1e-18, 0);
     CHECK_NEAR(v[1], 0.0, 1e-300, 0); /* underflow is accepted as (nearly) zero */
-    gmdl_csv_free(&c);
+    gmdl_csv_fini(&c);
 
     p = FIXTURE("hdr.csv", "only,header\n");
     REQUIRE_OK_MSG(gmdl_csv_read(p, &c, &e), e.msg);
     CHECK_EQ(c.nrows, 0);
     CHECK_EQ(c.ncols, 2);
     CHECK_OK(gmdl_csv_column_f64(&c, 1, 0, v, &e));
-    gmdl_csv_free(&c);
+    gmdl_csv_fini(&c);
 }
 
 static void expect_error(const char *name, const char *content, size_t len, const char *want) {
@@ -131,7 +131,7 @@ static void test_errors(void) {
     c.cells[3] = c.cells[1]; /* skip the bad cell to reach the overflowing one */
     CHECK_STATUS(gmdl_csv_column_f64(&c, 1, 0, v, &e), GMDL_EPARSE);
     CHECK_STR_CONTAINS(e.msg, "num.csv:4:3: column b: value '1e999' is not finite");
-    gmdl_csv_free(&c);
+    gmdl_csv_fini(&c);
 
     char missing[600];
     snprintf(missing, sizeof missing, "%s/does-not-exist.csv", tmpdir);
@@ -171,7 +171,7 @@ static void test_iris(void) {
     CHECK_EQ(counts[1], 50);
     CHECK_EQ(counts[2], 50);
     CHECK_EQ(c.lines[149], 151);
-    gmdl_csv_free(&c);
+    gmdl_csv_fini(&c);
 }
 
 /* Random byte mutations of a valid file: OK or EPARSE only, and an accepted table is rectangular
@@ -204,7 +204,7 @@ static void test_mutations(void) {
                 if (!c.cells[i * c.ncols + j])
                     bad_table++;
         }
-        gmdl_csv_free(&c);
+        gmdl_csv_fini(&c);
     }
     CHECK_EQ(bad_status, 0);
     CHECK_EQ(bad_table, 0);
@@ -224,27 +224,27 @@ static void test_xy(void) {
     CHECK_OK(gmdl_csv_xy(&c, 0, x, y, &e)); /* response first: features y, b */
     CHECK(x[0] == 10 && x[1] == 2 && x[5] == -6 && y[2] == 0);
     CHECK_STATUS(gmdl_csv_xy(&c, 3, x, y, &e), GMDL_EINVAL);
-    gmdl_csv_free(&c);
+    gmdl_csv_fini(&c);
     p = FIXTURE("xybad.csv", "a,y,b\n1,x,2\n3,4,?\n");
     CHECK_OK(gmdl_csv_read(p, &c, &e));
     CHECK_STATUS(gmdl_csv_xy(&c, 2, x, y, &e), GMDL_EPARSE);
     CHECK_STR_CONTAINS(e.msg, "xybad.csv:2:3: column y: not a number: 'x'");
-    gmdl_csv_free(&c);
+    gmdl_csv_fini(&c);
     p = FIXTURE("xymiss.csv", "a,y,b\n1,2,3\n3,4,?\n");
     CHECK_OK(gmdl_csv_read(p, &c, &e));
     CHECK_STATUS(gmdl_csv_xy(&c, 1, x, y, &e), GMDL_EPARSE);
     CHECK_STR_CONTAINS(e.msg, "xymiss.csv:3:5: column b: missing value '?'");
-    gmdl_csv_free(&c);
+    gmdl_csv_fini(&c);
     p = FIXTURE("xyone.csv", "y\n1\n");
     CHECK_OK(gmdl_csv_read(p, &c, &e));
     CHECK_STATUS(gmdl_csv_xy(&c, 0, x, y, &e), GMDL_EINVAL);
     CHECK_STR_CONTAINS(e.msg, "xyone.csv: need at least one row and one feature column");
-    gmdl_csv_free(&c);
+    gmdl_csv_fini(&c);
     p = FIXTURE("xynorow.csv", "a,y\n");
     CHECK_OK(gmdl_csv_read(p, &c, &e));
     CHECK_STATUS(gmdl_csv_xy(&c, 1, x, y, &e), GMDL_EINVAL);
     CHECK_STR_CONTAINS(e.msg, "need at least one row");
-    gmdl_csv_free(&c);
+    gmdl_csv_fini(&c);
 }
 
 int main(void) {

@@ -35,16 +35,16 @@ int main(void) {
     CHECK_EQ(ds.n, 50);
     CHECK_EQ(ds.dim, 784);
     CHECK(ds.x[0] >= 0.0f && ds.x[0] <= 1.0f);
-    gmdl_dataset_free(&ds);
+    gmdl_dataset_fini(&ds);
     CHECK_OK(gmdl_dataset_load_dir(dir, 1, 10, &ds, &err));
     CHECK_EQ(ds.n, 20);
-    gmdl_dataset_free(&ds);
+    gmdl_dataset_fini(&ds);
     gmdl_idx idx;
     path(p, "train-labels-idx1-ubyte"); /* .gz found automatically */
     CHECK_OK(gmdl_idx_read(p, &idx, &err));
     CHECK_EQ(idx.ndim, 1);
     CHECK_EQ(idx.dims[0], 50);
-    gmdl_idx_free(&idx);
+    gmdl_idx_fini(&idx);
 
     /* missing folder and file */
     CHECK_STATUS(gmdl_dataset_load_dir("/nonexistent/gmdl", 0, 10, &ds, &err), GMDL_ENOENT);
@@ -108,7 +108,7 @@ int main(void) {
     CHECK_STR_CONTAINS(err.msg, "lbad");
     CHECK_OK(gmdl_dataset_load_idx(p, q, 13, &ds, &err)); /* fine with 13 classes */
     CHECK_EQ(ds.h, 2);
-    gmdl_dataset_free(&ds);
+    gmdl_dataset_fini(&ds);
     /* labels given as images (wrong rank) */
     CHECK_STATUS(gmdl_dataset_load_idx(p, p, 10, &ds, &err), GMDL_ECORRUPT);
 

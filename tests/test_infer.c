@@ -114,7 +114,7 @@ static void test_gaussian_mcmc(uint64_t seed) {
         /* adapted acceptance near the target (0.234, 0.574, 0.8) */
         const double target[3] = {0.234, 0.574, 0.8};
         CHECK_NEAR(acc, target[m], 0.08, 0);
-        gmdl_draws_free(&d);
+        gmdl_draws_fini(&d);
     }
 }
 
@@ -164,7 +164,7 @@ static void test_gaussian_rejection_importance(uint64_t seed) {
                                                   g.sd[5] * g.sd[6] * g.sd[7] * g.sd[8] * g.sd[9])) -
                     D * log(s));
     CHECK_NEAR(acc, zm, 0, 0.1);
-    gmdl_draws_free(&d);
+    gmdl_draws_fini(&d);
     /* A too-small envelope is detected. */
     CHECK_STATUS(gmdl_rejection_run(&d, &acc, &t, &q, logM - 3, 100, 1000000, seed, &e),
                  GMDL_EINVAL);
@@ -188,7 +188,7 @@ static void test_gaussian_rejection_importance(uint64_t seed) {
         CHECK(fabs(mean - g.mu[j]) < 4 * se);
         CHECK(se < 0.1 * g.sd[j]);
     }
-    gmdl_draws_free(&d);
+    gmdl_draws_fini(&d);
 }
 
 /* Gamma(3, 1) on x > 0 and Beta(2, 5) on (0, 1), both through transforms. */
@@ -228,7 +228,7 @@ static void test_transforms(uint64_t seed) {
     for (size_t i = 0; i < S; i++)
         outside += !(d.x[i * 2] > 0) || !(d.x[i * 2 + 1] > 0 && d.x[i * 2 + 1] < 1);
     CHECK_EQ(outside, 0);
-    gmdl_draws_free(&d);
+    gmdl_draws_fini(&d);
     /* Gradient on the unconstrained scale against central differences (Jacobian included). */
     double u[2] = {0.3, -0.7}, x[2], lp, g[2];
     CHECK_OK(gmdl_target_logp_u(&lp, g, &t, u, x, &e));
@@ -307,7 +307,7 @@ static void test_sgld(uint64_t seed) {
         CHECK_OK(gmdl_draws_summary(&s, &d, 0));
         CHECK_NEAR(s.sd, sqrt(v), 0, 0.35);
         CHECK(d.weight[0] > d.weight[d.n - 1]); /* decreasing step sizes are the weights */
-        gmdl_draws_free(&d);
+        gmdl_draws_fini(&d);
     }
     /* A far too large constant step diverges: ENUMERIC naming chain and iteration. */
     gmdl_mcmc_config c = gmdl_mcmc_config_default(GMDL_MCMC_SGLD);
@@ -360,8 +360,8 @@ static void test_errors_and_determinism(uint64_t seed) {
     CHECK(memcmp(a.x, b.x, a.chains * a.n * a.dim * sizeof(double)) == 0);
     /* chains differ from each other */
     CHECK(memcmp(a.x, a.x + a.n * a.dim, a.dim * sizeof(double)) != 0);
-    gmdl_draws_free(&a);
-    gmdl_draws_free(&b);
+    gmdl_draws_fini(&a);
+    gmdl_draws_fini(&b);
 }
 
 /* The ziggurat normals used for SGLD noise: moments, the core and the tail beyond r = 3.4426

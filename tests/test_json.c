@@ -41,18 +41,18 @@ static void test_valid(void) {
     CHECK(gmdl_json_get(&v, "d")->type == GMDL_JSON_OBJECT);
     CHECK(gmdl_json_get(&v, "zz") == NULL);
     CHECK(gmdl_json_get(a, "a") == NULL); /* not an object */
-    gmdl_json_free(&v);
+    gmdl_json_fini(&v);
     CHECK(v.n == 0 && v.items == NULL);
-    gmdl_json_free(&v); /* twice is harmless: the value was emptied */
-    gmdl_json_free(NULL);
+    gmdl_json_fini(&v); /* twice is harmless: the value was emptied */
+    gmdl_json_fini(NULL);
 
     /* Scalars at the top level; repeated keys are kept and the first wins in look-ups. */
     CHECK_OK(PARSE("\"only\"", &v, &e));
     CHECK(v.type == GMDL_JSON_STRING && strcmp(v.str, "only") == 0);
-    gmdl_json_free(&v);
+    gmdl_json_fini(&v);
     CHECK_OK(PARSE("{\"k\": 1, \"k\": 2}", &v, &e));
     CHECK(v.n == 2 && gmdl_json_get(&v, "k")->num == 1);
-    gmdl_json_free(&v);
+    gmdl_json_fini(&v);
     CHECK(strcmp(gmdl_json_type_name(GMDL_JSON_OBJECT), "an object") == 0);
 }
 
@@ -67,7 +67,7 @@ static void check_number(const char *text, double want) {
         if (v.num != want)
             fprintf(stderr, "  '%s' read as %.17g\n", text, v.num);
     }
-    gmdl_json_free(&v);
+    gmdl_json_fini(&v);
 }
 
 static void check_error(const char *text, size_t len, gmdl_status want, const char *msg) {
@@ -122,11 +122,11 @@ static void test_strings(void) {
         CHECK(memcmp(v.items[2].str, "a\0b", 4) == 0);
         CHECK(strcmp(v.items[3].str, "\xc3\xa9 raw") == 0); /* UTF-8 passes through */
     }
-    gmdl_json_free(&v);
+    gmdl_json_fini(&v);
     /* Escaped keys are decoded before look-ups. */
     CHECK_OK(PARSE("{\"s\\u0069gma\": [1]}", &v, &e));
     CHECK(gmdl_json_get(&v, "sigma") != NULL);
-    gmdl_json_free(&v);
+    gmdl_json_fini(&v);
 
     ERR("\"abc", "t.json:1:5: unterminated string");
     ERR("[\"a\\\"]", "t.json:1:7: unterminated string");
@@ -167,13 +167,13 @@ static void test_errors(void) {
     /* A BOM is skipped; the text need not end with a NUL (parse stops at len). */
     CHECK_OK(PARSE("\xEF\xBB\xBF[1]", &v, NULL));
     CHECK(v.n == 1 && v.col == 1); /* columns count from after the BOM */
-    gmdl_json_free(&v);
+    gmdl_json_fini(&v);
     CHECK_OK(gmdl_json_parse("[12]garbage", 4, "t", &v, NULL));
     CHECK(v.n == 1 && v.items[0].num == 12);
-    gmdl_json_free(&v);
+    gmdl_json_fini(&v);
     CHECK_OK(gmdl_json_parse("-3e2X", 4, "t", &v, NULL)); /* a number at the very end of the text */
     CHECK(v.num == -300);
-    gmdl_json_free(&v);
+    gmdl_json_fini(&v);
 }
 
 /* GMDL_JSON_MAX_DEPTH containers around the deepest value are accepted, one more is an error. */
@@ -197,7 +197,7 @@ static void test_depth(void) {
     }
     CHECK_EQ(depth, D);
     CHECK(x->type == GMDL_JSON_NUMBER && x->num == 7);
-    gmdl_json_free(&v);
+    gmdl_json_fini(&v);
     /* objects count too: {"a": [[...[1]...]]} with D + 1 containers around the 1 */
     k = 0;
     memcpy(buf, "{\"a\":", 5);
@@ -256,7 +256,7 @@ static void test_files(const char *tmpdir) {
         CHECK(y->items[k].num == want_y[k] && sigma->items[k].num == want_s[k]);
     CHECK_EQ(gmdl_json_get(&v, "J")->num, 8);
     CHECK(sigma && sigma->line == 4 && sigma->col == 12);
-    gmdl_json_free(&v);
+    gmdl_json_fini(&v);
     remove(path);
 }
 
@@ -279,7 +279,7 @@ static void test_get_numbers(void) {
     CHECK_STATUS(gmdl_json_get_numbers(&v.items[0], "y", "d.json", &a, &e), GMDL_EINVAL);
     CHECK_STR_CONTAINS(e.msg, "d.json:1:7: expected a JSON object, found an array");
     CHECK_STATUS(gmdl_json_get_numbers(&v, NULL, "d.json", &a, &e), GMDL_EINVAL);
-    gmdl_json_free(&v);
+    gmdl_json_fini(&v);
 }
 
 /* Allocation failure: fail the k-th allocation for k = 0, 1, ... until the parse succeeds; each
@@ -320,7 +320,7 @@ static void test_alloc_failures(void) {
         attempts++;
         if (s == GMDL_OK) {
             ok = 1;
-            gmdl_json_free(&v);
+            gmdl_json_fini(&v);
         } else if (s != GMDL_ENOMEM || !strstr(e.msg, "out of memory")) {
             bad++;
         }
@@ -366,7 +366,7 @@ static void test_mutations(void) {
         if (s == GMDL_OK) {
             accepted++;
             bad_tree += !tree_ok(&v);
-            gmdl_json_free(&v);
+            gmdl_json_fini(&v);
         } else if (strncmp(e.msg, "m:", 2) != 0) {
             bad_status++;
         }

@@ -52,14 +52,14 @@ static void test_valid(void) {
         CHECK_EQ(d.cols[i], want_cols[i]);
         CHECK_NEAR(d.vals[i], want_vals[i], 0, 0);
     }
-    gmdl_libsvm_free(&d);
-    gmdl_libsvm_free(&d);
+    gmdl_libsvm_fini(&d);
+    gmdl_libsvm_fini(&d);
 
     /* Index exactly at max_index is allowed. */
     p = FIXTURE("1 5:1\n");
     REQUIRE_OK_MSG(gmdl_libsvm_read(p, 5, &d, &e), e.msg);
     CHECK_EQ(d.ncols, 5);
-    gmdl_libsvm_free(&d);
+    gmdl_libsvm_fini(&d);
 }
 
 static void expect_error(const char *content, size_t len, size_t max_index, const char *want) {
@@ -146,7 +146,7 @@ static void test_a9a(void) {
     CHECK_STATUS(gmdl_libsvm_read(path, 121, &d2, &e), GMDL_EPARSE);
     CHECK_STR_CONTAINS(e.msg, "a9a_5000:2656:");
     CHECK_STR_CONTAINS(e.msg, "feature index 122 above the maximum 121");
-    gmdl_libsvm_free(&d);
+    gmdl_libsvm_fini(&d);
 }
 
 /* Random byte mutations of a valid file: the reader returns OK or EPARSE (never crashes, never
@@ -178,7 +178,7 @@ static void test_mutations(void) {
         }
         if (d.row_ptr[d.nrows] != d.nnz)
             bad_invariant++;
-        gmdl_libsvm_free(&d);
+        gmdl_libsvm_fini(&d);
     }
     CHECK_EQ(bad_status, 0);
     CHECK_EQ(bad_invariant, 0);
@@ -196,11 +196,11 @@ static void test_from_dense(void) {
     CHECK(d.cols[0] == 1 && d.cols[1] == 0 && d.cols[2] == 2);
     CHECK(d.vals[0] == 1.5 && d.vals[1] == -2 && d.vals[2] == 3);
     CHECK(d.labels[0] == 1 && d.labels[1] == -1);
-    gmdl_libsvm_free(&d);
+    gmdl_libsvm_fini(&d);
     const double z[2] = {0, 0};
     CHECK_OK(gmdl_libsvm_from_dense(z, y, 2, 1, &d, &e));
     CHECK(d.nnz == 0 && d.cols && d.vals && d.row_ptr[2] == 0);
-    gmdl_libsvm_free(&d);
+    gmdl_libsvm_fini(&d);
     CHECK_STATUS(gmdl_libsvm_from_dense(NULL, y, 2, 1, &d, &e), GMDL_EINVAL);
     CHECK_STATUS(gmdl_libsvm_from_dense(x, y, SIZE_MAX / 2, 3, &d, &e), GMDL_ELIMIT);
 }

@@ -82,7 +82,7 @@ static void test_mixture(uint64_t seed) {
     }
     CHECK(up > S / 20);
     CHECK(down > S / 20);
-    gmdl_draws_free(&d);
+    gmdl_draws_fini(&d);
     gmdl_builtin_destroy(m);
 }
 
@@ -137,10 +137,10 @@ static void test_logistic(uint64_t seed) {
         CHECK_OK(gmdl_builtin_logistic_accuracy(&acc, &ll, m, &d, &tr, &e));
         CHECK(acc > 0.75);
         CHECK(ll < 0.5);
-        gmdl_draws_free(&d);
+        gmdl_draws_fini(&d);
         gmdl_builtin_destroy(m);
     }
-    gmdl_libsvm_free(&tr); /* allocated with malloc; the default allocator is malloc */
+    gmdl_libsvm_fini(&tr); /* allocated with malloc; the default allocator is malloc */
 }
 
 static void test_linear(uint64_t seed) {
@@ -171,7 +171,7 @@ static void test_linear(uint64_t seed) {
         CHECK(fabs(s.mean - truth[j]) < 4 * s.sd);
         CHECK(s.rhat < 1.01);
     }
-    gmdl_draws_free(&d);
+    gmdl_draws_fini(&d);
     gmdl_builtin_destroy(m);
     double bad[2] = {1, NAN};
     CHECK_STATUS(gmdl_builtin_linear(&m, bad, y, 1, 2, &e), GMDL_EINVAL);
@@ -209,7 +209,7 @@ static void test_eight_schools(uint64_t seed) {
         CHECK(fabs(s.mean - ref[k]) < tol);
         CHECK(s.rhat < 1.01);
     }
-    gmdl_draws_free(&d);
+    gmdl_draws_fini(&d);
     gmdl_builtin_destroy(m);
 }
 

@@ -125,7 +125,7 @@ static void check_posterior(const char *lib, const char *dir, gmdl_mcmc_method m
                 s.rhat);
     }
     free(sq);
-    gmdl_draws_free(&d);
+    gmdl_draws_fini(&d);
     m->destroy(state);
     dlclose(h);
 }

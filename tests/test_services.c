@@ -51,7 +51,7 @@ static void test_mixture_demo(uint64_t seed) {
         frac += d.x[2 * i + 1] >= 0;
     frac /= (double)(d.chains * d.n);
     CHECK_NEAR(frac, up, 0.1, 0);
-    gmdl_draws_free(&d);
+    gmdl_draws_fini(&d);
     gmdl_builtin_destroy(m);
 }
 

@@ -75,7 +75,7 @@ int main(void) {
     double mean, se;
     CHECK_OK(gmdl_draws_weighted_mean(&mean, &se, &d, 0));
     CHECK(fabs(mean - r.mean[0]) < 4 * se);
-    gmdl_draws_free(&d);
+    gmdl_draws_fini(&d);
 
     /* The score-function estimator with a baseline also converges (more slowly, looser check). */
     c.estimator = GMDL_VI_SCORE_BASELINE;
@@ -89,8 +89,8 @@ int main(void) {
         CHECK_NEAR(r2.mean[j], g.mu[j], 0.25 * sd, 0);
         CHECK_NEAR(r2.sd[j], sd, 0, 0.25);
     }
-    gmdl_vi_result_free(&r2);
-    gmdl_vi_result_free(&r);
+    gmdl_vi_result_fini(&r2);
+    gmdl_vi_result_fini(&r);
     c = gmdl_vi_config_default();
     c.iters = 0;
     CHECK_STATUS(gmdl_vi_fit(&r, &t, &c, &e), GMDL_EINVAL);

@@ -89,7 +89,7 @@ typedef struct gmdl_draws {
     double *step;         /* [chains] final step size (NaN where it does not apply) */
 } gmdl_draws;
 
-GMDL_API void gmdl_draws_free(gmdl_draws *d);
+GMDL_API void gmdl_draws_fini(gmdl_draws *d);
 
 /* Diagnostics of quantity j over all chains (gmdl_diag_summarize); with weights, mean and sd are
  * the weighted ones (ESS, tau and R-hat remain those of the unweighted chains).
@@ -140,7 +140,7 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_mcmc_config_check(const gmdl_mcmc_confi
                                                            const gmdl_target *t, gmdl_err *err);
 
 /* Runs cfg->chains chains (in parallel over OpenMP threads) and fills out (caller frees with
- * gmdl_draws_free). For SGLD, out->weight holds the step size of each kept draw, so weighted
+ * gmdl_draws_fini). For SGLD, out->weight holds the step size of each kept draw, so weighted
  * averages are the step-size-weighted averages of Welling & Teh (2011).
  * Statuses: EINVAL (bad config, or the log density is not finite at any tried start point:
  * input error), ENUMERIC (a non-finite state after a step, naming chain and iteration), EINTR,
@@ -224,7 +224,7 @@ GMDL_API gmdl_vi_config gmdl_vi_config_default(void);
  * (the variational parameters became non-finite, naming the iteration), ENOMEM, model's. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_fit(gmdl_vi_result *out, const gmdl_target *t,
                                                 const gmdl_vi_config *cfg, gmdl_err *err);
-GMDL_API void gmdl_vi_result_free(gmdl_vi_result *r);
+GMDL_API void gmdl_vi_result_fini(gmdl_vi_result *r);
 /* n independent draws from q, reported like MCMC draws (constrained / generated quantities), as
  * `chains` chains of n each from (seed, SAMPLING, chain). Statuses: EINVAL, ENOMEM. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_draws(gmdl_draws *out, const gmdl_target *t,

@@ -36,7 +36,7 @@ typedef struct gmdl_idx {
  * type code, dimensions and that the data size matches exactly (no truncation, no trailing bytes).
  * Statuses: ENOENT, ENOTOURS (bad magic), ECORRUPT (truncated/trailing/bad dims), ENOMEM, EIO. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_idx_read(const char *path, gmdl_idx *out, gmdl_err *err);
-GMDL_API void gmdl_idx_free(gmdl_idx *idx);
+GMDL_API void gmdl_idx_fini(gmdl_idx *idx);
 
 /* A labelled image data set: x is [n, c*h*w] floats in [0, 1] (pixel / 255), y in [0, classes). */
 typedef struct gmdl_dataset {
@@ -57,7 +57,7 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_dataset_load_idx(const char *images, co
  * t10k-* pair (test = 1). ENOENT names the missing folder or file. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_dataset_load_dir(const char *dir, int test, int classes,
                                                           gmdl_dataset *out, gmdl_err *err);
-GMDL_API void gmdl_dataset_free(gmdl_dataset *ds);
+GMDL_API void gmdl_dataset_fini(gmdl_dataset *ds);
 
 /* ------------------------------------------------------------------ CSV */
 /* A CSV table (RFC 4180: comma separated, optional double quotes with "" escapes, LF or CRLF),
@@ -73,7 +73,7 @@ typedef struct gmdl_csv {
 } gmdl_csv;
 
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_csv_read(const char *path, gmdl_csv *out, gmdl_err *err);
-GMDL_API void gmdl_csv_free(gmdl_csv *csv);
+GMDL_API void gmdl_csv_fini(gmdl_csv *csv);
 /* Column index of NAME, or -1. */
 GMDL_API int gmdl_csv_find(const gmdl_csv *csv, const char *name);
 /* 1 when the cell is missing: empty, "NA", "NaN", "nan" or "?". */
@@ -109,9 +109,9 @@ typedef struct gmdl_libsvm {
  * "FILE:LINE:COLUMN: problem". */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_libsvm_read(const char *path, size_t max_index,
                                                      gmdl_libsvm *out, gmdl_err *err);
-GMDL_API void gmdl_libsvm_free(gmdl_libsvm *d);
+GMDL_API void gmdl_libsvm_fini(gmdl_libsvm *d);
 /* The sparse form of a dense design matrix x[n * p] (row-major) with labels[n]: zeros are left
- * out, ncols = p. Copies; release with gmdl_libsvm_free. EINVAL for NULL arguments, ELIMIT when
+ * out, ncols = p. Copies; release with gmdl_libsvm_fini. EINVAL for NULL arguments, ELIMIT when
  * p exceeds the 32-bit column index, ENOMEM. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_libsvm_from_dense(const double *x, const double *labels,
                                                            size_t n, size_t p, gmdl_libsvm *out,
@@ -121,7 +121,7 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_libsvm_from_dense(const double *x, cons
 /* A parsed JSON document (RFC 8259): a tree of values. Strings and keys are decoded to UTF-8
  * (escapes resolved, surrogate pairs joined); numbers are doubles. Every value records where it
  * starts in the text, so that a value that parses but does not fit can be named
- * "FILE:LINE:COLUMN". The tree owns its memory: release the root with gmdl_json_free. */
+ * "FILE:LINE:COLUMN". The tree owns its memory: release the root with gmdl_json_fini. */
 typedef enum gmdl_json_type {
     GMDL_JSON_NULL,
     GMDL_JSON_BOOL,
@@ -157,7 +157,7 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_json_parse(const char *text, size_t len
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_json_read_file(const char *path, gmdl_json *out,
                                                         gmdl_err *err);
 /* Releases the tree under v (v itself is the caller's) and empties v. Accepts NULL. */
-GMDL_API void gmdl_json_free(gmdl_json *v);
+GMDL_API void gmdl_json_fini(gmdl_json *v);
 /* The member KEY of object OBJ (the first one when KEY repeats): borrowed from OBJ. NULL when OBJ
  * is not an object or has no such member. */
 GMDL_API const gmdl_json *gmdl_json_get(const gmdl_json *obj, const char *key);

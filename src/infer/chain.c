@@ -400,7 +400,7 @@ gmdl_status gmdl_mcmc_run(gmdl_draws *out, const gmdl_target *t, const gmdl_mcmc
     if (!st || !errs) {
         gmdl__free(st);
         gmdl__free(errs);
-        gmdl_draws_free(out);
+        gmdl_draws_fini(out);
         return gmdl__fail(err, GMDL_ENOMEM, "mcmc: out of memory");
     }
 #ifdef _OPENMP
@@ -427,6 +427,6 @@ gmdl_status gmdl_mcmc_run(gmdl_draws *out, const gmdl_target *t, const gmdl_mcmc
     gmdl__free(st);
     gmdl__free(errs);
     if (s != GMDL_OK)
-        gmdl_draws_free(out);
+        gmdl_draws_fini(out);
     return s;
 }

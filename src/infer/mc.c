@@ -68,7 +68,7 @@ gmdl_status gmdl_rejection_run(gmdl_draws *out, double *accept_rate, const gmdl_
     size_t d = t->dim, od = out->dim;
     double *buf = gmdl__malloc((2 * d) * sizeof(double));
     if (!buf) {
-        gmdl_draws_free(out);
+        gmdl_draws_fini(out);
         return gmdl__fail(err, GMDL_ENOMEM, "rejection: out of memory");
     }
     double *u = buf, *xs = buf + d;
@@ -111,7 +111,7 @@ gmdl_status gmdl_rejection_run(gmdl_draws *out, double *accept_rate, const gmdl_
     return GMDL_OK;
 fail:
     gmdl__free(buf);
-    gmdl_draws_free(out);
+    gmdl_draws_fini(out);
     return s;
 }
 
@@ -130,7 +130,7 @@ gmdl_status gmdl_importance_run(gmdl_draws *out, gmdl_importance_result *res, co
     size_t d = t->dim, od = out->dim;
     double *buf = gmdl__malloc((2 * d) * sizeof(double));
     if (!buf) {
-        gmdl_draws_free(out);
+        gmdl_draws_fini(out);
         return gmdl__fail(err, GMDL_ENOMEM, "importance: out of memory");
     }
     double *u = buf, *xs = buf + d, *lw = out->weight;
@@ -170,6 +170,6 @@ gmdl_status gmdl_importance_run(gmdl_draws *out, gmdl_importance_result *res, co
     return GMDL_OK;
 fail:
     gmdl__free(buf);
-    gmdl_draws_free(out);
+    gmdl_draws_fini(out);
     return s;
 }

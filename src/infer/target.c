@@ -181,11 +181,11 @@ gmdl_status gmdl__draws_alloc(gmdl_draws *d, const gmdl_target *t, size_t chains
         d->accept_rate[c] = d->step[c] = NAN;
     return GMDL_OK;
 oom:
-    gmdl_draws_free(d);
+    gmdl_draws_fini(d);
     return gmdl__fail(err, GMDL_ENOMEM, "draws: out of memory");
 }
 
-void gmdl_draws_free(gmdl_draws *d) {
+void gmdl_draws_fini(gmdl_draws *d) {
     if (!d)
         return;
     if (d->names)

@@ -73,7 +73,7 @@ static gmdl_status one_grad(vi_ws *ws, gmdl_vi_estimator est, const double *m, c
     return GMDL_OK;
 }
 
-void gmdl_vi_result_free(gmdl_vi_result *r) {
+void gmdl_vi_result_fini(gmdl_vi_result *r) {
     if (!r)
         return;
     gmdl__free(r->mean);
@@ -269,7 +269,7 @@ gmdl_status gmdl_vi_fit(gmdl_vi_result *out, const gmdl_target *t, const gmdl_vi
     if (!ok || !out->mean || !out->sd) {
         if (ok)
             gmdl__free(f.buf);
-        gmdl_vi_result_free(out);
+        gmdl_vi_result_fini(out);
         return gmdl__fail(err, GMDL_ENOMEM, "vi: out of memory");
     }
     out->dim = d;
@@ -292,7 +292,7 @@ gmdl_status gmdl_vi_fit(gmdl_vi_result *out, const gmdl_target *t, const gmdl_vi
         s = estimator_variances(&f, cfg, &r, lpmean, out);
     gmdl__free(f.buf);
     if (s != GMDL_OK)
-        gmdl_vi_result_free(out);
+        gmdl_vi_result_fini(out);
     return s;
 }
 
@@ -311,7 +311,7 @@ gmdl_status gmdl_vi_draws(gmdl_draws *out, const gmdl_target *t, const gmdl_vi_r
     size_t d = t->dim;
     double *u = gmdl__malloc(2 * d * sizeof(double));
     if (!u) {
-        gmdl_draws_free(out);
+        gmdl_draws_fini(out);
         return gmdl__fail(err, GMDL_ENOMEM, "vi draws: out of memory");
     }
     for (size_t c = 0; c < chains; c++) {

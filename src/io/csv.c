@@ -242,7 +242,7 @@ fail:
     return s;
 }
 
-void gmdl_csv_free(gmdl_csv *csv) {
+void gmdl_csv_fini(gmdl_csv *csv) {
     if (!csv)
         return;
     csv_store *st = csv->storage;

@@ -132,11 +132,11 @@ gmdl_status gmdl_idx_read(const char *path, gmdl_idx *out, gmdl_err *err) {
 done:
     gzclose(f);
     if (s != GMDL_OK)
-        gmdl_idx_free(out);
+        gmdl_idx_fini(out);
     return s;
 }
 
-void gmdl_idx_free(gmdl_idx *idx) {
+void gmdl_idx_fini(gmdl_idx *idx) {
     if (!idx)
         return;
     gmdl__free(idx->data);
@@ -154,7 +154,7 @@ gmdl_status gmdl_dataset_load_idx(const char *images, const char *labels, int cl
         return s;
     s = gmdl_idx_read(labels, &lb, err);
     if (s) {
-        gmdl_idx_free(&im);
+        gmdl_idx_fini(&im);
         return s;
     }
     if (im.type != GMDL_IDX_U8 || (im.ndim != 3 && im.ndim != 4)) {
@@ -200,10 +200,10 @@ gmdl_status gmdl_dataset_load_idx(const char *images, const char *labels, int cl
     for (size_t i = 0; i < out->n; i++)
         out->y[i] = lb.data[i];
 done:
-    gmdl_idx_free(&im);
-    gmdl_idx_free(&lb);
+    gmdl_idx_fini(&im);
+    gmdl_idx_fini(&lb);
     if (s)
-        gmdl_dataset_free(out);
+        gmdl_dataset_fini(out);
     return s;
 }
 
@@ -225,7 +225,7 @@ gmdl_status gmdl_dataset_load_dir(const char *dir, int test, int classes, gmdl_d
     return gmdl_dataset_load_idx(im, lb, classes, out, err);
 }
 
-void gmdl_dataset_free(gmdl_dataset *ds) {
+void gmdl_dataset_fini(gmdl_dataset *ds) {
     if (!ds)
         return;
     gmdl__free_aligned(ds->x);

@@ -237,7 +237,7 @@ static int reserve(gmdl_json *v, size_t *cap) {
 static gmdl_status parse_value(jparser *p, gmdl_json *v, int depth);
 
 /* An array or object starting at its opening bracket. On failure v->n counts every member that
- * was (partly) filled in, so gmdl_json_free releases them. */
+ * was (partly) filled in, so gmdl_json_fini releases them. */
 static gmdl_status parse_container(jparser *p, gmdl_json *v, int depth) {
     v->type = p->s[p->i] == '{' ? GMDL_JSON_OBJECT : GMDL_JSON_ARRAY;
     char close = v->type == GMDL_JSON_OBJECT ? '}' : ']';
@@ -334,7 +334,7 @@ gmdl_status gmdl_json_parse(const char *text, size_t len, const char *name, gmdl
             s = fail(&p, "trailing characters after the JSON value");
     }
     if (s)
-        gmdl_json_free(out);
+        gmdl_json_fini(out);
     return s;
 }
 
@@ -352,11 +352,11 @@ gmdl_status gmdl_json_read_file(const char *path, gmdl_json *out, gmdl_err *err)
     return s;
 }
 
-void gmdl_json_free(gmdl_json *v) {
+void gmdl_json_fini(gmdl_json *v) {
     if (!v)
         return;
     for (size_t i = 0; i < v->n; i++) {
-        gmdl_json_free(&v->items[i]);
+        gmdl_json_fini(&v->items[i]);
         if (v->keys)
             gmdl__free(v->keys[i]);
     }

@@ -208,7 +208,7 @@ done:
     return GMDL_OK;
 }
 
-void gmdl_libsvm_free(gmdl_libsvm *d) {
+void gmdl_libsvm_fini(gmdl_libsvm *d) {
     if (!d)
         return;
     gmdl__free(d->labels);
@@ -239,7 +239,7 @@ gmdl_status gmdl_libsvm_from_dense(const double *x, const double *labels, size_t
     out->cols = gmdl__malloc(cells * sizeof(uint32_t));
     out->vals = gmdl__malloc(cells * sizeof(double));
     if (!out->labels || !out->row_ptr || !out->cols || !out->vals) {
-        gmdl_libsvm_free(out);
+        gmdl_libsvm_fini(out);
         return gmdl__fail(err, GMDL_ENOMEM, "libsvm: out of memory");
     }
     if (n)

@@ -160,7 +160,7 @@ static gmdl_status mh_baseline(gmdl_risk_point *mh, double *est, const gmdl_targ
         est[2 * r] = a[0] / (double)d.n;
         est[2 * r + 1] = a[1] / (double)d.n;
     }
-    gmdl_draws_free(&d);
+    gmdl_draws_fini(&d);
     mh->step = cfg->mh_step;
     mh->iters = c.n_draws;
     score(est, R, exact_mean, mh);
