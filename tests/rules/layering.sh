@@ -50,7 +50,7 @@ tag() { # nm -A output -> "symbol module file object"
     awk -v objects="$tmp/objects" '
         BEGIN { while ((getline l < objects) > 0) { split(l, a, " "); mod[a[1]] = a[2]; src[a[1]] = a[3] } }
         { c = index($0, ":"); o = substr($0, 1, c - 1); n = split(substr($0, c + 1), f, " ")
-          if (n == 3 && f[2] !~ /[TDBRVWGSC]/) next
+          if (n == 3 && f[2] !~ /[TDBRVWGSCiu]/) next
           if (o in mod) print f[n], mod[o], src[o], o }' "$1"
 }
 tag "$tmp/nm_defs" > "$tmp/defs"
