@@ -367,6 +367,10 @@ int main(int argc, char **argv) {
     free(files.v);
     if (lim.known_used)
         lim.files_bad += stale_known(&lim);
+    for (size_t k = 0; k < lim.known.n; k++)
+        free(lim.known.v[k]);
+    free(lim.known.v);
+    free(lim.known_used);
     printf("%d passed, %d failed\n", lim.files_ok, lim.files_bad);
     return lim.files_bad ? 1 : 0;
 }
