@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
-# Builds gmdl and runs every test twice: a Release build with -Werror, then a Debug build with
-# AddressSanitizer and UndefinedBehaviorSanitizer (leak checking on). Ends with one summary line.
+# The CI test command. Builds gmdl and runs:
+# - every test in a Release build with -Werror (this includes the house-rule checks of tests/rules:
+#   layering, file cycles, function size, and the format check once it is switched on);
+# - the unit and gradient-check tests in a Release build without OpenMP (-DGMDL_OPENMP=OFF);
+# - the unit and gradient-check tests once per kernel clone (x86-64-v4, x86-64-v3, baseline), each
+#   forced by -DGMDL_KERNEL_LEVEL; a clone this CPU cannot run is skipped with a message;
+# - every test in a Debug build with AddressSanitizer and UndefinedBehaviorSanitizer (leaks too).
+# Prints the time of each pass and ends with one summary line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2> /dev/null || echo 2)
@@ -31,7 +37,13 @@ build() { # name, cmake args...
     cmake -S . -B "$out/$name" -DGMDL_WERROR=ON "$@" > "$out/$name.cmake.log" 2>&1 &&
         cmake --build "$out/$name" -j"$jobs" > "$out/$name.build.log" 2>&1
 }
+timing=""
+mark() { # name: adds the time since the last mark to the timing line
+    timing="$timing $1=${SECONDS}s"
+    SECONDS=0
+}
 mkdir -p "$out"
+SECONDS=0
 echo "== Release build (-Werror)"
 if build release -DCMAKE_BUILD_TYPE=Release; then
     run_suite release
@@ -39,6 +51,29 @@ else
     tail -30 "$out/release.build.log" "$out/release.cmake.log"
     failed=$((failed + 1))
 fi
+mark release
+# Unit and gradient tests in a Release build configured with `name` and the cmake args.
+fast_pass() { # name, cmake args...
+    local name=$1
+    if build "$@"; then
+        run_suite "$name" -L 'unit|gradcheck'
+    else
+        tail -30 "$out/$name.build.log" "$out/$name.cmake.log"
+        failed=$((failed + 1))
+    fi
+    mark "$name"
+}
+echo "== Release build without OpenMP: unit and gradient tests"
+fast_pass openmp-off -DCMAKE_BUILD_TYPE=Release -DGMDL_OPENMP=OFF
+cc -O1 -o "$out/cpu_level" tools/cpu_level.c
+for level in x86-64-v4 x86-64-v3 x86-64; do
+    if "$out/cpu_level" "$level"; then
+        echo "== kernel clone $level forced (-DGMDL_KERNEL_LEVEL=$level): unit and gradient tests"
+        fast_pass "clone-$level" -DCMAKE_BUILD_TYPE=Release -DGMDL_KERNEL_LEVEL="$level"
+    else
+        echo "== kernel clone $level: skipped, this CPU cannot run it"
+    fi
+done
 echo "== Debug build with -fsanitize=address,undefined"
 if build asan -DCMAKE_BUILD_TYPE=Debug -DGMDL_SANITIZE=address,undefined; then
     # Leaks are checked in our code; oneDNN and libgomp keep global caches until exit.
@@ -51,5 +86,7 @@ else
     tail -30 "$out/asan.build.log" "$out/asan.cmake.log"
     failed=$((failed + 1))
 fi
+mark asan
+echo "time per pass:$timing"
 echo "total: $passed passed, $failed failed"
 [ "$failed" = 0 ]
