@@ -11,10 +11,33 @@
 #include <stdlib.h>
 #include <time.h>
 
-typedef void (*cblas_sgemm_fn)(int, int, int, int, int, int, float, const float *, int,
-                               const float *, int, float, float *, int);
-typedef int (*dnnl_sgemm_fn)(char, char, long, long, long, float, const float *, long,
-                             const float *, long, float, float *, long);
+typedef void (*cblas_sgemm_fn)(int,
+                               int,
+                               int,
+                               int,
+                               int,
+                               int,
+                               float,
+                               const float *,
+                               int,
+                               const float *,
+                               int,
+                               float,
+                               float *,
+                               int);
+typedef int (*dnnl_sgemm_fn)(char,
+                             char,
+                             long,
+                             long,
+                             long,
+                             float,
+                             const float *,
+                             long,
+                             const float *,
+                             long,
+                             float,
+                             float *,
+                             long);
 
 static double now(void) {
     struct timespec t;
@@ -41,8 +64,9 @@ int main(int argc, char **argv) {
     }
     /* M, N, K, transA, transB: forward layer 1, weight gradient of layer 1, layer 2, input
      * gradient of layer 2, and a large square product */
-    const int shapes[6][5] = {{100, 300, 784, 0, 1}, {300, 784, 100, 1, 0}, {100, 100, 300, 0, 1},
-                              {100, 300, 100, 0, 0}, {100, 300, 100, 1, 0}, {2048, 2048, 2048, 0, 0}};
+    const int shapes[6][5] = {{100, 300, 784, 0, 1}, {300, 784, 100, 1, 0},
+                              {100, 100, 300, 0, 1}, {100, 300, 100, 0, 0},
+                              {100, 300, 100, 1, 0}, {2048, 2048, 2048, 0, 0}};
     for (int s = 0; s < 6; s++) {
         int M = shapes[s][0], N = shapes[s][1], K = shapes[s][2], ta = shapes[s][3],
             tb = shapes[s][4];

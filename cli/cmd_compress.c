@@ -9,16 +9,27 @@
 
 static const cli_opt opts[] = {
     {"out", 'o', OPT_STRING, "FILE.gmz", NULL, "compressed model to write", 1, 0, 0},
-    {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA, "IDX folder whose test set measures the error of the pruned and quantised net", 1, 0, 0},
-    {"threshold", 0, OPT_STRING, "T", "auto", "prune at log alpha >= T, or T1,T2,... one per layer (each a number or auto); auto: 3 for svd and bbb (per weight), for bc-gnj and bc-ghs each layer's two-cluster split of its group statistics (bc-gnj: log alpha of the group scale, bc-ghs: the group's log noise-to-signal ratio, log of sum Var[w] / sum E[w]^2)", 1, 0, 0},
-    {"tolerance", 0, OPT_DOUBLE, "X", "0.002", "largest accepted rise of the test error (a fraction) from quantisation; bits are added to layers until it holds", 0, 1, 0},
-    {"histograms", 0, OPT_STRING, "FILE.png", NULL, "also draw each layer's log alpha histogram with its threshold (PNG)", 1, 0, 0},
+    {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA,
+     "IDX folder whose test set measures the error of the pruned and quantised net", 1, 0, 0},
+    {"threshold", 0, OPT_STRING, "T", "auto",
+     "prune at log alpha >= T, or T1,T2,... one per layer (each a number or auto); auto: 3 for svd "
+     "and bbb (per weight), for bc-gnj and bc-ghs each layer's two-cluster split of its group "
+     "statistics (bc-gnj: log alpha of the group scale, bc-ghs: the group's log noise-to-signal "
+     "ratio, log of sum Var[w] / sum E[w]^2)",
+     1, 0, 0},
+    {"tolerance", 0, OPT_DOUBLE, "X", "0.002",
+     "largest accepted rise of the test error (a fraction) from quantisation; bits are added to "
+     "layers until it holds",
+     0, 1, 0},
+    {"histograms", 0, OPT_STRING, "FILE.png", NULL,
+     "also draw each layer's log alpha histogram with its threshold (PNG)", 1, 0, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
     {"json", 0, OPT_FLAG, NULL, NULL, "print the results as one JSON object on stdout", 1, 0, 0},
 };
 
 static const cli_cmd cmd = {
-    "compress", "gmdl compress MODEL --out FILE.gmz [--data DIR] [--threshold T] [--json]",
+    "compress",
+    "gmdl compress MODEL --out FILE.gmz [--data DIR] [--threshold T] [--json]",
     "Prunes a model trained with a Bayesian method (svd, bbb, bc-gnj, bc-ghs) by its posterior:\n"
     "single weights for svd and bbb, whole units and filters for bc-gnj and bc-ghs. Picks each\n"
     "layer's bit precision from the posterior variances (adding bits where quantisation would\n"
@@ -27,12 +38,17 @@ static const cli_cmd cmd = {
     "layers (name, shape, pruned_shape, nonzero, total, bits, rule_bits, threshold),\n"
     "nonzero_fraction, pruning_rate, fast_prediction_rate, max_compression_rate, test_error (of\n"
     "the written file, as gmdl eval measures it), test_error_pruned, bytes (file size), model.",
-    opts, sizeof opts / sizeof opts[0], 1, 1};
+    opts,
+    sizeof opts / sizeof opts[0],
+    1,
+    1};
 
 /* One panel per layer: the histogram of the log alphas (weights or groups, log count axis) and
  * the pruning threshold as a dashed line. */
-static gmdl_status draw_histograms(const gmdl_model *m, const gmdl_compress_report *r,
-                                   const char *path, gmdl_err *err) {
+static gmdl_status draw_histograms(const gmdl_model *m,
+                                   const gmdl_compress_report *r,
+                                   const char *path,
+                                   gmdl_err *err) {
     gmdl_plot *p;
     int cols = r->nlayers < 2 ? 1 : 2, rows = (r->nlayers + cols - 1) / cols;
     gmdl_status s = gmdl_plot_create(480 * cols, 320 * rows, rows, cols, &p, err);
@@ -74,13 +90,14 @@ static gmdl_status draw_histograms(const gmdl_model *m, const gmdl_compress_repo
         int groups = strncmp(method, "bc-", 3) == 0, ghs = strcmp(method, "bc-ghs") == 0;
         snprintf(title, sizeof title, "%s: %zu %s, threshold %.3g", name, n,
                  groups ? "groups" : "weights", r->layers[i].threshold);
-        s = gmdl_plot_axes(p, i, title, ghs ? "log noise-to-signal of the group" : "log alpha", "count",
-                           lo, hi, 0.5, ymax * 2.0, GMDL_PLOT_LOGY);
+        s = gmdl_plot_axes(p, i, title, ghs ? "log noise-to-signal of the group" : "log alpha",
+                           "count", lo, hi, 0.5, ymax * 2.0, GMDL_PLOT_LOGY);
         if (s)
             break;
         gmdl_plot_line(p, x, y, k, 0x1f77b4, 1.5, 0);
         if (isfinite(r->layers[i].threshold)) {
-            double tx[2] = {r->layers[i].threshold, r->layers[i].threshold}, ty[2] = {0.5, ymax * 2};
+            double tx[2] = {r->layers[i].threshold, r->layers[i].threshold},
+                   ty[2] = {0.5, ymax * 2};
             gmdl_plot_line(p, tx, ty, 2, 0xd62728, 1.5, 1);
         }
     }
@@ -128,8 +145,8 @@ static int parse_thresholds(const char *th, gmdl_compress_config *cc) {
     }
 }
 
-static void report_json(const char *out, const gmdl_train_config *mc,
-                        const gmdl_compress_report *r) {
+static void
+report_json(const char *out, const gmdl_train_config *mc, const gmdl_compress_report *r) {
     json_w j;
     json_init(&j, stdout);
     json_obj_begin(&j, NULL);
@@ -168,14 +185,16 @@ static void report_json(const char *out, const gmdl_train_config *mc,
 }
 
 /* The compression table. */
-static void report_text(const char *in, const char *out, const gmdl_train_config *mc,
+static void report_text(const char *in,
+                        const char *out,
+                        const gmdl_train_config *mc,
                         const gmdl_compress_report *r) {
     printf("%s (%s, %s) -> %s, %zu bytes\n\n", in, mc->arch, mc->method, out, r->bytes);
-    printf("%-8s %-16s %-12s %10s %10s %6s %6s %9s\n", "layer", "shape", "kept out x in",
-           "nonzero", "total", "bits", "rule",
-           strcmp(mc->method, "sws") == 0         ? "prune at"
+    printf("%-8s %-16s %-12s %10s %10s %6s %6s %9s\n", "layer", "shape", "kept out x in", "nonzero",
+           "total", "bits", "rule",
+           strcmp(mc->method, "sws") == 0       ? "prune at"
            : strncmp(mc->method, "bc-", 3) == 0 ? "group >="
-                                                  : "log a >=");
+                                                : "log a >=");
     for (int i = 0; i < r->nlayers; i++) {
         const gmdl_compress_layer *l = &r->layers[i];
         char shape[48] = "", kept[32];
@@ -200,8 +219,8 @@ static void report_text(const char *in, const char *out, const gmdl_train_config
 }
 
 /* Compresses m into out and draws the histograms; returns 0 or the exit code. */
-static int compress_model(gmdl_model *m, const gmdl_dataset *test, const cli_val *v,
-                          const char *in) {
+static int
+compress_model(gmdl_model *m, const gmdl_dataset *test, const cli_val *v, const char *in) {
     const char *out = OPTV(&cmd, v, "out")->s, *hist = OPTV(&cmd, v, "histograms")->s;
     gmdl_compress_config cc = gmdl_compress_config_default();
     int rc = parse_thresholds(OPTV(&cmd, v, "threshold")->s, &cc);
@@ -210,8 +229,10 @@ static int compress_model(gmdl_model *m, const gmdl_dataset *test, const cli_val
     cc.tolerance = OPTV(&cmd, v, "tolerance")->d;
     const gmdl_train_config *mc = gmdl_model_config(m);
     if (hist && strcmp(mc->method, "sws") == 0) {
-        fprintf(stderr, "gmdl compress: %s: --histograms draws log alpha, which a model trained "
-                        "with sws does not have\n", in);
+        fprintf(stderr,
+                "gmdl compress: %s: --histograms draws log alpha, which a model trained "
+                "with sws does not have\n",
+                in);
         return 2;
     }
     gmdl_err err = {{0}};

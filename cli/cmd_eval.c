@@ -5,19 +5,26 @@
 #include "cli.h"
 
 static const cli_opt opts[] = {
-    {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA, "folder with the IDX files; the t10k-* pair is used", 1, 0, 0},
-    {"mc", 0, OPT_INT, "S", "0", "average S stochastic forward passes (MC dropout / posterior samples); 0 = deterministic mean", 0, 100000, 0},
+    {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA,
+     "folder with the IDX files; the t10k-* pair is used", 1, 0, 0},
+    {"mc", 0, OPT_INT, "S", "0",
+     "average S stochastic forward passes (MC dropout / posterior samples); 0 = deterministic mean",
+     0, 100000, 0},
     {"seed", 0, OPT_INT, "S", "1", "random seed for --mc", 0, 9.2e18, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
 };
 
 static const cli_cmd cmd = {
-    "eval", "gmdl eval MODEL [--data DIR] [--mc S] [--json]",
+    "eval",
+    "gmdl eval MODEL [--data DIR] [--mc S] [--json]",
     "Evaluates a model file on the test images of an IDX data set (default: Fashion-MNIST).\n"
     "Reports accuracy, error, negative log-likelihood (nats per image), expected calibration\n"
     "error (15 equal-width bins) and Brier score. JSON keys: test_accuracy, test_error, nll, ece,\n"
     "brier, n, mc, model.",
-    opts, sizeof opts / sizeof opts[0], 1, 1};
+    opts,
+    sizeof opts / sizeof opts[0],
+    1,
+    1};
 
 int cmd_eval(int argc, char **argv) {
     cli_val v[sizeof opts / sizeof opts[0]];

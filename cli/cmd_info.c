@@ -5,16 +5,21 @@
 #include "cli.h"
 
 static const cli_opt opts[] = {
-    {"json", 0, OPT_FLAG, NULL, NULL, "print the description as one JSON object on stdout", 1, 0, 0},
+    {"json", 0, OPT_FLAG, NULL, NULL, "print the description as one JSON object on stdout", 1, 0,
+     0},
 };
 
 static const cli_cmd cmd = {
-    "info", "gmdl info MODEL [--json]",
+    "info",
+    "gmdl info MODEL [--json]",
     "Validates a model file (magic, version, sizes, every checksum) and prints its architecture,\n"
     "method, parameter counts, training configuration and per-epoch history. JSON keys: arch,\n"
     "method, input (c, h, w), classes, parameters, layers, epoch, epochs, step, seed, batch,\n"
     "optimizer, lr, history.",
-    opts, sizeof opts / sizeof opts[0], 1, 1};
+    opts,
+    sizeof opts / sizeof opts[0],
+    1,
+    1};
 
 int cmd_info(int argc, char **argv) {
     cli_val v[sizeof opts / sizeof opts[0]];

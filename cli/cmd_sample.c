@@ -20,49 +20,99 @@
 #include "sample_model.h"
 
 static const cli_opt opts[] = {
-    {"model", 0, OPT_STRING, "MODEL", NULL, "built-in model: sgld-mixture, logistic, linear, eight-schools", 1, 0, 0},
-    {"model-lib", 0, OPT_STRING, "FILE.so", NULL, "user model: a shared library exporting gmdl_user_model_v2 (see gmdl/infer.h, examples/models)", 1, 0, 0},
-    {"model-arg", 0, OPT_STRING, "TEXT", NULL, "text passed to the user model's create function", 1, 0, 0},
-    {"method", 0, OPT_STRING, "METHOD", NULL, "mh, mala, hmc, sgld, rejection, importance or vi (required)", 1, 0, 0},
-    {"n", 'n', OPT_INT, "N", "1000", "draws kept per chain (SGLD: kept steps after burn-in and thinning; importance: proposals)", 1, 1e10, 0},
-    {"warmup", 0, OPT_INT, "W", NULL, "MCMC warm-up iterations (default N); SGLD burn-in steps, excluded from the averages (default N/10)", 0, 1e12, 0},
-    {"chains", 0, OPT_INT, "C", "4", "independent chains (rejection and importance use one stream)", 1, 4096, 0},
+    {"model", 0, OPT_STRING, "MODEL", NULL,
+     "built-in model: sgld-mixture, logistic, linear, eight-schools", 1, 0, 0},
+    {"model-lib", 0, OPT_STRING, "FILE.so", NULL,
+     "user model: a shared library exporting gmdl_user_model_v2 (see gmdl/infer.h, "
+     "examples/models)",
+     1, 0, 0},
+    {"model-arg", 0, OPT_STRING, "TEXT", NULL, "text passed to the user model's create function", 1,
+     0, 0},
+    {"method", 0, OPT_STRING, "METHOD", NULL,
+     "mh, mala, hmc, sgld, rejection, importance or vi (required)", 1, 0, 0},
+    {"n", 'n', OPT_INT, "N", "1000",
+     "draws kept per chain (SGLD: kept steps after burn-in and thinning; importance: proposals)", 1,
+     1e10, 0},
+    {"warmup", 0, OPT_INT, "W", NULL,
+     "MCMC warm-up iterations (default N); SGLD burn-in steps, excluded from the averages (default "
+     "N/10)",
+     0, 1e12, 0},
+    {"chains", 0, OPT_INT, "C", "4", "independent chains (rejection and importance use one stream)",
+     1, 4096, 0},
     {"thin", 0, OPT_INT, "K", "1", "keep every K-th iteration", 1, 1e9, 0},
     {"seed", 0, OPT_INT, "S", "1", "random seed (chain k uses stream (S, chain, k))", 0, 9.2e18, 0},
-    {"threads", 0, OPT_INT, "T", "0", "threads running chains in parallel (0 = all cores)", 0, 4096, 0},
-    {"out", 0, OPT_STRING, "DRAWS.csv", NULL, "write the draws as CSV: chain, iteration, one column per parameter (and weight)", 1, 0, 0},
-    {"plot", 0, OPT_STRING, "FILE.png", NULL, "draw trace plots, the autocorrelation and a scatter of the first two quantities over the exact density contours (2-parameter models); with --risk-sweep the three risk curves", 1, 0, 0},
-    {"step", 0, OPT_DOUBLE, "EPS", "0", "initial step size (MH proposal sd, MALA/HMC epsilon); 0 = automatic", 0, 1e6, 0},
-    {"target-accept", 0, OPT_DOUBLE, "A", "0", "warm-up acceptance target; 0 = 0.234 (mh), 0.574 (mala), 0.8 (hmc)", 0, 0.999, 0},
-    {"init-radius", 0, OPT_DOUBLE, "R", "2", "chains start uniformly in (-R, R) on the unconstrained scale; 0 = every chain at 0", 0, 1e6, 0},
-    {"leapfrog", 0, OPT_INT, "L", "16", "HMC leapfrog steps per iteration (drawn from [L/2, 3L/2])", 1, 100000, 0},
-    {"sgld-a", 0, OPT_DOUBLE, "A", NULL, "SGLD step a in a (b + t)^-gamma (sgld-mixture: 0.19955; logistic: 1e-4; others 1e-3)", 1e-300, 1e6, 0},
-    {"sgld-b", 0, OPT_DOUBLE, "B", NULL, "SGLD step b (sgld-mixture: 231.07; others 1)", 1e-300, 1e300, 0},
-    {"gamma", 0, OPT_DOUBLE, "G", "0.55", "SGLD step decay exponent (0 = constant step a)", 0, 1, 0},
-    {"batch", 0, OPT_INT, "B", NULL, "SGLD minibatch size, 0 = full gradient (sgld-mixture: 1; others 10)", 0, 4e9, 0},
-    {"precondition", 0, OPT_FLAG, NULL, NULL, "SGLD: RMSprop-style diagonal preconditioner (pSGLD)", 1, 0, 0},
-    {"data", 0, OPT_STRING, "FILE", NULL, "model data: libsvm or .csv (logistic), .csv (linear), .json (eight-schools)", 1, 0, 0},
-    {"test", 0, OPT_STRING, "FILE", NULL, "logistic: test data for the posterior-averaged accuracy", 1, 0, 0},
-    {"y", 0, OPT_STRING, "COL", NULL, "CSV data: name of the response column (the other columns are features)", 1, 0, 0},
-    {"positive", 0, OPT_DOUBLE, "V", NULL, "logistic: the label value of the positive class (default: the first label in --data)", 1, 0, 0},
-    {"prior", 0, OPT_STRING, "PRIOR", "laplace", "logistic prior on every coefficient: laplace or gaussian", 1, 0, 0},
-    {"prior-scale", 0, OPT_DOUBLE, "S", "1", "logistic prior scale (Laplace scale or Gaussian sd)", 1e-300, 1e300, 0},
-    {"estimator", 0, OPT_STRING, "E", "reparam", "VI gradient: reparam, score or score-baseline", 1, 0, 0},
+    {"threads", 0, OPT_INT, "T", "0", "threads running chains in parallel (0 = all cores)", 0, 4096,
+     0},
+    {"out", 0, OPT_STRING, "DRAWS.csv", NULL,
+     "write the draws as CSV: chain, iteration, one column per parameter (and weight)", 1, 0, 0},
+    {"plot", 0, OPT_STRING, "FILE.png", NULL,
+     "draw trace plots, the autocorrelation and a scatter of the first two quantities over the "
+     "exact density contours (2-parameter models); with --risk-sweep the three risk curves",
+     1, 0, 0},
+    {"step", 0, OPT_DOUBLE, "EPS", "0",
+     "initial step size (MH proposal sd, MALA/HMC epsilon); 0 = automatic", 0, 1e6, 0},
+    {"target-accept", 0, OPT_DOUBLE, "A", "0",
+     "warm-up acceptance target; 0 = 0.234 (mh), 0.574 (mala), 0.8 (hmc)", 0, 0.999, 0},
+    {"init-radius", 0, OPT_DOUBLE, "R", "2",
+     "chains start uniformly in (-R, R) on the unconstrained scale; 0 = every chain at 0", 0, 1e6,
+     0},
+    {"leapfrog", 0, OPT_INT, "L", "16", "HMC leapfrog steps per iteration (drawn from [L/2, 3L/2])",
+     1, 100000, 0},
+    {"sgld-a", 0, OPT_DOUBLE, "A", NULL,
+     "SGLD step a in a (b + t)^-gamma (sgld-mixture: 0.19955; logistic: 1e-4; others 1e-3)", 1e-300,
+     1e6, 0},
+    {"sgld-b", 0, OPT_DOUBLE, "B", NULL, "SGLD step b (sgld-mixture: 231.07; others 1)", 1e-300,
+     1e300, 0},
+    {"gamma", 0, OPT_DOUBLE, "G", "0.55", "SGLD step decay exponent (0 = constant step a)", 0, 1,
+     0},
+    {"batch", 0, OPT_INT, "B", NULL,
+     "SGLD minibatch size, 0 = full gradient (sgld-mixture: 1; others 10)", 0, 4e9, 0},
+    {"precondition", 0, OPT_FLAG, NULL, NULL, "SGLD: RMSprop-style diagonal preconditioner (pSGLD)",
+     1, 0, 0},
+    {"data", 0, OPT_STRING, "FILE", NULL,
+     "model data: libsvm or .csv (logistic), .csv (linear), .json (eight-schools)", 1, 0, 0},
+    {"test", 0, OPT_STRING, "FILE", NULL, "logistic: test data for the posterior-averaged accuracy",
+     1, 0, 0},
+    {"y", 0, OPT_STRING, "COL", NULL,
+     "CSV data: name of the response column (the other columns are features)", 1, 0, 0},
+    {"positive", 0, OPT_DOUBLE, "V", NULL,
+     "logistic: the label value of the positive class (default: the first label in --data)", 1, 0,
+     0},
+    {"prior", 0, OPT_STRING, "PRIOR", "laplace",
+     "logistic prior on every coefficient: laplace or gaussian", 1, 0, 0},
+    {"prior-scale", 0, OPT_DOUBLE, "S", "1", "logistic prior scale (Laplace scale or Gaussian sd)",
+     1e-300, 1e300, 0},
+    {"estimator", 0, OPT_STRING, "E", "reparam", "VI gradient: reparam, score or score-baseline", 1,
+     0, 0},
     {"vi-iters", 0, OPT_INT, "N", "3000", "VI Adam iterations", 10, 1e9, 0},
-    {"vi-lr", 0, OPT_DOUBLE, "LR", "0.05", "VI Adam step (decayed as lr / sqrt(1 + t/100))", 1e-12, 10, 0},
+    {"vi-lr", 0, OPT_DOUBLE, "LR", "0.05", "VI Adam step (decayed as lr / sqrt(1 + t/100))", 1e-12,
+     10, 0},
     {"vi-mc", 0, OPT_INT, "S", "1", "VI Monte Carlo samples per gradient", 1, 1e6, 0},
-    {"proposal-scale", 0, OPT_DOUBLE, "K", "1.5", "rejection/importance: proposal sd = K x the VI pilot's sd (Student-t, 5 df)", 1e-6, 1e6, 0},
-    {"risk-sweep", 0, OPT_FLAG, NULL, NULL, "instead of sampling: bias^2, variance and risk of the posterior-mean estimate of SGLD at constant steps and of MH, under one compute budget (2-parameter models such as sgld-mixture)", 1, 0, 0},
-    {"steps", 0, OPT_STRING, "LIST", "1e-3,2e-3,5e-3,1e-2,2e-2,3e-2", "risk sweep: comma-separated constant SGLD step sizes", 1, 0, 0},
-    {"budget", 0, OPT_INT, "G", "100000", "risk sweep: data-item gradient evaluations per run (an MH step costs the data size)", 100, 1e12, 0},
-    {"repeats", 0, OPT_INT, "R", "1000", "risk sweep: independent runs per setting (the noise of bias^2 falls as 1/sqrt(R))", 2, 100000, 0},
-    {"log-m", 0, OPT_DOUBLE, "LOGM", NULL, "rejection: log of the envelope constant M (default: max pilot log weight + log 10)", -1e300, 1e300, 0},
+    {"proposal-scale", 0, OPT_DOUBLE, "K", "1.5",
+     "rejection/importance: proposal sd = K x the VI pilot's sd (Student-t, 5 df)", 1e-6, 1e6, 0},
+    {"risk-sweep", 0, OPT_FLAG, NULL, NULL,
+     "instead of sampling: bias^2, variance and risk of the posterior-mean estimate of SGLD at "
+     "constant steps and of MH, under one compute budget (2-parameter models such as sgld-mixture)",
+     1, 0, 0},
+    {"steps", 0, OPT_STRING, "LIST", "1e-3,2e-3,5e-3,1e-2,2e-2,3e-2",
+     "risk sweep: comma-separated constant SGLD step sizes", 1, 0, 0},
+    {"budget", 0, OPT_INT, "G", "100000",
+     "risk sweep: data-item gradient evaluations per run (an MH step costs the data size)", 100,
+     1e12, 0},
+    {"repeats", 0, OPT_INT, "R", "1000",
+     "risk sweep: independent runs per setting (the noise of bias^2 falls as 1/sqrt(R))", 2, 100000,
+     0},
+    {"log-m", 0, OPT_DOUBLE, "LOGM", NULL,
+     "rejection: log of the envelope constant M (default: max pilot log weight + log 10)", -1e300,
+     1e300, 0},
 };
 
 static const cli_cmd cmd = {
     "sample",
-    "gmdl sample --model MODEL|--model-lib FILE.so --method mh|mala|hmc|sgld|rejection|importance|vi "
-    "[--n N] [--warmup W] [--chains C] [--seed S] [--threads T] [--out DRAWS.csv] [--plot FILE.png] [--json] "
+    "gmdl sample --model MODEL|--model-lib FILE.so --method "
+    "mh|mala|hmc|sgld|rejection|importance|vi "
+    "[--n N] [--warmup W] [--chains C] [--seed S] [--threads T] [--out DRAWS.csv] [--plot "
+    "FILE.png] [--json] "
     "[model options]",
     "Draws from a posterior and prints, per parameter, the mean, sd, MCSE, effective sample size,\n"
     "integrated autocorrelation time (tau) and split R-hat over the chains. Built-in models:\n"
@@ -71,10 +121,15 @@ static const cli_cmd cmd = {
     "logistic --data FILE [--test FILE] [--prior laplace|gaussian] (libsvm, or CSV with --y),\n"
     "linear --data FILE.csv --y COL, eight-schools --data FILE.json. SGLD keeps the draws after\n"
     "the burn-in with weight eps_t (step-size-weighted averages). rejection and importance use a\n"
-    "Student-t proposal around a VI pilot fit. JSON keys: mean, sd, mcse, ess, ess_bulk, tau, rhat\n"
-    "(objects keyed by parameter name), accept_rate, seconds; logistic with --test: test_accuracy,\n"
+    "Student-t proposal around a VI pilot fit. JSON keys: mean, sd, mcse, ess, ess_bulk, tau, "
+    "rhat\n"
+    "(objects keyed by parameter name), accept_rate, seconds; logistic with --test: "
+    "test_accuracy,\n"
     "test_log_loss; importance: log_evidence, is_ess; vi: elbo, grad_variance.",
-    opts, sizeof opts / sizeof opts[0], 0, 0};
+    opts,
+    sizeof opts / sizeof opts[0],
+    0,
+    0};
 
 /* LeakSanitizer hook (sanitizer builds only): fontconfig, which cairo loads to draw text, keeps a
  * few allocations it never frees at exit; they are not gmdl's. */
@@ -224,9 +279,10 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
             free(sg);
         }
     } else {
-        fprintf(stderr,
-                "gmdl sample: unknown --model '%s' (sgld-mixture, logistic, linear, eight-schools)\n",
-                model);
+        fprintf(
+            stderr,
+            "gmdl sample: unknown --model '%s' (sgld-mixture, logistic, linear, eight-schools)\n",
+            model);
         return 2;
     }
     if (s)
@@ -246,8 +302,9 @@ static int parse_method(const cli_val *v, sample_run *r, int *est_i) {
         if (strcmp(method, methods[i]) == 0)
             r->mi = i;
     if (r->mi < 0) {
-        fprintf(stderr, "gmdl sample: --method must be one of mh, mala, hmc, sgld, rejection, "
-                        "importance, vi%s%s%s\n",
+        fprintf(stderr,
+                "gmdl sample: --method must be one of mh, mala, hmc, sgld, rejection, "
+                "importance, vi%s%s%s\n",
                 method ? " (got '" : "", method ? method : "", method ? "')" : "");
         return 2;
     }
@@ -266,8 +323,12 @@ static int parse_method(const cli_val *v, sample_run *r, int *est_i) {
 }
 
 /* MH, MALA, HMC or SGLD (whose step and batch defaults depend on the model). */
-static gmdl_status run_mcmc(const cli_val *v, const gmdl_target *t, int logistic, int threads,
-                            sample_run *r, gmdl_err *err) {
+static gmdl_status run_mcmc(const cli_val *v,
+                            const gmdl_target *t,
+                            int logistic,
+                            int threads,
+                            sample_run *r,
+                            gmdl_err *err) {
     size_t n = (size_t)OPTV(&cmd, v, "n")->i;
     gmdl_mcmc_config c = gmdl_mcmc_config_default((gmdl_mcmc_method)r->mi);
     c.chains = (size_t)OPTV(&cmd, v, "chains")->i;
@@ -304,8 +365,12 @@ static gmdl_status run_mcmc(const cli_val *v, const gmdl_target *t, int logistic
 
 /* Rejection's log M: --log-m, or else the largest log weight over 10^4 pilot proposals plus
  * log 10. */
-static gmdl_status rejection_log_m(const cli_val *v, const gmdl_target *t, const gmdl_proposal *q,
-                                   uint64_t seed, double *log_m, gmdl_err *err) {
+static gmdl_status rejection_log_m(const cli_val *v,
+                                   const gmdl_target *t,
+                                   const gmdl_proposal *q,
+                                   uint64_t seed,
+                                   double *log_m,
+                                   gmdl_err *err) {
     if (OPTV(&cmd, v, "log-m")->set) {
         *log_m = OPTV(&cmd, v, "log-m")->d;
         return GMDL_OK;
@@ -327,8 +392,8 @@ static gmdl_status rejection_log_m(const cli_val *v, const gmdl_target *t, const
 
 /* Rejection, importance and vi all start from a VI fit; the first two propose from a Student-t
  * around it. */
-static gmdl_status run_from_vi(const cli_val *v, const gmdl_target *t, int est_i, sample_run *r,
-                               gmdl_err *err) {
+static gmdl_status
+run_from_vi(const cli_val *v, const gmdl_target *t, int est_i, sample_run *r, gmdl_err *err) {
     size_t n = (size_t)OPTV(&cmd, v, "n")->i, chains = (size_t)OPTV(&cmd, v, "chains")->i;
     int vi = r->mi == SAMPLE_VI;
     gmdl_vi_config vc = gmdl_vi_config_default();
@@ -376,8 +441,8 @@ static int summarize(sample_run *r) {
                 double e = d->x[i * d->dim + j] - mean;
                 var += d->weight[i] * e * e;
             }
-            r->sm[j] = (gmdl_diag_summary){mean, sqrt(var), r->isr.ess, r->isr.ess,
-                                           (double)d->n / r->isr.ess, NAN, se};
+            r->sm[j] = (gmdl_diag_summary){
+                mean, sqrt(var), r->isr.ess, r->isr.ess, (double)d->n / r->isr.ess, NAN, se};
         } else {
             s = gmdl_draws_summary(&r->sm[j], d, j);
         }
@@ -401,8 +466,8 @@ static int model_checks(const model_handle *h, const gmdl_target *t, sample_run 
     gmdl_err err = {{0}};
     gmdl_status s = GMDL_OK;
     if (h->have_test)
-        s = gmdl_builtin_logistic_accuracy(&r->test_acc, &r->test_ll, h->builtin, &r->d,
-                                           &h->test, &err);
+        s = gmdl_builtin_logistic_accuracy(&r->test_acc, &r->test_ll, h->builtin, &r->d, &h->test,
+                                           &err);
     if (!s && r->mixture) {
         const double box[4] = {-1.5, 2.5, -3.0, 3.0};
         s = gmdl_grid_tv(&r->tv, t, &r->d, box, 50, 0, &err);

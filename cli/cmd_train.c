@@ -9,31 +9,75 @@
 #include "cli.h"
 
 static const cli_opt opts[] = {
-    {"arch", 0, OPT_STRING, "ARCH", "lenet300", "architecture: lenet300 (784-300-100-10), mlp:H1-H2-... (hidden sizes, ReLU), lenet5 (LeNet-5-Caffe = cnn:c20k5-p2-c50k5-p2-d500), or cnn:TOKENS with cFkK[sS][pP] (F KxK filters, stride S, zero padding P, ReLU), pK (KxK max-pool), aK (KxK average-pool), dN (dense N, ReLU); the output layer is added", 1, 0, 0},
-    {"method", 0, OPT_STRING, "METHOD", "dense", "training method: dense; dropout[:P] (Bernoulli dropout after every hidden dense layer, drop probability P, default 0.5); or a Bayesian method, trained with the local reparameterisation trick and compressed by gmdl compress: svd (sparse variational dropout, log-uniform prior), bbb (factorised Gaussian posterior, N(0, 1) prior), vd (variational dropout, learned dropout rates alpha <= 1), bc-gnj (group normal-Jeffreys prior, a scale per input unit or filter), bc-ghs (group horseshoe prior); or sws (soft weight-sharing: a learned 17-component Gaussian-mixture prior over the weights of a net retrained from --init MODEL)", 1, 0, 0},
-    {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA, "folder with the four IDX files (train-/t10k-, images/labels, optionally .gz)", 1, 0, 0},
+    {"arch", 0, OPT_STRING, "ARCH", "lenet300",
+     "architecture: lenet300 (784-300-100-10), mlp:H1-H2-... (hidden sizes, ReLU), lenet5 "
+     "(LeNet-5-Caffe = cnn:c20k5-p2-c50k5-p2-d500), or cnn:TOKENS with cFkK[sS][pP] (F KxK "
+     "filters, stride S, zero padding P, ReLU), pK (KxK max-pool), aK (KxK average-pool), dN "
+     "(dense N, ReLU); the output layer is added",
+     1, 0, 0},
+    {"method", 0, OPT_STRING, "METHOD", "dense",
+     "training method: dense; dropout[:P] (Bernoulli dropout after every hidden dense layer, drop "
+     "probability P, default 0.5); or a Bayesian method, trained with the local reparameterisation "
+     "trick and compressed by gmdl compress: svd (sparse variational dropout, log-uniform prior), "
+     "bbb (factorised Gaussian posterior, N(0, 1) prior), vd (variational dropout, learned dropout "
+     "rates alpha <= 1), bc-gnj (group normal-Jeffreys prior, a scale per input unit or filter), "
+     "bc-ghs (group horseshoe prior); or sws (soft weight-sharing: a learned 17-component "
+     "Gaussian-mixture prior over the weights of a net retrained from --init MODEL)",
+     1, 0, 0},
+    {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA,
+     "folder with the four IDX files (train-/t10k-, images/labels, optionally .gz)", 1, 0, 0},
     {"classes", 0, OPT_INT, "K", "10", "number of classes; every label must be < K", 2, 256, 0},
-    {"epochs", 0, OPT_INT, "N", "10", "number of epochs (passes over the training set)", 0, 1000000, 0},
+    {"epochs", 0, OPT_INT, "N", "10", "number of epochs (passes over the training set)", 0, 1000000,
+     0},
     {"batch", 0, OPT_INT, "B", "100", "minibatch size", 1, 65536, 0},
-    {"lr", 0, OPT_DOUBLE, "LR", NULL, "learning rate (default 0.001 for adam, 0.0002 for adam with sws, 0.05 for sgd)", 1e-12, 1e3, 0},
-    {"lr-schedule", 0, OPT_STRING, "NAME", "auto", "learning-rate schedule over the run: cosine (annealed to 0 at the end), linear (lr (E-e)/E in epoch e), constant-linear (constant for half the run, then linear to 0), constant, or auto (cosine for dense and dropout; linear for sws; for the other Bayesian methods constant-linear for dense nets and linear for conv nets, as the sparse-VD recipe)", 1, 0, 0},
-    {"kl-warmup-start", 0, OPT_INT, "E", "5", "Bayesian methods: first epoch with a non-zero KL weight", 0, 1000000, 0},
-    {"kl-warmup-epochs", 0, OPT_INT, "E", "15", "Bayesian methods: epochs over which the KL weight rises linearly to 1", 0, 1000000, 0},
+    {"lr", 0, OPT_DOUBLE, "LR", NULL,
+     "learning rate (default 0.001 for adam, 0.0002 for adam with sws, 0.05 for sgd)", 1e-12, 1e3,
+     0},
+    {"lr-schedule", 0, OPT_STRING, "NAME", "auto",
+     "learning-rate schedule over the run: cosine (annealed to 0 at the end), linear (lr (E-e)/E "
+     "in epoch e), constant-linear (constant for half the run, then linear to 0), constant, or "
+     "auto (cosine for dense and dropout; linear for sws; for the other Bayesian methods "
+     "constant-linear for dense nets and linear for conv nets, as the sparse-VD recipe)",
+     1, 0, 0},
+    {"kl-warmup-start", 0, OPT_INT, "E", "5",
+     "Bayesian methods: first epoch with a non-zero KL weight", 0, 1000000, 0},
+    {"kl-warmup-epochs", 0, OPT_INT, "E", "15",
+     "Bayesian methods: epochs over which the KL weight rises linearly to 1", 0, 1000000, 0},
     {"optimizer", 0, OPT_STRING, "NAME", "adam", "optimizer: adam or sgd (with momentum)", 1, 0, 0},
     {"momentum", 0, OPT_DOUBLE, "M", "0.9", "SGD momentum", 0, 0.999999, 0},
     {"weight-decay", 0, OPT_DOUBLE, "W", "0", "L2 weight decay added to the gradient", 0, 1e3, 0},
     {"seed", 0, OPT_INT, "S", "1", "random seed (weights, shuffling, dropout)", 0, 9.2e18, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
-    {"out", 'o', OPT_STRING, "MODEL", NULL, "model file to write (rewritten atomically after every epoch)", 1, 0, 0},
-    {"sws-tau", 0, OPT_DOUBLE, "TAU", "0.5", "sws: weight of the mixture prior against the summed cross-entropy (the paper uses 0.05, the authors' tutorial 0.003)", 0, 1e6, 0},
-    {"sws-zero-sd", 0, OPT_DOUBLE, "SD", "0.005", "sws: standard deviation of the zero component, held fixed: weights within about 4 SD of 0 are pruned (0 learns it, as the authors' tutorial: it then grows over the bulk of the weights and prunes them)", 0, 0.999, 0},
-    {"sws-harden", 0, OPT_STRING, "LIST", "0.5,0.75,0.9,0.97,0.99,1", "sws: hardening, one stage per final epoch (comma-separated increasing fractions in (0, 1], or none): each stage starts by setting that fraction of every layer's weights, those nearest their component's value, to the value and holding them there while the rest of the net adapts; the mixture is fixed from the first stage on. With none, only gmdl compress sets the weights to their values, as in the paper", 1, 0, 0},
-    {"init", 0, OPT_STRING, "MODEL", NULL, "start from the weights and biases of a trained model of the same architecture (a dense model for sws, which needs it; optional for the other methods)", 1, 0, 0},
-    {"resume", 0, OPT_FLAG, NULL, NULL, "continue from MODEL's last completed epoch (starts afresh if MODEL does not exist)", 1, 0, 0},
-    {"force", 0, OPT_FLAG, NULL, NULL, "overwrite --out even if it is not a gmdl model file", 1, 0, 0},
+    {"out", 'o', OPT_STRING, "MODEL", NULL,
+     "model file to write (rewritten atomically after every epoch)", 1, 0, 0},
+    {"sws-tau", 0, OPT_DOUBLE, "TAU", "0.5",
+     "sws: weight of the mixture prior against the summed cross-entropy (the paper uses 0.05, the "
+     "authors' tutorial 0.003)",
+     0, 1e6, 0},
+    {"sws-zero-sd", 0, OPT_DOUBLE, "SD", "0.005",
+     "sws: standard deviation of the zero component, held fixed: weights within about 4 SD of 0 "
+     "are pruned (0 learns it, as the authors' tutorial: it then grows over the bulk of the "
+     "weights and prunes them)",
+     0, 0.999, 0},
+    {"sws-harden", 0, OPT_STRING, "LIST", "0.5,0.75,0.9,0.97,0.99,1",
+     "sws: hardening, one stage per final epoch (comma-separated increasing fractions in (0, 1], "
+     "or none): each stage starts by setting that fraction of every layer's weights, those nearest "
+     "their component's value, to the value and holding them there while the rest of the net "
+     "adapts; the mixture is fixed from the first stage on. With none, only gmdl compress sets the "
+     "weights to their values, as in the paper",
+     1, 0, 0},
+    {"init", 0, OPT_STRING, "MODEL", NULL,
+     "start from the weights and biases of a trained model of the same architecture (a dense model "
+     "for sws, which needs it; optional for the other methods)",
+     1, 0, 0},
+    {"resume", 0, OPT_FLAG, NULL, NULL,
+     "continue from MODEL's last completed epoch (starts afresh if MODEL does not exist)", 1, 0, 0},
+    {"force", 0, OPT_FLAG, NULL, NULL, "overwrite --out even if it is not a gmdl model file", 1, 0,
+     0},
     {"json", 0, OPT_FLAG, NULL, NULL, "print the results as one JSON object on stdout", 1, 0, 0},
     {"quiet", 'q', OPT_FLAG, NULL, NULL, "no progress or log lines on stderr", 1, 0, 0},
-    {"crash-at-step", 0, OPT_INT, "N", NULL, "testing hook: SIGKILL the process after step N", 1, 9.2e18, 1},
+    {"crash-at-step", 0, OPT_INT, "N", NULL, "testing hook: SIGKILL the process after step N", 1,
+     9.2e18, 1},
 };
 
 static const cli_cmd cmd = {
@@ -44,11 +88,17 @@ static const cli_cmd cmd = {
     "Debian package dataset-fashion-mnist). The model file is written atomically after every\n"
     "epoch and holds the whole training state, so --resume continues a run that was interrupted\n"
     "(even by SIGKILL) and ends with the same file as an uninterrupted run. The same seed and\n"
-    "thread count give byte-identical model files. Progress goes to stderr; the results to stdout.\n"
-    "JSON keys: arch, method, epochs, seconds_per_epoch (median wall time of one epoch's shuffling\n"
-    "and training steps, evaluation excluded), train_seconds, test_accuracy, test_error, test_nll,\n"
+    "thread count give byte-identical model files. Progress goes to stderr; the results to "
+    "stdout.\n"
+    "JSON keys: arch, method, epochs, seconds_per_epoch (median wall time of one epoch's "
+    "shuffling\n"
+    "and training steps, evaluation excluded), train_seconds, test_accuracy, test_error, "
+    "test_nll,\n"
     "model, threads, seed, history.",
-    opts, sizeof opts / sizeof opts[0], 0, 0};
+    opts,
+    sizeof opts / sizeof opts[0],
+    0,
+    0};
 
 typedef struct {
     int quiet, tty, epoch, epochs;
@@ -131,7 +181,8 @@ static int parse_config(const cli_val *v, train_run *r) {
     }
     cfg.kl_warmup_start = (int)OPTV(&cmd, v, "kl-warmup-start")->i;
     cfg.kl_warmup_epochs = (int)OPTV(&cmd, v, "kl-warmup-epochs")->i;
-    if (snprintf(cfg.arch, sizeof cfg.arch, "%s", OPTV(&cmd, v, "arch")->s) >= (int)sizeof cfg.arch ||
+    if (snprintf(cfg.arch, sizeof cfg.arch, "%s", OPTV(&cmd, v, "arch")->s) >=
+            (int)sizeof cfg.arch ||
         snprintf(cfg.method, sizeof cfg.method, "%s", OPTV(&cmd, v, "method")->s) >=
             (int)sizeof cfg.method) {
         fprintf(stderr, "gmdl train: --arch or --method value too long\n");
@@ -140,8 +191,8 @@ static int parse_config(const cli_val *v, train_run *r) {
     cfg.epochs = (int)OPTV(&cmd, v, "epochs")->i;
     cfg.batch = (int)OPTV(&cmd, v, "batch")->i;
     cfg.optimizer = strcmp(optname, "sgd") == 0 ? GMDL_OPT_SGD : GMDL_OPT_ADAM;
-    cfg.lr = OPTV(&cmd, v, "lr")->set ? OPTV(&cmd, v, "lr")->d
-             : cfg.optimizer == GMDL_OPT_SGD ? 0.05
+    cfg.lr = OPTV(&cmd, v, "lr")->set         ? OPTV(&cmd, v, "lr")->d
+             : cfg.optimizer == GMDL_OPT_SGD  ? 0.05
              : strcmp(cfg.method, "sws") == 0 ? 2e-4 /* retraining (docs/COMPRESSION.md) */
                                               : 1e-3;
     if (strcmp(cfg.method, "sws") == 0 && !r->init && !r->resume) {
@@ -273,8 +324,12 @@ static int prepare_model(train_run *r) {
 }
 
 /* The end-of-epoch log line. */
-static void log_epoch(const train_run *r, const gmdl_epoch_stats *es, int tty, double seconds,
-                      double elapsed, double eta) {
+static void log_epoch(const train_run *r,
+                      const gmdl_epoch_stats *es,
+                      int tty,
+                      double seconds,
+                      double elapsed,
+                      double eta) {
     const gmdl_train_config *cfg = &r->cfg;
     char extra[128] = "";
     if (strcmp(cfg->method, "dense") != 0 && strncmp(cfg->method, "dropout", 7) != 0) {
@@ -296,8 +351,14 @@ static int train_epochs(const cli_val *v, train_run *r, double *times) {
     gmdl_model *m = r->m;
     int quiet = r->quiet, first = gmdl_model_epoch(m);
     gmdl_err err = {{0}};
-    progress_state ps = {quiet, cli_stderr_tty(), 0, r->cfg.epochs, 0, 0,
-                         OPTV(&cmd, v, "crash-at-step")->set ? OPTV(&cmd, v, "crash-at-step")->i : 0,
+    progress_state ps = {quiet,
+                         cli_stderr_tty(),
+                         0,
+                         r->cfg.epochs,
+                         0,
+                         0,
+                         OPTV(&cmd, v, "crash-at-step")->set ? OPTV(&cmd, v, "crash-at-step")->i
+                                                             : 0,
                          m};
     double run_t0 = cli_now();
     for (int e = 0; e < r->todo; e++) {
@@ -306,8 +367,9 @@ static int train_epochs(const cli_val *v, train_run *r, double *times) {
         const gmdl_train_config *mc = gmdl_model_config(m);
         const int stage = gmdl_model_sws_stage(m);
         if (!quiet && stage >= 0)
-            fprintf(stderr, "gmdl train: epoch %d holds %g%% of every layer's weights at their "
-                            "values (hardening stage %d of %d)\n",
+            fprintf(stderr,
+                    "gmdl train: epoch %d holds %g%% of every layer's weights at their "
+                    "values (hardening stage %d of %d)\n",
                     ps.epoch, 100.0 * mc->sws.harden[stage], stage + 1, mc->sws.harden_n);
         gmdl_epoch_stats es;
         gmdl_status s = gmdl_model_train_epoch(m, &r->train, &r->test, on_progress, &ps, &es, &err);
@@ -423,14 +485,15 @@ int cmd_train(int argc, char **argv) {
         goto done;
     const gmdl_train_config *cfg = &r.cfg;
     if (!r.quiet)
-        fprintf(stderr,
-                "gmdl %s: train arch=%s method=%s epochs=%d batch=%d optimizer=%s lr=%g (%s) seed=%llu "
-                "threads=%d gemm=%s data=%s (%zu train, %zu test) out=%s%s\n",
-                gmdl_version(), cfg->arch, cfg->method, cfg->epochs, cfg->batch,
-                cfg->optimizer == GMDL_OPT_SGD ? "sgd" : "adam", cfg->lr,
-                gmdl_lr_schedule_name(gmdl_model_config(r.m)->lr_schedule),
-                (unsigned long long)cfg->seed, r.threads, gmdl_gemm_backend(), r.data, r.train.n,
-                r.test.n, r.out, gmdl_model_epoch(r.m) ? " (resumed)" : "");
+        fprintf(
+            stderr,
+            "gmdl %s: train arch=%s method=%s epochs=%d batch=%d optimizer=%s lr=%g (%s) seed=%llu "
+            "threads=%d gemm=%s data=%s (%zu train, %zu test) out=%s%s\n",
+            gmdl_version(), cfg->arch, cfg->method, cfg->epochs, cfg->batch,
+            cfg->optimizer == GMDL_OPT_SGD ? "sgd" : "adam", cfg->lr,
+            gmdl_lr_schedule_name(gmdl_model_config(r.m)->lr_schedule),
+            (unsigned long long)cfg->seed, r.threads, gmdl_gemm_backend(), r.data, r.train.n,
+            r.test.n, r.out, gmdl_model_epoch(r.m) ? " (resumed)" : "");
     int first = gmdl_model_epoch(r.m);
     r.todo = cfg->epochs > first ? cfg->epochs - first : 0;
     times = calloc((size_t)r.todo + 1, sizeof(double));

@@ -19,16 +19,17 @@ static const command commands[] = {
     {"train", cmd_train, "train a neural net on an IDX image data set and save it"},
     {"eval", cmd_eval, "evaluate a saved model on the test set"},
     {"info", cmd_info, "show a model file's architecture, method, sizes and training history"},
-    {"compress", cmd_compress, "prune and quantise a Bayesian model into a .gmz; the compression table"},
+    {"compress", cmd_compress,
+     "prune and quantise a Bayesian model into a .gmz; the compression table"},
     {"bn", cmd_bn, "Bayes nets (BIF): info, d-separation, exact and sampled queries, sampling"},
     {"mrf", cmd_mrf, "Markov random fields (UAI): partition function and marginals"},
-    {"sample", cmd_sample, "draw from a posterior (MH, MALA, HMC, SGLD, rejection, importance) or fit VI"},
+    {"sample", cmd_sample,
+     "draw from a posterior (MH, MALA, HMC, SGLD, rejection, importance) or fit VI"},
 };
 
 static void usage(FILE *f) {
     fprintf(f, "usage: gmdl COMMAND [options]   (gmdl COMMAND --help for details)\n\n");
-    fprintf(f, "gmdl %s: graphical models and deep learning in C.\n\ncommands:\n",
-            gmdl_version());
+    fprintf(f, "gmdl %s: graphical models and deep learning in C.\n\ncommands:\n", gmdl_version());
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nexit codes: 0 success, 1 runtime failure, 2 bad usage or bad input.\n"

@@ -2,14 +2,14 @@
  * range checks (strtoll/strtod with end-pointer checks; never atoi). */
 #include "opts.h"
 
-#include "gmdl/core.h"
-
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "gmdl/core.h"
 
 /* The options every command takes, whether or not its table lists them. */
 static const cli_opt common_opts[] = {
@@ -111,8 +111,8 @@ void cli_help(const cli_cmd *cmd) {
     printf("  %-26s %s\n", "-h, --help", "show this help and exit");
 }
 
-static int parse_value(const cli_cmd *cmd, const cli_opt *o, const char *text, cli_val *v,
-                       int from_user) {
+static int
+parse_value(const cli_cmd *cmd, const cli_opt *o, const char *text, cli_val *v, int from_user) {
     char *end = NULL;
     errno = 0;
     switch (o->type) {
@@ -158,8 +158,8 @@ static int parse_value(const cli_cmd *cmd, const cli_opt *o, const char *text, c
     return 0;
 }
 
-int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_val *vals, const char **pos,
-              int *npos) {
+int cli_parse(
+    const cli_cmd *cmd, int argc, char **argv, cli_val *vals, const char **pos, int *npos) {
     *npos = 0;
     memset(common_set, 0, sizeof common_set);
     for (size_t i = 0; i < cmd->nopts; i++) {

@@ -8,8 +8,8 @@
 typedef enum { OPT_FLAG, OPT_INT, OPT_DOUBLE, OPT_STRING } opt_type;
 
 typedef struct cli_opt {
-    const char *name;    /* long name without dashes, e.g. "epochs" */
-    char short_name;     /* e.g. 'n', or 0 */
+    const char *name; /* long name without dashes, e.g. "epochs" */
+    char short_name;  /* e.g. 'n', or 0 */
     opt_type type;
     const char *metavar; /* "N", "FILE" */
     const char *dflt;    /* default as text (also parsed as the default value), or NULL */
@@ -19,10 +19,10 @@ typedef struct cli_opt {
 } cli_opt;
 
 typedef struct cli_val {
-    int set;      /* given on the command line */
-    long long i;  /* OPT_INT, OPT_FLAG (0/1) */
-    double d;     /* OPT_DOUBLE */
-    const char *s;/* OPT_STRING (points into argv or dflt) */
+    int set;       /* given on the command line */
+    long long i;   /* OPT_INT, OPT_FLAG (0/1) */
+    double d;      /* OPT_DOUBLE */
+    const char *s; /* OPT_STRING (points into argv or dflt) */
 } cli_val;
 
 typedef struct cli_cmd {
@@ -40,8 +40,8 @@ typedef struct cli_cmd {
  * Every command also takes the common options --json and -q/--quiet (cli_json, cli_quiet), which
  * its table need not list; a table that lists them gets them in vals as well. --quiet also mutes
  * the library's log below errors. */
-int cli_parse(const cli_cmd *cmd, int argc, char **argv, cli_val *vals, const char **pos,
-              int *npos);
+int cli_parse(
+    const cli_cmd *cmd, int argc, char **argv, cli_val *vals, const char **pos, int *npos);
 void cli_help(const cli_cmd *cmd);
 /* Index of option NAME in the table (aborts if absent: a programming error). */
 size_t cli_idx(const cli_cmd *cmd, const char *name);

@@ -20,8 +20,13 @@ int json_read_file(const char *path, jval *root);
 double *json_numbers(const jval *obj, const char *path, const char *key, size_t *n);
 /* Dense CSV: response column ycol, every other column a feature (no missing values), into
  * malloc'd X[n * p] and y[n]. */
-gmdl_status csv_xy(const char *path, const char *ycol, double **X, double **y, size_t *n,
-                   size_t *p, gmdl_err *err);
+gmdl_status csv_xy(const char *path,
+                   const char *ycol,
+                   double **X,
+                   double **y,
+                   size_t *n,
+                   size_t *p,
+                   gmdl_err *err);
 /* libsvm text, or a .csv file (with ycol) in the same sparse form (zeros dropped). */
 gmdl_status load_sparse(const char *path, const char *ycol, gmdl_libsvm *out, gmdl_err *err);
 
@@ -42,14 +47,14 @@ typedef struct sample_run {
     int mi;                                 /* SAMPLE_... */
     int mixture, have_test;                 /* sgld-mixture (TV distance); logistic with --test */
     uint64_t seed;
-    size_t warmup;       /* MCMC warm-up or SGLD burn-in */
-    gmdl_draws d;        /* owned */
-    gmdl_diag_summary *sm; /* [d.dim], malloc'd */
+    size_t warmup;              /* MCMC warm-up or SGLD burn-in */
+    gmdl_draws d;               /* owned */
+    gmdl_diag_summary *sm;      /* [d.dim], malloc'd */
     gmdl_importance_result isr; /* importance */
-    gmdl_vi_result vr;   /* rejection, importance, vi: the VI fit (owned) */
-    double rej_accept, log_m; /* rejection */
-    double seconds;      /* sampling time */
-    double accept, step; /* means over the chains */
+    gmdl_vi_result vr;          /* rejection, importance, vi: the VI fit (owned) */
+    double rej_accept, log_m;   /* rejection */
+    double seconds;             /* sampling time */
+    double accept, step;        /* means over the chains */
     double test_acc, test_ll, tv;
     int have_labels;           /* logistic: the label mapping below */
     gmdl_binary_labels labels; /* the values read as +1 and -1 */
@@ -67,11 +72,16 @@ void sample_report_text(const sample_run *r);
 /* Traces of the first two quantities, the autocorrelation of the first, and a scatter of the first
  * two over the exact density's contours (plain 2-parameter targets), over window ({x0, x1, y0,
  * y1}) or the range of the draws. Returns 0 or the exit code (message printed). */
-int sample_plot_draws(const char *path, const gmdl_target *t, const gmdl_draws *d,
-                      const char *title, const double *window);
+int sample_plot_draws(const char *path,
+                      const gmdl_target *t,
+                      const gmdl_draws *d,
+                      const char *title,
+                      const double *window);
 /* The risk sweep's bias^2, variance and risk curves against the step size, with the risk of exact
  * MH as a line. Returns 0 or the exit code (message printed). */
-int sample_plot_risk(const char *path, const gmdl_risk_config *c, const gmdl_risk_point *pts,
+int sample_plot_risk(const char *path,
+                     const gmdl_risk_config *c,
+                     const gmdl_risk_point *pts,
                      const gmdl_risk_point *mhp);
 
 /* ------------------------------------------------------------------ risk sweep (sample_risk.c) */
@@ -80,8 +90,11 @@ int sample_plot_risk(const char *path, const gmdl_risk_config *c, const gmdl_ris
  * or 2 with the message printed. */
 int sample_risk_steps(const char *text, double *steps, size_t *ns);
 /* The sweep's report on stdout: one JSON object, or the readable table. */
-void sample_risk_report(const gmdl_risk_config *c, const gmdl_risk_point *pts,
-                        const gmdl_risk_point *mhp, const double exact[2], double seconds,
+void sample_risk_report(const gmdl_risk_config *c,
+                        const gmdl_risk_point *pts,
+                        const gmdl_risk_point *mhp,
+                        const double exact[2],
+                        double seconds,
                         int json);
 
 #endif

@@ -36,8 +36,13 @@ double *json_numbers(const jval *obj, const char *path, const char *key, size_t 
     return out;
 }
 
-gmdl_status csv_xy(const char *path, const char *ycol, double **X, double **y, size_t *n,
-                   size_t *p, gmdl_err *err) {
+gmdl_status csv_xy(const char *path,
+                   const char *ycol,
+                   double **X,
+                   double **y,
+                   size_t *n,
+                   size_t *p,
+                   gmdl_err *err) {
     gmdl_csv c;
     *X = *y = NULL;
     gmdl_status s = gmdl_csv_read(path, &c, err);

@@ -58,8 +58,8 @@ static void target_from_v1(gmdl_target *t, const v1_target *o) {
 }
 
 /* Binds the ABI-1 functions; 0 or the exit code. */
-static int open_v1(sample_plugin *p, const char *lib, const char *arg, gmdl_err *err,
-                   gmdl_status *s) {
+static int
+open_v1(sample_plugin *p, const char *lib, const char *arg, gmdl_err *err, gmdl_status *s) {
     gmdl_model_abi_fn abi;
     gmdl_model_create_fn create;
     gmdl_model_destroy_fn destroy;
@@ -152,7 +152,7 @@ int sample_plugin_open(sample_plugin *p, const char *lib, const char *arg) {
         return cli_fail("sample", s, &err); /* one line, as every error */
     if (p->abi == 1)
         cli_note("gmdl sample: note: --model-lib %s uses the deprecated user-model ABI 1 "
-                "(gmdl_model_create), which loads until libgmdl SOVERSION 1; rebuild it for ABI 2 "
+                 "(gmdl_model_create), which loads until libgmdl SOVERSION 1; rebuild it for ABI 2 "
                  "(gmdl_user_model_v2, see gmdl/infer.h)\n",
                  lib);
     return 0;

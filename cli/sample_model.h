@@ -7,11 +7,11 @@
 
 /* A loaded plugin; all zero when closed. */
 typedef struct sample_plugin {
-    void *dl;                    /* dlopen handle */
-    void *state;                 /* the plugin's state, from its create */
+    void *dl;                     /* dlopen handle */
+    void *state;                  /* the plugin's state, from its create */
     void (*destroy)(void *state); /* set once create succeeded */
-    int abi;                     /* GMDL_USER_MODEL_ABI or the deprecated 1 */
-    gmdl_target target;          /* the model, valid until sample_plugin_close */
+    int abi;                      /* GMDL_USER_MODEL_ABI or the deprecated 1 */
+    gmdl_target target;           /* the model, valid until sample_plugin_close */
 } sample_plugin;
 
 /* Loads the shared library LIB (a name without '/' means ./LIB, not the system library path),

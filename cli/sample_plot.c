@@ -27,11 +27,14 @@ static void draw_range(const gmdl_draws *d, size_t j, double *lo, double *hi) {
 }
 
 /* Trace plots of the first two quantities (every chain, at most 2000 points each), the
- * autocorrelation of quantity 1 in chain 1, and a scatter of quantities 1 and 2 over the contours of
- * the exact density when the target is a plain 2-parameter model, over `window` ({x0, x1, y0, y1})
- * or else the range of the draws. Returns 0 or the exit code. */
-int sample_plot_draws(const char *path, const gmdl_target *t, const gmdl_draws *d,
-                      const char *title, const double *window) {
+ * autocorrelation of quantity 1 in chain 1, and a scatter of quantities 1 and 2 over the contours
+ * of the exact density when the target is a plain 2-parameter model, over `window` ({x0, x1, y0,
+ * y1}) or else the range of the draws. Returns 0 or the exit code. */
+int sample_plot_draws(const char *path,
+                      const gmdl_target *t,
+                      const gmdl_draws *d,
+                      const char *title,
+                      const double *window) {
     gmdl_plot *p;
     gmdl_err err = {{0}};
     gmdl_status s = gmdl_plot_create(1200, 800, 2, 2, &p, &err);
@@ -69,8 +72,8 @@ int sample_plot_draws(const char *path, const gmdl_target *t, const gmdl_draws *
     for (size_t i = 0; i < d->n; i++)
         lag[i] = d->x[i * d->dim];
     if (d->n >= 2 && gmdl_diag_autocorr(lag, d->n, acf) == GMDL_OK &&
-        gmdl_plot_axes(p, 2, "autocorrelation (chain 1)", "lag", d->names[0], 0,
-                       (double)(nacf - 1), -0.2, 1.05, 0) == GMDL_OK) {
+        gmdl_plot_axes(p, 2, "autocorrelation (chain 1)", "lag", d->names[0], 0, (double)(nacf - 1),
+                       -0.2, 1.05, 0) == GMDL_OK) {
         for (size_t i = 0; i < nacf; i++)
             lag[i] = (double)i;
         const double zx[2] = {0, (double)(nacf - 1)}, zy[2] = {0, 0};
@@ -122,7 +125,9 @@ int sample_plot_draws(const char *path, const gmdl_target *t, const gmdl_draws *
 
 /* Log-log axes over the steps and the positive values; non-positive bias^2 estimates are left out
  * on the log axis. */
-int sample_plot_risk(const char *path, const gmdl_risk_config *c, const gmdl_risk_point *pts,
+int sample_plot_risk(const char *path,
+                     const gmdl_risk_config *c,
+                     const gmdl_risk_point *pts,
                      const gmdl_risk_point *mhp) {
     size_t ns = c->nsteps;
     double xs[SAMPLE_RISK_MAX_STEPS], b2[SAMPLE_RISK_MAX_STEPS], var[SAMPLE_RISK_MAX_STEPS],

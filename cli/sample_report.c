@@ -41,8 +41,8 @@ int sample_write_draws(const char *path, const gmdl_draws *d) {
 }
 
 /* {"name": value, ...} of one field (at byte offset off) of every quantity's summary. */
-static void json_obj_of(json_w *j, const char *key, const gmdl_draws *d,
-                        const gmdl_diag_summary *sm, size_t off) {
+static void json_obj_of(
+    json_w *j, const char *key, const gmdl_draws *d, const gmdl_diag_summary *sm, size_t off) {
     json_obj_begin(j, key);
     for (size_t k = 0; k < d->dim; k++)
         json_num(j, d->names[k], *(const double *)((const char *)&sm[k] + off));
@@ -119,8 +119,8 @@ void sample_report_text(const sample_run *r) {
     printf("%-16s %12s %12s %10s %9s %8s %7s\n", "parameter", "mean", "sd", "mcse", "ess", "tau",
            "rhat");
     for (size_t k = 0; k < d->dim; k++)
-        printf("%-16s %12.5g %12.5g %10.3g %9.0f %8.2f %7.4f\n", d->names[k], sm[k].mean,
-               sm[k].sd, sm[k].mcse, sm[k].ess, sm[k].tau, sm[k].rhat);
+        printf("%-16s %12.5g %12.5g %10.3g %9.0f %8.2f %7.4f\n", d->names[k], sm[k].mean, sm[k].sd,
+               sm[k].mcse, sm[k].ess, sm[k].tau, sm[k].rhat);
     printf("\n");
     if (mi <= SAMPLE_HMC)
         printf("acceptance rate %.3f, step size %.4g\n", r->accept, r->step);

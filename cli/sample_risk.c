@@ -26,8 +26,9 @@ int sample_risk_steps(const char *text, double *steps, size_t *ns) {
         double x = strtod(p, &end);
         if (end == p || errno || !(x > 0) || !isfinite(x) || (*end && *end != ',') ||
             *ns == SAMPLE_RISK_MAX_STEPS) {
-            fprintf(stderr, "gmdl sample: --steps expects up to 64 positive numbers separated by "
-                            "commas, got '%s'\n",
+            fprintf(stderr,
+                    "gmdl sample: --steps expects up to 64 positive numbers separated by "
+                    "commas, got '%s'\n",
                     text);
             return 2;
         }
@@ -37,8 +38,11 @@ int sample_risk_steps(const char *text, double *steps, size_t *ns) {
     return 0;
 }
 
-void sample_risk_report(const gmdl_risk_config *c, const gmdl_risk_point *pts,
-                        const gmdl_risk_point *mhp, const double exact[2], double seconds,
+void sample_risk_report(const gmdl_risk_config *c,
+                        const gmdl_risk_point *pts,
+                        const gmdl_risk_point *mhp,
+                        const double exact[2],
+                        double seconds,
                         int json) {
     size_t ns = c->nsteps;
     if (json) {
@@ -75,8 +79,8 @@ void sample_risk_report(const gmdl_risk_config *c, const gmdl_risk_point *pts,
     printf("risk of the posterior-mean estimate, budget %zu item gradients per run, %zu runs per "
            "setting, exact mean (%.5g, %.5g), %.2f s\n\n",
            c->budget, c->repeats, exact[0], exact[1], seconds);
-    printf("%-10s %10s %8s %11s %10s %11s %11s\n", "sampler", "step", "steps", "bias^2",
-           "+-se", "variance", "risk");
+    printf("%-10s %10s %8s %11s %10s %11s %11s\n", "sampler", "step", "steps", "bias^2", "+-se",
+           "variance", "risk");
     for (size_t k = 0; k <= ns; k++) {
         const gmdl_risk_point *q = k < ns ? &pts[k] : mhp;
         double se = bias2_se(q, c->repeats);
@@ -84,6 +88,7 @@ void sample_risk_report(const gmdl_risk_config *c, const gmdl_risk_point *pts,
                q->step, q->iters, q->bias2, se, q->variance, q->risk,
                q->bias2 < 3 * se ? "  (bias^2 below 3 se)" : "");
     }
-    printf("\nbias^2 is unbiased (the noise of the run mean removed) and its se is an upper bound;\n"
-           "risk = bias^2 + variance (1 + 1/(R-1)), all against the exact grid posterior mean\n");
+    printf(
+        "\nbias^2 is unbiased (the noise of the run mean removed) and its se is an upper bound;\n"
+        "risk = bias^2 + variance (1 + 1/(R-1)), all against the exact grid posterior mean\n");
 }

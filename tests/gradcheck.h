@@ -11,8 +11,14 @@
 #define GC_RELERR(a, b) (fabs((a) - (b)) / (fabs(a) + fabs(b) > 1.0 ? fabs(a) + fabs(b) : 1.0))
 
 /* Compares analytic[i] with d F / d v[i] (a sample of at most ~400 elements). */
-static inline int gc_compare(const char *what, float *v, size_t count, const float *analytic,
-                             double (*F)(void *), void *ctx, double eps, double tol) {
+static inline int gc_compare(const char *what,
+                             float *v,
+                             size_t count,
+                             const float *analytic,
+                             double (*F)(void *),
+                             void *ctx,
+                             double eps,
+                             double tol) {
     int bad = 0;
     size_t step = count > 400 ? count / 400 : 1;
     for (size_t i = 0; i < count; i += step) {
@@ -27,7 +33,8 @@ static inline int gc_compare(const char *what, float *v, size_t count, const flo
         double num = (fp - fm) / (hp + hm), an = (double)analytic[i];
         double right = (fp - f0) / hp, left = (f0 - fm) / hm;
         double err = GC_RELERR(num, an);
-        if (GC_RELERR(left, right) > tol && (GC_RELERR(an, left) <= tol || GC_RELERR(an, right) <= tol))
+        if (GC_RELERR(left, right) > tol &&
+            (GC_RELERR(an, left) <= tol || GC_RELERR(an, right) <= tol))
             err = 0.0;
         if (!isfinite(an) || err > tol) {
             if (bad < 5)
@@ -44,8 +51,16 @@ static inline int gc_compare(const char *what, float *v, size_t count, const flo
 
 /* A layer with input [C, H, W] (dense layers: C features, H = W = 1; spatial layers take
  * channel-major batches), parameters drawn N(0, 0.5^2) from rng, caches for nmax samples. */
-static inline gmdl__layer gc_make_layer(const gmdl__layer_ops *ops, int C, int H, int W, int units,
-                                        int k, int stride, int pad, float rate, int nmax,
+static inline gmdl__layer gc_make_layer(const gmdl__layer_ops *ops,
+                                        int C,
+                                        int H,
+                                        int W,
+                                        int units,
+                                        int k,
+                                        int stride,
+                                        int pad,
+                                        float rate,
+                                        int nmax,
                                         gmdl_rng *rng) {
     gmdl__layer l;
     memset(&l, 0, sizeof l);

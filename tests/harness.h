@@ -92,7 +92,7 @@ static inline void th_stop(void) {
         else {                                                                                     \
             const char *th_m = (msg);                                                              \
             th_failed++;                                                                           \
-            fprintf(stderr, "%s:%d: REQUIRE_OK failed: %s returned %s%s%s\n", __FILE__, __LINE__, \
+            fprintf(stderr, "%s:%d: REQUIRE_OK failed: %s returned %s%s%s\n", __FILE__, __LINE__,  \
                     #expr, gmdl_status_name(th_s), *th_m ? ": " : "", th_m);                       \
             th_stop();                                                                             \
         }                                                                                          \

@@ -12,9 +12,10 @@
 #include "gmdl/io.h"
 #include "gmdl/rng.h"
 
-/* Writes magic (type 0x08, ndim) + dims + data; gz selects gzip compression. Returns 0 on success. */
-static inline int fx_write_idx(const char *path, int gz, int ndim, const uint32_t *dims,
-                        const unsigned char *data, size_t n) {
+/* Writes magic (type 0x08, ndim) + dims + data; gz selects gzip compression. Returns 0 on success.
+ */
+static inline int fx_write_idx(
+    const char *path, int gz, int ndim, const uint32_t *dims, const unsigned char *data, size_t n) {
     unsigned char hdr[4 + 16] = {0, 0, 0x08, (unsigned char)ndim};
     for (int i = 0; i < ndim; i++) {
         hdr[4 + 4 * i] = (unsigned char)(dims[i] >> 24);
@@ -55,7 +56,8 @@ static inline void fx_synth(gmdl_rng *r, size_t n, unsigned char *img, unsigned 
 }
 
 /* Writes DIR/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]. */
-static inline int fx_write_set(const char *dir, size_t ntrain, size_t ntest, int gz, uint64_t seed) {
+static inline int
+fx_write_set(const char *dir, size_t ntrain, size_t ntest, int gz, uint64_t seed) {
     gmdl_rng r;
     gmdl_rng_seed(&r, seed, 77);
     const char *pre[2] = {"train", "t10k"};

@@ -8,8 +8,8 @@
 
 #include "gmdl/rng.h"
 
-static inline size_t mutate_bytes(gmdl_rng *r, char *buf, const char *base, size_t len,
-                                  const char *alphabet, size_t nalpha) {
+static inline size_t mutate_bytes(
+    gmdl_rng *r, char *buf, const char *base, size_t len, const char *alphabet, size_t nalpha) {
     memcpy(buf, base, len + 1);
     int nmut = 1 + (int)gmdl_rng_bounded(r, 3);
     for (int k = 0; k < nmut; k++)

@@ -200,7 +200,7 @@ static double ln_kl_quad(double mu, double lv, int inv, double r) {
     for (int i = 0; i <= n; i++) {
         double t = mu - 12.0 * sd + i * h, x = exp(t);
         double q = exp(-0.5 * (t - mu) * (t - mu) / (sd * sd)) / (sd * sqrt(2.0 * pi)); /* of t */
-        double logq = log(q) - t;                                                    /* of x */
+        double logq = log(q) - t;                                                       /* of x */
         double logp = inv ? k * log(r) - lgamma(k) - (k + 1.0) * t - r / x
                           : k * log(r) - lgamma(k) + (k - 1.0) * t - r * x;
         sum += (i == 0 || i == n ? 0.5 : 1.0) * q * (logq - logp);
@@ -248,7 +248,6 @@ static gmdl__layer make(const gmdl__layer_ops *ops, int C, int H, int W, int uni
     }
     return l;
 }
-
 
 static void check(const char *name, gmdl__layer *l, int n) {
     size_t nin = (size_t)n * l->in_size, nout = (size_t)n * l->out_size;
@@ -321,7 +320,6 @@ static double approx_kl(double la) {
     return -(k1 / (1.0 + exp(-(k2 + k3 * la))) - 0.5 * log1p(exp(-la)) - k1);
 }
 
-
 /* Loads the .gmz at path and checks that it evaluates to the test error compress reported. */
 static gmdl_model *load_reported(const char *path, const gmdl_dataset *te, double reported) {
     gmdl_model *z;
@@ -336,8 +334,8 @@ static gmdl_model *load_reported(const char *path, const gmdl_dataset *te, doubl
 /* A structurally pruned .gmz decodes into a smaller net (fewer parameters; a select layer of
  * `sel` inputs first when sel > 0, and `h1` units in its first hidden layer when h1 > 0) whose
  * predictions equal those of the same file decoded into the full shapes. */
-static void check_reduced(gmdl_model *z, const char *path, const gmdl_dataset *te, size_t sel,
-                          size_t h1) {
+static void
+check_reduced(gmdl_model *z, const char *path, const gmdl_dataset *te, size_t sel, size_t h1) {
     gmdl_model *full;
     gmdl_err err;
     CHECK_OK(gmdl__gmz_load_ex(&full, path, 0, &err));
@@ -425,7 +423,8 @@ static void check_compress(void) {
         nzw += zl->param[0].p[j] != 0.0f;
     for (int k = 0; k < zl->units; k++)
         for (uint32_t q = zl->k.csr.rowptr[k]; q < zl->k.csr.rowptr[k + 1]; q++)
-            mism += zl->k.csr.vals[q] != zl->param[0].p[(size_t)k * zl->in_size + zl->k.csr.cols[q]];
+            mism +=
+                zl->k.csr.vals[q] != zl->param[0].p[(size_t)k * zl->in_size + zl->k.csr.cols[q]];
     CHECK_EQ(zl->k.csr.rowptr[zl->units], nzw);
     CHECK_EQ(mism, 0);
     CHECK(r2.test_error - r2.test_error_pruned <= cc.tolerance + 1e-12);
@@ -716,8 +715,8 @@ int main(void) {
         {"ghs_conv2d", &gmdl__ghs_conv2d_ops, 2, 6, 6, 3, 3, 3},
     };
     for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
-        gmdl__layer l = make(layers[i].ops, layers[i].c, layers[i].h, layers[i].w,
-                             layers[i].units, layers[i].k, layers[i].n);
+        gmdl__layer l = make(layers[i].ops, layers[i].c, layers[i].h, layers[i].w, layers[i].units,
+                             layers[i].k, layers[i].n);
         check(layers[i].name, &l, layers[i].n);
         gc_free_layer(&l);
     }
@@ -825,7 +824,7 @@ int main(void) {
         CHECK(strcmp(li.kind, a ? "svd_conv2d" : "svd_dense") == 0);
         double units;
         CHECK_NEAR(gmdl__model_kept_fraction(m, &units), 1.0, 0, 0); /* log sigma^2 = -10 */
-        CHECK(isnan(units)); /* no groups */
+        CHECK(isnan(units));                                         /* no groups */
         gmdl_model_destroy(m);
     }
     TEST_MAIN_END();

@@ -112,11 +112,16 @@ static void expect_error(const char *name, const char *content, size_t len, cons
 #define EXPECT_ERROR(name, lit, want) expect_error(name, lit, sizeof(lit) - 1, want)
 
 static void test_errors(void) {
-    EXPECT_ERROR("few.csv", "a,b,c\n1,2,3\n4,5\n", "few.csv:3:4: expected 3 fields (as in the header), got 2");
-    EXPECT_ERROR("many.csv", "a,b\r\n1,2\r\n3,4\r\n5,6,7\r\n", "many.csv:4:5: expected 2 fields (as in the header), got 3");
-    EXPECT_ERROR("unterm.csv", "a,b\n1,2\n3,\"abc\n4,5\n", "unterm.csv:3:3: unterminated quoted field");
-    EXPECT_ERROR("after.csv", "a,b\n1,\"2\"x\n", "after.csv:2:6: unexpected character 'x' after closing quote");
-    EXPECT_ERROR("inner.csv", "a,b\n1,2\n1,2\"3\n", "inner.csv:3:4: quote inside an unquoted field");
+    EXPECT_ERROR("few.csv", "a,b,c\n1,2,3\n4,5\n",
+                 "few.csv:3:4: expected 3 fields (as in the header), got 2");
+    EXPECT_ERROR("many.csv", "a,b\r\n1,2\r\n3,4\r\n5,6,7\r\n",
+                 "many.csv:4:5: expected 2 fields (as in the header), got 3");
+    EXPECT_ERROR("unterm.csv", "a,b\n1,2\n3,\"abc\n4,5\n",
+                 "unterm.csv:3:3: unterminated quoted field");
+    EXPECT_ERROR("after.csv", "a,b\n1,\"2\"x\n",
+                 "after.csv:2:6: unexpected character 'x' after closing quote");
+    EXPECT_ERROR("inner.csv", "a,b\n1,2\n1,2\"3\n",
+                 "inner.csv:3:4: quote inside an unquoted field");
     EXPECT_ERROR("nul.csv", "a,b\n1,2\0\n", "nul.csv:2:4: NUL byte");
     EXPECT_ERROR("empty.csv", "", "empty.csv:1:1: empty file");
     EXPECT_ERROR("blank.csv", "\n\r\n", "blank.csv:1:1: empty file");
@@ -258,9 +263,10 @@ int main(void) {
     test_iris();
     test_mutations();
     test_xy();
-    const char *names[] = {"ok.csv", "bom.csv", "hdr.csv", "few.csv", "many.csv", "unterm.csv",
-                           "after.csv", "inner.csv", "nul.csv", "empty.csv", "blank.csv", "num.csv", "mut.csv",
-                           "xy.csv", "xybad.csv", "xymiss.csv", "xyone.csv", "xynorow.csv"};
+    const char *names[] = {"ok.csv",     "bom.csv",   "hdr.csv",    "few.csv", "many.csv",
+                           "unterm.csv", "after.csv", "inner.csv",  "nul.csv", "empty.csv",
+                           "blank.csv",  "num.csv",   "mut.csv",    "xy.csv",  "xybad.csv",
+                           "xymiss.csv", "xyone.csv", "xynorow.csv"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char p[512];
         snprintf(p, sizeof p, "%s/%s", tmpdir, names[i]);

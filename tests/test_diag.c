@@ -57,7 +57,8 @@ static double ref_ess_chains(const double *const *ch, size_t m, size_t len) {
     double sum = 0;
     for (size_t k = 0; k < K; k++)
         sum += P[k];
-    double tau = -1 + 2 * sum + (rho[2 * K] > 0 && rho[2 * K] + rho[2 * K + 1] < 0 ? rho[2 * K] : 0);
+    double tau =
+        -1 + 2 * sum + (rho[2 * K] > 0 && rho[2 * K] + rho[2 * K + 1] < 0 ? rho[2 * K] : 0);
     double lo = 1 / log10((double)(m * len));
     if (tau < lo)
         tau = lo;

@@ -2,8 +2,8 @@
  * (1, primes, sizes that are not multiples of any vector width), alpha/beta, leading dimensions
  * larger than the matrix, and K = 0. */
 #include "common.h"
-#include "harness.h"
 #include "gmdl/rng.h"
+#include "harness.h"
 #include "tensor/gemm.h"
 
 int main(void) {
@@ -40,8 +40,8 @@ int main(void) {
                                 maxerr = e > maxerr ? e : maxerr;
                             }
                         if (maxerr > 1.0)
-                            fprintf(stderr, "gemm mismatch ta=%d tb=%d M=%d N=%d K=%d\n", ta, tb,
-                                    M, N, K);
+                            fprintf(stderr, "gemm mismatch ta=%d tb=%d M=%d N=%d K=%d\n", ta, tb, M,
+                                    N, K);
                         CHECK(maxerr <= 1.0);
                         /* the padding columns of C are untouched */
                         for (int i = 0; i < M; i++)

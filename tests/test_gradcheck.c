@@ -6,8 +6,8 @@
 #include "gmdl/gmdl.h"
 #include "gradcheck.h"
 #include "harness.h"
-#include "nn/layer.h"
 #include "model/model_internal.h"
+#include "nn/layer.h"
 
 static gmdl_rng R;
 
@@ -23,13 +23,20 @@ static double proj(const float *y, const double *r, size_t n) {
     return s;
 }
 
-static gmdl__layer make_layer(const gmdl__layer_ops *ops, size_t in, int units, float rate,
-                              int nmax) {
+static gmdl__layer
+make_layer(const gmdl__layer_ops *ops, size_t in, int units, float rate, int nmax) {
     return gc_make_layer(ops, (int)in, 1, 1, units, 0, 1, 0, rate, nmax, &R);
 }
 
-static gmdl__layer gc_make_spatial(const gmdl__layer_ops *ops, int C, int H, int W, int units,
-                                   int k, int stride, int pad, int nmax) {
+static gmdl__layer gc_make_spatial(const gmdl__layer_ops *ops,
+                                   int C,
+                                   int H,
+                                   int W,
+                                   int units,
+                                   int k,
+                                   int stride,
+                                   int pad,
+                                   int nmax) {
     gmdl__layer l = gc_make_layer(ops, C, H, W, units, k, stride, pad, 0.0f, nmax, &R);
     return l;
 }
@@ -201,7 +208,7 @@ static void check_model(const char *arch, int C, int H, int W, const char *metho
     for (int i = 0; i < m->nlayers; i++)
         for (int j = 0; j < m->layers[i].nparams; j++)
             gc_compare(m->layers[i].param[j].name, m->layers[i].param[j].p,
-                    m->layers[i].param[j].count, m->layers[i].param[j].g, mF, &c, 1e-3, 3e-3);
+                       m->layers[i].param[j].count, m->layers[i].param[j].g, mF, &c, 1e-3, 3e-3);
     free(dx0);
     gmdl_model_destroy(m);
 }
@@ -228,7 +235,7 @@ int main(void) {
     for (int i = 0; i < 6; i++) {
         check_conv_ref(cv[i][0], cv[i][1], cv[i][2], cv[i][3], cv[i][4], cv[i][5], cv[i][6], 3);
         gmdl__layer c = gc_make_spatial(&gmdl__conv2d_ops, cv[i][0], cv[i][1], cv[i][2], cv[i][3],
-                                     cv[i][4], cv[i][5], cv[i][6], 3);
+                                        cv[i][4], cv[i][5], cv[i][6], 3);
         char nm[32];
         snprintf(nm, sizeof nm, "conv2d[%d]", i);
         check_layer(nm, &c, 3, 1.0, 0);

@@ -53,7 +53,8 @@ static void gauss_init(gauss *g) {
     g->logdet_cov = logdet;
 }
 
-static gmdl_status gauss_logp(void *user, const double *x, double *lp, double *grad, gmdl_err *err) {
+static gmdl_status
+gauss_logp(void *user, const double *x, double *lp, double *grad, gmdl_err *err) {
     (void)err;
     const gauss *g = user;
     double q = 0;
@@ -76,7 +77,8 @@ static int within_mcse(const gmdl_draws *d, const gauss *g, const char *what) {
         CHECK_OK(gmdl_draws_summary(&s, d, j));
         double z = (s.mean - g->mu[j]) / s.mcse;
         if (!(fabs(z) < 4.0) || !(s.rhat < 1.01)) {
-            fprintf(stderr, "%s: theta[%zu]: mean %g (true %g), mcse %g, z %.2f, rhat %.4f, ess %.0f\n",
+            fprintf(stderr,
+                    "%s: theta[%zu]: mean %g (true %g), mcse %g, z %.2f, rhat %.4f, ess %.0f\n",
                     what, j + 1, s.mean, g->mu[j], s.mcse, z, s.rhat, s.ess);
             bad++;
         }
@@ -160,9 +162,10 @@ static void test_gaussian_rejection_importance(uint64_t seed) {
         CHECK_NEAR(se, g.sd[j] / sqrt(4000.0), 0, 0.1);
     }
     /* acceptance = Z / M = sqrt(det R) / s^D */
-    double zm = exp(0.5 * (g.logdet_cov - 2 * log(g.sd[0] * g.sd[1] * g.sd[2] * g.sd[3] * g.sd[4] *
-                                                  g.sd[5] * g.sd[6] * g.sd[7] * g.sd[8] * g.sd[9])) -
-                    D * log(s));
+    double zm =
+        exp(0.5 * (g.logdet_cov - 2 * log(g.sd[0] * g.sd[1] * g.sd[2] * g.sd[3] * g.sd[4] *
+                                          g.sd[5] * g.sd[6] * g.sd[7] * g.sd[8] * g.sd[9])) -
+            D * log(s));
     CHECK_NEAR(acc, zm, 0, 0.1);
     gmdl_draws_fini(&d);
     /* A too-small envelope is detected. */
@@ -192,8 +195,8 @@ static void test_gaussian_rejection_importance(uint64_t seed) {
 }
 
 /* Gamma(3, 1) on x > 0 and Beta(2, 5) on (0, 1), both through transforms. */
-static gmdl_status constrained_logp(void *user, const double *x, double *lp, double *grad,
-                                    gmdl_err *err) {
+static gmdl_status
+constrained_logp(void *user, const double *x, double *lp, double *grad, gmdl_err *err) {
     (void)user;
     (void)err;
     *lp = 2 * log(x[0]) - x[0] + log(x[1]) + 4 * log1p(-x[1]);
@@ -248,7 +251,8 @@ typedef struct {
     size_t n;
 } gmean;
 
-static gmdl_status gmean_logp(void *user, const double *x, double *lp, double *grad, gmdl_err *err) {
+static gmdl_status
+gmean_logp(void *user, const double *x, double *lp, double *grad, gmdl_err *err) {
     (void)err;
     const gmean *m = user;
     double l = -0.5 * x[0] * x[0] / 100, gr = -x[0] / 100;
@@ -262,8 +266,8 @@ static gmdl_status gmean_logp(void *user, const double *x, double *lp, double *g
     return GMDL_OK;
 }
 
-static gmdl_status gmean_batch(void *user, const double *x, const uint32_t *idx, size_t n,
-                               double *grad, gmdl_err *err) {
+static gmdl_status gmean_batch(
+    void *user, const double *x, const uint32_t *idx, size_t n, double *grad, gmdl_err *err) {
     (void)err;
     const gmean *m = user;
     double s = 0;
@@ -284,7 +288,8 @@ static void test_sgld(uint64_t seed) {
         sy += m.y[i];
     }
     double v = 1 / (100 + 0.01), mpost = v * sy;
-    gmdl_target t = {.dim = 1, .logp = gmean_logp, .n_data = 100, .grad_batch = gmean_batch, .user = &m};
+    gmdl_target t = {
+        .dim = 1, .logp = gmean_logp, .n_data = 100, .grad_batch = gmean_batch, .user = &m};
     for (int pre = 0; pre < 2; pre++) {
         gmdl_mcmc_config c = gmdl_mcmc_config_default(GMDL_MCMC_SGLD);
         c.seed = seed;

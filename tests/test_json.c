@@ -1,8 +1,8 @@
 /* JSON reader: a valid document with every kind of value and its positions, numbers (the strict
  * grammar, range, underflow), string escapes (UTF-8 encoding, surrogate pairs, \u0000), every parse
  * error with its message, line and column, the nesting limit, files (ENOENT, byte order mark, the
- * posteriordb eight-schools data.json), the member look-ups, allocation failure at every allocation,
- * and random mutations of a valid document. */
+ * posteriordb eight-schools data.json), the member look-ups, allocation failure at every
+ * allocation, and random mutations of a valid document. */
 #include <unistd.h>
 
 #include "gmdl/io.h"
@@ -249,8 +249,8 @@ static void test_files(const char *tmpdir) {
     const gmdl_json *y, *sigma;
     CHECK_OK(gmdl_json_get_numbers(&v, "y", path, &y, &e));
     CHECK_OK(gmdl_json_get_numbers(&v, "sigma", path, &sigma, &e));
-    const double want_y[8] = {28, 8, -3, 7, -1, 1, 18, 12}, want_s[8] = {15, 10, 16, 11,
-                                                                           9,  11, 10, 18};
+    const double want_y[8] = {28, 8, -3, 7, -1, 1, 18, 12},
+                 want_s[8] = {15, 10, 16, 11, 9, 11, 10, 18};
     CHECK(y && sigma && y->n == 8 && sigma->n == 8);
     for (size_t k = 0; y && sigma && k < 8 && k < y->n && k < sigma->n; k++)
         CHECK(y->items[k].num == want_y[k] && sigma->items[k].num == want_s[k]);
@@ -306,9 +306,10 @@ static void test_free(void *p) {
 }
 
 static void test_alloc_failures(void) {
-    static const char doc[] = "{\"a\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], \"bb\": {\"c\": \"\\u00e9\","
-                              " \"d\": [[], {}, [\"x\", \"y\"]]}, "
-                              "\"n\": 1234567890123456789012345678901234567890123456789012345678901234567890}";
+    static const char doc[] =
+        "{\"a\": [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], \"bb\": {\"c\": \"\\u00e9\","
+        " \"d\": [[], {}, [\"x\", \"y\"]]}, "
+        "\"n\": 1234567890123456789012345678901234567890123456789012345678901234567890}";
     int ok = 0, attempts = 0, bad = 0;
     for (long k = 0; k < 1000 && !ok; k++) {
         gmdl_json v;

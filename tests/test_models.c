@@ -283,7 +283,8 @@ static void test_binary_labels(void) {
     CHECK_OK(gmdl_binary_labels_check(&map, l24, 5, &e));
     const double test[3] = {2, 4, 1};
     CHECK_EQ(gmdl_binary_labels_check(&map, test, 3, &e), GMDL_EINVAL);
-    CHECK(strstr(e.msg, "row 3: label 1 is not one of the training labels (4 positive, 2 negative)") !=
+    CHECK(strstr(e.msg,
+                 "row 3: label 1 is not one of the training labels (4 positive, 2 negative)") !=
           NULL);
 }
 

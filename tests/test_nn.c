@@ -7,7 +7,6 @@
 #include "harness.h"
 #include "idx_fixture.h"
 
-
 static void free_ds(gmdl_dataset *d) {
     free(d->x);
     free(d->y);
@@ -38,8 +37,8 @@ static int same_file(const char *a, const char *b) {
     return same;
 }
 
-static gmdl_model *train(const gmdl_train_config *cfg, const gmdl_dataset *tr,
-                         const gmdl_dataset *te, int epochs) {
+static gmdl_model *
+train(const gmdl_train_config *cfg, const gmdl_dataset *tr, const gmdl_dataset *te, int epochs) {
     gmdl_model *m;
     gmdl_err err;
     if (gmdl_model_create(&m, cfg, 1, 28, 28, 10, &err) != GMDL_OK)
@@ -56,9 +55,21 @@ static gmdl_model *train(const gmdl_train_config *cfg, const gmdl_dataset *tr,
 static void check_compatible(void) {
     gmdl_train_config a = gmdl_train_config_default(), b = a;
     gmdl_err err;
-    const char *all[] = {"arch", "method", "batch", "lr", "seed", "optimizer", "lr-schedule",
-                         "kl-warmup-start", "kl-warmup-epochs", "sws-tau", "sws-zero-sd",
-                         "sws-harden", "epochs", "threads", "data"};
+    const char *all[] = {"arch",
+                         "method",
+                         "batch",
+                         "lr",
+                         "seed",
+                         "optimizer",
+                         "lr-schedule",
+                         "kl-warmup-start",
+                         "kl-warmup-epochs",
+                         "sws-tau",
+                         "sws-zero-sd",
+                         "sws-harden",
+                         "epochs",
+                         "threads",
+                         "data"};
     const size_t nall = sizeof all / sizeof all[0];
     CHECK_OK(gmdl_train_config_compatible(&a, &b, all, nall, &err));
     b.epochs = 99; /* a longer run */
@@ -163,7 +174,7 @@ int main(void) {
     CHECK_OK(gmdl_model_save(m, p1, &err));
     CHECK_OK(gmdl_model_evaluate(m, &te, 0, 0, &r, &err));
     CHECK_OK(gmdl_model_evaluate(m, &te, 20, 3, &r2, &err));
-    CHECK(r2.nll != r.nll);                   /* MC dropout averages stochastic passes */
+    CHECK(r2.nll != r.nll); /* MC dropout averages stochastic passes */
     CHECK_NEAR(r2.accuracy, r.accuracy, 0.05, 0);
     gmdl_model_destroy(m);
     m = train(&dc, &tr, &te, 2);
@@ -188,8 +199,8 @@ int main(void) {
 
     /* configuration errors */
     gmdl_train_config bad = cfg;
-    const char *arches[] = {"mlp:0", "mlp:3-x", "mlp:", "foo", "mlp:3--4", "cnn:c20", "cnn:c20k5x",
-                            "cnn:q3", "cnn:d10-c5k3", "cnn:p0"};
+    const char *arches[] = {"mlp:0",   "mlp:3-x",    "mlp:",   "foo",          "mlp:3--4",
+                            "cnn:c20", "cnn:c20k5x", "cnn:q3", "cnn:d10-c5k3", "cnn:p0"};
     for (int i = 0; i < 10; i++) {
         snprintf(bad.arch, sizeof bad.arch, "%s", arches[i]);
         CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
@@ -242,8 +253,9 @@ int main(void) {
     CHECK_STATUS(gmdl_sws_harden_parse(&bad, "", &err), GMDL_EINVAL);
     CHECK_STATUS(gmdl_sws_harden_parse(&bad, "0.5,", &err), GMDL_EINVAL);
     CHECK_STATUS(gmdl_sws_harden_parse(&bad, "nan", &err), GMDL_EINVAL);
-    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "0.01,0.02,0.03,0.04,0.05,0.06,0.07,0.08,0.09,0.1,"
-                                              "0.2,0.3,0.4,0.5,0.6,0.7,1",
+    CHECK_STATUS(gmdl_sws_harden_parse(&bad,
+                                       "0.01,0.02,0.03,0.04,0.05,0.06,0.07,0.08,0.09,0.1,"
+                                       "0.2,0.3,0.4,0.5,0.6,0.7,1",
                                        &err),
                  GMDL_EINVAL);
     CHECK_EQ(bad.sws.harden_n, 0); /* a failed parse leaves the config as it was */

@@ -13,8 +13,8 @@
 #endif
 
 /* Reads the numbers of array KEY (and the strings of "names") from a posteriordb summary file. */
-static int read_summary(const char *path, const char *key, char names[][32], double *val,
-                        double *mcse, size_t max) {
+static int read_summary(
+    const char *path, const char *key, char names[][32], double *val, double *mcse, size_t max) {
     FILE *f = fopen(path, "r");
     if (!f)
         return -1;
@@ -58,8 +58,8 @@ static int read_summary(const char *path, const char *key, char names[][32], dou
     return (int)count;
 }
 
-static void check_posterior(const char *lib, const char *dir, gmdl_mcmc_method method,
-                            size_t n_draws, uint64_t seed) {
+static void check_posterior(
+    const char *lib, const char *dir, gmdl_mcmc_method method, size_t n_draws, uint64_t seed) {
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.so", GMDL_MODELS_DIR, lib);
     void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -119,7 +119,9 @@ static void check_posterior(const char *lib, const char *dir, gmdl_mcmc_method m
         double tol2 = 4 * sqrt(ref2_mcse[k] * ref2_mcse[k] + s2.mcse * s2.mcse);
         int ok = fabs(s.mean - ref[k]) < tol && fabs(s2.mean - ref2[k]) < tol2 && s.rhat < 1.01;
         CHECK(ok);
-        fprintf(stderr, "%-14s %-5s %-9s mean %-10.6g (ref %-10.6g, z %+.2f)  E[x^2] %-10.6g (ref %-10.6g, z %+.2f)  rhat %.4f\n",
+        fprintf(stderr,
+                "%-14s %-5s %-9s mean %-10.6g (ref %-10.6g, z %+.2f)  E[x^2] %-10.6g (ref %-10.6g, "
+                "z %+.2f)  rhat %.4f\n",
                 lib, method == GMDL_MCMC_HMC ? "hmc" : "mh", names[k], s.mean, ref[k],
                 (s.mean - ref[k]) / (tol / 4), s2.mean, ref2[k], (s2.mean - ref2[k]) / (tol2 / 4),
                 s.rhat);

@@ -1,10 +1,15 @@
 /* The compression rates of Louizos et al. (2017), Table 1, recomputed from the published pruned
- * architectures and bit widths (Table 2), and the bit-precision rule of Louizos et al. 2017, 3.3. */
+ * architectures and bit widths (Table 2), and the bit-precision rule of Louizos et al. 2017, 3.3.
+ */
 #include "gmdl/bayes.h"
 #include "harness.h"
 
-static void rates(const gmdl_struct_layer *L, size_t n, size_t in_ch, const size_t *total,
-                  const int *bits, gmdl_rates *r) {
+static void rates(const gmdl_struct_layer *L,
+                  size_t n,
+                  size_t in_ch,
+                  const size_t *total,
+                  const int *bits,
+                  gmdl_rates *r) {
     size_t kept[8];
     gmdl_layer_size ls[8];
     gmdl_structured_counts(L, n, in_ch, 10, kept);

@@ -5,8 +5,8 @@
 #include "gmdl/services.h"
 #include "harness.h"
 
-/* The SGLD paper's demo (Welling & Teh 2011, 5.1): the data set has the paper's two modes, and SGLD with
- * the paper's schedule (minibatch 1, 10^6 steps from 0.01 to 1e-4) matches the exact grid
+/* The SGLD paper's demo (Welling & Teh 2011, 5.1): the data set has the paper's two modes, and SGLD
+ * with the paper's schedule (minibatch 1, 10^6 steps from 0.01 to 1e-4) matches the exact grid
  * posterior: TV < 0.1 on the 50 x 50 histogram (16 chains, every 10th draw, so that the check is
  * not at the mercy of how 4 chains split between the modes), and the mass of each mode right. */
 static void test_mixture_demo(uint64_t seed) {
@@ -55,9 +55,9 @@ static void test_mixture_demo(uint64_t seed) {
     gmdl_builtin_destroy(m);
 }
 
-/* The risk sweep (Teh, Thiery & Vollmer 2016) under one budget: bias^2 grows and variance falls with the
- * step, each by more than the noise of the estimates, and the risk is smallest at an interior
- * step. The same estimator finds no bias for exact MH (it is not manufacturing the trend).
+/* The risk sweep (Teh, Thiery & Vollmer 2016) under one budget: bias^2 grows and variance falls
+ * with the step, each by more than the noise of the estimates, and the risk is smallest at an
+ * interior step. The same estimator finds no bias for exact MH (it is not manufacturing the trend).
  * The data set is the one `gmdl sample --model sgld-mixture --risk-sweep` uses by default (seed
  * 1); the runs use the test seed. Most of the mixture's data sets give the same picture (8 of data
  * seeds 1-10), but on some (5 and 9) SGLD's bias in the posterior *mean* stays below about 0.01

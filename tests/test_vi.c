@@ -14,7 +14,8 @@ typedef struct {
     double mu[D], prec[D][D];
 } gauss;
 
-static gmdl_status gauss_logp(void *user, const double *x, double *lp, double *grad, gmdl_err *err) {
+static gmdl_status
+gauss_logp(void *user, const double *x, double *lp, double *grad, gmdl_err *err) {
     (void)err;
     const gauss *g = user;
     double q = 0;

@@ -40,7 +40,8 @@ int main(void) {
             worst_sp = r;
         if (x > -1.0f) {
             double want = log1p((double)x);
-            double rr = fabs((double)gmdl__log1pf(x) - want) / (fabs(want) > 1e-30 ? fabs(want) : 1);
+            double rr =
+                fabs((double)gmdl__log1pf(x) - want) / (fabs(want) > 1e-30 ? fabs(want) : 1);
             if (rr > worst_l1p)
                 worst_l1p = rr;
         }

@@ -1,15 +1,16 @@
 /* User model for `gmdl sample --model-lib`: posteriordb "sblrc-blr", Bayesian linear regression on
  * 100 simulated rows with 5 correlated predictors, user-model ABI 2 (gmdl/infer.h).
  * Parameters beta[1..5] and sigma > 0 (log transform by the library).
- *   log p = sum_d N(beta_d | 0, 10) + HalfNormal(sigma | 0, 10) + sum_n N(y_n | x_n . beta, sigma) */
+ *   log p = sum_d N(beta_d | 0, 10) + HalfNormal(sigma | 0, 10) + sum_n N(y_n | x_n . beta, sigma)
+ */
 #include <math.h>
 #include <stdio.h>
 
 #include "blr_data.h"
 #include "gmdl/gmdl.h"
 
-static const char *const names[BLR_D + 1] = {"beta[1]", "beta[2]", "beta[3]", "beta[4]", "beta[5]",
-                                             "sigma"};
+static const char *const names[BLR_D + 1] = {"beta[1]", "beta[2]", "beta[3]",
+                                             "beta[4]", "beta[5]", "sigma"};
 static const gmdl_transform tf[BLR_D + 1] = {[BLR_D] = {GMDL_TF_LOWER, 0, 0}};
 
 static gmdl_status logp(void *user, const double *x, double *lp, double *grad, gmdl_err *err) {

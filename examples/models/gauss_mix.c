@@ -22,8 +22,8 @@ static gmdl_status logp(void *user, const double *x, double *lp, double *grad, g
     (void)user;
     (void)err;
     double m1 = x[0], m2 = x[0] + x[1], s1 = x[2], s2 = x[3], th = x[4];
-    double l = -(m1 * m1 + m2 * m2) / 8.0 - (s1 * s1 + s2 * s2) / 8.0 + 4.0 * log(th) +
-               4.0 * log1p(-th);
+    double l =
+        -(m1 * m1 + m2 * m2) / 8.0 - (s1 * s1 + s2 * s2) / 8.0 + 4.0 * log(th) + 4.0 * log1p(-th);
     double g1 = -m1 / 4.0, g2 = -m2 / 4.0, gs1 = -s1 / 4.0, gs2 = -s2 / 4.0;
     double gth = 4.0 / th - 4.0 / (1.0 - th);
     double lth = log(th), l1th = log1p(-th), ls1 = log(s1), ls2 = log(s2);

@@ -29,17 +29,17 @@ GMDL_API double gmdl_quantize(double w, int s);
 
 /* One layer of a pruned network, for the rates. */
 typedef struct gmdl_layer_size {
-    size_t total;  /* weights of the original layer (biases excluded) */
-    size_t kept;   /* weights kept (structured: kept inputs x kept outputs x kernel area) */
-    int bits;      /* bits per kept weight as stored */
+    size_t total;      /* weights of the original layer (biases excluded) */
+    size_t kept;       /* weights kept (structured: kept inputs x kept outputs x kernel area) */
+    int bits;          /* bits per kept weight as stored */
     size_t index_bits; /* bits of sparse indices (0 for dense storage of the pruned layer) */
 } gmdl_layer_size;
 
 typedef struct gmdl_rates {
-    double pruning;        /* N / sum kept, floored to an integer as in the paper */
-    double fast_prediction;/* 32 N / sum(kept bits + index bits), floored */
+    double pruning;         /* N / sum kept, floored to an integer as in the paper */
+    double fast_prediction; /* 32 N / sum(kept bits + index bits), floored */
     double pruning_exact, fast_prediction_exact; /* before flooring */
-    double nonzero_fraction; /* sum kept / N */
+    double nonzero_fraction;                     /* sum kept / N */
 } gmdl_rates;
 
 GMDL_API void gmdl_compression_rates(const gmdl_layer_size *layers, size_t n, gmdl_rates *out);
@@ -49,12 +49,15 @@ GMDL_API void gmdl_compression_rates(const gmdl_layer_size *layers, size_t n, gm
  * * kernel area. kept[l] = kept inputs (dense) or kept filters (conv) as in the paper's notation
  * "278-98-13"; in[0] is the input channel count of a first conv layer. Writes counts to out. */
 typedef struct gmdl_struct_layer {
-    int conv;         /* 1 for a convolution */
-    size_t kept;      /* dense: kept inputs; conv: kept output filters */
-    size_t kernel;    /* conv: kh * kw */
+    int conv;      /* 1 for a convolution */
+    size_t kept;   /* dense: kept inputs; conv: kept output filters */
+    size_t kernel; /* conv: kh * kw */
 } gmdl_struct_layer;
-GMDL_API void gmdl_structured_counts(const gmdl_struct_layer *layers, size_t n, size_t in_channels,
-                                     size_t outputs, size_t *kept_weights);
+GMDL_API void gmdl_structured_counts(const gmdl_struct_layer *layers,
+                                     size_t n,
+                                     size_t in_channels,
+                                     size_t outputs,
+                                     size_t *kept_weights);
 
 #ifdef __cplusplus
 }

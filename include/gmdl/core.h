@@ -80,7 +80,8 @@ GMDL_API const char *gmdl_gemm_backend(void);
 typedef void *(*gmdl_malloc_fn)(size_t);
 typedef void *(*gmdl_realloc_fn)(void *, size_t);
 typedef void (*gmdl_free_fn)(void *);
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_set_allocator(gmdl_malloc_fn m, gmdl_realloc_fn r,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_set_allocator(gmdl_malloc_fn m,
+                                                       gmdl_realloc_fn r,
                                                        gmdl_free_fn f);
 
 /* Log hook. Default: messages at level >= GMDL_LOG_INFO go to stderr. */

@@ -10,10 +10,10 @@
 #include "gmdl/core.h"
 #include "gmdl/diag.h"
 #include "gmdl/infer.h"
-#include "gmdl/plot.h"
 #include "gmdl/io.h"
 #include "gmdl/nn.h"
 #include "gmdl/pgm.h"
+#include "gmdl/plot.h"
 #include "gmdl/rng.h"
 #include "gmdl/services.h"
 

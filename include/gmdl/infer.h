@@ -43,26 +43,26 @@ typedef struct gmdl_transform {
  * gradient d lp / dx into grad[dim]. Return OK with *lp = -inf (or NaN) outside the support; any
  * other status aborts the run and is passed on with the message in err. Called concurrently from
  * several chains: it must be reentrant (read-only user data). */
-typedef gmdl_status (*gmdl_logp_fn)(void *user, const double *x, double *lp, double *grad,
-                                    gmdl_err *err);
-/* Stochastic gradient for SGLD: grad[dim] = d/dx [ log prior(x) + (N/n) sum_{i in idx} log p(y_i|x) ]
- * for the n data indices idx[0..n-1] (each < n_data). */
-typedef gmdl_status (*gmdl_grad_batch_fn)(void *user, const double *x, const uint32_t *idx,
-                                          size_t n, double *grad, gmdl_err *err);
+typedef gmdl_status (*gmdl_logp_fn)(
+    void *user, const double *x, double *lp, double *grad, gmdl_err *err);
+/* Stochastic gradient for SGLD: grad[dim] = d/dx [ log prior(x) + (N/n) sum_{i in idx} log p(y_i|x)
+ * ] for the n data indices idx[0..n-1] (each < n_data). */
+typedef gmdl_status (*gmdl_grad_batch_fn)(
+    void *user, const double *x, const uint32_t *idx, size_t n, double *grad, gmdl_err *err);
 /* Reported quantities ("generated quantities") out[n_out] from the constrained x[dim]. */
 typedef void (*gmdl_generate_fn)(void *user, const double *x, double *out);
 
 typedef struct gmdl_target {
     size_t dim;
-    gmdl_logp_fn logp;                 /* required */
-    const char *const *names;          /* [dim] Stan-style names, or NULL for theta[1].. */
-    const gmdl_transform *transforms;  /* [dim], or NULL: all unconstrained */
-    size_t n_data;                     /* data items, for grad_batch */
-    gmdl_grad_batch_fn grad_batch;     /* optional (SGLD minibatches) */
-    size_t n_out;                      /* optional reported quantities: when generate is set, */
-    const char *const *out_names;      /* draws hold generate()'s n_out values named out_names */
-    gmdl_generate_fn generate;         /* instead of x */
-    void *user;                        /* borrowed; passed to every callback */
+    gmdl_logp_fn logp;                /* required */
+    const char *const *names;         /* [dim] Stan-style names, or NULL for theta[1].. */
+    const gmdl_transform *transforms; /* [dim], or NULL: all unconstrained */
+    size_t n_data;                    /* data items, for grad_batch */
+    gmdl_grad_batch_fn grad_batch;    /* optional (SGLD minibatches) */
+    size_t n_out;                     /* optional reported quantities: when generate is set, */
+    const char *const *out_names;     /* draws hold generate()'s n_out values named out_names */
+    gmdl_generate_fn generate;        /* instead of x */
+    void *user;                       /* borrowed; passed to every callback */
 } gmdl_target;
 
 /* Checks dim >= 1, logp set, transforms well formed (lo < hi for INTERVAL, finite bounds), n_data
@@ -73,20 +73,23 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_target_check(const gmdl_target *t, gmdl
 GMDL_API void gmdl_target_constrain(double *x, const gmdl_target *t, const double *u);
 /* Log density on the unconstrained scale, log p(x(u)) + log |dx/du|, and its gradient in u
  * (grad_u may be NULL). x_scratch: [dim]. Statuses: those of the model's logp. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_target_logp_u(double *lp, double *grad_u,
-                                                       const gmdl_target *t, const double *u,
-                                                       double *x_scratch, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_target_logp_u(double *lp,
+                                                       double *grad_u,
+                                                       const gmdl_target *t,
+                                                       const double *u,
+                                                       double *x_scratch,
+                                                       gmdl_err *err);
 
 /* ------------------------------------------------------------------ draws */
 /* Draws of several chains of the reported quantities (target dim, or n_out with generate). */
 typedef struct gmdl_draws {
     size_t chains, n, dim;
-    char **names;         /* [dim], owned */
-    double *x;            /* [chains][n][dim], owned */
-    double *weight;       /* [chains][n] non-negative weights (SGLD step sizes, importance weights),
-                             or NULL when all draws weigh the same */
-    double *accept_rate;  /* [chains] after warm-up (NaN where it does not apply) */
-    double *step;         /* [chains] final step size (NaN where it does not apply) */
+    char **names;        /* [dim], owned */
+    double *x;           /* [chains][n][dim], owned */
+    double *weight;      /* [chains][n] non-negative weights (SGLD step sizes, importance weights),
+                            or NULL when all draws weigh the same */
+    double *accept_rate; /* [chains] after warm-up (NaN where it does not apply) */
+    double *step;        /* [chains] final step size (NaN where it does not apply) */
 } gmdl_draws;
 
 GMDL_API void gmdl_draws_fini(gmdl_draws *d);
@@ -94,7 +97,8 @@ GMDL_API void gmdl_draws_fini(gmdl_draws *d);
 /* Diagnostics of quantity j over all chains (gmdl_diag_summarize); with weights, mean and sd are
  * the weighted ones (ESS, tau and R-hat remain those of the unweighted chains).
  * scratch: none needed. Statuses: EINVAL (j out of range or fewer than 8 draws), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_summary(gmdl_diag_summary *out, const gmdl_draws *d,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_summary(gmdl_diag_summary *out,
+                                                       const gmdl_draws *d,
                                                        size_t j);
 
 /* ------------------------------------------------------------------ MCMC and SGLD */
@@ -107,26 +111,29 @@ typedef enum {
 
 typedef struct gmdl_mcmc_config {
     gmdl_mcmc_method method;
-    size_t chains;        /* independent chains; default 4 */
-    size_t n_draws;       /* draws kept per chain; default 1000 */
-    size_t n_warmup;      /* MH/MALA/HMC warm-up iterations (adaptation, discarded); SGLD burn-in
-                             steps (excluded from draws and averages); default 1000 */
-    size_t thin;          /* keep every thin-th iteration; default 1 */
-    uint64_t seed;        /* default 1 */
-    int threads;          /* OpenMP threads over chains; 0 = runtime default */
-    double step;          /* initial step size (MH: proposal sd; MALA/HMC: epsilon); 0 = automatic */
-    double target_accept; /* warm-up step adaptation target; 0 = 0.234 (MH), 0.574 (MALA), 0.8 (HMC) */
-    int adapt_step;       /* dual averaging of the step during warm-up (Hoffman & Gelman 2014); 1 */
-    int adapt_metric;     /* diagonal metric from the middle warm-up window (Stan-like); 1 */
-    size_t leapfrog;      /* HMC leapfrog steps per iteration; default 16 */
-    double init_radius;   /* start uniform in (-r, r) on the unconstrained scale; 0 = at 0; default 2 */
-    const double *init;   /* optional start point (unconstrained) [dim], used by every chain */
-    const double *chain_inits; /* optional start points [chains][dim] (unconstrained); overrides init */
+    size_t chains;   /* independent chains; default 4 */
+    size_t n_draws;  /* draws kept per chain; default 1000 */
+    size_t n_warmup; /* MH/MALA/HMC warm-up iterations (adaptation, discarded); SGLD burn-in
+                        steps (excluded from draws and averages); default 1000 */
+    size_t thin;     /* keep every thin-th iteration; default 1 */
+    uint64_t seed;   /* default 1 */
+    int threads;     /* OpenMP threads over chains; 0 = runtime default */
+    double step;     /* initial step size (MH: proposal sd; MALA/HMC: epsilon); 0 = automatic */
+    double
+        target_accept; /* warm-up step adaptation target; 0 = 0.234 (MH), 0.574 (MALA), 0.8 (HMC) */
+    int adapt_step;    /* dual averaging of the step during warm-up (Hoffman & Gelman 2014); 1 */
+    int adapt_metric;  /* diagonal metric from the middle warm-up window (Stan-like); 1 */
+    size_t leapfrog;   /* HMC leapfrog steps per iteration; default 16 */
+    double
+        init_radius; /* start uniform in (-r, r) on the unconstrained scale; 0 = at 0; default 2 */
+    const double *init; /* optional start point (unconstrained) [dim], used by every chain */
+    const double
+        *chain_inits; /* optional start points [chains][dim] (unconstrained); overrides init */
     /* SGLD: step eps_t = a (b + t)^-gamma, t = 0, 1, ... over all steps (gamma = 0: constant a). */
     double sgld_a, sgld_b, sgld_gamma; /* defaults 0.01, 1, 0.55 */
-    size_t batch;         /* minibatch size, by sweeps through the data in a fresh order each
-                             pass (the paper's recipe); 0 = full gradient; default 1 */
-    int precondition;     /* 0 none, 1 RMSprop-style diagonal (Li et al. 2016, pSGLD) */
+    size_t batch;                /* minibatch size, by sweeps through the data in a fresh order each
+                                    pass (the paper's recipe); 0 = full gradient; default 1 */
+    int precondition;            /* 0 none, 1 RMSprop-style diagonal (Li et al. 2016, pSGLD) */
     double rms_beta, rms_lambda; /* 0.99, 1e-5 */
     /* Interrupt: polled every 1024 iterations; returning non-zero stops with EINTR. */
     int (*interrupt)(void *user);
@@ -137,7 +144,8 @@ typedef struct gmdl_mcmc_config {
 GMDL_API gmdl_mcmc_config gmdl_mcmc_config_default(gmdl_mcmc_method method);
 /* Validates a configuration against a target. Statuses: OK, EINVAL (message in err). */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_mcmc_config_check(const gmdl_mcmc_config *cfg,
-                                                           const gmdl_target *t, gmdl_err *err);
+                                                           const gmdl_target *t,
+                                                           gmdl_err *err);
 
 /* Runs cfg->chains chains (in parallel over OpenMP threads) and fills out (caller frees with
  * gmdl_draws_fini). For SGLD, out->weight holds the step size of each kept draw, so weighted
@@ -145,8 +153,10 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_mcmc_config_check(const gmdl_mcmc_confi
  * Statuses: EINVAL (bad config, or the log density is not finite at any tried start point:
  * input error), ENUMERIC (a non-finite state after a step, naming chain and iteration), EINTR,
  * ENOMEM, and any status returned by the model. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mcmc_run(gmdl_draws *out, const gmdl_target *t,
-                                                  const gmdl_mcmc_config *cfg, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mcmc_run(gmdl_draws *out,
+                                                  const gmdl_target *t,
+                                                  const gmdl_mcmc_config *cfg,
+                                                  gmdl_err *err);
 
 /* ------------------------------------------------------------------ rejection, importance */
 /* Proposal for rejection and importance sampling: independent Student-t (df > 0) or Gaussian
@@ -163,10 +173,15 @@ GMDL_API double gmdl_proposal_logpdf(const gmdl_proposal *q, size_t dim, const d
  * user): draws n exact samples into out (one chain), trying at most max_proposals. A proposal
  * with p~(u) > M q(u) means the envelope is wrong: EINVAL naming the point's log ratio.
  * *accept_rate = accepted / proposed. Statuses: EINVAL, ENOCONV (max_proposals reached), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_rejection_run(gmdl_draws *out, double *accept_rate,
-                                                       const gmdl_target *t, const gmdl_proposal *q,
-                                                       double log_M, size_t n, size_t max_proposals,
-                                                       uint64_t seed, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_rejection_run(gmdl_draws *out,
+                                                       double *accept_rate,
+                                                       const gmdl_target *t,
+                                                       const gmdl_proposal *q,
+                                                       double log_M,
+                                                       size_t n,
+                                                       size_t max_proposals,
+                                                       uint64_t seed,
+                                                       gmdl_err *err);
 
 typedef struct gmdl_importance_result {
     double log_evidence; /* log (1/S sum w), unbiased estimate of Z in the log domain */
@@ -178,19 +193,22 @@ typedef struct gmdl_importance_result {
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_importance_run(gmdl_draws *out,
                                                         gmdl_importance_result *res,
                                                         const gmdl_target *t,
-                                                        const gmdl_proposal *q, size_t n,
-                                                        uint64_t seed, gmdl_err *err);
+                                                        const gmdl_proposal *q,
+                                                        size_t n,
+                                                        uint64_t seed,
+                                                        gmdl_err *err);
 
 /* Weighted mean of quantity j and its standard error: for equal weights sd/sqrt(n); for
  * importance weights sqrt(sum w_i^2 (f_i - mean)^2) (weights normalised). Statuses: EINVAL. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_weighted_mean(double *mean, double *se,
-                                                             const gmdl_draws *d, size_t j);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_weighted_mean(double *mean,
+                                                             double *se,
+                                                             const gmdl_draws *d,
+                                                             size_t j);
 
 /* ------------------------------------------------------------------ variational inference */
-/* Mean-field Gaussian q(u) = N(mean, diag sd^2) on the unconstrained scale, fitted by maximising the
- * ELBO E_q[log p(u)] + H[q] with Adam (Kingma & Ba 2015). Gradient estimators:
- *   REPARAM:        u = mean + sd eps, gradient of log p through u (pathwise; Kingma & Welling
- *                   2014), entropy exact;
+/* Mean-field Gaussian q(u) = N(mean, diag sd^2) on the unconstrained scale, fitted by maximising
+ * the ELBO E_q[log p(u)] + H[q] with Adam (Kingma & Ba 2015). Gradient estimators: REPARAM: u =
+ * mean + sd eps, gradient of log p through u (pathwise; Kingma & Welling 2014), entropy exact;
  *   SCORE:          log p(u) grad log q(u) (score function / REINFORCE, Williams 1992), entropy
  *                   exact;
  *   SCORE_BASELINE: the same with a running mean of log p subtracted (a baseline, as in black-box
@@ -211,9 +229,9 @@ typedef struct gmdl_vi_config {
 
 typedef struct gmdl_vi_result {
     size_t dim;
-    double *mean, *sd;   /* [dim], owned: q on the unconstrained scale (average of the last 20%
-                            of the iterates) */
-    double elbo;         /* ELBO at the result, estimated with 1000 draws (up to p's constant) */
+    double *mean, *sd; /* [dim], owned: q on the unconstrained scale (average of the last 20%
+                          of the iterates) */
+    double elbo;       /* ELBO at the result, estimated with 1000 draws (up to p's constant) */
     /* Total variance (sum over the 2 dim coordinates of (mean, log sd)) of one single-sample
      * gradient estimate at the result, for each estimator; NaN when var_samples is 0. */
     double var_reparam, var_score, var_score_baseline;
@@ -222,14 +240,20 @@ typedef struct gmdl_vi_result {
 GMDL_API gmdl_vi_config gmdl_vi_config_default(void);
 /* Statuses: EINVAL (bad config or target; log density not finite at the start mean), ENUMERIC
  * (the variational parameters became non-finite, naming the iteration), ENOMEM, model's. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_fit(gmdl_vi_result *out, const gmdl_target *t,
-                                                const gmdl_vi_config *cfg, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_fit(gmdl_vi_result *out,
+                                                const gmdl_target *t,
+                                                const gmdl_vi_config *cfg,
+                                                gmdl_err *err);
 GMDL_API void gmdl_vi_result_fini(gmdl_vi_result *r);
 /* n independent draws from q, reported like MCMC draws (constrained / generated quantities), as
  * `chains` chains of n each from (seed, SAMPLING, chain). Statuses: EINVAL, ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_draws(gmdl_draws *out, const gmdl_target *t,
-                                                  const gmdl_vi_result *r, size_t chains, size_t n,
-                                                  uint64_t seed, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_draws(gmdl_draws *out,
+                                                  const gmdl_target *t,
+                                                  const gmdl_vi_result *r,
+                                                  size_t chains,
+                                                  size_t n,
+                                                  uint64_t seed,
+                                                  gmdl_err *err);
 
 /* ------------------------------------------------------------------ user models (plugins) */
 /* A user model for `gmdl sample --model-lib FILE.so` is a shared library that exports one symbol,
@@ -284,7 +308,9 @@ __attribute__((visibility("default"))) const gmdl_user_model *gmdl_user_model_v2
  * libgmdl's SOVERSION 1, when these declarations and that loader go. */
 #define GMDL_MODEL_ABI 1
 typedef int (*gmdl_model_abi_fn)(void);
-typedef gmdl_status (*gmdl_model_create_fn)(const char *arg, gmdl_target *out, void **state,
+typedef gmdl_status (*gmdl_model_create_fn)(const char *arg,
+                                            gmdl_target *out,
+                                            void **state,
                                             gmdl_err *err);
 typedef void (*gmdl_model_destroy_fn)(void *state);
 

@@ -32,9 +32,9 @@ extern "C" {
 
 /* How a forward pass treats stochastic layers, chosen per call (never a global flag). */
 typedef enum {
-    GMDL_MODE_TRAIN,       /* stochastic, caches for backward saved */
-    GMDL_MODE_EVAL_MEAN,   /* deterministic: dropout off, weights at their means */
-    GMDL_MODE_EVAL_SAMPLE  /* stochastic without caches: MC dropout, posterior samples */
+    GMDL_MODE_TRAIN,      /* stochastic, caches for backward saved */
+    GMDL_MODE_EVAL_MEAN,  /* deterministic: dropout off, weights at their means */
+    GMDL_MODE_EVAL_SAMPLE /* stochastic without caches: MC dropout, posterior samples */
 } gmdl_mode;
 
 typedef enum { GMDL_OPT_ADAM = 0, GMDL_OPT_SGD = 1 } gmdl_optimizer;
@@ -56,11 +56,11 @@ typedef enum {
 
 /* Settings of the method sws (soft weight-sharing). */
 typedef struct gmdl_sws_config {
-    double tau;      /* weight of the mixture prior, objective N x mean cross-entropy + tau x
-                        (-log prior) (default 0.5; the paper uses 0.05, the authors' tutorial
-                        0.003) */
-    double zero_sd;  /* standard deviation of the zero component, held fixed (default 0.005); 0
-                        learns it (its precision under the Gamma(5000, 2) prior) */
+    double tau;     /* weight of the mixture prior, objective N x mean cross-entropy + tau x
+                       (-log prior) (default 0.5; the paper uses 0.05, the authors' tutorial
+                       0.003) */
+    double zero_sd; /* standard deviation of the zero component, held fixed (default 0.005); 0
+                       learns it (its precision under the Gamma(5000, 2) prior) */
     /* hardening, one stage per final epoch: epoch epochs - n + k starts by setting the fraction
      * harden[k] of every layer's weights (those nearest their component's value) to that
      * value, where they stay; the mixture is held fixed from the first stage on. Increasing
@@ -71,22 +71,22 @@ typedef struct gmdl_sws_config {
 } gmdl_sws_config;
 
 typedef struct gmdl_train_config {
-    char arch[128];    /* "lenet300", "mlp:H1-H2-..." */
-    char method[64];   /* "dense", "dropout", "dropout:P" */
-    int epochs;        /* target number of epochs (default 10) */
-    int batch;         /* minibatch size (default 100) */
-    double lr;         /* learning rate (default 1e-3 for Adam, 0.05 for SGD) */
+    char arch[128];               /* "lenet300", "mlp:H1-H2-..." */
+    char method[64];              /* "dense", "dropout", "dropout:P" */
+    int epochs;                   /* target number of epochs (default 10) */
+    int batch;                    /* minibatch size (default 100) */
+    double lr;                    /* learning rate (default 1e-3 for Adam, 0.05 for SGD) */
     gmdl_lr_schedule lr_schedule; /* default auto */
     /* Bayesian methods: KL weight 0 for epochs < start, then rising linearly to 1 over `epochs`
      * epochs (default 5 and 15, the sparse-VD recipe). Objective per step:
      * mean cross-entropy + weight * KL / N_train. */
     int kl_warmup_start, kl_warmup_epochs;
     gmdl_optimizer optimizer;
-    double momentum;   /* SGD momentum (default 0.9) */
+    double momentum;               /* SGD momentum (default 0.9) */
     double beta1, beta2, adam_eps; /* Adam (0.9, 0.999, 1e-8) */
-    double weight_decay; /* L2 coefficient added to the gradient (default 0) */
-    gmdl_sws_config sws; /* method sws only */
-    uint64_t seed;     /* master seed (default 1) */
+    double weight_decay;           /* L2 coefficient added to the gradient (default 0) */
+    gmdl_sws_config sws;           /* method sws only */
+    uint64_t seed;                 /* master seed (default 1) */
 } gmdl_train_config;
 
 GMDL_API gmdl_train_config gmdl_train_config_default(void);
@@ -98,7 +98,8 @@ GMDL_API int gmdl_lr_schedule_parse(const char *name, gmdl_lr_schedule *out);
  * not a number in (0, 1], the fractions do not increase, or there are more than
  * GMDL_SWS_HARDEN_MAX. format writes the form parse reads (at most 24 bytes a stage). */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_sws_harden_parse(gmdl_train_config *cfg,
-                                                          const char *text, gmdl_err *err);
+                                                          const char *text,
+                                                          gmdl_err *err);
 GMDL_API void gmdl_sws_harden_format(const gmdl_train_config *cfg, char *buf, size_t n);
 /* Checks ranges and that arch and method parse. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg,
@@ -112,29 +113,34 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_train_config_check(const gmdl_train_con
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_train_config_compatible(const gmdl_train_config *saved,
                                                                  const gmdl_train_config *given,
                                                                  const char *const *keys,
-                                                                 size_t nkeys, gmdl_err *err);
+                                                                 size_t nkeys,
+                                                                 gmdl_err *err);
 
 typedef struct gmdl_model gmdl_model;
 
 /* Builds the net for inputs of shape [c, h, w] and `classes` outputs and initialises its
  * parameters from the seed. The config is copied. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_create(gmdl_model **out,
-                                                      const gmdl_train_config *cfg, int c, int h,
-                                                      int w, int classes, gmdl_err *err);
+                                                      const gmdl_train_config *cfg,
+                                                      int c,
+                                                      int h,
+                                                      int w,
+                                                      int classes,
+                                                      gmdl_err *err);
 GMDL_API void gmdl_model_destroy(gmdl_model *m);
 
 /* Per-epoch record (stored in the model file; no wall-clock times). */
 typedef struct gmdl_epoch_stats {
-    int epoch;            /* 1-based */
-    double train_loss;    /* mean cross-entropy over the epoch's steps */
-    double train_accuracy;/* accuracy on the training minibatches during the epoch */
-    double test_accuracy; /* NAN if no test set was given */
-    double test_loss;     /* mean test NLL, NAN if no test set */
-    double kl;            /* Bayesian methods: KL term at the end of the epoch (nats), else 0 */
-    double kept;          /* Bayesian methods: fraction of weights kept (log alpha < 3; bc-gnj, bc-ghs:
-                             in kept groups; sws: not in the zero component), else 1 */
-    double kept_units;    /* bc-gnj, bc-ghs: fraction of groups (input units, filters) kept, else
-                             NAN */
+    int epoch;             /* 1-based */
+    double train_loss;     /* mean cross-entropy over the epoch's steps */
+    double train_accuracy; /* accuracy on the training minibatches during the epoch */
+    double test_accuracy;  /* NAN if no test set was given */
+    double test_loss;      /* mean test NLL, NAN if no test set */
+    double kl;             /* Bayesian methods: KL term at the end of the epoch (nats), else 0 */
+    double kept;       /* Bayesian methods: fraction of weights kept (log alpha < 3; bc-gnj, bc-ghs:
+                          in kept groups; sws: not in the zero component), else 1 */
+    double kept_units; /* bc-gnj, bc-ghs: fraction of groups (input units, filters) kept, else
+                          NAN */
 } gmdl_epoch_stats;
 
 /* Called after every step inside an epoch with the step within the epoch, the number of steps
@@ -147,8 +153,10 @@ typedef int (*gmdl_progress_fn)(int step, int steps, double loss, void *user);
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_train_epoch(gmdl_model *m,
                                                            const gmdl_dataset *train,
                                                            const gmdl_dataset *test,
-                                                           gmdl_progress_fn progress, void *user,
-                                                           gmdl_epoch_stats *stats, gmdl_err *err);
+                                                           gmdl_progress_fn progress,
+                                                           void *user,
+                                                           gmdl_epoch_stats *stats,
+                                                           gmdl_err *err);
 /* Wall time of the last epoch's shuffling and training steps, in seconds (not saved). */
 GMDL_API double gmdl_model_last_train_seconds(const gmdl_model *m);
 
@@ -159,27 +167,34 @@ typedef struct gmdl_eval_result {
 
 /* Evaluates on a data set. mc = 0: deterministic (EVAL_MEAN); mc = S > 0 averages the predictive
  * probabilities of S stochastic passes (EVAL_SAMPLE, seeded by `seed`). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_evaluate(gmdl_model *m, const gmdl_dataset *ds,
-                                                        int mc, uint64_t seed,
-                                                        gmdl_eval_result *res, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_evaluate(gmdl_model *m,
+                                                        const gmdl_dataset *ds,
+                                                        int mc,
+                                                        uint64_t seed,
+                                                        gmdl_eval_result *res,
+                                                        gmdl_err *err);
 /* Class probabilities for n inputs x [n, dim] into probs [n, classes] (EVAL_MEAN). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_predict(gmdl_model *m, const float *x, size_t n,
-                                                       float *probs, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status
+gmdl_model_predict(gmdl_model *m, const float *x, size_t n, float *probs, gmdl_err *err);
 
 /* Writes the model atomically: PATH.tmp.<pid>, fsync, rename, fsync of the folder. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_save(const gmdl_model *m, const char *path,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_save(const gmdl_model *m,
+                                                    const char *path,
                                                     gmdl_err *err);
 /* Reads and fully validates a model file (magic, version, sizes, checksums, shapes): a trained
  * model (.gmdl) or a compressed one (.gmz, decoded into plain layers). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_load(gmdl_model **out, const char *path,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_load(gmdl_model **out,
+                                                    const char *path,
                                                     gmdl_err *err);
 
 /* Copies into m every parameter of src with the same name and shape (weights and biases of a
  * trained model of the same architecture, e.g. a dense model to start svd or sws from); the
  * rest keep their initial values. Fails (GMDL_ESHAPE) when the architectures or input shapes
  * differ or nothing matches; *copied receives the number of tensors copied. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_init_from(gmdl_model *m, const gmdl_model *src,
-                                                         int *copied, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_init_from(gmdl_model *m,
+                                                         const gmdl_model *src,
+                                                         int *copied,
+                                                         gmdl_err *err);
 
 /* ------------------------------------------------------------------ compression */
 #define GMDL_COMPRESS_MAX_LAYERS 16
@@ -193,8 +208,8 @@ typedef struct gmdl_compress_config {
                                    noise-to-signal ratio log(sum Var[w] / sum E[w]^2) (bc-ghs) */
     double layer_threshold[GMDL_COMPRESS_MAX_LAYERS]; /* per layer with a posterior, in order:
                                    overrides log_alpha_threshold where not NAN (default NAN) */
-    double tolerance;           /* largest accepted rise of the test error from quantisation
-                                   over the pruned full-precision net (default 0.002) */
+    double tolerance; /* largest accepted rise of the test error from quantisation
+                         over the pruned full-precision net (default 0.002) */
 } gmdl_compress_config;
 GMDL_API gmdl_compress_config gmdl_compress_config_default(void);
 
@@ -204,9 +219,9 @@ typedef struct gmdl_compress_layer {
     uint64_t shape[4];               /* weight shape [out, in] or [F, C, kh, kw] */
     size_t pruned_rows, pruned_cols; /* outputs and inputs (x kernel taps) with a kept weight */
     size_t nonzero, total;
-    int bits;                        /* bits per kept weight as stored */
-    int rule_bits;                   /* bits from the posterior-variance rule */
-    double threshold;                /* log alpha threshold used (+inf: nothing pruned) */
+    int bits;         /* bits per kept weight as stored */
+    int rule_bits;    /* bits from the posterior-variance rule */
+    double threshold; /* log alpha threshold used (+inf: nothing pruned) */
 } gmdl_compress_layer;
 
 typedef struct gmdl_compress_report {
@@ -222,7 +237,8 @@ typedef struct gmdl_compress_report {
 /* Prunes by the posterior, picks bits per layer, quantises, writes a .gmz file (atomically) that
  * gmdl_model_load reads back as a runnable model, and reports the rates (Louizos et al. 2017, 5).
  * EUNSUPPORTED for a model without a posterior (dense, dropout). The model is left unchanged. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_compress(gmdl_model *m,
+                                                        const gmdl_dataset *test,
                                                         const gmdl_compress_config *cfg,
                                                         const char *out,
                                                         gmdl_compress_report *report,
@@ -231,21 +247,25 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_compress(gmdl_model *m, const gmd
  * order): per weight for svd and bbb (log sigma^2 - log theta^2), per group for bc-gnj
  * (z_logvar - log z_mu^2). Writes min(cap, count) values to out and the count to *n; *name gets
  * the layer's name. EINVAL if the model has no such layer. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_log_alpha(const gmdl_model *m, int i, double *out,
-                                                         size_t cap, size_t *n,
-                                                         const char **name, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_log_alpha(const gmdl_model *m,
+                                                         int i,
+                                                         double *out,
+                                                         size_t cap,
+                                                         size_t *n,
+                                                         const char **name,
+                                                         gmdl_err *err);
 /* 1 for a model loaded from a compressed (.gmz) file. */
 GMDL_API int gmdl_model_is_compressed(const gmdl_model *m);
 
 /* Accessors. */
 GMDL_API const gmdl_train_config *gmdl_model_config(const gmdl_model *m);
-GMDL_API int gmdl_model_epoch(const gmdl_model *m);      /* completed epochs */
+GMDL_API int gmdl_model_epoch(const gmdl_model *m); /* completed epochs */
 /* Changes the target number of epochs (e.g. to extend a resumed run). */
 GMDL_API void gmdl_model_set_epochs(gmdl_model *m, int epochs);
 /* sws: the hardening stage (0-based index into cfg.sws.harden) that the next epoch runs, or -1
  * when it hardens nothing (another method, no stages, or a soft epoch). */
 GMDL_API int gmdl_model_sws_stage(const gmdl_model *m);
-GMDL_API uint64_t gmdl_model_step(const gmdl_model *m);  /* completed optimizer steps */
+GMDL_API uint64_t gmdl_model_step(const gmdl_model *m); /* completed optimizer steps */
 GMDL_API void gmdl_model_input_shape(const gmdl_model *m, int *c, int *h, int *w);
 GMDL_API int gmdl_model_classes(const gmdl_model *m);
 GMDL_API size_t gmdl_model_param_count(const gmdl_model *m);

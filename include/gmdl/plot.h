@@ -22,37 +22,57 @@ enum { GMDL_PLOT_LOGX = 1, GMDL_PLOT_LOGY = 2 };
 
 /* A white width x height pixel figure with rows x cols panels (row-major panel numbers).
  * Statuses: EINVAL (sizes), EUNSUPPORTED (libcairo.so.2 not found), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_plot_create(int width, int height, int rows, int cols,
-                                                     gmdl_plot **out, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status
+gmdl_plot_create(int width, int height, int rows, int cols, gmdl_plot **out, gmdl_err *err);
 GMDL_API void gmdl_plot_destroy(gmdl_plot *p);
 
 /* Makes PANEL current with data ranges [x0, x1] x [y0, y1] (log10 scale with the LOGX / LOGY
  * flags; ranges must then be positive) and draws its frame, ticks, tick labels, axis labels and
- * title (any text may be NULL). Statuses: EINVAL (panel out of range, empty or non-finite range). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_plot_axes(gmdl_plot *p, int panel, const char *title,
-                                                   const char *xlabel, const char *ylabel,
-                                                   double x0, double x1, double y0, double y1,
+ * title (any text may be NULL). Statuses: EINVAL (panel out of range, empty or non-finite range).
+ */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_plot_axes(gmdl_plot *p,
+                                                   int panel,
+                                                   const char *title,
+                                                   const char *xlabel,
+                                                   const char *ylabel,
+                                                   double x0,
+                                                   double x1,
+                                                   double y0,
+                                                   double y1,
                                                    int flags);
 /* Polyline through (x[i], y[i]) in the current panel, clipped to it; a non-finite point (or a
  * non-positive one on a log axis) breaks the line. dashed: 0 or 1. */
-GMDL_API void gmdl_plot_line(gmdl_plot *p, const double *x, const double *y, size_t n,
-                             uint32_t rgb, double width, int dashed);
+GMDL_API void gmdl_plot_line(gmdl_plot *p,
+                             const double *x,
+                             const double *y,
+                             size_t n,
+                             uint32_t rgb,
+                             double width,
+                             int dashed);
 /* Filled circles of radius (pixels) and opacity alpha at (x[i], y[i]). */
-GMDL_API void gmdl_plot_points(gmdl_plot *p, const double *x, const double *y, size_t n,
-                               uint32_t rgb, double alpha, double radius);
+GMDL_API void gmdl_plot_points(gmdl_plot *p,
+                               const double *x,
+                               const double *y,
+                               size_t n,
+                               uint32_t rgb,
+                               double alpha,
+                               double radius);
 /* The LEVEL contour (marching squares) of z[i * ny + j], sampled at the centres of an nx x ny grid
  * of cells covering the current panel's data range. */
-GMDL_API void gmdl_plot_contour(gmdl_plot *p, const double *z, size_t nx, size_t ny, double level,
-                                uint32_t rgb, double width);
+GMDL_API void gmdl_plot_contour(
+    gmdl_plot *p, const double *z, size_t nx, size_t ny, double level, uint32_t rgb, double width);
 /* A legend box in the current panel's top right corner. */
-GMDL_API void gmdl_plot_legend(gmdl_plot *p, const char *const *labels, const uint32_t *rgb,
-                               size_t n);
+GMDL_API void
+gmdl_plot_legend(gmdl_plot *p, const char *const *labels, const uint32_t *rgb, size_t n);
 /* Writes the figure as PNG. Statuses: EIO (cannot write). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_plot_save_png(gmdl_plot *p, const char *path,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_plot_save_png(gmdl_plot *p,
+                                                       const char *path,
                                                        gmdl_err *err);
 /* Colour 0xRRGGBB of the pixel at data point (x, y) of the current panel (tests). Statuses:
  * EINVAL (outside the figure). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_plot_pixel_at(gmdl_plot *p, double x, double y,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_plot_pixel_at(gmdl_plot *p,
+                                                       double x,
+                                                       double y,
                                                        uint32_t *rgb);
 
 #ifdef __cplusplus

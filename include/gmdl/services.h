@@ -31,7 +31,8 @@ GMDL_API void gmdl_builtin_destroy(gmdl_builtin *m);
  * 0.5 of the start: modes near both, as the paper's figure shows); about one draw in four
  * qualifies (docs/INFERENCE.md). Names theta[1], theta[2]; minibatch gradient.
  * Statuses: ENOMEM; ENUMERIC if no draw among the first 1000 qualifies. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_sgld_mixture(gmdl_builtin **out, uint64_t seed,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_sgld_mixture(gmdl_builtin **out,
+                                                              uint64_t seed,
                                                               gmdl_err *err);
 /* The data points of the mixture model (NULL for other models); *n receives the count. */
 GMDL_API const double *gmdl_builtin_mixture_data(size_t *n, const gmdl_builtin *m);
@@ -50,15 +51,14 @@ typedef struct gmdl_binary_labels {
  * values), else labels[0]. Statuses: EINVAL (n = 0, a non-finite label, more than two distinct
  * values: the message names them, "3 distinct label values (1, 2, 3); a binary model takes
  * two" (the first 8 seen and then "..."), or *positive is not among them). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_binary_labels_find(gmdl_binary_labels *out,
-                                                            const double *labels, size_t n,
-                                                            const double *positive,
-                                                            gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_binary_labels_find(
+    gmdl_binary_labels *out, const double *labels, size_t n, const double *positive, gmdl_err *err);
 /* Checks that every labels[i] is map->positive or map->negative. Statuses: EINVAL naming the
  * first other value and its row (1-based), "row 7: label 3 is not one of the training labels
  * (2 positive, 4 negative)". */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_binary_labels_check(const gmdl_binary_labels *map,
-                                                             const double *labels, size_t n,
+                                                             const double *labels,
+                                                             size_t n,
                                                              gmdl_err *err);
 
 /* Bayesian logistic regression, p(y|x) = sigmoid(y (beta . x + alpha)), y in {-1, +1} by the
@@ -70,7 +70,8 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_binary_labels_check(const gmdl_binary_l
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_logistic(gmdl_builtin **out,
                                                           const gmdl_libsvm *train,
                                                           const gmdl_binary_labels *labels,
-                                                          gmdl_prior prior, double scale,
+                                                          gmdl_prior prior,
+                                                          double scale,
                                                           gmdl_err *err);
 /* The label mapping of a logistic model (NULL for other models). */
 GMDL_API const gmdl_binary_labels *gmdl_builtin_logistic_labels(const gmdl_builtin *m);
@@ -89,63 +90,65 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_logistic_accuracy(double *accur
 
 /* Bayesian linear regression y = alpha + X beta + N(0, sigma^2), priors alpha, beta_j ~ N(0, 10^2),
  * sigma ~ HalfNormal(10) (sampled as log sigma). X: [n, p] row-major, copied. Parameters alpha,
- * beta[1..p], sigma; minibatch gradient. Statuses: EINVAL (n < 1, p < 1, non-finite data), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_linear(gmdl_builtin **out, const double *X,
-                                                        const double *y, size_t n, size_t p,
-                                                        gmdl_err *err);
+ * beta[1..p], sigma; minibatch gradient. Statuses: EINVAL (n < 1, p < 1, non-finite data), ENOMEM.
+ */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_linear(
+    gmdl_builtin **out, const double *X, const double *y, size_t n, size_t p, gmdl_err *err);
 
 /* Eight schools, non-centred (Rubin 1981; BDA3 5.5): theta_trans_j ~ N(0, 1), mu ~ N(0, 5),
  * tau ~ HalfCauchy(0, 5) (sampled as log tau), y_j ~ N(mu + tau theta_trans_j, sigma_j). Reports
  * mu, tau, theta[1..J] with theta_j = mu + tau theta_trans_j. Statuses: EINVAL (J < 1, sigma <= 0,
  * non-finite data), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_eight_schools(gmdl_builtin **out, const double *y,
-                                                               const double *sigma, size_t J,
-                                                               gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_builtin_eight_schools(
+    gmdl_builtin **out, const double *y, const double *sigma, size_t J, gmdl_err *err);
 
 /* ------------------------------------------------------------------ 2-D checks */
 /* The target's density on a bins x bins grid of cell centres over box = {x0, x1, y0, y1} (its two
  * parameters, constrained scale), normalised to sum 1, into p[bins * bins] (row i: x cell i).
  * Needs dim 2. Statuses: EINVAL, model's. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_grid_density(double *p, const gmdl_target *t,
-                                                      const double box[4], size_t bins,
-                                                      gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status
+gmdl_grid_density(double *p, const gmdl_target *t, const double box[4], size_t bins, gmdl_err *err);
 /* Total variation distance between the histogram of the draws (quantities 0 and 1, all chains;
  * with `weighted`, weighted by d->weight) on that grid and the exact cell masses (the density
  * integrated over each cell on a grid 8 times finer per axis): draws outside the box count as
  * histogram mass outside it, TV = 1/2 sum |p - h| + 1/2 (mass outside).
  * Statuses: EINVAL (not a 2-parameter target or draws), ENOMEM, model's. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_grid_tv(double *tv, const gmdl_target *t,
-                                                 const gmdl_draws *d, const double box[4],
-                                                 size_t bins, int weighted, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_grid_tv(double *tv,
+                                                 const gmdl_target *t,
+                                                 const gmdl_draws *d,
+                                                 const double box[4],
+                                                 size_t bins,
+                                                 int weighted,
+                                                 gmdl_err *err);
 
 /* ------------------------------------------------------------------ approximate MCMC: risk */
 /* The bias-variance view of approximate MCMC (Teh, Thiery & Vollmer 2016) on a
  * 2-parameter target with a minibatch gradient: under one fixed compute budget (data-item gradient
  * evaluations per run), SGLD with each constant step size runs budget / batch steps and random-walk
  * MH (the exact baseline, each step costing n_data items) runs budget / n_data steps. Every run
- * starts from an exact posterior draw (grid sampling), so the chains are stationary in law for exact
- * MCMC and any systematic error is the sampler's own bias. Over `repeats` independent runs, the
- * estimate of the posterior mean (the run average) gives risk = E|est - mean|^2, variance =
+ * starts from an exact posterior draw (grid sampling), so the chains are stationary in law for
+ * exact MCMC and any systematic error is the sampler's own bias. Over `repeats` independent runs,
+ * the estimate of the posterior mean (the run average) gives risk = E|est - mean|^2, variance =
  * E|est - E est|^2 and bias^2 = |E est - mean|^2 (summed over both parameters; bias2 is the
  * unbiased estimate, corrected for the noise of the average over runs, so risk = bias2 + variance
  * + variance / (repeats - 1)), the exact mean coming from a fine grid over box. */
 typedef struct gmdl_risk_point {
-    double step;     /* SGLD constant step; for MH the adapted-free proposal sd */
-    size_t iters;    /* steps per run under the budget */
+    double step;  /* SGLD constant step; for MH the adapted-free proposal sd */
+    size_t iters; /* steps per run under the budget */
     double bias2, variance, risk;
 } gmdl_risk_point;
 
 typedef struct gmdl_risk_config {
-    const double *steps;  /* [nsteps] SGLD step sizes */
+    const double *steps; /* [nsteps] SGLD step sizes */
     size_t nsteps;
-    size_t budget;        /* data-item gradient evaluations per run; default 100000 */
-    size_t repeats;       /* independent runs per setting; default 100 */
-    size_t batch;         /* SGLD minibatch; default 1 */
-    double mh_step;       /* MH proposal sd; default 0.5 */
-    double box[4];        /* grid box {x0, x1, y0, y1} for the exact mean and the start draws */
-    size_t grid;          /* grid cells per axis; default 400 */
-    uint64_t seed;        /* default 1 */
-    int threads;          /* 0 = runtime default */
+    size_t budget;  /* data-item gradient evaluations per run; default 100000 */
+    size_t repeats; /* independent runs per setting; default 100 */
+    size_t batch;   /* SGLD minibatch; default 1 */
+    double mh_step; /* MH proposal sd; default 0.5 */
+    double box[4];  /* grid box {x0, x1, y0, y1} for the exact mean and the start draws */
+    size_t grid;    /* grid cells per axis; default 400 */
+    uint64_t seed;  /* default 1 */
+    int threads;    /* 0 = runtime default */
 } gmdl_risk_config;
 
 /* Defaults as above, box {-4, 5, -6, 6} (wide enough for the SGLD mixture), steps NULL. */
@@ -153,9 +156,12 @@ GMDL_API gmdl_risk_config gmdl_risk_config_default(void);
 /* Fills sgld[cfg->nsteps] and *mh; exact_mean[2] receives the grid posterior mean.
  * Statuses: EINVAL (not a 2-parameter target with a minibatch gradient, bad config, budget too
  * small for one MH step), ENUMERIC (an SGLD run diverged: the step is too large), ENOMEM. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_risk_sweep(gmdl_risk_point *sgld, gmdl_risk_point *mh,
-                                                    double exact_mean[2], const gmdl_target *t,
-                                                    const gmdl_risk_config *cfg, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_risk_sweep(gmdl_risk_point *sgld,
+                                                    gmdl_risk_point *mh,
+                                                    double exact_mean[2],
+                                                    const gmdl_target *t,
+                                                    const gmdl_risk_config *cfg,
+                                                    gmdl_err *err);
 
 #ifdef __cplusplus
 }

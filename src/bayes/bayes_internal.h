@@ -42,7 +42,8 @@ static inline void draw_eps_sample(const gmdl__fwd *a, int layer, int n, float *
 }
 
 GMDL_KERNEL
-__attribute__((unused)) static void square_range(const float *restrict x, float *restrict x2, size_t lo, size_t hi) {
+__attribute__((unused)) static void
+square_range(const float *restrict x, float *restrict x2, size_t lo, size_t hi) {
     for (size_t i = lo; i < hi; i++)
         x2[i] = x[i] * x[i];
 }

@@ -9,8 +9,13 @@
 /* KL(N(theta, e^ls2) || N(0, s_p^2)) per weight =
  *   0.5 (log s_p^2 - ls2 + (e^ls2 + theta^2) / s_p^2 - 1). */
 GMDL_KERNEL
-static void bbb_kl_range(const float *restrict th, const float *restrict ls2, float *restrict dth,
-                         float *restrict dls2, float *restrict out, size_t lo, size_t hi,
+static void bbb_kl_range(const float *restrict th,
+                         const float *restrict ls2,
+                         float *restrict dth,
+                         float *restrict dls2,
+                         float *restrict out,
+                         size_t lo,
+                         size_t hi,
                          float scale) {
     const float inv = 1.0f / BBB_PRIOR_VAR, lp = logf(BBB_PRIOR_VAR);
     for (size_t i = lo; i < hi; i++) {

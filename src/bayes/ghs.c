@@ -106,8 +106,8 @@ static void ghs_grads(gmdl__layer *l, const float *gb, const float *dA, const fl
  * double; adds scale x its gradient to dmu, dlv:
  *   Gamma:    lnG(k) - k ln r - k mu + r e^(mu + s2/2) - ln(2 pi e s2) / 2
  *   InvGamma: lnG(k) - k ln r + k mu + r e^(-mu + s2/2) - ln(2 pi e s2) / 2,  k = 1/2. */
-static double ln_kl(float mu_f, float lv_f, int inv, double r, float *dmu, float *dlv,
-                    double scale) {
+static double
+ln_kl(float mu_f, float lv_f, int inv, double r, float *dmu, float *dlv, double scale) {
     const double pi = 3.14159265358979323846, k = 0.5, lgk = 0.5 * log(pi);
     const double mu = (double)mu_f, lv = (double)lv_f, s2 = exp(lv);
     double sg = inv ? -1.0 : 1.0, e = r * exp(sg * mu + 0.5 * s2);

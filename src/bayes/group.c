@@ -18,6 +18,7 @@
  * each optimizer step the weight and bias log variances of layers with max_logvar set are clipped
  * to it (log 0.04 on the first layer). */
 #include "bayes/group.h"
+
 #include "core/vmath.h"
 #include "tensor/gemm.h"
 
@@ -49,14 +50,14 @@ static void declare(gmdl__layer *l, int ndim, const uint64_t *wd, uint64_t group
 static void init_params(gmdl__layer *l, gmdl_rng *rng, size_t fan_in, int uniform) {
     double sd = 1.0 / sqrt((double)fan_in);
     for (size_t j = 0; j < l->param[P_W].count; j++)
-        l->param[P_W].p[j] = (float)(uniform ? (2.0 * gmdl_rng_uniform(rng) - 1.0) * sd
-                                             : sd * gmdl_rng_normal(rng));
+        l->param[P_W].p[j] =
+            (float)(uniform ? (2.0 * gmdl_rng_uniform(rng) - 1.0) * sd : sd * gmdl_rng_normal(rng));
     for (size_t j = 0; j < l->param[P_B].count; j++)
         l->param[P_B].p[j] = 0.0f;
     for (int p = P_WLV; p <= P_ZLV; p++)
         for (size_t j = 0; j < l->param[p].count; j++)
-            l->param[p].p[j] =
-                (float)(p == P_ZMU ? 1.0 + 0.01 * gmdl_rng_normal(rng) : -9.0 + 0.01 * gmdl_rng_normal(rng));
+            l->param[p].p[j] = (float)(p == P_ZMU ? 1.0 + 0.01 * gmdl_rng_normal(rng)
+                                                  : -9.0 + 0.01 * gmdl_rng_normal(rng));
     if (gmdl__group_prior_of(l)->init)
         gmdl__group_prior_of(l)->init(l, rng);
 }
@@ -108,8 +109,13 @@ static void group_means(const gmdl__layer *l, const work_t *w, float *out) {
 
 /* KL(N(mu, e^lv) || N(0, 1)) of each entry into out, gradient (times sc) into dmu and dlv */
 GMDL_KERNEL
-static void gauss_kl_range(const float *restrict mu, const float *restrict lv, float *restrict dmu,
-                           float *restrict dlv, float *restrict out, size_t lo, size_t hi,
+static void gauss_kl_range(const float *restrict mu,
+                           const float *restrict lv,
+                           float *restrict dmu,
+                           float *restrict dlv,
+                           float *restrict out,
+                           size_t lo,
+                           size_t hi,
                            float sc) {
     for (size_t j = lo; j < hi; j++) {
         float e = gmdl__expf(lv[j]);
@@ -147,8 +153,8 @@ void gmdl__group_after_step(gmdl__layer *l) {
 
 /* per-example group scales z = ga + gb xi or exp(ga + gb xi) (log_scale), xi drawn from the
  * sample's stream */
-static void draw_z(gmdl__layer *l, const gmdl__fwd *a, const work_t *w, float *z, float *xi,
-                   size_t G) {
+static void
+draw_z(gmdl__layer *l, const gmdl__fwd *a, const work_t *w, float *z, float *xi, size_t G) {
     const int log_scale = gmdl__group_prior_of(l)->log_scale;
     for (int i = 0; i < a->n; i++) {
         /* "layer" index + 32: z and the output noise never share a stream */
@@ -191,8 +197,8 @@ void gmdl__group_dense_forward(gmdl__layer *l, const gmdl__fwd *a) {
         gmdl__dense_add_bias(a->y, b, N, K);
         return;
     }
-    float *z = (float *)l->cache, *xi = z + ND, *xt = xi + ND, *xt2 = xt + ND,
-          *eps = xt2 + ND, *sd = eps + (size_t)N * K;
+    float *z = (float *)l->cache, *xi = z + ND, *xt = xi + ND, *xt2 = xt + ND, *eps = xt2 + ND,
+          *sd = eps + (size_t)N * K;
     draw_z(l, a, &w, z, xi, (size_t)D);
     for (size_t i = 0; i < ND; i++) {
         xt[i] = a->x[i] * z[i];
@@ -213,10 +219,17 @@ void gmdl__group_dense_forward(gmdl__layer *l, const gmdl__fwd *a) {
 /* group accumulators of groups (input units) [d0, d1): with dz = (g1 + 2 x~ g2) x and the factor
  * zw = z (log_scale) or 1 (zw NULL), dA += dz zw and dB += dz zw xi, summed over rows */
 GMDL_KERNEL
-static void dense_group_grads(const float *restrict g1, const float *restrict g2,
-                              const float *restrict xt, const float *restrict x,
-                              const float *restrict xi, const float *restrict zw,
-                              float *restrict dA, float *restrict dB, int N, int D, size_t d0,
+static void dense_group_grads(const float *restrict g1,
+                              const float *restrict g2,
+                              const float *restrict xt,
+                              const float *restrict x,
+                              const float *restrict xi,
+                              const float *restrict zw,
+                              float *restrict dA,
+                              float *restrict dB,
+                              int N,
+                              int D,
+                              size_t d0,
                               size_t d1) {
     for (int i = 0; i < N; i++)
         for (size_t d = d0; d < d1; d++) {
@@ -229,8 +242,14 @@ static void dense_group_grads(const float *restrict g1, const float *restrict g2
 
 /* dx (+)= (g1 + 2 x~ g2) z for rows [n0, n1) */
 GMDL_KERNEL
-static void dense_dx(const float *restrict g1, const float *restrict g2, const float *restrict xt,
-                     const float *restrict z, float *restrict dx, int D, size_t n0, size_t n1,
+static void dense_dx(const float *restrict g1,
+                     const float *restrict g2,
+                     const float *restrict xt,
+                     const float *restrict z,
+                     float *restrict dx,
+                     int D,
+                     size_t n0,
+                     size_t n1,
                      int accumulate) {
     for (size_t q = n0 * (size_t)D; q < n1 * (size_t)D; q++) {
         float v = (g1[q] + 2.0f * xt[q] * g2[q]) * z[q];
@@ -242,8 +261,8 @@ void gmdl__group_dense_backward(gmdl__layer *l, const gmdl__bwd *a) {
     const int D = (int)l->in_size, K = l->units, N = a->n;
     const size_t n = l->param[P_W].count, ND = (size_t)N * D;
     work_t w = work_of(l);
-    float *z = (float *)l->cache, *xi = z + ND, *xt = xi + ND, *xt2 = xt + ND,
-          *eps = xt2 + ND, *sd = eps + (size_t)N * K, *g1 = sd + (size_t)N * K, *g2 = g1 + ND;
+    float *z = (float *)l->cache, *xi = z + ND, *xt = xi + ND, *xt2 = xt + ND, *eps = xt2 + ND,
+          *sd = eps + (size_t)N * K, *g1 = sd + (size_t)N * K, *g2 = g1 + ND;
     const float *th = l->param[P_W].p;
     for (size_t q = 0; q < (size_t)N * K; q++) /* sd becomes dL/dvar */
         sd[q] = a->dy[q] * eps[q] * 0.5f / sd[q];
@@ -302,8 +321,8 @@ void gmdl__group_conv_forward(gmdl__layer *l, const gmdl__fwd *a) {
     float *col = (float *)l->cache, *col2 = col + (size_t)Kc * P, *dcol = col2 + (size_t)Kc * P,
           *av = dcol + (size_t)Kc * P, *vv = av + (size_t)F * P, *eps = vv + (size_t)F * P,
           *sd = eps + (size_t)F * P, *z = sd + 2 * (size_t)F * P, *xi = z + (size_t)N * F;
-    gmdl__im2col(a->x, col, l->in_c, N, l->in_h, l->in_w, l->kh, l->kw, l->stride, l->pad,
-                 l->out_h, l->out_w);
+    gmdl__im2col(a->x, col, l->in_c, N, l->in_h, l->in_w, l->kh, l->kw, l->stride, l->pad, l->out_h,
+                 l->out_w);
     if (a->mode == GMDL_MODE_EVAL_MEAN) {
         float *ez = w.dA;
         group_means(l, &w, ez);
@@ -347,8 +366,11 @@ void gmdl__group_conv_forward(gmdl__layer *l, const gmdl__fwd *a) {
 }
 
 GMDL_KERNEL
-static void dcol_add(float *restrict dcol, const float *restrict col, const float *restrict t,
-                     size_t lo, size_t hi) {
+static void dcol_add(float *restrict dcol,
+                     const float *restrict col,
+                     const float *restrict t,
+                     size_t lo,
+                     size_t hi) {
     for (size_t i = lo; i < hi; i++)
         dcol[i] += 2.0f * col[i] * t[i];
 }
@@ -404,12 +426,11 @@ void gmdl__group_conv_backward(gmdl__layer *l, const gmdl__bwd *a) {
                  l->out_h, l->out_w, a->accumulate);
 }
 
-
 /* ---------------------------------------------------------------- compression hooks */
 /* The weights of group g: a dense layer's input unit g is column g of [K, D], a conv layer's
  * filter g its row of [F, C kh kw]. */
-size_t gmdl__group_posterior(const gmdl__layer *l, float *mean, float *var, double *stat,
-                             size_t *groups) {
+size_t
+gmdl__group_posterior(const gmdl__layer *l, float *mean, float *var, double *stat, size_t *groups) {
     const gmdl__param *w = &l->param[P_W], *wlv = &l->param[P_WLV];
     const size_t G = gmdl__group_count(l), rows = (size_t)w->dims[0], cols = w->count / rows;
     const int conv = w->ndim == 4;

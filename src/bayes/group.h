@@ -55,8 +55,8 @@ void gmdl__group_after_step(gmdl__layer *l);
 /* gmdl__layer_ops.posterior: per group the prior's statistic; per weight E[w] = E[z] theta and
  * Var[w] = E[z]^2 s2 + Var[z] theta^2 + Var[z] s2 (s2 = exp(weight_logvar)). load_compressed:
  * theta = w / E[z] (0 where either is 0). */
-size_t gmdl__group_posterior(const gmdl__layer *l, float *mean, float *var, double *stat,
-                             size_t *groups);
+size_t
+gmdl__group_posterior(const gmdl__layer *l, float *mean, float *var, double *stat, size_t *groups);
 void gmdl__group_load_compressed(gmdl__layer *l, const float *w, const float *bias);
 
 /* The layer's gmdl__group_prior. */

@@ -14,13 +14,19 @@
  * Cache (per sample): dense x^2 [D], eps [K], std [K]; conv col [Kc, OH OW], col^2, eps and std
  * [F, OH OW]. The KL terms live in svd.c, vd.c and bbb.c. */
 #include "bayes/lrt.h"
+
 #include "core/vmath.h"
 #include "tensor/gemm.h"
 
 /* ---------------------------------------------------------------- per-weight passes */
 GMDL_KERNEL
-static void prepare_range(const float *restrict th, const float *restrict ls2, float *restrict wm,
-                          float *restrict s2, float *restrict la, size_t lo, size_t hi,
+static void prepare_range(const float *restrict th,
+                          const float *restrict ls2,
+                          float *restrict wm,
+                          float *restrict s2,
+                          float *restrict la,
+                          size_t lo,
+                          size_t hi,
                           float prune_at) {
     for (size_t i = lo; i < hi; i++) {
         float a = ls2[i] - gmdl__logf(th[i] * th[i] + 1e-8f);
@@ -46,8 +52,8 @@ static void prepare(gmdl__layer *l) {
 
 /* vs holds the variance and becomes the standard deviation; y += sqrt(var + 1e-8) eps */
 GMDL_KERNEL
-static void sample_range(float *restrict y, float *restrict vs, const float *restrict eps,
-                         size_t lo, size_t hi) {
+static void sample_range(
+    float *restrict y, float *restrict vs, const float *restrict eps, size_t lo, size_t hi) {
     for (size_t i = lo; i < hi; i++) {
         float sd = sqrtf(vs[i] + 1e-8f);
         vs[i] = sd;
@@ -57,18 +63,23 @@ static void sample_range(float *restrict y, float *restrict vs, const float *res
 
 /* sd holds the standard deviation and becomes dL/dvar = dy eps / (2 std) */
 GMDL_KERNEL
-static void dvar_range(const float *restrict dy, const float *restrict eps, float *restrict sd,
-                       size_t lo, size_t hi) {
+static void dvar_range(
+    const float *restrict dy, const float *restrict eps, float *restrict sd, size_t lo, size_t hi) {
     for (size_t i = lo; i < hi; i++)
         sd[i] = dy[i] * eps[i] * 0.5f / sd[i];
 }
 
 /* dtheta += dwm * kept;  dls2 += ds2 * s2 */
 GMDL_KERNEL
-static void param_grad_range(float *restrict dth, const float *restrict dwm,
-                             const float *restrict la, float *restrict dls2,
-                             const float *restrict ds2, const float *restrict s2, size_t lo,
-                             size_t hi, float prune_at) {
+static void param_grad_range(float *restrict dth,
+                             const float *restrict dwm,
+                             const float *restrict la,
+                             float *restrict dls2,
+                             const float *restrict ds2,
+                             const float *restrict s2,
+                             size_t lo,
+                             size_t hi,
+                             float prune_at) {
     for (size_t i = lo; i < hi; i++) {
         dth[i] += la[i] < prune_at ? dwm[i] : 0.0f;
         dls2[i] += ds2[i] * s2[i];
@@ -77,8 +88,13 @@ static void param_grad_range(float *restrict dth, const float *restrict dwm,
 
 /* dx (+)= g + 2 x t  (g from the mean path, t = dvar s2 from the variance path) */
 GMDL_KERNEL
-static void dx_range(float *restrict dx, const float *restrict g, const float *restrict x,
-                     const float *restrict t, size_t lo, size_t hi, int accumulate) {
+static void dx_range(float *restrict dx,
+                     const float *restrict g,
+                     const float *restrict x,
+                     const float *restrict t,
+                     size_t lo,
+                     size_t hi,
+                     int accumulate) {
     if (accumulate)
         for (size_t i = lo; i < hi; i++)
             dx[i] += g[i] + 2.0f * x[i] * t[i];
@@ -89,8 +105,11 @@ static void dx_range(float *restrict dx, const float *restrict g, const float *r
 
 /* dcol += 2 col t, in place */
 GMDL_KERNEL
-static void dcol_range(float *restrict dcol, const float *restrict col, const float *restrict t,
-                       size_t lo, size_t hi) {
+static void dcol_range(float *restrict dcol,
+                       const float *restrict col,
+                       const float *restrict t,
+                       size_t lo,
+                       size_t hi) {
     for (size_t i = lo; i < hi; i++)
         dcol[i] += 2.0f * col[i] * t[i];
 }
@@ -204,8 +223,8 @@ void gmdl__lrt_conv_forward(gmdl__layer *l, const gmdl__fwd *a) {
     const float *wm = l->work, *s2 = wm + n, *b = l->param[1].p;
     float *col = (float *)l->cache, *col2 = col + (size_t)Kc * P, *eps = col2 + 2 * (size_t)Kc * P,
           *sd = eps + (size_t)F * P;
-    gmdl__im2col(a->x, col, l->in_c, N, l->in_h, l->in_w, l->kh, l->kw, l->stride, l->pad,
-                 l->out_h, l->out_w);
+    gmdl__im2col(a->x, col, l->in_c, N, l->in_h, l->in_w, l->kh, l->kw, l->stride, l->pad, l->out_h,
+                 l->out_w);
     gmdl__gemm(0, 0, F, (int)P, Kc, 1.0f, wm, Kc, col, (int)P, 0.0f, a->y, (int)P);
     gmdl__conv_add_bias(a->y, b, F, P);
     if (a->mode == GMDL_MODE_EVAL_MEAN)
@@ -249,7 +268,6 @@ void gmdl__lrt_conv_backward(gmdl__layer *l, const gmdl__bwd *a) {
                  l->out_h, l->out_w, a->accumulate);
 }
 
-
 /* ---------------------------------------------------------------- KL */
 float *gmdl__lrt_kl_values(gmdl__layer *l) {
     return l->work + 2 * l->param[GMDL__LRT_W].count;
@@ -281,8 +299,8 @@ double gmdl__lrt_kl_blocks(gmdl__layer *l, double scale, gmdl__lrt_kl_range fn) 
 }
 
 /* ---------------------------------------------------------------- compression hooks */
-size_t gmdl__lrt_posterior(const gmdl__layer *l, float *mean, float *var, double *stat,
-                           size_t *groups) {
+size_t
+gmdl__lrt_posterior(const gmdl__layer *l, float *mean, float *var, double *stat, size_t *groups) {
     const gmdl__param *w = &l->param[GMDL__LRT_W], *ls2 = &l->param[GMDL__LRT_LS2];
     *groups = 0;
     for (size_t j = 0; j < w->count; j++) {

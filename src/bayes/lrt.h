@@ -28,14 +28,14 @@ void gmdl__lrt_conv_backward(gmdl__layer *l, const gmdl__bwd *a);
 
 /* gmdl__layer_ops.posterior and load_compressed: per weight log alpha, E[w] = theta, Var[w] =
  * exp(log_sigma2); loading sets theta and opens the mask (log_sigma2 = -100). */
-size_t gmdl__lrt_posterior(const gmdl__layer *l, float *mean, float *var, double *stat,
-                           size_t *groups);
+size_t
+gmdl__lrt_posterior(const gmdl__layer *l, float *mean, float *var, double *stat, size_t *groups);
 void gmdl__lrt_load_compressed(gmdl__layer *l, const float *w, const float *bias);
 
 /* A per-weight KL kernel over [lo, hi): reads the unclipped log alpha in la_kl and overwrites it
  * with each weight's KL; accumulates scale x dKL into dth and dls2. */
-typedef void (*gmdl__lrt_kl_range)(const float *th, float *la_kl, float *dth, float *dls2,
-                                   size_t lo, size_t hi, float scale);
+typedef void (*gmdl__lrt_kl_range)(
+    const float *th, float *la_kl, float *dth, float *dls2, size_t lo, size_t hi, float scale);
 /* Sum of fn's per-weight KL over the layer in fixed blocks of 4096 (partials added in block
  * order: the same for any thread count); uses the log alpha of the last forward pass. */
 double gmdl__lrt_kl_blocks(gmdl__layer *l, double scale, gmdl__lrt_kl_range fn);

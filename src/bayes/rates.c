@@ -1,4 +1,5 @@
-/* Bit precision and compression rates of Bayesian compression (Louizos, Ullrich & Welling 2017, 3.3 and 5). */
+/* Bit precision and compression rates of Bayesian compression (Louizos, Ullrich & Welling 2017, 3.3
+ * and 5). */
 #include "common.h"
 #include "gmdl/bayes.h"
 
@@ -44,8 +45,11 @@ void gmdl_compression_rates(const gmdl_layer_size *layers, size_t n, gmdl_rates 
     out->nonzero_fraction = total > 0 ? kept / total : 0.0;
 }
 
-void gmdl_structured_counts(const gmdl_struct_layer *layers, size_t n, size_t in_channels,
-                            size_t outputs, size_t *kept_weights) {
+void gmdl_structured_counts(const gmdl_struct_layer *layers,
+                            size_t n,
+                            size_t in_channels,
+                            size_t outputs,
+                            size_t *kept_weights) {
     for (size_t l = 0; l < n; l++) {
         if (layers[l].conv) {
             size_t in = l == 0 ? in_channels : layers[l - 1].kept;

@@ -9,19 +9,24 @@
 #include "bayes/lrt.h"
 #include "core/vmath.h"
 
-#define K1 GMDL__SVD_K1
-#define K2 GMDL__SVD_K2
-#define K3 GMDL__SVD_K3
-#define LA_MIN (-8.0f)
-#define LA_MAX 8.0f
+#define K1       GMDL__SVD_K1
+#define K2       GMDL__SVD_K2
+#define K3       GMDL__SVD_K3
+#define LA_MIN   (-8.0f)
+#define LA_MAX   8.0f
 #define LA_PRUNE 3.0f
 
 /* KL of each weight in [lo, hi) from the unclipped log alpha in la_kl (overwritten by the KL
  * values), and its gradient (times scale) into dtheta and dls2. With e = exp(-la):
  *   softplus(-la) = log1p(e),  sigmoid(-la) = e / (1 + e). */
 GMDL_KERNEL
-static void kl_range(const float *restrict th, float *restrict la_kl, float *restrict dth,
-                     float *restrict dls2, size_t lo, size_t hi, float scale) {
+static void kl_range(const float *restrict th,
+                     float *restrict la_kl,
+                     float *restrict dth,
+                     float *restrict dls2,
+                     size_t lo,
+                     size_t hi,
+                     float scale) {
     for (size_t i = lo; i < hi; i++) {
         float raw = la_kl[i];
         float a = raw < LA_MIN ? LA_MIN : (raw > LA_MAX ? LA_MAX : raw);

@@ -25,8 +25,8 @@
 #include "bayes/bayes_internal.h"
 #include "core/vmath.h"
 
-#define J GMDL__SWS_COMPONENTS
-#define PI0 0.99f
+#define J     GMDL__SWS_COMPONENTS
+#define PI0   0.99f
 #define BLOCK 4096
 #define CHUNK 16
 
@@ -196,8 +196,14 @@ static void mixture_consts(const gmdl__layer *l, float *c, float *lam, float *s)
  * chunks of 16 (the last one padded, its padding masked out) with per-lane accumulators, so that
  * every loop over a chunk vectorises without reordering a reduction. */
 GMDL_KERNEL
-static void block_grads(const float *restrict w, float *restrict g, size_t n, const float *c,
-                        const float *lam, const float *mu, float scale, double *acc) {
+static void block_grads(const float *restrict w,
+                        float *restrict g,
+                        size_t n,
+                        const float *c,
+                        const float *lam,
+                        const float *mu,
+                        float scale,
+                        double *acc) {
     float lp[J][CHUNK], a0[J][CHUNK], a1[J][CHUNK], a2[J][CHUNK], nll[CHUNK];
     memset(a0, 0, sizeof a0);
     memset(a1, 0, sizeof a1);
@@ -302,8 +308,8 @@ static double sws_kl(gmdl__layer *l, double scale) {
             continue; /* fixed */
         ggam[j] += (float)(TAU * scale * (acc[1 + J + j] + (1.0 - a) + b * (double)lam[j]));
         if (j > 0)
-            grho[j] += (float)(TAU * scale *
-                               -(acc[1 + 2 * J + j] - (double)s[j] * ((double)total - r0)));
+            grho[j] +=
+                (float)(TAU * scale * -(acc[1 + 2 * J + j] - (double)s[j] * ((double)total - r0)));
     }
     return TAU * C;
 }

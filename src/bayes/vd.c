@@ -9,16 +9,21 @@
 #include "core/vmath.h"
 
 #define LA_MIN (-8.0f)
-#define VD_C1 1.16145124f
-#define VD_C2 (-1.50204118f)
-#define VD_C3 0.58629921f
+#define VD_C1  1.16145124f
+#define VD_C2  (-1.50204118f)
+#define VD_C3  0.58629921f
 
 GMDL_KERNEL
-static void vd_kl_range(const float *restrict th, float *restrict la_kl, float *restrict dth,
-                        float *restrict dls2, size_t lo, size_t hi, float scale) {
-    const float C = (GMDL__SVD_K1 / (1.0f + expf(-GMDL__SVD_K2)) - 0.5f * logf(2.0f) -
-                     GMDL__SVD_K1) -
-                    (VD_C1 + VD_C2 + VD_C3);
+static void vd_kl_range(const float *restrict th,
+                        float *restrict la_kl,
+                        float *restrict dth,
+                        float *restrict dls2,
+                        size_t lo,
+                        size_t hi,
+                        float scale) {
+    const float C =
+        (GMDL__SVD_K1 / (1.0f + expf(-GMDL__SVD_K2)) - 0.5f * logf(2.0f) - GMDL__SVD_K1) -
+        (VD_C1 + VD_C2 + VD_C3);
     for (size_t i = lo; i < hi; i++) {
         float raw = la_kl[i];
         float a = raw < LA_MIN ? LA_MIN : (raw > 0.0f ? 0.0f : raw);

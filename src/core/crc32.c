@@ -1,8 +1,8 @@
 /* CRC-32 (IEEE, reflected polynomial 0xEDB88320), slicing-by-one with a table built on first use.
  * Check value: crc32("123456789") == 0xCBF43926. */
-#include "common.h"
-
 #include <pthread.h>
+
+#include "common.h"
 
 static uint32_t table[256];
 static pthread_once_t table_once = PTHREAD_ONCE_INIT;

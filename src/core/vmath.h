@@ -43,8 +43,8 @@ static inline float gmdl__expf(float x) {
     p = p * r * r + r + 1.0f;
     /* 2^n in two halves so n = 128 does not overflow the exponent field */
     int32_t n1 = n / 2, n2 = n - n1;
-    float y = p * gmdl__as_float((uint32_t)(n1 + 127) << 23) *
-              gmdl__as_float((uint32_t)(n2 + 127) << 23);
+    float y =
+        p * gmdl__as_float((uint32_t)(n1 + 127) << 23) * gmdl__as_float((uint32_t)(n2 + 127) << 23);
     y = x > hi ? __builtin_inff() : y;
     y = x < lo ? 0.0f : y;
     return x == x ? y : x;

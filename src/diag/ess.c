@@ -1,12 +1,12 @@
 /* Autocorrelation, integrated autocorrelation time, ESS (basic and bulk), split R-hat, MCSE.
  *
- * The multi-chain ESS follows Stan's compute_effective_sample_size (BDA3 11.5, Vehtari et al. 2021):
- * biased per-chain autocovariances acov_c(t) by FFT; W = mean chain variance (n-1 denominators);
- * var_plus = W (n-1)/n + var(chain means); rho(t) = 1 - (W - mean_c acov_c(t)) / var_plus; pairs
- * rho(2k) + rho(2k+1) are summed while positive (Geyer's initial positive sequence) and made
- * non-increasing (initial monotone sequence); tau = -1 + 2 sum + the last positive even term;
- * ESS = chains n / tau. Split variants halve each chain first (dropping the middle draw of an odd
- * chain), which makes ESS and R-hat sensitive to drift within a chain. */
+ * The multi-chain ESS follows Stan's compute_effective_sample_size (BDA3 11.5, Vehtari et al.
+ * 2021): biased per-chain autocovariances acov_c(t) by FFT; W = mean chain variance (n-1
+ * denominators); var_plus = W (n-1)/n + var(chain means); rho(t) = 1 - (W - mean_c acov_c(t)) /
+ * var_plus; pairs rho(2k) + rho(2k+1) are summed while positive (Geyer's initial positive sequence)
+ * and made non-increasing (initial monotone sequence); tau = -1 + 2 sum + the last positive even
+ * term; ESS = chains n / tau. Split variants halve each chain first (dropping the middle draw of an
+ * odd chain), which makes ESS and R-hat sensitive to drift within a chain. */
 #include "common.h"
 #include "diag/diag_internal.h"
 #include "gmdl/diag.h"
@@ -66,8 +66,8 @@ gmdl_status gmdl_diag_autocorr(const double *x, size_t n, double *rho) {
 
 /* ESS of `chains` chains of length n stored at x[c * stride + i]. When split, each chain is
  * treated as two of length n/2. *ess = chains n for a quantity with zero variance. */
-static gmdl_status ess_core(const double *x, size_t chains, size_t n, size_t stride, int split,
-                            int cap, double *ess) {
+static gmdl_status
+ess_core(const double *x, size_t chains, size_t n, size_t stride, int split, int cap, double *ess) {
     size_t m_ch = split ? 2 * chains : chains, len = split ? n / 2 : n;
     if (len < 4)
         return GMDL_EINVAL;
@@ -290,15 +290,30 @@ double gmdl_diag_norm_quantile(double p) {
     double q = p - 0.5, r, val;
     if (fabs(q) <= 0.425) {
         r = 0.180625 - q * q;
-        val = q *
-              (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r +
-                    67265.770927008700853) * r + 45921.953931549871457) * r +
-                  13731.693765509461125) * r + 1971.5909503065514427) * r +
-                133.14166789178437745) * r + 3.387132872796366608) /
-              (((((((r * 5226.495278852545925 + 28729.085735721942674) * r +
-                    39307.89580009271061) * r + 21213.794301586595867) * r +
-                  5394.1960214247511077) * r + 687.1870074920579083) * r +
-                42.313330701600911252) * r + 1.0);
+        val =
+            q *
+            (((((((r * 2509.0809287301226727 + 33430.575583588128105) * r + 67265.770927008700853) *
+                     r +
+                 45921.953931549871457) *
+                    r +
+                13731.693765509461125) *
+                   r +
+               1971.5909503065514427) *
+                  r +
+              133.14166789178437745) *
+                 r +
+             3.387132872796366608) /
+            (((((((r * 5226.495278852545925 + 28729.085735721942674) * r + 39307.89580009271061) *
+                     r +
+                 21213.794301586595867) *
+                    r +
+                5394.1960214247511077) *
+                   r +
+               687.1870074920579083) *
+                  r +
+              42.313330701600911252) *
+                 r +
+             1.0);
         return val;
     }
     r = q < 0 ? p : 1.0 - p;
@@ -306,23 +321,55 @@ double gmdl_diag_norm_quantile(double p) {
     if (r <= 5.0) {
         r -= 1.6;
         val = (((((((r * 7.7454501427834140764e-4 + 0.0227238449892691845833) * r +
-                    0.24178072517745061177) * r + 1.27045825245236838258) * r +
-                  3.64784832476320460504) * r + 5.7694972214606914055) * r +
-                4.6303378461565452959) * r + 1.42343711074968357734) /
+                    0.24178072517745061177) *
+                       r +
+                   1.27045825245236838258) *
+                      r +
+                  3.64784832476320460504) *
+                     r +
+                 5.7694972214606914055) *
+                    r +
+                4.6303378461565452959) *
+                   r +
+               1.42343711074968357734) /
               (((((((r * 1.05075007164441684324e-9 + 5.475938084995344946e-4) * r +
-                    0.0151986665636164571966) * r + 0.14810397642748007459) * r +
-                  0.68976733498510000455) * r + 1.6763848301838038494) * r +
-                2.05319162663775882187) * r + 1.0);
+                    0.0151986665636164571966) *
+                       r +
+                   0.14810397642748007459) *
+                      r +
+                  0.68976733498510000455) *
+                     r +
+                 1.6763848301838038494) *
+                    r +
+                2.05319162663775882187) *
+                   r +
+               1.0);
     } else {
         r -= 5.0;
         val = (((((((r * 2.01033439929228813265e-7 + 2.71155556874348757815e-5) * r +
-                    0.0012426609473880784386) * r + 0.026532189526576123093) * r +
-                  0.29656057182850489123) * r + 1.7848265399172913358) * r +
-                5.4637849111641143699) * r + 6.6579046435011037772) /
+                    0.0012426609473880784386) *
+                       r +
+                   0.026532189526576123093) *
+                      r +
+                  0.29656057182850489123) *
+                     r +
+                 1.7848265399172913358) *
+                    r +
+                5.4637849111641143699) *
+                   r +
+               6.6579046435011037772) /
               (((((((r * 2.04426310338993978564e-15 + 1.4215117583164458887e-7) * r +
-                    1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r +
-                  0.0148753612908506148525) * r + 0.13692988092273580531) * r +
-                0.59983220655588793769) * r + 1.0);
+                    1.8463183175100546818e-5) *
+                       r +
+                   7.868691311456132591e-4) *
+                      r +
+                  0.0148753612908506148525) *
+                     r +
+                 0.13692988092273580531) *
+                    r +
+                0.59983220655588793769) *
+                   r +
+               1.0);
     }
     return q < 0 ? -val : val;
 }

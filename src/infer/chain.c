@@ -46,8 +46,7 @@ gmdl_mcmc_config gmdl_mcmc_config_default(gmdl_mcmc_method method) {
     return c;
 }
 
-gmdl_status gmdl_mcmc_config_check(const gmdl_mcmc_config *c, const gmdl_target *t,
-                                   gmdl_err *err) {
+gmdl_status gmdl_mcmc_config_check(const gmdl_mcmc_config *c, const gmdl_target *t, gmdl_err *err) {
     gmdl_status s = gmdl_target_check(t, err);
     if (s != GMDL_OK)
         return s;
@@ -71,8 +70,8 @@ gmdl_status gmdl_mcmc_config_check(const gmdl_mcmc_config *c, const gmdl_target 
     if (c->method == GMDL_MCMC_HMC && (c->leapfrog < 1 || c->leapfrog > 100000))
         return gmdl__fail(err, GMDL_EINVAL, "mcmc: leapfrog steps must be in 1..100000");
     if (c->method == GMDL_MCMC_SGLD) {
-        if (!(c->sgld_a > 0) || !isfinite(c->sgld_a) || !(c->sgld_b > 0) ||
-            !isfinite(c->sgld_b) || !(c->sgld_gamma >= 0) || c->sgld_gamma > 1)
+        if (!(c->sgld_a > 0) || !isfinite(c->sgld_a) || !(c->sgld_b > 0) || !isfinite(c->sgld_b) ||
+            !(c->sgld_gamma >= 0) || c->sgld_gamma > 1)
             return gmdl__fail(err, GMDL_EINVAL,
                               "sgld: need a > 0, b > 0 and 0 <= gamma <= 1 (got a %g, b %g, "
                               "gamma %g)",
@@ -110,9 +109,15 @@ static const gmdl__sampler *sampler_of(gmdl_mcmc_method m) {
 /* Finds a start point u[dim] with a finite log density (and gradient, when grad is not NULL):
  * cfg->chain_inits, cfg->init, 0, or uniform in (-init_radius, init_radius) with up to 100 tries.
  * EINVAL when none is finite. */
-static gmdl_status chain_start_point(const gmdl_target *t, const gmdl_mcmc_config *cfg,
-                                     gmdl_rng *rng, size_t chain, double *u, double *x_scratch,
-                                     double *lp, double *grad, gmdl_err *err) {
+static gmdl_status chain_start_point(const gmdl_target *t,
+                                     const gmdl_mcmc_config *cfg,
+                                     gmdl_rng *rng,
+                                     size_t chain,
+                                     double *u,
+                                     double *x_scratch,
+                                     double *lp,
+                                     double *grad,
+                                     gmdl_err *err) {
     size_t d = t->dim;
     int rand_init = !cfg->init && !cfg->chain_inits && cfg->init_radius > 0;
     for (int attempt = 0; attempt < (rand_init ? 100 : 1); attempt++) {
@@ -146,7 +151,7 @@ typedef struct run {
     gmdl__chain c;
     const gmdl__sampler *S;
     gmdl_draws *out;
-    double *buf, *rep;    /* all the chain's arrays; rep: [out->dim] reported quantities */
+    double *buf, *rep; /* all the chain's arrays; rep: [out->dim] reported quantities */
     size_t kept, accepted;
     /* adaptation (Metropolis samplers, during warm-up) */
     double delta;                   /* target acceptance */
@@ -296,8 +301,12 @@ static gmdl_status store(run *r, size_t it, double weight) {
 }
 
 /* Allocates the chain's arrays, finds the start point and the first step. */
-static gmdl_status chain_setup(run *r, const gmdl_target *t, const gmdl_mcmc_config *cfg,
-                               size_t k, gmdl_draws *out, gmdl_err *err) {
+static gmdl_status chain_setup(run *r,
+                               const gmdl_target *t,
+                               const gmdl_mcmc_config *cfg,
+                               size_t k,
+                               gmdl_draws *out,
+                               gmdl_err *err) {
     gmdl__chain *c = &r->c;
     memset(r, 0, sizeof *r);
     r->S = sampler_of(cfg->method);
@@ -328,8 +337,8 @@ static gmdl_status chain_setup(run *r, const gmdl_target *t, const gmdl_mcmc_con
         r->wmean[j] = r->wm2[j] = 0;
     }
     gmdl_rng_derive(&c->rng, cfg->seed, GMDL_RNG_MCMC_CHAIN, k);
-    gmdl_status s = chain_start_point(t, cfg, &c->rng, k, c->u, c->xs, &c->lp,
-                                      r->S->grad ? c->g : NULL, err);
+    gmdl_status s =
+        chain_start_point(t, cfg, &c->rng, k, c->u, c->xs, &c->lp, r->S->grad ? c->g : NULL, err);
     if (s == GMDL_OK && r->S->start)
         s = r->S->start(c);
     if (s != GMDL_OK || r->S->move)
@@ -370,8 +379,8 @@ static gmdl_status chain_iterate(run *r) {
     return GMDL_OK;
 }
 
-static gmdl_status run_chain(const gmdl_target *t, const gmdl_mcmc_config *cfg, size_t k,
-                             gmdl_draws *out, gmdl_err *err) {
+static gmdl_status run_chain(
+    const gmdl_target *t, const gmdl_mcmc_config *cfg, size_t k, gmdl_draws *out, gmdl_err *err) {
     run r;
     gmdl_status s = chain_setup(&r, t, cfg, k, out, err);
     if (s == GMDL_OK)
@@ -382,8 +391,8 @@ static gmdl_status run_chain(const gmdl_target *t, const gmdl_mcmc_config *cfg, 
     return s;
 }
 
-gmdl_status gmdl_mcmc_run(gmdl_draws *out, const gmdl_target *t, const gmdl_mcmc_config *cfg,
-                          gmdl_err *err) {
+gmdl_status
+gmdl_mcmc_run(gmdl_draws *out, const gmdl_target *t, const gmdl_mcmc_config *cfg, gmdl_err *err) {
     if (out)
         memset(out, 0, sizeof *out);
     gmdl_status s = gmdl_mcmc_config_check(cfg, t, err);
@@ -410,8 +419,8 @@ gmdl_status gmdl_mcmc_run(gmdl_draws *out, const gmdl_target *t, const gmdl_mcmc
 #endif
     if ((size_t)nt > nc)
         nt = (int)nc;
-    /* Each chain owns its stream and its slice of the output, so the result is independent of
-     * the thread count and schedule. */
+        /* Each chain owns its stream and its slice of the output, so the result is independent of
+         * the thread count and schedule. */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
     for (size_t k = 0; k < nc; k++)
         st[k] = run_chain(t, cfg, k, out, &errs[k]);

@@ -10,17 +10,25 @@ size_t gmdl__target_out_dim(const gmdl_target *t);
 /* out[out_dim] = reported quantities at the unconstrained u. x_scratch: [dim]. */
 void gmdl__target_report(double *out, const gmdl_target *t, const double *u, double *x_scratch);
 /* Minibatch gradient on the unconstrained scale (Jacobian included). */
-gmdl_status gmdl__target_grad_batch_u(double *grad_u, const gmdl_target *t, const double *u,
-                                      double *x_scratch, const uint32_t *idx, size_t n,
+gmdl_status gmdl__target_grad_batch_u(double *grad_u,
+                                      const gmdl_target *t,
+                                      const double *u,
+                                      double *x_scratch,
+                                      const uint32_t *idx,
+                                      size_t n,
                                       gmdl_err *err);
 /* Allocates the draws container (names, x, accept_rate, step, and weight when weighted). */
-gmdl_status gmdl__draws_alloc(gmdl_draws *d, const gmdl_target *t, size_t chains, size_t n,
-                              int weighted, gmdl_err *err);
+gmdl_status gmdl__draws_alloc(
+    gmdl_draws *d, const gmdl_target *t, size_t chains, size_t n, int weighted, gmdl_err *err);
 /* Log density at u for a proposal (the Metropolis samplers): as gmdl_target_logp_u, but a
  * non-finite log density, or a non-finite gradient when grad_u is not NULL, becomes *lp = -inf so
  * that the proposal is rejected. */
-gmdl_status gmdl__target_eval_u(double *lp, double *grad_u, const gmdl_target *t, const double *u,
-                                double *x_scratch, gmdl_err *err);
+gmdl_status gmdl__target_eval_u(double *lp,
+                                double *grad_u,
+                                const gmdl_target *t,
+                                const double *u,
+                                double *x_scratch,
+                                gmdl_err *err);
 
 /* ------------------------------------------------------------------ chain driver (chain.c) */
 /* One chain's state as the driver (chain.c) and the step functions (mh.c, mala.c, hmc.c,
@@ -45,9 +53,9 @@ typedef struct gmdl__chain {
  * propose (the driver accepts or rejects and adapts the step and metric during warm-up); a
  * sampler without an accept step sets move (the driver only runs it, during the burn-in too). */
 typedef struct gmdl__sampler {
-    const char *label;     /* message prefix: "chain", "sgld chain" */
-    int grad;              /* evaluates the gradient (also checked finite at the start point) */
-    double accept_target;  /* default dual-averaging target (Metropolis samplers) */
+    const char *label;    /* message prefix: "chain", "sgld chain" */
+    int grad;             /* evaluates the gradient (also checked finite at the start point) */
+    double accept_target; /* default dual-averaging target (Metropolis samplers) */
     /* Optional: the start step when the config gives none, used as it is; when NULL the driver
      * searches for it (Hoffman & Gelman 2014, Alg. 4) from the config's step or 1. */
     double (*start_step)(size_t dim);
@@ -76,8 +84,15 @@ extern const gmdl__sampler gmdl__sampler_mh, gmdl__sampler_mala, gmdl__sampler_h
  * (seed, MCMC_CHAIN, r) and (seed, SGLD_NOISE, r); mean[dim] = the average of the T states after
  * each step. Messages start with `who`. Statuses: ENOMEM, ENUMERIC (a state is no longer
  * finite: the message names run r + 1 and the iteration), the model's. */
-gmdl_status gmdl__sgld_mean(double *mean, const gmdl_target *t, double eps, size_t batch, size_t T,
-                            uint64_t seed, size_t r, const double *u0, const char *who,
+gmdl_status gmdl__sgld_mean(double *mean,
+                            const gmdl_target *t,
+                            double eps,
+                            size_t batch,
+                            size_t T,
+                            uint64_t seed,
+                            size_t r,
+                            const double *u0,
+                            const char *who,
                             gmdl_err *err);
 
 /* Minibatch indices by sweeps (sgld.c): every pass over the N items visits each once, in a fresh

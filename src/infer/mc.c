@@ -33,8 +33,8 @@ double gmdl_proposal_logpdf(const gmdl_proposal *q, size_t dim, const double *u)
         double z = (u[j] - q->mean[j]) / q->sd[j];
         if (q->df > 0) {
             double nu = q->df;
-            lp += lgamma(0.5 * (nu + 1)) - lgamma(0.5 * nu) - 0.5 * log(nu * M_PI) -
-                  log(q->sd[j]) - 0.5 * (nu + 1) * log1p(z * z / nu);
+            lp += lgamma(0.5 * (nu + 1)) - lgamma(0.5 * nu) - 0.5 * log(nu * M_PI) - log(q->sd[j]) -
+                  0.5 * (nu + 1) * log1p(z * z / nu);
         } else {
             lp += -0.5 * z * z - log(q->sd[j]) - 0.5 * log(2 * M_PI);
         }
@@ -51,9 +51,15 @@ static void proposal_draw(const gmdl_proposal *q, size_t dim, gmdl_rng *r, doubl
     }
 }
 
-gmdl_status gmdl_rejection_run(gmdl_draws *out, double *accept_rate, const gmdl_target *t,
-                               const gmdl_proposal *q, double log_M, size_t n, size_t max_proposals,
-                               uint64_t seed, gmdl_err *err) {
+gmdl_status gmdl_rejection_run(gmdl_draws *out,
+                               double *accept_rate,
+                               const gmdl_target *t,
+                               const gmdl_proposal *q,
+                               double log_M,
+                               size_t n,
+                               size_t max_proposals,
+                               uint64_t seed,
+                               gmdl_err *err) {
     if (out)
         memset(out, 0, sizeof *out);
     gmdl_status s = check_proposal(t, q, err);
@@ -115,8 +121,13 @@ fail:
     return s;
 }
 
-gmdl_status gmdl_importance_run(gmdl_draws *out, gmdl_importance_result *res, const gmdl_target *t,
-                                const gmdl_proposal *q, size_t n, uint64_t seed, gmdl_err *err) {
+gmdl_status gmdl_importance_run(gmdl_draws *out,
+                                gmdl_importance_result *res,
+                                const gmdl_target *t,
+                                const gmdl_proposal *q,
+                                size_t n,
+                                uint64_t seed,
+                                gmdl_err *err) {
     if (out)
         memset(out, 0, sizeof *out);
     gmdl_status s = check_proposal(t, q, err);

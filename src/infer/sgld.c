@@ -3,8 +3,8 @@
  * risk sweep of the services layer). One step:
  *   u <- u + (eps_t / 2) G g_t + sqrt(eps_t G) z,  z ~ N(0, I),  eps_t = a (b + t)^-gamma,
  * where g_t is the minibatch estimate of the log-posterior gradient (prior + N/n sum over the next
- * n items of a sweep through the data), on the unconstrained scale. G = I, or the RMSprop-style diagonal
- * preconditioner of pSGLD (Li, Chen, Carlson, Carin 2016): V <- beta V + (1 - beta) g^2,
+ * n items of a sweep through the data), on the unconstrained scale. G = I, or the RMSprop-style
+ * diagonal preconditioner of pSGLD (Li, Chen, Carlson, Carin 2016): V <- beta V + (1 - beta) g^2,
  * G = 1 / (lambda + sqrt(V)) (the small Gamma correction term is dropped, as in their experiments).
  * There is no accept step. Draws after the burn-in are kept (by the driver) with weight eps_t, so
  * weighted averages are the paper's step-size-weighted posterior expectations. A non-finite state
@@ -50,8 +50,13 @@ void gmdl__sweep_next(gmdl__sweep *s, gmdl_rng *rng, uint32_t *idx, size_t k) {
 
 /* The Langevin update u += eps/2 G g + sqrt(eps G) z of every coordinate, G = gm[j] (or 1 when gm
  * is NULL), z from the ziggurat on the noise stream; returns 0 when a coordinate is not finite. */
-static int langevin(double *u, const double *g, const double *gm, double eps, size_t d,
-                    const gmdl__zig *zig, gmdl_rng *noise) {
+static int langevin(double *u,
+                    const double *g,
+                    const double *gm,
+                    double eps,
+                    size_t d,
+                    const gmdl__zig *zig,
+                    gmdl_rng *noise) {
     int finite = 1;
     if (gm) {
         for (size_t j = 0; j < d; j++) {
@@ -143,8 +148,9 @@ static gmdl_status sgld_move(gmdl__chain *c, size_t it, double *weight) {
 /* The schedule's last step, a (b + total - 1)^-gamma. */
 static double sgld_final_step(const gmdl__chain *c, size_t total) {
     const gmdl_mcmc_config *cfg = c->cfg;
-    return cfg->sgld_gamma > 0 ? cfg->sgld_a * pow(cfg->sgld_b + (double)(total - 1), -cfg->sgld_gamma)
-                               : cfg->sgld_a;
+    return cfg->sgld_gamma > 0
+               ? cfg->sgld_a * pow(cfg->sgld_b + (double)(total - 1), -cfg->sgld_gamma)
+               : cfg->sgld_a;
 }
 
 const gmdl__sampler gmdl__sampler_sgld = {
@@ -157,8 +163,15 @@ const gmdl__sampler gmdl__sampler_sgld = {
 };
 
 /* ------------------------------------------------------------------ constant step, mean only */
-gmdl_status gmdl__sgld_mean(double *mean, const gmdl_target *t, double eps, size_t batch, size_t T,
-                            uint64_t seed, size_t r, const double *u0, const char *who,
+gmdl_status gmdl__sgld_mean(double *mean,
+                            const gmdl_target *t,
+                            double eps,
+                            size_t batch,
+                            size_t T,
+                            uint64_t seed,
+                            size_t r,
+                            const double *u0,
+                            const char *who,
                             gmdl_err *err) {
     const size_t d = t->dim;
     const uint32_t N = (uint32_t)(t->n_data > UINT32_MAX ? UINT32_MAX : t->n_data);

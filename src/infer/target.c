@@ -99,8 +99,12 @@ static void apply_jacobian(const gmdl_target *t, const double *u, double *lp, do
         *lp += lj;
 }
 
-gmdl_status gmdl_target_logp_u(double *lp, double *grad_u, const gmdl_target *t, const double *u,
-                               double *x_scratch, gmdl_err *err) {
+gmdl_status gmdl_target_logp_u(double *lp,
+                               double *grad_u,
+                               const gmdl_target *t,
+                               const double *u,
+                               double *x_scratch,
+                               gmdl_err *err) {
     gmdl_target_constrain(x_scratch, t, u);
     gmdl_status s = t->logp(t->user, x_scratch, lp, grad_u, err);
     if (s != GMDL_OK)
@@ -109,8 +113,12 @@ gmdl_status gmdl_target_logp_u(double *lp, double *grad_u, const gmdl_target *t,
     return GMDL_OK;
 }
 
-gmdl_status gmdl__target_eval_u(double *lp, double *grad_u, const gmdl_target *t, const double *u,
-                                double *x_scratch, gmdl_err *err) {
+gmdl_status gmdl__target_eval_u(double *lp,
+                                double *grad_u,
+                                const gmdl_target *t,
+                                const double *u,
+                                double *x_scratch,
+                                gmdl_err *err) {
     gmdl_status s = gmdl_target_logp_u(lp, grad_u, t, u, x_scratch, err);
     if (s != GMDL_OK)
         return s;
@@ -123,8 +131,12 @@ gmdl_status gmdl__target_eval_u(double *lp, double *grad_u, const gmdl_target *t
     return GMDL_OK;
 }
 
-gmdl_status gmdl__target_grad_batch_u(double *grad_u, const gmdl_target *t, const double *u,
-                                      double *x_scratch, const uint32_t *idx, size_t n,
+gmdl_status gmdl__target_grad_batch_u(double *grad_u,
+                                      const gmdl_target *t,
+                                      const double *u,
+                                      double *x_scratch,
+                                      const uint32_t *idx,
+                                      size_t n,
                                       gmdl_err *err) {
     gmdl_target_constrain(x_scratch, t, u);
     gmdl_status s = t->grad_batch(t->user, x_scratch, idx, n, grad_u, err);
@@ -147,8 +159,8 @@ void gmdl__target_report(double *out, const gmdl_target *t, const double *u, dou
         memcpy(out, x_scratch, t->dim * sizeof(double));
 }
 
-gmdl_status gmdl__draws_alloc(gmdl_draws *d, const gmdl_target *t, size_t chains, size_t n,
-                              int weighted, gmdl_err *err) {
+gmdl_status gmdl__draws_alloc(
+    gmdl_draws *d, const gmdl_target *t, size_t chains, size_t n, int weighted, gmdl_err *err) {
     memset(d, 0, sizeof *d);
     size_t dim = gmdl__target_out_dim(t), cn, total;
     if (!gmdl__mul_ok(chains, n, &cn) || !gmdl__mul_ok(cn, dim, &total) ||

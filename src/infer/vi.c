@@ -41,8 +41,15 @@ typedef struct vi_ws {
 
 /* One single-sample gradient estimate of the ELBO at (m, w) into gm, gw; *f receives
  * log p(u) - log q(u) and *lpo log p(u). */
-static gmdl_status one_grad(vi_ws *ws, gmdl_vi_estimator est, const double *m, const double *w,
-                            double baseline, gmdl_rng *r, double *gm, double *gw, double *f,
+static gmdl_status one_grad(vi_ws *ws,
+                            gmdl_vi_estimator est,
+                            const double *m,
+                            const double *w,
+                            double baseline,
+                            gmdl_rng *r,
+                            double *gm,
+                            double *gw,
+                            double *f,
                             double *lpo) {
     size_t d = ws->d;
     double logq = 0;
@@ -202,8 +209,8 @@ static gmdl_status final_elbo(vi_fit_ws *f, gmdl_rng *r, gmdl_vi_result *out, do
 
 /* Total variance of one single-sample gradient estimate at (m, w), for each estimator (the
  * baseline estimator with baseline lpmean), from var_samples draws each. */
-static gmdl_status estimator_variances(vi_fit_ws *f, const gmdl_vi_config *cfg, gmdl_rng *r,
-                                       double lpmean, gmdl_vi_result *out) {
+static gmdl_status estimator_variances(
+    vi_fit_ws *f, const gmdl_vi_config *cfg, gmdl_rng *r, double lpmean, gmdl_vi_result *out) {
     const gmdl_vi_estimator ests[3] = {GMDL_VI_REPARAM, GMDL_VI_SCORE, GMDL_VI_SCORE_BASELINE};
     double *res[3] = {&out->var_reparam, &out->var_score, &out->var_score_baseline};
     size_t d = f->ws.d;
@@ -214,7 +221,8 @@ static gmdl_status estimator_variances(vi_fit_ws *f, const gmdl_vi_config *cfg, 
         size_t n = 0;
         for (size_t k = 0; k < cfg->var_samples; k++) {
             double fv, lp;
-            gmdl_status s = one_grad(&f->ws, ests[e], f->m, f->w, lpmean, r, f->gm, f->gw, &fv, &lp);
+            gmdl_status s =
+                one_grad(&f->ws, ests[e], f->m, f->w, lpmean, r, f->gm, f->gw, &fv, &lp);
             if (s != GMDL_OK)
                 return s;
             if (!isfinite(fv))
@@ -245,12 +253,13 @@ static gmdl_status vi_start(vi_fit_ws *f, const gmdl_vi_config *cfg) {
     double lp0;
     gmdl_status s = gmdl_target_logp_u(&lp0, NULL, f->ws.t, f->m, f->ws.xs, f->ws.err);
     if (s == GMDL_OK && !isfinite(lp0))
-        s = gmdl__fail(f->ws.err, GMDL_EINVAL, "vi: the log density is not finite at the start mean");
+        s = gmdl__fail(f->ws.err, GMDL_EINVAL,
+                       "vi: the log density is not finite at the start mean");
     return s;
 }
 
-gmdl_status gmdl_vi_fit(gmdl_vi_result *out, const gmdl_target *t, const gmdl_vi_config *cfg,
-                        gmdl_err *err) {
+gmdl_status
+gmdl_vi_fit(gmdl_vi_result *out, const gmdl_target *t, const gmdl_vi_config *cfg, gmdl_err *err) {
     if (out)
         memset(out, 0, sizeof *out);
     gmdl_status s = gmdl_target_check(t, err);
@@ -296,8 +305,13 @@ gmdl_status gmdl_vi_fit(gmdl_vi_result *out, const gmdl_target *t, const gmdl_vi
     return s;
 }
 
-gmdl_status gmdl_vi_draws(gmdl_draws *out, const gmdl_target *t, const gmdl_vi_result *r,
-                          size_t chains, size_t n, uint64_t seed, gmdl_err *err) {
+gmdl_status gmdl_vi_draws(gmdl_draws *out,
+                          const gmdl_target *t,
+                          const gmdl_vi_result *r,
+                          size_t chains,
+                          size_t n,
+                          uint64_t seed,
+                          gmdl_err *err) {
     if (out)
         memset(out, 0, sizeof *out);
     gmdl_status s = gmdl_target_check(t, err);

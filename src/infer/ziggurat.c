@@ -1,9 +1,10 @@
 /* Ziggurat standard normal generator (Marsaglia & Tsang 2000, "The Ziggurat Method for Generating
- * Random Variables", J. Stat. Softw. 5(8)), 128 layers, r = 3.442619855899, v = 9.91256303526217e-3,
- * on a gmdl_rng stream. SGLD draws two normals per step, and Box-Muller's log and sincos were half of
- * its step time. The layer index and the value come from two separate 32-bit draws, which avoids the
- * correlation between index bits and value that Doornik (2005) found in the original RNOR. The
- * tables live in a caller-owned struct (no global state, no initialisation race between threads). */
+ * Random Variables", J. Stat. Softw. 5(8)), 128 layers, r = 3.442619855899, v
+ * = 9.91256303526217e-3, on a gmdl_rng stream. SGLD draws two normals per step, and Box-Muller's
+ * log and sincos were half of its step time. The layer index and the value come from two separate
+ * 32-bit draws, which avoids the correlation between index bits and value that Doornik (2005) found
+ * in the original RNOR. The tables live in a caller-owned struct (no global state, no
+ * initialisation race between threads). */
 #include "common.h"
 #include "infer/infer_internal.h"
 

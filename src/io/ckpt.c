@@ -119,8 +119,8 @@ void gmdl__ckpt_writer_destroy(gmdl__ckpt_writer *w) {
     gmdl__free(w);
 }
 
-static gmdl_status add_meta(gmdl__ckpt_writer *w, const char *key, int type, const void *v,
-                            size_t len) {
+static gmdl_status
+add_meta(gmdl__ckpt_writer *w, const char *key, int type, const void *v, size_t len) {
     if (strlen(key) > GMDL_CKPT_MAX_NAME)
         return GMDL_EINVAL;
     if (w->nmeta == w->capmeta) {
@@ -172,8 +172,12 @@ gmdl_status gmdl__ckpt_meta_str(gmdl__ckpt_writer *w, const char *key, const cha
     return add_meta(w, key, GMDL_META_STR, v, strlen(v));
 }
 
-gmdl_status gmdl__ckpt_tensor(gmdl__ckpt_writer *w, const char *name, int dtype, int ndim,
-                              const uint64_t *dims, const void *data) {
+gmdl_status gmdl__ckpt_tensor(gmdl__ckpt_writer *w,
+                              const char *name,
+                              int dtype,
+                              int ndim,
+                              const uint64_t *dims,
+                              const void *data) {
     size_t es = dtype_size(dtype);
     if (!es || ndim < 1 || ndim > 4 || strlen(name) > GMDL_CKPT_MAX_NAME)
         return GMDL_EINVAL;
@@ -211,8 +215,12 @@ gmdl_status gmdl__ckpt_tensor(gmdl__ckpt_writer *w, const char *name, int dtype,
     return GMDL_OK;
 }
 
-gmdl_status gmdl__ckpt_write(gmdl__ckpt_writer *w, const char *path, const char magic[8],
-                             uint16_t major, uint16_t minor, gmdl_err *err) {
+gmdl_status gmdl__ckpt_write(gmdl__ckpt_writer *w,
+                             const char *path,
+                             const char magic[8],
+                             uint16_t major,
+                             uint16_t minor,
+                             gmdl_err *err) {
     bytes b = {0};
     unsigned char hdr[GMDL_CKPT_HEADER_BYTES] = {0};
     b_put(&b, hdr, sizeof hdr);
@@ -228,7 +236,8 @@ gmdl_status gmdl__ckpt_write(gmdl__ckpt_writer *w, const char *path, const char 
     /* Directory: offsets are known once the directory size is known, so compute it first. */
     uint64_t dir_off = b.n, dir_bytes = 0;
     for (size_t i = 0; i < w->ntens; i++)
-        dir_bytes += 4 + strlen(w->tens[i].name) + 4 + 4 + 8 * (uint64_t)w->tens[i].ndim + 8 + 8 + 4;
+        dir_bytes +=
+            4 + strlen(w->tens[i].name) + 4 + 4 + 8 * (uint64_t)w->tens[i].ndim + 8 + 8 + 4;
     uint64_t data_off = (dir_off + dir_bytes + 63) / 64 * 64, off = data_off;
     for (size_t i = 0; i < w->ntens; i++) {
         const tensor_entry *t = &w->tens[i];
@@ -321,7 +330,7 @@ void gmdl__ckpt_destroy(gmdl__ckpt *c) {
 }
 
 #define CORRUPT(...) gmdl__fail(err, GMDL_ECORRUPT, __VA_ARGS__)
-#define NOMEM(path) gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path)
+#define NOMEM(path)  gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", path)
 
 /* Reads the whole regular file at path into c->file (c->path set). */
 static gmdl_status read_whole(gmdl__ckpt *c, const char *path, gmdl_err *err) {
@@ -356,8 +365,8 @@ typedef struct {
 } layout;
 
 /* Magic, version, header checksum, size, end marker and section offsets. */
-static gmdl_status check_header(gmdl__ckpt *c, const char magic[8], uint16_t max_major,
-                                layout *lo, gmdl_err *err) {
+static gmdl_status
+check_header(gmdl__ckpt *c, const char magic[8], uint16_t max_major, layout *lo, gmdl_err *err) {
     const unsigned char *p = c->file;
     const char *path = c->path;
     size_t size = c->size;
@@ -404,8 +413,8 @@ static gmdl_status check_header(gmdl__ckpt *c, const char magic[8], uint16_t max
 }
 
 /* Metadata entry i at *q (advanced past it); string values get a NUL-terminated copy. */
-static gmdl_status read_meta(gmdl__ckpt *c, uint32_t i, uint64_t *q, const layout *lo,
-                             gmdl_err *err) {
+static gmdl_status
+read_meta(gmdl__ckpt *c, uint32_t i, uint64_t *q, const layout *lo, gmdl_err *err) {
     const unsigned char *p = c->file;
     const char *path = c->path;
     if (*q + 4 > lo->dir_off)
@@ -428,8 +437,8 @@ static gmdl_status read_meta(gmdl__ckpt *c, uint32_t i, uint64_t *q, const layou
     *q += 12;
     if (m->len > lo->dir_off - *q || (m->type != GMDL_META_STR && m->len != 8) ||
         m->type < GMDL_META_U64 || m->type > GMDL_META_STR)
-        return CORRUPT("%s: byte %llu: bad metadata value for '%s'", path,
-                       (unsigned long long)*q, m->key);
+        return CORRUPT("%s: byte %llu: bad metadata value for '%s'", path, (unsigned long long)*q,
+                       m->key);
     m->val = p + *q;
     *q += m->len;
     if (m->type == GMDL_META_STR) {
@@ -443,8 +452,8 @@ static gmdl_status read_meta(gmdl__ckpt *c, uint32_t i, uint64_t *q, const layou
 }
 
 /* Tensor directory entry i at *q (advanced past it): name, type, shape, placement, checksum. */
-static gmdl_status read_tensor(gmdl__ckpt *c, uint32_t i, uint64_t *q, const layout *lo,
-                               gmdl_err *err) {
+static gmdl_status
+read_tensor(gmdl__ckpt *c, uint32_t i, uint64_t *q, const layout *lo, gmdl_err *err) {
     const unsigned char *p = c->file;
     const char *path = c->path;
     if (*q + 8 > lo->data_off)
@@ -468,8 +477,8 @@ static gmdl_status read_tensor(gmdl__ckpt *c, uint32_t i, uint64_t *q, const lay
     *q += 8;
     size_t es = dtype_size(t->dtype);
     if (!es || t->ndim < 1 || t->ndim > 4 || *q + 8 * (uint64_t)t->ndim + 20 > lo->data_off)
-        return CORRUPT("%s: byte %llu: tensor '%s': bad type or rank", path,
-                       (unsigned long long)*q, t->name);
+        return CORRUPT("%s: byte %llu: tensor '%s': bad type or rank", path, (unsigned long long)*q,
+                       t->name);
     size_t count = 1;
     int ok = 1;
     for (int d = 0; d < t->ndim; d++) {
@@ -518,8 +527,8 @@ static gmdl_status read_sections(gmdl__ckpt *c, const layout *lo, gmdl_err *err)
     return GMDL_OK;
 }
 
-gmdl_status gmdl__ckpt_read(gmdl__ckpt **out, const char *path, const char magic[8],
-                            uint16_t max_major, gmdl_err *err) {
+gmdl_status gmdl__ckpt_read(
+    gmdl__ckpt **out, const char *path, const char magic[8], uint16_t max_major, gmdl_err *err) {
     *out = NULL;
     gmdl__ckpt *c = gmdl__calloc(1, sizeof *c);
     if (!c)

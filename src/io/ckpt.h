@@ -26,17 +26,25 @@ gmdl_status gmdl__ckpt_meta_u64(gmdl__ckpt_writer *w, const char *key, uint64_t 
 gmdl_status gmdl__ckpt_meta_i64(gmdl__ckpt_writer *w, const char *key, int64_t v);
 gmdl_status gmdl__ckpt_meta_f64(gmdl__ckpt_writer *w, const char *key, double v);
 gmdl_status gmdl__ckpt_meta_str(gmdl__ckpt_writer *w, const char *key, const char *v);
-gmdl_status gmdl__ckpt_tensor(gmdl__ckpt_writer *w, const char *name, int dtype, int ndim,
-                              const uint64_t *dims, const void *data);
+gmdl_status gmdl__ckpt_tensor(gmdl__ckpt_writer *w,
+                              const char *name,
+                              int dtype,
+                              int ndim,
+                              const uint64_t *dims,
+                              const void *data);
 /* Serialises (little-endian) and writes atomically. */
-gmdl_status gmdl__ckpt_write(gmdl__ckpt_writer *w, const char *path, const char magic[8],
-                             uint16_t major, uint16_t minor, gmdl_err *err);
+gmdl_status gmdl__ckpt_write(gmdl__ckpt_writer *w,
+                             const char *path,
+                             const char magic[8],
+                             uint16_t major,
+                             uint16_t minor,
+                             gmdl_err *err);
 
 typedef struct gmdl__ckpt_tensor_info {
     const char *name;
     int dtype, ndim;
     uint64_t dims[4];
-    uint64_t count; /* product of dims */
+    uint64_t count;   /* product of dims */
     const void *data; /* points into the loaded file; aligned to 64 bytes */
     uint64_t nbytes;
 } gmdl__ckpt_tensor_info;
@@ -45,8 +53,8 @@ typedef struct gmdl__ckpt gmdl__ckpt;
 
 /* Reads and validates PATH: ENOENT, EIO, ENOTOURS (magic), EVERSION (major newer than
  * max_major), ECORRUPT (sizes, offsets, truncation), ECHECKSUM (header, tensor or file CRC). */
-gmdl_status gmdl__ckpt_read(gmdl__ckpt **out, const char *path, const char magic[8],
-                            uint16_t max_major, gmdl_err *err);
+gmdl_status gmdl__ckpt_read(
+    gmdl__ckpt **out, const char *path, const char magic[8], uint16_t max_major, gmdl_err *err);
 void gmdl__ckpt_destroy(gmdl__ckpt *c);
 uint16_t gmdl__ckpt_major(const gmdl__ckpt *c);
 uint16_t gmdl__ckpt_minor(const gmdl__ckpt *c);

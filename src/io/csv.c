@@ -63,8 +63,8 @@ static void fields_free(fields *f) {
 
 /* Splits text[0..len) into fields, pushing each field into f and the index of each record's first
  * field into rec (as a fields array whose ptr is unused). Errors name the file, line and column. */
-static gmdl_status split(const char *path, char *text, size_t len, fields *f, fields *rec,
-                         gmdl_err *err) {
+static gmdl_status
+split(const char *path, char *text, size_t len, fields *f, fields *rec, gmdl_err *err) {
     size_t i = 0, line = 1, line_start = 0;
     if (len >= 3 && (unsigned char)text[0] == 0xEF && (unsigned char)text[1] == 0xBB &&
         (unsigned char)text[2] == 0xBF)
@@ -90,9 +90,8 @@ static gmdl_status split(const char *path, char *text, size_t len, fields *f, fi
                 start = w = text + i;
                 for (;;) {
                     if (i >= len)
-                        return gmdl__fail(err, GMDL_EPARSE,
-                                          "%s:%zu:%zu: unterminated quoted field", path, qline,
-                                          qcol);
+                        return gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: unterminated quoted field",
+                                          path, qline, qcol);
                     char c = text[i];
                     if (c == '\0')
                         return gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: NUL byte", path, line,
@@ -136,7 +135,8 @@ static gmdl_status split(const char *path, char *text, size_t len, fields *f, fi
                 }
             }
             /* Consume the terminator; the cell's NUL goes where the terminator (or the closing
-             * quote, for quoted cells, which are at least 2 bytes longer than their content) was. */
+             * quote, for quoted cells, which are at least 2 bytes longer than their content) was.
+             */
             if (i >= len) {
                 end_of_record = 1;
             } else if (text[i] == ',') {
@@ -293,8 +293,8 @@ static int parse_f64(const char *s, double *out) {
     return 0;
 }
 
-gmdl_status gmdl_csv_column_f64(const gmdl_csv *csv, size_t col, int allow_missing, double *out,
-                                gmdl_err *err) {
+gmdl_status gmdl_csv_column_f64(
+    const gmdl_csv *csv, size_t col, int allow_missing, double *out, gmdl_err *err) {
     if (!csv || !out)
         return gmdl__fail(err, GMDL_EINVAL, "csv: NULL argument");
     if (col >= csv->ncols)

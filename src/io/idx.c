@@ -143,8 +143,8 @@ void gmdl_idx_fini(gmdl_idx *idx) {
     memset(idx, 0, sizeof *idx);
 }
 
-gmdl_status gmdl_dataset_load_idx(const char *images, const char *labels, int classes,
-                                  gmdl_dataset *out, gmdl_err *err) {
+gmdl_status gmdl_dataset_load_idx(
+    const char *images, const char *labels, int classes, gmdl_dataset *out, gmdl_err *err) {
     memset(out, 0, sizeof *out);
     if (classes < 2 || classes > 256)
         return gmdl__fail(err, GMDL_EINVAL, "classes must be in [2, 256], got %d", classes);
@@ -207,16 +207,17 @@ done:
     return s;
 }
 
-gmdl_status gmdl_dataset_load_dir(const char *dir, int test, int classes, gmdl_dataset *out,
-                                  gmdl_err *err) {
+gmdl_status
+gmdl_dataset_load_dir(const char *dir, int test, int classes, gmdl_dataset *out, gmdl_err *err) {
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         memset(out, 0, sizeof *out);
-        return gmdl__fail(err, GMDL_ENOENT,
-                          "%s: no such data folder (expected the IDX files train-images-idx3-ubyte, "
-                          "train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, "
-                          "optionally .gz; Fashion-MNIST: apt-get install dataset-fashion-mnist)",
-                          dir);
+        return gmdl__fail(
+            err, GMDL_ENOENT,
+            "%s: no such data folder (expected the IDX files train-images-idx3-ubyte, "
+            "train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte, "
+            "optionally .gz; Fashion-MNIST: apt-get install dataset-fashion-mnist)",
+            dir);
     }
     char im[4096], lb[4096];
     const char *pre = test ? "t10k" : "train";

@@ -106,8 +106,8 @@ static int unicode_escape(const jparser *p, size_t i, unsigned *cp, size_t *used
         *cp = hi;
         return 1;
     }
-    if (i + 12 > p->len || p->s[i + 6] != '\\' || p->s[i + 7] != 'u' ||
-        !hex4(p->s + i + 8, &lo) || lo < 0xDC00 || lo > 0xDFFF)
+    if (i + 12 > p->len || p->s[i + 6] != '\\' || p->s[i + 7] != 'u' || !hex4(p->s + i + 8, &lo) ||
+        lo < 0xDC00 || lo > 0xDFFF)
         return 0;
     *cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
     *used = 12;
@@ -317,8 +317,8 @@ static gmdl_status parse_value(jparser *p, gmdl_json *v, int depth) {
     return fail(p, "expected a value");
 }
 
-gmdl_status gmdl_json_parse(const char *text, size_t len, const char *name, gmdl_json *out,
-                            gmdl_err *err) {
+gmdl_status
+gmdl_json_parse(const char *text, size_t len, const char *name, gmdl_json *out, gmdl_err *err) {
     if (!out)
         return gmdl__fail(err, GMDL_EINVAL, "json: NULL argument");
     memset(out, 0, sizeof *out);
@@ -376,13 +376,13 @@ const gmdl_json *gmdl_json_get(const gmdl_json *obj, const char *key) {
 }
 
 const char *gmdl_json_type_name(gmdl_json_type t) {
-    static const char *const names[] = {"null", "a boolean", "a number",
-                                        "a string", "an array", "an object"};
+    static const char *const names[] = {"null",     "a boolean", "a number",
+                                        "a string", "an array",  "an object"};
     return (unsigned)t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
 
-gmdl_status gmdl_json_get_numbers(const gmdl_json *obj, const char *key, const char *name,
-                                  const gmdl_json **arr, gmdl_err *err) {
+gmdl_status gmdl_json_get_numbers(
+    const gmdl_json *obj, const char *key, const char *name, const gmdl_json **arr, gmdl_err *err) {
     if (!obj || !key || !arr)
         return gmdl__fail(err, GMDL_EINVAL, "json: NULL argument");
     *arr = NULL;

@@ -41,8 +41,14 @@ static int is_token_end(char c) {
 
 /* The "index:value" tokens of one line, from p to the end of the line, appended to cols and vals;
  * *maxcol is raised to the largest index. Errors name the line and the token's column. */
-static gmdl_status parse_features(const char *path, size_t lineno, const char *line, char *p,
-                                  size_t max_index, growbuf *cols, growbuf *vals, size_t *maxcol,
+static gmdl_status parse_features(const char *path,
+                                  size_t lineno,
+                                  const char *line,
+                                  char *p,
+                                  size_t max_index,
+                                  growbuf *cols,
+                                  growbuf *vals,
+                                  size_t *maxcol,
                                   gmdl_err *err) {
     size_t prev = 0;
     for (;;) {
@@ -59,12 +65,11 @@ static gmdl_status parse_features(const char *path, size_t lineno, const char *l
         errno = 0;
         long long idx = strtoll(p, &end, 10);
         if (*end != ':')
-            return gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: missing ':' after feature index",
-                              path, lineno, (size_t)(end - line) + 1);
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: missing ':' after feature index", path,
+                              lineno, (size_t)(end - line) + 1);
         if (idx == 0)
-            return gmdl__fail(err, GMDL_EPARSE,
-                              "%s:%zu:%zu: feature index 0 (indices are 1-based)", path, lineno,
-                              col);
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: feature index 0 (indices are 1-based)",
+                              path, lineno, col);
         if (errno == ERANGE || (unsigned long long)idx > (unsigned long long)max_index)
             return gmdl__fail(err, GMDL_EPARSE,
                               "%s:%zu:%zu: feature index %.*s above the maximum %zu", path, lineno,
@@ -76,14 +81,13 @@ static gmdl_status parse_features(const char *path, size_t lineno, const char *l
         char *v = end + 1;
         size_t vcol = (size_t)(v - line) + 1;
         if (is_token_end(*v))
-            return gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: missing value after ':'", path,
-                              lineno, vcol);
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: missing value after ':'", path, lineno,
+                              vcol);
         errno = 0;
         double val = strtod(v, &end);
         if (end == v || !is_token_end(*end))
-            return gmdl__fail(err, GMDL_EPARSE,
-                              "%s:%zu:%zu: value of feature %lld is not a number", path, lineno,
-                              vcol, idx);
+            return gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: value of feature %lld is not a number",
+                              path, lineno, vcol, idx);
         if (!isfinite(val) || (errno == ERANGE && fabs(val) > 1.0))
             return gmdl__fail(err, GMDL_EPARSE, "%s:%zu:%zu: value of feature %lld is not finite",
                               path, lineno, vcol, idx);
@@ -98,8 +102,7 @@ static gmdl_status parse_features(const char *path, size_t lineno, const char *l
     }
 }
 
-gmdl_status gmdl_libsvm_read(const char *path, size_t max_index, gmdl_libsvm *out,
-                             gmdl_err *err) {
+gmdl_status gmdl_libsvm_read(const char *path, size_t max_index, gmdl_libsvm *out, gmdl_err *err) {
     memset(out, 0, sizeof *out);
     if (!path)
         return gmdl__fail(err, GMDL_EINVAL, "libsvm: path is NULL");
@@ -218,8 +221,8 @@ void gmdl_libsvm_fini(gmdl_libsvm *d) {
     memset(d, 0, sizeof *d);
 }
 
-gmdl_status gmdl_libsvm_from_dense(const double *x, const double *labels, size_t n, size_t p,
-                                   gmdl_libsvm *out, gmdl_err *err) {
+gmdl_status gmdl_libsvm_from_dense(
+    const double *x, const double *labels, size_t n, size_t p, gmdl_libsvm *out, gmdl_err *err) {
     if (!out)
         return gmdl__fail(err, GMDL_EINVAL, "libsvm: NULL argument");
     memset(out, 0, sizeof *out);

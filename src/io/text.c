@@ -1,9 +1,9 @@
 /* Whole-file text input shared by the CSV and JSON readers: the file is read into one buffer that
  * doubles as it fills, with a NUL byte after the contents so that parsers may look one byte ahead.
  * Not done here: decompression, encodings (bytes are passed through as they are). */
-#include <errno.h>
-
 #include "text.h"
+
+#include <errno.h>
 
 gmdl_status gmdl__read_text(const char *path, char **out, size_t *len, gmdl_err *err) {
     *out = NULL;

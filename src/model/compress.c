@@ -137,8 +137,8 @@ static void bit_rule(job *J) {
 
 /* Errors of the pruned full-precision net and of the quantised one, with bits added greedily to
  * the layer that helps most until the quantised error is within the tolerance. */
-static gmdl_status tune_bits(job *J, const gmdl_dataset *test, double tolerance,
-                             double *err_pruned, gmdl_err *err) {
+static gmdl_status
+tune_bits(job *J, const gmdl_dataset *test, double tolerance, double *err_pruned, gmdl_err *err) {
     double err_q;
     set_weights(J, 0);
     gmdl_status s = test_error(J->m, test, err_pruned, err);
@@ -173,8 +173,13 @@ static gmdl_status tune_bits(job *J, const gmdl_dataset *test, double tolerance,
 /* ---------------------------------------------------------------- encoding and the report */
 /* Codes of layer i's kept weights into code [n], its storage sizes into sz and maxbits, its
  * report line, and its description for the codec. */
-static gmdl_status encode_layer(job *J, int i, int64_t *code, gmdl__gmz_layer *gl,
-                                gmdl_layer_size *sz, gmdl_compress_layer *rl, double *maxbits) {
+static gmdl_status encode_layer(job *J,
+                                int i,
+                                int64_t *code,
+                                gmdl__gmz_layer *gl,
+                                gmdl_layer_size *sz,
+                                gmdl_compress_layer *rl,
+                                double *maxbits) {
     gmdl__clayer *c = &J->cl[i];
     size_t nnz = 0;
     int64_t maxcode = 0;
@@ -250,14 +255,17 @@ static gmdl_status encode_layer(job *J, int i, int64_t *code, gmdl__gmz_layer *g
     rl->bits = bits;
     rl->rule_bits = rule_bits;
     rl->threshold = c->threshold;
-    *gl = (gmdl__gmz_layer){c->l->name, c->rows, c->cols, c->keep, code, c->s, bits, rule_bits,
-                            b->p, b->count, NULL, 0};
+    *gl = (gmdl__gmz_layer){c->l->name, c->rows,   c->cols, c->keep,  code, c->s,
+                            bits,       rule_bits, b->p,    b->count, NULL, 0};
     return GMDL_OK;
 }
 
 /* Encodes every layer, fills the rates of the report and writes the file. */
-static gmdl_status write_file(job *J, const gmdl_compress_config *cfg, const char *out,
-                              gmdl_compress_report *rep, gmdl_err *err) {
+static gmdl_status write_file(job *J,
+                              const gmdl_compress_config *cfg,
+                              const char *out,
+                              gmdl_compress_report *rep,
+                              gmdl_err *err) {
     const size_t ncl = (size_t)J->ncl;
     gmdl__gmz_layer *gl = gmdl__calloc(ncl ? ncl : 1, sizeof *gl);
     gmdl_layer_size *sizes = gmdl__calloc(ncl ? ncl : 1, sizeof *sizes);
@@ -288,8 +296,12 @@ static gmdl_status write_file(job *J, const gmdl_compress_config *cfg, const cha
         rep->fast_prediction_rate = rt.fast_prediction;
         rep->max_compression_rate = floor(32.0 * N / maxbits);
         rep->exponent_bits = J->e;
-        gmdl__gmz_head h = {cfg->log_alpha_threshold, J->e, J->structured, rep->pruning_rate,
-                            rep->fast_prediction_rate, rep->max_compression_rate};
+        gmdl__gmz_head h = {cfg->log_alpha_threshold,
+                            J->e,
+                            J->structured,
+                            rep->pruning_rate,
+                            rep->fast_prediction_rate,
+                            rep->max_compression_rate};
         s = gmdl__gmz_write(J->m, &h, gl, J->ncl, out, err);
     }
     for (int i = 0; code && i < J->ncl; i++)
@@ -301,8 +313,8 @@ static gmdl_status write_file(job *J, const gmdl_compress_config *cfg, const cha
 }
 
 /* The reported error is the written file's, evaluated as gmdl eval does; and its size. */
-static gmdl_status check_file(const char *out, const gmdl_dataset *test,
-                              gmdl_compress_report *rep, gmdl_err *err) {
+static gmdl_status
+check_file(const char *out, const gmdl_dataset *test, gmdl_compress_report *rep, gmdl_err *err) {
     gmdl_model *back;
     gmdl_status s = gmdl_model_load(&back, out, err);
     if (!s) {
@@ -318,9 +330,12 @@ static gmdl_status check_file(const char *out, const gmdl_dataset *test,
     return s;
 }
 
-gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
-                                const gmdl_compress_config *cfg, const char *out,
-                                gmdl_compress_report *rep, gmdl_err *err) {
+gmdl_status gmdl_model_compress(gmdl_model *m,
+                                const gmdl_dataset *test,
+                                const gmdl_compress_config *cfg,
+                                const char *out,
+                                gmdl_compress_report *rep,
+                                gmdl_err *err) {
     memset(rep, 0, sizeof *rep);
     if (!gmdl__method_has(m->method, GMDL__M_BAYES))
         return gmdl__fail(err, GMDL_EUNSUPPORTED,
@@ -362,8 +377,13 @@ gmdl_status gmdl_model_compress(gmdl_model *m, const gmdl_dataset *test,
 }
 
 /* ---------------------------------------------------------------- statistics */
-gmdl_status gmdl_model_log_alpha(const gmdl_model *m, int i, double *out, size_t cap, size_t *n,
-                                 const char **name, gmdl_err *err) {
+gmdl_status gmdl_model_log_alpha(const gmdl_model *m,
+                                 int i,
+                                 double *out,
+                                 size_t cap,
+                                 size_t *n,
+                                 const char **name,
+                                 gmdl_err *err) {
     int k = -1;
     for (int j = 0; j < m->nlayers; j++) {
         const gmdl__layer *l = &m->layers[j];

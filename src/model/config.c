@@ -32,7 +32,7 @@ gmdl_train_config gmdl_train_config_default(void) {
 }
 
 static const char *const schedule_names[] = {"auto", "constant", "cosine", "linear",
-                                              "constant-linear"};
+                                             "constant-linear"};
 
 const char *gmdl_lr_schedule_name(gmdl_lr_schedule s) {
     int i = (int)s + 1;
@@ -150,14 +150,15 @@ static const gmdl__config_key *find_key(const gmdl__config_key *k, const char *n
 
 gmdl_status gmdl_train_config_compatible(const gmdl_train_config *saved,
                                          const gmdl_train_config *given,
-                                         const char *const *keys, size_t nkeys, gmdl_err *err) {
+                                         const char *const *keys,
+                                         size_t nkeys,
+                                         gmdl_err *err) {
     for (size_t i = 0; i < nkeys; i++) {
         const gmdl__config_key *k = find_key(common_keys, keys[i]);
         for (int r = 0; !k && gmdl__method_at(r); r++)
             k = find_key(gmdl__method_at(r)->keys, keys[i]);
         if (k && k->differs(saved, given))
-            return gmdl__fail(err, GMDL_EINVAL, "%s differs from the run being resumed",
-                              keys[i]);
+            return gmdl__fail(err, GMDL_EINVAL, "%s differs from the run being resumed", keys[i]);
     }
     return GMDL_OK;
 }

@@ -3,8 +3,9 @@
  * quantised weights: of the pruned architecture where the pruning is structured (reduce.c),
  * else of the full one with zeros where pruned (mostly-zero dense layers then run sparse). Every
  * field is validated before it is used. This file decides nothing about what is kept. */
-#include "io/ckpt.h"
 #include "model/gmz.h"
+
+#include "io/ckpt.h"
 
 static const char GMZ_MAGIC[8] = {'\x89', 'G', 'M', 'Z', '\r', '\n', '\x1a', '\n'};
 #define GMZ_MAJOR 1
@@ -121,8 +122,11 @@ static gmdl_status write_layer(gmdl__ckpt_writer *w, const gmdl__gmz_layer *L, g
     return s;
 }
 
-gmdl_status gmdl__gmz_write(const gmdl_model *m, const gmdl__gmz_head *h,
-                            const gmdl__gmz_layer *layers, int n, const char *path,
+gmdl_status gmdl__gmz_write(const gmdl_model *m,
+                            const gmdl__gmz_head *h,
+                            const gmdl__gmz_layer *layers,
+                            int n,
+                            const char *path,
                             gmdl_err *err) {
     gmdl__ckpt_writer *w = gmdl__ckpt_writer_create();
     if (!w)
@@ -153,15 +157,20 @@ int gmdl__is_gmz(const char *path) {
 
 /* The model the file describes, with plain layers of the full architecture; *method receives the
  * method it was trained with and *structured whether its pruning is. */
-static gmdl_status read_head(const gmdl__ckpt *c, const char *path, gmdl_model **out,
-                             char *method, size_t method_size, uint64_t *structured,
+static gmdl_status read_head(const gmdl__ckpt *c,
+                             const char *path,
+                             gmdl_model **out,
+                             char *method,
+                             size_t method_size,
+                             uint64_t *structured,
                              gmdl_err *err) {
     gmdl_train_config cfg = gmdl_train_config_default();
     const char *arch = gmdl__ckpt_get_str(c, "model.arch");
     const char *kind = gmdl__ckpt_get_str(c, "model.kind");
     uint64_t ic = 0, ih = 0, iw = 0, classes = 0;
     if (!arch || !kind || strcmp(kind, "compressed-classifier") != 0 ||
-        !gmdl__ckpt_get_u64(c, "model.input_c", &ic) || !gmdl__ckpt_get_u64(c, "model.input_h", &ih) ||
+        !gmdl__ckpt_get_u64(c, "model.input_c", &ic) ||
+        !gmdl__ckpt_get_u64(c, "model.input_h", &ih) ||
         !gmdl__ckpt_get_u64(c, "model.input_w", &iw) ||
         !gmdl__ckpt_get_u64(c, "model.classes", &classes) || ic > 65535 || ih > 65535 ||
         iw > 65535 || classes > (1u << 20) || strlen(arch) >= sizeof cfg.arch)
@@ -212,8 +221,12 @@ static int find_layer(const gmdl__ckpt *c, const gmdl__layer *l, layer_tensors *
 
 /* Decodes layer l's weights into w [rows x cols] (zeros where pruned), its kept rows into
  * rowkeep [rows] and, when in_keep is not NULL, its used columns into in_keep [cols]. */
-static gmdl_status decode_layer(const layer_tensors *t, const gmdl__layer *l, const char *path,
-                                float *w, unsigned char *rowkeep, unsigned char *in_keep,
+static gmdl_status decode_layer(const layer_tensors *t,
+                                const gmdl__layer *l,
+                                const char *path,
+                                float *w,
+                                unsigned char *rowkeep,
+                                unsigned char *in_keep,
                                 gmdl_err *err) {
     const gmdl__param *wp = gmdl__layer_weight_c(l);
     const size_t n = wp->count, rows = (size_t)wp->dims[0], cols = n / rows;
@@ -234,15 +247,15 @@ static gmdl_status decode_layer(const layer_tensors *t, const gmdl__layer *l, co
         for (uint32_t k = rowptr[r]; k < rowptr[r + 1]; k++) {
             uint64_t q = br_get(t->ci->data, &ipos, cbits);
             uint64_t u = br_get(t->co->data, &cpos, bits);
-            int64_t code = (u >> (bits - 1)) & 1u ? (int64_t)(u | ~(((uint64_t)1 << bits) - 1))
-                                                  : (int64_t)u;
+            int64_t code =
+                (u >> (bits - 1)) & 1u ? (int64_t)(u | ~(((uint64_t)1 << bits) - 1)) : (int64_t)u;
             if (q >= cols || (t->cb && u >= t->cb->count))
                 return gmdl__fail(err, GMDL_ECORRUPT, "%s: layer %s: %s index out of range", path,
                                   l->name, q >= cols ? "column" : "codebook");
             if (in_keep)
                 in_keep[q] = 1;
-            w[r * cols + q] = t->cb ? ((const float *)t->cb->data)[u]
-                                    : (float)ldexp((double)code, -(int)t->sig);
+            w[r * cols + q] =
+                t->cb ? ((const float *)t->cb->data)[u] : (float)ldexp((double)code, -(int)t->sig);
         }
     }
     return GMDL_OK;
@@ -250,8 +263,12 @@ static gmdl_status decode_layer(const layer_tensors *t, const gmdl__layer *l, co
 
 /* Every weight layer of m from the file; rowkeep[q] and in_keep as decode_layer for the q-th
  * weight layer (allocated here, nlayers entries). */
-static gmdl_status decode_layers(const gmdl__ckpt *c, gmdl_model *m, const char *path,
-                                 unsigned char **rowkeep, unsigned char **in_keep, int *nw,
+static gmdl_status decode_layers(const gmdl__ckpt *c,
+                                 gmdl_model *m,
+                                 const char *path,
+                                 unsigned char **rowkeep,
+                                 unsigned char **in_keep,
+                                 int *nw,
                                  gmdl_err *err) {
     gmdl_status s = GMDL_OK;
     for (int i = 0; i < m->nlayers && !s; i++) {

@@ -25,9 +25,9 @@ typedef struct gmdl__gmz_layer {
     const unsigned char *keep; /* [rows x cols] */
     const int64_t *code;       /* [rows x cols]: the code of each kept weight */
     int sig_bits, bits, rule_bits;
-    const float *bias;         /* [nbias] */
+    const float *bias; /* [nbias] */
     size_t nbias;
-    const float *codebook;     /* NULL, or [ncodebook] */
+    const float *codebook; /* NULL, or [ncodebook] */
     size_t ncodebook;
 } gmdl__gmz_layer;
 
@@ -35,14 +35,17 @@ typedef struct gmdl__gmz_layer {
 typedef struct gmdl__gmz_head {
     double log_alpha_threshold; /* as requested (NAN: the method's default) */
     int exponent_bits;
-    int structured;             /* 1: the loader builds the smaller architecture */
+    int structured; /* 1: the loader builds the smaller architecture */
     double pruning_rate, fast_prediction_rate, max_compression_rate;
 } gmdl__gmz_head;
 
 /* Writes the .gmz of model m (its architecture, method and input shape) with the given layers
  * (in network order) atomically to path. */
-gmdl_status gmdl__gmz_write(const gmdl_model *m, const gmdl__gmz_head *h,
-                            const gmdl__gmz_layer *layers, int n, const char *path,
+gmdl_status gmdl__gmz_write(const gmdl_model *m,
+                            const gmdl__gmz_head *h,
+                            const gmdl__gmz_layer *layers,
+                            int n,
+                            const char *path,
                             gmdl_err *err);
 
 #endif

@@ -1,8 +1,8 @@
 /* The method table (method.h): one row per training method, and the checks of the methods' own
  * settings. */
-#include <errno.h>
-
 #include "model/method.h"
+
+#include <errno.h>
 
 /* ---------------------------------------------------------------- sws */
 static int tau_differs(const gmdl_train_config *a, const gmdl_train_config *b) {
@@ -17,9 +17,10 @@ static int harden_differs(const gmdl_train_config *a, const gmdl_train_config *b
         differ = a->sws.harden[k] != b->sws.harden[k];
     return differ;
 }
-static const gmdl__config_key sws_keys[] = {
-    {"sws-tau", tau_differs}, {"sws-zero-sd", zero_sd_differs}, {"sws-harden", harden_differs},
-    {NULL, NULL}};
+static const gmdl__config_key sws_keys[] = {{"sws-tau", tau_differs},
+                                            {"sws-zero-sd", zero_sd_differs},
+                                            {"sws-harden", harden_differs},
+                                            {NULL, NULL}};
 
 gmdl_status gmdl__sws_harden_check(const double *f, int n, gmdl_err *err) {
     if (n < 0 || n > GMDL_SWS_HARDEN_MAX)
@@ -28,7 +29,8 @@ gmdl_status gmdl__sws_harden_check(const double *f, int n, gmdl_err *err) {
     for (int k = 0; k < n; k++) {
         if (!(f[k] > 0.0 && f[k] <= 1.0))
             return gmdl__fail(err, GMDL_EINVAL,
-                              "sws hardening: stage %d's fraction %g is not in (0, 1]", k + 1, f[k]);
+                              "sws hardening: stage %d's fraction %g is not in (0, 1]", k + 1,
+                              f[k]);
         if (k > 0 && !(f[k] > f[k - 1]))
             return gmdl__fail(err, GMDL_EINVAL,
                               "sws hardening: the fractions must increase (stage %d: %g after %g)",
@@ -62,8 +64,8 @@ static void sws_prior_config(gmdl__layer *l, const gmdl_train_config *cfg) {
 #define WEIGHT_NOISE (GMDL__M_BAYES | GMDL__M_WARMUP)
 static const gmdl__method methods[] = {
     /* maximum likelihood */
-    {"dense", &gmdl__dense_ops, &gmdl__conv2d_ops, 0, GMDL_LR_COSINE, GMDL_LR_COSINE, NULL,
-     NULL, NULL, NULL},
+    {"dense", &gmdl__dense_ops, &gmdl__conv2d_ops, 0, GMDL_LR_COSINE, GMDL_LR_COSINE, NULL, NULL,
+     NULL, NULL},
     {"dropout", &gmdl__dense_ops, &gmdl__conv2d_ops, GMDL__M_DROPOUT, GMDL_LR_COSINE,
      GMDL_LR_COSINE, NULL, NULL, NULL, NULL},
     /* per-weight posteriors (bayes/lrt.c); the sparse-VD recipe's schedules */
@@ -77,13 +79,13 @@ static const gmdl__method methods[] = {
     {"bc-gnj", &gmdl__gnj_dense_ops, &gmdl__gnj_conv2d_ops, WEIGHT_NOISE | GMDL__M_GROUP,
      GMDL_LR_CONSTANT_LINEAR, GMDL_LR_LINEAR, NULL, NULL, NULL, NULL},
     {"bc-ghs", &gmdl__ghs_dense_ops, &gmdl__ghs_conv2d_ops,
-     WEIGHT_NOISE | GMDL__M_GROUP | GMDL__M_AUTO_THRESHOLD, GMDL_LR_CONSTANT_LINEAR,
-     GMDL_LR_LINEAR, NULL, NULL, NULL, NULL},
+     WEIGHT_NOISE | GMDL__M_GROUP | GMDL__M_AUTO_THRESHOLD, GMDL_LR_CONSTANT_LINEAR, GMDL_LR_LINEAR,
+     NULL, NULL, NULL, NULL},
     /* soft weight-sharing: plain layers retrained under a mixture prior layer; linear decay
      * (docs/COMPRESSION.md) */
     {"sws", &gmdl__dense_ops, &gmdl__conv2d_ops,
-     GMDL__M_BAYES | GMDL__M_PRIOR_LAYER | GMDL__M_HARDEN, GMDL_LR_LINEAR, GMDL_LR_LINEAR,
-     sws_keys, sws_check, &gmdl__sws_prior_ops, sws_prior_config},
+     GMDL__M_BAYES | GMDL__M_PRIOR_LAYER | GMDL__M_HARDEN, GMDL_LR_LINEAR, GMDL_LR_LINEAR, sws_keys,
+     sws_check, &gmdl__sws_prior_ops, sws_prior_config},
 };
 #define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
 
@@ -98,8 +100,8 @@ static const gmdl__method *find(const char *name) {
     return NULL;
 }
 
-gmdl_status gmdl__method_find(const char *method, const gmdl__method **out, float *rate,
-                              gmdl_err *err) {
+gmdl_status
+gmdl__method_find(const char *method, const gmdl__method **out, float *rate, gmdl_err *err) {
     *rate = 0.0f;
     *out = find(method);
     if (*out) {
@@ -122,8 +124,9 @@ gmdl_status gmdl__method_find(const char *method, const gmdl__method **out, floa
     char names[256];
     size_t used = 0;
     for (int i = 0; i < NMETHODS && used < sizeof names; i++) {
-        int w = snprintf(names + used, sizeof names - used, "%s%s%s", i ? ", " : "",
-                         methods[i].name, gmdl__method_has(&methods[i], GMDL__M_DROPOUT) ? "[:P]" : "");
+        int w =
+            snprintf(names + used, sizeof names - used, "%s%s%s", i ? ", " : "", methods[i].name,
+                     gmdl__method_has(&methods[i], GMDL__M_DROPOUT) ? "[:P]" : "");
         used += w > 0 ? (size_t)w : 0;
     }
     return gmdl__fail(err, GMDL_EINVAL, "unknown method '%s' (available: %s)", method, names);

@@ -55,8 +55,8 @@ typedef struct gmdl__method {
 
 /* The row of a method string ("svd", "dropout:0.3"); *rate receives the dropout probability
  * (0.5 for "dropout", 0 for other methods). GMDL_EINVAL naming the methods otherwise. */
-gmdl_status gmdl__method_find(const char *method, const gmdl__method **out, float *rate,
-                              gmdl_err *err);
+gmdl_status
+gmdl__method_find(const char *method, const gmdl__method **out, float *rate, gmdl_err *err);
 
 /* sws hardening fractions: n in [0, GMDL_SWS_HARDEN_MAX], each in (0, 1], increasing. */
 gmdl_status gmdl__sws_harden_check(const double *f, int n, gmdl_err *err);

@@ -9,7 +9,7 @@
 
 #include "model/model_internal.h"
 
-#define MAX_SPECS 32
+#define MAX_SPECS  32
 #define EVAL_BATCH 256
 
 typedef struct {
@@ -60,8 +60,8 @@ static gmdl_status parse_token(const char *tok, size_t len, layer_spec *sp) {
     }
 }
 
-static gmdl_status parse_list(const char *arch, const char *list, char kind, layer_spec *sp,
-                              int *ns, gmdl_err *err) {
+static gmdl_status
+parse_list(const char *arch, const char *list, char kind, layer_spec *sp, int *ns, gmdl_err *err) {
     const char *p = list;
     for (;;) {
         const char *dash = strchr(p, '-');
@@ -83,12 +83,12 @@ static gmdl_status parse_list(const char *arch, const char *list, char kind, lay
             s = parse_token(p, len, &sp[*ns]);
         }
         if (s)
-            return gmdl__fail(err, GMDL_EINVAL,
-                              "architecture '%s': cannot parse '%.*s' (%s)", arch, (int)len, p,
-                              kind == 'd' ? "expected hidden sizes like mlp:300-100"
-                                          : "expected tokens like cnn:c20k5-p2-c50k5-p2-d500: "
-                                            "cFkK[sS][pP] convolution, pK max-pool, aK average-pool, "
-                                            "dN dense");
+            return gmdl__fail(
+                err, GMDL_EINVAL, "architecture '%s': cannot parse '%.*s' (%s)", arch, (int)len, p,
+                kind == 'd' ? "expected hidden sizes like mlp:300-100"
+                            : "expected tokens like cnn:c20k5-p2-c50k5-p2-d500: "
+                              "cFkK[sS][pP] convolution, pK max-pool, aK average-pool, "
+                              "dN dense");
         (*ns)++;
         if (!dash)
             return GMDL_OK;
@@ -147,19 +147,25 @@ gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg, gmdl_err *err)
                           (int)cfg->lr_schedule);
     if (cfg->optimizer != GMDL_OPT_ADAM && cfg->optimizer != GMDL_OPT_SGD)
         return gmdl__fail(err, GMDL_EINVAL, "unknown optimizer %d", (int)cfg->optimizer);
-    if (!(cfg->momentum >= 0.0 && cfg->momentum < 1.0) || !(cfg->beta1 >= 0.0 && cfg->beta1 < 1.0) ||
-        !(cfg->beta2 >= 0.0 && cfg->beta2 < 1.0) || !(cfg->adam_eps > 0.0) ||
-        !(cfg->weight_decay >= 0.0))
-        return gmdl__fail(err, GMDL_EINVAL,
-                          "momentum, beta1 and beta2 must be in [0, 1), eps > 0, weight decay >= 0");
+    if (!(cfg->momentum >= 0.0 && cfg->momentum < 1.0) ||
+        !(cfg->beta1 >= 0.0 && cfg->beta1 < 1.0) || !(cfg->beta2 >= 0.0 && cfg->beta2 < 1.0) ||
+        !(cfg->adam_eps > 0.0) || !(cfg->weight_decay >= 0.0))
+        return gmdl__fail(
+            err, GMDL_EINVAL,
+            "momentum, beta1 and beta2 must be in [0, 1), eps > 0, weight decay >= 0");
     for (int i = 0; !s && gmdl__method_at(i); i++) /* every method's settings, used or not */
         if (gmdl__method_at(i)->check)
             s = gmdl__method_at(i)->check(cfg, gmdl__method_at(i) == method, err);
     return s;
 }
 
-static gmdl_status add_layer(gmdl_model *m, const gmdl__layer_ops *ops, const char *name,
-                             int units, float rate, const layer_spec *sp, gmdl_err *err) {
+static gmdl_status add_layer(gmdl_model *m,
+                             const gmdl__layer_ops *ops,
+                             const char *name,
+                             int units,
+                             float rate,
+                             const layer_spec *sp,
+                             gmdl_err *err) {
     gmdl__layer *l = &m->layers[m->nlayers];
     memset(l, 0, sizeof *l);
     l->ops = ops;
@@ -201,8 +207,8 @@ static gmdl_status add_layer(gmdl_model *m, const gmdl__layer_ops *ops, const ch
 /* Turns layer specs into layers: convolutions and dense layers get a ReLU, hidden dense layers
  * get dropout with the dropout method, a flatten goes between the channel-major convolution
  * section and the dense layers, and the output layer has `classes` units. */
-static gmdl_status build_layers(gmdl_model *m, const layer_spec *sp, int ns, float rate,
-                                size_t nselect, gmdl_err *err) {
+static gmdl_status build_layers(
+    gmdl_model *m, const layer_spec *sp, int ns, float rate, size_t nselect, gmdl_err *err) {
     const int dropout = gmdl__method_has(m->method, GMDL__M_DROPOUT);
     const gmdl__layer_ops *dense = m->method->dense, *conv = m->method->conv;
     gmdl_status s = GMDL_OK;
@@ -353,13 +359,24 @@ static gmdl_status plan(gmdl_model *m, gmdl_err *err) {
     return GMDL_OK;
 }
 
-gmdl_status gmdl_model_create(gmdl_model **out, const gmdl_train_config *cfg, int c, int h, int w,
-                              int classes, gmdl_err *err) {
+gmdl_status gmdl_model_create(gmdl_model **out,
+                              const gmdl_train_config *cfg,
+                              int c,
+                              int h,
+                              int w,
+                              int classes,
+                              gmdl_err *err) {
     return gmdl__model_create_select(out, cfg, c, h, w, classes, 0, err);
 }
 
-gmdl_status gmdl__model_create_select(gmdl_model **out, const gmdl_train_config *cfg, int c,
-                                      int h, int w, int classes, size_t nselect, gmdl_err *err) {
+gmdl_status gmdl__model_create_select(gmdl_model **out,
+                                      const gmdl_train_config *cfg,
+                                      int c,
+                                      int h,
+                                      int w,
+                                      int classes,
+                                      size_t nselect,
+                                      gmdl_err *err) {
     *out = NULL;
     gmdl_status s = gmdl_train_config_check(cfg, err);
     if (s)
@@ -425,8 +442,8 @@ gmdl_status gmdl__model_create_select(gmdl_model **out, const gmdl_train_config 
     return GMDL_OK;
 }
 
-const float *gmdl__model_forward(gmdl_model *m, int n, gmdl_mode mode, uint64_t seed,
-                                 uint64_t step) {
+const float *
+gmdl__model_forward(gmdl_model *m, int n, gmdl_mode mode, uint64_t seed, uint64_t step) {
     GMDL_ASSERT(n >= 1 && n <= m->max_batch);
     for (int i = 0; i < m->nlayers; i++) {
         gmdl__fwd a = {m->act[i], m->act[i + 1], n, mode, seed, step};
@@ -567,8 +584,7 @@ int gmdl_model_is_compressed(const gmdl_model *m) {
     return m->compressed;
 }
 
-gmdl_status gmdl_model_init_from(gmdl_model *m, const gmdl_model *src, int *copied,
-                                 gmdl_err *err) {
+gmdl_status gmdl_model_init_from(gmdl_model *m, const gmdl_model *src, int *copied, gmdl_err *err) {
     *copied = 0;
     if (strcmp(m->cfg.arch, src->cfg.arch) != 0 || m->in_size != src->in_size ||
         m->classes != src->classes)

@@ -22,17 +22,17 @@ struct gmdl_model {
     unsigned char *cache_block;
     float *work_block;
     const gmdl__method *method; /* its row in the method table (method.c) */
-    int compressed; /* loaded from a .gmz */
-    void *sparse_block; /* CSR arrays of the sparse layers of a compressed model */
+    int compressed;             /* loaded from a .gmz */
+    void *sparse_block;         /* CSR arrays of the sparse layers of a compressed model */
     size_t sparse_bytes;
     int nsparse;
     struct gmdl__sparse_layer {
         int layer;
         size_t offset;
-    } *sparse_layers; /* [nsparse] */
+    } * sparse_layers;    /* [nsparse] */
     uint32_t *select_idx; /* kept input features of a structurally pruned model (select layer) */
     int32_t *ybatch;
-    float *probs;  /* [max_batch, classes] */
+    float *probs;      /* [max_batch, classes] */
     double *probs_acc; /* [max_batch, classes] for MC averaging */
     uint32_t *perm;
     size_t perm_n;
@@ -53,13 +53,19 @@ gmdl_status gmdl__model_reserve_perm(gmdl_model *m, size_t n);
 /* Appends a history record. */
 gmdl_status gmdl__model_push_history(gmdl_model *m, const gmdl_epoch_stats *st);
 /* Forward pass of n <= max_batch rows already in act[0]; returns the logits act[nlayers]. */
-const float *gmdl__model_forward(gmdl_model *m, int n, gmdl_mode mode, uint64_t seed,
-                                 uint64_t step);
+const float *
+gmdl__model_forward(gmdl_model *m, int n, gmdl_mode mode, uint64_t seed, uint64_t step);
 int gmdl__is_gmz(const char *path);
 /* gmdl_model_create with, when nselect > 0, a select layer first that keeps nselect input
  * features (their indices are set afterwards in select_idx / the layer's select_idx). */
-gmdl_status gmdl__model_create_select(gmdl_model **out, const gmdl_train_config *cfg, int c,
-                                      int h, int w, int classes, size_t nselect, gmdl_err *err);
+gmdl_status gmdl__model_create_select(gmdl_model **out,
+                                      const gmdl_train_config *cfg,
+                                      int c,
+                                      int h,
+                                      int w,
+                                      int classes,
+                                      size_t nselect,
+                                      gmdl_err *err);
 /* gmz.c: the .gmz decoder (gmdl_model_load calls it for .gmz files) */
 gmdl_status gmdl__gmz_load(gmdl_model **out, const char *path, gmdl_err *err);
 /* reduce = 0: structured files too decode into the full shapes (zeros where pruned; tests) */
@@ -67,8 +73,11 @@ gmdl_status gmdl__gmz_load_ex(gmdl_model **out, const char *path, int reduce, gm
 /* reduce.c: the net with only the kept units of a structurally pruned decoded model f (rowkeep:
  * per weight layer its kept outputs; in_keep: the inputs a dense first layer uses); *out NULL
  * when it cannot be described (f stays as it is). */
-gmdl_status gmdl__model_reduce(gmdl_model *f, unsigned char *const *rowkeep,
-                               const unsigned char *in_keep, gmdl_model **out, gmdl_err *err);
+gmdl_status gmdl__model_reduce(gmdl_model *f,
+                               unsigned char *const *rowkeep,
+                               const unsigned char *in_keep,
+                               gmdl_model **out,
+                               gmdl_err *err);
 /* reduce.c: dense layers that are mostly zeros run sparse (CSR in one block per model). */
 gmdl_status gmdl__model_sparsify(gmdl_model *m, gmdl_err *err);
 /* Fraction of the weights of Bayesian layers kept (log alpha < 3; groups kept for bc-gnj, bc-ghs;
@@ -76,8 +85,9 @@ gmdl_status gmdl__model_sparsify(gmdl_model *m, gmdl_err *err);
  * (bc-gnj, bc-ghs), else NAN. */
 double gmdl__model_kept_fraction(const gmdl_model *m, double *units);
 /* prune.c: the group statistics of a structured layer into st [groups] (its posterior hook)
- * and, when t_auto is not NULL, their automatic threshold: the two-cluster split (Otsu's cut, the midpoint
- * of the gap; +inf when the clusters' means are less than 2 apart). GMDL_ENOMEM without memory. */
+ * and, when t_auto is not NULL, their automatic threshold: the two-cluster split (Otsu's cut, the
+ * midpoint of the gap; +inf when the clusters' means are less than 2 apart). GMDL_ENOMEM without
+ * memory. */
 gmdl_status gmdl__group_statistics(const gmdl__layer *l, double *st, double *t_auto);
 /* KL weight of the current epoch (warm-up), 0 for non-Bayesian methods. */
 double gmdl__kl_weight(const gmdl_model *m);

@@ -88,8 +88,8 @@ gmdl_status gmdl_model_save(const gmdl_model *m, const char *path, gmdl_err *err
     return s;
 }
 
-static gmdl_status need_u64(const gmdl__ckpt *c, const char *key, uint64_t max, uint64_t *v,
-                            gmdl_err *err) {
+static gmdl_status
+need_u64(const gmdl__ckpt *c, const char *key, uint64_t max, uint64_t *v, gmdl_err *err) {
     if (!gmdl__ckpt_get_u64(c, key, v))
         return gmdl__fail(err, GMDL_ECORRUPT, "%s: missing metadata '%s'", gmdl__ckpt_path(c), key);
     if (*v > max)
@@ -104,8 +104,8 @@ static gmdl_status need_f64(const gmdl__ckpt *c, const char *key, double *v, gmd
     return GMDL_OK;
 }
 
-static gmdl_status need_str(const gmdl__ckpt *c, const char *key, char *dst, size_t n,
-                            gmdl_err *err) {
+static gmdl_status
+need_str(const gmdl__ckpt *c, const char *key, char *dst, size_t n, gmdl_err *err) {
     const char *v = gmdl__ckpt_get_str(c, key);
     if (!v)
         return gmdl__fail(err, GMDL_ECORRUPT, "%s: missing metadata '%s'", gmdl__ckpt_path(c), key);
@@ -117,8 +117,12 @@ static gmdl_status need_str(const gmdl__ckpt *c, const char *key, char *dst, siz
 }
 
 /* Copies tensor NAME into dst after checking type and shape. */
-static gmdl_status load_tensor(const gmdl__ckpt *c, const char *name, int ndim,
-                               const uint64_t *dims, float *dst, gmdl_err *err) {
+static gmdl_status load_tensor(const gmdl__ckpt *c,
+                               const char *name,
+                               int ndim,
+                               const uint64_t *dims,
+                               float *dst,
+                               gmdl_err *err) {
     const gmdl__ckpt_tensor_info *t = gmdl__ckpt_find(c, name);
     if (!t)
         return gmdl__fail(err, GMDL_ECORRUPT, "%s: tensor '%s' is missing", gmdl__ckpt_path(c),

@@ -98,8 +98,8 @@ static gmdl_status posterior_keep(gmdl__clayer *c, double threshold, int *struct
 }
 
 /* Per layer, which groups are kept: the group statistic below the layer's threshold. */
-static gmdl_status group_keep(gmdl__clayer *cl, int ncl, const gmdl_compress_config *cfg,
-                              unsigned char **gkeep) {
+static gmdl_status
+group_keep(gmdl__clayer *cl, int ncl, const gmdl_compress_config *cfg, unsigned char **gkeep) {
     for (int i = 0; i < ncl; i++) {
         const gmdl__layer *l = cl[i].l;
         size_t G;
@@ -154,8 +154,12 @@ static gmdl_status group_masks(gmdl__clayer *cl, int ncl, const gmdl_compress_co
     return s;
 }
 
-gmdl_status gmdl__prune_decide(gmdl_model *m, const gmdl_compress_config *cfg, gmdl__clayer *cl,
-                               int *ncl, int *structured, gmdl_err *err) {
+gmdl_status gmdl__prune_decide(gmdl_model *m,
+                               const gmdl_compress_config *cfg,
+                               gmdl__clayer *cl,
+                               int *ncl,
+                               int *structured,
+                               gmdl_err *err) {
     const int prior_layer = gmdl__method_has(m->method, GMDL__M_PRIOR_LAYER);
     const gmdl__layer *prior = prior_layer ? &m->layers[m->nlayers - 1] : NULL;
     *ncl = 0;

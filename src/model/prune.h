@@ -9,12 +9,12 @@
 typedef struct gmdl__clayer {
     gmdl__layer *l;
     size_t rows, cols, n;
-    unsigned char *keep;  /* [n] */
-    float *mean, *var;    /* [n] posterior mean and marginal variance of each weight */
-    int *comp;            /* prior-layer codebooks (sws): the component of each weight */
-    float *qval;          /* prior-layer codebooks: the component's mean (the quantised weight) */
-    int s, rule_s;        /* significand bits: used and by the rule (compress.c) */
-    double threshold;     /* statistic threshold used (NAN: none) */
+    unsigned char *keep; /* [n] */
+    float *mean, *var;   /* [n] posterior mean and marginal variance of each weight */
+    int *comp;           /* prior-layer codebooks (sws): the component of each weight */
+    float *qval;         /* prior-layer codebooks: the component's mean (the quantised weight) */
+    int s, rule_s;       /* significand bits: used and by the rule (compress.c) */
+    double threshold;    /* statistic threshold used (NAN: none) */
 } gmdl__clayer;
 
 /* The layers of m to compress, in network order, into cl [m->nlayers] (*ncl of them), with their
@@ -22,8 +22,12 @@ typedef struct gmdl__clayer {
  * group (structured: *structured = 1) below cfg's or the automatic two-cluster threshold, with
  * the groups of neighbouring layers combined; under a prior layer (sws) the weights outside its
  * zero component. Free cl with gmdl__prune_free, also after a failure. */
-gmdl_status gmdl__prune_decide(gmdl_model *m, const gmdl_compress_config *cfg, gmdl__clayer *cl,
-                               int *ncl, int *structured, gmdl_err *err);
+gmdl_status gmdl__prune_decide(gmdl_model *m,
+                               const gmdl_compress_config *cfg,
+                               gmdl__clayer *cl,
+                               int *ncl,
+                               int *structured,
+                               gmdl_err *err);
 void gmdl__prune_free(gmdl__clayer *cl, int ncl);
 
 #endif

@@ -17,7 +17,8 @@ gmdl_status gmdl__model_sparsify(gmdl_model *m, gmdl_err *err) {
             nzc += w->p[j] != 0.0f;
         if (nzc * 3 >= n)
             continue;
-        void *sl = gmdl__realloc(m->sparse_layers, (size_t)(m->nsparse + 1) * sizeof *m->sparse_layers);
+        void *sl =
+            gmdl__realloc(m->sparse_layers, (size_t)(m->nsparse + 1) * sizeof *m->sparse_layers);
         if (!sl)
             return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
         m->sparse_layers = sl;
@@ -80,8 +81,8 @@ static size_t kept_list(const unsigned char *keep, size_t n, uint32_t *idx) {
 /* The weight layers of the full net f and the kept rows (outputs) of each. */
 typedef struct {
     int nw, conv_first;
-    int *wl;          /* [nw] layer index of each weight layer */
-    uint32_t **rows;  /* [nw] the kept rows (every row of the output layer) */
+    int *wl;         /* [nw] layer index of each weight layer */
+    uint32_t **rows; /* [nw] the kept rows (every row of the output layer) */
     size_t *nrows;
 } kept_t;
 
@@ -93,8 +94,8 @@ static void kept_free(kept_t *k) {
     gmdl__free(k->nrows);
 }
 
-static gmdl_status kept_rows(const gmdl_model *f, unsigned char *const *rowkeep, kept_t *k,
-                             gmdl_err *err) {
+static gmdl_status
+kept_rows(const gmdl_model *f, unsigned char *const *rowkeep, kept_t *k, gmdl_err *err) {
     memset(k, 0, sizeof *k);
     const size_t L = (size_t)f->nlayers;
     k->wl = gmdl__malloc(L * sizeof *k->wl);
@@ -192,8 +193,11 @@ static void copy_kept(gmdl_model *r, const gmdl_model *f, const kept_t *k) {
 }
 
 /* The kept input features of a dense first layer into *sel (NULL when every one is used). */
-static gmdl_status selected_inputs(const gmdl_model *f, const unsigned char *in_keep,
-                                   uint32_t **sel, size_t *nsel, gmdl_err *err) {
+static gmdl_status selected_inputs(const gmdl_model *f,
+                                   const unsigned char *in_keep,
+                                   uint32_t **sel,
+                                   size_t *nsel,
+                                   gmdl_err *err) {
     *sel = gmdl__malloc(f->in_size * sizeof(uint32_t));
     if (!*sel)
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
@@ -206,8 +210,11 @@ static gmdl_status selected_inputs(const gmdl_model *f, const unsigned char *in_
     return GMDL_OK;
 }
 
-gmdl_status gmdl__model_reduce(gmdl_model *f, unsigned char *const *rowkeep,
-                               const unsigned char *in_keep, gmdl_model **out, gmdl_err *err) {
+gmdl_status gmdl__model_reduce(gmdl_model *f,
+                               unsigned char *const *rowkeep,
+                               const unsigned char *in_keep,
+                               gmdl_model **out,
+                               gmdl_err *err) {
     *out = NULL;
     kept_t k;
     gmdl_status s = kept_rows(f, rowkeep, &k, err);

@@ -172,17 +172,17 @@ static double total_kl(gmdl_model *m, double scale) {
 
 /* One optimizer step on the n rows in the input buffer; returns the summed cross-entropy.
  * Objective: mean cross-entropy + kl_weight * KL / n_train. */
-static double train_step(gmdl_model *m, int n, double lr, double klw, size_t ntrain, int *correct,
-                         double *kl) {
+static double
+train_step(gmdl_model *m, int n, double lr, double klw, size_t ntrain, int *correct, double *kl) {
     const int L = m->nlayers, K = m->classes;
     /* Bayesian methods optimise the reference code's scale, N_train x (mean cross-entropy +
      * weight x KL / N_train): the same optimum, but Adam's epsilon then stays negligible for the
      * small gradients of weights being pruned, as in the published recipe */
     const int bayes = gmdl__method_has(m->method, GMDL__M_BAYES);
     const float *logits = gmdl__model_forward(m, n, GMDL_MODE_TRAIN, m->cfg.seed, m->step);
-    double loss =
-        gmdl__softmax_xent(logits, m->ybatch, n, K, bayes ? (float)ntrain / (float)n : 1.0f / (float)n,
-                           m->dact[L], NULL, correct);
+    double loss = gmdl__softmax_xent(logits, m->ybatch, n, K,
+                                     bayes ? (float)ntrain / (float)n : 1.0f / (float)n, m->dact[L],
+                                     NULL, correct);
     for (int i = L - 1; i >= 0; i--) {
         gmdl__layer *l = &m->layers[i];
         float *dx = i > 0 ? m->dact[i] : NULL;
@@ -217,8 +217,8 @@ static double train_step(gmdl_model *m, int n, double lr, double klw, size_t ntr
         gmdl__adam_step(m->params, m->grads, m->m1, m->m2, m->nstore, lr, m->cfg.beta1,
                         m->cfg.beta2, m->cfg.adam_eps, m->cfg.weight_decay, m->step);
     } else {
-        gmdl__sgd_step(m->params, m->grads, m->m1, hardening ? off : m->nstore, lr,
-                       m->cfg.momentum, m->cfg.weight_decay);
+        gmdl__sgd_step(m->params, m->grads, m->m1, hardening ? off : m->nstore, lr, m->cfg.momentum,
+                       m->cfg.weight_decay);
     }
     for (size_t i = 0; hardening && i < off; i++)
         if (!isnan(m->sws_hard[i]))
@@ -229,9 +229,13 @@ static double train_step(gmdl_model *m, int n, double lr, double klw, size_t ntr
     return loss;
 }
 
-gmdl_status gmdl_model_train_epoch(gmdl_model *m, const gmdl_dataset *train,
-                                   const gmdl_dataset *test, gmdl_progress_fn progress, void *user,
-                                   gmdl_epoch_stats *stats, gmdl_err *err) {
+gmdl_status gmdl_model_train_epoch(gmdl_model *m,
+                                   const gmdl_dataset *train,
+                                   const gmdl_dataset *test,
+                                   gmdl_progress_fn progress,
+                                   void *user,
+                                   gmdl_epoch_stats *stats,
+                                   gmdl_err *err) {
     if (m->compressed)
         return gmdl__fail(err, GMDL_EUNSUPPORTED,
                           "a compressed model runs but cannot be trained further");
@@ -276,8 +280,7 @@ gmdl_status gmdl_model_train_epoch(gmdl_model *m, const gmdl_dataset *train,
         loss_sum += loss;
         hits += correct;
         seen += (size_t)n;
-        if (progress &&
-            progress(t + 1, steps, loss_sum / (double)seen, user)) {
+        if (progress && progress(t + 1, steps, loss_sum / (double)seen, user)) {
             gmdl_set_flush_denormals(prev_ftz);
             return gmdl__fail(err, GMDL_EINTR, "interrupted at step %llu",
                               (unsigned long long)m->step);
@@ -285,8 +288,9 @@ gmdl_status gmdl_model_train_epoch(gmdl_model *m, const gmdl_dataset *train,
     }
     m->last_train_seconds = now_s() - t0;
     m->epoch++;
-    gmdl_epoch_stats st = {m->epoch, loss_sum / (double)train->n, (double)hits / (double)train->n,
-                           NAN, NAN, kl, 0.0, NAN};
+    gmdl_epoch_stats st = {
+        m->epoch, loss_sum / (double)train->n, (double)hits / (double)train->n, NAN, NAN, kl, 0.0,
+        NAN};
     st.kept = gmdl__model_kept_fraction(m, &st.kept_units);
     if (test) {
         gmdl_eval_result r;
@@ -308,8 +312,12 @@ gmdl_status gmdl_model_train_epoch(gmdl_model *m, const gmdl_dataset *train,
 
 #define ECE_BINS 15
 
-gmdl_status gmdl_model_evaluate(gmdl_model *m, const gmdl_dataset *ds, int mc, uint64_t seed,
-                                gmdl_eval_result *res, gmdl_err *err) {
+gmdl_status gmdl_model_evaluate(gmdl_model *m,
+                                const gmdl_dataset *ds,
+                                int mc,
+                                uint64_t seed,
+                                gmdl_eval_result *res,
+                                gmdl_err *err) {
     gmdl_status s = check_data(m, ds, err);
     if (s)
         return s;
@@ -380,8 +388,8 @@ gmdl_status gmdl_model_evaluate(gmdl_model *m, const gmdl_dataset *ds, int mc, u
     return GMDL_OK;
 }
 
-gmdl_status gmdl_model_predict(gmdl_model *m, const float *x, size_t n, float *probs,
-                               gmdl_err *err) {
+gmdl_status
+gmdl_model_predict(gmdl_model *m, const float *x, size_t n, float *probs, gmdl_err *err) {
     const int K = m->classes, B = m->max_batch;
     for (size_t lo = 0; lo < n; lo += (size_t)B) {
         int c = (int)(n - lo < (size_t)B ? n - lo : (size_t)B);

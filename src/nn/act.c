@@ -18,8 +18,12 @@ static void relu_fwd_range(const float *restrict x, float *restrict y, size_t lo
 }
 
 GMDL_KERNEL
-static void relu_bwd_range(const float *restrict y, const float *restrict dy, float *restrict dx,
-                           size_t lo, size_t hi, int accumulate) {
+static void relu_bwd_range(const float *restrict y,
+                           const float *restrict dy,
+                           float *restrict dx,
+                           size_t lo,
+                           size_t hi,
+                           int accumulate) {
     if (accumulate)
         for (size_t i = lo; i < hi; i++)
             dx[i] += y[i] > 0.0f ? dy[i] : 0.0f;

@@ -11,8 +11,18 @@
 
 /* One row (c, ki, kj) of the column matrix. */
 GMDL_KERNEL
-static void im2col_row(const float *restrict x, float *restrict dst, int c, int ki, int kj, int N,
-                       int H, int W, int stride, int pad, int OH, int OW) {
+static void im2col_row(const float *restrict x,
+                       float *restrict dst,
+                       int c,
+                       int ki,
+                       int kj,
+                       int N,
+                       int H,
+                       int W,
+                       int stride,
+                       int pad,
+                       int OH,
+                       int OW) {
     /* valid output columns: 0 <= ow*stride - pad + kj < W */
     int lo = 0, hi = OW;
     while (lo < OW && lo * stride - pad + kj < 0)
@@ -44,8 +54,18 @@ static void im2col_row(const float *restrict x, float *restrict dst, int c, int 
     }
 }
 
-void gmdl__im2col(const float *x, float *col, int C, int N, int H, int W, int kh, int kw,
-                  int stride, int pad, int OH, int OW) {
+void gmdl__im2col(const float *x,
+                  float *col,
+                  int C,
+                  int N,
+                  int H,
+                  int W,
+                  int kh,
+                  int kw,
+                  int stride,
+                  int pad,
+                  int OH,
+                  int OW) {
     const int K = C * kh * kw;
     const size_t P = (size_t)N * OH * OW;
 #ifdef _OPENMP
@@ -58,8 +78,19 @@ void gmdl__im2col(const float *x, float *col, int C, int N, int H, int W, int kh
 
 /* Accumulates the columns of input plane (c, n) into it. */
 GMDL_KERNEL
-static void col2im_plane(const float *restrict col, float *restrict plane, int c, int n, size_t P,
-                         int H, int W, int kh, int kw, int stride, int pad, int OH, int OW) {
+static void col2im_plane(const float *restrict col,
+                         float *restrict plane,
+                         int c,
+                         int n,
+                         size_t P,
+                         int H,
+                         int W,
+                         int kh,
+                         int kw,
+                         int stride,
+                         int pad,
+                         int OH,
+                         int OW) {
     for (int ki = 0; ki < kh; ki++)
         for (int kj = 0; kj < kw; kj++) {
             const float *src = col + ((size_t)(c * kh + ki) * kw + kj) * P + (size_t)n * OH * OW;
@@ -84,8 +115,19 @@ static void col2im_plane(const float *restrict col, float *restrict plane, int c
         }
 }
 
-void gmdl__col2im(const float *col, float *dx, int C, int N, int H, int W, int kh, int kw,
-                  int stride, int pad, int OH, int OW, int accumulate) {
+void gmdl__col2im(const float *col,
+                  float *dx,
+                  int C,
+                  int N,
+                  int H,
+                  int W,
+                  int kh,
+                  int kw,
+                  int stride,
+                  int pad,
+                  int OH,
+                  int OW,
+                  int accumulate) {
     const size_t P = (size_t)N * OH * OW;
     /* one (c, n) plane per work item: no two threads write the same element */
 #ifdef _OPENMP
@@ -99,8 +141,19 @@ void gmdl__col2im(const float *col, float *dx, int C, int N, int H, int W, int k
     }
 }
 
-void gmdl__conv2d_forward_ref(const float *x, const float *w, const float *b, float *y, int C,
-                              int N, int H, int W, int F, int kh, int kw, int stride, int pad) {
+void gmdl__conv2d_forward_ref(const float *x,
+                              const float *w,
+                              const float *b,
+                              float *y,
+                              int C,
+                              int N,
+                              int H,
+                              int W,
+                              int F,
+                              int kh,
+                              int kw,
+                              int stride,
+                              int pad) {
     int OH = (H + 2 * pad - kh) / stride + 1, OW = (W + 2 * pad - kw) / stride + 1;
     for (int f = 0; f < F; f++)
         for (int n = 0; n < N; n++)

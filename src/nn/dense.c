@@ -7,8 +7,7 @@
 
 static gmdl_status dense_setup(gmdl__layer *l, gmdl_err *err) {
     if (l->units < 1)
-        return gmdl__fail(err, GMDL_EINVAL, "layer %s: dense layer needs at least 1 unit",
-                          l->name);
+        return gmdl__fail(err, GMDL_EINVAL, "layer %s: dense layer needs at least 1 unit", l->name);
     l->out_c = l->units;
     l->out_h = l->out_w = 1;
     l->out_size = (size_t)l->units;
@@ -24,8 +23,8 @@ static void dense_init(gmdl__layer *l, gmdl_rng *rng) {
 }
 
 GMDL_KERNEL
-static void add_bias_rows(float *restrict y, const float *restrict b, size_t lo, size_t hi,
-                          size_t K) {
+static void
+add_bias_rows(float *restrict y, const float *restrict b, size_t lo, size_t hi, size_t K) {
     for (size_t n = lo; n < hi; n++)
         for (size_t k = 0; k < K; k++)
             y[n * K + k] += b[k];
@@ -33,8 +32,8 @@ static void add_bias_rows(float *restrict y, const float *restrict b, size_t lo,
 
 /* db[k] += sum_n dy[n, k] for columns k in [lo, hi), summed in row order. */
 GMDL_KERNEL
-static void sum_cols(const float *restrict dy, float *restrict db, size_t N, size_t K, size_t lo,
-                     size_t hi) {
+static void
+sum_cols(const float *restrict dy, float *restrict db, size_t N, size_t K, size_t lo, size_t hi) {
     for (size_t n = 0; n < N; n++)
         for (size_t k = lo; k < hi; k++)
             db[k] += dy[n * K + k];
@@ -86,9 +85,16 @@ const gmdl__layer_ops gmdl__dense_ops = {
 /* Sparse inference: y[n, k] = b[k] + sum over the stored entries (k, j) of w_kj x[n, j].
  *   x in [N, D], CSR rows k = 0..K-1, y out [N, K]. Inference only (compressed models). */
 GMDL_KERNEL
-static void sparse_rows(const float *restrict x, float *restrict y, const uint32_t *restrict rp,
-                        const uint32_t *restrict cols, const float *restrict vals,
-                        const float *restrict b, size_t D, size_t K, size_t n0, size_t n1) {
+static void sparse_rows(const float *restrict x,
+                        float *restrict y,
+                        const uint32_t *restrict rp,
+                        const uint32_t *restrict cols,
+                        const float *restrict vals,
+                        const float *restrict b,
+                        size_t D,
+                        size_t K,
+                        size_t n0,
+                        size_t n1) {
     for (size_t n = n0; n < n1; n++) {
         const float *xn = x + n * D;
         for (size_t k = 0; k < K; k++) {
@@ -108,8 +114,8 @@ static void sparse_forward(gmdl__layer *l, const gmdl__fwd *a) {
     {
         size_t lo, hi;
         gmdl__thread_range((size_t)a->n, 1, &lo, &hi);
-        sparse_rows(a->x, a->y, l->k.csr.rowptr, l->k.csr.cols, l->k.csr.vals, l->param[1].p, D, K, lo,
-                    hi);
+        sparse_rows(a->x, a->y, l->k.csr.rowptr, l->k.csr.cols, l->k.csr.vals, l->param[1].p, D, K,
+                    lo, hi);
     }
 }
 

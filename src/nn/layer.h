@@ -29,8 +29,8 @@ typedef struct gmdl__fwd {
     float *y;       /* [N, out_size] */
     int n;
     gmdl_mode mode;
-    uint64_t seed;  /* master seed; stochastic layers derive per-sample streams from it */
-    uint64_t step;  /* optimizer step (TRAIN) or pass index (EVAL_SAMPLE) */
+    uint64_t seed; /* master seed; stochastic layers derive per-sample streams from it */
+    uint64_t step; /* optimizer step (TRAIN) or pass index (EVAL_SAMPLE) */
 } gmdl__fwd;
 
 typedef struct gmdl__bwd {
@@ -39,7 +39,7 @@ typedef struct gmdl__bwd {
     const float *dy; /* [N, out_size] */
     float *dx;       /* [N, in_size]; NULL when not needed (first layer) */
     int n;
-    int accumulate;  /* 1: dx += ..., 0: dx = ... */
+    int accumulate; /* 1: dx += ..., 0: dx = ... */
 } gmdl__bwd;
 
 typedef struct gmdl__layer_ops {
@@ -59,8 +59,8 @@ typedef struct gmdl__layer_ops {
      * the weight]); returns the number of statistics. *groups: their count for structured
      * layers (a group is an input unit of a dense layer, an output filter of a conv layer), 0
      * for per-weight statistics. */
-    size_t (*posterior)(const gmdl__layer *l, float *mean, float *var, double *stat,
-                        size_t *groups);
+    size_t (*posterior)(
+        const gmdl__layer *l, float *mean, float *var, double *stat, size_t *groups);
     /* Weight layers: sets what the deterministic pass (EVAL_MEAN) uses as the weight to w
      * [count of the weight] and, when bias is not NULL, the bias (a .gmz being loaded, or
      * compression trying quantised weights). */
@@ -71,33 +71,33 @@ typedef struct gmdl__layer_ops {
 } gmdl__layer_ops;
 
 typedef struct gmdl__param {
-    char name[48];  /* "fc1.weight" */
+    char name[48]; /* "fc1.weight" */
     int ndim;
     uint64_t dims[4];
     size_t count;
-    size_t offset;  /* into the parameter store, 16-float aligned */
-    float *p, *g;   /* value and gradient */
+    size_t offset; /* into the parameter store, 16-float aligned */
+    float *p, *g;  /* value and gradient */
 } gmdl__param;
 
 struct gmdl__layer {
     const gmdl__layer_ops *ops;
     char name[32];
-    int index;                 /* position in the model */
-    int in_c, in_h, in_w;      /* input shape (dense: in_c = features, in_h = in_w = 1) */
+    int index;            /* position in the model */
+    int in_c, in_h, in_w; /* input shape (dense: in_c = features, in_h = in_w = 1) */
     int out_c, out_h, out_w;
     size_t in_size, out_size;
-    int units;                 /* dense: output units; conv2d: output channels */
-    float rate;                /* dropout probability; sws_prior: its weight tau */
-    int kh, kw, stride, pad;   /* conv2d and pooling windows */
-    int cnhw_in, cnhw_out;     /* spatial tensors are stored channel-major: [C, N, H, W] */
+    int units;               /* dense: output units; conv2d: output channels */
+    float rate;              /* dropout probability; sws_prior: its weight tau */
+    int kh, kw, stride, pad; /* conv2d and pooling windows */
+    int cnhw_in, cnhw_out;   /* spatial tensors are stored channel-major: [C, N, H, W] */
     int nparams;
     gmdl__param param[GMDL__MAX_PARAMS];
-    size_t cache_per_sample;   /* bytes of cache per sample */
-    unsigned char *cache;      /* [max_batch * cache_per_sample], planned by the model */
-    size_t work_floats;        /* per-layer workspace independent of the batch (Bayesian layers:
-                                  masked means, variances, log alpha of every weight) */
+    size_t cache_per_sample; /* bytes of cache per sample */
+    unsigned char *cache;    /* [max_batch * cache_per_sample], planned by the model */
+    size_t work_floats;      /* per-layer workspace independent of the batch (Bayesian layers:
+                                masked means, variances, log alpha of every weight) */
     float *work;
-    int bayes;                 /* 1 for layers with a posterior (they implement kl) */
+    int bayes; /* 1 for layers with a posterior (they implement kl) */
     /* State of one kind only, owned by that kind's file; the member of the layer's kind is the
      * valid one (zero when the layer is added). */
     union {
@@ -148,11 +148,12 @@ extern const gmdl__layer_ops gmdl__dropout_ops;
 extern const gmdl__layer_ops gmdl__conv2d_ops;
 extern const gmdl__layer_ops gmdl__maxpool_ops;
 extern const gmdl__layer_ops gmdl__avgpool_ops;
-extern const gmdl__layer_ops gmdl__flatten_ops;  /* [C, N, H, W] -> [N, C*H*W] */
-extern const gmdl__layer_ops gmdl__to_cnhw_ops;  /* [N, C, H, W] -> [C, N, H, W] */
+extern const gmdl__layer_ops gmdl__flatten_ops;      /* [C, N, H, W] -> [N, C*H*W] */
+extern const gmdl__layer_ops gmdl__to_cnhw_ops;      /* [N, C, H, W] -> [C, N, H, W] */
 extern const gmdl__layer_ops gmdl__sparse_dense_ops; /* CSR weights, inference only */
 extern const gmdl__layer_ops gmdl__select_ops; /* [N, D] -> [N, units] kept features, inference */
-extern const gmdl__layer_ops gmdl__svd_dense_ops; /* sparse variational dropout (bayes/svd.c, lrt.c) */
+extern const gmdl__layer_ops
+    gmdl__svd_dense_ops; /* sparse variational dropout (bayes/svd.c, lrt.c) */
 extern const gmdl__layer_ops gmdl__svd_conv2d_ops;
 extern const gmdl__layer_ops gmdl__bbb_dense_ops; /* Bayes by backprop (bayes/bbb.c, lrt.c) */
 extern const gmdl__layer_ops gmdl__bbb_conv2d_ops;
@@ -184,17 +185,49 @@ extern const gmdl__layer_ops gmdl__ghs_conv2d_ops;
 /* im2col for channel-major input x [C, N, H, W]: col [C*kh*kw, N*OH*OW], zero padding.
  * col2im accumulates the inverse into dx. Shared by the Bayesian conv layers (a convolution of
  * x^2 with sigma^2 uses the same columns, squared). */
-void gmdl__im2col(const float *x, float *col, int C, int N, int H, int W, int kh, int kw,
-                  int stride, int pad, int OH, int OW);
-void gmdl__col2im(const float *col, float *dx, int C, int N, int H, int W, int kh, int kw,
-                  int stride, int pad, int OH, int OW, int accumulate);
+void gmdl__im2col(const float *x,
+                  float *col,
+                  int C,
+                  int N,
+                  int H,
+                  int W,
+                  int kh,
+                  int kw,
+                  int stride,
+                  int pad,
+                  int OH,
+                  int OW);
+void gmdl__col2im(const float *col,
+                  float *dx,
+                  int C,
+                  int N,
+                  int H,
+                  int W,
+                  int kh,
+                  int kw,
+                  int stride,
+                  int pad,
+                  int OH,
+                  int OW,
+                  int accumulate);
 /* y[n, k] += b[k] for y [N, K];  y[f, p] += b[f] for channel-major y [F, P]. */
 void gmdl__dense_add_bias(float *y, const float *b, int N, int K);
 void gmdl__conv_add_bias(float *y, const float *b, int F, size_t P);
 /* Direct-loop reference convolution (test oracle): x [C, N, H, W], w [F, C, kh, kw], b [F],
  * y [F, N, OH, OW]. */
-void gmdl__conv2d_forward_ref(const float *x, const float *w, const float *b, float *y, int C,
-                              int N, int H, int W, int F, int kh, int kw, int stride, int pad);
+void gmdl__conv2d_forward_ref(const float *x,
+                              const float *w,
+                              const float *b,
+                              float *y,
+                              int C,
+                              int N,
+                              int H,
+                              int W,
+                              int F,
+                              int kh,
+                              int kw,
+                              int stride,
+                              int pad);
 
 /* U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for every parameter, as PyTorch's Linear and Conv2d. */
 void gmdl__init_uniform_fanin(gmdl__layer *l, gmdl_rng *rng, size_t fan_in);
@@ -205,7 +238,13 @@ void gmdl__layer_param(gmdl__layer *l, int i, const char *suffix, int ndim, cons
 /* Softmax cross-entropy on logits [N, K] with labels y: returns the summed loss (double) and,
  * when dlogits is not NULL, writes dlogits = (softmax - onehot) * scale. probs (optional)
  * receives the softmax. correct (optional) counts argmax hits. */
-double gmdl__softmax_xent(const float *logits, const int32_t *y, int n, int k, float scale,
-                          float *dlogits, float *probs, int *correct);
+double gmdl__softmax_xent(const float *logits,
+                          const int32_t *y,
+                          int n,
+                          int k,
+                          float scale,
+                          float *dlogits,
+                          float *probs,
+                          int *correct);
 
 #endif

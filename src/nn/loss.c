@@ -3,8 +3,14 @@
  *   dlogits out [N, K] = scale * (softmax - onehot(y))  (overwritten). */
 #include "nn/layer.h"
 
-double gmdl__softmax_xent(const float *logits, const int32_t *y, int n, int k, float scale,
-                          float *dlogits, float *probs, int *correct) {
+double gmdl__softmax_xent(const float *logits,
+                          const int32_t *y,
+                          int n,
+                          int k,
+                          float scale,
+                          float *dlogits,
+                          float *probs,
+                          int *correct) {
     double loss = 0.0;
     int hits = 0;
     for (int i = 0; i < n; i++) {

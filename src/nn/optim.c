@@ -1,9 +1,9 @@
 /* Optimizers over the flat parameter store, fused with zeroing of the gradients:
  *   Adam (Kingma & Ba 2015, with bias correction, as torch.optim.Adam):
- *     m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps)
- *   SGD with momentum (as torch.optim.SGD): buf = mu buf + g;  p -= lr buf.
- * Weight decay adds wd * p to the gradient first. Each thread updates a fixed slice, so results
- * do not depend on the thread count. */
+ *     m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) +
+ * eps) SGD with momentum (as torch.optim.SGD): buf = mu buf + g;  p -= lr buf. Weight decay adds wd
+ * * p to the gradient first. Each thread updates a fixed slice, so results do not depend on the
+ * thread count. */
 #include "nn/optim.h"
 
 typedef struct {
@@ -11,8 +11,13 @@ typedef struct {
 } adam_k;
 
 GMDL_KERNEL
-static void adam_range(float *restrict p, float *restrict g, float *restrict m, float *restrict v,
-                       size_t lo, size_t hi, adam_k k) {
+static void adam_range(float *restrict p,
+                       float *restrict g,
+                       float *restrict m,
+                       float *restrict v,
+                       size_t lo,
+                       size_t hi,
+                       adam_k k) {
     for (size_t i = lo; i < hi; i++) {
         float gi = g[i] + k.wd * p[i];
         float mi = k.b1 * m[i] + (1.0f - k.b1) * gi;
@@ -24,8 +29,16 @@ static void adam_range(float *restrict p, float *restrict g, float *restrict m, 
     }
 }
 
-void gmdl__adam_step(float *restrict p, float *restrict g, float *restrict m, float *restrict v,
-                     size_t n, double lr, double b1, double b2, double eps, double wd,
+void gmdl__adam_step(float *restrict p,
+                     float *restrict g,
+                     float *restrict m,
+                     float *restrict v,
+                     size_t n,
+                     double lr,
+                     double b1,
+                     double b2,
+                     double eps,
+                     double wd,
                      uint64_t t) {
     adam_k k = {(float)b1,
                 (float)b2,
@@ -44,8 +57,14 @@ void gmdl__adam_step(float *restrict p, float *restrict g, float *restrict m, fl
 }
 
 GMDL_KERNEL
-static void sgd_range(float *restrict p, float *restrict g, float *restrict buf, size_t lo,
-                      size_t hi, float lr, float mu, float wd) {
+static void sgd_range(float *restrict p,
+                      float *restrict g,
+                      float *restrict buf,
+                      size_t lo,
+                      size_t hi,
+                      float lr,
+                      float mu,
+                      float wd) {
     for (size_t i = lo; i < hi; i++) {
         float gi = g[i] + wd * p[i];
         float b = mu * buf[i] + gi;
@@ -55,8 +74,13 @@ static void sgd_range(float *restrict p, float *restrict g, float *restrict buf,
     }
 }
 
-void gmdl__sgd_step(float *restrict p, float *restrict g, float *restrict buf, size_t n, double lr,
-                    double momentum, double wd) {
+void gmdl__sgd_step(float *restrict p,
+                    float *restrict g,
+                    float *restrict buf,
+                    size_t n,
+                    double lr,
+                    double momentum,
+                    double wd) {
 #ifdef _OPENMP
 #pragma omp parallel if (n > 16384)
 #endif

@@ -30,8 +30,13 @@ static gmdl_status maxpool_setup(gmdl__layer *l, gmdl_err *err) {
 #define BETTER(v, best) ((v) > (best) || ((v) != (v) && (best) == (best)))
 
 GMDL_KERNEL
-static void maxpool_plane(const float *restrict x, float *restrict y, unsigned char *restrict am,
-                          int k, int W, int OH, int OW) {
+static void maxpool_plane(const float *restrict x,
+                          float *restrict y,
+                          unsigned char *restrict am,
+                          int k,
+                          int W,
+                          int OH,
+                          int OW) {
     for (int oh = 0; oh < OH; oh++) {
         const float *r0 = x + (size_t)oh * k * W;
         if (k == 2) { /* the common case, unrolled */

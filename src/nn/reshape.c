@@ -31,8 +31,13 @@ static gmdl_status to_cnhw_setup(gmdl__layer *l, gmdl_err *err) {
 }
 
 /* y[n, c, s] = x[c, n, s] (or the reverse), s over the plane of size S */
-static void permute(const float *restrict src, float *restrict dst, int C, int N, size_t S,
-                    int to_nc, int accumulate) {
+static void permute(const float *restrict src,
+                    float *restrict dst,
+                    int C,
+                    int N,
+                    size_t S,
+                    int to_nc,
+                    int accumulate) {
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) if ((size_t)C * N * S > 32768)
 #endif

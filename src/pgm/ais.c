@@ -78,8 +78,8 @@ static double ais_chain(const gmdl_mrf *m,
     gmdl_rng r;
     gmdl_rng_derive(&r, seed, GMDL_RNG_GIBBS, 1 + c);
     for (size_t v = 0; v < m->nvars; v++)
-        x[v] = evidence && evidence[v] >= 0 ? (uint32_t)evidence[v]
-                                            : gmdl_rng_bounded(&r, m->card[v]);
+        x[v] =
+            evidence && evidence[v] >= 0 ? (uint32_t)evidence[v] : gmdl_rng_bounded(&r, m->card[v]);
     double w = 0.0, beta_prev = 0.0, exact;
     for (size_t t = 1; t <= temps; t++) {
         double u = (double)t / (double)temps, beta = u * u * u;

@@ -3,9 +3,9 @@
  * text is parsed into blocks here (syntax errors carry the line), then names are resolved and the
  * net validated in bif_resolve.c (unknown names, cycles, wrong counts, negative or non-normalised
  * rows, missing or repeated rows), also with the line of the offending block or row. */
-#include <errno.h>
-
 #include "bif.h"
+
+#include <errno.h>
 
 enum { T_EOF, T_WORD, T_STRING, T_PUNCT };
 

@@ -488,8 +488,8 @@ static gmdl_status exact_query(const gmdl_bn *bn,
     const gmdl_mrf *m = S.m;
     uint32_t t = S.newid[target];
     if (cfg->method == GMDL_QUERY_VE)
-        s = gmdl__ve_run(m->nvars, m->card, m->nfactors, m->factors, S.sev, t, &cfg->exact,
-                         S.names, &st->log_evidence, probs, err);
+        s = gmdl__ve_run(m->nvars, m->card, m->nfactors, m->factors, S.sev, t, &cfg->exact, S.names,
+                         &st->log_evidence, probs, err);
     else {
         double *marg = gmdl__malloc(gmdl_mrf_marginal_size(m) * sizeof *marg);
         if (!marg)

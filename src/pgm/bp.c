@@ -18,8 +18,8 @@ gmdl_bp_config gmdl_bp_config_default(void) {
 /* The factor graph and its messages. Edge e = (factor f, k-th scope variable): its message
  * blocks start at eoff[e] and have card entries. */
 typedef struct {
-    size_t n;         /* variables */
-    size_t nf;        /* factors restricted to the evidence, non-constant */
+    size_t n;  /* variables */
+    size_t nf; /* factors restricted to the evidence, non-constant */
     gmdl_factor *F;
     double log_const; /* sum of the constant factors */
     size_t tot;       /* message entries */

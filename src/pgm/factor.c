@@ -306,12 +306,12 @@ void gmdl__reduced_fini(pgm_reduced *P) {
 }
 
 gmdl_status gmdl__reduced_init(pgm_reduced *P,
-                                size_t nvars,
-                                const uint32_t *card,
-                                size_t nfactors,
-                                const gmdl_factor *factors,
-                                const int32_t *evidence,
-                                gmdl_err *err) {
+                               size_t nvars,
+                               const uint32_t *card,
+                               size_t nfactors,
+                               const gmdl_factor *factors,
+                               const int32_t *evidence,
+                               gmdl_err *err) {
     memset(P, 0, sizeof *P);
     gmdl_status s = gmdl__check_evidence(nvars, card, evidence, err);
     if (s)

@@ -42,8 +42,8 @@ static gmdl_status tree_alloc(jt_tree *T, size_t nvars, gmdl_err *err) {
     T->removed = gmdl__calloc(nvars + 1, 1);
     T->kids = gmdl__malloc((nvars + 1) * sizeof *T->kids);
     T->kid_start = gmdl__calloc(nvars + 2, sizeof *T->kid_start);
-    if (!T->order || !T->pos || !T->home || !T->parent || !T->cl_vars || !T->cl_n ||
-        !T->removed || !T->kids || !T->kid_start)
+    if (!T->order || !T->pos || !T->home || !T->parent || !T->cl_vars || !T->cl_n || !T->removed ||
+        !T->kids || !T->kid_start)
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     return GMDL_OK;
 }
@@ -413,8 +413,7 @@ gmdl_status gmdl__jt_run(size_t nvars,
         stats->ncliques = T.ncl;
     }
     if (cfg->max_mem && T.bytes > (double)cfg->max_mem) {
-        s = gmdl__over_budget(cfg, T.bytes, T.cl_n[T.big_t], T.cl_vars[T.big_t], T.big, names,
-                              err);
+        s = gmdl__over_budget(cfg, T.bytes, T.cl_n[T.big_t], T.cl_vars[T.big_t], T.big, names, err);
         goto done;
     }
     if ((s = gmdl__jt_messages_init(&M, &T, err)) || (s = potentials_init(&A, &T, &P, err)))

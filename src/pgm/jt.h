@@ -20,16 +20,16 @@
 /* The tree (build phase). Slot t is the clique made by eliminating order[t]; slots are in a valid
  * bottom-up order (children before parents). */
 typedef struct {
-    size_t nvars;      /* all variables */
-    size_t nord;       /* slots: the eliminated (active) variables */
-    uint32_t *order;   /* order[t]: the variable eliminated at slot t */
-    uint32_t *pos;     /* pos[v]: the slot of variable v */
-    uint32_t *home;    /* home[v]: the clique whose table gives v's marginal */
-    int *parent;       /* parent slot, -1 at a root */
-    size_t *cl_n;      /* clique sizes (0 for a removed slot) */
+    size_t nvars;       /* all variables */
+    size_t nord;        /* slots: the eliminated (active) variables */
+    uint32_t *order;    /* order[t]: the variable eliminated at slot t */
+    uint32_t *pos;      /* pos[v]: the slot of variable v */
+    uint32_t *home;     /* home[v]: the clique whose table gives v's marginal */
+    int *parent;        /* parent slot, -1 at a root */
+    size_t *cl_n;       /* clique sizes (0 for a removed slot) */
     uint32_t **cl_vars; /* clique scopes, sorted */
-    uint8_t *removed;  /* 1: the slot was merged into its parent's slot */
-    size_t *kid_start; /* children of t: kids[kid_start[t] .. kid_start[t + 1]) */
+    uint8_t *removed;   /* 1: the slot was merged into its parent's slot */
+    size_t *kid_start;  /* children of t: kids[kid_start[t] .. kid_start[t + 1]) */
     uint32_t *kids;
     size_t ncl;   /* kept cliques */
     size_t big_t; /* the largest clique's slot */
@@ -39,13 +39,13 @@ typedef struct {
 
 /* The factors on the tree (assign phase), in the representation lg. */
 typedef struct {
-    uint32_t *fhome;       /* per factor: its clique */
-    gmdl_factor *W;        /* the factors, scaled to maximum 1 (linear) or 0 (log) */
-    double *fscale;        /* the log of each factor's scale */
-    double *frange;        /* its range in nats (linear) */
-    gmdl_factor *cfac;     /* per clique: product of its own factors (or empty, see fsep) */
+    uint32_t *fhome;   /* per factor: its clique */
+    gmdl_factor *W;    /* the factors, scaled to maximum 1 (linear) or 0 (log) */
+    double *fscale;    /* the log of each factor's scale */
+    double *frange;    /* its range in nats (linear) */
+    gmdl_factor *cfac; /* per clique: product of its own factors (or empty, see fsep) */
     double *cscale, *crange;
-    uint8_t *fsep;         /* 1: multiply the clique's factors one by one */
+    uint8_t *fsep; /* 1: multiply the clique's factors one by one */
 } jt_potentials;
 
 /* The messages and work tables (calibrate and read phases). Only the messages persist; one
@@ -87,7 +87,7 @@ gmdl_status gmdl__jt_downward(jt_messages *M,
                               gmdl_err *err);
 
 /* clique-table arithmetic (jt_table.c); linear unless lg */
-void gmdl__jt_set(gmdl_factor *big, const gmdl_factor *sub); /* big = sub broadcast */
+void gmdl__jt_set(gmdl_factor *big, const gmdl_factor *sub);         /* big = sub broadcast */
 void gmdl__jt_mul(int lg, gmdl_factor *big, const gmdl_factor *sub); /* big *= sub broadcast */
 gmdl_status gmdl__jt_sum(int lg, const gmdl_factor *big, gmdl_factor *sub); /* sub = sum of big */
 /* Divides by the maximum (log: subtracts it) and returns its log. */

@@ -325,8 +325,8 @@ static void follow(const gmdl_bn *bn, const gibbs_node *g, uint32_t *x) {
 
 /* One blocked update of node v: draws v (its followers follow) from its full conditional, which
  * is left in pr; lp is scratch. */
-static void gibbs_site(
-    const smp *S, const gibbs_node *g, uint32_t v, double *lp, double *pr, gmdl_rng *r) {
+static void
+gibbs_site(const smp *S, const gibbs_node *g, uint32_t v, double *lp, double *pr, gmdl_rng *r) {
     const gmdl_bn *bn = S->bn;
     uint32_t k = bn->card[v];
     double m = PGM_NEGINF;

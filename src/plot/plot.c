@@ -3,13 +3,14 @@
  * pointers, int enums and doubles. The figure owns one ARGB32 image surface; panels are a grid of
  * rectangles with margins for the tick labels. libcairo is loaded once per process and never
  * unloaded: cairo and fontconfig keep process-wide caches that must stay mapped (unloading them
- * turns those caches into leaks and can break other cairo users in the process). Not done here: legends outside panels, colour maps,
- * text layout beyond single lines. */
+ * turns those caches into leaks and can break other cairo users in the process). Not done here:
+ * legends outside panels, colour maps, text layout beyond single lines. */
+#include "gmdl/plot.h"
+
 #include <dlfcn.h>
 #include <pthread.h>
 
 #include "common.h"
-#include "gmdl/plot.h"
 
 typedef struct {
     double x_bearing, y_bearing, width, height, x_advance, y_advance;
@@ -126,8 +127,8 @@ static void rgb(gmdl_plot *p, uint32_t c, double a) {
                          (double)(c & 255) / 255.0, a);
 }
 
-gmdl_status gmdl_plot_create(int width, int height, int rows, int cols, gmdl_plot **out,
-                             gmdl_err *err) {
+gmdl_status
+gmdl_plot_create(int width, int height, int rows, int cols, gmdl_plot **out, gmdl_err *err) {
     *out = NULL;
     if (width < 50 || height < 50 || width > 16384 || height > 16384 || rows < 1 || cols < 1 ||
         rows > 16 || cols > 16)
@@ -180,8 +181,8 @@ static double ty(const gmdl_plot *p, double y) {
     return p->py0 + p->ph - (y - p->y0) / (p->y1 - p->y0) * p->ph;
 }
 
-static void text(gmdl_plot *p, double x, double y, const char *s, double size, double ax,
-                 double ay) {
+static void
+text(gmdl_plot *p, double x, double y, const char *s, double size, double ax, double ay) {
     text_extents e;
     p->c.set_font_size(p->cr, size);
     p->c.text_extents(p->cr, s, &e);
@@ -204,8 +205,15 @@ static void fmt_tick(char *buf, size_t n, double v, int log_axis) {
         snprintf(buf, n, "%.4g", v);
 }
 
-gmdl_status gmdl_plot_axes(gmdl_plot *p, int panel, const char *title, const char *xlabel,
-                           const char *ylabel, double x0, double x1, double y0, double y1,
+gmdl_status gmdl_plot_axes(gmdl_plot *p,
+                           int panel,
+                           const char *title,
+                           const char *xlabel,
+                           const char *ylabel,
+                           double x0,
+                           double x1,
+                           double y0,
+                           double y1,
                            int flags) {
     if (!p || panel < 0 || panel >= p->rows * p->cols || !isfinite(x0) || !isfinite(x1) ||
         !isfinite(y0) || !isfinite(y1) || !(x0 < x1) || !(y0 < y1) ||
@@ -274,8 +282,13 @@ static void clip_panel(gmdl_plot *p) {
     p->c.clip(p->cr);
 }
 
-void gmdl_plot_line(gmdl_plot *p, const double *x, const double *y, size_t n, uint32_t c,
-                    double width, int dashed) {
+void gmdl_plot_line(gmdl_plot *p,
+                    const double *x,
+                    const double *y,
+                    size_t n,
+                    uint32_t c,
+                    double width,
+                    int dashed) {
     if (!p || !p->have_panel || n == 0)
         return;
     clip_panel(p);
@@ -302,8 +315,13 @@ void gmdl_plot_line(gmdl_plot *p, const double *x, const double *y, size_t n, ui
     p->c.restore(p->cr);
 }
 
-void gmdl_plot_points(gmdl_plot *p, const double *x, const double *y, size_t n, uint32_t c,
-                      double alpha, double radius) {
+void gmdl_plot_points(gmdl_plot *p,
+                      const double *x,
+                      const double *y,
+                      size_t n,
+                      uint32_t c,
+                      double alpha,
+                      double radius) {
     if (!p || !p->have_panel)
         return;
     clip_panel(p);
@@ -321,8 +339,8 @@ void gmdl_plot_points(gmdl_plot *p, const double *x, const double *y, size_t n, 
 
 /* Marching squares over the cell-centre samples; the two saddle cases take the pairing given by
  * the average of the corners. */
-void gmdl_plot_contour(gmdl_plot *p, const double *z, size_t nx, size_t ny, double level,
-                       uint32_t c, double width) {
+void gmdl_plot_contour(
+    gmdl_plot *p, const double *z, size_t nx, size_t ny, double level, uint32_t c, double width) {
     if (!p || !p->have_panel || nx < 2 || ny < 2 || (p->flags & (GMDL_PLOT_LOGX | GMDL_PLOT_LOGY)))
         return;
     clip_panel(p);
@@ -362,9 +380,15 @@ void gmdl_plot_contour(gmdl_plot *p, const double *z, size_t nx, size_t ny, doub
                 double mid = 0.25 * (v[0] + v[1] + v[2] + v[3]);
                 int centre_high = mid > level, c0_high = v[0] > level;
                 if (centre_high == c0_high) {
-                    pairs[0][0] = 0; pairs[0][1] = 1; pairs[1][0] = 2; pairs[1][1] = 3;
+                    pairs[0][0] = 0;
+                    pairs[0][1] = 1;
+                    pairs[1][0] = 2;
+                    pairs[1][1] = 3;
                 } else {
-                    pairs[0][0] = 0; pairs[0][1] = 3; pairs[1][0] = 1; pairs[1][1] = 2;
+                    pairs[0][0] = 0;
+                    pairs[0][1] = 3;
+                    pairs[1][0] = 1;
+                    pairs[1][1] = 2;
                 }
             }
             for (int s = 0; s < 2 && pairs[s][0] >= 0; s++) {

@@ -84,8 +84,10 @@ void gmdl_rng_dirichlet(gmdl_rng *r, const double *alpha, size_t n, double *out)
 /* Box-Muller on a block: u1 in (0, 1] from 24 bits, the angle from 2 quadrant bits and 22 bits
  * for an offset in [-pi/4, pi/4); sin/cos by Cephes polynomials on that interval. */
 GMDL_KERNEL
-static void box_muller_block(const uint32_t *restrict b1, const uint32_t *restrict b2,
-                             float *restrict out, size_t pairs) {
+static void box_muller_block(const uint32_t *restrict b1,
+                             const uint32_t *restrict b2,
+                             float *restrict out,
+                             size_t pairs) {
     for (size_t i = 0; i < pairs; i++) {
         float u1 = (float)((b1[i] >> 8) + 1u) * (1.0f / 16777216.0f);
         float rad = sqrtf(-2.0f * gmdl__logf(u1));
@@ -93,8 +95,10 @@ static void box_muller_block(const uint32_t *restrict b1, const uint32_t *restri
         float x = ((float)(b2[i] & 0x3fffffu) * (1.0f / 4194304.0f) - 0.5f) * 1.57079632679f;
         float z = x * x;
         float s = x + x * z * (-1.6666654611e-1f + z * (8.3321608736e-3f + z * -1.9515295891e-4f));
-        float c = 1.0f - 0.5f * z +
-                  z * z * (4.166664568298827e-2f + z * (-1.388731625493765e-3f + z * 2.443315711809948e-5f));
+        float c =
+            1.0f - 0.5f * z +
+            z * z *
+                (4.166664568298827e-2f + z * (-1.388731625493765e-3f + z * 2.443315711809948e-5f));
         /* rotate (c, s) by q quarter turns */
         float cq = q == 0 ? c : q == 1 ? -s : q == 2 ? -c : s;
         float sq = q == 0 ? s : q == 1 ? c : q == 2 ? -s : -c;

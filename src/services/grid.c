@@ -12,8 +12,8 @@ static int box_ok(const double box[4], size_t bins) {
            isfinite(box[2]) && isfinite(box[3]) && box[0] < box[1] && box[2] < box[3];
 }
 
-gmdl_status gmdl_grid_density(double *p, const gmdl_target *t, const double box[4], size_t bins,
-                              gmdl_err *err) {
+gmdl_status gmdl_grid_density(
+    double *p, const gmdl_target *t, const double box[4], size_t bins, gmdl_err *err) {
     gmdl_status s = gmdl_target_check(t, err);
     if (s != GMDL_OK)
         return s;
@@ -47,8 +47,13 @@ gmdl_status gmdl_grid_density(double *p, const gmdl_target *t, const double box[
 
 #define GRID_SUB 8
 
-gmdl_status gmdl_grid_tv(double *tv, const gmdl_target *t, const gmdl_draws *d, const double box[4],
-                         size_t bins, int weighted, gmdl_err *err) {
+gmdl_status gmdl_grid_tv(double *tv,
+                         const gmdl_target *t,
+                         const gmdl_draws *d,
+                         const double box[4],
+                         size_t bins,
+                         int weighted,
+                         gmdl_err *err) {
     if (!d || d->dim != 2 || !tv || (weighted && !d->weight))
         return gmdl__fail(err, GMDL_EINVAL, "grid tv: needs draws of 2 quantities (and weights)");
     if (!box_ok(box, bins))

@@ -16,8 +16,8 @@ struct gmdl_builtin {
     gmdl_target t;
     model_kind kind;
     size_t nnames;
-    char **names;          /* parameter names (or reported names for eight schools) */
-    gmdl_transform *tf;    /* [dim] */
+    char **names;       /* parameter names (or reported names for eight schools) */
+    gmdl_transform *tf; /* [dim] */
     /* mixture: data x[n]; schools: y[n], sigma[n]; linear: y[n], X[n, p] */
     size_t n, p;
     double *x, *y, *sigma;
@@ -136,8 +136,8 @@ static gmdl_status mix_logp(void *user, const double *th, double *lp, double *gr
 
 /* The minibatch gradient needs only the responsibilities: r2 = sigmoid(b - a) with
  * b - a = (d1^2 - d2^2) / (2 sigma_x^2), one exp per item (this is SGLD's hot loop). */
-static gmdl_status mix_batch(void *user, const double *th, const uint32_t *idx, size_t n,
-                             double *grad, gmdl_err *err) {
+static gmdl_status mix_batch(
+    void *user, const double *th, const uint32_t *idx, size_t n, double *grad, gmdl_err *err) {
     (void)err;
     const gmdl_builtin *m = user;
     double g1 = 0, g2 = 0, scale = (double)m->n / (double)n;
@@ -181,7 +181,7 @@ static void mix_ascend(const gmdl_builtin *m, double th[2]) {
 /* The paper's description of its data set: "There is a mode at this parameter setting [(0, 1)],
  * but also a secondary mode at theta1 = 1, theta2 = -1". True when the posterior's local maxima
  * reached by ascent from (0, 1) and from (1, -1) lie within MIX_MODE_TOL of those points. */
-#define MIX_MODE_TOL 0.5
+#define MIX_MODE_TOL  0.5
 #define MIX_MAX_DRAWS 1000
 static int mix_paper_like(const gmdl_builtin *m) {
     static const double modes[2][2] = {{0.0, 1.0}, {1.0, -1.0}};
@@ -216,7 +216,8 @@ gmdl_status gmdl_builtin_sgld_mixture(gmdl_builtin **out, uint64_t seed, gmdl_er
         gmdl_rng r;
         gmdl_rng_derive(&r, seed, GMDL_RNG_DATA_SYNTH, j);
         for (size_t i = 0; i < m->n; i++) {
-            double mean = gmdl_rng_bernoulli(&r, 0.5) ? 1.0 : 0.0; /* theta1 = 0, theta1+theta2 = 1 */
+            double mean =
+                gmdl_rng_bernoulli(&r, 0.5) ? 1.0 : 0.0; /* theta1 = 0, theta1+theta2 = 1 */
             m->x[i] = mean + sqrt(MIX_VX) * gmdl_rng_normal(&r);
         }
         found = mix_paper_like(m);
@@ -254,7 +255,8 @@ static double prior_term(const gmdl_builtin *m, double b, double *g) {
 }
 
 /* Adds w * d/d(beta, alpha) log sigmoid(y z_i) to grad and returns log sigmoid(y z_i). */
-static double logit_item(const gmdl_builtin *m, const double *th, size_t i, double w, double *grad) {
+static double
+logit_item(const gmdl_builtin *m, const double *th, size_t i, double w, double *grad) {
     size_t D = m->p;
     double z = th[D];
     for (size_t k = m->row_ptr[i]; k < m->row_ptr[i + 1]; k++)
@@ -269,8 +271,8 @@ static double logit_item(const gmdl_builtin *m, const double *th, size_t i, doub
     return log_sigmoid(y * z);
 }
 
-static gmdl_status logit_logp(void *user, const double *th, double *lp, double *grad,
-                              gmdl_err *err) {
+static gmdl_status
+logit_logp(void *user, const double *th, double *lp, double *grad, gmdl_err *err) {
     (void)err;
     const gmdl_builtin *m = user;
     size_t dim = m->p + 1;
@@ -287,8 +289,8 @@ static gmdl_status logit_logp(void *user, const double *th, double *lp, double *
     return GMDL_OK;
 }
 
-static gmdl_status logit_batch(void *user, const double *th, const uint32_t *idx, size_t n,
-                               double *grad, gmdl_err *err) {
+static gmdl_status logit_batch(
+    void *user, const double *th, const uint32_t *idx, size_t n, double *grad, gmdl_err *err) {
     (void)err;
     const gmdl_builtin *m = user;
     size_t dim = m->p + 1;
@@ -303,8 +305,11 @@ static gmdl_status logit_batch(void *user, const double *th, const uint32_t *idx
 /* ------------------------------------------------------------------ binary labels */
 #define LABELS_NAMED 8 /* distinct values a refusal names */
 
-gmdl_status gmdl_binary_labels_find(gmdl_binary_labels *out, const double *labels, size_t n,
-                                    const double *positive, gmdl_err *err) {
+gmdl_status gmdl_binary_labels_find(gmdl_binary_labels *out,
+                                    const double *labels,
+                                    size_t n,
+                                    const double *positive,
+                                    gmdl_err *err) {
     if (!labels || n == 0)
         return gmdl__fail(err, GMDL_EINVAL, "no labels");
     double seen[LABELS_NAMED + 1] = {0};
@@ -327,7 +332,8 @@ gmdl_status gmdl_binary_labels_find(gmdl_binary_labels *out, const double *label
         if (nseen > LABELS_NAMED)
             return gmdl__fail(err, GMDL_EINVAL,
                               "more than %d distinct label values (%s, ...); a binary model "
-                              "takes two", LABELS_NAMED, list);
+                              "takes two",
+                              LABELS_NAMED, list);
         return gmdl__fail(err, GMDL_EINVAL,
                           "%zu distinct label values (%s); a binary model takes two", nseen, list);
     }
@@ -348,7 +354,9 @@ gmdl_status gmdl_binary_labels_find(gmdl_binary_labels *out, const double *label
     return GMDL_OK;
 }
 
-gmdl_status gmdl_binary_labels_check(const gmdl_binary_labels *map, const double *labels, size_t n,
+gmdl_status gmdl_binary_labels_check(const gmdl_binary_labels *map,
+                                     const double *labels,
+                                     size_t n,
                                      gmdl_err *err) {
     if (!map || (n && !labels))
         return gmdl__fail(err, GMDL_EINVAL, "labels: NULL argument");
@@ -360,7 +368,8 @@ gmdl_status gmdl_binary_labels_check(const gmdl_binary_labels *map, const double
                                   i + 1, labels[i], map->positive);
             return gmdl__fail(err, GMDL_EINVAL,
                               "row %zu: label %g is not one of the training labels (%g positive, "
-                              "%g negative)", i + 1, labels[i], map->positive, map->negative);
+                              "%g negative)",
+                              i + 1, labels[i], map->positive, map->negative);
         }
     return GMDL_OK;
 }
@@ -369,13 +378,17 @@ const gmdl_binary_labels *gmdl_builtin_logistic_labels(const gmdl_builtin *m) {
     return m && m->kind == M_LOGISTIC ? &m->labels : NULL;
 }
 
-gmdl_status gmdl_builtin_logistic(gmdl_builtin **out, const gmdl_libsvm *train,
-                                  const gmdl_binary_labels *labels, gmdl_prior prior, double scale,
+gmdl_status gmdl_builtin_logistic(gmdl_builtin **out,
+                                  const gmdl_libsvm *train,
+                                  const gmdl_binary_labels *labels,
+                                  gmdl_prior prior,
+                                  double scale,
                                   gmdl_err *err) {
     *out = NULL;
     if (!train || train->nrows < 1 || train->ncols < 1)
         return gmdl__fail(err, GMDL_EINVAL, "logistic: the training data has no rows or features");
-    if (!(scale > 0) || !isfinite(scale) || (prior != GMDL_PRIOR_LAPLACE && prior != GMDL_PRIOR_GAUSSIAN))
+    if (!(scale > 0) || !isfinite(scale) ||
+        (prior != GMDL_PRIOR_LAPLACE && prior != GMDL_PRIOR_GAUSSIAN))
         return gmdl__fail(err, GMDL_EINVAL, "logistic: bad prior (scale must be > 0)");
     gmdl_binary_labels map;
     gmdl_status s = labels ? gmdl_binary_labels_check(labels, train->labels, train->nrows, err)
@@ -420,9 +433,12 @@ gmdl_status gmdl_builtin_logistic(gmdl_builtin **out, const gmdl_libsvm *train,
     return GMDL_OK;
 }
 
-gmdl_status gmdl_builtin_logistic_accuracy(double *accuracy, double *log_loss,
-                                           const gmdl_builtin *m, const gmdl_draws *d,
-                                           const gmdl_libsvm *test, gmdl_err *err) {
+gmdl_status gmdl_builtin_logistic_accuracy(double *accuracy,
+                                           double *log_loss,
+                                           const gmdl_builtin *m,
+                                           const gmdl_draws *d,
+                                           const gmdl_libsvm *test,
+                                           gmdl_err *err) {
     if (!m || m->kind != M_LOGISTIC || !d || d->dim != m->p + 1 || !test || test->nrows < 1)
         return gmdl__fail(err, GMDL_EINVAL,
                           "logistic accuracy: draws or test data do not match the model");
@@ -485,8 +501,13 @@ static void lin_prior(const gmdl_builtin *m, const double *th, double *lp, doubl
         *lp = l;
 }
 
-static void lin_items(const gmdl_builtin *m, const double *th, const uint32_t *idx, size_t n,
-                      double w, double *lp, double *grad) {
+static void lin_items(const gmdl_builtin *m,
+                      const double *th,
+                      const uint32_t *idx,
+                      size_t n,
+                      double w,
+                      double *lp,
+                      double *grad) {
     double sg = th[m->p + 1], iv = 1.0 / (sg * sg), l = 0, gs = 0;
     for (size_t r = 0; r < n; r++) {
         size_t i = idx ? idx[r] : r;
@@ -514,8 +535,8 @@ static gmdl_status lin_logp(void *user, const double *th, double *lp, double *gr
     return GMDL_OK;
 }
 
-static gmdl_status lin_batch(void *user, const double *th, const uint32_t *idx, size_t n,
-                             double *grad, gmdl_err *err) {
+static gmdl_status lin_batch(
+    void *user, const double *th, const uint32_t *idx, size_t n, double *grad, gmdl_err *err) {
     (void)err;
     const gmdl_builtin *m = user;
     lin_prior(m, th, NULL, grad);
@@ -523,8 +544,8 @@ static gmdl_status lin_batch(void *user, const double *th, const uint32_t *idx, 
     return GMDL_OK;
 }
 
-gmdl_status gmdl_builtin_linear(gmdl_builtin **out, const double *X, const double *y, size_t n,
-                                size_t p, gmdl_err *err) {
+gmdl_status gmdl_builtin_linear(
+    gmdl_builtin **out, const double *X, const double *y, size_t n, size_t p, gmdl_err *err) {
     *out = NULL;
     size_t np;
     if (!X || !y || n < 1 || p < 1 || !gmdl__mul_ok(n, p, &np) || n > UINT32_MAX)
@@ -562,8 +583,8 @@ gmdl_status gmdl_builtin_linear(gmdl_builtin **out, const double *X, const doubl
 
 /* ------------------------------------------------------------------ eight schools */
 /* Parameters: theta_trans[0..J-1], mu, tau. */
-static gmdl_status schools_logp(void *user, const double *th, double *lp, double *grad,
-                                gmdl_err *err) {
+static gmdl_status
+schools_logp(void *user, const double *th, double *lp, double *grad, gmdl_err *err) {
     (void)err;
     const gmdl_builtin *m = user;
     size_t J = m->n;
@@ -596,8 +617,8 @@ static void schools_generate(void *user, const double *th, double *out) {
         out[2 + j] = th[J] + th[J + 1] * th[j];
 }
 
-gmdl_status gmdl_builtin_eight_schools(gmdl_builtin **out, const double *y, const double *sigma,
-                                       size_t J, gmdl_err *err) {
+gmdl_status gmdl_builtin_eight_schools(
+    gmdl_builtin **out, const double *y, const double *sigma, size_t J, gmdl_err *err) {
     *out = NULL;
     if (!y || !sigma || J < 1 || J > 100000)
         return gmdl__fail(err, GMDL_EINVAL, "eight-schools: need 1 or more schools");

@@ -53,8 +53,10 @@ static void score(const double *est, size_t R, const double truth[2], gmdl_risk_
     p->bias2 = b2 - var / ((double)R - 1.0);
 }
 
-static gmdl_status check_sweep(const gmdl_target *t, const gmdl_risk_config *cfg,
-                               const gmdl_risk_point *sgld, const gmdl_risk_point *mh,
+static gmdl_status check_sweep(const gmdl_target *t,
+                               const gmdl_risk_config *cfg,
+                               const gmdl_risk_point *sgld,
+                               const gmdl_risk_point *mh,
                                gmdl_err *err) {
     gmdl_status s = gmdl_target_check(t, err);
     if (s != GMDL_OK)
@@ -65,26 +67,29 @@ static gmdl_status check_sweep(const gmdl_target *t, const gmdl_risk_config *cfg
                           "gradient (such as sgld-mixture)");
     if (!cfg || !sgld || !mh || !cfg->steps || cfg->nsteps < 1 || cfg->repeats < 2 ||
         cfg->batch < 1 || cfg->grid < 10 || !(cfg->mh_step > 0))
-        return gmdl__fail(err, GMDL_EINVAL,
-                          "risk sweep: need step sizes, repeats >= 2, batch >= 1, grid >= 10 and an "
-                          "MH step > 0");
+        return gmdl__fail(
+            err, GMDL_EINVAL,
+            "risk sweep: need step sizes, repeats >= 2, batch >= 1, grid >= 10 and an "
+            "MH step > 0");
     for (size_t k = 0; k < cfg->nsteps; k++)
         if (!(cfg->steps[k] > 0) || !isfinite(cfg->steps[k]))
             return gmdl__fail(err, GMDL_EINVAL, "risk sweep: step sizes must be finite and > 0");
     if (cfg->budget / t->n_data < 10 || cfg->budget / cfg->batch < 10)
-        return gmdl__fail(err, GMDL_EINVAL,
-                          "risk sweep: a budget of %zu item gradients allows fewer than 10 MH steps "
-                          "(each costs %zu) or SGLD steps",
-                          cfg->budget, t->n_data);
+        return gmdl__fail(
+            err, GMDL_EINVAL,
+            "risk sweep: a budget of %zu item gradients allows fewer than 10 MH steps "
+            "(each costs %zu) or SGLD steps",
+            cfg->budget, t->n_data);
     return GMDL_OK;
 }
 
 /* From the grid posterior p[G * G] over cfg->box: the exact mean, and R exact draws inits[R][2]
  * (a cell by its mass, then uniform inside it), draw r from (seed, SAMPLING, r). */
-static void exact_draws(const double *p, const gmdl_risk_config *cfg, double exact_mean[2],
-                        double *inits) {
+static void
+exact_draws(const double *p, const gmdl_risk_config *cfg, double exact_mean[2], double *inits) {
     size_t G = cfg->grid, R = cfg->repeats;
-    double hx = (cfg->box[1] - cfg->box[0]) / (double)G, hy = (cfg->box[3] - cfg->box[2]) / (double)G;
+    double hx = (cfg->box[1] - cfg->box[0]) / (double)G,
+           hy = (cfg->box[3] - cfg->box[2]) / (double)G;
     exact_mean[0] = exact_mean[1] = 0;
     for (size_t i = 0; i < G; i++)
         for (size_t j = 0; j < G; j++) {
@@ -101,9 +106,15 @@ static void exact_draws(const double *p, const gmdl_risk_config *cfg, double exa
 }
 
 /* SGLD at each constant step: R runs from inits, their averages into est[R][2], scored. */
-static gmdl_status sgld_settings(gmdl_risk_point *sgld, double *est, gmdl_status *st,
-                                 gmdl_err *errs, const gmdl_target *t, const gmdl_risk_config *cfg,
-                                 const double *inits, const double exact_mean[2], gmdl_err *err) {
+static gmdl_status sgld_settings(gmdl_risk_point *sgld,
+                                 double *est,
+                                 gmdl_status *st,
+                                 gmdl_err *errs,
+                                 const gmdl_target *t,
+                                 const gmdl_risk_config *cfg,
+                                 const double *inits,
+                                 const double exact_mean[2],
+                                 gmdl_err *err) {
     size_t R = cfg->repeats;
 #ifdef _OPENMP
     int nt = cfg->threads > 0 ? cfg->threads : omp_get_max_threads();
@@ -135,9 +146,13 @@ static gmdl_status sgld_settings(gmdl_risk_point *sgld, double *est, gmdl_status
 
 /* The exact baseline: random-walk MH from inits, each step costing a full pass over the data;
  * the run averages into est[R][2], scored. */
-static gmdl_status mh_baseline(gmdl_risk_point *mh, double *est, const gmdl_target *t,
-                               const gmdl_risk_config *cfg, const double *inits,
-                               const double exact_mean[2], gmdl_err *err) {
+static gmdl_status mh_baseline(gmdl_risk_point *mh,
+                               double *est,
+                               const gmdl_target *t,
+                               const gmdl_risk_config *cfg,
+                               const double *inits,
+                               const double exact_mean[2],
+                               gmdl_err *err) {
     size_t R = cfg->repeats;
     gmdl_mcmc_config c = gmdl_mcmc_config_default(GMDL_MCMC_MH);
     c.chains = R;
@@ -167,8 +182,12 @@ static gmdl_status mh_baseline(gmdl_risk_point *mh, double *est, const gmdl_targ
     return GMDL_OK;
 }
 
-gmdl_status gmdl_risk_sweep(gmdl_risk_point *sgld, gmdl_risk_point *mh, double exact_mean[2],
-                            const gmdl_target *t, const gmdl_risk_config *cfg, gmdl_err *err) {
+gmdl_status gmdl_risk_sweep(gmdl_risk_point *sgld,
+                            gmdl_risk_point *mh,
+                            double exact_mean[2],
+                            const gmdl_target *t,
+                            const gmdl_risk_config *cfg,
+                            gmdl_err *err) {
     gmdl_status s = check_sweep(t, cfg, sgld, mh, err);
     if (s != GMDL_OK)
         return s;

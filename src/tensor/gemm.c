@@ -9,8 +9,19 @@
 #include <cblas.h>
 #endif
 
-void gmdl__gemm_ref(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A,
-                    int lda, const float *B, int ldb, float beta, float *C, int ldc) {
+void gmdl__gemm_ref(int trans_a,
+                    int trans_b,
+                    int M,
+                    int N,
+                    int K,
+                    float alpha,
+                    const float *A,
+                    int lda,
+                    const float *B,
+                    int ldb,
+                    float beta,
+                    float *C,
+                    int ldc) {
     for (int i = 0; i < M; i++)
         for (int j = 0; j < N; j++) {
             double s = 0.0;
@@ -24,8 +35,19 @@ void gmdl__gemm_ref(int trans_a, int trans_b, int M, int N, int K, float alpha, 
         }
 }
 
-void gmdl__gemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda,
-                const float *B, int ldb, float beta, float *C, int ldc) {
+void gmdl__gemm(int trans_a,
+                int trans_b,
+                int M,
+                int N,
+                int K,
+                float alpha,
+                const float *A,
+                int lda,
+                const float *B,
+                int ldb,
+                float beta,
+                float *C,
+                int ldc) {
     if (M <= 0 || N <= 0)
         return;
     if (K <= 0) { /* C = beta * C; BLAS semantics */

@@ -8,9 +8,31 @@
 #ifndef GMDL_GEMM_H
 #define GMDL_GEMM_H
 
-void gmdl__gemm(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A, int lda,
-                const float *B, int ldb, float beta, float *C, int ldc);
-void gmdl__gemm_ref(int trans_a, int trans_b, int M, int N, int K, float alpha, const float *A,
-                    int lda, const float *B, int ldb, float beta, float *C, int ldc);
+void gmdl__gemm(int trans_a,
+                int trans_b,
+                int M,
+                int N,
+                int K,
+                float alpha,
+                const float *A,
+                int lda,
+                const float *B,
+                int ldb,
+                float beta,
+                float *C,
+                int ldc);
+void gmdl__gemm_ref(int trans_a,
+                    int trans_b,
+                    int M,
+                    int N,
+                    int K,
+                    float alpha,
+                    const float *A,
+                    int lda,
+                    const float *B,
+                    int ldb,
+                    float beta,
+                    float *C,
+                    int ldc);
 
 #endif
