@@ -11,6 +11,7 @@
 #include "gmdl/diag.h"
 #include "gmdl/infer.h"
 #include "gmdl/io.h"
+#include "gmdl/model.h"
 #include "gmdl/nn.h"
 #include "gmdl/pgm.h"
 #include "gmdl/plot.h"

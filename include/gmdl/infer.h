@@ -303,7 +303,7 @@ __attribute__((visibility("default"))) const gmdl_user_model *gmdl_user_model_v2
  *     gmdl_status gmdl_model_create(const char *arg, gmdl_target *out, void **state,
  *                                   gmdl_err *err);
  *     void gmdl_model_destroy(void *state);
- * whose names collide with the model API (gmdl/nn.h), so such a plugin cannot include
+ * whose names collide with the model API (gmdl/model.h), so such a plugin cannot include
  * <gmdl/gmdl.h>. Compiled ABI-1 plugins still load, with a one-line note on stderr, until
  * libgmdl's SOVERSION 1, when these declarations and that loader go. */
 #define GMDL_MODEL_ABI 1

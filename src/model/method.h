@@ -6,6 +6,7 @@
 #ifndef GMDL_MODEL_METHOD_H
 #define GMDL_MODEL_METHOD_H
 
+#include "gmdl/model.h"
 #include "nn/layer.h"
 
 enum {

@@ -37,7 +37,7 @@ with_pkgconfig() {
 # 1. the build's own layout at an absolute prefix
 P=$WORK/prefix
 cmake --install "$BUILD" --prefix "$P" > "$WORK/install.log" 2>&1 && ok || { bad "install failed: $(tail -3 "$WORK/install.log")"; finish; }
-for f in include/gmdl/gmdl.h include/gmdl/nn.h bin/gmdl; do
+for f in include/gmdl/gmdl.h include/gmdl/model.h include/gmdl/nn.h bin/gmdl; do
     [ -e "$P/$f" ] && ok || bad "missing $f"
 done
 ls "$P"/lib*/libgmdl.so* > /dev/null 2>&1 && ok || bad "missing shared library"

@@ -1,0 +1,280 @@
+/* gmdl models: neural nets built from an architecture string and a method, trained with
+ * minibatch SGD (momentum) or Adam, evaluated, saved to and loaded from versioned, checksummed
+ * model files (docs/FORMAT.md).
+ *
+ * A gmdl_model owns everything a run needs to continue: the parameters, the optimizer moments, the
+ * random number streams, the epoch and step counters and the per-epoch history. Saving after each
+ * epoch and loading it back gives a run bit-identical to an uninterrupted one (same seed and
+ * thread count).
+ * Threads: a gmdl_model is used by one thread at a time: training, gmdl_model_evaluate and
+ * gmdl_model_predict run in buffers planned inside the model (no allocation per call) and spread
+ * their own work over OpenMP threads. Evaluate one model from several threads by loading one copy
+ * per thread. The config functions are pure.
+ *
+ *   gmdl_train_config cfg = gmdl_train_config_default();
+ *   cfg.epochs = 10;
+ *   gmdl_model *m;
+ *   if (gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err) != GMDL_OK) ...
+ *   for (int e = 0; e < cfg.epochs; e++) gmdl_model_train_epoch(m, &train, NULL, NULL, &st, &err);
+ *   gmdl_model_save(m, "m.gmdl", &err);
+ */
+#ifndef GMDL_MODEL_H
+#define GMDL_MODEL_H
+
+#include "gmdl/bayes.h"
+#include "gmdl/core.h"
+#include "gmdl/io.h"
+#include "gmdl/nn.h"
+#include "gmdl/rng.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { GMDL_OPT_ADAM = 0, GMDL_OPT_SGD = 1 } gmdl_optimizer;
+
+#define GMDL_SWS_HARDEN_MAX 16 /* most sws hardening stages */
+
+/* Learning-rate schedule over the whole run of E = cfg.epochs epochs:
+ * constant: lr;  cosine: lr (0.5 + 0.5 cos(pi p)) with p the fraction of the run done, per step;
+ * linear: lr (E - e) / E in epoch e (0-based);  constant-linear: lr min(2 - 2 e / E, 1) (constant
+ * for the first half, then linear decay);  auto: cosine for dense and dropout, and for svd the
+ * sparse-VD reference recipe (constant-linear for dense nets, linear for conv nets). */
+typedef enum {
+    GMDL_LR_AUTO = -1,
+    GMDL_LR_CONSTANT = 0,
+    GMDL_LR_COSINE = 1,
+    GMDL_LR_LINEAR = 2,
+    GMDL_LR_CONSTANT_LINEAR = 3
+} gmdl_lr_schedule;
+
+/* Settings of the method sws (soft weight-sharing). */
+typedef struct gmdl_sws_config {
+    double tau;     /* weight of the mixture prior, objective N x mean cross-entropy + tau x
+                       (-log prior) (default 0.5; the paper uses 0.05, the authors' tutorial
+                       0.003) */
+    double zero_sd; /* standard deviation of the zero component, held fixed (default 0.005); 0
+                       learns it (its precision under the Gamma(5000, 2) prior) */
+    /* hardening, one stage per final epoch: epoch epochs - n + k starts by setting the fraction
+     * harden[k] of every layer's weights (those nearest their component's value) to that
+     * value, where they stay; the mixture is held fixed from the first stage on. Increasing
+     * fractions in (0, 1]; default 0.5 0.75 0.9 0.97 0.99 1 (n = 6); n = 0: none, the weights
+     * are set to their values only by gmdl compress. */
+    int harden_n;
+    double harden[GMDL_SWS_HARDEN_MAX];
+} gmdl_sws_config;
+
+typedef struct gmdl_train_config {
+    char arch[128];               /* "lenet300", "mlp:H1-H2-..." */
+    char method[64];              /* "dense", "dropout", "dropout:P" */
+    int epochs;                   /* target number of epochs (default 10) */
+    int batch;                    /* minibatch size (default 100) */
+    double lr;                    /* learning rate (default 1e-3 for Adam, 0.05 for SGD) */
+    gmdl_lr_schedule lr_schedule; /* default auto */
+    /* Bayesian methods: KL weight 0 for epochs < start, then rising linearly to 1 over `epochs`
+     * epochs (default 5 and 15, the sparse-VD recipe). Objective per step:
+     * mean cross-entropy + weight * KL / N_train. */
+    int kl_warmup_start, kl_warmup_epochs;
+    gmdl_optimizer optimizer;
+    double momentum;               /* SGD momentum (default 0.9) */
+    double beta1, beta2, adam_eps; /* Adam (0.9, 0.999, 1e-8) */
+    double weight_decay;           /* L2 coefficient added to the gradient (default 0) */
+    gmdl_sws_config sws;           /* method sws only */
+    uint64_t seed;                 /* master seed (default 1) */
+} gmdl_train_config;
+
+GMDL_API gmdl_train_config gmdl_train_config_default(void);
+/* "auto", "constant", "cosine", "linear", "constant-linear"; parse returns 0 if unknown. */
+GMDL_API const char *gmdl_lr_schedule_name(gmdl_lr_schedule s);
+GMDL_API int gmdl_lr_schedule_parse(const char *name, gmdl_lr_schedule *out);
+/* The sws hardening stages as text, "0.5,0.75,1" (fractions separated by commas; "none" for
+ * no stage), into cfg->sws.harden and sws.harden_n; GMDL_EINVAL, saying why, if a fraction is
+ * not a number in (0, 1], the fractions do not increase, or there are more than
+ * GMDL_SWS_HARDEN_MAX. format writes the form parse reads (at most 24 bytes a stage). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_sws_harden_parse(gmdl_train_config *cfg,
+                                                          const char *text,
+                                                          gmdl_err *err);
+GMDL_API void gmdl_sws_harden_format(const gmdl_train_config *cfg, char *buf, size_t n);
+/* Checks ranges and that arch and method parse. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg,
+                                                            gmdl_err *err);
+/* Whether a run saved with `saved` may be resumed with `given`: the settings named in
+ * keys[0, nkeys) (those the caller set explicitly, named as gmdl train's options: "arch",
+ * "method", "batch", "lr", "seed", "optimizer", "lr-schedule" (auto agrees with any),
+ * "kl-warmup-start", "kl-warmup-epochs", and each method's own, e.g. "sws-tau", "sws-zero-sd",
+ * "sws-harden") must agree. Names of anything that may change between the parts of a run
+ * ("epochs", threads, data) are ignored. GMDL_EINVAL naming the first that differs. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_train_config_compatible(const gmdl_train_config *saved,
+                                                                 const gmdl_train_config *given,
+                                                                 const char *const *keys,
+                                                                 size_t nkeys,
+                                                                 gmdl_err *err);
+
+typedef struct gmdl_model gmdl_model;
+
+/* Builds the net for inputs of shape [c, h, w] and `classes` outputs and initialises its
+ * parameters from the seed. The config is copied. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_create(gmdl_model **out,
+                                                      const gmdl_train_config *cfg,
+                                                      int c,
+                                                      int h,
+                                                      int w,
+                                                      int classes,
+                                                      gmdl_err *err);
+GMDL_API void gmdl_model_destroy(gmdl_model *m);
+
+/* Per-epoch record (stored in the model file; no wall-clock times). */
+typedef struct gmdl_epoch_stats {
+    int epoch;             /* 1-based */
+    double train_loss;     /* mean cross-entropy over the epoch's steps */
+    double train_accuracy; /* accuracy on the training minibatches during the epoch */
+    double test_accuracy;  /* NAN if no test set was given */
+    double test_loss;      /* mean test NLL, NAN if no test set */
+    double kl;             /* Bayesian methods: KL term at the end of the epoch (nats), else 0 */
+    double kept;       /* Bayesian methods: fraction of weights kept (log alpha < 3; bc-gnj, bc-ghs:
+                          in kept groups; sws: not in the zero component), else 1 */
+    double kept_units; /* bc-gnj, bc-ghs: fraction of groups (input units, filters) kept, else
+                          NAN */
+} gmdl_epoch_stats;
+
+/* Called after every step inside an epoch with the step within the epoch, the number of steps
+ * and the running mean loss; returning non-zero stops training with GMDL_EINTR. */
+typedef int (*gmdl_progress_fn)(int step, int steps, double loss, void *user);
+
+/* Runs one epoch: a fresh seeded shuffle, then every full minibatch (a final partial one too).
+ * If test is not NULL, evaluates on it afterwards (not part of the training time).
+ * Fails with ENUMERIC if the loss becomes NaN or infinite (the step is named in err). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_train_epoch(gmdl_model *m,
+                                                           const gmdl_dataset *train,
+                                                           const gmdl_dataset *test,
+                                                           gmdl_progress_fn progress,
+                                                           void *user,
+                                                           gmdl_epoch_stats *stats,
+                                                           gmdl_err *err);
+/* Wall time of the last epoch's shuffling and training steps, in seconds (not saved). */
+GMDL_API double gmdl_model_last_train_seconds(const gmdl_model *m);
+
+typedef struct gmdl_eval_result {
+    size_t n;
+    double accuracy, nll, brier, ece; /* ece: 15 equal-width confidence bins */
+} gmdl_eval_result;
+
+/* Evaluates on a data set. mc = 0: deterministic (EVAL_MEAN); mc = S > 0 averages the predictive
+ * probabilities of S stochastic passes (EVAL_SAMPLE, seeded by `seed`). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_evaluate(gmdl_model *m,
+                                                        const gmdl_dataset *ds,
+                                                        int mc,
+                                                        uint64_t seed,
+                                                        gmdl_eval_result *res,
+                                                        gmdl_err *err);
+/* Class probabilities for n inputs x [n, dim] into probs [n, classes] (EVAL_MEAN). */
+GMDL_API GMDL_NODISCARD gmdl_status
+gmdl_model_predict(gmdl_model *m, const float *x, size_t n, float *probs, gmdl_err *err);
+
+/* Writes the model atomically: PATH.tmp.<pid>, fsync, rename, fsync of the folder. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_save(const gmdl_model *m,
+                                                    const char *path,
+                                                    gmdl_err *err);
+/* Reads and fully validates a model file (magic, version, sizes, checksums, shapes): a trained
+ * model (.gmdl) or a compressed one (.gmz, decoded into plain layers). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_load(gmdl_model **out,
+                                                    const char *path,
+                                                    gmdl_err *err);
+
+/* Copies into m every parameter of src with the same name and shape (weights and biases of a
+ * trained model of the same architecture, e.g. a dense model to start svd or sws from); the
+ * rest keep their initial values. Fails (GMDL_ESHAPE) when the architectures or input shapes
+ * differ or nothing matches; *copied receives the number of tensors copied. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_init_from(gmdl_model *m,
+                                                         const gmdl_model *src,
+                                                         int *copied,
+                                                         gmdl_err *err);
+
+/* ------------------------------------------------------------------ compression */
+#define GMDL_COMPRESS_MAX_LAYERS 16
+
+typedef struct gmdl_compress_config {
+    double log_alpha_threshold; /* prune at statistic >= threshold; NAN (default): 3 for svd and
+                                   bbb (per weight: log alpha), for bc-gnj and bc-ghs the
+                                   two-cluster split of each layer's group statistics (Otsu; no
+                                   pruning when the clusters' means are less than 2 apart); the
+                                   group statistic is log alpha_g (bc-gnj) or the group's log
+                                   noise-to-signal ratio log(sum Var[w] / sum E[w]^2) (bc-ghs) */
+    double layer_threshold[GMDL_COMPRESS_MAX_LAYERS]; /* per layer with a posterior, in order:
+                                   overrides log_alpha_threshold where not NAN (default NAN) */
+    double tolerance; /* largest accepted rise of the test error from quantisation
+                         over the pruned full-precision net (default 0.002) */
+} gmdl_compress_config;
+GMDL_API gmdl_compress_config gmdl_compress_config_default(void);
+
+typedef struct gmdl_compress_layer {
+    char name[32];
+    int ndim;
+    uint64_t shape[4];               /* weight shape [out, in] or [F, C, kh, kw] */
+    size_t pruned_rows, pruned_cols; /* outputs and inputs (x kernel taps) with a kept weight */
+    size_t nonzero, total;
+    int bits;         /* bits per kept weight as stored */
+    int rule_bits;    /* bits from the posterior-variance rule */
+    double threshold; /* log alpha threshold used (+inf: nothing pruned) */
+} gmdl_compress_layer;
+
+typedef struct gmdl_compress_report {
+    int nlayers;
+    gmdl_compress_layer layers[GMDL_COMPRESS_MAX_LAYERS];
+    int exponent_bits;
+    double nonzero_fraction, pruning_rate, fast_prediction_rate, max_compression_rate;
+    double test_error;        /* of the written compressed model, as gmdl_model_evaluate gives */
+    double test_error_pruned; /* pruned, full precision */
+    size_t bytes;             /* size of the written file */
+} gmdl_compress_report;
+
+/* Prunes by the posterior, picks bits per layer, quantises, writes a .gmz file (atomically) that
+ * gmdl_model_load reads back as a runnable model, and reports the rates (Louizos et al. 2017, 5).
+ * EUNSUPPORTED for a model without a posterior (dense, dropout). The model is left unchanged. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_compress(gmdl_model *m,
+                                                        const gmdl_dataset *test,
+                                                        const gmdl_compress_config *cfg,
+                                                        const char *out,
+                                                        gmdl_compress_report *report,
+                                                        gmdl_err *err);
+/* The log alphas that decide pruning in the i-th layer with a posterior (0-based, in network
+ * order): per weight for svd and bbb (log sigma^2 - log theta^2), per group for bc-gnj
+ * (z_logvar - log z_mu^2). Writes min(cap, count) values to out and the count to *n; *name gets
+ * the layer's name. EINVAL if the model has no such layer. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_log_alpha(const gmdl_model *m,
+                                                         int i,
+                                                         double *out,
+                                                         size_t cap,
+                                                         size_t *n,
+                                                         const char **name,
+                                                         gmdl_err *err);
+/* 1 for a model loaded from a compressed (.gmz) file. */
+GMDL_API int gmdl_model_is_compressed(const gmdl_model *m);
+
+/* Accessors. */
+GMDL_API const gmdl_train_config *gmdl_model_config(const gmdl_model *m);
+GMDL_API int gmdl_model_epoch(const gmdl_model *m); /* completed epochs */
+/* Changes the target number of epochs (e.g. to extend a resumed run). */
+GMDL_API void gmdl_model_set_epochs(gmdl_model *m, int epochs);
+/* sws: the hardening stage (0-based index into cfg.sws.harden) that the next epoch runs, or -1
+ * when it hardens nothing (another method, no stages, or a soft epoch). */
+GMDL_API int gmdl_model_sws_stage(const gmdl_model *m);
+GMDL_API uint64_t gmdl_model_step(const gmdl_model *m); /* completed optimizer steps */
+GMDL_API void gmdl_model_input_shape(const gmdl_model *m, int *c, int *h, int *w);
+GMDL_API int gmdl_model_classes(const gmdl_model *m);
+GMDL_API size_t gmdl_model_param_count(const gmdl_model *m);
+GMDL_API int gmdl_model_layer_count(const gmdl_model *m);
+/* Description of layer i: kind ("dense", "relu", "dropout"), name, input and output sizes,
+ * number of parameters. */
+typedef struct gmdl_layer_info {
+    const char *kind; /* "dense", "conv2d", "svd_dense", "svd_conv2d", "relu", ... */
+    const char *name;
+    size_t in_size, out_size, params;
+} gmdl_layer_info;
+GMDL_API void gmdl_model_layer_info(const gmdl_model *m, int i, gmdl_layer_info *info);
+GMDL_API const gmdl_epoch_stats *gmdl_model_history(const gmdl_model *m, int *n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
