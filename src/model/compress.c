@@ -394,7 +394,8 @@ gmdl_status gmdl_model_log_alpha(const gmdl_model *m,
         if (!st)
             return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
         l->ops->posterior(l, NULL, NULL, st, &groups);
-        memcpy(out, st, (cnt < cap ? cnt : cap) * sizeof(double));
+        if (out && cap)
+            memcpy(out, st, (cnt < cap ? cnt : cap) * sizeof(double));
         gmdl__free(st);
         *n = cnt;
         *name = l->name;
