@@ -34,18 +34,7 @@ static void ais_sweep(const gmdl_mrf *m,
         uint32_t k = m->card[v];
         if ((evidence && evidence[v] >= 0) || k == 1)
             continue;
-        for (uint32_t y = 0; y < k; y++)
-            lp[y] = 0.0;
-        for (size_t i = I->start[v]; i < I->start[v + 1]; i++) {
-            const gmdl_factor *F = &m->factors[I->fid[i]];
-            size_t idx = 0;
-            for (size_t q = 0; q < F->nvars; q++)
-                idx = idx * F->card[q] + (F->vars[q] == v ? 0 : x[F->vars[q]]);
-            for (uint32_t y = 0; y < k; y++) {
-                double l = F->logp[idx + y * I->fstr[i]];
-                lp[y] += beta * (l > AIS_FLOOR ? l : AIS_FLOOR);
-            }
-        }
+        gmdl__site_logp(m, I, v, x, AIS_FLOOR, beta, lp);
         double mx = lp[0];
         for (uint32_t y = 1; y < k; y++)
             if (lp[y] > mx)

@@ -172,6 +172,16 @@ typedef struct {
 } pgm_var_index;
 gmdl_status gmdl__var_index_build(pgm_var_index *I, const gmdl_mrf *m, gmdl_err *err);
 void gmdl__var_index_free(pgm_var_index *I);
+/* The unnormalised full conditional of variable v given the rest of x, in logs: lp[y] = beta x
+ * the sum over v's factors of their log values at x with x[v] = y, each raised to floor_lp first
+ * (the Gibbs samplers of sample.c with beta = 1, AIS's tempered sweeps). */
+void gmdl__site_logp(const gmdl_mrf *m,
+                     const pgm_var_index *I,
+                     size_t v,
+                     const uint32_t *x,
+                     double floor_lp,
+                     double beta,
+                     double *lp);
 
 /* Allocates the arrays of an n-node net (names, states and CPTs left NULL; bn.c). */
 gmdl_status gmdl__bn_alloc(gmdl_bn **out, size_t n, gmdl_err *err);

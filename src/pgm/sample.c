@@ -514,6 +514,28 @@ gmdl_status gmdl__var_index_build(pgm_var_index *I, const gmdl_mrf *m, gmdl_err 
     return GMDL_OK;
 }
 
+void gmdl__site_logp(const gmdl_mrf *m,
+                     const pgm_var_index *I,
+                     size_t v,
+                     const uint32_t *x,
+                     double floor_lp,
+                     double beta,
+                     double *lp) {
+    uint32_t k = m->card[v];
+    for (uint32_t y = 0; y < k; y++)
+        lp[y] = 0.0;
+    for (size_t i = I->start[v]; i < I->start[v + 1]; i++) {
+        const gmdl_factor *F = &m->factors[I->fid[i]];
+        size_t idx = 0;
+        for (size_t t = 0; t < F->nvars; t++)
+            idx = idx * F->card[t] + (F->vars[t] == v ? 0 : x[F->vars[t]]);
+        for (uint32_t y = 0; y < k; y++) {
+            double l = F->logp[idx + y * I->fstr[i]];
+            lp[y] += beta * (l > floor_lp ? l : floor_lp);
+        }
+    }
+}
+
 /* One Gibbs update of variable v (cardinality k > 1) of an MRF: samples x[v] from its full
  * conditional with log values below floor_lp raised to it (a zero-probability neighbourhood
  * moves uniformly) and leaves the conditional's probabilities in lp[0..k). Returns their sum. */
@@ -525,18 +547,7 @@ static double mrf_site(const gmdl_mrf *m,
                        double *lp,
                        gmdl_rng *r) {
     uint32_t k = m->card[v];
-    for (uint32_t y = 0; y < k; y++)
-        lp[y] = 0.0;
-    for (size_t i = I->start[v]; i < I->start[v + 1]; i++) {
-        const gmdl_factor *F = &m->factors[I->fid[i]];
-        size_t idx = 0;
-        for (size_t t = 0; t < F->nvars; t++)
-            idx = idx * F->card[t] + (F->vars[t] == v ? 0 : x[F->vars[t]]);
-        for (uint32_t y = 0; y < k; y++) {
-            double l = F->logp[idx + y * I->fstr[i]];
-            lp[y] += l > floor_lp ? l : floor_lp;
-        }
-    }
+    gmdl__site_logp(m, I, v, x, floor_lp, 1.0, lp);
     double mx = PGM_NEGINF;
     for (uint32_t y = 0; y < k; y++)
         if (lp[y] > mx)
