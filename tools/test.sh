@@ -5,6 +5,8 @@
 # - the unit and gradient-check tests in a Release build without OpenMP (-DGMDL_OPENMP=OFF);
 # - the unit and gradient-check tests once per kernel clone (x86-64-v4, x86-64-v3, baseline), each
 #   forced by -DGMDL_KERNEL_LEVEL; a clone this CPU cannot run is skipped with a message;
+# - a unit subset under valgrind memcheck (label memcheck; no OpenMP, naive GEMM: see
+#   tests/CMakeLists.txt);
 # - every test in a Debug build with AddressSanitizer and UndefinedBehaviorSanitizer (leaks too).
 # Prints the time of each pass and ends with one summary line.
 set -uo pipefail
@@ -74,6 +76,14 @@ for level in x86-64-v4 x86-64-v3 x86-64; do
         echo "== kernel clone $level: skipped, this CPU cannot run it"
     fi
 done
+echo "== valgrind memcheck: unit subset, build without OpenMP and with the naive GEMM"
+if build memcheck -DCMAKE_BUILD_TYPE=Release -DGMDL_OPENMP=OFF -DGMDL_BLAS=none -DGMDL_MEMCHECK=ON; then
+    run_suite memcheck -L memcheck
+else
+    tail -30 "$out/memcheck.build.log" "$out/memcheck.cmake.log"
+    failed=$((failed + 1))
+fi
+mark memcheck
 echo "== Debug build with -fsanitize=address,undefined"
 if build asan -DCMAKE_BUILD_TYPE=Debug -DGMDL_SANITIZE=address,undefined; then
     # Leaks are checked in our code; oneDNN and libgomp keep global caches until exit.
