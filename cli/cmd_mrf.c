@@ -110,7 +110,7 @@ static int run(const cli_cmd *cmd, int is_mar, int argc, char **argv) {
         bcfg.max_iters = (int)OPTV(cmd, vals, "iters")->i;
         bcfg.tol = OPTV(cmd, vals, "tol")->d;
         bcfg.damping = OPTV(cmd, vals, "damping")->d;
-        s = gmdl_mrf_bp(m, ev, &bcfg, &lz, mar, &bst, &err);
+        s = gmdl_mrf_bp(m, ev, &bcfg, &lz, is_mar ? mar : NULL, &bst, &err);
         if (s == GMDL_ENOCONV) { /* the beliefs are still reported, flagged */
             cli_note("gmdl %s: warning: %s\n", cmd->name, err.msg);
             s = GMDL_OK;

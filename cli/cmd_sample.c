@@ -262,6 +262,11 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
             size_t ny = 0, ns = 0;
             double *y = json_numbers(&root, data, "y", &ny);
             double *sg = y ? json_numbers(&root, data, "sigma", &ns) : NULL;
+            if (y && sg && json_count_mismatch(&root, data, "J", ny)) {
+                free(y);
+                free(sg);
+                y = sg = NULL;
+            }
             jfree(&root);
             if (!y || !sg) {
                 free(y);

@@ -18,6 +18,9 @@ int json_read_file(const char *path, jval *root);
 /* The numeric array member KEY of the object obj (malloc'd copy, *n numbers), or NULL with the
  * message printed. path names the file in messages. */
 double *json_numbers(const jval *obj, const char *path, const char *key, size_t *n);
+/* 0 when obj has no member KEY or it is the count n; else 1 (message printed: the place and
+ * the values). */
+int json_count_mismatch(const jval *obj, const char *path, const char *key, size_t n);
 /* Dense CSV: response column ycol, every other column a feature (no missing values), into
  * malloc'd X[n * p] and y[n]. */
 gmdl_status csv_xy(const char *path,

@@ -2,6 +2,7 @@
  * (gmdl_libsvm_read), CSV with a response column (gmdl_csv_read, gmdl_csv_xy, and
  * gmdl_libsvm_from_dense for the sparse form logistic regression takes) and JSON
  * (gmdl_json_read_file). This file only adds the command-line wording (--y) and prints. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,25 @@ double *json_numbers(const jval *obj, const char *path, const char *key, size_t 
         out[k] = a->items[k].num;
     *n = a->n;
     return out;
+}
+
+int json_count_mismatch(const jval *obj, const char *path, const char *key, size_t n) {
+    const gmdl_json *c = gmdl_json_get(obj, key);
+    if (!c) /* the count is optional: the arrays' lengths say it */
+        return 0;
+    if (c->type != GMDL_JSON_NUMBER || c->num != floor(c->num) || c->num < 0) {
+        fprintf(stderr,
+                "gmdl sample: %s:%zu:%zu: \"%s\" must be a count (a whole number), got %s\n", path,
+                c->line, c->col, key,
+                c->type == GMDL_JSON_NUMBER ? "a fraction" : gmdl_json_type_name(c->type));
+        return 1;
+    }
+    if (c->num != (double)n) {
+        fprintf(stderr, "gmdl sample: %s:%zu:%zu: \"%s\" is %.0f but the arrays have %zu values\n",
+                path, c->line, c->col, key, c->num, n);
+        return 1;
+    }
+    return 0;
 }
 
 gmdl_status csv_xy(const char *path,

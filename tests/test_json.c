@@ -46,12 +46,14 @@ static void test_valid(void) {
     gmdl_json_fini(&v); /* twice is harmless: the value was emptied */
     gmdl_json_fini(NULL);
 
-    /* Scalars at the top level; repeated keys are kept and the first wins in look-ups. */
+    /* Scalars at the top level; a repeated key is an error naming it and its second place. */
     CHECK_OK(PARSE("\"only\"", &v, &e));
     CHECK(v.type == GMDL_JSON_STRING && strcmp(v.str, "only") == 0);
     gmdl_json_fini(&v);
-    CHECK_OK(PARSE("{\"k\": 1, \"k\": 2}", &v, &e));
-    CHECK(v.n == 2 && gmdl_json_get(&v, "k")->num == 1);
+    CHECK(PARSE("{\"k\": 1,\n \"j\": [{\"k\": 3, \"a\": 4}], \"k\": 2}", &v, &e) == GMDL_EPARSE);
+    CHECK(strstr(e.msg, ":2:32: key \"k\" appears twice") != NULL);
+    CHECK(v.n == 0 && v.items == NULL);
+    CHECK_OK(PARSE("{\"k\": {\"k\": 1}, \"kk\": 2, \"\": 3}", &v, &e)); /* nested, prefixes */
     gmdl_json_fini(&v);
     CHECK(strcmp(gmdl_json_type_name(GMDL_JSON_OBJECT), "an object") == 0);
 }

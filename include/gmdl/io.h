@@ -137,7 +137,7 @@ typedef struct gmdl_json {
     size_t len;              /* STRING: bytes in str (a \u0000 escape is kept as a NUL byte) */
     size_t n;                /* ARRAY, OBJECT: number of members */
     struct gmdl_json *items; /* ARRAY, OBJECT: [n] members, in document order */
-    char **keys;             /* OBJECT: [n] decoded keys (repeated keys are kept) */
+    char **keys;             /* OBJECT: [n] decoded keys (distinct: a repeated key is a parse error) */
     size_t line, col;        /* 1-based line and byte column where the value starts */
 } gmdl_json;
 
@@ -158,7 +158,7 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_json_read_file(const char *path,
                                                         gmdl_err *err);
 /* Releases the tree under v (v itself is the caller's) and empties v. Accepts NULL. */
 GMDL_API void gmdl_json_fini(gmdl_json *v);
-/* The member KEY of object OBJ (the first one when KEY repeats): borrowed from OBJ. NULL when OBJ
+/* The member KEY of object OBJ: borrowed from OBJ. NULL when OBJ
  * is not an object or has no such member. */
 GMDL_API const gmdl_json *gmdl_json_get(const gmdl_json *obj, const char *key);
 /* "a number", "an object", ... for messages. */

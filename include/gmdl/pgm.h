@@ -162,7 +162,8 @@ typedef struct gmdl_bp_stats {
 
 /* Loopy sum-product belief propagation on the factor graph: approximate marginals and the Bethe
  * approximation of log Z(e). Exact on trees. Returns GMDL_ENOCONV when the cap is hit, with the
- * last beliefs still written (stats->converged = 0). */
+ * last beliefs still written (stats->converged = 0), and EINVAL when the evidence has probability
+ * zero and marginals are asked for (log Z(e) alone is then -inf, as gmdl_mrf_exact gives). */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_bp(const gmdl_mrf *m,
                                                 const int32_t *evidence,
                                                 const gmdl_bp_config *cfg,

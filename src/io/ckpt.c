@@ -339,9 +339,13 @@ static gmdl_status read_whole(gmdl__ckpt *c, const char *path, gmdl_err *err) {
         return gmdl__fail(err, errno == ENOENT ? GMDL_ENOENT : GMDL_EIO, "%s: cannot open: %s",
                           path, strerror(errno));
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fileno(f), &st) != 0) {
         fclose(f);
-        return gmdl__fail(err, GMDL_EIO, "%s: not a regular file", path);
+        return gmdl__fail(err, GMDL_EIO, "%s: cannot stat: %s", path, strerror(errno));
+    }
+    if (!S_ISREG(st.st_mode)) { /* a folder or a device named as a model: bad input */
+        fclose(f);
+        return gmdl__fail(err, GMDL_EINVAL, "%s: not a regular file", path);
     }
     size_t size = (size_t)st.st_size;
     gmdl_status s = GMDL_OK;

@@ -10,8 +10,8 @@
  * Errors are EPARSE "NAME:LINE:COLUMN: problem" (ENOMEM, ENOENT, EIO from the file), and a failed
  * parse leaves nothing allocated. A UTF-8 byte order mark is skipped.
  * Not done here: UTF-8 validation (bytes >= 0x80 pass through unchanged), streaming input, writing
- * JSON (the command-line tool has its own writer). Duplicate keys are kept; gmdl_json_get returns
- * the first. */
+ * JSON (the command-line tool has its own writer). A key given twice in one object is an error
+ * (EPARSE at the second). */
 #include <errno.h>
 
 #include "common.h"
@@ -236,6 +236,39 @@ static int reserve(gmdl_json *v, size_t *cap) {
 
 static gmdl_status parse_value(jparser *p, gmdl_json *v, int depth);
 
+/* Members of an object sorted by key, then by position, for the duplicate check. */
+typedef struct member_ref {
+    const char *key;
+    size_t idx;
+} member_ref;
+static int cmp_member(const void *a, const void *b) {
+    const member_ref *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+    return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* A key given twice is an error (RFC 8259 leaves the meaning open; which one a reader keeps
+ * would be a silent choice). Sorting keeps this O(n log n) on objects with many keys. */
+static gmdl_status check_duplicates(jparser *p, const gmdl_json *v) {
+    if (v->n < 2)
+        return GMDL_OK;
+    member_ref *ix = gmdl__malloc(v->n * sizeof *ix);
+    if (!ix)
+        return fail_nomem(p);
+    for (size_t k = 0; k < v->n; k++)
+        ix[k] = (member_ref){v->keys[k], k};
+    qsort(ix, v->n, sizeof *ix, cmp_member);
+    gmdl_status s = GMDL_OK;
+    for (size_t k = 1; k < v->n && !s; k++)
+        if (strcmp(ix[k - 1].key, ix[k].key) == 0) {
+            const gmdl_json *second = &v->items[ix[k].idx];
+            s = gmdl__fail(p->err, GMDL_EPARSE, "%s:%zu:%zu: key \"%s\" appears twice", p->name,
+                           second->line, second->col, ix[k].key);
+        }
+    gmdl__free(ix);
+    return s;
+}
+
 /* An array or object starting at its opening bracket. On failure v->n counts every member that
  * was (partly) filled in, so gmdl_json_fini releases them. */
 static gmdl_status parse_container(jparser *p, gmdl_json *v, int depth) {
@@ -278,7 +311,7 @@ static gmdl_status parse_container(jparser *p, gmdl_json *v, int depth) {
         }
         if (p->i < p->len && p->s[p->i] == close) {
             p->i++;
-            return GMDL_OK;
+            return v->type == GMDL_JSON_OBJECT ? check_duplicates(p, v) : GMDL_OK;
         }
         return fail(p, v->type == GMDL_JSON_OBJECT ? "expected ',' or '}'" : "expected ',' or ']'");
     }

@@ -353,6 +353,12 @@ gmdl_status gmdl_mrf_bp(const gmdl_mrf *m,
     bethe_factors(&B, &bethe);
     if (log_z)
         *log_z = bethe;
+    if (marginals && bethe == PGM_NEGINF) { /* a factor clamped whole by the evidence is zero */
+        s = gmdl__fail(err, GMDL_EINVAL,
+                       "belief propagation: the evidence has probability zero (a factor over "
+                       "observed variables only is zero there)");
+        goto done;
+    }
     if (stats) {
         stats->iters = it;
         stats->converged = converged;

@@ -148,12 +148,42 @@ static gmdl_status uai_scopes(uai_lexer *L, uai_head *H, gmdl_err *err) {
     return GMDL_OK;
 }
 
+/* In a BAYES file factor f is the CPT of the last variable of its scope, which varies fastest in
+ * the table: each run of its states' entries is a distribution and must sum to 1. The tolerance
+ * allows tables printed to 6 significant digits. */
+#define UAI_CPT_TOL 1e-3
+static gmdl_status uai_cpt_check(const uai_lexer *L,
+                                 const uai_head *H,
+                                 long long f,
+                                 int line,
+                                 const double *vals,
+                                 size_t n,
+                                 gmdl_err *err) {
+    if (H->nscope[f] == 0)
+        return gmdl__fail(err, GMDL_ECORRUPT,
+                          "%s:%d: factor %lld of a BAYES file has an empty scope", L->path, line,
+                          f);
+    size_t child = (size_t)H->scopes[f][H->nscope[f] - 1], c = (size_t)H->card[child];
+    for (size_t r = 0; r < n; r += c) {
+        double sum = 0;
+        for (size_t k = 0; k < c; k++)
+            sum += vals[r + k];
+        if (!(fabs(sum - 1) <= UAI_CPT_TOL))
+            return gmdl__fail(
+                err, GMDL_ECORRUPT,
+                "%s:%d: factor %lld (the CPT of variable %zu in a BAYES file): row %zu "
+                "sums to %g, not 1",
+                L->path, line, f, child, r / c, sum);
+    }
+    return GMDL_OK;
+}
+
 /* The factor tables, added to m in file order; nothing may follow the last. */
 static gmdl_status uai_tables(uai_lexer *L, const uai_head *H, gmdl_mrf *m, gmdl_err *err) {
     const char *path = L->path;
     double *vals = NULL;
     gmdl_status s = GMDL_OK;
-    long long x;
+    long long x = 0;
     for (long long f = 0; f < H->nf && !s; f++) {
         size_t want = 1;
         for (size_t k = 0; k < H->nscope[f]; k++)
@@ -179,6 +209,8 @@ static gmdl_status uai_tables(uai_lexer *L, const uai_head *H, gmdl_mrf *m, gmdl
         }
         for (size_t i = 0; i < want && !s; i++)
             s = uai_double(L, "a factor entry", &vals[i], err);
+        if (!s && H->bayes)
+            s = uai_cpt_check(L, H, f, line0, vals, want, err);
         if (!s && (s = gmdl_mrf_add_factor(m, H->nscope[f], H->scopes[f], vals, err)) && err) {
             char tmp[sizeof err->msg];
             memcpy(tmp, err->msg, sizeof tmp);
