@@ -51,7 +51,7 @@ static gmdl_status draw_histograms(const gmdl_model *m,
                                    gmdl_err *err) {
     gmdl_plot *p;
     int cols = r->nlayers < 2 ? 1 : 2, rows = (r->nlayers + cols - 1) / cols;
-    gmdl_status s = gmdl_plot_create(480 * cols, 320 * rows, rows, cols, &p, err);
+    gmdl_status s = gmdl_plot_create(&p, 480 * cols, 320 * rows, rows, cols, err);
     if (s)
         return s;
     enum { BINS = 64 };
@@ -267,7 +267,7 @@ int cmd_compress(int argc, char **argv) {
     if (s)
         return cli_fail("compress", s, &err);
     gmdl_dataset test;
-    s = gmdl_dataset_load_dir(OPTV(&cmd, v, "data")->s, 1, gmdl_model_classes(m), &test, &err);
+    s = gmdl_dataset_load_dir(&test, OPTV(&cmd, v, "data")->s, 1, gmdl_model_classes(m), &err);
     if (s) {
         gmdl_model_destroy(m);
         return cli_fail("compress", s, &err);

@@ -293,9 +293,9 @@ static int init_from(train_run *r) {
  * model fits the data. Returns 0 or the exit code. */
 static int prepare_model(train_run *r) {
     gmdl_err err = {{0}};
-    gmdl_status s = gmdl_dataset_load_dir(r->data, 0, r->classes, &r->train, &err);
+    gmdl_status s = gmdl_dataset_load_dir(&r->train, r->data, 0, r->classes, &err);
     if (!s)
-        s = gmdl_dataset_load_dir(r->data, 1, r->classes, &r->test, &err);
+        s = gmdl_dataset_load_dir(&r->test, r->data, 1, r->classes, &err);
     if (s)
         return cli_fail("train", s, &err);
     const gmdl_dataset *train = &r->train, *test = &r->test;

@@ -290,7 +290,7 @@ static gmdl_status write_file(job *J,
     } else {
         rep->nlayers = J->ncl;
         gmdl_rates rt;
-        gmdl_compression_rates(sizes, ncl, &rt);
+        gmdl_compression_rates(&rt, sizes, ncl);
         rep->nonzero_fraction = rt.nonzero_fraction;
         rep->pruning_rate = rt.pruning;
         rep->fast_prediction_rate = rt.fast_prediction;
