@@ -78,7 +78,7 @@ int main(int argc, char **argv) {
                     ev[v] = (int32_t)gmdl_rng_bounded(&rng, gmdl_bn_card(bn, v));
                 }
             gmdl_query_config c = gmdl_query_config_default();
-            if (gmdl_bn_query(bn, 0, ev, &c, p, NULL, &err) == GMDL_OK)
+            if (gmdl_bn_query(p, NULL, bn, 0, ev, &c, &err) == GMDL_OK)
                 break;
         }
         for (uint32_t t = 0; t < V; t++) {
@@ -86,11 +86,11 @@ int main(int argc, char **argv) {
             for (int r = 0; r < reps; r++) {
                 gmdl_query_config c = gmdl_query_config_default();
                 double t0 = now();
-                s = gmdl_bn_query(bn, t, ev, &c, p, NULL, &err);
+                s = gmdl_bn_query(p, NULL, bn, t, ev, &c, &err);
                 double t1 = now();
                 c.method = GMDL_QUERY_VE;
                 if (!s)
-                    s = gmdl_bn_query(bn, t, ev, &c, q, NULL, &err);
+                    s = gmdl_bn_query(q, NULL, bn, t, ev, &c, &err);
                 double t2 = now();
                 if (s) {
                     fprintf(stderr, "pgm_bench: %s\n", err.msg);
@@ -152,7 +152,7 @@ int main(int argc, char **argv) {
         FILE *f = fopen(ep, "r");
         if (f) {
             fclose(f);
-            if ((s = gmdl_mrf_read_evid(m, ep, e, &err))) {
+            if ((s = gmdl_mrf_read_evid(e, m, ep, &err))) {
                 fprintf(stderr, "pgm_bench: %s\n", err.msg);
                 return 2;
             }
@@ -162,7 +162,7 @@ int main(int argc, char **argv) {
         double *mar = malloc(gmdl_mrf_marginal_size(m) * sizeof *mar), lz;
         gmdl_exact_stats st;
         double t0 = now();
-        s = gmdl_mrf_exact(m, e, NULL, &lz, mar, &st, &err);
+        s = gmdl_mrf_exact(&lz, mar, &st, m, e, NULL, &err);
         double t1 = now();
         if (s)
             fprintf(stderr, "pgm_bench: %s\n", err.msg);

@@ -79,7 +79,7 @@ static long parse_nodes(const char *cmd, const gmdl_bn *bn, const char *text, ui
         name[len] = '\0';
         gmdl_err err = {{0}};
         uint32_t v;
-        if (gmdl_bn_find(bn, name, &v, &err)) {
+        if (gmdl_bn_find(&v, bn, name, &err)) {
             fprintf(stderr, "gmdl %s: %s\n", cmd, err.msg);
             return -1;
         }
@@ -236,7 +236,7 @@ static int bn_dsep(int argc, char **argv) {
         fprintf(stderr, "gmdl bn dsep: empty node set\n");
         r = 2;
     } else if (reach) {
-        if ((s = gmdl_bn_reachable(bn, (size_t)nx, x, (size_t)nz, z, rc, &err)))
+        if ((s = gmdl_bn_reachable(rc, bn, (size_t)nx, x, (size_t)nz, z, &err)))
             r = cli_fail(dsep_cmd.name, s, &err);
         else {
             for (long i = 0; i < nx; i++)
@@ -267,7 +267,7 @@ static int bn_dsep(int argc, char **argv) {
         }
     } else {
         int sep = 0;
-        if ((s = gmdl_bn_dsep(bn, (size_t)nx, x, (size_t)ny, y, (size_t)nz, z, &sep, &err)))
+        if ((s = gmdl_bn_dsep(&sep, bn, (size_t)nx, x, (size_t)ny, y, (size_t)nz, z, &err)))
             r = cli_fail(dsep_cmd.name, s, &err);
         else if (json) {
             json_w j;
@@ -375,9 +375,9 @@ static int bn_query(int argc, char **argv) {
     size_t V = gmdl_bn_nvars(bn);
     int32_t *ev = malloc(V * sizeof *ev);
     uint32_t t;
-    gmdl_status s = gmdl_bn_find(bn, target, &t, &err);
+    gmdl_status s = gmdl_bn_find(&t, bn, target, &err);
     if (!s)
-        s = gmdl_bn_parse_evidence(bn, OPTV(&query_cmd, vals, "evidence")->s, ev, &err);
+        s = gmdl_bn_parse_evidence(ev, bn, OPTV(&query_cmd, vals, "evidence")->s, &err);
     if (s) {
         r = cli_fail(query_cmd.name, s, &err);
         goto out;
@@ -387,7 +387,7 @@ static int bn_query(int argc, char **argv) {
     gmdl_query_stats st;
     memset(&st, 0, sizeof st);
     double t0 = cli_now();
-    s = gmdl_bn_query(bn, t, ev, &cfg, p, &st, &err);
+    s = gmdl_bn_query(p, &st, bn, t, ev, &cfg, &err);
     double secs = cli_now() - t0;
     if (s) {
         r = cli_fail(query_cmd.name, s, &err);
@@ -521,7 +521,7 @@ static int bn_sample(int argc, char **argv) {
     }
     for (size_t done = 0; done < n && !r; done += chunk) {
         size_t m = n - done < chunk ? n - done : chunk;
-        gmdl_status s = gmdl_bn_sample(bn, m, seed, done, rows, &err);
+        gmdl_status s = gmdl_bn_sample(rows, bn, m, seed, done, &err);
         if (s) {
             r = cli_fail(sample_cmd.name, s, &err);
             break;

@@ -24,7 +24,6 @@ static const cli_opt opts[] = {
     {"histograms", 0, OPT_STRING, "FILE.png", NULL,
      "also draw each layer's log alpha histogram with its threshold (PNG)", 1, 0, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
-    {"json", 0, OPT_FLAG, NULL, NULL, "print the results as one JSON object on stdout", 1, 0, 0},
 };
 
 static const cli_cmd cmd = {
@@ -46,12 +45,13 @@ static const cli_cmd cmd = {
 /* One panel per layer: the histogram of the log alphas (weights or groups, log count axis) and
  * the pruning threshold as a dashed line. */
 static gmdl_status draw_histograms(const gmdl_model *m,
+                                   const gmdl_method_info *mi,
                                    const gmdl_compress_report *r,
                                    const char *path,
                                    gmdl_err *err) {
     gmdl_plot *p;
     int cols = r->nlayers < 2 ? 1 : 2, rows = (r->nlayers + cols - 1) / cols;
-    gmdl_status s = gmdl_plot_create(480 * cols, 320 * rows, rows, cols, &p, err);
+    gmdl_status s = gmdl_plot_create(&p, 480 * cols, 320 * rows, rows, cols, err);
     if (s)
         return s;
     enum { BINS = 64 };
@@ -59,12 +59,12 @@ static gmdl_status draw_histograms(const gmdl_model *m,
     for (int i = 0; i < r->nlayers && !s; i++) {
         size_t n = 0;
         const char *name;
-        s = gmdl_model_log_alpha(m, i, NULL, 0, &n, &name, err);
+        s = gmdl_model_log_alpha(NULL, 0, &n, &name, m, i, err);
         double *la = s ? NULL : malloc((n ? n : 1) * sizeof(double));
         if (!s && !la)
             s = GMDL_ENOMEM;
         if (!s)
-            s = gmdl_model_log_alpha(m, i, la, n, &n, &name, err);
+            s = gmdl_model_log_alpha(la, n, &n, &name, m, i, err);
         if (s) {
             free(la);
             break;
@@ -86,12 +86,10 @@ static gmdl_status draw_histograms(const gmdl_model *m,
             y[k++] = c;
         }
         char title[96];
-        const char *method = gmdl_model_config(m)->method;
-        int groups = strncmp(method, "bc-", 3) == 0, ghs = strcmp(method, "bc-ghs") == 0;
         snprintf(title, sizeof title, "%s: %zu %s, threshold %.3g", name, n,
-                 groups ? "groups" : "weights", r->layers[i].threshold);
-        s = gmdl_plot_axes(p, i, title, ghs ? "log noise-to-signal of the group" : "log alpha",
-                           "count", lo, hi, 0.5, ymax * 2.0, GMDL_PLOT_LOGY);
+                 mi->structured ? "groups" : "weights", r->layers[i].threshold);
+        s = gmdl_plot_axes(p, i, title, mi->statistic, "count", lo, hi, 0.5, ymax * 2.0,
+                           GMDL_PLOT_LOGY);
         if (s)
             break;
         gmdl_plot_line(p, x, y, k, 0x1f77b4, 1.5, 0);
@@ -108,15 +106,24 @@ static gmdl_status draw_histograms(const gmdl_model *m,
 }
 
 /* --threshold auto | T | T1,T2,... (one per layer with a posterior, each a number or auto) into
- * cc; returns 0 or 2 (message printed). */
-static int parse_thresholds(const char *th, gmdl_compress_config *cc) {
-    int nth = 0;
+ * cc, a list into lt (allocated here, the caller frees it); returns 0 or the exit code (message
+ * printed). */
+static int parse_thresholds(const char *th, gmdl_compress_config *cc, double **lt) {
+    size_t most = 1;
+    for (const char *p = th; *p; p++)
+        most += *p == ',';
+    *lt = malloc(most * sizeof(double));
+    if (!*lt) {
+        fprintf(stderr, "gmdl compress: out of memory\n");
+        return 1;
+    }
+    size_t nth = 0;
     for (const char *p = th;; nth++) {
         const char *comma = strchr(p, ',');
         size_t len = comma ? (size_t)(comma - p) : strlen(p);
         char buf[64];
         double t = NAN;
-        int ok = len > 0 && len < sizeof buf && nth < GMDL_COMPRESS_MAX_LAYERS;
+        int ok = len > 0 && len < sizeof buf;
         if (ok) {
             memcpy(buf, p, len);
             buf[len] = 0;
@@ -129,18 +136,20 @@ static int parse_thresholds(const char *th, gmdl_compress_config *cc) {
         if (!ok) {
             fprintf(stderr,
                     "gmdl compress: --threshold expects auto, a number, or a comma-separated list "
-                    "of them (one per layer, at most %d), got '%s'\n",
-                    GMDL_COMPRESS_MAX_LAYERS, th);
+                    "of them (one per layer), got '%s'\n",
+                    th);
             return 2;
         }
+        (*lt)[nth] = t;
         if (!comma) {
-            if (nth == 0)
+            if (nth == 0) {
                 cc->log_alpha_threshold = t; /* one value for every layer */
-            else
-                cc->layer_threshold[nth] = t;
+            } else {
+                cc->layer_threshold = *lt;
+                cc->layer_threshold_n = nth + 1;
+            }
             return 0;
         }
-        cc->layer_threshold[nth] = t;
         p = comma + 1;
     }
 }
@@ -188,13 +197,14 @@ report_json(const char *out, const gmdl_train_config *mc, const gmdl_compress_re
 static void report_text(const char *in,
                         const char *out,
                         const gmdl_train_config *mc,
+                        const gmdl_method_info *mi,
                         const gmdl_compress_report *r) {
     printf("%s (%s, %s) -> %s, %zu bytes\n\n", in, mc->arch, mc->method, out, r->bytes);
     printf("%-8s %-16s %-12s %10s %10s %6s %6s %9s\n", "layer", "shape", "kept out x in", "nonzero",
            "total", "bits", "rule",
-           strcmp(mc->method, "sws") == 0       ? "prune at"
-           : strncmp(mc->method, "bc-", 3) == 0 ? "group >="
-                                                : "log a >=");
+           mi->codebook     ? "prune at"
+           : mi->structured ? "group >="
+                            : "log a >=");
     for (int i = 0; i < r->nlayers; i++) {
         const gmdl_compress_layer *l = &r->layers[i];
         char shape[48] = "", kept[32];
@@ -223,31 +233,40 @@ static int
 compress_model(gmdl_model *m, const gmdl_dataset *test, const cli_val *v, const char *in) {
     const char *out = OPTV(&cmd, v, "out")->s, *hist = OPTV(&cmd, v, "histograms")->s;
     gmdl_compress_config cc = gmdl_compress_config_default();
-    int rc = parse_thresholds(OPTV(&cmd, v, "threshold")->s, &cc);
-    if (rc)
+    double *lt = NULL; /* the per-layer thresholds cc borrows */
+    int rc = parse_thresholds(OPTV(&cmd, v, "threshold")->s, &cc, &lt);
+    if (rc) {
+        free(lt);
         return rc;
+    }
     cc.tolerance = OPTV(&cmd, v, "tolerance")->d;
     const gmdl_train_config *mc = gmdl_model_config(m);
-    if (hist && strcmp(mc->method, "sws") == 0) {
+    gmdl_method_info mi;
+    gmdl_err err = {{0}};
+    if (gmdl_method_lookup(&mi, mc->method, &err)) {
+        free(lt);
+        return cli_fail("compress", GMDL_ECORRUPT, &err);
+    }
+    if (hist && !mi.statistic) {
         fprintf(stderr,
                 "gmdl compress: %s: --histograms draws log alpha, which a model trained "
-                "with sws does not have\n",
-                in);
+                "with %s does not have\n",
+                in, mc->method);
+        free(lt);
         return 2;
     }
-    gmdl_err err = {{0}};
     gmdl_compress_report r;
     gmdl_set_flush_denormals(1);
-    gmdl_status s = gmdl_model_compress(m, test, &cc, out, &r, &err);
+    gmdl_status s = gmdl_model_compress(&r, m, test, &cc, out, &err);
+    free(lt);
     if (!s && hist)
-        s = draw_histograms(m, &r, hist, &err);
-    if (s)
-        return cli_fail("compress", s, &err);
-    if (OPTV(&cmd, v, "json")->i)
+        s = draw_histograms(m, &mi, &r, hist, &err);
+    if (!s && cli_json())
         report_json(out, mc, &r);
-    else
-        report_text(in, out, mc, &r);
-    return 0;
+    else if (!s)
+        report_text(in, out, mc, &mi, &r);
+    gmdl_compress_report_fini(&r);
+    return s ? cli_fail("compress", s, &err) : 0;
 }
 
 int cmd_compress(int argc, char **argv) {
@@ -267,7 +286,7 @@ int cmd_compress(int argc, char **argv) {
     if (s)
         return cli_fail("compress", s, &err);
     gmdl_dataset test;
-    s = gmdl_dataset_load_dir(OPTV(&cmd, v, "data")->s, 1, gmdl_model_classes(m), &test, &err);
+    s = gmdl_dataset_load_dir(&test, OPTV(&cmd, v, "data")->s, 1, gmdl_model_classes(m), &err);
     if (s) {
         gmdl_model_destroy(m);
         return cli_fail("compress", s, &err);

@@ -39,7 +39,7 @@ int cmd_eval(int argc, char **argv) {
     if (s)
         return cli_fail("eval", s, &err);
     gmdl_dataset test;
-    s = gmdl_dataset_load_dir(OPTV(&cmd, v, "data")->s, 1, gmdl_model_classes(m), &test, &err);
+    s = gmdl_dataset_load_dir(&test, OPTV(&cmd, v, "data")->s, 1, gmdl_model_classes(m), &err);
     if (s) {
         gmdl_model_destroy(m);
         return cli_fail("eval", s, &err);

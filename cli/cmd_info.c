@@ -4,11 +4,6 @@
 
 #include "cli.h"
 
-static const cli_opt opts[] = {
-    {"json", 0, OPT_FLAG, NULL, NULL, "print the description as one JSON object on stdout", 1, 0,
-     0},
-};
-
 static const cli_cmd cmd = {
     "info",
     "gmdl info MODEL [--json]",
@@ -16,15 +11,14 @@ static const cli_cmd cmd = {
     "method, parameter counts, training configuration and per-epoch history. JSON keys: arch,\n"
     "method, input (c, h, w), classes, parameters, layers, epoch, epochs, step, seed, batch,\n"
     "optimizer, lr, history.",
-    opts,
-    sizeof opts / sizeof opts[0],
+    NULL, /* only the common --json and --quiet */
+    0,
     1,
     1};
 
 int cmd_info(int argc, char **argv) {
-    cli_val v[sizeof opts / sizeof opts[0]];
     const char *pos[1];
-    int npos, rc = cli_parse(&cmd, argc, argv, v, pos, &npos);
+    int npos, rc = cli_parse(&cmd, argc, argv, NULL, pos, &npos);
     if (rc)
         return rc < 0 ? 0 : rc;
     gmdl_err err = {{0}};
@@ -37,7 +31,7 @@ int cmd_info(int argc, char **argv) {
     gmdl_model_input_shape(m, &ic, &ih, &iw);
     const gmdl_epoch_stats *h = gmdl_model_history(m, &nh);
     const char *opt = c->optimizer == GMDL_OPT_SGD ? "sgd" : "adam";
-    if (OPTV(&cmd, v, "json")->i) {
+    if (cli_json()) {
         json_w j;
         json_init(&j, stdout);
         json_obj_begin(&j, NULL);
@@ -97,7 +91,9 @@ int cmd_info(int argc, char **argv) {
                 gmdl_model_layer_info(m, i, &li);
                 sparse |= strcmp(li.kind, "sparse_dense") == 0;
             }
-            how = strncmp(c->method, "bc-", 3) == 0
+            gmdl_method_info mi;
+            gmdl_err merr;
+            how = gmdl_method_lookup(&mi, c->method, &merr) == GMDL_OK && mi.structured
                       ? " (compressed: quantised weights, the pruned architecture)"
                   : sparse ? " (compressed: quantised weights, sparse layers)"
                            : " (compressed: quantised weights)";

@@ -94,7 +94,7 @@ static int run(const cli_cmd *cmd, int is_mar, int argc, char **argv) {
     for (size_t v = 0; v < V; v++)
         ev[v] = -1;
     const char *evid = OPTV(cmd, vals, "evid")->s;
-    if (evid && (s = gmdl_mrf_read_evid(m, evid, ev, &err))) {
+    if (evid && (s = gmdl_mrf_read_evid(ev, m, evid, &err))) {
         r = cli_fail(cmd->name, s, &err);
         goto out;
     }
@@ -104,13 +104,13 @@ static int run(const cli_cmd *cmd, int is_mar, int argc, char **argv) {
     memset(&est, 0, sizeof est);
     memset(&bst, 0, sizeof bst);
     if (m_exact)
-        s = gmdl_mrf_exact(m, ev, &ecfg, &lz, is_mar ? mar : NULL, &est, &err);
+        s = gmdl_mrf_exact(&lz, is_mar ? mar : NULL, &est, m, ev, &ecfg, &err);
     else if (m_bp) {
         gmdl_bp_config bcfg = gmdl_bp_config_default();
         bcfg.max_iters = (int)OPTV(cmd, vals, "iters")->i;
         bcfg.tol = OPTV(cmd, vals, "tol")->d;
         bcfg.damping = OPTV(cmd, vals, "damping")->d;
-        s = gmdl_mrf_bp(m, ev, &bcfg, &lz, is_mar ? mar : NULL, &bst, &err);
+        s = gmdl_mrf_bp(&lz, is_mar ? mar : NULL, &bst, m, ev, &bcfg, &err);
         if (s == GMDL_ENOCONV) { /* the beliefs are still reported, flagged */
             cli_note("gmdl %s: warning: %s\n", cmd->name, err.msg);
             s = GMDL_OK;
@@ -121,7 +121,7 @@ static int run(const cli_cmd *cmd, int is_mar, int argc, char **argv) {
         if (OPTV(cmd, vals, "n")->set)
             gcfg.sweeps = (size_t)OPTV(cmd, vals, "n")->i;
         gcfg.seed = (uint64_t)OPTV(cmd, vals, "seed")->i;
-        s = gmdl_mrf_ais(m, ev, &gcfg, (size_t)OPTV(cmd, vals, "chains")->i, &lz, &ais_ess, &err);
+        s = gmdl_mrf_ais(&lz, &ais_ess, m, ev, &gcfg, (size_t)OPTV(cmd, vals, "chains")->i, &err);
     } else {
         gmdl_gibbs_config gcfg = gmdl_gibbs_config_default();
         gcfg.sweeps = (size_t)OPTV(cmd, vals, "samples")->i;
@@ -129,7 +129,7 @@ static int run(const cli_cmd *cmd, int is_mar, int argc, char **argv) {
             gcfg.sweeps = (size_t)OPTV(cmd, vals, "n")->i;
         gcfg.burn_in = (size_t)OPTV(cmd, vals, "burn-in")->i;
         gcfg.seed = (uint64_t)OPTV(cmd, vals, "seed")->i;
-        s = gmdl_mrf_gibbs(m, ev, &gcfg, mar, &err);
+        s = gmdl_mrf_gibbs(mar, m, ev, &gcfg, &err);
     }
     double secs = cli_now() - t0;
     if (s) {

@@ -74,8 +74,6 @@ static const cli_opt opts[] = {
      "continue from MODEL's last completed epoch (starts afresh if MODEL does not exist)", 1, 0, 0},
     {"force", 0, OPT_FLAG, NULL, NULL, "overwrite --out even if it is not a gmdl model file", 1, 0,
      0},
-    {"json", 0, OPT_FLAG, NULL, NULL, "print the results as one JSON object on stdout", 1, 0, 0},
-    {"quiet", 'q', OPT_FLAG, NULL, NULL, "no progress or log lines on stderr", 1, 0, 0},
     {"crash-at-step", 0, OPT_INT, "N", NULL, "testing hook: SIGKILL the process after step N", 1,
      9.2e18, 1},
 };
@@ -146,6 +144,7 @@ typedef struct train_run {
     const char *out, *data, *init;
     int json, quiet, resume, threads, classes;
     gmdl_train_config cfg;
+    double *harden; /* --sws-harden's fractions (cfg.sws.harden points here) */
     gmdl_model *m;
     gmdl_dataset train, test;
     int todo;             /* epochs this run */
@@ -161,8 +160,8 @@ static int parse_config(const cli_val *v, train_run *r) {
         fprintf(stderr, "gmdl train: --out MODEL is required (the model file to write)\n");
         return 2;
     }
-    r->json = (int)OPTV(&cmd, v, "json")->i;
-    r->quiet = (int)OPTV(&cmd, v, "quiet")->i;
+    r->json = cli_json();
+    r->quiet = cli_quiet();
     r->resume = (int)OPTV(&cmd, v, "resume")->i;
     r->init = OPTV(&cmd, v, "init")->s;
     const char *optname = OPTV(&cmd, v, "optimizer")->s;
@@ -191,13 +190,18 @@ static int parse_config(const cli_val *v, train_run *r) {
     cfg.epochs = (int)OPTV(&cmd, v, "epochs")->i;
     cfg.batch = (int)OPTV(&cmd, v, "batch")->i;
     cfg.optimizer = strcmp(optname, "sgd") == 0 ? GMDL_OPT_SGD : GMDL_OPT_ADAM;
-    cfg.lr = OPTV(&cmd, v, "lr")->set         ? OPTV(&cmd, v, "lr")->d
-             : cfg.optimizer == GMDL_OPT_SGD  ? 0.05
-             : strcmp(cfg.method, "sws") == 0 ? 2e-4 /* retraining (docs/COMPRESSION.md) */
-                                              : 1e-3;
-    if (strcmp(cfg.method, "sws") == 0 && !r->init && !r->resume) {
-        fprintf(stderr, "gmdl train: method sws retrains a trained net: give --init MODEL (a "
-                        "model trained with --method dense on the same architecture)\n");
+    gmdl_method_info mi = {cfg.method, 0, 0, 0, 0, 1e-3, NULL};
+    gmdl_err merr;
+    if (gmdl_method_lookup(&mi, cfg.method, &merr) != GMDL_OK)
+        mi.adam_lr = 1e-3; /* an unknown method: gmdl_train_config_check below says so */
+    cfg.lr = OPTV(&cmd, v, "lr")->set        ? OPTV(&cmd, v, "lr")->d
+             : cfg.optimizer == GMDL_OPT_SGD ? 0.05
+                                             : mi.adam_lr; /* sws: retraining, smaller */
+    if (mi.retrains && !r->init && !r->resume) {
+        fprintf(stderr,
+                "gmdl train: method %s retrains a trained net: give --init MODEL (a model "
+                "trained with --method dense on the same architecture)\n",
+                mi.name);
         return 2;
     }
     cfg.momentum = OPTV(&cmd, v, "momentum")->d;
@@ -205,10 +209,21 @@ static int parse_config(const cli_val *v, train_run *r) {
     cfg.sws.tau = OPTV(&cmd, v, "sws-tau")->d;
     cfg.sws.zero_sd = OPTV(&cmd, v, "sws-zero-sd")->d;
     gmdl_err herr = {{0}};
-    if (gmdl_sws_harden_parse(&cfg, OPTV(&cmd, v, "sws-harden")->s, &herr)) {
+    const char *harden = OPTV(&cmd, v, "sws-harden")->s;
+    size_t nharden = 0;
+    if (gmdl_sws_harden_parse(NULL, 0, &nharden, harden, &herr) == GMDL_OK) {
+        r->harden = malloc((nharden ? nharden : 1) * sizeof(double));
+        if (!r->harden) {
+            fprintf(stderr, "gmdl train: out of memory\n");
+            return 1;
+        }
+    }
+    if (gmdl_sws_harden_parse(r->harden, nharden, &nharden, harden, &herr)) {
         fprintf(stderr, "gmdl train: --sws-harden: %s\n", herr.msg);
         return 2;
     }
+    cfg.sws.harden = r->harden;
+    cfg.sws.harden_n = (int)nharden;
     cfg.seed = (uint64_t)OPTV(&cmd, v, "seed")->i;
     gmdl_err err = {{0}};
     gmdl_status s = gmdl_train_config_check(&cfg, &err);
@@ -293,9 +308,9 @@ static int init_from(train_run *r) {
  * model fits the data. Returns 0 or the exit code. */
 static int prepare_model(train_run *r) {
     gmdl_err err = {{0}};
-    gmdl_status s = gmdl_dataset_load_dir(r->data, 0, r->classes, &r->train, &err);
+    gmdl_status s = gmdl_dataset_load_dir(&r->train, r->data, 0, r->classes, &err);
     if (!s)
-        s = gmdl_dataset_load_dir(r->data, 1, r->classes, &r->test, &err);
+        s = gmdl_dataset_load_dir(&r->test, r->data, 1, r->classes, &err);
     if (s)
         return cli_fail("train", s, &err);
     const gmdl_dataset *train = &r->train, *test = &r->test;
@@ -332,7 +347,9 @@ static void log_epoch(const train_run *r,
                       double eta) {
     const gmdl_train_config *cfg = &r->cfg;
     char extra[128] = "";
-    if (strcmp(cfg->method, "dense") != 0 && strncmp(cfg->method, "dropout", 7) != 0) {
+    gmdl_method_info mi;
+    gmdl_err merr;
+    if (gmdl_method_lookup(&mi, cfg->method, &merr) == GMDL_OK && mi.bayes) {
         int k = snprintf(extra, sizeof extra, "  kl %.4g  kept %.4f (%.1fx)", es->kl, es->kept,
                          es->kept > 0 ? 1.0 / es->kept : 0.0);
         if (!isnan(es->kept_units) && k > 0 && (size_t)k < sizeof extra)
@@ -477,11 +494,9 @@ int cmd_train(int argc, char **argv) {
         return rc < 0 ? 0 : rc;
     train_run r;
     memset(&r, 0, sizeof r);
-    if ((rc = parse_config(v, &r)) != 0 || (rc = resume_model(v, &r)) != 0)
-        return rc;
     double *times = NULL;
-    rc = prepare_model(&r);
-    if (rc)
+    if ((rc = parse_config(v, &r)) != 0 || (rc = resume_model(v, &r)) != 0 ||
+        (rc = prepare_model(&r)) != 0)
         goto done;
     const gmdl_train_config *cfg = &r.cfg;
     if (!r.quiet)
@@ -506,6 +521,7 @@ int cmd_train(int argc, char **argv) {
         report(&r);
 done:
     free(times);
+    free(r.harden);
     gmdl_dataset_fini(&r.train);
     gmdl_dataset_fini(&r.test);
     gmdl_model_destroy(r.m);

@@ -37,9 +37,9 @@ typedef struct cli_cmd {
 /* Parses argv[0..argc-1] (after the command name). Returns 0 on success, 2 on a usage error
  * (message printed to stderr), and -1 when --help was printed (the caller exits 0).
  * vals has one entry per option; positional arguments are stored in pos (at most max_pos).
- * Every command also takes the common options --json and -q/--quiet (cli_json, cli_quiet), which
- * its table need not list; a table that lists them gets them in vals as well. --quiet also mutes
- * the library's log below errors. */
+ * Every command also takes the common options --json and -q/--quiet (cli_json, cli_quiet) from
+ * the one entry each in opts.c, which tables do not list (one that did would get them in vals as
+ * well). --quiet also mutes the library's log below errors. vals may be NULL for an empty table. */
 int cli_parse(
     const cli_cmd *cmd, int argc, char **argv, cli_val *vals, const char **pos, int *npos);
 void cli_help(const cli_cmd *cmd);

@@ -14,14 +14,14 @@
 
 int json_read_file(const char *path, jval *root) {
     gmdl_err err = {{0}};
-    gmdl_status s = gmdl_json_read_file(path, root, &err);
+    gmdl_status s = gmdl_json_read_file(root, path, &err);
     return s ? cli_fail("sample", s, &err) : 0;
 }
 
 double *json_numbers(const jval *obj, const char *path, const char *key, size_t *n) {
     gmdl_err err = {{0}};
     const gmdl_json *a;
-    gmdl_status s = gmdl_json_get_numbers(obj, key, path, &a, &err);
+    gmdl_status s = gmdl_json_get_numbers(&a, obj, key, path, &err);
     if (s) {
         cli_fail("sample", s, &err);
         return NULL;
@@ -65,7 +65,7 @@ gmdl_status csv_xy(const char *path,
                    gmdl_err *err) {
     gmdl_csv c;
     *X = *y = NULL;
-    gmdl_status s = gmdl_csv_read(path, &c, err);
+    gmdl_status s = gmdl_csv_read(&c, path, err);
     if (s)
         return s;
     int yc = gmdl_csv_find(&c, ycol);
@@ -77,7 +77,7 @@ gmdl_status csv_xy(const char *path,
     size_t rows = c.nrows, feats = c.ncols > 1 ? c.ncols - 1 : 0;
     *X = malloc((rows * feats > 0 ? rows * feats : 1) * sizeof(double));
     *y = malloc((rows > 0 ? rows : 1) * sizeof(double));
-    s = !*X || !*y ? GMDL_ENOMEM : gmdl_csv_xy(&c, (size_t)yc, *X, *y, err);
+    s = !*X || !*y ? GMDL_ENOMEM : gmdl_csv_xy(*X, *y, &c, (size_t)yc, err);
     gmdl_csv_fini(&c);
     if (s) {
         free(*X);
@@ -97,7 +97,7 @@ static int ends_with(const char *s, const char *suf) {
 
 gmdl_status load_sparse(const char *path, const char *ycol, gmdl_libsvm *out, gmdl_err *err) {
     if (!ends_with(path, ".csv"))
-        return gmdl_libsvm_read(path, MAX_LIBSVM_INDEX, out, err);
+        return gmdl_libsvm_read(out, path, MAX_LIBSVM_INDEX, err);
     memset(out, 0, sizeof *out);
     if (!ycol) {
         snprintf(err->msg, sizeof err->msg, "%s: CSV data needs --y COL (the label column)", path);
@@ -108,7 +108,7 @@ gmdl_status load_sparse(const char *path, const char *ycol, gmdl_libsvm *out, gm
     gmdl_status s = csv_xy(path, ycol, &X, &y, &n, &p, err);
     if (s)
         return s;
-    s = gmdl_libsvm_from_dense(X, y, n, p, out, err);
+    s = gmdl_libsvm_from_dense(out, X, y, n, p, err);
     free(X);
     free(y);
     return s;

@@ -37,7 +37,7 @@ int sample_plot_draws(const char *path,
                       const double *window) {
     gmdl_plot *p;
     gmdl_err err = {{0}};
-    gmdl_status s = gmdl_plot_create(1200, 800, 2, 2, &p, &err);
+    gmdl_status s = gmdl_plot_create(&p, 1200, 800, 2, 2, &err);
     if (s)
         return cli_fail("sample", s, &err);
     size_t step = d->n > 2000 ? d->n / 2000 : 1, m = (d->n + step - 1) / step;
@@ -71,7 +71,7 @@ int sample_plot_draws(const char *path,
     /* autocorrelation of quantity 1, chain 1 */
     for (size_t i = 0; i < d->n; i++)
         lag[i] = d->x[i * d->dim];
-    if (d->n >= 2 && gmdl_diag_autocorr(lag, d->n, acf) == GMDL_OK &&
+    if (d->n >= 2 && gmdl_diag_autocorr(acf, lag, d->n) == GMDL_OK &&
         gmdl_plot_axes(p, 2, "autocorrelation (chain 1)", "lag", d->names[0], 0, (double)(nacf - 1),
                        -0.2, 1.05, 0) == GMDL_OK) {
         for (size_t i = 0; i < nacf; i++)
@@ -148,7 +148,7 @@ int sample_plot_risk(const char *path,
     hi = fmax(hi, mhp->risk);
     gmdl_plot *pl;
     gmdl_err err = {{0}};
-    gmdl_status s = gmdl_plot_create(900, 600, 1, 1, &pl, &err);
+    gmdl_status s = gmdl_plot_create(&pl, 900, 600, 1, 1, &err);
     if (s)
         return cli_fail("sample", s, &err);
     char ttl[160];

@@ -30,16 +30,16 @@ int main(int argc, char **argv) {
     /* Is visiting Asia independent of smoking, given a positive X-ray? The X-ray is a
      * descendant of the collider 'either', so observing it opens the path. */
     uint32_t asia, smoke, xray, lung;
-    if ((s = gmdl_bn_find(bn, "asia", &asia, &err)) ||
-        (s = gmdl_bn_find(bn, "smoke", &smoke, &err)) ||
-        (s = gmdl_bn_find(bn, "xray", &xray, &err)) ||
-        (s = gmdl_bn_find(bn, "lung", &lung, &err))) {
+    if ((s = gmdl_bn_find(&asia, bn, "asia", &err)) ||
+        (s = gmdl_bn_find(&smoke, bn, "smoke", &err)) ||
+        (s = gmdl_bn_find(&xray, bn, "xray", &err)) ||
+        (s = gmdl_bn_find(&lung, bn, "lung", &err))) {
         gmdl_bn_destroy(bn);
         return fail(s, &err);
     }
     int sep0 = 0, sep1 = 0;
-    if ((s = gmdl_bn_dsep(bn, 1, &asia, 1, &smoke, 0, NULL, &sep0, &err)) ||
-        (s = gmdl_bn_dsep(bn, 1, &asia, 1, &smoke, 1, &xray, &sep1, &err))) {
+    if ((s = gmdl_bn_dsep(&sep0, bn, 1, &asia, 1, &smoke, 0, NULL, &err)) ||
+        (s = gmdl_bn_dsep(&sep1, bn, 1, &asia, 1, &smoke, 1, &xray, &err))) {
         gmdl_bn_destroy(bn);
         return fail(s, &err);
     }
@@ -51,8 +51,8 @@ int main(int argc, char **argv) {
     double p[2], q[2];
     gmdl_query_config cfg = gmdl_query_config_default();
     gmdl_query_stats st;
-    if (!ev || (s = gmdl_bn_parse_evidence(bn, "xray=yes,dysp=yes", ev, &err)) ||
-        (s = gmdl_bn_query(bn, lung, ev, &cfg, p, &st, &err))) {
+    if (!ev || (s = gmdl_bn_parse_evidence(ev, bn, "xray=yes,dysp=yes", &err)) ||
+        (s = gmdl_bn_query(p, &st, bn, lung, ev, &cfg, &err))) {
         free(ev);
         gmdl_bn_destroy(bn);
         return ev ? fail(s, &err) : 1;
@@ -62,7 +62,7 @@ int main(int argc, char **argv) {
     cfg.method = GMDL_QUERY_LW;
     cfg.samples = 100000;
     cfg.seed = 1;
-    if ((s = gmdl_bn_query(bn, lung, ev, &cfg, q, &st, &err))) {
+    if ((s = gmdl_bn_query(q, &st, bn, lung, ev, &cfg, &err))) {
         free(ev);
         gmdl_bn_destroy(bn);
         return fail(s, &err);

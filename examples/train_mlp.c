@@ -12,8 +12,8 @@ int main(int argc, char **argv) {
     }
     gmdl_err err = {{0}};
     gmdl_dataset train, test;
-    if (gmdl_dataset_load_dir(argv[1], 0, 10, &train, &err) != GMDL_OK ||
-        gmdl_dataset_load_dir(argv[1], 1, 10, &test, &err) != GMDL_OK) {
+    if (gmdl_dataset_load_dir(&train, argv[1], 0, 10, &err) != GMDL_OK ||
+        gmdl_dataset_load_dir(&test, argv[1], 1, 10, &err) != GMDL_OK) {
         fprintf(stderr, "%s\n", err.msg);
         return 2;
     }

@@ -72,7 +72,10 @@ static inline gmdl__layer gc_make_layer(const gmdl__layer_ops *ops,
     l.in_w = W;
     l.in_size = (size_t)C * H * W;
     l.units = units;
-    l.rate = rate;
+    if (ops == &gmdl__dropout_ops) /* rate: the kind's own number */
+        l.k.dropout.p = rate;
+    else if (strcmp(ops->kind, "sws_prior") == 0) /* by name: nn-only tests do not link bayes */
+        l.k.sws.tau = rate;
     l.kh = l.kw = k;
     l.stride = stride;
     l.pad = pad;

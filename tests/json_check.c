@@ -53,7 +53,7 @@ int main(int argc, char **argv) {
     }
     gmdl_json doc;
     gmdl_err err = {{0}};
-    gmdl_status s = gmdl_json_parse(text, len, name, &doc, &err);
+    gmdl_status s = gmdl_json_parse(&doc, text, len, name, &err);
     free(text);
     if (s) {
         fprintf(stderr, "json_check: %s\n", err.msg[0] ? err.msg : gmdl_status_str(s));

@@ -386,7 +386,7 @@ static void check_compress(void) {
     snprintf(path, sizeof path, "/tmp/gmdl_test_bayes_%ld.gmz", (long)getpid());
     gmdl_compress_config cc = gmdl_compress_config_default();
     gmdl_compress_report r;
-    CHECK_OK(gmdl_model_compress(m, &te, &cc, path, &r, &err));
+    CHECK_OK(gmdl_model_compress(&r, m, &te, &cc, path, &err));
     printf("compressed: error %.4f (pruned %.4f), nonzero %.3f, rates %g %g %g, %zu bytes\n",
            r.test_error, r.test_error_pruned, r.nonzero_fraction, r.pruning_rate,
            r.fast_prediction_rate, r.max_compression_rate, r.bytes);
@@ -414,7 +414,7 @@ static void check_compress(void) {
     f1->param[0].p[0] = 1e-6f;
     f1->param[2].p[0] = -40.0f; /* log alpha = -40 + 27.6: kept */
     gmdl_compress_report r2;
-    CHECK_OK(gmdl_model_compress(m, &te, &cc, path, &r2, &err));
+    CHECK_OK(gmdl_model_compress(&r2, m, &te, &cc, path, &err));
     CHECK_OK(gmdl_model_load(&z, path, &err));
     gmdl__layer *zl = &z->layers[0];
     CHECK(zl->ops == &gmdl__sparse_dense_ops);
@@ -428,6 +428,7 @@ static void check_compress(void) {
     CHECK_EQ(zl->k.csr.rowptr[zl->units], nzw);
     CHECK_EQ(mism, 0);
     CHECK(r2.test_error - r2.test_error_pruned <= cc.tolerance + 1e-12);
+    gmdl_compress_report_fini(&r2);
     gmdl_model_destroy(z);
     f1->param[0].p[0] = keep_th;
     f1->param[2].p[0] = keep_ls;
@@ -442,6 +443,7 @@ static void check_compress(void) {
     CHECK(truncate(path, (off_t)r.bytes - 9) == 0);
     CHECK_STATUS(gmdl_model_load(&z, path, &err), GMDL_ECORRUPT);
     unlink(path);
+    gmdl_compress_report_fini(&r);
     gmdl_model_destroy(m);
     /* vd, bbb: per-weight posteriors without sparsity: compress still quantises, and the file
      * runs with the error it reports */
@@ -452,7 +454,7 @@ static void check_compress(void) {
         for (int e = 0; e < cfg.epochs; e++)
             CHECK_OK(gmdl_model_train_epoch(m, &tr, &te, NULL, NULL, &st, &err));
         CHECK(st.test_accuracy > 0.9);
-        CHECK_OK(gmdl_model_compress(m, &te, &cc, path, &r, &err));
+        CHECK_OK(gmdl_model_compress(&r, m, &te, &cc, path, &err));
         printf("%s: error %.4f (pruned %.4f), bits %d %d, rates %g %g %g\n", cfg.method,
                r.test_error, r.test_error_pruned, r.layers[0].bits, r.layers[1].bits,
                r.pruning_rate, r.fast_prediction_rate, r.max_compression_rate);
@@ -462,6 +464,7 @@ static void check_compress(void) {
         z = load_reported(path, &te, r.test_error);
         gmdl_model_destroy(z);
         unlink(path);
+        gmdl_compress_report_fini(&r);
         gmdl_model_destroy(m);
     }
     /* bc-gnj, bc-ghs: structured pruning, whole input units removed, no index bits */
@@ -474,7 +477,7 @@ static void check_compress(void) {
         for (int e = 0; e < cfg.epochs; e++)
             CHECK_OK(gmdl_model_train_epoch(m, &tr, &te, NULL, NULL, &st, &err));
         CHECK(st.kept_units > 0.0 && st.kept_units <= 1.0);
-        CHECK_OK(gmdl_model_compress(m, &te, &cc, path, &r, &err));
+        CHECK_OK(gmdl_model_compress(&r, m, &te, &cc, path, &err));
         printf("%s: error %.4f (pruned %.4f), fc1 %zux%zu, fc2 %zux%zu, rates %g %g %g\n",
                cfg.method, r.test_error, r.test_error_pruned, r.layers[0].pruned_rows,
                r.layers[0].pruned_cols, r.layers[1].pruned_rows, r.layers[1].pruned_cols,
@@ -488,6 +491,7 @@ static void check_compress(void) {
         check_reduced(z, path, &te, r.layers[0].pruned_cols, r.layers[0].pruned_rows);
         gmdl_model_destroy(z);
         unlink(path);
+        gmdl_compress_report_fini(&r);
         gmdl_model_destroy(m);
     }
     /* a conv net with group pruning: filters removed, the same predictions */
@@ -497,11 +501,12 @@ static void check_compress(void) {
     CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));
     for (int e = 0; e < cfg.epochs; e++)
         CHECK_OK(gmdl_model_train_epoch(m, &tr, &te, NULL, NULL, &st, &err));
-    { /* force half of the filters out, whatever the training reached */
+    double lt[1]; /* conv1's threshold */
+    {             /* force half of the filters out, whatever the training reached */
         double la[6], tmp;
         size_t nla;
         const char *nm;
-        CHECK_OK(gmdl_model_log_alpha(m, 0, la, 6, &nla, &nm, &err));
+        CHECK_OK(gmdl_model_log_alpha(la, 6, &nla, &nm, m, 0, &err));
         CHECK_EQ(nla, 6);
         for (int i = 0; i < 6; i++)
             for (int j = i + 1; j < 6; j++)
@@ -510,10 +515,13 @@ static void check_compress(void) {
                     la[i] = la[j];
                     la[j] = tmp;
                 }
-        cc.layer_threshold[0] = 0.5 * (la[2] + la[3]);
+        lt[0] = 0.5 * (la[2] + la[3]);
     }
-    CHECK_OK(gmdl_model_compress(m, &te, &cc, path, &r, &err));
-    cc.layer_threshold[0] = NAN;
+    cc.layer_threshold = lt;
+    cc.layer_threshold_n = 1;
+    CHECK_OK(gmdl_model_compress(&r, m, &te, &cc, path, &err));
+    cc.layer_threshold = NULL;
+    cc.layer_threshold_n = 0;
     printf("bc-gnj conv: error %.4f, conv1 %zu of 6 filters, fc1 %zux%zu\n", r.test_error,
            r.layers[0].pruned_rows, r.layers[1].pruned_rows, r.layers[1].pruned_cols);
     CHECK(r.layers[0].pruned_rows < 6);
@@ -521,12 +529,15 @@ static void check_compress(void) {
     check_reduced(z, path, &te, 0, 0);
     gmdl_model_destroy(z);
     unlink(path);
+    gmdl_compress_report_fini(&r);
     gmdl_model_destroy(m);
     /* a dense model has no posterior */
     snprintf(cfg.method, sizeof cfg.method, "dense");
     CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));
-    CHECK_STATUS(gmdl_model_compress(m, &te, &cc, path, &r, &err), GMDL_EUNSUPPORTED);
+    CHECK_STATUS(gmdl_model_compress(&r, m, &te, &cc, path, &err), GMDL_EUNSUPPORTED);
     CHECK_STR_CONTAINS(err.msg, "no posterior");
+    CHECK(r.layers == NULL && r.nlayers == 0);
+    gmdl_compress_report_fini(&r);
     gmdl_model_destroy(m);
     free(tr.x);
     free(tr.y);
@@ -618,7 +629,12 @@ static void check_sws_harden(void) {
     snprintf(c.method, sizeof c.method, "sws");
     c.epochs = 4;
     c.lr = 2e-4;
-    CHECK_OK(gmdl_sws_harden_parse(&c, "0.5,0.9,1", &err));
+    double stages[3];
+    size_t nstages = 0;
+    CHECK_OK(gmdl_sws_harden_parse(stages, 3, &nstages, "0.5,0.9,1", &err));
+    CHECK_EQ(nstages, 3);
+    c.sws.harden = stages;
+    c.sws.harden_n = (int)nstages;
     CHECK_OK(gmdl_model_create(&w, &c, 1, 28, 28, 10, &err));
     int copied = 0;
     CHECK_OK(gmdl_model_init_from(w, d, &copied, &err));
@@ -671,9 +687,10 @@ static void check_sws_harden(void) {
     snprintf(zpath, sizeof zpath, "/tmp/gmdl_test_harden_%ld.gmz", (long)getpid());
     gmdl_compress_config cc = gmdl_compress_config_default();
     gmdl_compress_report r;
-    CHECK_OK(gmdl_model_compress(w, &te, &cc, zpath, &r, &err));
+    CHECK_OK(gmdl_model_compress(&r, w, &te, &cc, zpath, &err));
     CHECK_NEAR(r.test_error, 1.0 - ev.accuracy, 1e-12, 0.0);
     CHECK_NEAR(r.test_error_pruned, 1.0 - ev.accuracy, 1e-12, 0.0);
+    gmdl_compress_report_fini(&r);
     remove(zpath);
     /* resumed after the second stage: the same end */
     CHECK_OK(gmdl_model_load(&w2, path, &err));

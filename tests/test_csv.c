@@ -33,7 +33,7 @@ static void test_valid(void) {
                                       "\"-3\",,\"he said \"\"hi\"\", then\nleft\"\r\n"
                                       "NA,1e3,?\r\n"
                                       "4,nan,\"\"");
-    REQUIRE_OK_MSG(gmdl_csv_read(p, &c, &e), e.msg);
+    REQUIRE_OK_MSG(gmdl_csv_read(&c, p, &e), e.msg);
     CHECK_EQ(c.ncols, 3);
     CHECK_EQ(c.nrows, 4);
     CHECK(strcmp(c.names[0], "a") == 0);
@@ -60,44 +60,44 @@ static void test_valid(void) {
     CHECK(!gmdl_csv_is_missing("na"));
 
     double v[4];
-    CHECK_OK(gmdl_csv_column_f64(&c, 0, 1, v, &e));
+    CHECK_OK(gmdl_csv_column_f64(v, &c, 0, 1, &e));
     CHECK_NEAR(v[0], 1.0, 0, 0);
     CHECK_NEAR(v[1], -3.0, 0, 0);
     CHECK(isnan(v[2]));
     CHECK_NEAR(v[3], 4.0, 0, 0);
-    CHECK_OK(gmdl_csv_column_f64(&c, 1, 1, v, &e));
+    CHECK_OK(gmdl_csv_column_f64(v, &c, 1, 1, &e));
     CHECK_NEAR(v[0], 2.5, 0, 0);
     CHECK(isnan(v[1]));
     CHECK_NEAR(v[2], 1000.0, 0, 0);
     CHECK(isnan(v[3]));
     /* Missing cells are an error unless allowed: row 2 (file line 4), column b at byte 6. */
-    CHECK_STATUS(gmdl_csv_column_f64(&c, 1, 0, v, &e), GMDL_EPARSE);
+    CHECK_STATUS(gmdl_csv_column_f64(v, &c, 1, 0, &e), GMDL_EPARSE);
     CHECK_STR_CONTAINS(e.msg, "ok.csv:4:6: column b: missing value");
     /* Text in a numeric column names line, column and the column's name. */
-    CHECK_STATUS(gmdl_csv_column_f64(&c, 2, 1, v, &e), GMDL_EPARSE);
+    CHECK_STATUS(gmdl_csv_column_f64(v, &c, 2, 1, &e), GMDL_EPARSE);
     CHECK_STR_CONTAINS(e.msg, "ok.csv:2:7: column c d: not a number: 'x'");
-    CHECK_STATUS(gmdl_csv_column_f64(&c, 3, 1, v, &e), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_csv_column_f64(v, &c, 3, 1, &e), GMDL_EINVAL);
     gmdl_csv_fini(&c);
     gmdl_csv_fini(&c); /* idempotent after free */
 
     /* No trailing newline, a BOM, a header-only file, numbers with blanks and exponents. */
     p = FIXTURE("bom.csv", "\xEF\xBB\xBFx,y\n 7 ,-1.5e-2\n0x10,1e-400");
-    REQUIRE_OK_MSG(gmdl_csv_read(p, &c, &e), e.msg);
+    REQUIRE_OK_MSG(gmdl_csv_read(&c, p, &e), e.msg);
     CHECK_EQ(c.nrows, 2);
     CHECK(strcmp(c.names[0], "x") == 0);
-    CHECK_OK(gmdl_csv_column_f64(&c, 0, 0, v, &e));
+    CHECK_OK(gmdl_csv_column_f64(v, &c, 0, 0, &e));
     CHECK_NEAR(v[0], 7.0, 0, 0);
     CHECK_NEAR(v[1], 16.0, 0, 0);
-    CHECK_OK(gmdl_csv_column_f64(&c, 1, 0, v, &e));
+    CHECK_OK(gmdl_csv_column_f64(v, &c, 1, 0, &e));
     CHECK_NEAR(v[0], -0.015, 1e-18, 0);
     CHECK_NEAR(v[1], 0.0, 1e-300, 0); /* underflow is accepted as (nearly) zero */
     gmdl_csv_fini(&c);
 
     p = FIXTURE("hdr.csv", "only,header\n");
-    REQUIRE_OK_MSG(gmdl_csv_read(p, &c, &e), e.msg);
+    REQUIRE_OK_MSG(gmdl_csv_read(&c, p, &e), e.msg);
     CHECK_EQ(c.nrows, 0);
     CHECK_EQ(c.ncols, 2);
-    CHECK_OK(gmdl_csv_column_f64(&c, 1, 0, v, &e));
+    CHECK_OK(gmdl_csv_column_f64(v, &c, 1, 0, &e));
     gmdl_csv_fini(&c);
 }
 
@@ -105,7 +105,7 @@ static void expect_error(const char *name, const char *content, size_t len, cons
     gmdl_csv c;
     gmdl_err e = {{0}};
     const char *p = fixture(name, content, len);
-    CHECK_STATUS(gmdl_csv_read(p, &c, &e), GMDL_EPARSE);
+    CHECK_STATUS(gmdl_csv_read(&c, p, &e), GMDL_EPARSE);
     CHECK_STR_CONTAINS(e.msg, want);
     CHECK(c.cells == NULL && c.nrows == 0);
 }
@@ -129,18 +129,18 @@ static void test_errors(void) {
     gmdl_csv c;
     gmdl_err e = {{0}};
     const char *p = FIXTURE("num.csv", "a,b\n1,2\n3,4x\n5,1e999\n");
-    REQUIRE_OK_MSG(gmdl_csv_read(p, &c, &e), e.msg);
+    REQUIRE_OK_MSG(gmdl_csv_read(&c, p, &e), e.msg);
     double v[3];
-    CHECK_STATUS(gmdl_csv_column_f64(&c, 1, 0, v, &e), GMDL_EPARSE);
+    CHECK_STATUS(gmdl_csv_column_f64(v, &c, 1, 0, &e), GMDL_EPARSE);
     CHECK_STR_CONTAINS(e.msg, "num.csv:3:3: column b: not a number: '4x'");
     c.cells[3] = c.cells[1]; /* skip the bad cell to reach the overflowing one */
-    CHECK_STATUS(gmdl_csv_column_f64(&c, 1, 0, v, &e), GMDL_EPARSE);
+    CHECK_STATUS(gmdl_csv_column_f64(v, &c, 1, 0, &e), GMDL_EPARSE);
     CHECK_STR_CONTAINS(e.msg, "num.csv:4:3: column b: value '1e999' is not finite");
     gmdl_csv_fini(&c);
 
     char missing[600];
     snprintf(missing, sizeof missing, "%s/does-not-exist.csv", tmpdir);
-    CHECK_STATUS(gmdl_csv_read(missing, &c, &e), GMDL_ENOENT);
+    CHECK_STATUS(gmdl_csv_read(&c, missing, &e), GMDL_ENOENT);
     CHECK_STR_CONTAINS(e.msg, "does-not-exist.csv");
 }
 
@@ -151,19 +151,19 @@ static void test_iris(void) {
     snprintf(path, sizeof path, "%s/tests/data/sklearn/iris.csv", src);
     gmdl_csv c;
     gmdl_err e = {{0}};
-    REQUIRE_OK_MSG(gmdl_csv_read(path, &c, &e), e.msg);
+    REQUIRE_OK_MSG(gmdl_csv_read(&c, path, &e), e.msg);
     CHECK_EQ(c.nrows, 150);
     CHECK_EQ(c.ncols, 5);
     int t = gmdl_csv_find(&c, "target");
     CHECK_EQ(t, 4);
     double col[150], sum = 0;
     for (size_t j = 0; j < 4; j++) {
-        CHECK_OK(gmdl_csv_column_f64(&c, j, 0, col, &e));
+        CHECK_OK(gmdl_csv_column_f64(col, &c, j, 0, &e));
         for (size_t i = 0; i < 150; i++)
             sum += col[i];
     }
     CHECK_NEAR(sum, 2078.7, 1e-9, 0); /* SOURCE.md: iris data sum 2078.7 */
-    CHECK_OK(gmdl_csv_column_f64(&c, 4, 0, col, &e));
+    CHECK_OK(gmdl_csv_column_f64(col, &c, 4, 0, &e));
     int counts[3] = {0, 0, 0}, bad = 0;
     for (size_t i = 0; i < 150; i++) {
         if (col[i] == 0 || col[i] == 1 || col[i] == 2)
@@ -193,7 +193,7 @@ static void test_mutations(void) {
         const char *p = fixture("mut.csv", buf, len);
         gmdl_csv c;
         gmdl_err e = {{0}};
-        gmdl_status s = gmdl_csv_read(p, &c, &e);
+        gmdl_status s = gmdl_csv_read(&c, p, &e);
         if (s != GMDL_OK && s != GMDL_EPARSE)
             bad_status++;
         if (s != GMDL_OK)
@@ -202,7 +202,7 @@ static void test_mutations(void) {
         if (c.ncols < 1 || c.nrows > 16)
             bad_table++;
         for (size_t j = 0; j < c.ncols && c.nrows <= 16; j++) {
-            gmdl_status t = gmdl_csv_column_f64(&c, j, 1, col, &e);
+            gmdl_status t = gmdl_csv_column_f64(col, &c, j, 1, &e);
             if (t != GMDL_OK && t != GMDL_EPARSE)
                 bad_status++;
             for (size_t i = 0; i < c.nrows; i++)
@@ -221,33 +221,33 @@ static void test_xy(void) {
     gmdl_csv c;
     gmdl_err e = {{0}};
     const char *p = FIXTURE("xy.csv", "a,y,b\n1,10,2\n3,30,4\n0,50,-6\n");
-    CHECK_OK(gmdl_csv_read(p, &c, &e));
+    CHECK_OK(gmdl_csv_read(&c, p, &e));
     double x[6], y[3];
-    CHECK_OK(gmdl_csv_xy(&c, 1, x, y, &e));
+    CHECK_OK(gmdl_csv_xy(x, y, &c, 1, &e));
     const double wx[6] = {1, 2, 3, 4, 0, -6}, wy[3] = {10, 30, 50};
     CHECK(memcmp(x, wx, sizeof x) == 0 && memcmp(y, wy, sizeof y) == 0);
-    CHECK_OK(gmdl_csv_xy(&c, 0, x, y, &e)); /* response first: features y, b */
+    CHECK_OK(gmdl_csv_xy(x, y, &c, 0, &e)); /* response first: features y, b */
     CHECK(x[0] == 10 && x[1] == 2 && x[5] == -6 && y[2] == 0);
-    CHECK_STATUS(gmdl_csv_xy(&c, 3, x, y, &e), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_csv_xy(x, y, &c, 3, &e), GMDL_EINVAL);
     gmdl_csv_fini(&c);
     p = FIXTURE("xybad.csv", "a,y,b\n1,x,2\n3,4,?\n");
-    CHECK_OK(gmdl_csv_read(p, &c, &e));
-    CHECK_STATUS(gmdl_csv_xy(&c, 2, x, y, &e), GMDL_EPARSE);
+    CHECK_OK(gmdl_csv_read(&c, p, &e));
+    CHECK_STATUS(gmdl_csv_xy(x, y, &c, 2, &e), GMDL_EPARSE);
     CHECK_STR_CONTAINS(e.msg, "xybad.csv:2:3: column y: not a number: 'x'");
     gmdl_csv_fini(&c);
     p = FIXTURE("xymiss.csv", "a,y,b\n1,2,3\n3,4,?\n");
-    CHECK_OK(gmdl_csv_read(p, &c, &e));
-    CHECK_STATUS(gmdl_csv_xy(&c, 1, x, y, &e), GMDL_EPARSE);
+    CHECK_OK(gmdl_csv_read(&c, p, &e));
+    CHECK_STATUS(gmdl_csv_xy(x, y, &c, 1, &e), GMDL_EPARSE);
     CHECK_STR_CONTAINS(e.msg, "xymiss.csv:3:5: column b: missing value '?'");
     gmdl_csv_fini(&c);
     p = FIXTURE("xyone.csv", "y\n1\n");
-    CHECK_OK(gmdl_csv_read(p, &c, &e));
-    CHECK_STATUS(gmdl_csv_xy(&c, 0, x, y, &e), GMDL_EINVAL);
+    CHECK_OK(gmdl_csv_read(&c, p, &e));
+    CHECK_STATUS(gmdl_csv_xy(x, y, &c, 0, &e), GMDL_EINVAL);
     CHECK_STR_CONTAINS(e.msg, "xyone.csv: need at least one row and one feature column");
     gmdl_csv_fini(&c);
     p = FIXTURE("xynorow.csv", "a,y\n");
-    CHECK_OK(gmdl_csv_read(p, &c, &e));
-    CHECK_STATUS(gmdl_csv_xy(&c, 1, x, y, &e), GMDL_EINVAL);
+    CHECK_OK(gmdl_csv_read(&c, p, &e));
+    CHECK_STATUS(gmdl_csv_xy(x, y, &c, 1, &e), GMDL_EINVAL);
     CHECK_STR_CONTAINS(e.msg, "need at least one row");
     gmdl_csv_fini(&c);
 }

@@ -103,26 +103,26 @@ static void test_ar1_tau(uint64_t seed) {
     gmdl_rng_derive(&r, seed, GMDL_RNG_DATA_SYNTH, 0);
     ar1(&r, 0.9, 0.0, x, n);
     double tau;
-    CHECK_OK(gmdl_diag_tau(x, n, &tau));
+    CHECK_OK(gmdl_diag_tau(&tau, x, n));
     CHECK_NEAR(tau, 19.0, 0, 0.10);
     CHECK_NEAR(tau, 19.0, 0, 0.05); /* sd of the estimate is ~2% at this length */
     double rho[8];
-    CHECK_OK(gmdl_diag_autocorr(x, 8, rho)); /* tiny series: just shape and rho[0] */
+    CHECK_OK(gmdl_diag_autocorr(rho, x, 8)); /* tiny series: just shape and rho[0] */
     CHECK_NEAR(rho[0], 1.0, 1e-12, 0);
     double *rr = malloc(n * sizeof(double));
-    CHECK_OK(gmdl_diag_autocorr(x, 200000, rr));
+    CHECK_OK(gmdl_diag_autocorr(rr, x, 200000));
     CHECK_NEAR(rr[1], 0.9, 0.01, 0);
     CHECK_NEAR(rr[10], pow(0.9, 10), 0.02, 0);
     /* Four chains: ESS ~ 4n/19 and tau from the summary ~ 19. */
     gmdl_diag_summary sm;
-    CHECK_OK(gmdl_diag_summarize(x, 4, 100000, &sm));
+    CHECK_OK(gmdl_diag_summarize(&sm, x, 4, 100000));
     CHECK_NEAR(sm.tau, 19.0, 0, 0.10);
     CHECK(sm.rhat < 1.01);
     CHECK_NEAR(sm.mcse, sm.sd / sqrt(sm.ess), 1e-15, 1e-12);
     /* iid: tau ~ 1 */
     for (size_t i = 0; i < 100000; i++)
         x[i] = gmdl_rng_normal(&r);
-    CHECK_OK(gmdl_diag_tau(x, 100000, &tau));
+    CHECK_OK(gmdl_diag_tau(&tau, x, 100000));
     CHECK_NEAR(tau, 1.0, 0.05, 0);
     free(rr);
     free(x);
@@ -141,10 +141,10 @@ static void test_against_reference(uint64_t seed) {
     const double *h[8];
     split(x, chains, n, h);
     double ess, want = ref_ess_chains(h, 2 * chains, n / 2);
-    CHECK_OK(gmdl_diag_ess(x, chains, n, &ess));
+    CHECK_OK(gmdl_diag_ess(&ess, x, chains, n));
     CHECK_NEAR(ess, want, 0, 1e-9);
     double rhat;
-    CHECK_OK(gmdl_diag_rhat(x, chains, n, &rhat));
+    CHECK_OK(gmdl_diag_rhat(&rhat, x, chains, n));
     CHECK_NEAR(rhat, ref_rhat(x, chains, n), 0, 1e-12);
     CHECK(rhat > 1.0);
 
@@ -164,7 +164,7 @@ static void test_against_reference(uint64_t seed) {
     }
     split(z, chains, n, h);
     want = ref_ess_chains(h, 2 * chains, n / 2);
-    CHECK_OK(gmdl_diag_ess_bulk(x, chains, n, &ess));
+    CHECK_OK(gmdl_diag_ess_bulk(&ess, x, chains, n));
     CHECK_NEAR(ess, want, 0, 1e-9);
 
     /* Antithetic draws (AR(1) with phi = -0.3, tau = 0.7/1.3): ESS above the draw count. */
@@ -172,7 +172,7 @@ static void test_against_reference(uint64_t seed) {
         ar1(&r, -0.3, 0.0, x + c * n, n);
     split(x, chains, n, h);
     want = ref_ess_chains(h, 2 * chains, n / 2);
-    CHECK_OK(gmdl_diag_ess(x, chains, n, &ess));
+    CHECK_OK(gmdl_diag_ess(&ess, x, chains, n));
     CHECK_NEAR(ess, want, 0, 1e-9);
     CHECK(ess > 1.3 * (double)S);
 
@@ -180,16 +180,16 @@ static void test_against_reference(uint64_t seed) {
     for (size_t c = 0; c < chains; c++)
         for (size_t i = 0; i < n; i++)
             x[c * n + i] = (double)c + 0.1 * gmdl_rng_normal(&r);
-    CHECK_OK(gmdl_diag_rhat(x, chains, n, &rhat));
+    CHECK_OK(gmdl_diag_rhat(&rhat, x, chains, n));
     CHECK(rhat > 2.0);
     /* A constant quantity. */
     for (size_t i = 0; i < S; i++)
         x[i] = 3.0;
-    CHECK_OK(gmdl_diag_rhat(x, chains, n, &rhat));
+    CHECK_OK(gmdl_diag_rhat(&rhat, x, chains, n));
     CHECK_NEAR(rhat, 1.0, 0, 0);
-    CHECK_OK(gmdl_diag_ess(x, chains, n, &ess));
+    CHECK_OK(gmdl_diag_ess(&ess, x, chains, n));
     CHECK_NEAR(ess, (double)(chains * (n / 2) * 2), 0, 0);
-    CHECK_STATUS(gmdl_diag_ess(x, chains, 3, &ess), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_diag_ess(&ess, x, chains, 3), GMDL_EINVAL);
     free(z);
     free(x);
 }

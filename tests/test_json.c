@@ -10,7 +10,7 @@
 #include "harness.h"
 #include "mutate.h"
 
-#define PARSE(lit, out, err) gmdl_json_parse(lit, sizeof(lit) - 1, "t.json", out, err)
+#define PARSE(lit, out, err) gmdl_json_parse(out, lit, sizeof(lit) - 1, "t.json", err)
 
 static void test_valid(void) {
     gmdl_json v;
@@ -61,7 +61,7 @@ static void test_valid(void) {
 static void check_number(const char *text, double want) {
     gmdl_json v;
     gmdl_err e = {{0}};
-    gmdl_status s = gmdl_json_parse(text, strlen(text), "n", &v, &e);
+    gmdl_status s = gmdl_json_parse(&v, text, strlen(text), "n", &e);
     CHECK_OK(s);
     if (s == GMDL_OK) {
         CHECK_EQ(v.type, GMDL_JSON_NUMBER);
@@ -75,7 +75,7 @@ static void check_number(const char *text, double want) {
 static void check_error(const char *text, size_t len, gmdl_status want, const char *msg) {
     gmdl_json v;
     gmdl_err e = {{0}};
-    CHECK_STATUS(gmdl_json_parse(text, len, "t.json", &v, &e), want);
+    CHECK_STATUS(gmdl_json_parse(&v, text, len, "t.json", &e), want);
     CHECK_STR_CONTAINS(e.msg, msg);
     CHECK(v.type == GMDL_JSON_NULL && v.n == 0 && v.items == NULL && v.str == NULL);
 }
@@ -164,16 +164,16 @@ static void test_errors(void) {
     ERR("[1,\0 2]", "t.json:1:4: expected a value"); /* a NUL byte is not white space */
     check_error(NULL, 0, GMDL_EPARSE, "t.json:1:1: unexpected end of file");
     gmdl_json v;
-    CHECK_STATUS(gmdl_json_parse(NULL, 3, "t", &v, NULL), GMDL_EINVAL);
-    CHECK_STATUS(gmdl_json_parse("1", 1, "t", NULL, NULL), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_json_parse(&v, NULL, 3, "t", NULL), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_json_parse(NULL, "1", 1, "t", NULL), GMDL_EINVAL);
     /* A BOM is skipped; the text need not end with a NUL (parse stops at len). */
     CHECK_OK(PARSE("\xEF\xBB\xBF[1]", &v, NULL));
     CHECK(v.n == 1 && v.col == 1); /* columns count from after the BOM */
     gmdl_json_fini(&v);
-    CHECK_OK(gmdl_json_parse("[12]garbage", 4, "t", &v, NULL));
+    CHECK_OK(gmdl_json_parse(&v, "[12]garbage", 4, "t", NULL));
     CHECK(v.n == 1 && v.items[0].num == 12);
     gmdl_json_fini(&v);
-    CHECK_OK(gmdl_json_parse("-3e2X", 4, "t", &v, NULL)); /* a number at the very end of the text */
+    CHECK_OK(gmdl_json_parse(&v, "-3e2X", 4, "t", NULL)); /* a number at the very end of the text */
     CHECK(v.num == -300);
     gmdl_json_fini(&v);
 }
@@ -190,7 +190,7 @@ static void test_depth(void) {
     buf[k++] = '7';
     for (int i = 0; i < D; i++)
         buf[k++] = ']';
-    CHECK_OK(gmdl_json_parse(buf, k, "deep", &v, &e));
+    CHECK_OK(gmdl_json_parse(&v, buf, k, "deep", &e));
     const gmdl_json *x = &v;
     int depth = 0;
     while (x->type == GMDL_JSON_ARRAY && x->n == 1) {
@@ -210,7 +210,7 @@ static void test_depth(void) {
     for (int i = 0; i < D; i++)
         buf[k++] = ']';
     buf[k++] = '}';
-    CHECK_STATUS(gmdl_json_parse(buf, k, "deep", &v, &e), GMDL_EPARSE);
+    CHECK_STATUS(gmdl_json_parse(&v, buf, k, "deep", &e), GMDL_EPARSE);
     char want[64];
     snprintf(want, sizeof want, "deep:1:%d: nesting too deep", 5 + D + 1);
     CHECK_STR_CONTAINS(e.msg, want);
@@ -218,7 +218,7 @@ static void test_depth(void) {
     size_t big = 1000000;
     char *deep = malloc(big);
     memset(deep, '[', big);
-    CHECK_STATUS(gmdl_json_parse(deep, big, "deep", &v, &e), GMDL_EPARSE);
+    CHECK_STATUS(gmdl_json_parse(&v, deep, big, "deep", &e), GMDL_EPARSE);
     CHECK_STR_CONTAINS(e.msg, "nesting too deep");
     free(deep);
 }
@@ -228,13 +228,13 @@ static void test_files(const char *tmpdir) {
     gmdl_err e = {{0}};
     char path[600];
     snprintf(path, sizeof path, "%s/missing.json", tmpdir);
-    CHECK_STATUS(gmdl_json_read_file(path, &v, &e), GMDL_ENOENT);
+    CHECK_STATUS(gmdl_json_read_file(&v, path, &e), GMDL_ENOENT);
     CHECK_STR_CONTAINS(e.msg, "missing.json: no such file");
     snprintf(path, sizeof path, "%s/bad.json", tmpdir);
     FILE *f = fopen(path, "wb");
     fputs("{\"y\": [1,\n 2 3]}", f);
     fclose(f);
-    CHECK_STATUS(gmdl_json_read_file(path, &v, &e), GMDL_EPARSE);
+    CHECK_STATUS(gmdl_json_read_file(&v, path, &e), GMDL_EPARSE);
     char want[700];
     snprintf(want, sizeof want, "%s:2:4: expected ',' or ']'", path);
     CHECK_STR_CONTAINS(e.msg, want);
@@ -247,10 +247,10 @@ static void test_files(const char *tmpdir) {
           "  \"sigma\": [15, 10, 16, 11, 9, 11, 10, 18]\n}\n",
           f);
     fclose(f);
-    CHECK_OK(gmdl_json_read_file(path, &v, &e));
+    CHECK_OK(gmdl_json_read_file(&v, path, &e));
     const gmdl_json *y, *sigma;
-    CHECK_OK(gmdl_json_get_numbers(&v, "y", path, &y, &e));
-    CHECK_OK(gmdl_json_get_numbers(&v, "sigma", path, &sigma, &e));
+    CHECK_OK(gmdl_json_get_numbers(&y, &v, "y", path, &e));
+    CHECK_OK(gmdl_json_get_numbers(&sigma, &v, "sigma", path, &e));
     const double want_y[8] = {28, 8, -3, 7, -1, 1, 18, 12},
                  want_s[8] = {15, 10, 16, 11, 9, 11, 10, 18};
     CHECK(y && sigma && y->n == 8 && sigma->n == 8);
@@ -267,20 +267,20 @@ static void test_get_numbers(void) {
     gmdl_err e = {{0}};
     const gmdl_json *a = NULL;
     CHECK_OK(PARSE("{\"y\": [1, 2],\n \"e\": [], \"s\": \"1\", \"m\": [1, \"2\"]}", &v, &e));
-    CHECK_OK(gmdl_json_get_numbers(&v, "y", "d.json", &a, &e));
+    CHECK_OK(gmdl_json_get_numbers(&a, &v, "y", "d.json", &e));
     CHECK(a && a->n == 2 && a->items[1].num == 2);
-    CHECK_STATUS(gmdl_json_get_numbers(&v, "x", "d.json", &a, &e), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_json_get_numbers(&a, &v, "x", "d.json", &e), GMDL_EINVAL);
     CHECK_STR_CONTAINS(e.msg, "d.json: missing key \"x\"");
     CHECK(a == NULL);
-    CHECK_STATUS(gmdl_json_get_numbers(&v, "e", "d.json", &a, &e), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_json_get_numbers(&a, &v, "e", "d.json", &e), GMDL_EINVAL);
     CHECK_STR_CONTAINS(e.msg, "d.json:2:7: \"e\" must be a non-empty array of numbers");
-    CHECK_STATUS(gmdl_json_get_numbers(&v, "s", "d.json", &a, &e), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_json_get_numbers(&a, &v, "s", "d.json", &e), GMDL_EINVAL);
     CHECK_STR_CONTAINS(e.msg, "d.json:2:16: \"s\" must be a non-empty array of numbers");
-    CHECK_STATUS(gmdl_json_get_numbers(&v, "m", "d.json", &a, &e), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_json_get_numbers(&a, &v, "m", "d.json", &e), GMDL_EINVAL);
     CHECK_STR_CONTAINS(e.msg, "d.json:2:30: \"m\"[1] is not a number");
-    CHECK_STATUS(gmdl_json_get_numbers(&v.items[0], "y", "d.json", &a, &e), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_json_get_numbers(&a, &v.items[0], "y", "d.json", &e), GMDL_EINVAL);
     CHECK_STR_CONTAINS(e.msg, "d.json:1:7: expected a JSON object, found an array");
-    CHECK_STATUS(gmdl_json_get_numbers(&v, NULL, "d.json", &a, &e), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_json_get_numbers(&a, &v, NULL, "d.json", &e), GMDL_EINVAL);
     gmdl_json_fini(&v);
 }
 
@@ -319,7 +319,7 @@ static void test_alloc_failures(void) {
         fail_at_alloc = k;
         n_alloc = 0;
         n_live = 0;
-        gmdl_status s = gmdl_json_parse(doc, sizeof doc - 1, "t", &v, &e);
+        gmdl_status s = gmdl_json_parse(&v, doc, sizeof doc - 1, "t", &e);
         attempts++;
         if (s == GMDL_OK) {
             ok = 1;
@@ -363,7 +363,7 @@ static void test_mutations(void) {
         size_t len = mutate_bytes(&r, buf, base, sizeof base - 1, alphabet, sizeof alphabet - 1);
         gmdl_json v;
         gmdl_err e = {{0}};
-        gmdl_status s = gmdl_json_parse(buf, len, "m", &v, &e);
+        gmdl_status s = gmdl_json_parse(&v, buf, len, "m", &e);
         if (s != GMDL_OK && s != GMDL_EPARSE)
             bad_status++;
         if (s == GMDL_OK) {

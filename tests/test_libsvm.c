@@ -35,7 +35,7 @@ static void test_valid(void) {
                             "   # indented comment\n"
                             "0\n"
                             "2.5 4:7");
-    REQUIRE_OK_MSG(gmdl_libsvm_read(p, 100, &d, &e), e.msg);
+    REQUIRE_OK_MSG(gmdl_libsvm_read(&d, p, 100, &e), e.msg);
     CHECK_EQ(d.nrows, 4);
     CHECK_EQ(d.ncols, 10);
     CHECK_EQ(d.nnz, 6);
@@ -57,7 +57,7 @@ static void test_valid(void) {
 
     /* Index exactly at max_index is allowed. */
     p = FIXTURE("1 5:1\n");
-    REQUIRE_OK_MSG(gmdl_libsvm_read(p, 5, &d, &e), e.msg);
+    REQUIRE_OK_MSG(gmdl_libsvm_read(&d, p, 5, &e), e.msg);
     CHECK_EQ(d.ncols, 5);
     gmdl_libsvm_fini(&d);
 }
@@ -66,7 +66,7 @@ static void expect_error(const char *content, size_t len, size_t max_index, cons
     gmdl_libsvm d;
     gmdl_err e = {{0}};
     const char *p = fixture(content, len);
-    CHECK_STATUS(gmdl_libsvm_read(p, max_index, &d, &e), GMDL_EPARSE);
+    CHECK_STATUS(gmdl_libsvm_read(&d, p, max_index, &e), GMDL_EPARSE);
     /* The message starts with the path, then ":LINE:COLUMN: problem". */
     CHECK(strncmp(e.msg, p, strlen(p)) == 0);
     CHECK_STR_CONTAINS(e.msg + strlen(p), want);
@@ -101,10 +101,10 @@ static void test_errors(void) {
     gmdl_err e = {{0}};
     char missing[600];
     snprintf(missing, sizeof missing, "%s/does-not-exist.svm", tmpdir);
-    CHECK_STATUS(gmdl_libsvm_read(missing, 100, &d, &e), GMDL_ENOENT);
+    CHECK_STATUS(gmdl_libsvm_read(&d, missing, 100, &e), GMDL_ENOENT);
     CHECK_STR_CONTAINS(e.msg, "does-not-exist.svm");
     const char *p = FIXTURE("1 1:1\n");
-    CHECK_STATUS(gmdl_libsvm_read(p, 0, &d, &e), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_libsvm_read(&d, p, 0, &e), GMDL_EINVAL);
 }
 
 /* The first 5000 records of a9a (tests/data/a9a/a9a_5000; counts of tests/data/SOURCE.md). */
@@ -115,7 +115,7 @@ static void test_a9a(void) {
     snprintf(path, sizeof path, "%s/tests/data/a9a/a9a_5000", src);
     gmdl_libsvm d;
     gmdl_err e = {{0}};
-    REQUIRE_OK_MSG(gmdl_libsvm_read(path, 10000000, &d, &e), e.msg);
+    REQUIRE_OK_MSG(gmdl_libsvm_read(&d, path, 10000000, &e), e.msg);
     /* SOURCE.md: 5000 records, 3779 negative / 1221 positive, largest feature index 122, all
      * values 1, 69241 non-zeros (13.85 per row). */
     CHECK_EQ(d.nrows, 5000);
@@ -143,7 +143,7 @@ static void test_a9a(void) {
     CHECK_EQ(d.cols[2], 13);
     /* With max_index 121 the first record using feature 122 (line 2656) is rejected. */
     gmdl_libsvm d2;
-    CHECK_STATUS(gmdl_libsvm_read(path, 121, &d2, &e), GMDL_EPARSE);
+    CHECK_STATUS(gmdl_libsvm_read(&d2, path, 121, &e), GMDL_EPARSE);
     CHECK_STR_CONTAINS(e.msg, "a9a_5000:2656:");
     CHECK_STR_CONTAINS(e.msg, "feature index 122 above the maximum 121");
     gmdl_libsvm_fini(&d);
@@ -163,7 +163,7 @@ static void test_mutations(void) {
         const char *p = fixture(buf, len);
         gmdl_libsvm d;
         gmdl_err e = {{0}};
-        gmdl_status s = gmdl_libsvm_read(p, 100, &d, &e);
+        gmdl_status s = gmdl_libsvm_read(&d, p, 100, &e);
         if (s != GMDL_OK && s != GMDL_EPARSE)
             bad_status++;
         if (s != GMDL_OK)
@@ -190,7 +190,7 @@ static void test_from_dense(void) {
     const double x[6] = {0, 1.5, 0, -2, 0, 3}, y[2] = {1, -1};
     gmdl_libsvm d;
     gmdl_err e = {{0}};
-    CHECK_OK(gmdl_libsvm_from_dense(x, y, 2, 3, &d, &e));
+    CHECK_OK(gmdl_libsvm_from_dense(&d, x, y, 2, 3, &e));
     CHECK(d.nrows == 2 && d.ncols == 3 && d.nnz == 3);
     CHECK(d.row_ptr[0] == 0 && d.row_ptr[1] == 1 && d.row_ptr[2] == 3);
     CHECK(d.cols[0] == 1 && d.cols[1] == 0 && d.cols[2] == 2);
@@ -198,11 +198,11 @@ static void test_from_dense(void) {
     CHECK(d.labels[0] == 1 && d.labels[1] == -1);
     gmdl_libsvm_fini(&d);
     const double z[2] = {0, 0};
-    CHECK_OK(gmdl_libsvm_from_dense(z, y, 2, 1, &d, &e));
+    CHECK_OK(gmdl_libsvm_from_dense(&d, z, y, 2, 1, &e));
     CHECK(d.nnz == 0 && d.cols && d.vals && d.row_ptr[2] == 0);
     gmdl_libsvm_fini(&d);
-    CHECK_STATUS(gmdl_libsvm_from_dense(NULL, y, 2, 1, &d, &e), GMDL_EINVAL);
-    CHECK_STATUS(gmdl_libsvm_from_dense(x, y, SIZE_MAX / 2, 3, &d, &e), GMDL_ELIMIT);
+    CHECK_STATUS(gmdl_libsvm_from_dense(&d, NULL, y, 2, 1, &e), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_libsvm_from_dense(&d, x, y, SIZE_MAX / 2, 3, &e), GMDL_ELIMIT);
 }
 
 int main(void) {

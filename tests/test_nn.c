@@ -91,7 +91,8 @@ static void check_compatible(void) {
     CHECK_STATUS(gmdl_train_config_compatible(&a, &b, all, nall, &err), GMDL_EINVAL);
     CHECK_STR_CONTAINS(err.msg, "sws-tau");
     b = a;
-    b.sws.harden[3] = 0.98;
+    const double harden2[] = {0.5, 0.75, 0.9, 0.98, 0.99, 1.0};
+    b.sws.harden = harden2;
     CHECK_STATUS(gmdl_train_config_compatible(&a, &b, all, nall, &err), GMDL_EINVAL);
     CHECK_STR_CONTAINS(err.msg, "sws-harden");
     b = a;
@@ -100,8 +101,31 @@ static void check_compatible(void) {
     CHECK_STR_CONTAINS(err.msg, "method");
 }
 
+/* gmdl_method_lookup answers from the method table what the CLI used to infer from names */
+static void check_method_lookup(void) {
+    gmdl_err err;
+    gmdl_method_info mi;
+    CHECK_OK(gmdl_method_lookup(&mi, "dense", &err));
+    CHECK(strcmp(mi.name, "dense") == 0 && !mi.bayes && !mi.structured && !mi.codebook);
+    CHECK(!mi.retrains && mi.adam_lr == 1e-3 && mi.statistic == NULL);
+    CHECK_OK(gmdl_method_lookup(&mi, "dropout:0.3", &err));
+    CHECK(strcmp(mi.name, "dropout") == 0 && !mi.bayes);
+    CHECK_OK(gmdl_method_lookup(&mi, "svd", &err));
+    CHECK(mi.bayes && !mi.structured && !mi.codebook && strcmp(mi.statistic, "log alpha") == 0);
+    CHECK_OK(gmdl_method_lookup(&mi, "bc-gnj", &err));
+    CHECK(mi.bayes && mi.structured && !mi.codebook && strcmp(mi.statistic, "log alpha") == 0);
+    CHECK_OK(gmdl_method_lookup(&mi, "bc-ghs", &err));
+    CHECK(mi.structured && strstr(mi.statistic, "noise-to-signal") != NULL);
+    CHECK_OK(gmdl_method_lookup(&mi, "sws", &err));
+    CHECK(mi.bayes && mi.codebook && mi.retrains && !mi.structured && mi.statistic == NULL);
+    CHECK(mi.adam_lr == 2e-4);
+    CHECK_STATUS(gmdl_method_lookup(&mi, "nonsense", &err), GMDL_EINVAL);
+    CHECK_STR_CONTAINS(err.msg, "bc-ghs");
+}
+
 int main(void) {
     check_compatible();
+    check_method_lookup();
     gmdl_dataset tr = fx_dataset(1000, 1), te = fx_dataset(300, 2);
     gmdl_err err;
     gmdl_train_config cfg = gmdl_train_config_default();
@@ -234,31 +258,59 @@ int main(void) {
     bad = cfg;
     CHECK_EQ(bad.sws.harden_n, 6);
     CHECK(bad.sws.harden[0] == 0.5 && bad.sws.harden[5] == 1.0);
-    CHECK_OK(gmdl_sws_harden_parse(&bad, "0.25,0.5,1", &err));
-    CHECK_EQ(bad.sws.harden_n, 3);
-    CHECK(bad.sws.harden[0] == 0.25 && bad.sws.harden[1] == 0.5 && bad.sws.harden[2] == 1.0);
-    char hb[GMDL_SWS_HARDEN_MAX * 24 + 8];
-    gmdl_sws_harden_format(&bad, hb, sizeof hb);
+    double hv[24];
+    size_t hn = 99;
+    CHECK_OK(gmdl_sws_harden_parse(hv, 24, &hn, "0.25,0.5,1", &err));
+    CHECK_EQ(hn, 3);
+    CHECK(hv[0] == 0.25 && hv[1] == 0.5 && hv[2] == 1.0);
+    bad.sws.harden = hv;
+    bad.sws.harden_n = (int)hn;
+    char hb[64];
+    CHECK_EQ(gmdl_sws_harden_format(hb, sizeof hb, &bad), 10);
     CHECK(strcmp(hb, "0.25,0.5,1") == 0);
-    CHECK_OK(gmdl_sws_harden_parse(&bad, "none", &err));
-    CHECK_EQ(bad.sws.harden_n, 0);
-    gmdl_sws_harden_format(&bad, hb, sizeof hb);
+    CHECK_EQ(gmdl_sws_harden_format(hb, 5, &bad), 10); /* cut, the whole length returned */
+    CHECK(strcmp(hb, "0.25") == 0);
+    CHECK_EQ(gmdl_sws_harden_format(NULL, 0, &bad), 10);
+    CHECK_OK(gmdl_sws_harden_parse(NULL, 0, &hn, "none", &err));
+    CHECK_EQ(hn, 0);
+    bad.sws.harden_n = 0;
+    gmdl_sws_harden_format(hb, sizeof hb, &bad);
     CHECK(strcmp(hb, "none") == 0);
-    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "0.5,0.4", &err), GMDL_EINVAL);
+    /* more stages than the buffer: all counted, the first cap written */
+    hv[2] = -1.0;
+    CHECK_OK(gmdl_sws_harden_parse(hv, 2, &hn, "0.1,0.2,0.3", &err));
+    CHECK(hn == 3 && hv[0] == 0.1 && hv[1] == 0.2 && hv[2] == -1.0);
+    /* any number of stages: 20 of them */
+    CHECK_OK(gmdl_sws_harden_parse(hv, 24, &hn,
+                                   "0.01,0.02,0.03,0.04,0.05,0.06,0.07,0.08,0.09,0.1,"
+                                   "0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,0.95,1",
+                                   &err));
+    CHECK(hn == 20 && hv[19] == 1.0);
+    bad.sws.harden_n = (int)hn;
+    { /* formatted and read back: the same stages */
+        char big[24 * 20 + 8];
+        double again[20];
+        size_t nb = 0, len = gmdl_sws_harden_format(NULL, 0, &bad);
+        CHECK_EQ(gmdl_sws_harden_format(big, sizeof big, &bad), len);
+        CHECK_EQ(strlen(big), len);
+        CHECK_OK(gmdl_sws_harden_parse(again, 20, &nb, big, &err));
+        CHECK(nb == 20 && memcmp(again, hv, sizeof again) == 0);
+    }
+    hn = 7;
+    CHECK_STATUS(gmdl_sws_harden_parse(hv, 24, &hn, "0.5,0.4", &err), GMDL_EINVAL);
     CHECK_STR_CONTAINS(err.msg, "must increase");
-    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "0,1", &err), GMDL_EINVAL);
-    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "0.5,1.5", &err), GMDL_EINVAL);
-    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "0.5,x", &err), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_sws_harden_parse(hv, 24, &hn, "0,1", &err), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_sws_harden_parse(hv, 24, &hn, "0.5,1.5", &err), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_sws_harden_parse(hv, 24, &hn, "0.5,x", &err), GMDL_EINVAL);
     CHECK_STR_CONTAINS(err.msg, "character 5");
-    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "", &err), GMDL_EINVAL);
-    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "0.5,", &err), GMDL_EINVAL);
-    CHECK_STATUS(gmdl_sws_harden_parse(&bad, "nan", &err), GMDL_EINVAL);
-    CHECK_STATUS(gmdl_sws_harden_parse(&bad,
-                                       "0.01,0.02,0.03,0.04,0.05,0.06,0.07,0.08,0.09,0.1,"
-                                       "0.2,0.3,0.4,0.5,0.6,0.7,1",
-                                       &err),
-                 GMDL_EINVAL);
-    CHECK_EQ(bad.sws.harden_n, 0); /* a failed parse leaves the config as it was */
+    CHECK_STATUS(gmdl_sws_harden_parse(hv, 24, &hn, "", &err), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_sws_harden_parse(hv, 24, &hn, "0.5,", &err), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_sws_harden_parse(hv, 24, &hn, "nan", &err), GMDL_EINVAL);
+    CHECK_EQ(hn, 7); /* a failed parse writes nothing */
+    CHECK(hv[19] == 1.0);
+    bad.sws.harden = NULL; /* stages without their fractions */
+    bad.sws.harden_n = 2;
+    CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
     bad = cfg;
     snprintf(bad.method, sizeof bad.method, "sws");
     bad.epochs = 5; /* six stages, one per final epoch */
@@ -266,7 +318,8 @@ int main(void) {
     CHECK_STR_CONTAINS(err.msg, "6 stages");
     bad.epochs = 6;
     CHECK_OK(gmdl_train_config_check(&bad, &err));
-    bad.sws.harden[2] = 0.6; /* not increasing */
+    const double dec[] = {0.5, 0.75, 0.6, 0.97, 0.99, 1.0}; /* not increasing */
+    bad.sws.harden = dec;
     CHECK_STATUS(gmdl_train_config_check(&bad, &err), GMDL_EINVAL);
     bad = cfg;
     snprintf(bad.method, sizeof bad.method, "dropout:1.5");

@@ -31,8 +31,8 @@ static int near(uint32_t c, uint32_t want) {
 int main(void) {
     gmdl_plot *p;
     gmdl_err e = {{0}};
-    CHECK_STATUS(gmdl_plot_create(10, 10, 1, 1, &p, &e), GMDL_EINVAL);
-    gmdl_status s = gmdl_plot_create(800, 400, 1, 2, &p, &e);
+    CHECK_STATUS(gmdl_plot_create(&p, 10, 10, 1, 1, &e), GMDL_EINVAL);
+    gmdl_status s = gmdl_plot_create(&p, 800, 400, 1, 2, &e);
     CHECK_OK(s);
     if (s != GMDL_OK) {
         fprintf(stderr, "%s\n", e.msg);
@@ -52,17 +52,17 @@ int main(void) {
         }
     gmdl_plot_contour(p, z, 200, 200, 1.0, 0xFF0000, 3.0);
     uint32_t c;
-    CHECK_OK(gmdl_plot_pixel_at(p, 1.0, 0.0, &c));
+    CHECK_OK(gmdl_plot_pixel_at(&c, p, 1.0, 0.0));
     CHECK(near(c, 0xFF0000));
-    CHECK_OK(gmdl_plot_pixel_at(p, 0.0, -1.0, &c));
+    CHECK_OK(gmdl_plot_pixel_at(&c, p, 0.0, -1.0));
     CHECK(near(c, 0xFF0000));
-    CHECK_OK(gmdl_plot_pixel_at(p, 0.5, 0.0, &c)); /* inside: background */
+    CHECK_OK(gmdl_plot_pixel_at(&c, p, 0.5, 0.0)); /* inside: background */
     CHECK_EQ(c, 0xFFFFFF);
-    CHECK_OK(gmdl_plot_pixel_at(p, 1.5, 1.5, &c)); /* outside */
+    CHECK_OK(gmdl_plot_pixel_at(&c, p, 1.5, 1.5)); /* outside */
     CHECK_EQ(c, 0xFFFFFF);
     const double px[1] = {-1.5}, py[1] = {1.5};
     gmdl_plot_points(p, px, py, 1, 0x0000FF, 1.0, 4.0);
-    CHECK_OK(gmdl_plot_pixel_at(p, -1.5, 1.5, &c));
+    CHECK_OK(gmdl_plot_pixel_at(&c, p, -1.5, 1.5));
     CHECK(near(c, 0x0000FF));
 
     /* Panel 1: log-log line y = x from 1e-3 to 1; a non-positive point breaks the line. */
@@ -70,10 +70,10 @@ int main(void) {
                             GMDL_PLOT_LOGX | GMDL_PLOT_LOGY));
     const double lx[4] = {1e-3, 1e-2, 0, 1}, ly[4] = {1e-3, 1e-2, 0.5, 1};
     gmdl_plot_line(p, lx, ly, 2, 0x00AA00, 4.0, 0);
-    CHECK_OK(gmdl_plot_pixel_at(p, sqrt(1e-5), sqrt(1e-5), &c)); /* on the segment, log midpoint */
+    CHECK_OK(gmdl_plot_pixel_at(&c, p, sqrt(1e-5), sqrt(1e-5))); /* on the segment, log midpoint */
     CHECK(near(c, 0x00AA00));
     gmdl_plot_line(p, lx, ly, 4, 0x00AA00, 4.0, 1);
-    CHECK_OK(gmdl_plot_pixel_at(p, 0.1, 0.1, &c)); /* the broken part is not drawn */
+    CHECK_OK(gmdl_plot_pixel_at(&c, p, 0.1, 0.1)); /* the broken part is not drawn */
     CHECK_EQ(c, 0xFFFFFF);
     const char *labels[2] = {"risk", "bias^2"};
     const uint32_t cols[2] = {0x00AA00, 0xFF0000};

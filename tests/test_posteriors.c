@@ -114,7 +114,7 @@ static void check_posterior(
         CHECK_OK(gmdl_draws_summary(&s, &d, j));
         for (size_t i = 0; i < S; i++)
             sq[i] = d.x[i * d.dim + j] * d.x[i * d.dim + j];
-        CHECK_OK(gmdl_diag_summarize(sq, d.chains, d.n, &s2));
+        CHECK_OK(gmdl_diag_summarize(&s2, sq, d.chains, d.n));
         double tol = 4 * sqrt(ref_mcse[k] * ref_mcse[k] + s.mcse * s.mcse);
         double tol2 = 4 * sqrt(ref2_mcse[k] * ref2_mcse[k] + s2.mcse * s2.mcse);
         int ok = fabs(s.mean - ref[k]) < tol && fabs(s2.mean - ref2[k]) < tol2 && s.rhat < 1.01;

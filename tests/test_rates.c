@@ -12,14 +12,14 @@ static void rates(const gmdl_struct_layer *L,
                   gmdl_rates *r) {
     size_t kept[8];
     gmdl_layer_size ls[8];
-    gmdl_structured_counts(L, n, in_ch, 10, kept);
+    gmdl_structured_counts(kept, L, n, in_ch, 10);
     for (size_t i = 0; i < n; i++) {
         ls[i].total = total[i];
         ls[i].kept = kept[i];
         ls[i].bits = bits[i];
         ls[i].index_bits = 0;
     }
-    gmdl_compression_rates(ls, n, r);
+    gmdl_compression_rates(r, ls, n);
 }
 
 int main(void) {

@@ -42,7 +42,7 @@ typedef struct gmdl_rates {
     double nonzero_fraction;                     /* sum kept / N */
 } gmdl_rates;
 
-GMDL_API void gmdl_compression_rates(const gmdl_layer_size *layers, size_t n, gmdl_rates *out);
+GMDL_API void gmdl_compression_rates(gmdl_rates *out, const gmdl_layer_size *layers, size_t n);
 
 /* Kept weight counts of a structurally pruned net: for dense layers kept_in[l] * kept_out[l]
  * (kept_out of the last layer = its outputs); for conv layers kept_filters[l-1] * kept_filters[l]
@@ -53,11 +53,11 @@ typedef struct gmdl_struct_layer {
     size_t kept;   /* dense: kept inputs; conv: kept output filters */
     size_t kernel; /* conv: kh * kw */
 } gmdl_struct_layer;
-GMDL_API void gmdl_structured_counts(const gmdl_struct_layer *layers,
+GMDL_API void gmdl_structured_counts(size_t *kept_weights,
+                                     const gmdl_struct_layer *layers,
                                      size_t n,
                                      size_t in_channels,
-                                     size_t outputs,
-                                     size_t *kept_weights);
+                                     size_t outputs);
 
 #ifdef __cplusplus
 }

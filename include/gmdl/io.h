@@ -35,7 +35,7 @@ typedef struct gmdl_idx {
 /* Reads PATH, or PATH.gz if PATH does not exist (zlib also reads plain files). Validates the magic,
  * type code, dimensions and that the data size matches exactly (no truncation, no trailing bytes).
  * Statuses: ENOENT, ENOTOURS (bad magic), ECORRUPT (truncated/trailing/bad dims), ENOMEM, EIO. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_idx_read(const char *path, gmdl_idx *out, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_idx_read(gmdl_idx *out, const char *path, gmdl_err *err);
 GMDL_API void gmdl_idx_fini(gmdl_idx *idx);
 
 /* A labelled image data set: x is [n, c*h*w] floats in [0, 1] (pixel / 255), y in [0, classes). */
@@ -51,11 +51,11 @@ typedef struct gmdl_dataset {
 /* Pairs an IDX image file (u8, 3 dims [n, h, w] or 4 dims [n, c, h, w]) with an IDX label file
  * (u8, 1 dim [n]); checks the counts agree and every label is < classes. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_dataset_load_idx(
-    const char *images, const char *labels, int classes, gmdl_dataset *out, gmdl_err *err);
+    gmdl_dataset *out, const char *images, const char *labels, int classes, gmdl_err *err);
 /* DIR/train-images-idx3-ubyte[.gz] + DIR/train-labels-idx1-ubyte[.gz] (test = 0), or the
  * t10k-* pair (test = 1). ENOENT names the missing folder or file. */
 GMDL_API GMDL_NODISCARD gmdl_status
-gmdl_dataset_load_dir(const char *dir, int test, int classes, gmdl_dataset *out, gmdl_err *err);
+gmdl_dataset_load_dir(gmdl_dataset *out, const char *dir, int test, int classes, gmdl_err *err);
 GMDL_API void gmdl_dataset_fini(gmdl_dataset *ds);
 
 /* ------------------------------------------------------------------ CSV */
@@ -71,7 +71,7 @@ typedef struct gmdl_csv {
     void *storage; /* internal */
 } gmdl_csv;
 
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_csv_read(const char *path, gmdl_csv *out, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_csv_read(gmdl_csv *out, const char *path, gmdl_err *err);
 GMDL_API void gmdl_csv_fini(gmdl_csv *csv);
 /* Column index of NAME, or -1. */
 GMDL_API int gmdl_csv_find(const gmdl_csv *csv, const char *name);
@@ -80,7 +80,7 @@ GMDL_API int gmdl_csv_is_missing(const char *cell);
 /* Parses column COL as numbers into out[nrows]. Missing cells become NAN when allow_missing,
  * otherwise they are an error; non-numeric cells are EPARSE "FILE:LINE: column NAME: ...". */
 GMDL_API GMDL_NODISCARD gmdl_status
-gmdl_csv_column_f64(const gmdl_csv *csv, size_t col, int allow_missing, double *out, gmdl_err *err);
+gmdl_csv_column_f64(double *out, const gmdl_csv *csv, size_t col, int allow_missing, gmdl_err *err);
 
 /* Splits the table into a response and a design matrix: column ycol into y[nrows], every other
  * column, in file order, into x[nrows * (ncols - 1)] (row-major). The caller's buffers. Columns
@@ -88,7 +88,7 @@ gmdl_csv_column_f64(const gmdl_csv *csv, size_t col, int allow_missing, double *
  * gmdl_csv_column_f64; missing cells are errors). EINVAL "FILE: need at least one row and one
  * feature column" for a table that has none, or for ycol out of range. */
 GMDL_API GMDL_NODISCARD gmdl_status
-gmdl_csv_xy(const gmdl_csv *csv, size_t ycol, double *x, double *y, gmdl_err *err);
+gmdl_csv_xy(double *x, double *y, const gmdl_csv *csv, size_t ycol, gmdl_err *err);
 
 /* ------------------------------------------------------------------ libsvm */
 /* libsvm / svmlight sparse text: "label index:value index:value ..." with 1-based, strictly
@@ -105,16 +105,16 @@ typedef struct gmdl_libsvm {
 
 /* max_index: indices above it are an error (CLI default 10^7). Errors are EPARSE with
  * "FILE:LINE:COLUMN: problem". */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_libsvm_read(const char *path,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_libsvm_read(gmdl_libsvm *out,
+                                                     const char *path,
                                                      size_t max_index,
-                                                     gmdl_libsvm *out,
                                                      gmdl_err *err);
 GMDL_API void gmdl_libsvm_fini(gmdl_libsvm *d);
 /* The sparse form of a dense design matrix x[n * p] (row-major) with labels[n]: zeros are left
  * out, ncols = p. Copies; release with gmdl_libsvm_fini. EINVAL for NULL arguments, ELIMIT when
  * p exceeds the 32-bit column index, ENOMEM. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_libsvm_from_dense(
-    const double *x, const double *labels, size_t n, size_t p, gmdl_libsvm *out, gmdl_err *err);
+    gmdl_libsvm *out, const double *x, const double *labels, size_t n, size_t p, gmdl_err *err);
 
 /* ------------------------------------------------------------------ JSON */
 /* A parsed JSON document (RFC 8259): a tree of values. Strings and keys are decoded to UTF-8
@@ -150,11 +150,11 @@ typedef struct gmdl_json {
  * "NAME:LINE:COLUMN: problem", or ENOMEM; on error *out is empty and nothing stays allocated.
  * Threads: reentrant. */
 GMDL_API GMDL_NODISCARD gmdl_status
-gmdl_json_parse(const char *text, size_t len, const char *name, gmdl_json *out, gmdl_err *err);
+gmdl_json_parse(gmdl_json *out, const char *text, size_t len, const char *name, gmdl_err *err);
 /* Reads and parses the file PATH (named by PATH in messages). Statuses as gmdl_json_parse, and
  * ENOENT ("PATH: no such file") or EIO. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_json_read_file(const char *path,
-                                                        gmdl_json *out,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_json_read_file(gmdl_json *out,
+                                                        const char *path,
                                                         gmdl_err *err);
 /* Releases the tree under v (v itself is the caller's) and empties v. Accepts NULL. */
 GMDL_API void gmdl_json_fini(gmdl_json *v);
@@ -169,7 +169,7 @@ GMDL_API const char *gmdl_json_type_name(gmdl_json_type t);
  * "NAME:LINE:COLUMN: "KEY" must be a non-empty array of numbers" or
  * "NAME:LINE:COLUMN: "KEY"[I] is not a number". */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_json_get_numbers(
-    const gmdl_json *obj, const char *key, const char *name, const gmdl_json **arr, gmdl_err *err);
+    const gmdl_json **arr, const gmdl_json *obj, const char *key, const char *name, gmdl_err *err);
 
 #ifdef __cplusplus
 }

@@ -33,8 +33,6 @@ extern "C" {
 
 typedef enum { GMDL_OPT_ADAM = 0, GMDL_OPT_SGD = 1 } gmdl_optimizer;
 
-#define GMDL_SWS_HARDEN_MAX 16 /* most sws hardening stages */
-
 /* Learning-rate schedule over the whole run of E = cfg.epochs epochs:
  * constant: lr;  cosine: lr (0.5 + 0.5 cos(pi p)) with p the fraction of the run done, per step;
  * linear: lr (E - e) / E in epoch e (0-based);  constant-linear: lr min(2 - 2 e / E, 1) (constant
@@ -59,9 +57,12 @@ typedef struct gmdl_sws_config {
      * harden[k] of every layer's weights (those nearest their component's value) to that
      * value, where they stay; the mixture is held fixed from the first stage on. Increasing
      * fractions in (0, 1]; default 0.5 0.75 0.9 0.97 0.99 1 (n = 6); n = 0: none, the weights
-     * are set to their values only by gmdl compress. */
+     * are set to their values only by gmdl compress. harden is borrowed: the caller's array of
+     * harden_n fractions (any number of them; the default points at a static array), which
+     * gmdl_model_create copies; in a config from gmdl_model_config it is the model's copy,
+     * valid while the model lives. */
     int harden_n;
-    double harden[GMDL_SWS_HARDEN_MAX];
+    const double *harden;
 } gmdl_sws_config;
 
 typedef struct gmdl_train_config {
@@ -88,13 +89,16 @@ GMDL_API gmdl_train_config gmdl_train_config_default(void);
 GMDL_API const char *gmdl_lr_schedule_name(gmdl_lr_schedule s);
 GMDL_API int gmdl_lr_schedule_parse(const char *name, gmdl_lr_schedule *out);
 /* The sws hardening stages as text, "0.5,0.75,1" (fractions separated by commas; "none" for
- * no stage), into cfg->sws.harden and sws.harden_n; GMDL_EINVAL, saying why, if a fraction is
- * not a number in (0, 1], the fractions do not increase, or there are more than
- * GMDL_SWS_HARDEN_MAX. format writes the form parse reads (at most 24 bytes a stage). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_sws_harden_parse(gmdl_train_config *cfg,
-                                                          const char *text,
-                                                          gmdl_err *err);
-GMDL_API void gmdl_sws_harden_format(const gmdl_train_config *cfg, char *buf, size_t n);
+ * no stage): checks the whole text, writes the number of stages to *n and the first
+ * min(cap, *n) fractions to harden (a caller buffer; NULL with cap 0 only counts; commas + 1
+ * is always enough). Point cfg.sws.harden at the buffer and set harden_n = *n to use them.
+ * GMDL_EINVAL, saying why, if a fraction is not a number in (0, 1] or the fractions do not
+ * increase; then nothing is written. */
+GMDL_API GMDL_NODISCARD gmdl_status
+gmdl_sws_harden_parse(double *harden, size_t cap, size_t *n, const char *text, gmdl_err *err);
+/* Writes the form parse reads into buf[size] (NUL-terminated, cut at size - 1 bytes) and returns
+ * the length of the whole text (as snprintf; at most 24 bytes a stage, "none" for none). */
+GMDL_API size_t gmdl_sws_harden_format(char *buf, size_t size, const gmdl_train_config *cfg);
 /* Checks ranges and that arch and method parse. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg,
                                                             gmdl_err *err);
@@ -109,6 +113,23 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_train_config_compatible(const gmdl_trai
                                                                  const char *const *keys,
                                                                  size_t nkeys,
                                                                  gmdl_err *err);
+
+/* What a training method is, from the library's method table, for front ends that label or
+ * default by method without knowing the names. */
+typedef struct gmdl_method_info {
+    const char *name;      /* the row's name ("dropout" for "dropout:0.3"); static */
+    int bayes;             /* the objective has a KL or prior term; the model compresses */
+    int structured;        /* compression prunes groups (input units, filters), not weights */
+    int codebook;          /* compression maps weights to a prior layer's codebook (no log alpha) */
+    int retrains;          /* a run starts from a trained model's weights (gmdl_model_init_from) */
+    double adam_lr;        /* the method's default Adam learning rate */
+    const char *statistic; /* the pruning statistic, for labels ("log alpha"); NULL: none */
+} gmdl_method_info;
+/* The row of a method string as gmdl_train_config.method takes it ("svd", "dropout:0.3").
+ * EINVAL naming the known methods otherwise. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_method_lookup(gmdl_method_info *out,
+                                                       const char *method,
+                                                       gmdl_err *err);
 
 typedef struct gmdl_model gmdl_model;
 
@@ -191,8 +212,6 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_init_from(gmdl_model *m,
                                                          gmdl_err *err);
 
 /* ------------------------------------------------------------------ compression */
-#define GMDL_COMPRESS_MAX_LAYERS 16
-
 typedef struct gmdl_compress_config {
     double log_alpha_threshold; /* prune at statistic >= threshold; NAN (default): 3 for svd and
                                    bbb (per weight: log alpha), for bc-gnj and bc-ghs the
@@ -200,8 +219,11 @@ typedef struct gmdl_compress_config {
                                    pruning when the clusters' means are less than 2 apart); the
                                    group statistic is log alpha_g (bc-gnj) or the group's log
                                    noise-to-signal ratio log(sum Var[w] / sum E[w]^2) (bc-ghs) */
-    double layer_threshold[GMDL_COMPRESS_MAX_LAYERS]; /* per layer with a posterior, in order:
-                                   overrides log_alpha_threshold where not NAN (default NAN) */
+    /* per layer with a posterior, in network order: layer_threshold[i] overrides
+       log_alpha_threshold where i < layer_threshold_n and the value is not NAN. Borrowed: the
+       caller's array of any length (default NULL, 0). */
+    const double *layer_threshold;
+    size_t layer_threshold_n;
     double tolerance; /* largest accepted rise of the test error from quantisation
                          over the pruned full-precision net (default 0.002) */
 } gmdl_compress_config;
@@ -218,9 +240,11 @@ typedef struct gmdl_compress_layer {
     double threshold; /* log alpha threshold used (+inf: nothing pruned) */
 } gmdl_compress_layer;
 
+/* Filled by gmdl_model_compress; layers is allocated by the library (one entry per compressed
+ * layer, any number of them) and released by gmdl_compress_report_fini. */
 typedef struct gmdl_compress_report {
     int nlayers;
-    gmdl_compress_layer layers[GMDL_COMPRESS_MAX_LAYERS];
+    gmdl_compress_layer *layers; /* [nlayers]; owned */
     int exponent_bits;
     double nonzero_fraction, pruning_rate, fast_prediction_rate, max_compression_rate;
     double test_error;        /* of the written compressed model, as gmdl_model_evaluate gives */
@@ -228,25 +252,29 @@ typedef struct gmdl_compress_report {
     size_t bytes;             /* size of the written file */
 } gmdl_compress_report;
 
-/* Prunes by the posterior, picks bits per layer, quantises, writes a .gmz file (atomically) that
- * gmdl_model_load reads back as a runnable model, and reports the rates (Louizos et al. 2017, 5).
- * EUNSUPPORTED for a model without a posterior (dense, dropout). The model is left unchanged. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_compress(gmdl_model *m,
+/* Prunes by the posterior, picks bits per layer, quantises, writes a .gmz file (atomically) to
+ * path that gmdl_model_load reads back as a runnable model, and reports the rates into *report
+ * (Louizos et al. 2017, 5), which the call initialises: release it with
+ * gmdl_compress_report_fini, also after a failure. EUNSUPPORTED for a model without a posterior
+ * (dense, dropout). The model is left as it was (it is not const: its buffers are used). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_compress(gmdl_compress_report *report,
+                                                        gmdl_model *m,
                                                         const gmdl_dataset *test,
                                                         const gmdl_compress_config *cfg,
-                                                        const char *out,
-                                                        gmdl_compress_report *report,
+                                                        const char *path,
                                                         gmdl_err *err);
+/* Releases report->layers and empties the report (the struct is the caller's). Accepts NULL. */
+GMDL_API void gmdl_compress_report_fini(gmdl_compress_report *report);
 /* The log alphas that decide pruning in the i-th layer with a posterior (0-based, in network
  * order): per weight for svd and bbb (log sigma^2 - log theta^2), per group for bc-gnj
  * (z_logvar - log z_mu^2). Writes min(cap, count) values to out and the count to *n; *name gets
  * the layer's name. EINVAL if the model has no such layer. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_log_alpha(const gmdl_model *m,
-                                                         int i,
-                                                         double *out,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_log_alpha(double *out,
                                                          size_t cap,
                                                          size_t *n,
                                                          const char **name,
+                                                         const gmdl_model *m,
+                                                         int i,
                                                          gmdl_err *err);
 /* 1 for a model loaded from a compressed (.gmz) file. */
 GMDL_API int gmdl_model_is_compressed(const gmdl_model *m);

@@ -100,9 +100,9 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_read_uai(gmdl_mrf **out,
                                                       const char *path,
                                                       gmdl_err *err);
 /* Reads a .evid file into evidence[0..nvars-1] (-1 where not observed). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_read_evid(const gmdl_mrf *m,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_read_evid(int32_t *evidence,
+                                                       const gmdl_mrf *m,
                                                        const char *path,
-                                                       int32_t *evidence,
                                                        gmdl_err *err);
 GMDL_API size_t gmdl_mrf_nvars(const gmdl_mrf *m);
 GMDL_API uint32_t gmdl_mrf_card(const gmdl_mrf *m, size_t v);
@@ -114,37 +114,37 @@ GMDL_API size_t gmdl_mrf_marginal_size(const gmdl_mrf *m);
 /* Unnormalised log p(x) = sum of the log factors at the full assignment x. */
 GMDL_API double gmdl_mrf_log_potential(const gmdl_mrf *m, const uint32_t *x);
 /* adj[i*V+j] = 1 where i and j share a factor (i != j). adj holds V*V bytes. */
-GMDL_API void gmdl_mrf_graph(const gmdl_mrf *m, uint8_t *adj);
+GMDL_API void gmdl_mrf_graph(uint8_t *adj, const gmdl_mrf *m);
 /* Graph separation in the undirected graph: *separated = 1 when every path from a node of A to
  * a node of B passes through S. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_separated(const gmdl_mrf *m,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_separated(int *separated,
+                                                       const gmdl_mrf *m,
                                                        size_t na,
                                                        const uint32_t *a,
                                                        size_t nb,
                                                        const uint32_t *b,
                                                        size_t ns,
                                                        const uint32_t *s,
-                                                       int *separated,
                                                        gmdl_err *err);
 
 /* Exact log partition function (natural log, evidence clamped: log Z(e)) and all marginals
  * P(x_v | e) in one junction-tree calibration. marginals may be NULL; stats may be NULL.
  * GMDL_EINVAL when the evidence has probability zero; GMDL_ELIMIT when over cfg->max_mem. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_exact(const gmdl_mrf *m,
-                                                   const int32_t *evidence,
-                                                   const gmdl_exact_config *cfg,
-                                                   double *log_z,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_exact(double *log_z,
                                                    double *marginals,
                                                    gmdl_exact_stats *stats,
+                                                   const gmdl_mrf *m,
+                                                   const int32_t *evidence,
+                                                   const gmdl_exact_config *cfg,
                                                    gmdl_err *err);
 /* Variable elimination for one target: P(target | e) into probs (card entries), log Z(e) into
  * log_z (either may be NULL). Independent of the junction tree code path. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_ve(const gmdl_mrf *m,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_ve(double *log_z,
+                                                double *probs,
+                                                const gmdl_mrf *m,
                                                 const int32_t *evidence,
                                                 uint32_t target,
                                                 const gmdl_exact_config *cfg,
-                                                double *log_z,
-                                                double *probs,
                                                 gmdl_err *err);
 
 typedef struct gmdl_bp_config {
@@ -164,12 +164,12 @@ typedef struct gmdl_bp_stats {
  * approximation of log Z(e). Exact on trees. Returns GMDL_ENOCONV when the cap is hit, with the
  * last beliefs still written (stats->converged = 0), and EINVAL when the evidence has probability
  * zero and marginals are asked for (log Z(e) alone is then -inf, as gmdl_mrf_exact gives). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_bp(const gmdl_mrf *m,
-                                                const int32_t *evidence,
-                                                const gmdl_bp_config *cfg,
-                                                double *log_z,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_bp(double *log_z,
                                                 double *marginals,
                                                 gmdl_bp_stats *stats,
+                                                const gmdl_mrf *m,
+                                                const int32_t *evidence,
+                                                const gmdl_bp_config *cfg,
                                                 gmdl_err *err);
 
 typedef struct gmdl_gibbs_config {
@@ -181,10 +181,10 @@ GMDL_API gmdl_gibbs_config gmdl_gibbs_config_default(void);
 
 /* Gibbs sampling marginals (Rao-Blackwellised: the full conditional of each variable is averaged
  * over the sweeps). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_gibbs(double *marginals,
+                                                   const gmdl_mrf *m,
                                                    const int32_t *evidence,
                                                    const gmdl_gibbs_config *cfg,
-                                                   double *marginals,
                                                    gmdl_err *err);
 
 /* log Z(e) by annealed importance sampling (Neal 2001) with Gibbs transitions: `chains`
@@ -194,12 +194,12 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m,
  * in a zero-probability state gets weight 0). *ess (may be NULL) is the effective number of
  * chains. Chain c uses gmdl_rng_derive(seed, GMDL_RNG_GIBBS, 1 + c). GMDL_ENOCONV when every
  * chain ends with weight 0. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_ais(const gmdl_mrf *m,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_ais(double *log_z,
+                                                 double *ess,
+                                                 const gmdl_mrf *m,
                                                  const int32_t *evidence,
                                                  const gmdl_gibbs_config *cfg,
                                                  size_t chains,
-                                                 double *log_z,
-                                                 double *ess,
                                                  gmdl_err *err);
 
 /* ------------------------------------------------------------------ Bayes nets */
@@ -243,46 +243,46 @@ GMDL_API size_t gmdl_bn_narcs(const gmdl_bn *bn);
 GMDL_API size_t gmdl_bn_nparams(const gmdl_bn *bn);
 GMDL_API size_t gmdl_bn_marginal_size(const gmdl_bn *bn);
 /* Index of the node or state with that name; GMDL_EINVAL (message names it) when absent. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_find(const gmdl_bn *bn,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_find(uint32_t *v,
+                                                 const gmdl_bn *bn,
                                                  const char *name,
-                                                 uint32_t *v,
                                                  gmdl_err *err);
 GMDL_API GMDL_NODISCARD gmdl_status
-gmdl_bn_find_state(const gmdl_bn *bn, uint32_t v, const char *state, uint32_t *s, gmdl_err *err);
+gmdl_bn_find_state(uint32_t *s, const gmdl_bn *bn, uint32_t v, const char *state, gmdl_err *err);
 /* Parses "A=a,B=b" (names of nodes and states) into evidence[0..V-1] (-1 elsewhere). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_parse_evidence(const gmdl_bn *bn,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_parse_evidence(int32_t *evidence,
+                                                           const gmdl_bn *bn,
                                                            const char *text,
-                                                           int32_t *evidence,
                                                            gmdl_err *err);
 /* log p(x) of a full assignment. */
 GMDL_API double gmdl_bn_log_prob(const gmdl_bn *bn, const uint32_t *x);
 /* The MRF of the CPT factors (its Z is 1; with evidence, Z(e) = P(e)). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_to_mrf(const gmdl_bn *bn,
-                                                   gmdl_mrf **out,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_to_mrf(gmdl_mrf **out,
+                                                   const gmdl_bn *bn,
                                                    gmdl_err *err);
 /* Moral graph: adj[i*V+j] = 1 for arcs (either direction) and married co-parents. */
-GMDL_API void gmdl_bn_moral_graph(const gmdl_bn *bn, uint8_t *adj);
+GMDL_API void gmdl_bn_moral_graph(uint8_t *adj, const gmdl_bn *bn);
 
 /* Bayes-ball (Shachter 1998). reachable[v] = 1 for the nodes d-connected to some node of X given
  * Z (unobserved nodes whose bottom gets marked; an unobserved X node is reachable from itself).
  * reachable holds V bytes. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_reachable(const gmdl_bn *bn,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_reachable(uint8_t *reachable,
+                                                      const gmdl_bn *bn,
                                                       size_t nx,
                                                       const uint32_t *x,
                                                       size_t nz,
                                                       const uint32_t *z,
-                                                      uint8_t *reachable,
                                                       gmdl_err *err);
 /* *separated = 1 when X and Y are d-separated given Z (sets; nodes of Y in Z count as
  * separated). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_dsep(const gmdl_bn *bn,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_dsep(int *separated,
+                                                 const gmdl_bn *bn,
                                                  size_t nx,
                                                  const uint32_t *x,
                                                  size_t ny,
                                                  const uint32_t *y,
                                                  size_t nz,
                                                  const uint32_t *z,
-                                                 int *separated,
                                                  gmdl_err *err);
 
 typedef enum {
@@ -312,24 +312,24 @@ typedef struct gmdl_query_stats {
 /* P(target | evidence) into probs (card(target) entries). Sampling methods use
  * gmdl_rng_derive(seed, GMDL_RNG_SAMPLING or GMDL_RNG_GIBBS, 0). GMDL_EINVAL for impossible
  * evidence (exact) or GMDL_ENOCONV when rejection sampling accepts nothing. */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_query(const gmdl_bn *bn,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_query(double *probs,
+                                                  gmdl_query_stats *stats,
+                                                  const gmdl_bn *bn,
                                                   uint32_t target,
                                                   const int32_t *evidence,
                                                   const gmdl_query_config *cfg,
-                                                  double *probs,
-                                                  gmdl_query_stats *stats,
                                                   gmdl_err *err);
 /* All marginals P(x_v | e) by one junction-tree calibration (marginal_size entries). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_marginals(const gmdl_bn *bn,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_marginals(double *marginals,
+                                                      double *log_evidence,
+                                                      const gmdl_bn *bn,
                                                       const int32_t *evidence,
                                                       const gmdl_exact_config *cfg,
-                                                      double *marginals,
-                                                      double *log_evidence,
                                                       gmdl_err *err);
 /* Ancestral sampling: n rows of V states into out (n*V entries), row i from
  * gmdl_rng_derive(seed, GMDL_RNG_SAMPLING, first_row + i), so chunks concatenate exactly. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_sample(
-    const gmdl_bn *bn, size_t n, uint64_t seed, size_t first_row, uint32_t *out, gmdl_err *err);
+    uint32_t *out, const gmdl_bn *bn, size_t n, uint64_t seed, size_t first_row, gmdl_err *err);
 
 #ifdef __cplusplus
 }

@@ -23,7 +23,7 @@ enum { GMDL_PLOT_LOGX = 1, GMDL_PLOT_LOGY = 2 };
 /* A white width x height pixel figure with rows x cols panels (row-major panel numbers).
  * Statuses: EINVAL (sizes), EUNSUPPORTED (libcairo.so.2 not found), ENOMEM. */
 GMDL_API GMDL_NODISCARD gmdl_status
-gmdl_plot_create(int width, int height, int rows, int cols, gmdl_plot **out, gmdl_err *err);
+gmdl_plot_create(gmdl_plot **out, int width, int height, int rows, int cols, gmdl_err *err);
 GMDL_API void gmdl_plot_destroy(gmdl_plot *p);
 
 /* Makes PANEL current with data ranges [x0, x1] x [y0, y1] (log10 scale with the LOGX / LOGY
@@ -70,10 +70,10 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_plot_save_png(gmdl_plot *p,
                                                        gmdl_err *err);
 /* Colour 0xRRGGBB of the pixel at data point (x, y) of the current panel (tests). Statuses:
  * EINVAL (outside the figure). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_plot_pixel_at(gmdl_plot *p,
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_plot_pixel_at(uint32_t *rgb,
+                                                       gmdl_plot *p,
                                                        double x,
-                                                       double y,
-                                                       uint32_t *rgb);
+                                                       double y);
 
 #ifdef __cplusplus
 }

@@ -31,7 +31,7 @@ double gmdl_quantize(double w, int s) {
     return floor(w / step + 0.5) * step;
 }
 
-void gmdl_compression_rates(const gmdl_layer_size *layers, size_t n, gmdl_rates *out) {
+void gmdl_compression_rates(gmdl_rates *out, const gmdl_layer_size *layers, size_t n) {
     double total = 0.0, kept = 0.0, bits = 0.0;
     for (size_t i = 0; i < n; i++) {
         total += (double)layers[i].total;
@@ -45,11 +45,11 @@ void gmdl_compression_rates(const gmdl_layer_size *layers, size_t n, gmdl_rates 
     out->nonzero_fraction = total > 0 ? kept / total : 0.0;
 }
 
-void gmdl_structured_counts(const gmdl_struct_layer *layers,
+void gmdl_structured_counts(size_t *kept_weights,
+                            const gmdl_struct_layer *layers,
                             size_t n,
                             size_t in_channels,
-                            size_t outputs,
-                            size_t *kept_weights) {
+                            size_t outputs) {
     for (size_t l = 0; l < n; l++) {
         if (layers[l].conv) {
             size_t in = l == 0 ? in_channels : layers[l - 1].kept;

@@ -7,7 +7,7 @@
  * gamma_j = log lambda_j, J = 17 components: component 0 has mu_0 = 0 and pi_0 = 0.99 fixed (its
  * precision fixed or learned, below), the others pi_j = (1 - pi_0) softmax(rho)_j. Gamma
  * hyper-priors on the precisions: a = 5000, b = 2 for the zero component, a = 250, b = 0.1 for
- * the others. tau = the layer's `rate` (gmdl_train_config.sws.tau: default 0.5; the paper uses
+ * the others. tau = the layer's k.sws.tau (gmdl_train_config.sws.tau: default 0.5; the paper uses
  * 0.05, the authors' tutorial 0.003; the objective is N x mean cross-entropy + tau C).
  * Gradients (r_ij the responsibilities, d_ij = w_i - mu_j, s = softmax(rho)):
  *   dC/dw_i = sum_j r_ij lambda_j d_ij,  dC/dmu_j = -sum_i r_ij lambda_j d_ij,
@@ -263,7 +263,7 @@ static double sws_kl(gmdl__layer *l, double scale) {
     float c[J], lam[J], s[J];
     mixture_consts(l, c, lam, s);
     const float *mu = l->param[P_MU].p;
-    const double TAU = (double)l->rate;
+    const double TAU = (double)l->k.sws.tau;
     const float sc = (float)(scale * TAU);
     enum { NA = 1 + 3 * J };
     double acc[NA] = {0};
@@ -314,15 +314,6 @@ static double sws_kl(gmdl__layer *l, double scale) {
     return TAU * C;
 }
 
-const gmdl__layer_ops gmdl__sws_prior_ops = {
-    .kind = "sws_prior",
-    .setup = sws_setup,
-    .init = sws_init,
-    .forward = sws_forward,
-    .backward = sws_backward,
-    .kl = sws_kl,
-};
-
 /* argmax_j pi_j N(x | mu_j, 1/lambda_j), from mixture_consts */
 static int most_responsible(const float *c, const float *lam, const float *mu, float x) {
     int best = 0;
@@ -372,3 +363,20 @@ void gmdl__sws_codebook(const gmdl__layer *l, float *values) {
     for (int j = 0; j < J; j++)
         values[j] = j == 0 ? 0.0f : l->param[P_MU].p[j];
 }
+
+static size_t sws_codebook_hook(const gmdl__layer *l, float *values) {
+    if (values)
+        gmdl__sws_codebook(l, values);
+    return J;
+}
+
+const gmdl__layer_ops gmdl__sws_prior_ops = {
+    .kind = "sws_prior",
+    .setup = sws_setup,
+    .init = sws_init,
+    .forward = sws_forward,
+    .backward = sws_backward,
+    .kl = sws_kl,
+    .codebook = sws_codebook_hook,
+    .assign = gmdl__sws_assign,
+};

@@ -44,7 +44,7 @@ static void autocov_fft(const double *x, size_t n, double *acov, double *scratch
         acov[t] = re[t] / ((double)m * (double)n);
 }
 
-gmdl_status gmdl_diag_autocorr(const double *x, size_t n, double *rho) {
+gmdl_status gmdl_diag_autocorr(double *rho, const double *x, size_t n) {
     if (!x || !rho || n < 2)
         return GMDL_EINVAL;
     size_t m = next_pow2(2 * n);
@@ -161,7 +161,7 @@ done:
     return s;
 }
 
-gmdl_status gmdl_diag_tau(const double *x, size_t n, double *tau) {
+gmdl_status gmdl_diag_tau(double *tau, const double *x, size_t n) {
     if (!x || !tau || n < 4)
         return GMDL_EINVAL;
     double ess;
@@ -171,7 +171,7 @@ gmdl_status gmdl_diag_tau(const double *x, size_t n, double *tau) {
     return s;
 }
 
-gmdl_status gmdl_diag_ess(const double *x, size_t chains, size_t n, double *ess) {
+gmdl_status gmdl_diag_ess(double *ess, const double *x, size_t chains, size_t n) {
     if (!x || !ess || chains < 1 || n < 8)
         return GMDL_EINVAL;
     return ess_core(x, chains, n, n, 1, 1, ess);
@@ -187,7 +187,7 @@ static int cmp_ranked(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-gmdl_status gmdl_diag_ess_bulk(const double *x, size_t chains, size_t n, double *ess) {
+gmdl_status gmdl_diag_ess_bulk(double *ess, const double *x, size_t chains, size_t n) {
     if (!x || !ess || chains < 1 || n < 8)
         return GMDL_EINVAL;
     size_t S = chains * n;
@@ -219,7 +219,7 @@ gmdl_status gmdl_diag_ess_bulk(const double *x, size_t chains, size_t n, double 
     return s;
 }
 
-gmdl_status gmdl_diag_rhat(const double *x, size_t chains, size_t n, double *rhat) {
+gmdl_status gmdl_diag_rhat(double *rhat, const double *x, size_t chains, size_t n) {
     if (!x || !rhat || chains < 1 || n < 4)
         return GMDL_EINVAL;
     size_t m = 2 * chains, len = n / 2;
@@ -254,7 +254,7 @@ gmdl_status gmdl_diag_rhat(const double *x, size_t chains, size_t n, double *rha
     return GMDL_OK;
 }
 
-gmdl_status gmdl_diag_summarize(const double *x, size_t chains, size_t n, gmdl_diag_summary *out) {
+gmdl_status gmdl_diag_summarize(gmdl_diag_summary *out, const double *x, size_t chains, size_t n) {
     if (!x || !out || chains < 1 || n < 8)
         return GMDL_EINVAL;
     size_t S = chains * n;
@@ -267,11 +267,11 @@ gmdl_status gmdl_diag_summarize(const double *x, size_t chains, size_t n, gmdl_d
     var /= (double)S - 1.0;
     out->mean = mean;
     out->sd = sqrt(var);
-    gmdl_status s = gmdl_diag_ess(x, chains, n, &out->ess);
+    gmdl_status s = gmdl_diag_ess(&out->ess, x, chains, n);
     if (s == GMDL_OK)
-        s = gmdl_diag_ess_bulk(x, chains, n, &out->ess_bulk);
+        s = gmdl_diag_ess_bulk(&out->ess_bulk, x, chains, n);
     if (s == GMDL_OK)
-        s = gmdl_diag_rhat(x, chains, n, &out->rhat);
+        s = gmdl_diag_rhat(&out->rhat, x, chains, n);
     if (s != GMDL_OK)
         return s;
     out->tau = (double)S / out->ess;

@@ -220,7 +220,7 @@ gmdl_status gmdl_draws_summary(gmdl_diag_summary *out, const gmdl_draws *d, size
         return GMDL_ENOMEM;
     for (size_t i = 0; i < S; i++)
         v[i] = d->x[i * d->dim + j];
-    gmdl_status s = gmdl_diag_summarize(v, d->chains, d->n, out);
+    gmdl_status s = gmdl_diag_summarize(out, v, d->chains, d->n);
     gmdl__free(v);
     if (s != GMDL_OK || !d->weight)
         return s;

@@ -159,7 +159,7 @@ split(const char *path, char *text, size_t len, fields *f, fields *rec, gmdl_err
     return GMDL_OK;
 }
 
-gmdl_status gmdl_csv_read(const char *path, gmdl_csv *out, gmdl_err *err) {
+gmdl_status gmdl_csv_read(gmdl_csv *out, const char *path, gmdl_err *err) {
     memset(out, 0, sizeof *out);
     if (!path)
         return gmdl__fail(err, GMDL_EINVAL, "csv: path is NULL");
@@ -294,7 +294,7 @@ static int parse_f64(const char *s, double *out) {
 }
 
 gmdl_status gmdl_csv_column_f64(
-    const gmdl_csv *csv, size_t col, int allow_missing, double *out, gmdl_err *err) {
+    double *out, const gmdl_csv *csv, size_t col, int allow_missing, gmdl_err *err) {
     if (!csv || !out)
         return gmdl__fail(err, GMDL_EINVAL, "csv: NULL argument");
     if (col >= csv->ncols)
@@ -324,7 +324,7 @@ gmdl_status gmdl_csv_column_f64(
     return GMDL_OK;
 }
 
-gmdl_status gmdl_csv_xy(const gmdl_csv *csv, size_t ycol, double *x, double *y, gmdl_err *err) {
+gmdl_status gmdl_csv_xy(double *x, double *y, const gmdl_csv *csv, size_t ycol, gmdl_err *err) {
     if (!csv || !x || !y)
         return gmdl__fail(err, GMDL_EINVAL, "csv: NULL argument");
     if (csv->nrows < 1 || csv->ncols < 2 || ycol >= csv->ncols)
@@ -336,7 +336,7 @@ gmdl_status gmdl_csv_xy(const gmdl_csv *csv, size_t ycol, double *x, double *y, 
         return gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory", csv->path);
     gmdl_status s = GMDL_OK;
     for (size_t j = 0, k = 0; j < csv->ncols && s == GMDL_OK; j++) {
-        s = gmdl_csv_column_f64(csv, j, 0, j == ycol ? y : col, err);
+        s = gmdl_csv_column_f64(j == ycol ? y : col, csv, j, 0, err);
         if (s != GMDL_OK || j == ycol)
             continue;
         for (size_t i = 0; i < csv->nrows; i++)

@@ -45,7 +45,7 @@ static long long gz_read_full(gzFile f, void *buf, size_t n) {
     return (long long)got;
 }
 
-gmdl_status gmdl_idx_read(const char *path, gmdl_idx *out, gmdl_err *err) {
+gmdl_status gmdl_idx_read(gmdl_idx *out, const char *path, gmdl_err *err) {
     memset(out, 0, sizeof *out);
     char gzpath[4096];
     const char *p = path;
@@ -144,15 +144,15 @@ void gmdl_idx_fini(gmdl_idx *idx) {
 }
 
 gmdl_status gmdl_dataset_load_idx(
-    const char *images, const char *labels, int classes, gmdl_dataset *out, gmdl_err *err) {
+    gmdl_dataset *out, const char *images, const char *labels, int classes, gmdl_err *err) {
     memset(out, 0, sizeof *out);
     if (classes < 2 || classes > 256)
         return gmdl__fail(err, GMDL_EINVAL, "classes must be in [2, 256], got %d", classes);
     gmdl_idx im, lb;
-    gmdl_status s = gmdl_idx_read(images, &im, err);
+    gmdl_status s = gmdl_idx_read(&im, images, err);
     if (s)
         return s;
-    s = gmdl_idx_read(labels, &lb, err);
+    s = gmdl_idx_read(&lb, labels, err);
     if (s) {
         gmdl_idx_fini(&im);
         return s;
@@ -208,7 +208,7 @@ done:
 }
 
 gmdl_status
-gmdl_dataset_load_dir(const char *dir, int test, int classes, gmdl_dataset *out, gmdl_err *err) {
+gmdl_dataset_load_dir(gmdl_dataset *out, const char *dir, int test, int classes, gmdl_err *err) {
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         memset(out, 0, sizeof *out);
@@ -223,7 +223,7 @@ gmdl_dataset_load_dir(const char *dir, int test, int classes, gmdl_dataset *out,
     const char *pre = test ? "t10k" : "train";
     snprintf(im, sizeof im, "%s/%s-images-idx3-ubyte", dir, pre);
     snprintf(lb, sizeof lb, "%s/%s-labels-idx1-ubyte", dir, pre);
-    return gmdl_dataset_load_idx(im, lb, classes, out, err);
+    return gmdl_dataset_load_idx(out, im, lb, classes, err);
 }
 
 void gmdl_dataset_fini(gmdl_dataset *ds) {

@@ -351,7 +351,7 @@ static gmdl_status parse_value(jparser *p, gmdl_json *v, int depth) {
 }
 
 gmdl_status
-gmdl_json_parse(const char *text, size_t len, const char *name, gmdl_json *out, gmdl_err *err) {
+gmdl_json_parse(gmdl_json *out, const char *text, size_t len, const char *name, gmdl_err *err) {
     if (!out)
         return gmdl__fail(err, GMDL_EINVAL, "json: NULL argument");
     memset(out, 0, sizeof *out);
@@ -371,7 +371,7 @@ gmdl_json_parse(const char *text, size_t len, const char *name, gmdl_json *out, 
     return s;
 }
 
-gmdl_status gmdl_json_read_file(const char *path, gmdl_json *out, gmdl_err *err) {
+gmdl_status gmdl_json_read_file(gmdl_json *out, const char *path, gmdl_err *err) {
     if (!out || !path)
         return gmdl__fail(err, GMDL_EINVAL, "json: NULL argument");
     memset(out, 0, sizeof *out);
@@ -380,7 +380,7 @@ gmdl_status gmdl_json_read_file(const char *path, gmdl_json *out, gmdl_err *err)
     gmdl_status s = gmdl__read_text(path, &text, &len, err);
     if (s)
         return s;
-    s = gmdl_json_parse(text, len, path, out, err);
+    s = gmdl_json_parse(out, text, len, path, err);
     gmdl__free(text);
     return s;
 }
@@ -415,7 +415,7 @@ const char *gmdl_json_type_name(gmdl_json_type t) {
 }
 
 gmdl_status gmdl_json_get_numbers(
-    const gmdl_json *obj, const char *key, const char *name, const gmdl_json **arr, gmdl_err *err) {
+    const gmdl_json **arr, const gmdl_json *obj, const char *key, const char *name, gmdl_err *err) {
     if (!obj || !key || !arr)
         return gmdl__fail(err, GMDL_EINVAL, "json: NULL argument");
     *arr = NULL;

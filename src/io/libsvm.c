@@ -102,7 +102,7 @@ static gmdl_status parse_features(const char *path,
     }
 }
 
-gmdl_status gmdl_libsvm_read(const char *path, size_t max_index, gmdl_libsvm *out, gmdl_err *err) {
+gmdl_status gmdl_libsvm_read(gmdl_libsvm *out, const char *path, size_t max_index, gmdl_err *err) {
     memset(out, 0, sizeof *out);
     if (!path)
         return gmdl__fail(err, GMDL_EINVAL, "libsvm: path is NULL");
@@ -222,7 +222,7 @@ void gmdl_libsvm_fini(gmdl_libsvm *d) {
 }
 
 gmdl_status gmdl_libsvm_from_dense(
-    const double *x, const double *labels, size_t n, size_t p, gmdl_libsvm *out, gmdl_err *err) {
+    gmdl_libsvm *out, const double *x, const double *labels, size_t n, size_t p, gmdl_err *err) {
     if (!out)
         return gmdl__fail(err, GMDL_EINVAL, "libsvm: NULL argument");
     memset(out, 0, sizeof *out);

@@ -24,10 +24,17 @@
 gmdl_compress_config gmdl_compress_config_default(void) {
     gmdl_compress_config c;
     c.log_alpha_threshold = NAN; /* method default: 3 (svd, vd, bbb), automatic (bc-gnj, bc-ghs) */
-    for (int i = 0; i < GMDL_COMPRESS_MAX_LAYERS; i++)
-        c.layer_threshold[i] = NAN;
+    c.layer_threshold = NULL;
+    c.layer_threshold_n = 0;
     c.tolerance = 0.002;
     return c;
+}
+
+void gmdl_compress_report_fini(gmdl_compress_report *report) {
+    if (!report)
+        return;
+    gmdl__free(report->layers);
+    memset(report, 0, sizeof *report);
 }
 
 /* ---------------------------------------------------------------- rates */
@@ -83,12 +90,14 @@ static double huffman_bits(int64_t *sym, size_t n, size_t *distinct) {
 
 /* ---------------------------------------------------------------- bits */
 /* A compression in progress: the layers, their codes (per weight, [n] each), whether codes index
- * a prior layer's codebook (sws), and a weight buffer. */
+ * a prior layer's codebook (sws: the layer with the codebook hook), and a weight buffer. */
 typedef struct {
     gmdl_model *m;
     gmdl__clayer *cl;
     int ncl, structured, codebook, e;
-    float *w; /* [largest n] */
+    const gmdl__layer *prior; /* the codebook's layer, or NULL */
+    size_t nbook;             /* its entries */
+    float *w;                 /* [largest n] */
 } job;
 
 /* Puts the (quantised) kept means into the model so that its own deterministic pass uses them. */
@@ -194,8 +203,8 @@ static gmdl_status encode_layer(job *J,
     int bits = 1 + J->e + c->s, need = 1 + gmdl__bits_for((uint64_t)maxcode + 1);
     if (need > bits)
         bits = need; /* large means need more integer bits than the exponent rule gives */
-    if (J->codebook) /* a component index per kept weight */
-        bits = rule_bits = gmdl__bits_for(GMDL__SWS_COMPONENTS);
+    if (J->codebook) /* a codebook index per kept weight */
+        bits = rule_bits = gmdl__bits_for(J->nbook);
     int64_t *codes = gmdl__malloc((nnz ? nnz : 1) * sizeof(int64_t));
     int64_t *gaps = gmdl__malloc((nnz ? nnz : 1) * sizeof(int64_t));
     if (!codes || !gaps) {
@@ -237,7 +246,7 @@ static gmdl_status encode_layer(job *J,
     *sz = (gmdl_layer_size){c->n, nnz, bits, index_bits};
     /* an encoder keeps whichever of Huffman coding (with its codebook) and the plain fixed-width
      * form is smaller, for the codes and for the indices */
-    double book = J->codebook ? (i == 0 ? 32.0 * GMDL__SWS_COMPONENTS : 0.0) /* one, 32-bit */
+    double book = J->codebook ? (i == 0 ? 32.0 * (double)J->nbook : 0.0) /* one, 32-bit */
                               : (double)dcode * bits;
     double code_h = hc + book, code_plain = (double)nnz * bits + (J->codebook ? book : 0.0);
     double idx_h = hg + (double)dgap * gmdl__bits_for((uint64_t)maxgap + 1);
@@ -268,12 +277,15 @@ static gmdl_status write_file(job *J,
                               gmdl_err *err) {
     const size_t ncl = (size_t)J->ncl;
     gmdl__gmz_layer *gl = gmdl__calloc(ncl ? ncl : 1, sizeof *gl);
+    rep->layers = gmdl__calloc(ncl ? ncl : 1, sizeof *rep->layers);
     gmdl_layer_size *sizes = gmdl__calloc(ncl ? ncl : 1, sizeof *sizes);
     int64_t **code = gmdl__calloc(ncl ? ncl : 1, sizeof *code);
-    float codebook[GMDL__SWS_COMPONENTS];
-    if (J->codebook) /* one codebook, the prior's component means (component 0 the zero) */
-        gmdl__sws_codebook(&J->m->layers[J->m->nlayers - 1], codebook);
-    gmdl_status s = gl && sizes && code ? GMDL_OK : GMDL_ENOMEM;
+    /* one codebook, the prior layer's values (entry 0 the zero) */
+    float *codebook = J->codebook ? gmdl__malloc(J->nbook * sizeof(float)) : NULL;
+    if (codebook)
+        J->prior->ops->codebook(J->prior, codebook);
+    gmdl_status s =
+        gl && sizes && code && rep->layers && (codebook || !J->codebook) ? GMDL_OK : GMDL_ENOMEM;
     double maxbits = 0.0, N = 0.0;
     for (int i = 0; i < J->ncl && !s; i++) {
         code[i] = gmdl__malloc(J->cl[i].n * sizeof(int64_t));
@@ -281,7 +293,7 @@ static gmdl_status write_file(job *J,
                     : GMDL_ENOMEM;
         if (J->codebook) { /* codes are indices into it */
             gl[i].codebook = codebook;
-            gl[i].ncodebook = GMDL__SWS_COMPONENTS;
+            gl[i].ncodebook = J->nbook;
         }
         N += (double)sizes[i].total;
     }
@@ -290,7 +302,7 @@ static gmdl_status write_file(job *J,
     } else {
         rep->nlayers = J->ncl;
         gmdl_rates rt;
-        gmdl_compression_rates(sizes, ncl, &rt);
+        gmdl_compression_rates(&rt, sizes, ncl);
         rep->nonzero_fraction = rt.nonzero_fraction;
         rep->pruning_rate = rt.pruning;
         rep->fast_prediction_rate = rt.fast_prediction;
@@ -309,6 +321,7 @@ static gmdl_status write_file(job *J,
     gmdl__free(code);
     gmdl__free(gl);
     gmdl__free(sizes);
+    gmdl__free(codebook);
     return s;
 }
 
@@ -330,11 +343,11 @@ check_file(const char *out, const gmdl_dataset *test, gmdl_compress_report *rep,
     return s;
 }
 
-gmdl_status gmdl_model_compress(gmdl_model *m,
+gmdl_status gmdl_model_compress(gmdl_compress_report *rep,
+                                gmdl_model *m,
                                 const gmdl_dataset *test,
                                 const gmdl_compress_config *cfg,
                                 const char *out,
-                                gmdl_compress_report *rep,
                                 gmdl_err *err) {
     memset(rep, 0, sizeof *rep);
     if (!gmdl__method_has(m->method, GMDL__M_BAYES))
@@ -344,7 +357,9 @@ gmdl_status gmdl_model_compress(gmdl_model *m,
                           m->cfg.method);
     if (!(cfg->tolerance >= 0.0))
         return gmdl__fail(err, GMDL_EINVAL, "tolerance must be >= 0");
-    job J = {.m = m, .codebook = gmdl__method_has(m->method, GMDL__M_PRIOR_LAYER)};
+    job J = {.m = m, .prior = gmdl__prune_codebook_layer(m)};
+    J.codebook = J.prior != NULL;
+    J.nbook = J.prior ? J.prior->ops->codebook(J.prior, NULL) : 0;
     float *store0 = gmdl__malloc(m->nstore * sizeof(float)); /* the model is left as it was */
     J.cl = gmdl__calloc((size_t)m->nlayers, sizeof *J.cl);
     if (!store0 || !J.cl) {
@@ -377,12 +392,12 @@ gmdl_status gmdl_model_compress(gmdl_model *m,
 }
 
 /* ---------------------------------------------------------------- statistics */
-gmdl_status gmdl_model_log_alpha(const gmdl_model *m,
-                                 int i,
-                                 double *out,
+gmdl_status gmdl_model_log_alpha(double *out,
                                  size_t cap,
                                  size_t *n,
                                  const char **name,
+                                 const gmdl_model *m,
+                                 int i,
                                  gmdl_err *err) {
     int k = -1;
     for (int j = 0; j < m->nlayers; j++) {

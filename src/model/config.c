@@ -25,8 +25,7 @@ gmdl_train_config gmdl_train_config_default(void) {
     c.sws.zero_sd = 0.005;
     static const double harden[] = {0.5, 0.75, 0.9, 0.97, 0.99, 1.0};
     c.sws.harden_n = (int)(sizeof harden / sizeof harden[0]);
-    for (int k = 0; k < c.sws.harden_n; k++)
-        c.sws.harden[k] = harden[k];
+    c.sws.harden = harden;
     c.seed = 1;
     return c;
 }
@@ -48,52 +47,65 @@ int gmdl_lr_schedule_parse(const char *name, gmdl_lr_schedule *out) {
     return 0;
 }
 
-gmdl_status gmdl_sws_harden_parse(gmdl_train_config *cfg, const char *text, gmdl_err *err) {
-    double f[GMDL_SWS_HARDEN_MAX];
-    int n = 0;
+/* Reads the fractions of text into f[n] (counted in *n; f has room for every one). */
+static gmdl_status harden_read(double *f, int *n, const char *text, gmdl_err *err) {
+    *n = 0;
     if (strcmp(text, "none") != 0) {
         const char *p = text;
         for (;;) {
             char *end;
-            if (n == GMDL_SWS_HARDEN_MAX)
-                return gmdl__fail(err, GMDL_EINVAL, "sws hardening \"%s\": more than %d stages",
-                                  text, GMDL_SWS_HARDEN_MAX);
             double v = strtod(p, &end);
             if (end == p || (*end != ',' && *end != 0))
                 return gmdl__fail(err, GMDL_EINVAL,
                                   "sws hardening \"%s\": expected fractions separated by commas "
                                   "(like 0.5,0.75,1) or none, at character %d",
                                   text, (int)(end - text) + 1);
-            f[n++] = v;
+            f[(*n)++] = v;
             if (*end == 0)
                 break;
             p = end + 1;
         }
     }
-    gmdl_status s = gmdl__sws_harden_check(f, n, err);
-    if (s)
-        return s;
-    cfg->sws.harden_n = n;
-    for (int k = 0; k < GMDL_SWS_HARDEN_MAX; k++)
-        cfg->sws.harden[k] = k < n ? f[k] : 0.0;
-    return GMDL_OK;
+    return gmdl__sws_harden_check(f, *n, err);
 }
 
-void gmdl_sws_harden_format(const gmdl_train_config *cfg, char *buf, size_t n) {
-    size_t used = 0;
-    if (n == 0)
-        return;
-    buf[0] = 0;
-    if (cfg->sws.harden_n <= 0) {
-        snprintf(buf, n, "none");
-        return;
+gmdl_status
+gmdl_sws_harden_parse(double *harden, size_t cap, size_t *n, const char *text, gmdl_err *err) {
+    if (!n || !text || (cap && !harden))
+        return gmdl__fail(err, GMDL_EINVAL, "sws hardening: NULL argument");
+    size_t most = 1; /* stages are separated by commas */
+    for (const char *p = text; *p; p++)
+        most += *p == ',';
+    if (most > INT_MAX / 2)
+        return gmdl__fail(err, GMDL_EINVAL, "sws hardening: too many stages");
+    double *f = gmdl__malloc(most * sizeof(double));
+    if (!f)
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    int k = 0;
+    gmdl_status s = harden_read(f, &k, text, err);
+    if (!s) {
+        *n = (size_t)k;
+        if (harden && cap)
+            memcpy(harden, f, ((size_t)k < cap ? (size_t)k : cap) * sizeof(double));
     }
-    for (int k = 0; k < cfg->sws.harden_n && k < GMDL_SWS_HARDEN_MAX && used < n; k++) {
-        int w = snprintf(buf + used, n - used, "%s%.17g", k ? "," : "", cfg->sws.harden[k]);
+    gmdl__free(f);
+    return s;
+}
+
+size_t gmdl_sws_harden_format(char *buf, size_t size, const gmdl_train_config *cfg) {
+    size_t used = 0;
+    if (size)
+        buf[0] = 0;
+    if (cfg->sws.harden_n <= 0 || !cfg->sws.harden)
+        return (size_t)snprintf(buf, size, "none");
+    for (int k = 0; k < cfg->sws.harden_n; k++) {
+        int w = snprintf(used < size ? buf + used : NULL, used < size ? size - used : 0, "%s%.17g",
+                         k ? "," : "", cfg->sws.harden[k]);
         if (w < 0)
             break;
         used += (size_t)w;
     }
+    return used;
 }
 
 /* ---------------------------------------------------------------- resume compatibility */

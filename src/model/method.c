@@ -23,9 +23,9 @@ static const gmdl__config_key sws_keys[] = {{"sws-tau", tau_differs},
                                             {NULL, NULL}};
 
 gmdl_status gmdl__sws_harden_check(const double *f, int n, gmdl_err *err) {
-    if (n < 0 || n > GMDL_SWS_HARDEN_MAX)
-        return gmdl__fail(err, GMDL_EINVAL, "sws hardening: %d stages, at most %d", n,
-                          GMDL_SWS_HARDEN_MAX);
+    if (n < 0 || (n > 0 && !f))
+        return gmdl__fail(err, GMDL_EINVAL, "sws hardening: %d stages and %s fractions", n,
+                          f ? "their" : "no");
     for (int k = 0; k < n; k++) {
         if (!(f[k] > 0.0 && f[k] <= 1.0))
             return gmdl__fail(err, GMDL_EINVAL,
@@ -56,7 +56,7 @@ static gmdl_status sws_check(const gmdl_train_config *cfg, int active, gmdl_err 
 }
 
 static void sws_prior_config(gmdl__layer *l, const gmdl_train_config *cfg) {
-    l->rate = (float)cfg->sws.tau;
+    l->k.sws.tau = (float)cfg->sws.tau;
     l->k.sws.zero_sd = (float)cfg->sws.zero_sd;
 }
 
@@ -65,27 +65,27 @@ static void sws_prior_config(gmdl__layer *l, const gmdl_train_config *cfg) {
 static const gmdl__method methods[] = {
     /* maximum likelihood */
     {"dense", &gmdl__dense_ops, &gmdl__conv2d_ops, 0, GMDL_LR_COSINE, GMDL_LR_COSINE, NULL, NULL,
-     NULL, NULL},
+     NULL, NULL, 0.0, NULL},
     {"dropout", &gmdl__dense_ops, &gmdl__conv2d_ops, GMDL__M_DROPOUT, GMDL_LR_COSINE,
-     GMDL_LR_COSINE, NULL, NULL, NULL, NULL},
+     GMDL_LR_COSINE, NULL, NULL, NULL, NULL, 0.0, NULL},
     /* per-weight posteriors (bayes/lrt.c); the sparse-VD recipe's schedules */
     {"svd", &gmdl__svd_dense_ops, &gmdl__svd_conv2d_ops, WEIGHT_NOISE, GMDL_LR_CONSTANT_LINEAR,
-     GMDL_LR_LINEAR, NULL, NULL, NULL, NULL},
+     GMDL_LR_LINEAR, NULL, NULL, NULL, NULL, 0.0, "log alpha"},
     {"vd", &gmdl__vd_dense_ops, &gmdl__vd_conv2d_ops, WEIGHT_NOISE, GMDL_LR_CONSTANT_LINEAR,
-     GMDL_LR_LINEAR, NULL, NULL, NULL, NULL},
+     GMDL_LR_LINEAR, NULL, NULL, NULL, NULL, 0.0, "log alpha"},
     {"bbb", &gmdl__bbb_dense_ops, &gmdl__bbb_conv2d_ops, WEIGHT_NOISE, GMDL_LR_CONSTANT_LINEAR,
-     GMDL_LR_LINEAR, NULL, NULL, NULL, NULL},
+     GMDL_LR_LINEAR, NULL, NULL, NULL, NULL, 0.0, "log alpha"},
     /* group scales (bayes/group.c) */
     {"bc-gnj", &gmdl__gnj_dense_ops, &gmdl__gnj_conv2d_ops, WEIGHT_NOISE | GMDL__M_GROUP,
-     GMDL_LR_CONSTANT_LINEAR, GMDL_LR_LINEAR, NULL, NULL, NULL, NULL},
+     GMDL_LR_CONSTANT_LINEAR, GMDL_LR_LINEAR, NULL, NULL, NULL, NULL, 0.0, "log alpha"},
     {"bc-ghs", &gmdl__ghs_dense_ops, &gmdl__ghs_conv2d_ops,
      WEIGHT_NOISE | GMDL__M_GROUP | GMDL__M_AUTO_THRESHOLD, GMDL_LR_CONSTANT_LINEAR, GMDL_LR_LINEAR,
-     NULL, NULL, NULL, NULL},
-    /* soft weight-sharing: plain layers retrained under a mixture prior layer; linear decay
-     * (docs/COMPRESSION.md) */
+     NULL, NULL, NULL, NULL, 0.0, "log noise-to-signal of the group"},
+    /* soft weight-sharing: plain layers retrained under a mixture prior layer; linear decay and
+     * a smaller learning rate for the retraining (docs/COMPRESSION.md) */
     {"sws", &gmdl__dense_ops, &gmdl__conv2d_ops,
-     GMDL__M_BAYES | GMDL__M_PRIOR_LAYER | GMDL__M_HARDEN, GMDL_LR_LINEAR, GMDL_LR_LINEAR, sws_keys,
-     sws_check, &gmdl__sws_prior_ops, sws_prior_config},
+     GMDL__M_BAYES | GMDL__M_PRIOR_LAYER | GMDL__M_HARDEN | GMDL__M_RETRAIN, GMDL_LR_LINEAR,
+     GMDL_LR_LINEAR, sws_keys, sws_check, &gmdl__sws_prior_ops, sws_prior_config, 2e-4, NULL},
 };
 #define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
 
@@ -130,4 +130,22 @@ gmdl__method_find(const char *method, const gmdl__method **out, float *rate, gmd
         used += w > 0 ? (size_t)w : 0;
     }
     return gmdl__fail(err, GMDL_EINVAL, "unknown method '%s' (available: %s)", method, names);
+}
+
+gmdl_status gmdl_method_lookup(gmdl_method_info *out, const char *method, gmdl_err *err) {
+    const gmdl__method *m;
+    float rate;
+    if (!out || !method)
+        return gmdl__fail(err, GMDL_EINVAL, "gmdl_method_lookup: NULL argument");
+    gmdl_status s = gmdl__method_find(method, &m, &rate, err);
+    if (s)
+        return s;
+    out->name = m->name;
+    out->bayes = gmdl__method_has(m, GMDL__M_BAYES);
+    out->structured = gmdl__method_has(m, GMDL__M_GROUP);
+    out->codebook = gmdl__method_has(m, GMDL__M_PRIOR_LAYER) && m->prior && m->prior->codebook;
+    out->retrains = gmdl__method_has(m, GMDL__M_RETRAIN);
+    out->adam_lr = m->adam_lr > 0.0 ? m->adam_lr : 1e-3;
+    out->statistic = m->statistic;
+    return GMDL_OK;
 }

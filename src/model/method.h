@@ -28,6 +28,8 @@ enum {
     GMDL__M_HARDEN = 1u << 5,
     /* Bernoulli dropout after every hidden dense layer ("dropout:P") */
     GMDL__M_DROPOUT = 1u << 6,
+    /* retrains a trained net: a run starts from another model's weights (gmdl_model_init_from) */
+    GMDL__M_RETRAIN = 1u << 7,
 };
 
 /* A setting that must agree when a run is resumed (gmdl_train_config_compatible): its gmdl train
@@ -52,6 +54,10 @@ typedef struct gmdl__method {
      * setup) */
     const gmdl__layer_ops *prior;
     void (*prior_config)(gmdl__layer *l, const gmdl_train_config *cfg);
+    /* the default Adam learning rate (0: 1e-3) and the pruning statistic's name for labels
+     * (NULL: none, or a codebook); gmdl_method_lookup reports them */
+    double adam_lr;
+    const char *statistic;
 } gmdl__method;
 
 /* The row of a method string ("svd", "dropout:0.3"); *rate receives the dropout probability
@@ -59,7 +65,8 @@ typedef struct gmdl__method {
 gmdl_status
 gmdl__method_find(const char *method, const gmdl__method **out, float *rate, gmdl_err *err);
 
-/* sws hardening fractions: n in [0, GMDL_SWS_HARDEN_MAX], each in (0, 1], increasing. */
+/* sws hardening fractions: n >= 0 of them in f (which may be NULL when n is 0), each in (0, 1],
+ * increasing. */
 gmdl_status gmdl__sws_harden_check(const double *f, int n, gmdl_err *err);
 
 /* Row i of the table (NULL past its end). */

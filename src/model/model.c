@@ -191,7 +191,8 @@ static gmdl_status add_layer(gmdl_model *m,
         l->in_h = l->in_w = 1;
     }
     l->units = units;
-    l->rate = rate;
+    if (ops == &gmdl__dropout_ops)
+        l->k.dropout.p = rate;
     if (sp) {
         l->kh = l->kw = sp->k;
         l->stride = sp->stride;
@@ -292,6 +293,7 @@ void gmdl_model_destroy(gmdl_model *m) {
     gmdl__free(m->probs_acc);
     gmdl__free(m->perm);
     gmdl__free(m->sws_hard);
+    gmdl__free(m->sws_harden);
     gmdl__free(m->hist);
     gmdl__free(m->layers);
     gmdl__free(m);
@@ -398,6 +400,17 @@ gmdl_status gmdl__model_create_select(gmdl_model **out,
     if (!m)
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     m->cfg = *cfg;
+    /* the hardening stages are the caller's: the model keeps its own copy */
+    m->cfg.sws.harden = NULL;
+    if (cfg->sws.harden_n > 0) {
+        m->sws_harden = gmdl__malloc((size_t)cfg->sws.harden_n * sizeof(double));
+        if (!m->sws_harden) {
+            gmdl_model_destroy(m);
+            return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        }
+        memcpy(m->sws_harden, cfg->sws.harden, (size_t)cfg->sws.harden_n * sizeof(double));
+        m->cfg.sws.harden = m->sws_harden;
+    }
     m->in_c = c;
     m->in_h = h;
     m->in_w = w;

@@ -39,6 +39,7 @@ struct gmdl_model {
     /* sws hardening: [nstore], the value a hardened weight is held at, NaN where it is free;
      * rebuilt from the weights at the start of every hardening epoch (not saved) */
     float *sws_hard;
+    double *sws_harden; /* [cfg.sws.harden_n]: the hardening stages (cfg.sws.harden points here) */
     /* Training progress (all saved). */
     gmdl_rng shuffle_rng;
     int epoch;

@@ -46,9 +46,14 @@ gmdl_status gmdl_model_save(const gmdl_model *m, const char *path, gmdl_err *err
     TRY(gmdl__ckpt_meta_f64(w, "train.weight_decay", c->weight_decay));
     TRY(gmdl__ckpt_meta_f64(w, "train.sws_tau", c->sws.tau));
     TRY(gmdl__ckpt_meta_f64(w, "train.sws_zero_sd", c->sws.zero_sd));
-    char harden[GMDL_SWS_HARDEN_MAX * 24 + 8];
-    gmdl_sws_harden_format(c, harden, sizeof harden);
+    size_t hlen = gmdl_sws_harden_format(NULL, 0, c) + 1;
+    char *harden = gmdl__malloc(hlen);
+    if (!harden)
+        s = GMDL_ENOMEM;
+    else
+        gmdl_sws_harden_format(harden, hlen, c);
     TRY(gmdl__ckpt_meta_str(w, "train.sws_harden", harden));
+    gmdl__free(harden);
     TRY(gmdl__ckpt_meta_u64(w, "train.epoch", (uint64_t)m->epoch));
     TRY(gmdl__ckpt_meta_u64(w, "train.step", m->step));
     TRY(gmdl__ckpt_meta_u64(w, "rng.shuffle.state", m->shuffle_rng.state));
@@ -138,6 +143,31 @@ static gmdl_status load_tensor(const gmdl__ckpt *c,
     return GMDL_OK;
 }
 
+/* train.sws_harden into cfg, its fractions in *buf (the caller frees it). */
+static gmdl_status read_harden(
+    const gmdl__ckpt *c, const char *path, gmdl_train_config *cfg, double **buf, gmdl_err *err) {
+    const char *h = gmdl__ckpt_get_str(c, "train.sws_harden");
+    gmdl_err herr;
+    size_t n = 0;
+    *buf = NULL;
+    cfg->sws.harden_n = 0; /* files written before the option: no hardening */
+    cfg->sws.harden = NULL;
+    if (!h)
+        return GMDL_OK;
+    gmdl_status s = gmdl_sws_harden_parse(NULL, 0, &n, h, &herr);
+    if (!s) {
+        *buf = gmdl__malloc((n ? n : 1) * sizeof(double));
+        if (!*buf)
+            return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+        s = gmdl_sws_harden_parse(*buf, n, &n, h, &herr);
+    }
+    if (s)
+        return gmdl__fail(err, GMDL_ECORRUPT, "%s: train.sws_harden: %s", path, herr.msg);
+    cfg->sws.harden = *buf;
+    cfg->sws.harden_n = (int)n;
+    return GMDL_OK;
+}
+
 gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
     *out = NULL;
     if (gmdl__is_gmz(path))
@@ -209,16 +239,12 @@ gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
         cfg.sws.tau = 0.003; /* files written before the option: the tutorial's value */
     if (!s && !gmdl__ckpt_get_f64(c, "train.sws_zero_sd", &cfg.sws.zero_sd))
         cfg.sws.zero_sd = 0.0; /* files written before the option learned it */
-    if (!s) {
-        const char *h = gmdl__ckpt_get_str(c, "train.sws_harden");
-        gmdl_err herr;
-        if (!h)
-            cfg.sws.harden_n = 0; /* files written before the option: no hardening */
-        else if (gmdl_sws_harden_parse(&cfg, h, &herr))
-            s = gmdl__fail(err, GMDL_ECORRUPT, "%s: train.sws_harden: %s", path, herr.msg);
-    }
+    double *harden = NULL;     /* the hardening stages, until the model has copied them */
+    if (!s)
+        s = read_harden(c, path, &cfg, &harden, err);
     if (s) {
         gmdl__ckpt_destroy(c);
+        gmdl__free(harden);
         return s;
     }
     if (strcmp(opt, "adam") == 0)
@@ -227,6 +253,7 @@ gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
         cfg.optimizer = GMDL_OPT_SGD;
     else {
         gmdl__ckpt_destroy(c);
+        gmdl__free(harden);
         return gmdl__fail(err, GMDL_ECORRUPT, "%s: unknown optimizer '%s'", path, opt);
     }
     cfg.epochs = (int)epochs;
@@ -235,6 +262,7 @@ gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
     gmdl_model *m;
     gmdl_err sub;
     s = gmdl_model_create(&m, &cfg, (int)ic, (int)ih, (int)iw, (int)classes, &sub);
+    gmdl__free(harden);
     if (s) {
         gmdl__ckpt_destroy(c);
         return gmdl__fail(err, GMDL_ECORRUPT, "%s: invalid model description: %s", path, sub.msg);

@@ -58,18 +58,26 @@ void gmdl__prune_free(gmdl__clayer *cl, int ncl) {
 }
 
 static double requested(const gmdl_compress_config *cfg, int i) {
-    double t = i < GMDL_COMPRESS_MAX_LAYERS ? cfg->layer_threshold[i] : (double)NAN;
+    double t = cfg->layer_threshold && (size_t)i < cfg->layer_threshold_n ? cfg->layer_threshold[i]
+                                                                          : (double)NAN;
     return !isnan(t) ? t : cfg->log_alpha_threshold;
 }
 
-/* Under a prior layer: each weight to its component's mean, component 0 (the zero) pruned. */
+const gmdl__layer *gmdl__prune_codebook_layer(const gmdl_model *m) {
+    for (int i = 0; i < m->nlayers; i++)
+        if (m->layers[i].ops->codebook && m->layers[i].ops->assign)
+            return &m->layers[i];
+    return NULL;
+}
+
+/* Under a prior layer: each weight to its codebook entry's value, entry 0 (the zero) pruned. */
 static gmdl_status prior_keep(gmdl__clayer *c, const gmdl__layer *prior) {
     c->comp = gmdl__malloc(c->n * sizeof(int));
     c->qval = gmdl__malloc(c->n * sizeof(float));
     if (!c->comp || !c->qval)
         return GMDL_ENOMEM;
     const gmdl__param *w = gmdl__layer_weight_c(c->l);
-    gmdl__sws_assign(prior, w->p, c->n, c->qval, c->comp);
+    prior->ops->assign(prior, w->p, c->n, c->qval, c->comp);
     c->threshold = NAN;
     for (size_t j = 0; j < c->n; j++) {
         c->keep[j] = c->comp[j] != 0;
@@ -160,8 +168,7 @@ gmdl_status gmdl__prune_decide(gmdl_model *m,
                                int *ncl,
                                int *structured,
                                gmdl_err *err) {
-    const int prior_layer = gmdl__method_has(m->method, GMDL__M_PRIOR_LAYER);
-    const gmdl__layer *prior = prior_layer ? &m->layers[m->nlayers - 1] : NULL;
+    const gmdl__layer *prior = gmdl__prune_codebook_layer(m);
     *ncl = 0;
     *structured = 0;
     gmdl_status s = GMDL_OK;
@@ -169,9 +176,6 @@ gmdl_status gmdl__prune_decide(gmdl_model *m,
         gmdl__layer *l = &m->layers[i];
         if (prior ? !l->nparams || l == prior : !l->ops->posterior)
             continue;
-        if (*ncl == GMDL_COMPRESS_MAX_LAYERS)
-            return gmdl__fail(err, GMDL_EUNSUPPORTED, "more than %d layers",
-                              GMDL_COMPRESS_MAX_LAYERS);
         gmdl__clayer *c = &cl[(*ncl)++];
         const gmdl__param *w = gmdl__layer_weight_c(l);
         c->l = l;

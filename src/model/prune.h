@@ -29,5 +29,8 @@ gmdl_status gmdl__prune_decide(gmdl_model *m,
                                int *structured,
                                gmdl_err *err);
 void gmdl__prune_free(gmdl__clayer *cl, int ncl);
+/* The layer of m under which the weights before it compress to a codebook (its ops have the
+ * codebook and assign hooks: the sws prior layer), or NULL. */
+const gmdl__layer *gmdl__prune_codebook_layer(const gmdl_model *m);
 
 #endif

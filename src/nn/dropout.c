@@ -7,9 +7,9 @@
 #include "nn/layer.h"
 
 static gmdl_status dropout_setup(gmdl__layer *l, gmdl_err *err) {
-    if (!(l->rate >= 0.0f && l->rate < 1.0f))
+    if (!(l->k.dropout.p >= 0.0f && l->k.dropout.p < 1.0f))
         return gmdl__fail(err, GMDL_EINVAL, "layer %s: dropout rate must be in [0, 1), got %g",
-                          l->name, (double)l->rate);
+                          l->name, (double)l->k.dropout.p);
     l->out_c = l->in_c;
     l->out_h = l->in_h;
     l->out_w = l->in_w;
@@ -21,7 +21,7 @@ static gmdl_status dropout_setup(gmdl__layer *l, gmdl_err *err) {
 static void dropout_forward(gmdl__layer *l, const gmdl__fwd *a) {
     const size_t D = l->in_size;
     const int N = a->n;
-    if (a->mode == GMDL_MODE_EVAL_MEAN || l->rate == 0.0f) {
+    if (a->mode == GMDL_MODE_EVAL_MEAN || l->k.dropout.p == 0.0f) {
         memcpy(a->y, a->x, (size_t)N * D * sizeof(float));
         if (a->mode == GMDL_MODE_TRAIN)
             memset(l->cache, 1, (size_t)N * D);
@@ -29,7 +29,7 @@ static void dropout_forward(gmdl__layer *l, const gmdl__fwd *a) {
     }
     gmdl_rng base;
     gmdl_rng_derive(&base, a->seed, GMDL_RNG_DROPOUT, a->step * 64u + (uint64_t)l->index);
-    const float keep = 1.0f - l->rate, scale = 1.0f / keep;
+    const float keep = 1.0f - l->k.dropout.p, scale = 1.0f / keep;
     unsigned char *mask = a->mode == GMDL_MODE_TRAIN ? l->cache : NULL;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static)
@@ -52,7 +52,7 @@ static void dropout_backward(gmdl__layer *l, const gmdl__bwd *a) {
     if (!a->dx)
         return;
     const size_t total = (size_t)a->n * l->in_size;
-    const float scale = 1.0f / (1.0f - l->rate);
+    const float scale = 1.0f / (1.0f - l->k.dropout.p);
     const unsigned char *mask = l->cache;
     if (a->accumulate)
         for (size_t i = 0; i < total; i++)

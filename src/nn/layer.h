@@ -65,6 +65,13 @@ typedef struct gmdl__layer_ops {
      * [count of the weight] and, when bias is not NULL, the bias (a .gmz being loaded, or
      * compression trying quantised weights). */
     void (*load_compressed)(gmdl__layer *l, const float *w, const float *bias);
+    /* Prior layers under which the weights of the layers before them compress to a codebook
+     * (sws): codebook writes the codebook's values into values (when not NULL; entry 0 is the
+     * zero, whose weights are pruned) and returns its size; assign gives each of w[0, n) its
+     * entry (comp) and that entry's value (value), either output may be NULL. NULL for other
+     * kinds: compression then uses the weight layers' own posteriors. */
+    size_t (*codebook)(const gmdl__layer *l, float *values);
+    void (*assign)(const gmdl__layer *l, const float *w, size_t n, float *value, int *comp);
     /* constant data of the kind, read by shared implementations (the group layers of
      * bayes/group.c: their gmdl__group_prior); NULL for most kinds */
     const void *impl;
@@ -87,7 +94,6 @@ struct gmdl__layer {
     int out_c, out_h, out_w;
     size_t in_size, out_size;
     int units;               /* dense: output units; conv2d: output channels */
-    float rate;              /* dropout probability; sws_prior: its weight tau */
     int kh, kw, stride, pad; /* conv2d and pooling windows */
     int cnhw_in, cnhw_out;   /* spatial tensors are stored channel-major: [C, N, H, W] */
     int nparams;
@@ -101,6 +107,9 @@ struct gmdl__layer {
     /* State of one kind only, owned by that kind's file; the member of the layer's kind is the
      * valid one (zero when the layer is added). */
     union {
+        struct { /* nn/dropout.c: the drop probability */
+            float p;
+        } dropout;
         struct { /* bayes/lrt.c: weights with log alpha >= prune_at leave the mean path during
                     training (svd: 3; vd, bbb: +inf, no mask) */
             float prune_at;
@@ -109,10 +118,11 @@ struct gmdl__layer {
             float max_logvar;
         } group;
         struct { /* bayes/sws.c, the prior layer: the layers whose parameters it covers (all
-                    before it) and the zero component's fixed sd (0: learned) */
+                    before it), the zero component's fixed sd (0: learned) and the prior's
+                    weight tau */
             struct gmdl__layer *layers;
             int nlayers;
-            float zero_sd;
+            float zero_sd, tau;
         } sws;
         struct { /* select (nn/reshape.c): the input features kept, units of them (owned by
                     the model) */

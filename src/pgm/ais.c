@@ -81,12 +81,12 @@ static double ais_chain(const gmdl_mrf *m,
     return w + (exact == PGM_NEGINF ? PGM_NEGINF : exact - soft);
 }
 
-gmdl_status gmdl_mrf_ais(const gmdl_mrf *m,
+gmdl_status gmdl_mrf_ais(double *log_z,
+                         double *ess,
+                         const gmdl_mrf *m,
                          const int32_t *evidence,
                          const gmdl_gibbs_config *cfg,
                          size_t chains,
-                         double *log_z,
-                         double *ess,
                          gmdl_err *err) {
     gmdl_gibbs_config dc = gmdl_gibbs_config_default();
     if (!cfg)

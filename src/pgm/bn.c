@@ -260,7 +260,7 @@ size_t gmdl_bn_marginal_size(const gmdl_bn *bn) {
     return n;
 }
 
-gmdl_status gmdl_bn_find(const gmdl_bn *bn, const char *name, uint32_t *v, gmdl_err *err) {
+gmdl_status gmdl_bn_find(uint32_t *v, const gmdl_bn *bn, const char *name, gmdl_err *err) {
     for (size_t i = 0; i < bn->nvars; i++)
         if (strcmp(bn->names[i], name) == 0) {
             *v = (uint32_t)i;
@@ -270,7 +270,7 @@ gmdl_status gmdl_bn_find(const gmdl_bn *bn, const char *name, uint32_t *v, gmdl_
 }
 
 gmdl_status
-gmdl_bn_find_state(const gmdl_bn *bn, uint32_t v, const char *state, uint32_t *s, gmdl_err *err) {
+gmdl_bn_find_state(uint32_t *s, const gmdl_bn *bn, uint32_t v, const char *state, gmdl_err *err) {
     if (v >= bn->nvars)
         return gmdl__fail(err, GMDL_EINVAL, "node %u out of range", v);
     for (uint32_t i = 0; i < bn->card[v]; i++)
@@ -291,7 +291,7 @@ gmdl_bn_find_state(const gmdl_bn *bn, uint32_t v, const char *state, uint32_t *s
 }
 
 gmdl_status
-gmdl_bn_parse_evidence(const gmdl_bn *bn, const char *text, int32_t *evidence, gmdl_err *err) {
+gmdl_bn_parse_evidence(int32_t *evidence, const gmdl_bn *bn, const char *text, gmdl_err *err) {
     for (size_t v = 0; v < bn->nvars; v++)
         evidence[v] = -1;
     if (!text)
@@ -312,10 +312,10 @@ gmdl_bn_parse_evidence(const gmdl_bn *bn, const char *text, int32_t *evidence, g
                               item);
         *eq = '\0';
         uint32_t v = 0, s = 0;
-        gmdl_status st = gmdl_bn_find(bn, item, &v, err);
+        gmdl_status st = gmdl_bn_find(&v, bn, item, err);
         if (st)
             return st;
-        if ((st = gmdl_bn_find_state(bn, v, eq + 1, &s, err)))
+        if ((st = gmdl_bn_find_state(&s, bn, v, eq + 1, err)))
             return st;
         if (evidence[v] >= 0 && evidence[v] != (int32_t)s)
             return gmdl__fail(err, GMDL_EINVAL, "node '%s' observed twice", item);
@@ -336,7 +336,7 @@ double gmdl_bn_log_prob(const gmdl_bn *bn, const uint32_t *x) {
     return lp;
 }
 
-gmdl_status gmdl_bn_to_mrf(const gmdl_bn *bn, gmdl_mrf **out, gmdl_err *err) {
+gmdl_status gmdl_bn_to_mrf(gmdl_mrf **out, const gmdl_bn *bn, gmdl_err *err) {
     gmdl_mrf *m;
     gmdl_status s = gmdl_mrf_create(&m, bn->nvars, bn->card, err);
     if (s)
@@ -360,7 +360,7 @@ gmdl_status gmdl_bn_to_mrf(const gmdl_bn *bn, gmdl_mrf **out, gmdl_err *err) {
     return GMDL_OK;
 }
 
-void gmdl_bn_moral_graph(const gmdl_bn *bn, uint8_t *adj) {
+void gmdl_bn_moral_graph(uint8_t *adj, const gmdl_bn *bn) {
     size_t n = bn->nvars;
     memset(adj, 0, n * n);
     for (size_t v = 0; v < n; v++)
@@ -509,12 +509,12 @@ static gmdl_status exact_query(const gmdl_bn *bn,
     return s;
 }
 
-gmdl_status gmdl_bn_query(const gmdl_bn *bn,
+gmdl_status gmdl_bn_query(double *probs,
+                          gmdl_query_stats *stats,
+                          const gmdl_bn *bn,
                           uint32_t target,
                           const int32_t *evidence,
                           const gmdl_query_config *cfg,
-                          double *probs,
-                          gmdl_query_stats *stats,
                           gmdl_err *err) {
     gmdl_query_config dc = gmdl_query_config_default();
     if (!cfg)
@@ -535,15 +535,15 @@ gmdl_status gmdl_bn_query(const gmdl_bn *bn,
     return s;
 }
 
-gmdl_status gmdl_bn_marginals(const gmdl_bn *bn,
+gmdl_status gmdl_bn_marginals(double *marginals,
+                              double *log_evidence,
+                              const gmdl_bn *bn,
                               const int32_t *evidence,
                               const gmdl_exact_config *cfg,
-                              double *marginals,
-                              double *log_evidence,
                               gmdl_err *err) {
     gmdl_exact_config dc = gmdl_exact_config_default();
     gmdl_mrf *m;
-    gmdl_status s = gmdl_bn_to_mrf(bn, &m, err);
+    gmdl_status s = gmdl_bn_to_mrf(&m, bn, err);
     if (s)
         return s;
     s = gmdl__jt_run(m->nvars, m->card, m->nfactors, m->factors, evidence, cfg ? cfg : &dc,

@@ -315,12 +315,12 @@ static void bethe_factors(bp_graph *B, double *bethe) {
     }
 }
 
-gmdl_status gmdl_mrf_bp(const gmdl_mrf *m,
-                        const int32_t *evidence,
-                        const gmdl_bp_config *cfg,
-                        double *log_z,
+gmdl_status gmdl_mrf_bp(double *log_z,
                         double *marginals,
                         gmdl_bp_stats *stats,
+                        const gmdl_mrf *m,
+                        const int32_t *evidence,
+                        const gmdl_bp_config *cfg,
                         gmdl_err *err) {
     gmdl_bp_config dc = gmdl_bp_config_default();
     if (!cfg)

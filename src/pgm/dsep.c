@@ -14,12 +14,12 @@ check_set(const gmdl_bn *bn, size_t n, const uint32_t *x, const char *what, gmdl
     return GMDL_OK;
 }
 
-gmdl_status gmdl_bn_reachable(const gmdl_bn *bn,
+gmdl_status gmdl_bn_reachable(uint8_t *reachable,
+                              const gmdl_bn *bn,
                               size_t nx,
                               const uint32_t *x,
                               size_t nz,
                               const uint32_t *z,
-                              uint8_t *reachable,
                               gmdl_err *err) {
     gmdl_status s;
     if ((s = check_set(bn, nx, x, "query", err)) || (s = check_set(bn, nz, z, "given", err)))
@@ -91,14 +91,14 @@ done:
     return s;
 }
 
-gmdl_status gmdl_bn_dsep(const gmdl_bn *bn,
+gmdl_status gmdl_bn_dsep(int *separated,
+                         const gmdl_bn *bn,
                          size_t nx,
                          const uint32_t *x,
                          size_t ny,
                          const uint32_t *y,
                          size_t nz,
                          const uint32_t *z,
-                         int *separated,
                          gmdl_err *err) {
     gmdl_status s = check_set(bn, ny, y, "query", err);
     if (s)
@@ -106,7 +106,7 @@ gmdl_status gmdl_bn_dsep(const gmdl_bn *bn,
     uint8_t *r = gmdl__malloc(bn->nvars + 1);
     if (!r)
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-    if ((s = gmdl_bn_reachable(bn, nx, x, nz, z, r, err))) {
+    if ((s = gmdl_bn_reachable(r, bn, nx, x, nz, z, err))) {
         gmdl__free(r);
         return s;
     }

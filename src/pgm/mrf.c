@@ -131,7 +131,7 @@ double gmdl_mrf_log_potential(const gmdl_mrf *m, const uint32_t *x) {
     return s;
 }
 
-void gmdl_mrf_graph(const gmdl_mrf *m, uint8_t *adj) {
+void gmdl_mrf_graph(uint8_t *adj, const gmdl_mrf *m) {
     size_t n = m->nvars;
     memset(adj, 0, n * n);
     for (size_t f = 0; f < m->nfactors; f++) {
@@ -143,14 +143,14 @@ void gmdl_mrf_graph(const gmdl_mrf *m, uint8_t *adj) {
     }
 }
 
-gmdl_status gmdl_mrf_separated(const gmdl_mrf *m,
+gmdl_status gmdl_mrf_separated(int *separated,
+                               const gmdl_mrf *m,
                                size_t na,
                                const uint32_t *a,
                                size_t nb,
                                const uint32_t *b,
                                size_t ns,
                                const uint32_t *s,
-                               int *separated,
                                gmdl_err *err) {
     size_t n = m->nvars;
     for (size_t i = 0; i < na; i++)
@@ -171,7 +171,7 @@ gmdl_status gmdl_mrf_separated(const gmdl_mrf *m,
         gmdl__free(queue);
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     }
-    gmdl_mrf_graph(m, adj);
+    gmdl_mrf_graph(adj, m);
     for (size_t i = 0; i < ns; i++)
         mark[s[i]] = 2; /* removed */
     size_t qh = 0, qt = 0;
@@ -201,24 +201,24 @@ gmdl_status gmdl_mrf_separated(const gmdl_mrf *m,
 
 /* ------------------------------------------------------------------ exact entry points */
 
-gmdl_status gmdl_mrf_exact(const gmdl_mrf *m,
-                           const int32_t *evidence,
-                           const gmdl_exact_config *cfg,
-                           double *log_z,
+gmdl_status gmdl_mrf_exact(double *log_z,
                            double *marginals,
                            gmdl_exact_stats *stats,
+                           const gmdl_mrf *m,
+                           const int32_t *evidence,
+                           const gmdl_exact_config *cfg,
                            gmdl_err *err) {
     gmdl_exact_config dc = gmdl_exact_config_default();
     return gmdl__jt_run(m->nvars, m->card, m->nfactors, m->factors, evidence, cfg ? cfg : &dc, NULL,
                         log_z, marginals, stats, err);
 }
 
-gmdl_status gmdl_mrf_ve(const gmdl_mrf *m,
+gmdl_status gmdl_mrf_ve(double *log_z,
+                        double *probs,
+                        const gmdl_mrf *m,
                         const int32_t *evidence,
                         uint32_t target,
                         const gmdl_exact_config *cfg,
-                        double *log_z,
-                        double *probs,
                         gmdl_err *err) {
     gmdl_exact_config dc = gmdl_exact_config_default();
     return gmdl__ve_run(m->nvars, m->card, m->nfactors, m->factors, evidence, target,

@@ -50,7 +50,7 @@ static uint32_t draw(gmdl_rng *r, const double *p, uint32_t k) {
 }
 
 gmdl_status gmdl_bn_sample(
-    const gmdl_bn *bn, size_t n, uint64_t seed, size_t first_row, uint32_t *out, gmdl_err *err) {
+    uint32_t *out, const gmdl_bn *bn, size_t n, uint64_t seed, size_t first_row, gmdl_err *err) {
     uint32_t *order = gmdl__malloc((bn->nvars + 1) * sizeof *order);
     if (!order)
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
@@ -575,10 +575,10 @@ static double mrf_site(const gmdl_mrf *m,
     return z;
 }
 
-gmdl_status gmdl_mrf_gibbs(const gmdl_mrf *m,
+gmdl_status gmdl_mrf_gibbs(double *marginals,
+                           const gmdl_mrf *m,
                            const int32_t *evidence,
                            const gmdl_gibbs_config *cfg,
-                           double *marginals,
                            gmdl_err *err) {
     gmdl_gibbs_config dc = gmdl_gibbs_config_default();
     if (!cfg)

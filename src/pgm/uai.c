@@ -247,7 +247,7 @@ gmdl_status gmdl_mrf_read_uai(gmdl_mrf **out, const char *path, gmdl_err *err) {
 }
 
 gmdl_status
-gmdl_mrf_read_evid(const gmdl_mrf *m, const char *path, int32_t *evidence, gmdl_err *err) {
+gmdl_mrf_read_evid(int32_t *evidence, const gmdl_mrf *m, const char *path, gmdl_err *err) {
     for (size_t v = 0; v < m->nvars; v++)
         evidence[v] = -1;
     uai_lexer L = {.path = path, .line = 1};

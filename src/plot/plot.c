@@ -128,7 +128,7 @@ static void rgb(gmdl_plot *p, uint32_t c, double a) {
 }
 
 gmdl_status
-gmdl_plot_create(int width, int height, int rows, int cols, gmdl_plot **out, gmdl_err *err) {
+gmdl_plot_create(gmdl_plot **out, int width, int height, int rows, int cols, gmdl_err *err) {
     *out = NULL;
     if (width < 50 || height < 50 || width > 16384 || height > 16384 || rows < 1 || cols < 1 ||
         rows > 16 || cols > 16)
@@ -432,7 +432,7 @@ gmdl_status gmdl_plot_save_png(gmdl_plot *p, const char *path, gmdl_err *err) {
     return GMDL_OK;
 }
 
-gmdl_status gmdl_plot_pixel_at(gmdl_plot *p, double x, double y, uint32_t *out) {
+gmdl_status gmdl_plot_pixel_at(uint32_t *out, gmdl_plot *p, double x, double y) {
     if (!p || !p->have_panel || !out)
         return GMDL_EINVAL;
     double X = tx(p, x), Y = ty(p, y);

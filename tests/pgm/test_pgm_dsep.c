@@ -37,7 +37,7 @@ static unsigned reach_mask(gmdl_bn *bn, unsigned xmask, unsigned zmask) {
     }
     uint8_t r[32];
     gmdl_err err = {{0}};
-    CHECK_OK(gmdl_bn_reachable(bn, nx, x, nz, z, r, &err));
+    CHECK_OK(gmdl_bn_reachable(r, bn, nx, x, nz, z, &err));
     unsigned m = 0;
     for (uint32_t v = 0; v < n; v++)
         if (r[v])
@@ -53,7 +53,7 @@ static int sep1(gmdl_bn *bn, uint32_t a, uint32_t b, unsigned zmask) {
             z[nz++] = v;
     int s = -1;
     gmdl_err err = {{0}};
-    CHECK_OK(gmdl_bn_dsep(bn, 1, &a, 1, &b, nz, z, &s, &err));
+    CHECK_OK(gmdl_bn_dsep(&s, bn, 1, &a, 1, &b, nz, z, &err));
     return s;
 }
 
@@ -90,7 +90,7 @@ static void check_student(void) {
     CHECK_EQ(reach_mask(bn, B(d) | B(g), B(g)), B(d) | B(i) | B(s));
     /* moral graph: the extra edge d - i */
     uint8_t adj[25];
-    gmdl_bn_moral_graph(bn, adj);
+    gmdl_bn_moral_graph(adj, bn);
     CHECK(adj[d * 5 + i] && adj[i * 5 + d]);
     CHECK(adj[d * 5 + g] && adj[g * 5 + l] && adj[i * 5 + s]);
     CHECK(!adj[d * 5 + l] && !adj[d * 5 + s] && !adj[l * 5 + s]);
@@ -136,7 +136,7 @@ static void check_triplets(void) {
                          {s, v}, {w, t}, {w, m}, {v, n}, {v, q}};
     bn = make_dag(11, mb, 10, 2);
     uint8_t adj[121];
-    gmdl_bn_moral_graph(bn, adj);
+    gmdl_bn_moral_graph(adj, bn);
     unsigned got = 0;
     for (int k = 0; k < 11; k++)
         if (adj[y * 11 + k])
@@ -146,7 +146,7 @@ static void check_triplets(void) {
     /* immoralities of x->y, z->y, x->z, w->y: (w,x) and (w,z) are married in the moral graph */
     const int im[][2] = {{0, 1}, {2, 1}, {0, 2}, {3, 1}};
     bn = make_dag(4, im, 4, 2);
-    gmdl_bn_moral_graph(bn, adj);
+    gmdl_bn_moral_graph(adj, bn);
     CHECK(adj[3 * 4 + 0] && adj[3 * 4 + 2]);
     gmdl_bn_destroy(bn);
     /* a cycle is refused */
@@ -174,14 +174,14 @@ static void check_asia(void) {
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         uint32_t x, y, z[4];
         size_t nz = 0;
-        CHECK_OK(gmdl_bn_find(bn, f[i].x, &x, &err));
-        CHECK_OK(gmdl_bn_find(bn, f[i].y, &y, &err));
+        CHECK_OK(gmdl_bn_find(&x, bn, f[i].x, &err));
+        CHECK_OK(gmdl_bn_find(&y, bn, f[i].y, &err));
         char buf[64];
         snprintf(buf, sizeof buf, "%s", f[i].z);
         for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","))
-            CHECK_OK(gmdl_bn_find(bn, tok, &z[nz++], &err));
+            CHECK_OK(gmdl_bn_find(&z[nz++], bn, tok, &err));
         int s = -1;
-        CHECK_OK(gmdl_bn_dsep(bn, 1, &x, 1, &y, nz, z, &s, &err));
+        CHECK_OK(gmdl_bn_dsep(&s, bn, 1, &x, 1, &y, nz, z, &err));
         if (s != f[i].sep)
             fprintf(stderr, "asia: %s _|_ %s | {%s} expected %d\n", f[i].x, f[i].y, f[i].z,
                     f[i].sep);
@@ -359,13 +359,13 @@ static void check_random_dags(gmdl_rng *r) {
             }
             int s = -1;
             gmdl_err err = {{0}};
-            CHECK_OK(gmdl_bn_dsep(bn, nx, x, ny, y, nz, z, &s, &err));
+            CHECK_OK(gmdl_bn_dsep(&s, bn, nx, x, ny, y, nz, z, &err));
             total++;
             nsep += s;
             if (s != oracle_mag(&G, X, Y, Z))
                 mism_mag++;
             uint8_t rc[32];
-            CHECK_OK(gmdl_bn_reachable(bn, nx, x, nz, z, rc, &err));
+            CHECK_OK(gmdl_bn_reachable(rc, bn, nx, x, nz, z, &err));
             unsigned got = 0;
             for (int v = 0; v < n; v++)
                 if (rc[v])
@@ -433,7 +433,7 @@ static void check_numeric(gmdl_rng *r) {
                 if (Z >> v & 1)
                     z[nz++] = (uint32_t)v;
             int s = -1;
-            CHECK_OK(gmdl_bn_dsep(bn, 1, &a, 1, &b, nz, z, &s, &err));
+            CHECK_OK(gmdl_bn_dsep(&s, bn, 1, &a, 1, &b, nz, z, &err));
             /* P(a, b, z) tables: index by (z config, a, b) */
             size_t zconf = 1;
             for (size_t k = 0; k < nz; k++)
@@ -500,16 +500,16 @@ static void check_mrf_separation(void) {
     CHECK_OK(gmdl_mrf_add_factor(m, 2, s12, v, &err));
     uint32_t a = 0, b = 2, c = 1, d = 3;
     int sep = -1;
-    CHECK_OK(gmdl_mrf_separated(m, 1, &a, 1, &b, 0, NULL, &sep, &err));
+    CHECK_OK(gmdl_mrf_separated(&sep, m, 1, &a, 1, &b, 0, NULL, &err));
     CHECK_EQ(sep, 0);
-    CHECK_OK(gmdl_mrf_separated(m, 1, &a, 1, &b, 1, &c, &sep, &err));
+    CHECK_OK(gmdl_mrf_separated(&sep, m, 1, &a, 1, &b, 1, &c, &err));
     CHECK_EQ(sep, 1);
-    CHECK_OK(gmdl_mrf_separated(m, 1, &a, 1, &d, 0, NULL, &sep, &err));
+    CHECK_OK(gmdl_mrf_separated(&sep, m, 1, &a, 1, &d, 0, NULL, &err));
     CHECK_EQ(sep, 1);
     /* separation implies conditional independence numerically: P(x0, x2 | x1) factorises */
     double lz, mar[8];
     int32_t ev[4] = {-1, 1, -1, -1};
-    CHECK_OK(gmdl_mrf_exact(m, ev, NULL, &lz, mar, NULL, &err));
+    CHECK_OK(gmdl_mrf_exact(&lz, mar, NULL, m, ev, NULL, &err));
     double joint[2][2] = {{0}}, tot = 0;
     for (uint32_t x0 = 0; x0 < 2; x0++)
         for (uint32_t x2 = 0; x2 < 2; x2++) {

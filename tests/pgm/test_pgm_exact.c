@@ -35,7 +35,7 @@ static void check_brute(const char *name, gmdl_rng *rng) {
         }
         double pe = bn_brute(bn, ev, bf);
         double lpe = 0.0;
-        gmdl_status s = gmdl_bn_marginals(bn, ev, NULL, jt, &lpe, &err);
+        gmdl_status s = gmdl_bn_marginals(jt, &lpe, bn, ev, NULL, &err);
         if (pe == 0.0) {
             CHECK_STATUS(s, GMDL_EINVAL);
             continue;
@@ -50,9 +50,9 @@ static void check_brute(const char *name, gmdl_rng *rng) {
         for (uint32_t t = 0; t < V; t++) {
             double p[64], q[64];
             gmdl_query_config cfg = gmdl_query_config_default();
-            CHECK_OK(gmdl_bn_query(bn, t, ev, &cfg, p, NULL, &err));
+            CHECK_OK(gmdl_bn_query(p, NULL, bn, t, ev, &cfg, &err));
             cfg.method = GMDL_QUERY_VE;
-            CHECK_OK(gmdl_bn_query(bn, t, ev, &cfg, q, NULL, &err));
+            CHECK_OK(gmdl_bn_query(q, NULL, bn, t, ev, &cfg, &err));
             double d1 = max_diff(p, bf + off, gmdl_bn_card(bn, t));
             double d2 = max_diff(q, bf + off, gmdl_bn_card(bn, t));
             if (d1 > worst)
@@ -88,15 +88,15 @@ static void check_jt_vs_ve(const char *name, gmdl_rng *rng) {
             ev[v] = (int32_t)gmdl_rng_bounded(rng, gmdl_bn_card(bn, v));
         }
         double lpe;
-        if (gmdl_bn_marginals(bn, ev, NULL, jt, &lpe, &err) != GMDL_OK)
+        if (gmdl_bn_marginals(jt, &lpe, bn, ev, NULL, &err) != GMDL_OK)
             continue; /* impossible evidence */
         done++;
         size_t off = 0;
         for (uint32_t t = 0; t < V; t++) {
             double q[64], lz;
             gmdl_mrf *m = NULL;
-            CHECK_OK(gmdl_bn_to_mrf(bn, &m, &err));
-            CHECK_OK(gmdl_mrf_ve(m, ev, t, NULL, &lz, q, &err));
+            CHECK_OK(gmdl_bn_to_mrf(&m, bn, &err));
+            CHECK_OK(gmdl_mrf_ve(&lz, q, m, ev, t, NULL, &err));
             CHECK_NEAR(lz, lpe, 1e-9, 1e-9);
             gmdl_mrf_destroy(m);
             double d = max_diff(q, jt + off, gmdl_bn_card(bn, t));
@@ -106,7 +106,7 @@ static void check_jt_vs_ve(const char *name, gmdl_rng *rng) {
             double r[64];
             gmdl_query_stats st;
             gmdl_query_config qc = gmdl_query_config_default();
-            CHECK_OK(gmdl_bn_query(bn, t, ev, &qc, r, &st, &err));
+            CHECK_OK(gmdl_bn_query(r, &st, bn, t, ev, &qc, &err));
             CHECK_NEAR(st.log_evidence, lpe, 1e-9, 1e-9);
             d = max_diff(r, jt + off, gmdl_bn_card(bn, t));
             if (d > worst)
@@ -134,23 +134,23 @@ static void check_asia_reference(void) {
                {"dysp", "no", 0.564029}, {"lung", "yes", 0.055},  {"either", "yes", 0.064828}};
     for (size_t i = 0; i < sizeof ref / sizeof ref[0]; i++) {
         uint32_t v, s;
-        CHECK_OK(gmdl_bn_find(bn, ref[i].node, &v, &err));
-        CHECK_OK(gmdl_bn_find_state(bn, v, ref[i].state, &s, &err));
+        CHECK_OK(gmdl_bn_find(&v, bn, ref[i].node, &err));
+        CHECK_OK(gmdl_bn_find_state(&s, bn, v, ref[i].state, &err));
         double p[8];
-        CHECK_OK(gmdl_bn_query(bn, v, NULL, NULL, p, NULL, &err));
+        CHECK_OK(gmdl_bn_query(p, NULL, bn, v, NULL, NULL, &err));
         CHECK_NEAR(p[s], ref[i].p, 1e-6, 0);
     }
     /* impossible evidence: either=no with tub=yes */
     int32_t ev[8];
-    CHECK_OK(gmdl_bn_parse_evidence(bn, "tub=yes,either=no", ev, &err));
+    CHECK_OK(gmdl_bn_parse_evidence(ev, bn, "tub=yes,either=no", &err));
     double p[8];
     uint32_t x;
-    CHECK_OK(gmdl_bn_find(bn, "xray", &x, &err));
-    CHECK_STATUS(gmdl_bn_query(bn, x, ev, NULL, p, NULL, &err), GMDL_EINVAL);
+    CHECK_OK(gmdl_bn_find(&x, bn, "xray", &err));
+    CHECK_STATUS(gmdl_bn_query(p, NULL, bn, x, ev, NULL, &err), GMDL_EINVAL);
     CHECK_STR_CONTAINS(err.msg, "probability zero");
-    CHECK_STATUS(gmdl_bn_parse_evidence(bn, "tub=maybe", ev, &err), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_bn_parse_evidence(ev, bn, "tub=maybe", &err), GMDL_EINVAL);
     CHECK_STR_CONTAINS(err.msg, "maybe");
-    CHECK_STATUS(gmdl_bn_parse_evidence(bn, "nosuch=yes", ev, &err), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_bn_parse_evidence(ev, bn, "nosuch=yes", &err), GMDL_EINVAL);
     CHECK_STR_CONTAINS(err.msg, "nosuch");
     gmdl_bn_destroy(bn);
 }
@@ -200,11 +200,11 @@ static void check_uai(const char *inst) {
     size_t V = gmdl_mrf_nvars(m), M = gmdl_mrf_marginal_size(m);
     int32_t *ev = malloc(V * sizeof *ev);
     snprintf(rel, sizeof rel, "uai/%s.uai.evid", inst);
-    REQUIRE_OK_MSG(gmdl_mrf_read_evid(m, data_path(rel), ev, &err), err.msg);
+    REQUIRE_OK_MSG(gmdl_mrf_read_evid(ev, m, data_path(rel), &err), err.msg);
     double *mar = malloc(M * sizeof *mar), *ref = malloc(M * sizeof *ref);
     double lz = NAN;
     gmdl_exact_stats st;
-    REQUIRE_OK_MSG(gmdl_mrf_exact(m, ev, NULL, &lz, mar, &st, &err), err.msg);
+    REQUIRE_OK_MSG(gmdl_mrf_exact(&lz, mar, &st, m, ev, NULL, &err), err.msg);
     snprintf(rel, sizeof rel, "uai/%s.uai.PR", inst);
     double pr = read_pr(data_path(rel));
     double l10 = lz / log(10.0);
@@ -231,12 +231,12 @@ static void check_budget(void) {
     gmdl_exact_config cfg = gmdl_exact_config_default();
     cfg.max_mem = 1 << 20; /* 1 MiB: the largest clique alone is 4 MiB */
     double lz;
-    CHECK_STATUS(gmdl_mrf_exact(m, NULL, &cfg, &lz, NULL, NULL, &err), GMDL_ELIMIT);
+    CHECK_STATUS(gmdl_mrf_exact(&lz, NULL, NULL, m, NULL, &cfg, &err), GMDL_ELIMIT);
     CHECK_STR_CONTAINS(err.msg, "largest clique");
     CHECK_STR_CONTAINS(err.msg, "{x");
     CHECK(!gmdl_status_is_input_error(GMDL_ELIMIT)); /* exit 1 in the CLI */
     double p[8];
-    CHECK_STATUS(gmdl_mrf_ve(m, NULL, 0, &cfg, &lz, p, &err), GMDL_ELIMIT);
+    CHECK_STATUS(gmdl_mrf_ve(&lz, p, m, NULL, 0, &cfg, &err), GMDL_ELIMIT);
     gmdl_mrf_destroy(m);
     /* named variables in a Bayes net message */
     gmdl_bn *bn = NULL;
@@ -244,8 +244,8 @@ static void check_budget(void) {
     gmdl_query_config q = gmdl_query_config_default();
     q.exact.max_mem = 1000;
     uint32_t cvp;
-    CHECK_OK(gmdl_bn_find(bn, "HR", &cvp, &err)); /* many ancestors */
-    CHECK_STATUS(gmdl_bn_query(bn, cvp, NULL, &q, p, NULL, &err), GMDL_ELIMIT);
+    CHECK_OK(gmdl_bn_find(&cvp, bn, "HR", &err)); /* many ancestors */
+    CHECK_STATUS(gmdl_bn_query(p, NULL, bn, cvp, NULL, &q, &err), GMDL_ELIMIT);
     CHECK_STR_CONTAINS(err.msg, "largest clique");
     gmdl_bn_destroy(bn);
 }
@@ -262,7 +262,7 @@ static void check_heuristics(void) {
         gmdl_exact_config cfg = gmdl_exact_config_default();
         cfg.heuristic = hs[i];
         gmdl_exact_stats st;
-        CHECK_OK(gmdl_mrf_exact(m, NULL, &cfg, &lz[i], NULL, &st, &err));
+        CHECK_OK(gmdl_mrf_exact(&lz[i], NULL, &st, m, NULL, &cfg, &err));
         if (i < 3 && st.max_clique_entries > worst_single)
             worst_single = st.max_clique_entries;
         if (i == 3)
@@ -291,9 +291,9 @@ static void check_heuristics(void) {
     gmdl_exact_stats st_fill, st_best;
     double lz_;
     cfg.heuristic = GMDL_ORDER_MIN_FILL;
-    CHECK_STATUS(gmdl_mrf_exact(m, NULL, &cfg, &lz_, NULL, &st_fill, &err), GMDL_ELIMIT);
+    CHECK_STATUS(gmdl_mrf_exact(&lz_, NULL, &st_fill, m, NULL, &cfg, &err), GMDL_ELIMIT);
     cfg.heuristic = GMDL_ORDER_BEST;
-    CHECK_STATUS(gmdl_mrf_exact(m, NULL, &cfg, &lz_, NULL, &st_best, &err), GMDL_ELIMIT);
+    CHECK_STATUS(gmdl_mrf_exact(&lz_, NULL, &st_best, m, NULL, &cfg, &err), GMDL_ELIMIT);
     printf("20x20 grid: min-fill largest clique 2^%.0f, best order 2^%.0f\n",
            log2(st_fill.max_clique_entries), log2(st_best.max_clique_entries));
     CHECK(st_best.max_clique_entries <= 2097152.0);
@@ -422,10 +422,10 @@ static void check_edge_cases(void) {
                     marg0[x[0]] += p;
                 }
     double lz_jt, lz_ve, mar[12], p0[3];
-    CHECK_OK(gmdl_mrf_exact(m, NULL, NULL, &lz_jt, mar, NULL, &err));
+    CHECK_OK(gmdl_mrf_exact(&lz_jt, mar, NULL, m, NULL, NULL, &err));
     CHECK_NEAR(lz_jt, log(z), 1e-12, 0);
     for (uint32_t t = 0; t < 5; t++) {
-        CHECK_OK(gmdl_mrf_ve(m, NULL, t, NULL, &lz_ve, t == 0 ? p0 : NULL, &err));
+        CHECK_OK(gmdl_mrf_ve(&lz_ve, t == 0 ? p0 : NULL, m, NULL, t, NULL, &err));
         CHECK_NEAR(lz_ve, log(z), 1e-12, 0);
     }
     for (int i = 0; i < 3; i++) {
@@ -435,11 +435,11 @@ static void check_edge_cases(void) {
     CHECK_NEAR(mar[4], 0.5, 1e-12, 0); /* variable 2: uniform */
     CHECK_NEAR(mar[10], 0.0, 0, 0);    /* variable 4: the zero entry */
     int32_t ev[5] = {-1, 0, 1, -1, 0}; /* x4 = 0 has potential zero */
-    CHECK_STATUS(gmdl_mrf_exact(m, ev, NULL, &lz_jt, mar, NULL, &err), GMDL_EINVAL);
-    CHECK_OK(gmdl_mrf_exact(m, ev, NULL, &lz_jt, NULL, NULL, &err));
+    CHECK_STATUS(gmdl_mrf_exact(&lz_jt, mar, NULL, m, ev, NULL, &err), GMDL_EINVAL);
+    CHECK_OK(gmdl_mrf_exact(&lz_jt, NULL, NULL, m, ev, NULL, &err));
     CHECK(isinf(lz_jt) && lz_jt < 0);
     ev[1] = 1; /* out of range for a cardinality-1 variable */
-    CHECK_STATUS(gmdl_mrf_exact(m, ev, NULL, &lz_jt, NULL, NULL, &err), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_mrf_exact(&lz_jt, NULL, NULL, m, ev, NULL, &err), GMDL_EINVAL);
     gmdl_mrf_destroy(m);
 }
 
@@ -493,11 +493,11 @@ static void check_wide_range(gmdl_rng *rng) {
         }
     }
     double lz_bf = mx + log(z), lz, lz_ve, mar[3 * N], p[3];
-    CHECK_OK(gmdl_mrf_exact(m, NULL, NULL, &lz, mar, NULL, &err));
+    CHECK_OK(gmdl_mrf_exact(&lz, mar, NULL, m, NULL, NULL, &err));
     CHECK_NEAR(lz, lz_bf, 1e-9, 1e-12);
     size_t off = 0;
     for (int v = 0; v < N; v++) {
-        CHECK_OK(gmdl_mrf_ve(m, NULL, (uint32_t)v, NULL, &lz_ve, p, &err));
+        CHECK_OK(gmdl_mrf_ve(&lz_ve, p, m, NULL, (uint32_t)v, NULL, &err));
         CHECK_NEAR(lz_ve, lz_bf, 1e-9, 1e-12);
         for (uint32_t x = 0; x < card[v]; x++) {
             CHECK_NEAR(mar[off + x], marg[v][x] / z, 1e-9, 0);
@@ -505,7 +505,7 @@ static void check_wide_range(gmdl_rng *rng) {
         }
         off += card[v];
     }
-    CHECK_OK(gmdl_mrf_exact(m, NULL, NULL, &lz, NULL, NULL, &err));
+    CHECK_OK(gmdl_mrf_exact(&lz, NULL, NULL, m, NULL, NULL, &err));
     CHECK_NEAR(lz, lz_bf, 1e-9, 1e-12);
     free(lp);
     gmdl_mrf_destroy(m);
@@ -524,13 +524,13 @@ static void check_wide_range(gmdl_rng *rng) {
     double m3[6];
     /* Z = sum_y m(y) sum_z g(y,z)^2 with m(0) = 2, m(1) = 2 e^-1200: 4 + 4 e^200 */
     double want = log(4.0) + 200.0 + log1p(exp(-200.0));
-    CHECK_OK(gmdl_mrf_exact(m, NULL, NULL, &lz, m3, NULL, &err));
+    CHECK_OK(gmdl_mrf_exact(&lz, m3, NULL, m, NULL, NULL, &err));
     CHECK_NEAR(lz, want, 1e-9, 1e-12);
     CHECK_NEAR(m3[3], 1.0 / (1.0 + exp(-200.0)), 1e-12, 0);
     CHECK_NEAR(m3[0], 0.5, 1e-12, 0);
-    CHECK_OK(gmdl_mrf_exact(m, NULL, NULL, &lz, NULL, NULL, &err));
+    CHECK_OK(gmdl_mrf_exact(&lz, NULL, NULL, m, NULL, NULL, &err));
     CHECK_NEAR(lz, want, 1e-9, 1e-12);
-    CHECK_OK(gmdl_mrf_ve(m, NULL, 1, NULL, &lz, p, &err));
+    CHECK_OK(gmdl_mrf_ve(&lz, p, m, NULL, 1, NULL, &err));
     CHECK_NEAR(p[1], 1.0, 1e-12, 0);
     CHECK_NEAR(lz, want, 1e-9, 1e-12);
     gmdl_mrf_destroy(m);

@@ -45,9 +45,9 @@ static void check_counts(void) {
     gmdl_bn *bn = NULL;
     REQUIRE_OK_MSG(gmdl_bn_read_bif(&bn, data_path("bif/alarm.bif"), &err), err.msg);
     uint32_t v, s;
-    REQUIRE_OK_MSG(gmdl_bn_find(bn, "EXPCO2", &v, &err), err.msg);
+    REQUIRE_OK_MSG(gmdl_bn_find(&v, bn, "EXPCO2", &err), err.msg);
     CHECK_EQ(gmdl_bn_card(bn, v), 4);
-    CHECK_OK(gmdl_bn_find_state(bn, v, "ZERO", &s, &err));
+    CHECK_OK(gmdl_bn_find_state(&s, bn, v, "ZERO", &err));
     CHECK_EQ(s, 0);
     CHECK(strcmp(gmdl_bn_state_name(bn, v, 3), "HIGH") == 0);
     gmdl_bn_destroy(bn);
@@ -63,7 +63,7 @@ static void check_good(void) {
     }
     CHECK_EQ(gmdl_bn_nvars(bn), 3);
     uint32_t c;
-    CHECK_OK(gmdl_bn_find(bn, "c", &c, &err));
+    CHECK_OK(gmdl_bn_find(&c, bn, "c", &err));
     CHECK_EQ(gmdl_bn_nparents(bn, c), 2);
     const double *p = gmdl_bn_cpt(bn, c);
     /* rows (a,b): (yes,yes) given, (yes,no) and (no,yes) default, (no,no) given */
@@ -138,19 +138,19 @@ static void check_uai(void) {
         CHECK_EQ(gmdl_mrf_nvars(m), 2);
         CHECK_EQ(gmdl_mrf_nfactors(m), 2);
         int32_t ev[2];
-        CHECK_OK(gmdl_mrf_read_evid(m, fixture_path("small.uai.evid"), ev, &err));
+        CHECK_OK(gmdl_mrf_read_evid(ev, m, fixture_path("small.uai.evid"), &err));
         CHECK_EQ(ev[0], -1);
         CHECK_EQ(ev[1], 1);
         double lz, mar[4];
-        CHECK_OK(gmdl_mrf_exact(m, ev, NULL, &lz, mar, NULL, &err));
+        CHECK_OK(gmdl_mrf_exact(&lz, mar, NULL, m, ev, NULL, &err));
         CHECK_NEAR(lz, log(0.5 * 2 + 0.5 * 4), 1e-12, 0);
         CHECK_NEAR(mar[0], 1.0 / 3.0, 1e-12, 0);
         CHECK_NEAR(mar[3], 1.0, 0, 0);
-        CHECK_OK(gmdl_mrf_exact(m, NULL, NULL, &lz, mar, NULL, &err));
+        CHECK_OK(gmdl_mrf_exact(&lz, mar, NULL, m, NULL, NULL, &err));
         CHECK_NEAR(lz, log(0.5 * 10), 1e-12, 0);
         /* last scope variable fastest: P(x1 = 1) = (2 + 4) / 10 */
         CHECK_NEAR(mar[3], 0.6, 1e-12, 0);
-        CHECK_STATUS(gmdl_mrf_read_evid(m, fixture_path("bad_value.evid"), ev, &err),
+        CHECK_STATUS(gmdl_mrf_read_evid(ev, m, fixture_path("bad_value.evid"), &err),
                      GMDL_ECORRUPT);
         CHECK_STR_CONTAINS(err.msg, "bad_value.evid:1:");
         gmdl_mrf_destroy(m);
@@ -260,7 +260,7 @@ static void check_mutations(void) {
         if (st == GMDL_OK) {
             ok++;
             double p[3];
-            CHECK_OK(gmdl_bn_query(bn, 0, NULL, NULL, p, NULL, &err));
+            CHECK_OK(gmdl_bn_query(p, NULL, bn, 0, NULL, NULL, &err));
         } else if (!gmdl_status_is_input_error(st))
             bad++;
         gmdl_bn_destroy(bn);
@@ -291,7 +291,7 @@ static void check_mutations(void) {
         if (st == GMDL_OK) {
             ok++;
             double lz;
-            gmdl_status s2 = gmdl_mrf_exact(m, NULL, NULL, &lz, NULL, NULL, &err);
+            gmdl_status s2 = gmdl_mrf_exact(&lz, NULL, NULL, m, NULL, NULL, &err);
             CHECK(s2 == GMDL_OK || s2 == GMDL_ELIMIT);
         } else if (!(gmdl_status_is_input_error(st) || st == GMDL_ELIMIT))
             bad++;

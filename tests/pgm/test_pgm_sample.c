@@ -23,12 +23,12 @@ static double query_err(gmdl_bn *bn,
     gmdl_err err = {{0}};
     double p[64], q[64];
     gmdl_query_config cfg = gmdl_query_config_default();
-    REQUIRE_OK_MSG(gmdl_bn_query(bn, t, ev, &cfg, p, NULL, &err), err.msg);
+    REQUIRE_OK_MSG(gmdl_bn_query(p, NULL, bn, t, ev, &cfg, &err), err.msg);
     cfg.method = method;
     cfg.samples = samples;
     cfg.seed = seed;
     gmdl_query_stats st;
-    gmdl_status s = gmdl_bn_query(bn, t, ev, &cfg, q, &st, &err);
+    gmdl_status s = gmdl_bn_query(q, &st, bn, t, ev, &cfg, &err);
     CHECK_OK(s);
     if (s) {
         fprintf(stderr, "%s\n", err.msg);
@@ -65,7 +65,7 @@ static void random_evidence(gmdl_bn *bn, gmdl_rng *r, int k, double pmin, int32_
             i++;
         }
         double lpe;
-        if (gmdl_bn_marginals(bn, ev, NULL, marg, &lpe, &err) == GMDL_OK && exp(lpe) >= pmin)
+        if (gmdl_bn_marginals(marg, &lpe, bn, ev, NULL, &err) == GMDL_OK && exp(lpe) >= pmin)
             break;
     }
     free(leaf);
@@ -103,10 +103,10 @@ static void check_lw_alarm(gmdl_rng *r) {
     cfg.samples = 5000;
     gmdl_err err = {{0}};
     uint32_t t = 0;
-    CHECK_OK(gmdl_bn_query(bn, t, ev, &cfg, p1, NULL, &err));
-    CHECK_OK(gmdl_bn_query(bn, t, ev, &cfg, p2, NULL, &err));
+    CHECK_OK(gmdl_bn_query(p1, NULL, bn, t, ev, &cfg, &err));
+    CHECK_OK(gmdl_bn_query(p2, NULL, bn, t, ev, &cfg, &err));
     cfg.seed = 99;
-    CHECK_OK(gmdl_bn_query(bn, t, ev, &cfg, p3, NULL, &err));
+    CHECK_OK(gmdl_bn_query(p3, NULL, bn, t, ev, &cfg, &err));
     CHECK(memcmp(p1, p2, gmdl_bn_card(bn, t) * sizeof *p1) == 0);
     CHECK(memcmp(p1, p3, gmdl_bn_card(bn, t) * sizeof *p1) != 0);
     free(ev);
@@ -121,7 +121,7 @@ static void check_gibbs(const char *rel, const char *const *evs, size_t nev, gmd
     int nq = 0;
     gmdl_err err = {{0}};
     for (size_t e = 0; e < nev; e++) {
-        CHECK_OK(gmdl_bn_parse_evidence(bn, evs[e], ev, &err));
+        CHECK_OK(gmdl_bn_parse_evidence(ev, bn, evs[e], &err));
         for (int k = 0; k < 4; k++) {
             uint32_t t;
             do
@@ -144,30 +144,30 @@ static void check_asia_misc(void) {
     gmdl_err err = {{0}};
     int32_t ev[8];
     uint32_t lung;
-    CHECK_OK(gmdl_bn_find(bn, "lung", &lung, &err));
-    CHECK_OK(gmdl_bn_parse_evidence(bn, "smoke=yes,xray=yes", ev, &err));
+    CHECK_OK(gmdl_bn_find(&lung, bn, "lung", &err));
+    CHECK_OK(gmdl_bn_parse_evidence(ev, bn, "smoke=yes,xray=yes", &err));
     double ess;
     double d = query_err(bn, lung, ev, GMDL_QUERY_REJECTION, 100000, 3, &ess);
     printf("asia rejection (1e5 draws): |error| %.4f, accepted %.0f\n", d, ess);
     CHECK(d <= 0.01);
     CHECK(ess > 1000 && ess < 100000);
     /* the deterministic node 'either' does not trap Gibbs: P(lung | xray=yes, dysp=yes) */
-    CHECK_OK(gmdl_bn_parse_evidence(bn, "xray=yes,dysp=yes", ev, &err));
+    CHECK_OK(gmdl_bn_parse_evidence(ev, bn, "xray=yes,dysp=yes", &err));
     d = query_err(bn, lung, ev, GMDL_QUERY_GIBBS, 100000, 5, NULL);
     CHECK(d <= 0.02);
     /* impossible evidence */
-    CHECK_OK(gmdl_bn_parse_evidence(bn, "tub=yes,either=no", ev, &err));
+    CHECK_OK(gmdl_bn_parse_evidence(ev, bn, "tub=yes,either=no", &err));
     gmdl_query_config cfg = gmdl_query_config_default();
     double p[2];
     cfg.method = GMDL_QUERY_REJECTION;
     cfg.samples = 2000;
-    CHECK_STATUS(gmdl_bn_query(bn, lung, ev, &cfg, p, NULL, &err), GMDL_ENOCONV);
+    CHECK_STATUS(gmdl_bn_query(p, NULL, bn, lung, ev, &cfg, &err), GMDL_ENOCONV);
     cfg.method = GMDL_QUERY_LW;
-    CHECK_STATUS(gmdl_bn_query(bn, lung, ev, &cfg, p, NULL, &err), GMDL_ENOCONV);
+    CHECK_STATUS(gmdl_bn_query(p, NULL, bn, lung, ev, &cfg, &err), GMDL_ENOCONV);
     /* ancestral samples: frequencies match the exact marginals; chunks concatenate exactly */
     size_t n = 100000, V = gmdl_bn_nvars(bn), M = gmdl_bn_marginal_size(bn);
     uint32_t *rows = malloc(n * V * sizeof *rows);
-    CHECK_OK(gmdl_bn_sample(bn, n, 42, 0, rows, &err));
+    CHECK_OK(gmdl_bn_sample(rows, bn, n, 42, 0, &err));
     double *freq = calloc(M, sizeof *freq), *exact = malloc(M * sizeof *exact);
     size_t off[16];
     off[0] = 0;
@@ -177,7 +177,7 @@ static void check_asia_misc(void) {
         for (size_t v = 0; v < V; v++)
             freq[off[v] + rows[i * V + v]] += 1.0 / (double)n;
     double lpe;
-    CHECK_OK(gmdl_bn_marginals(bn, NULL, NULL, exact, &lpe, &err));
+    CHECK_OK(gmdl_bn_marginals(exact, &lpe, bn, NULL, NULL, &err));
     double worst = 0.0;
     for (size_t i = 0; i < M; i++)
         if (fabs(freq[i] - exact[i]) > worst)
@@ -185,7 +185,7 @@ static void check_asia_misc(void) {
     printf("asia ancestral sampling (1e5 rows): max |frequency - marginal| %.4f\n", worst);
     CHECK(worst < 0.006);
     uint32_t part[5 * 8];
-    CHECK_OK(gmdl_bn_sample(bn, 5, 42, 7, part, &err));
+    CHECK_OK(gmdl_bn_sample(part, bn, 5, 42, 7, &err));
     CHECK(memcmp(part, rows + 7 * V, 5 * V * sizeof *part) == 0);
     free(rows);
     free(freq);
@@ -224,8 +224,8 @@ static void check_bp_tree(gmdl_rng *r) {
         gmdl_bp_stats st;
         gmdl_bp_config cfg = gmdl_bp_config_default();
         cfg.tol = 1e-12;
-        CHECK_OK(gmdl_mrf_exact(m, ev, NULL, &lz_e, me, NULL, &err));
-        CHECK_OK(gmdl_mrf_bp(m, ev, &cfg, &lz_b, mb, &st, &err));
+        CHECK_OK(gmdl_mrf_exact(&lz_e, me, NULL, m, ev, NULL, &err));
+        CHECK_OK(gmdl_mrf_bp(&lz_b, mb, &st, m, ev, &cfg, &err));
         CHECK(st.converged);
         CHECK_NEAR(lz_b, lz_e, 1e-8, 1e-8);
         for (size_t i = 0; i < gmdl_mrf_marginal_size(m); i++)
@@ -236,13 +236,13 @@ static void check_bp_tree(gmdl_rng *r) {
             gmdl_gibbs_config gc = gmdl_gibbs_config_default();
             gc.sweeps = 50000;
             gc.seed = (uint64_t)t + 1;
-            CHECK_OK(gmdl_mrf_gibbs(m, ev, &gc, mg, &err));
+            CHECK_OK(gmdl_mrf_gibbs(mg, m, ev, &gc, &err));
             for (size_t i = 0; i < gmdl_mrf_marginal_size(m); i++)
                 CHECK_NEAR(mg[i], me[i], 0.02, 0);
             /* annealed importance sampling of log Z */
             double lz_a, ess;
             gc.sweeps = 20000;
-            CHECK_OK(gmdl_mrf_ais(m, ev, &gc, 100, &lz_a, &ess, &err));
+            CHECK_OK(gmdl_mrf_ais(&lz_a, &ess, m, ev, &gc, 100, &err));
             CHECK_NEAR(lz_a, lz_e, 0.05, 0);
             CHECK(ess > 10.0 && ess <= 100.0);
         }
@@ -270,12 +270,12 @@ static void check_bp_tree(gmdl_rng *r) {
                 }
         }
         double me[32], mb[32], mb2[32], lz_e, lz_b, lz_b2;
-        CHECK_OK(gmdl_mrf_exact(g, NULL, NULL, &lz_e, me, NULL, &err));
+        CHECK_OK(gmdl_mrf_exact(&lz_e, me, NULL, g, NULL, NULL, &err));
         gmdl_bp_config cfg = gmdl_bp_config_default();
         cfg.tol = 1e-12;
-        CHECK_OK(gmdl_mrf_bp(g, NULL, &cfg, &lz_b, mb, NULL, &err));
+        CHECK_OK(gmdl_mrf_bp(&lz_b, mb, NULL, g, NULL, &cfg, &err));
         cfg.damping = 0.0;
-        CHECK_OK(gmdl_mrf_bp(g, NULL, &cfg, &lz_b2, mb2, NULL, &err));
+        CHECK_OK(gmdl_mrf_bp(&lz_b2, mb2, NULL, g, NULL, &cfg, &err));
         double mx = 0.0;
         for (int i = 0; i < 32; i++) {
             mx = fmax(mx, fabs(mb[i] - me[i]));
@@ -295,7 +295,7 @@ static void check_bp_tree(gmdl_rng *r) {
     cfg.max_iters = 1;
     double lz;
     gmdl_bp_stats st;
-    CHECK_STATUS(gmdl_mrf_bp(m, NULL, &cfg, &lz, NULL, &st, &err), GMDL_ENOCONV);
+    CHECK_STATUS(gmdl_mrf_bp(&lz, NULL, &st, m, NULL, &cfg, &err), GMDL_ENOCONV);
     CHECK_EQ(st.converged, 0);
     CHECK_EQ(st.iters, 1);
     gmdl_mrf_destroy(m);
@@ -331,11 +331,11 @@ static void check_loopy(void) {
         size_t V = gmdl_mrf_nvars(m), M = gmdl_mrf_marginal_size(m);
         int32_t *ev = malloc(V * sizeof *ev);
         snprintf(rel, sizeof rel, "uai/%s.uai.evid", ref[i].inst);
-        REQUIRE_OK_MSG(gmdl_mrf_read_evid(m, data_path(rel), ev, &err), err.msg);
+        REQUIRE_OK_MSG(gmdl_mrf_read_evid(ev, m, data_path(rel), &err), err.msg);
         double *me = malloc(M * sizeof *me), *mb = malloc(M * sizeof *mb), lz_e, lz_b;
-        REQUIRE_OK_MSG(gmdl_mrf_exact(m, ev, NULL, &lz_e, me, NULL, &err), err.msg);
+        REQUIRE_OK_MSG(gmdl_mrf_exact(&lz_e, me, NULL, m, ev, NULL, &err), err.msg);
         gmdl_bp_stats st;
-        gmdl_status s = gmdl_mrf_bp(m, ev, NULL, &lz_b, mb, &st, &err);
+        gmdl_status s = gmdl_mrf_bp(&lz_b, mb, &st, m, ev, NULL, &err);
         REQUIRE(s == GMDL_OK || s == GMDL_ENOCONV); /* marginals written either way */
         CHECK_OK(s);
         CHECK(st.converged);
@@ -362,7 +362,7 @@ static void check_loopy(void) {
         if (strcmp(ref[i].inst, "CSP_12") == 0) { /* hard constraints: AIS finds the support */
             double lz_a, ess;
             gmdl_gibbs_config gc = gmdl_gibbs_config_default();
-            REQUIRE_OK_MSG(gmdl_mrf_ais(m, ev, &gc, 100, &lz_a, &ess, &err), err.msg);
+            REQUIRE_OK_MSG(gmdl_mrf_ais(&lz_a, &ess, m, ev, &gc, 100, &err), err.msg);
             printf("AIS (1e5 sweeps, 100 chains) %-16s |log10 Z error| %.3g, ESS %.1f\n",
                    ref[i].inst, fabs(lz_a - lz_e) / log(10.0), ess);
             CHECK_NEAR(lz_a / log(10.0), lz_e / log(10.0), 0.1, 0);
