@@ -1,0 +1,554 @@
+/* The library's Bayesian per-weight passes and optimizers against their scalar reference twins
+ * (tests/ref/): the local reparameterisation forward (mean and variance paths, noise
+ * application) and backward of bayes/lrt.c, dense and conv; the KL terms and gradients of svd,
+ * vd, bbb; the log alpha, its clip and the training mask; vd's after-step clip; the group layers
+ * of group.c with the gnj and ghs priors (moments, forward, backward, KL); Adam and SGD. Sizes are
+ * awkward on purpose (1, primes, tails after blocks of 8 and 16, and one layer past the 16384
+ * weights where the passes split over threads). Both sides get the same noise: the test draws it
+ * from the stream the layer uses (draw_eps_sample, bayes_internal.h).
+ *
+ * Tolerances. Each output is compared as |library - twin| <= c u mag with u = 2^-24 and mag the
+ * sum of the absolute values of the terms that make up the output (the twin computes it): a float
+ * sum of n terms is within gamma_n sum |terms| ~ n u mag of the exact one (Higham 2002, 3.1),
+ * FMA contraction and the order of the sums (GEMM blocking, threads, SIMD lanes) included, and
+ * the vmath exp/log (2 ulp) add a few u per term. So c is the length of the longest chain of
+ * roundings that feeds the output plus a margin of 16: D + 16 for a dense output over D inputs,
+ * and for the backward passes (whose dL/dvar carries the forward variance's error) the sum of
+ * the dimensions involved plus 16. Real errors are about sqrt(n) u mag; a wrong index, mask,
+ * sign or constant gives errors of order mag, a million times the bound. The largest ratio seen
+ * for each kind of check is printed ("max err / (u mag)"). */
+#include "bayes/group.h"
+#include "bayes/lrt.h"
+#include "gradcheck.h"
+#include "harness.h"
+#include "nn/optim.h"
+#include "ref/ref.h"
+
+#define U 5.9604644775390625e-08 /* 2^-24, the unit roundoff of float */
+
+static gmdl_rng R;
+
+static void fill(float *x, size_t n, double mu, double sd) {
+    for (size_t i = 0; i < n; i++)
+        x[i] = (float)(mu + sd * gmdl_rng_normal(&R));
+}
+
+static double *dalloc(size_t n) {
+    double *p = calloc(n ? n : 1, sizeof(double));
+    GMDL_ASSERT(p);
+    return p;
+}
+
+static float *falloc(size_t n) {
+    float *p = calloc(n ? n : 1, sizeof(float));
+    GMDL_ASSERT(p);
+    return p;
+}
+
+/* ---------------------------------------------------------------- comparison */
+/* The largest |lib - ref| / (u mag) seen per kind of check, printed at the end. */
+enum { MAXK = 32 };
+static struct {
+    const char *kind;
+    double ratio, absdiff, used; /* used: the largest ratio / its bound */
+} worst[MAXK];
+static int nworst;
+
+static void note(const char *kind, double ratio, double absdiff, double bound) {
+    int i = 0;
+    while (i < nworst && strcmp(worst[i].kind, kind) != 0)
+        i++;
+    if (i == nworst) {
+        GMDL_ASSERT(nworst < MAXK);
+        worst[nworst++].kind = kind;
+    }
+    if (ratio > worst[i].ratio)
+        worst[i].ratio = ratio;
+    if (absdiff > worst[i].absdiff)
+        worst[i].absdiff = absdiff;
+    if (bound > 0.0 && ratio / bound > worst[i].used)
+        worst[i].used = ratio / bound;
+}
+
+/* lib[i] - base[i] (base may be NULL: 0) against ref[i] within c u mag[i]; where a base was
+ * added, its size and the result's join mag (the rounding of the addition). */
+static int cmp_al(const char *kind,
+                  const char *what,
+                  const float *lib,
+                  const float *base,
+                  const double *ref,
+                  const double *mag,
+                  const double *allow,
+                  size_t n,
+                  double c) {
+    double worst_ratio = 0.0, worst_abs = 0.0;
+    int bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        double b = base ? (double)base[i] : 0.0, got = (double)lib[i] - b;
+        double m = mag[i] + (base ? fabs(b) + fabs((double)lib[i]) : 0.0);
+        double a = allow ? allow[i] : 0.0, d = fabs(got - ref[i]);
+        if (!isfinite(got) || !(d <= c * U * m + a)) {
+            if (bad < 3)
+                fprintf(stderr, "  %s %s[%zu]: library %.9g twin %.9g (|diff| %.3g, bound %.3g)\n",
+                        kind, what, i, got, ref[i], d, c * U * m + a);
+            bad++;
+        }
+        if (d > worst_abs)
+            worst_abs = d;
+        if (d > a && (d - a) / (U * m + 1e-300) > worst_ratio)
+            worst_ratio = (d - a) / (U * m + 1e-300);
+    }
+    note(kind, worst_ratio, worst_abs, c);
+    CHECK(bad == 0);
+    return bad;
+}
+
+static int cmp_ex(const char *kind,
+                  const char *what,
+                  const float *lib,
+                  const float *base,
+                  const double *ref,
+                  const double *mag,
+                  size_t n,
+                  double c) {
+    return cmp_al(kind, what, lib, base, ref, mag, NULL, n, c);
+}
+
+static int cmp(const char *kind,
+               const char *what,
+               const float *lib,
+               const double *ref,
+               const double *mag,
+               size_t n,
+               double c) {
+    return cmp_al(kind, what, lib, NULL, ref, mag, NULL, n, c);
+}
+
+/* ---------------------------------------------------------------- test parameters */
+/* log sigma^2 spread so that log alpha covers [-12, 12]: clipped below -8, kept, masked (>= 3),
+ * clipped above 8; none within 1e-3 of a threshold (-8, 0, 3, 8), where float and double could
+ * fall on different sides. A few weights are exactly 0 or tiny (log alpha from the 1e-8). */
+static void spread_lrt(float *th, float *ls2, size_t n) {
+    const double thr[4] = {-8.0, 0.0, 3.0, 8.0};
+    for (size_t j = 0; j < n; j++) {
+        if (j % 97 == 5)
+            th[j] = 0.0f;
+        else if (j % 89 == 7)
+            th[j] = 3e-5f;
+        double la = -12.0 + 24.0 * gmdl_rng_uniform(&R);
+        ls2[j] = (float)(la + log((double)th[j] * (double)th[j] + 1e-8));
+        for (int t = 0; t < 4; t++)
+            while (fabs(ref_log_alpha(th[j], ls2[j]) - thr[t]) < 1e-3)
+                ls2[j] += 0.01f;
+    }
+}
+
+static void copy_grads(const gmdl__layer *l, float **save) {
+    for (int j = 0; j < l->nparams; j++) {
+        save[j] = falloc(l->param[j].count);
+        memcpy(save[j], l->param[j].g, l->param[j].count * sizeof(float));
+    }
+}
+
+static void free_grads(const gmdl__layer *l, float **save) {
+    for (int j = 0; j < l->nparams; j++)
+        free(save[j]);
+}
+
+/* ---------------------------------------------------------------- lrt: forward, backward */
+typedef struct {
+    ref_grads g;
+    size_t nw, nb, nx;
+} grads_t;
+
+static grads_t grads_new(size_t nw, size_t nb, size_t nx) {
+    grads_t a = {{dalloc(nw), dalloc(nw), dalloc(nb), dalloc(nx), dalloc(nw), dalloc(nw),
+                  dalloc(nb), dalloc(nx)},
+                 nw,
+                 nb,
+                 nx};
+    return a;
+}
+
+static void grads_free(grads_t *a) {
+    double *p[8] = {a->g.dth, a->g.dls2, a->g.db, a->g.dx, a->g.mth, a->g.mls2, a->g.mb, a->g.mx};
+    for (int i = 0; i < 8; i++)
+        free(p[i]);
+}
+
+/* The noise the layer draws for this call, sample by sample from its stream. */
+static float *draw_noise(const gmdl__fwd *a, int layer, int n, size_t per) {
+    float *eps = falloc((size_t)n * per);
+    for (int i = 0; i < n; i++)
+        draw_eps_sample(a, layer, i, eps + (size_t)i * per, per);
+    return eps;
+}
+
+/* log alpha in the workspace (bayes/lrt.c: after wm and s2) against the twin: its float error
+ * is a few u of |ls2| + |log(theta^2 + 1e-8)| (two roundings, logf's 2 ulp) */
+static void check_log_alpha(gmdl__layer *l) {
+    const size_t n = l->param[GMDL__LRT_W].count;
+    const float *th = l->param[GMDL__LRT_W].p, *ls2 = l->param[GMDL__LRT_LS2].p;
+    double *ref = dalloc(n), *mag = dalloc(n);
+    for (size_t j = 0; j < n; j++) {
+        ref[j] = ref_log_alpha(th[j], ls2[j]);
+        mag[j] = 1.0 + fabs((double)ls2[j]) + fabs(log((double)th[j] * (double)th[j] + 1e-8));
+    }
+    cmp("log alpha", l->name, l->work + 2 * n, ref, mag, n, 8.0);
+    free(ref);
+    free(mag);
+}
+
+/* One dense or conv lrt layer: mean pass, sampled pass, backward (accumulating and
+ * overwriting dx), against the twins. */
+static void lrt_layer(gmdl__layer *l, const ref_lrt *L, int conv) {
+    const int N = L->N;
+    const size_t nin = (size_t)N * l->in_size, nout = (size_t)N * l->out_size;
+    const size_t nw = l->param[GMDL__LRT_W].count, nb = l->param[GMDL__LRT_B].count;
+    const size_t per = l->out_size, depth = conv ? (size_t)L->C * L->k * L->k : (size_t)L->D;
+    float *x = falloc(nin), *y = falloc(nout), *dy = falloc(nout), *dx = falloc(nin);
+    float *dx0 = falloc(nin);
+    double *yr = dalloc(nout), *mag = dalloc(nout);
+    fill(x, nin, 0.0, 1.0);
+    void (*fwd)(const ref_lrt *, const float *, const float *, double *, double *) =
+        conv ? ref_lrt_conv_forward : ref_lrt_dense_forward;
+    /* mean pass (EVAL_MEAN): the masked means only */
+    gmdl__fwd am = {x, y, N, GMDL_MODE_EVAL_MEAN, 5, 0};
+    l->ops->forward(l, &am);
+    fwd(L, x, NULL, yr, mag);
+    cmp("lrt forward mean", l->name, y, yr, mag, nout, (double)depth + 16.0);
+    check_log_alpha(l);
+    /* sampled pass (TRAIN): same noise to the twin */
+    gmdl__fwd at = {x, y, N, GMDL_MODE_TRAIN, 77, 12};
+    l->ops->forward(l, &at);
+    float *eps = draw_noise(&at, l->index, N, per);
+    fwd(L, x, eps, yr, mag);
+    cmp("lrt forward sampled", l->name, y, yr, mag, nout, (double)depth + 16.0);
+    /* backward: param grads accumulate onto what is there, dx accumulates (1) or is set (0) */
+    fill(dy, nout, 0.0, 1.0);
+    fill(dx0, nin, 0.0, 1.0);
+    memcpy(dx, dx0, nin * sizeof(float));
+    for (int j = 0; j < l->nparams; j++)
+        fill(l->param[j].g, l->param[j].count, 0.0, 0.1);
+    float *g0[GMDL__MAX_PARAMS];
+    copy_grads(l, g0);
+    gmdl__bwd b = {x, y, dy, dx, N, 1};
+    l->ops->backward(l, &b);
+    grads_t r = grads_new(nw, nb, nin);
+    (conv ? ref_lrt_conv_backward : ref_lrt_dense_backward)(L, x, eps, dy, &r.g);
+    const double cb = (double)depth + (double)N * per / nb + (double)per + 16.0;
+    cmp_ex("lrt backward dtheta", l->name, l->param[GMDL__LRT_W].g, g0[GMDL__LRT_W], r.g.dth,
+           r.g.mth, nw, cb);
+    cmp_ex("lrt backward dls2", l->name, l->param[GMDL__LRT_LS2].g, g0[GMDL__LRT_LS2], r.g.dls2,
+           r.g.mls2, nw, cb);
+    cmp_ex("lrt backward dbias", l->name, l->param[GMDL__LRT_B].g, g0[GMDL__LRT_B], r.g.db, r.g.mb,
+           nb, cb);
+    cmp_ex("lrt backward dx", l->name, dx, dx0, r.g.dx, r.g.mx, nin, cb);
+    /* overwrite: dx is set whatever it held (backward consumes the cached std: forward again) */
+    l->ops->forward(l, &at);
+    for (size_t i = 0; i < nin; i++)
+        dx[i] = NAN;
+    gmdl__bwd b0 = {x, y, dy, dx, N, 0};
+    l->ops->backward(l, &b0);
+    cmp("lrt backward dx", l->name, dx, r.g.dx, r.g.mx, nin, cb);
+    free_grads(l, g0);
+    grads_free(&r);
+    free(eps);
+    free(x);
+    free(y);
+    free(dy);
+    free(dx);
+    free(dx0);
+    free(yr);
+    free(mag);
+}
+
+static ref_lrt lrt_of(const gmdl__layer *l, double prune_at, int N) {
+    ref_lrt L;
+    memset(&L, 0, sizeof L);
+    L.th = l->param[GMDL__LRT_W].p;
+    L.b = l->param[GMDL__LRT_B].p;
+    L.ls2 = l->param[GMDL__LRT_LS2].p;
+    L.prune_at = prune_at;
+    L.N = N;
+    L.D = (int)l->in_size;
+    L.K = l->units;
+    L.C = l->in_c;
+    L.H = l->in_h;
+    L.W = l->in_w;
+    L.F = l->units;
+    L.k = l->kh;
+    L.stride = l->stride;
+    L.pad = l->pad;
+    L.OH = l->out_h;
+    L.OW = l->out_w;
+    return L;
+}
+
+/* ---------------------------------------------------------------- lrt: KL terms */
+typedef double (*ref_kl_fn)(double, double, double *, double *);
+
+/* The layer's KL (after a forward pass) against the twin: each weight's value, the total, and
+ * scale x the gradients added to what the gradients held. Tolerance: the library's log alpha is
+ * within d = 4u (1 + |ls2| + |log(theta^2 + 1e-8)|) (check_log_alpha), the fits' slopes in log
+ * alpha are below 1, and exp/log1p/sigmoid add a few u of each term: 16u (1 + |KL| + |ls2| +
+ * |log t2|) for a value and dKL/dls2, times |dla/dtheta| for dKL/dtheta. The total adds the
+ * float partial sums of block_sum (16 lanes over blocks of 4096). */
+static void lrt_kl(gmdl__layer *l, ref_kl_fn fn, double scale) {
+    const size_t n = l->param[GMDL__LRT_W].count;
+    const float *th = l->param[GMDL__LRT_W].p, *ls2 = l->param[GMDL__LRT_LS2].p;
+    for (int j = 0; j < l->nparams; j++)
+        fill(l->param[j].g, l->param[j].count, 0.0, 0.1);
+    float *g0[GMDL__MAX_PARAMS];
+    copy_grads(l, g0);
+    double total = l->ops->kl(l, scale);
+    double *v = dalloc(n), *dth = dalloc(n), *dls2 = dalloc(n), *mv = dalloc(n), *mth = dalloc(n),
+           *mls2 = dalloc(n);
+    double want = 0.0, tol = 0.0, absum = 0.0;
+    for (size_t j = 0; j < n; j++) {
+        double t = th[j], s = ls2[j], t2 = t * t + 1e-8;
+        v[j] = fn(t, s, &dth[j], &dls2[j]);
+        dth[j] *= scale;
+        dls2[j] *= scale;
+        double cond = 1.0 + fabs(s) + fabs(log(t2)) + (fn == ref_kl_bbb ? exp(s) + t * t : 0.0);
+        mv[j] = cond + fabs(v[j]);
+        mls2[j] = fabs(scale) * cond + fabs(dls2[j]);
+        mth[j] = fn == ref_kl_bbb ? fabs(dth[j]) + fabs(scale * t)
+                                  : mls2[j] * 2.0 * fabs(t) / t2 + fabs(dth[j]);
+        want += v[j];
+        tol += 16.0 * U * mv[j];
+        absum += fabs(v[j]);
+    }
+    cmp("kl value", l->name, gmdl__lrt_kl_values(l), v, mv, n, 16.0);
+    cmp_ex("kl dtheta", l->name, l->param[GMDL__LRT_W].g, g0[GMDL__LRT_W], dth, mth, n, 16.0);
+    cmp_ex("kl dls2", l->name, l->param[GMDL__LRT_LS2].g, g0[GMDL__LRT_LS2], dls2, mls2, n, 16.0);
+    for (size_t i = 0; i < l->param[GMDL__LRT_B].count; i++) /* the bias has no KL */
+        CHECK(l->param[GMDL__LRT_B].g[i] == g0[GMDL__LRT_B][i]);
+    tol += ((double)(n < 4096 ? n : 4096) / 16.0 + 2.0) * U * absum;
+    CHECK_NEAR(total, want, tol, 0.0);
+    note("kl total", fabs(total - want) / (U * (absum + 1.0)), fabs(total - want),
+         tol / (U * (absum + 1.0)));
+    free_grads(l, g0);
+    free(v);
+    free(dth);
+    free(dls2);
+    free(mv);
+    free(mth);
+    free(mls2);
+}
+
+/* The twins' derivatives against central differences of their own values, in double. */
+static void twin_derivatives(const char *what, ref_kl_fn fn, double lo, double hi) {
+    int bad = 0;
+    for (int i = 0; i < 400; i++) {
+        double th = (i % 2 ? 1.0 : -1.0) * exp(-6.0 + 7.0 * gmdl_rng_uniform(&R));
+        double ls2 = log(th * th) + lo + (hi - lo) * gmdl_rng_uniform(&R), d1, d2, e1, e2;
+        double f = fabs(fn(th, ls2, &d1, &d2));
+        double h1 = 1e-6 * fabs(th), h2 = 1e-6;
+        /* truncation (h^2 f''') and cancellation (f's rounding / h) of the differences */
+        double t1 = 1e-6 * (1.0 + fabs(d1)) + 4e-16 * f / h1,
+               t2 = 1e-6 * (1.0 + fabs(d2)) + 4e-16 * f / h2;
+        double n1 = (fn(th + h1, ls2, &e1, &e2) - fn(th - h1, ls2, &e1, &e2)) / (2.0 * h1);
+        double n2 = (fn(th, ls2 + h2, &e1, &e2) - fn(th, ls2 - h2, &e1, &e2)) / (2.0 * h2);
+        double la = ref_log_alpha(th, ls2);
+        if (fabs(la + 8.0) < 1e-3 || fabs(la) < 1e-3 || fabs(la - 8.0) < 1e-3)
+            continue; /* on a clip */
+        if (!(fabs(n1 - d1) <= t1) || !(fabs(n2 - d2) <= t2)) {
+            if (bad++ < 3)
+                fprintf(stderr, "  twin %s: d/dth %.9g vs %.9g, d/dls2 %.9g vs %.9g\n", what, d1,
+                        n1, d2, n2);
+        }
+    }
+    CHECK(bad == 0);
+}
+
+/* vd's after-step projection: log sigma^2 <= log(theta^2 + 1e-8); unclipped values untouched. */
+static void vd_clip(gmdl__layer *l) {
+    const size_t n = l->param[GMDL__LRT_W].count;
+    float *ls2 = l->param[GMDL__LRT_LS2].p;
+    const float *th = l->param[GMDL__LRT_W].p;
+    float *before = falloc(n);
+    memcpy(before, ls2, n * sizeof(float));
+    l->ops->after_step(l);
+    double *ref = dalloc(n), *mag = dalloc(n);
+    int same = 1;
+    for (size_t j = 0; j < n; j++) {
+        ref[j] = ref_vd_clip(th[j], before[j]);
+        mag[j] = 1.0 + fabs(ref[j]);
+        if (ref[j] == (double)before[j] && ref_log_alpha(th[j], before[j]) < -1e-3)
+            same &= ls2[j] == before[j];
+    }
+    cmp("vd clip", l->name, ls2, ref, mag, n, 8.0);
+    CHECK(same);
+    free(before);
+    free(ref);
+    free(mag);
+}
+
+typedef struct {
+    const char *name;
+    const gmdl__layer_ops *dense, *conv;
+    double prune_at;
+    ref_kl_fn kl;
+} lrt_method;
+
+static void lrt_dense_case(const lrt_method *m, int D, int K, int N) {
+    gmdl__layer l = gc_make_layer(m->dense, D, 1, 1, K, 0, 1, 0, 0.0f, N, &R);
+    snprintf(l.name, sizeof l.name, "%s_dense_%dx%dx%d", m->name, N, D, K);
+    spread_lrt(l.param[GMDL__LRT_W].p, l.param[GMDL__LRT_LS2].p, l.param[GMDL__LRT_W].count);
+    ref_lrt L = lrt_of(&l, m->prune_at, N);
+    lrt_layer(&l, &L, 0);
+    lrt_kl(&l, m->kl, 0.37);
+    if (l.ops->after_step)
+        vd_clip(&l);
+    gc_free_layer(&l);
+}
+
+static void lrt_conv_case(const lrt_method *m, const int *s) {
+    gmdl__layer l =
+        gc_make_layer(m->conv, s[0], s[1], s[2], s[3], s[4], s[5], s[6], 0.0f, s[7], &R);
+    snprintf(l.name, sizeof l.name, "%s_conv_%d", m->name, s[3]);
+    spread_lrt(l.param[GMDL__LRT_W].p, l.param[GMDL__LRT_LS2].p, l.param[GMDL__LRT_W].count);
+    ref_lrt L = lrt_of(&l, m->prune_at, s[7]);
+    lrt_layer(&l, &L, 1);
+    lrt_kl(&l, m->kl, 1.0);
+    if (l.ops->after_step)
+        vd_clip(&l);
+    gc_free_layer(&l);
+}
+
+static void check_lrt(void) {
+    const lrt_method ms[3] = {
+        {"svd", &gmdl__svd_dense_ops, &gmdl__svd_conv2d_ops, 3.0, ref_kl_svd},
+        {"vd", &gmdl__vd_dense_ops, &gmdl__vd_conv2d_ops, INFINITY, ref_kl_vd},
+        {"bbb", &gmdl__bbb_dense_ops, &gmdl__bbb_conv2d_ops, INFINITY, ref_kl_bbb},
+    };
+    /* dense: N, D, K (131 x 130 = 17030 weights: the threaded split and 5 KL blocks) */
+    const int dd[][3] = {{1, 1, 1}, {3, 17, 9}, {5, 13, 7}, {2, 33, 31}, {4, 131, 130}};
+    /* conv: C, H, W, F, k, stride, pad, N (the last: 23 x 33 x 5 x 5 = 18975 weights) */
+    const int cc[][8] = {{1, 1, 1, 1, 1, 1, 0, 1},
+                         {3, 7, 6, 5, 3, 2, 1, 3},
+                         {2, 9, 9, 17, 5, 1, 2, 2},
+                         {1, 8, 7, 3, 3, 1, 0, 1},
+                         {33, 6, 6, 23, 5, 1, 2, 1}};
+    for (int i = 0; i < 3; i++) {
+        for (size_t j = 0; j < sizeof dd / sizeof dd[0]; j++)
+            lrt_dense_case(&ms[i], dd[j][1], dd[j][2], dd[j][0]);
+        for (size_t j = 0; j < sizeof cc / sizeof cc[0]; j++)
+            lrt_conv_case(&ms[i], cc[j]);
+    }
+    twin_derivatives("svd", ref_kl_svd, -12.0, 12.0);
+    twin_derivatives("vd", ref_kl_vd, -12.0, 12.0);
+    twin_derivatives("bbb", ref_kl_bbb, -12.0, 12.0);
+}
+
+/* ---------------------------------------------------------------- optimizers */
+/* Five steps of Adam (with and without weight decay) and SGD with momentum on n elements whose
+ * gradients include 0, tiny and huge values; each step's p, m, v (buf) against the twin started
+ * from the library's state before the step. Each is a handful of float operations: 16u times the
+ * sum of the update's terms, and for p also the rounding of the moments carried through the
+ * step (dstep/dm, dstep/dv times their bounds).
+ * The kernel takes its hyper-parameters in float, so 1 - beta is 1 - (float)beta: 1 - 0.9f is
+ * 2.4e-7 and 1 - 0.999f 4.7e-5 larger (relative) than 1 - beta, while the bias corrections use the
+ * double betas. That is allowed for explicitly (the term times the relative difference; for p
+ * the step times rel(1 - b1) + rel(1 - b2) / 2) and printed. */
+typedef struct {
+    double *rp, *rm, *rv, *mp, *mm, *mv, *ap, *am, *av;
+} optim_ref;
+
+static double one_minus_rel(double b) {
+    return fabs((1.0 - (double)(float)b) - (1.0 - b)) / (1.0 - b);
+}
+
+static void optim_twin(const optim_ref *r,
+                       size_t i,
+                       int sgd,
+                       double wd,
+                       unsigned long long t,
+                       const float *p0,
+                       const float *g0,
+                       const float *m0,
+                       const float *v0) {
+    const double lr = sgd ? 0.05 : 1e-3, b1 = 0.9, b2 = 0.999, eps = 1e-8, mu = 0.9;
+    const double gi = (double)g0[i] + wd * (double)p0[i];
+    if (sgd) {
+        ref_sgd(p0[i], g0[i], m0[i], lr, mu, wd, &r->rp[i], &r->rm[i]);
+        r->mm[i] = fabs(mu * (double)m0[i]) + fabs(gi) + fabs(wd * (double)p0[i]);
+        r->mp[i] = fabs((double)p0[i]) + fabs(r->rp[i] - (double)p0[i]) + lr * r->mm[i];
+        return;
+    }
+    ref_adam(p0[i], g0[i], m0[i], v0[i], lr, b1, b2, eps, wd, t, &r->rp[i], &r->rm[i], &r->rv[i]);
+    r->mm[i] = fabs(b1 * (double)m0[i]) + fabs((1.0 - b1) * gi) + fabs(wd * (double)p0[i]);
+    /* g + wd p may cancel: its rounding is relative to |g| + |wd p|, squared here */
+    const double ga = fabs((double)g0[i]) + fabs(wd * (double)p0[i]);
+    r->mv[i] = fabs(b2 * (double)v0[i]) + (1.0 - b2) * ga * ga;
+    r->am[i] = one_minus_rel(b1) * fabs((1.0 - b1) * gi);
+    r->av[i] = one_minus_rel(b2) * fabs((1.0 - b2) * gi * gi);
+    double step = fabs(r->rp[i] - (double)p0[i]), lrt = lr / (1.0 - pow(b1, (double)t));
+    double den = sqrt(r->rv[i] / (1.0 - pow(b2, (double)t))) + eps;
+    r->mp[i] = fabs((double)p0[i]) + step + lrt * r->mm[i] / den +
+               (r->rv[i] > 0.0 ? 0.5 * step * r->mv[i] / r->rv[i] : 0.0);
+    r->ap[i] = step * (one_minus_rel(b1) + 0.5 * one_minus_rel(b2)) * 1.01;
+}
+
+static void check_optim(size_t n, int sgd, double wd) {
+    float *p = falloc(n), *g = falloc(n), *m = falloc(n), *v = falloc(n);
+    float *p0 = falloc(n), *g0 = falloc(n), *m0 = falloc(n), *v0 = falloc(n);
+    optim_ref r = {dalloc(n), dalloc(n), dalloc(n), dalloc(n), dalloc(n),
+                   dalloc(n), dalloc(n), dalloc(n), dalloc(n)};
+    fill(p, n, 0.0, 1.0);
+    for (unsigned long long t = 1; t <= 5; t++) {
+        fill(g, n, 0.0, 0.3);
+        for (size_t i = 0; i < n; i += 7)
+            g[i] = i % 3 == 0 ? 0.0f : i % 3 == 1 ? 1e-9f : 3e3f;
+        memcpy(p0, p, n * sizeof(float));
+        memcpy(g0, g, n * sizeof(float));
+        memcpy(m0, m, n * sizeof(float));
+        memcpy(v0, v, n * sizeof(float));
+        if (sgd)
+            gmdl__sgd_step(p, g, m, n, 0.05, 0.9, wd);
+        else
+            gmdl__adam_step(p, g, m, v, n, 1e-3, 0.9, 0.999, 1e-8, wd, t);
+        int zeroed = 1;
+        for (size_t i = 0; i < n; i++) {
+            optim_twin(&r, i, sgd, wd, t, p0, g0, m0, v0);
+            zeroed &= g[i] == 0.0f;
+        }
+        if (sgd) {
+            cmp("sgd p", "p", p, r.rp, r.mp, n, 16.0);
+            cmp("sgd momentum", "buf", m, r.rm, r.mm, n, 16.0);
+        } else {
+            cmp_al("adam p", "p", p, NULL, r.rp, r.mp, r.ap, n, 16.0);
+            cmp_al("adam m", "m", m, NULL, r.rm, r.mm, r.am, n, 16.0);
+            cmp_al("adam v", "v", v, NULL, r.rv, r.mv, r.av, n, 16.0);
+        }
+        CHECK(zeroed);
+    }
+    float *bufs[8] = {p, g, m, v, p0, g0, m0, v0};
+    for (int i = 0; i < 8; i++)
+        free(bufs[i]);
+    double *dbufs[9] = {r.rp, r.rm, r.rv, r.mp, r.mm, r.mv, r.ap, r.am, r.av};
+    for (int i = 0; i < 9; i++)
+        free(dbufs[i]);
+}
+
+int main(void) {
+    uint64_t seed = th_seed(20261207);
+    gmdl_rng_seed(&R, seed, 3);
+    printf("reference seed %llu\n", (unsigned long long)seed);
+    check_lrt();
+    const size_t sizes[] = {1, 7, 33, 20011};
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        check_optim(sizes[i], 0, 0.0);
+        check_optim(sizes[i], 0, 5e-4);
+        check_optim(sizes[i], 1, 0.0);
+        check_optim(sizes[i], 1, 5e-4);
+    }
+    printf("adam: 1 - beta1 in float is %.3g, 1 - beta2 %.3g larger (relative) than in double\n",
+           one_minus_rel(0.9), one_minus_rel(0.999));
+    printf("%-24s %12s %16s %14s\n", "check", "max |diff|", "max err/(u mag)", "of its bound");
+    for (int i = 0; i < nworst; i++)
+        printf("%-24s %12.3g %16.3g %14.3g\n", worst[i].kind, worst[i].absdiff, worst[i].ratio,
+               worst[i].used);
+    TEST_MAIN_END();
+}
