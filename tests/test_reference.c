@@ -442,6 +442,296 @@ static void check_lrt(void) {
     twin_derivatives("bbb", ref_kl_bbb, -12.0, 12.0);
 }
 
+/* ---------------------------------------------------------------- group layers */
+typedef struct {
+    ref_group_grads g;
+    double *dzs1, *dzs2, *mzs1, *mzs2; /* the scale tensors' gradients and magnitudes */
+} group_ref;
+
+static double *dz(size_t n) {
+    return dalloc(n);
+}
+
+static group_ref group_ref_new(size_t nw, size_t nb, size_t nx, size_t G, size_t n1, size_t n2) {
+    group_ref r = {{{dz(nw), dz(nw), dz(nb), dz(nx), dz(nw), dz(nw), dz(nb), dz(nx)},
+                    dz(nb),
+                    dz(nb),
+                    dz(G),
+                    dz(G),
+                    dz(G),
+                    dz(G)},
+                   dz(n1),
+                   dz(n2),
+                   dz(n1),
+                   dz(n2)};
+    return r;
+}
+
+static void group_ref_free(group_ref *r) {
+    double *p[] = {r->g.w.dth, r->g.w.dls2, r->g.w.db, r->g.w.dx, r->g.w.mth, r->g.w.mls2,
+                   r->g.w.mb,  r->g.w.mx,   r->g.dblv, r->g.mblv, r->g.dga,   r->g.dgb,
+                   r->g.mga,   r->g.mgb,    r->dzs1,   r->dzs2,   r->mzs1,    r->mzs2};
+    for (size_t i = 0; i < sizeof p / sizeof p[0]; i++)
+        free(p[i]);
+}
+
+/* the scale parameters' gradients (and magnitudes: the chain's coefficients are positive) */
+static void group_chain(const gmdl__layer *l, int ghs, group_ref *r, size_t G) {
+    const float *s1 = l->param[GMDL__GRP_S1].p, *s2 = l->param[GMDL__GRP_S2].p;
+    memset(r->dzs1, 0, l->param[GMDL__GRP_S1].count * sizeof(double));
+    memset(r->dzs2, 0, l->param[GMDL__GRP_S2].count * sizeof(double));
+    memset(r->mzs1, 0, l->param[GMDL__GRP_S1].count * sizeof(double));
+    memset(r->mzs2, 0, l->param[GMDL__GRP_S2].count * sizeof(double));
+    if (ghs) {
+        ref_ghs_chain(s1, s2, (int)G, r->g.dga, r->g.dgb, r->dzs1, r->dzs2);
+        ref_ghs_chain(s1, s2, (int)G, r->g.mga, r->g.mgb, r->mzs1, r->mzs2);
+    } else {
+        ref_gnj_chain(s2, (int)G, r->g.dga, r->g.dgb, r->dzs1, r->dzs2);
+        ref_gnj_chain(s2, (int)G, r->g.mga, r->g.mgb, r->mzs1, r->mzs2);
+    }
+}
+
+/* Starting point: the layer's own initialisation, then log variances near -2 (so the variance
+ * path counts) and scales spread (gnj: z_mu ~ N(1, 0.5^2), z_logvar ~ N(-3, 1), away from the
+ * KL's clips; ghs: the log-normal means +- 0.3, log variances ~ N(-3, 1)). */
+static void group_params(gmdl__layer *l, int ghs, size_t G) {
+    l->ops->init(l, &R);
+    fill(l->param[GMDL__GRP_WLV].p, l->param[GMDL__GRP_WLV].count, -2.0, 1.0);
+    fill(l->param[GMDL__GRP_BLV].p, l->param[GMDL__GRP_BLV].count, -2.0, 1.0);
+    fill(l->param[GMDL__GRP_B].p, l->param[GMDL__GRP_B].count, 0.0, 0.3);
+    float *s1 = l->param[GMDL__GRP_S1].p, *s2 = l->param[GMDL__GRP_S2].p;
+    if (!ghs) {
+        fill(s1, G, 1.0, 0.5);
+        fill(s2, G, -3.0, 1.0);
+        for (size_t g = 0; g < G; g++)
+            for (int t = -1; t <= 1; t += 2)
+                while (fabs(ref_log_alpha(s1[g], s2[g]) - 8.0 * t) < 1e-3)
+                    s2[g] += 0.01f;
+        return;
+    }
+    for (size_t g = 0; g < G; g++) {
+        s1[g] += (float)(0.3 * gmdl_rng_normal(&R));
+        s1[2 * G + g] += (float)(0.3 * gmdl_rng_normal(&R));
+        s1[G + g] = (float)(-3.0 + gmdl_rng_normal(&R));
+        s1[3 * G + g] = (float)(-3.0 + gmdl_rng_normal(&R));
+    }
+    s2[0] += (float)(0.1 * gmdl_rng_normal(&R));
+    s2[2] += (float)(0.1 * gmdl_rng_normal(&R));
+    s2[1] = (float)(-3.0 + 0.5 * gmdl_rng_normal(&R));
+    s2[3] = (float)(-3.0 + 0.5 * gmdl_rng_normal(&R));
+}
+
+static ref_group
+group_of(const gmdl__layer *l, int N, const double *ga, const double *gb, int ghs) {
+    ref_group L;
+    memset(&L, 0, sizeof L);
+    L.th = l->param[GMDL__GRP_W].p;
+    L.b = l->param[GMDL__GRP_B].p;
+    L.wlv = l->param[GMDL__GRP_WLV].p;
+    L.blv = l->param[GMDL__GRP_BLV].p;
+    L.ga = ga;
+    L.gb = gb;
+    L.log_scale = ghs;
+    L.N = N;
+    L.D = (int)l->in_size;
+    L.K = l->units;
+    L.C = l->in_c;
+    L.H = l->in_h;
+    L.W = l->in_w;
+    L.F = l->units;
+    L.k = l->kh;
+    L.stride = l->stride;
+    L.pad = l->pad;
+    L.OH = l->out_h;
+    L.OW = l->out_w;
+    return L;
+}
+
+/* The KL of a group layer (Gaussian KL of weights and biases, the prior's KL of the scales) and
+ * its gradients against the twins; tolerances as lrt_kl. */
+static void group_kl(gmdl__layer *l, int ghs, size_t G, double scale) {
+    for (int j = 0; j < l->nparams; j++)
+        fill(l->param[j].g, l->param[j].count, 0.0, 0.1);
+    float *g0[GMDL__MAX_PARAMS];
+    copy_grads(l, g0);
+    double total = l->ops->kl(l, scale), want = 0.0, tol = 0.0;
+    for (int p = 0; p < l->nparams; p++) {
+        const size_t n = l->param[p].count;
+        double *d = dalloc(n), *m = dalloc(n);
+        for (size_t j = 0; j < n; j++) {
+            const float *v = l->param[p].p;
+            double d1, d2, kl = 0.0, mg = 0.0;
+            if (p == GMDL__GRP_W || p == GMDL__GRP_B) { /* N(mu, e^lv) || N(0, 1) */
+                double lv = l->param[p + 2].p[j];
+                kl = ref_kl_gauss(v[j], lv, &d1, &d2);
+                d[j] = scale * d1;
+                mg = fabs(scale * d1);
+                tol += 16.0 * U * (exp(lv) + (double)v[j] * (double)v[j] + 1.0 + fabs(lv));
+            } else if (p == GMDL__GRP_WLV || p == GMDL__GRP_BLV) {
+                ref_kl_gauss(l->param[p - 2].p[j], v[j], &d1, &d2);
+                d[j] = scale * d2;
+                mg = fabs(scale) * 0.5 * (exp((double)v[j]) + 1.0);
+            } else if (!ghs && p == GMDL__GRP_S1) { /* the sparse-VD KL of z_mu, z_logvar */
+                double lv = l->param[GMDL__GRP_S2].p[j], t2 = (double)v[j] * (double)v[j] + 1e-8;
+                kl = ref_kl_svd(v[j], lv, &d1, &d2);
+                double cond = 1.0 + fabs(lv) + fabs(log(t2));
+                d[j] = scale * d1;
+                mg = fabs(scale) * cond * 2.0 * fabs((double)v[j]) / t2 + fabs(d[j]);
+                tol += 16.0 * U * (cond + fabs(kl));
+            } else if (!ghs) {
+                ref_kl_svd(l->param[GMDL__GRP_S1].p[j], v[j], &d1, &d2);
+                const double zm = l->param[GMDL__GRP_S1].p[j], t2 = zm * zm;
+                d[j] = scale * d2;
+                mg = fabs(scale) * (1.0 + fabs((double)v[j]) + fabs(log(t2 + 1e-8))) + fabs(d[j]);
+            } else { /* ghs: rows mu, lv of four log-normals per group; s: the layer's two */
+                size_t rows = p == GMDL__GRP_S1 ? G : 1, row = j / rows, col = j % rows;
+                size_t base = (row / 2) * 2 * rows + col;
+                int inv = (int)(row / 2) == 1;
+                double r = p == GMDL__GRP_S2 && !inv ? 1.0 / (1e-5 * 1e-5) : 1.0;
+                double k = ref_kl_lognormal(v[base], v[base + rows], inv, r, &d1, &d2);
+                d[j] = scale * (row % 2 ? d2 : d1);
+                mg = fabs(d[j]);
+                if (row % 2 == 0) {
+                    kl = k;
+                    tol += 16.0 * U * fabs(k) + 1e-12;
+                }
+            }
+            want += kl;
+            m[j] = mg;
+        }
+        char what[48];
+        snprintf(what, sizeof what, "%s.%d", l->name, p);
+        cmp_ex("group kl gradients", what, l->param[p].g, g0[p], d, m, n, 16.0);
+        free(d);
+        free(m);
+    }
+    tol += (4096.0 / 16.0 + 2.0) * U * fabs(want);
+    CHECK_NEAR(total, want, tol, 0.0);
+    note("group kl total", fabs(total - want) / (U * (fabs(want) + 1.0)), fabs(total - want),
+         tol / (U * (fabs(want) + 1.0)));
+    free_grads(l, g0);
+}
+
+/* the clip of the log variances after a step (max_logvar) */
+static void group_clip(gmdl__layer *l) {
+    l->k.group.max_logvar = -1.5f;
+    for (int p = GMDL__GRP_WLV; p <= GMDL__GRP_BLV; p++) {
+        size_t n = l->param[p].count;
+        float *before = falloc(n);
+        memcpy(before, l->param[p].p, n * sizeof(float));
+        l->ops->after_step(l);
+        int ok = 1;
+        for (size_t j = 0; j < n; j++)
+            ok &= l->param[p].p[j] == fminf(before[j], -1.5f);
+        CHECK(ok);
+        free(before);
+    }
+}
+
+/* One group layer (dense or conv, gnj or ghs): mean and sampled forward, backward, KL, clip. */
+static void group_layer(gmdl__layer *l, int ghs, int conv, int N) {
+    const size_t G = gmdl__group_count(l), nin = (size_t)N * l->in_size;
+    const size_t nout = (size_t)N * l->out_size, nw = l->param[GMDL__GRP_W].count;
+    const size_t nb = l->param[GMDL__GRP_B].count;
+    const size_t depth = conv ? (size_t)l->in_c * l->kh * l->kw : l->in_size;
+    group_params(l, ghs, G);
+    double *ga = dalloc(G), *gb = dalloc(G), *ez = dalloc(G);
+    const float *s1 = l->param[GMDL__GRP_S1].p, *s2 = l->param[GMDL__GRP_S2].p;
+    if (ghs)
+        ref_ghs_moments(s1, s2, (int)G, ga, gb, ez);
+    else
+        ref_gnj_moments(s1, s2, (int)G, ga, gb, ez);
+    ref_group L = group_of(l, N, ga, gb, ghs);
+    float *x = falloc(nin), *y = falloc(nout), *dy = falloc(nout), *dx = falloc(nin);
+    float *dx0 = falloc(nin);
+    double *yr = dalloc(nout), *mag = dalloc(nout);
+    fill(x, nin, 0.0, 1.0);
+    void (*fwd)(const ref_group *, const float *, const float *, const float *, const double *,
+                double *, double *) = conv ? ref_group_conv_forward : ref_group_dense_forward;
+    gmdl__fwd am = {x, y, N, GMDL_MODE_EVAL_MEAN, 5, 0};
+    l->ops->forward(l, &am);
+    fwd(&L, x, NULL, NULL, ez, yr, mag);
+    cmp("group forward mean", l->name, y, yr, mag, nout, (double)depth + 16.0);
+    gmdl__fwd at = {x, y, N, GMDL_MODE_TRAIN, 91, 7};
+    l->ops->forward(l, &at);
+    float *xi = draw_noise(&at, l->index + 32, N, G),
+          *eps = draw_noise(&at, l->index, N, l->out_size);
+    fwd(&L, x, xi, eps, NULL, yr, mag);
+    cmp("group forward sampled", l->name, y, yr, mag, nout, (double)depth + 16.0);
+    /* backward */
+    fill(dy, nout, 0.0, 1.0);
+    fill(dx0, nin, 0.0, 1.0);
+    memcpy(dx, dx0, nin * sizeof(float));
+    for (int j = 0; j < l->nparams; j++)
+        fill(l->param[j].g, l->param[j].count, 0.0, 0.1);
+    float *g0[GMDL__MAX_PARAMS];
+    copy_grads(l, g0);
+    gmdl__bwd b = {x, y, dy, dx, N, 1};
+    l->ops->backward(l, &b);
+    group_ref r =
+        group_ref_new(nw, nb, nin, G, l->param[GMDL__GRP_S1].count, l->param[GMDL__GRP_S2].count);
+    (conv ? ref_group_conv_backward : ref_group_dense_backward)(&L, x, xi, eps, dy, &r.g);
+    group_chain(l, ghs, &r, G);
+    const double cb = (double)depth + (double)nout / nb + (double)l->out_size + 16.0;
+    cmp_ex("group backward dtheta", l->name, l->param[GMDL__GRP_W].g, g0[GMDL__GRP_W], r.g.w.dth,
+           r.g.w.mth, nw, cb);
+    cmp_ex("group backward dwlogvar", l->name, l->param[GMDL__GRP_WLV].g, g0[GMDL__GRP_WLV],
+           r.g.w.dls2, r.g.w.mls2, nw, cb);
+    cmp_ex("group backward dbias", l->name, l->param[GMDL__GRP_B].g, g0[GMDL__GRP_B], r.g.w.db,
+           r.g.w.mb, nb, cb);
+    cmp_ex("group backward dblogvar", l->name, l->param[GMDL__GRP_BLV].g, g0[GMDL__GRP_BLV],
+           r.g.dblv, r.g.mblv, nb, cb);
+    cmp_ex("group backward dx", l->name, dx, dx0, r.g.w.dx, r.g.w.mx, nin, cb);
+    cmp_ex("group backward dscales", l->name, l->param[GMDL__GRP_S1].g, g0[GMDL__GRP_S1], r.dzs1,
+           r.mzs1, l->param[GMDL__GRP_S1].count, cb + (double)nout / G);
+    cmp_ex("group backward dscales", l->name, l->param[GMDL__GRP_S2].g, g0[GMDL__GRP_S2], r.dzs2,
+           r.mzs2, l->param[GMDL__GRP_S2].count, cb + (double)nout);
+    l->ops->forward(l, &at); /* backward consumed the cached std */
+    for (size_t i = 0; i < nin; i++)
+        dx[i] = NAN;
+    gmdl__bwd b0 = {x, y, dy, dx, N, 0};
+    l->ops->backward(l, &b0);
+    cmp("group backward dx", l->name, dx, r.g.w.dx, r.g.w.mx, nin, cb);
+    group_kl(l, ghs, G, 0.41);
+    group_clip(l);
+    free_grads(l, g0);
+    group_ref_free(&r);
+    float *fb[] = {x, y, dy, dx, dx0, xi, eps};
+    for (size_t i = 0; i < sizeof fb / sizeof fb[0]; i++)
+        free(fb[i]);
+    double *db[] = {ga, gb, ez, yr, mag};
+    for (size_t i = 0; i < sizeof db / sizeof db[0]; i++)
+        free(db[i]);
+}
+
+static void check_group(void) {
+    const gmdl__layer_ops *dense[2] = {&gmdl__gnj_dense_ops, &gmdl__ghs_dense_ops};
+    const gmdl__layer_ops *conv[2] = {&gmdl__gnj_conv2d_ops, &gmdl__ghs_conv2d_ops};
+    const int dd[][3] = {{1, 1, 1}, {3, 17, 9}, {5, 13, 7}, {2, 131, 130}};
+    const int cc[][8] = {{1, 1, 1, 1, 1, 1, 0, 1},
+                         {3, 7, 6, 5, 3, 2, 1, 3},
+                         {2, 9, 9, 17, 5, 1, 2, 2},
+                         {33, 6, 6, 23, 5, 1, 2, 1}};
+    for (int ghs = 0; ghs < 2; ghs++) {
+        for (size_t j = 0; j < sizeof dd / sizeof dd[0]; j++) {
+            gmdl__layer l =
+                gc_make_layer(dense[ghs], dd[j][1], 1, 1, dd[j][2], 0, 1, 0, 0.0f, dd[j][0], &R);
+            snprintf(l.name, sizeof l.name, "%s_dense_%dx%dx%d", ghs ? "ghs" : "gnj", dd[j][0],
+                     dd[j][1], dd[j][2]);
+            group_layer(&l, ghs, 0, dd[j][0]);
+            gc_free_layer(&l);
+        }
+        for (size_t j = 0; j < sizeof cc / sizeof cc[0]; j++) {
+            const int *s = cc[j];
+            gmdl__layer l =
+                gc_make_layer(conv[ghs], s[0], s[1], s[2], s[3], s[4], s[5], s[6], 0.0f, s[7], &R);
+            snprintf(l.name, sizeof l.name, "%s_conv_%d", ghs ? "ghs" : "gnj", s[3]);
+            group_layer(&l, ghs, 1, s[7]);
+            gc_free_layer(&l);
+        }
+    }
+}
+
 /* ---------------------------------------------------------------- optimizers */
 /* Five steps of Adam (with and without weight decay) and SGD with momentum on n elements whose
  * gradients include 0, tiny and huge values; each step's p, m, v (buf) against the twin started
@@ -537,6 +827,7 @@ int main(void) {
     gmdl_rng_seed(&R, seed, 3);
     printf("reference seed %llu\n", (unsigned long long)seed);
     check_lrt();
+    check_group();
     const size_t sizes[] = {1, 7, 33, 20011};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         check_optim(sizes[i], 0, 0.0);
