@@ -21,6 +21,7 @@
 #include "bayes/lrt.h"
 #include "gradcheck.h"
 #include "harness.h"
+#include "model/model_internal.h"
 #include "nn/optim.h"
 #include "ref/ref.h"
 
@@ -822,12 +823,83 @@ static void check_optim(size_t n, int sgd, double wd) {
         free(dbufs[i]);
 }
 
+/* The learning-rate schedules and the KL warm-up: a dense net trained by
+ * gmdl_model_train_epoch with plain SGD (momentum and weight decay 0), one step per epoch, for
+ * six epochs of a five-epoch run (past the end, where the schedules clamp); the rate each step
+ * used, (p_before - p_after) . g / |g|^2 with g the step's gradient computed beforehand (the
+ * epoch's shuffle only reorders the sums: 1e-5 relative covers it), against the twin; the KL
+ * weight of epochs 0 to 24 against the twin's warm-up. */
+static void check_schedules(void) {
+    const int n = 6, D = 7, E = 5;
+    float x[6 * 7];
+    int32_t y[6] = {0, 1, 2, 0, 1, 2};
+    fill(x, sizeof x / sizeof x[0], 0.0, 1.0);
+    gmdl_dataset ds = {(size_t)n, D, 1, 1, (size_t)D, 3, x, y};
+    for (int s = 0; s <= 3; s++) {
+        gmdl_train_config cfg = gmdl_train_config_default();
+        snprintf(cfg.arch, sizeof cfg.arch, "mlp:5");
+        cfg.batch = n;
+        cfg.epochs = E;
+        cfg.optimizer = GMDL_OPT_SGD;
+        cfg.momentum = 0.0;
+        cfg.lr = 0.05;
+        cfg.lr_schedule = (gmdl_lr_schedule)s;
+        gmdl_model *m;
+        gmdl_err err;
+        REQUIRE_OK_MSG(gmdl_model_create(&m, &cfg, D, 1, 1, 3, &err), err.msg);
+        float *p0 = falloc(m->nstore), *g = falloc(m->nstore);
+        for (int e = 0; e <= E; e++) {
+            memcpy(m->act[0], x, sizeof x);
+            memcpy(m->ybatch, y, sizeof y);
+            const float *logits = gmdl__model_forward(m, n, GMDL_MODE_TRAIN, cfg.seed, m->step);
+            gmdl__softmax_xent(logits, m->ybatch, n, 3, 1.0f / n, m->dact[m->nlayers], NULL, NULL);
+            for (int i = m->nlayers - 1; i >= 0; i--) {
+                gmdl__bwd a = {m->act[i], m->act[i + 1], m->dact[i + 1], i ? m->dact[i] : NULL, n,
+                               0};
+                m->layers[i].ops->backward(&m->layers[i], &a);
+            }
+            memcpy(g, m->grads, m->nstore * sizeof(float));
+            memset(m->grads, 0, m->nstore * sizeof(float));
+            memcpy(p0, m->params, m->nstore * sizeof(float));
+            REQUIRE_OK_MSG(gmdl_model_train_epoch(m, &ds, NULL, NULL, NULL, NULL, &err), err.msg);
+            double num = 0.0, den = 0.0;
+            for (size_t i = 0; i < m->nstore; i++) {
+                num += ((double)p0[i] - (double)m->params[i]) * (double)g[i];
+                den += (double)g[i] * (double)g[i];
+            }
+            double got = num / den, want = ref_lr(s, cfg.lr, e, E, 0, 1);
+            CHECK_NEAR(got, want, 1e-9, 1e-5);
+            note("lr schedule", fabs(got - want) / (U * cfg.lr), fabs(got - want),
+                 (1e-9 + 1e-5 * want) / (U * cfg.lr));
+        }
+        free(p0);
+        free(g);
+        gmdl_model_destroy(m);
+    }
+    gmdl_train_config cfg = gmdl_train_config_default();
+    snprintf(cfg.arch, sizeof cfg.arch, "mlp:5");
+    snprintf(cfg.method, sizeof cfg.method, "svd");
+    cfg.kl_warmup_start = 5;
+    cfg.kl_warmup_epochs = 15;
+    gmdl_model *m;
+    gmdl_err err;
+    REQUIRE_OK_MSG(gmdl_model_create(&m, &cfg, D, 1, 1, 3, &err), err.msg);
+    int same = 1;
+    for (int e = 0; e < 25; e++) {
+        m->epoch = e;
+        same &= gmdl__kl_weight(m) == ref_kl_weight(e, 5, 15);
+    }
+    CHECK(same);
+    gmdl_model_destroy(m);
+}
+
 int main(void) {
     uint64_t seed = th_seed(20261207);
     gmdl_rng_seed(&R, seed, 3);
     printf("reference seed %llu\n", (unsigned long long)seed);
     check_lrt();
     check_group();
+    check_schedules();
     const size_t sizes[] = {1, 7, 33, 20011};
     for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
         check_optim(sizes[i], 0, 0.0);

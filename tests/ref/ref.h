@@ -148,4 +148,11 @@ void ref_adam(double p,
 void ref_sgd(
     double p, double g, double buf, double lr, double mu, double wd, double *p1, double *buf1);
 
+/* The learning rate of schedule 0 constant, 1 cosine, 2 linear, 3 constant-linear (as
+ * gmdl_lr_schedule) at step t of `steps` in epoch e (0-based) of a run of E epochs, and the KL
+ * weight of epoch e under a warm-up that starts at epoch `start` and lasts `len` epochs
+ * (gmdl_train_config's definitions). */
+double ref_lr(int schedule, double lr, int e, int E, int t, int steps);
+double ref_kl_weight(int e, int start, int len);
+
 #endif
