@@ -3,9 +3,9 @@
  * application) and backward of bayes/lrt.c, dense and conv; the KL terms and gradients of svd,
  * vd, bbb; the log alpha, its clip and the training mask; vd's after-step clip; the group layers
  * of group.c with the gnj and ghs priors (moments, forward, backward, KL); Adam and SGD; the
- * learning-rate schedules and the KL warm-up. Sizes are
- * awkward on purpose (1, primes, tails after blocks of 8 and 16, and one layer past the 16384
- * weights where the passes split over threads). Both sides get the same noise: the test draws it
+ * learning-rate schedules and the KL warm-up. Sizes are awkward on purpose (1, primes, tails
+ * after blocks of 8 and 16, and one layer past the 16384 weights where the passes split over
+ * threads). Both sides get the same noise: the test draws it
  * from the stream the layer uses (draw_eps_sample, bayes_internal.h).
  *
  * Tolerances. Each output is compared as |library - twin| <= c u mag with u = 2^-24 and mag the
