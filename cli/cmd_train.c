@@ -1,10 +1,13 @@
 /* gmdl train: trains a net on an IDX data set, saving the model file after every epoch. */
+#include <dirent.h>
+#include <errno.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -103,12 +106,32 @@ typedef struct {
     double t0, last_print;
     long long crash_at;
     const gmdl_model *m;
+    int told; /* the first interrupt was reported */
 } progress_state;
+
+/* Ctrl-C: the first finishes the epoch, saves it and exits 130; a second stops at the next step
+ * (the model file keeps the last completed epoch). */
+static volatile sig_atomic_t interrupts;
+static void on_sigint(int sig) {
+    (void)sig;
+    if (interrupts < 2)
+        interrupts++;
+}
 
 static int on_progress(int step, int steps, double loss, void *user) {
     progress_state *p = user;
     if (p->crash_at > 0 && (long long)gmdl_model_step(p->m) >= p->crash_at)
         raise(SIGKILL);
+    if (interrupts >= 2)
+        return 1;
+    if (interrupts == 1 && !p->told) {
+        p->told = 1;
+        if (!p->quiet)
+            fprintf(stderr,
+                    "%sgmdl train: interrupted: finishing epoch %d, then saving (Ctrl-C again to "
+                    "stop now and keep the last completed epoch)\n",
+                    p->tty ? "\n" : "", p->epoch);
+    }
     if (p->quiet || !p->tty)
         return 0;
     double now = cli_now();
@@ -239,6 +262,39 @@ static int parse_config(const cli_val *v, train_run *r) {
 /* Phase 2: with --resume and an existing model file, load it, check that the options given agree
  * with it and take its configuration (--epochs may extend the run). Refuses to replace a file that
  * is not ours, so nothing a user had is lost. Returns 0 or the exit code. */
+/* Removes OUT.tmp.PID files that a killed run left (the atomic writer's temporary names) when
+ * process PID is gone: a run killed while writing leaves one, never a half file under OUT. */
+static void remove_stale_temps(const char *out, int quiet) {
+    char dir[4096];
+    const char *slash = strrchr(out, '/');
+    const char *base = slash ? slash + 1 : out;
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - out) : 1, slash ? out : ".");
+    if (slash == out)
+        snprintf(dir, sizeof dir, "/");
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    size_t bl = strlen(base);
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        const char *n = de->d_name;
+        if (strncmp(n, base, bl) != 0 || strncmp(n + bl, ".tmp.", 5) != 0)
+            continue;
+        char *end;
+        long pid = strtol(n + bl + 5, &end, 10);
+        if (*end || pid <= 0)
+            continue; /* not a name the writer makes */
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* its writer may still run */
+        char path[8192];
+        snprintf(path, sizeof path, "%s/%s", dir, n);
+        if (unlink(path) == 0 && !quiet)
+            fprintf(stderr, "gmdl train: removed %s, left by a run that was killed while saving\n",
+                    path);
+    }
+    closedir(d);
+}
+
 static int resume_model(const cli_val *v, train_run *r) {
     const char *out = r->out;
     int resume = r->resume, quiet = r->quiet;
@@ -247,6 +303,7 @@ static int resume_model(const cli_val *v, train_run *r) {
     gmdl_err err = {{0}};
     gmdl_status s;
     struct stat st;
+    remove_stale_temps(out, quiet);
     if (!resume && stat(out, &st) == 0 && !OPTV(&cmd, v, "force")->i && !is_gmdl_file(out)) {
         fprintf(stderr,
                 "gmdl train: %s exists and is not a gmdl model file; choose another --out or "
@@ -362,13 +419,59 @@ static void log_epoch(const train_run *r,
             es->test_accuracy, extra, seconds, elapsed, eta);
 }
 
+/* One epoch of train_epochs: train, save, report. 130 after an interrupt (the message says what
+ * the model file holds), else 0 or the exit code. */
+static int
+train_one_epoch(train_run *r, progress_state *ps, int e, int first, double *times, double run_t0) {
+    gmdl_model *m = r->m;
+    int quiet = r->quiet;
+    gmdl_err err = {{0}};
+    ps->epoch = first + e + 1;
+    ps->t0 = cli_now();
+    const gmdl_train_config *mc = gmdl_model_config(m);
+    const int stage = gmdl_model_sws_stage(m);
+    if (!quiet && stage >= 0)
+        fprintf(stderr,
+                "gmdl train: epoch %d holds %g%% of every layer's weights at their "
+                "values (hardening stage %d of %d)\n",
+                ps->epoch, 100.0 * mc->sws.harden[stage], stage + 1, mc->sws.harden_n);
+    gmdl_epoch_stats es;
+    gmdl_status s = gmdl_model_train_epoch(m, &r->train, &r->test, on_progress, ps, &es, &err);
+    if (!s) {
+        times[e] = gmdl_model_last_train_seconds(m);
+        r->total += times[e];
+        s = gmdl_model_save(m, r->out, &err);
+    }
+    if (s == GMDL_EINTR && interrupts >= 2) {
+        fprintf(stderr,
+                "%sgmdl train: interrupted during epoch %d: %s keeps epoch %d; continue with "
+                "--resume\n",
+                ps->tty && !quiet ? "\n" : "", ps->epoch, r->out, ps->epoch - 1);
+        return 130;
+    }
+    if (s) {
+        if (ps->tty && !quiet)
+            fputc('\n', stderr);
+        return cli_fail("train", s, &err);
+    }
+    if (!quiet) {
+        double el = cli_now() - run_t0, eta = el / (e + 1) * (r->todo - e - 1);
+        log_epoch(r, &es, ps->tty, times[e], el, eta);
+    }
+    if (interrupts && e + 1 < r->todo) {
+        fprintf(stderr, "gmdl train: interrupted: %s holds epoch %d; continue with --resume\n",
+                r->out, ps->epoch);
+        return 130;
+    }
+    return 0;
+}
+
 /* Phase 4: the remaining epochs, saving the model file after each; times[e] is epoch e's
- * training time. Returns 0 or the exit code. */
+ * training time. SIGINT is caught meanwhile (on_sigint). Returns 0 or the exit code. */
 static int train_epochs(const cli_val *v, train_run *r, double *times) {
     gmdl_model *m = r->m;
-    int quiet = r->quiet, first = gmdl_model_epoch(m);
-    gmdl_err err = {{0}};
-    progress_state ps = {quiet,
+    int first = gmdl_model_epoch(m);
+    progress_state ps = {r->quiet,
                          cli_stderr_tty(),
                          0,
                          r->cfg.epochs,
@@ -376,36 +479,18 @@ static int train_epochs(const cli_val *v, train_run *r, double *times) {
                          0,
                          OPTV(&cmd, v, "crash-at-step")->set ? OPTV(&cmd, v, "crash-at-step")->i
                                                              : 0,
-                         m};
+                         m,
+                         0};
     double run_t0 = cli_now();
-    for (int e = 0; e < r->todo; e++) {
-        ps.epoch = first + e + 1;
-        ps.t0 = cli_now();
-        const gmdl_train_config *mc = gmdl_model_config(m);
-        const int stage = gmdl_model_sws_stage(m);
-        if (!quiet && stage >= 0)
-            fprintf(stderr,
-                    "gmdl train: epoch %d holds %g%% of every layer's weights at their "
-                    "values (hardening stage %d of %d)\n",
-                    ps.epoch, 100.0 * mc->sws.harden[stage], stage + 1, mc->sws.harden_n);
-        gmdl_epoch_stats es;
-        gmdl_status s = gmdl_model_train_epoch(m, &r->train, &r->test, on_progress, &ps, &es, &err);
-        if (!s) {
-            times[e] = gmdl_model_last_train_seconds(m);
-            r->total += times[e];
-            s = gmdl_model_save(m, r->out, &err);
-        }
-        if (s) {
-            if (ps.tty && !quiet)
-                fputc('\n', stderr);
-            return cli_fail("train", s, &err);
-        }
-        if (!quiet) {
-            double el = cli_now() - run_t0, eta = el / (e + 1) * (r->todo - e - 1);
-            log_epoch(r, &es, ps.tty, times[e], el, eta);
-        }
-    }
-    return 0;
+    struct sigaction sa = {0}, old_sa;
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_sa);
+    int rc = 0;
+    for (int e = 0; e < r->todo && !rc; e++)
+        rc = train_one_epoch(r, &ps, e, first, times, run_t0);
+    sigaction(SIGINT, &old_sa, NULL);
+    return rc;
 }
 
 /* Phase 5: the final test accuracy and NLL (after zero epochs: the untrained net, whose model file
