@@ -360,7 +360,8 @@ typedef struct gmdl_bn_learn_config {
     int max_iter; /* EM iterations (default 100) */
     double tol;   /* EM stops when the objective gains less than tol * (1 + |objective|)
                      (default 1e-8) */
-    gmdl_exact_config exact; /* the E-step's junction tree; exact.max_mem bounds its tables */
+    gmdl_exact_config exact; /* the E-step's junction tree (default: min-fill order, as each
+                                row's tree is small); exact.max_mem bounds its tables */
 } gmdl_bn_learn_config;
 GMDL_API gmdl_bn_learn_config gmdl_bn_learn_config_default(void);
 

@@ -16,6 +16,8 @@ gmdl_bn_learn_config gmdl_bn_learn_config_default(void) {
     c.max_iter = 100;
     c.tol = 1e-8;
     c.exact = gmdl_exact_config_default();
+    /* the E-step's trees are small (the rows' missing cells): one heuristic is enough */
+    c.exact.heuristic = GMDL_ORDER_MIN_FILL;
     return c;
 }
 
@@ -267,7 +269,7 @@ static size_t cpt_index(const learn_ctx *L, size_t v, const int32_t *x) {
     const gmdl_factor *f = &L->fac[v];
     size_t idx = 0;
     for (size_t k = 0; k < f->nvars; k++)
-        idx += (size_t)x[f->vars[k]] * L->stride[v][k];
+        idx += (size_t)(x[f->vars[k]] > 0 ? x[f->vars[k]] : 0) * L->stride[v][k]; /* -1: card 1 */
     return idx;
 }
 
@@ -301,11 +303,12 @@ static double log_prior(const learn_ctx *L, const double *theta) {
 
 /* Per-thread E-step state. */
 typedef struct {
-    double *counts; /* [total] */
-    double *fambuf; /* [total] posterior of the free members of each family */
-    double **fam;   /* [V] pointers into fambuf, NULL for families with no free member */
-    double *marg;   /* marginal scratch for the junction tree */
-    int32_t *x;     /* [V] the row being completed */
+    double *counts;   /* [total] */
+    double *fambuf;   /* [total] posterior of the free members of each family */
+    gmdl_factor *sub; /* [V] the row's families with a free member (shallow copies) */
+    double **subfam;  /* [V] where the junction tree writes their posteriors (into fambuf) */
+    size_t *subv;     /* [V] their nodes */
+    double *marg;     /* marginal scratch for the junction tree */
     double ll;
     gmdl_status s;
     gmdl_err err;
@@ -342,52 +345,49 @@ static void add_family(
 static gmdl_status estep_row(
     const learn_ctx *L, const gmdl_bn *bn, const gmdl_exact_config *ex, size_t r, estep_thread *E) {
     const int32_t *row = L->row[r];
-    double w = L->w[r];
-    if (L->complete[r]) {
-        for (size_t v = 0; v < L->V; v++) {
-            size_t i = L->off[v] + cpt_index(L, v, row);
-            E->counts[i] += w;
-        }
-        double lp = 0.0;
-        for (size_t v = 0; v < L->V; v++) {
-            const gmdl_factor *f = &L->fac[v];
-            size_t j = 0;
-            for (size_t k = 0; k < f->nvars; k++)
-                j = j * f->card[k] + (size_t)row[f->vars[k]];
-            lp += f->logp[j];
-        }
-        E->ll += w * lp;
-        return GMDL_OK;
-    }
+    double w = L->w[r], lp = 0.0;
+    /* Families with a free member go to the junction tree; the others are constants given the
+     * row: their log theta is added and their count taken directly. */
+    size_t nsub = 0;
     for (size_t v = 0; v < L->V; v++) {
         const gmdl_factor *f = &L->fac[v];
         int any = 0;
         for (size_t k = 0; k < f->nvars; k++)
             any |= row[f->vars[k]] < 0 && f->card[k] > 1;
-        E->fam[v] = any ? E->fambuf + L->off[v] : NULL;
+        if (any) {
+            E->sub[nsub] = *f;
+            E->subv[nsub] = v;
+            E->subfam[nsub++] = E->fambuf + L->off[v];
+            continue;
+        }
+        size_t j = 0;
+        for (size_t k = 0; k < f->nvars; k++)
+            j = j * f->card[k] + (size_t)(row[f->vars[k]] > 0 ? row[f->vars[k]] : 0);
+        lp += f->logp[j];
+        E->counts[L->off[v] + cpt_index(L, v, row)] += w;
     }
-    double lz;
-    gmdl_status s =
-        gmdl__jt_run_factors(L->V, bn->card, L->V, L->fac, row, ex, (const char *const *)bn->names,
-                             &lz, E->marg, E->fam, &E->err);
-    if (s)
-        return s;
-    E->ll += w * lz;
-    for (size_t v = 0; v < L->V; v++) {
-        if (E->fam[v])
-            add_family(L, v, row, E->fam[v], w, E->counts);
-        else
-            E->counts[L->off[v] + cpt_index(L, v, row)] += w;
+    if (nsub) {
+        double lz;
+        gmdl_status s =
+            gmdl__jt_run_factors(L->V, bn->card, nsub, E->sub, row, ex,
+                                 (const char *const *)bn->names, &lz, E->marg, E->subfam, &E->err);
+        if (s)
+            return s;
+        lp += lz;
+        for (size_t q = 0; q < nsub; q++)
+            add_family(L, E->subv[q], row, E->subfam[q], w, E->counts);
     }
+    E->ll += w * lp;
     return GMDL_OK;
 }
 
 static void thread_free(estep_thread *E) {
     gmdl__free(E->counts);
     gmdl__free(E->fambuf);
-    gmdl__free(E->fam);
+    gmdl__free(E->sub);
+    gmdl__free(E->subfam);
     gmdl__free(E->marg);
-    gmdl__free(E->x);
+    gmdl__free(E->subv);
 }
 
 /* counts = expected counts and *ll = the observed-data log-likelihood at the factors' theta.
@@ -411,9 +411,11 @@ static gmdl_status estep(const learn_ctx *L,
     for (int t = 0; t < nt && !s; t++) {
         E[t].counts = gmdl__calloc(L->total + 1, sizeof(double));
         E[t].fambuf = gmdl__calloc(L->total + 1, sizeof(double));
-        E[t].fam = gmdl__calloc(L->V + 1, sizeof(double *));
+        E[t].sub = gmdl__calloc(L->V + 1, sizeof(gmdl_factor));
+        E[t].subfam = gmdl__calloc(L->V + 1, sizeof(double *));
+        E[t].subv = gmdl__calloc(L->V + 1, sizeof(size_t));
         E[t].marg = gmdl__calloc(msize + 1, sizeof(double));
-        if (!E[t].counts || !E[t].fambuf || !E[t].fam || !E[t].marg)
+        if (!E[t].counts || !E[t].fambuf || !E[t].sub || !E[t].subfam || !E[t].subv || !E[t].marg)
             s = gmdl__fail(err, GMDL_ENOMEM, "out of memory for the E-step");
     }
     if (!s) {
