@@ -172,10 +172,310 @@ static void test_bmm(void) {
     free(x);
 }
 
+/* ------------------------------------------------------------------ Bayes nets */
+
+static gmdl_bn *load_bif(const char *name) {
+    char rel[256];
+    snprintf(rel, sizeof rel, "tests/data/bif/%s", name);
+    gmdl_bn *bn;
+    gmdl_err err = {{0}};
+    REQUIRE_OK_MSG(gmdl_bn_read_bif(&bn, src_path(rel), &err), err.msg);
+    return bn;
+}
+
+/* n samples of bn into data, each cell deleted with probability miss. */
+static void sample_data(gmdl_bn_data *d, const gmdl_bn *bn, size_t n, double miss, uint64_t seed) {
+    size_t V = gmdl_bn_nvars(bn);
+    uint32_t *s = malloc(n * V * sizeof *s);
+    gmdl_err err = {{0}};
+    REQUIRE_OK_MSG(gmdl_bn_sample(bn, n, seed, 0, s, &err), err.msg);
+    REQUIRE_OK_MSG(gmdl_bn_data_init(d, n, V, &err), err.msg);
+    gmdl_rng r;
+    gmdl_rng_derive(&r, seed, GMDL_RNG_DATA_SYNTH, 99);
+    for (size_t i = 0; i < n * V; i++)
+        d->x[i] = gmdl_rng_uniform(&r) < miss ? -1 : (int32_t)s[i];
+    free(s);
+}
+
+static size_t cpt_rows(const gmdl_bn *bn, size_t v) {
+    size_t m = 1;
+    for (size_t p = 0; p < gmdl_bn_nparents(bn, v); p++)
+        m *= gmdl_bn_card(bn, gmdl_bn_parents(bn, v)[p]);
+    return m;
+}
+
+static size_t parent_config(const gmdl_bn *bn, size_t v, const int32_t *row) {
+    size_t j = 0;
+    for (size_t p = 0; p < gmdl_bn_nparents(bn, v); p++) {
+        uint32_t u = gmdl_bn_parents(bn, v)[p];
+        j = j * gmdl_bn_card(bn, u) + (size_t)row[u];
+    }
+    return j;
+}
+
+/* Complete data: ML = the count frequencies exactly; BDeu = (N + a) / (N_j + r a). */
+static void test_learn_complete(void) {
+    gmdl_bn *truth = load_bif("asia.bif"), *bn = load_bif("asia.bif"), *bd = load_bif("asia.bif");
+    gmdl_bn_data d;
+    sample_data(&d, truth, 3000, 0.0, 5);
+    gmdl_bn_learn_config cfg = gmdl_bn_learn_config_default();
+    gmdl_bn_learn_stats st, st2;
+    gmdl_err err = {{0}};
+    REQUIRE_OK_MSG(gmdl_bn_learn(bn, &st, &d, &cfg, &err), err.msg);
+    CHECK(!st.em);
+    CHECK_EQ(st.iterations, 1);
+    CHECK_EQ(st.rows, 3000);
+    CHECK_EQ(st.missing_cells, 0);
+    cfg.ess = 10.0;
+    REQUIRE_OK_MSG(gmdl_bn_learn(bd, &st2, &d, &cfg, &err), err.msg);
+    size_t V = gmdl_bn_nvars(bn), bad = 0, badb = 0;
+    double ll = 0.0;
+    for (size_t v = 0; v < V; v++) {
+        size_t r = gmdl_bn_card(bn, v), m = cpt_rows(bn, v);
+        double *n = calloc(m * r, sizeof *n), a = 10.0 / (double)(m * r);
+        for (size_t i = 0; i < d.nrows; i++)
+            n[parent_config(bn, v, d.x + i * V) * r + (size_t)d.x[i * V + v]] += 1.0;
+        for (size_t j = 0; j < m; j++) {
+            double tot = 0.0;
+            for (size_t x = 0; x < r; x++)
+                tot += n[j * r + x];
+            for (size_t x = 0; x < r; x++) {
+                double want = tot > 0.0 ? n[j * r + x] / tot : 1.0 / (double)r;
+                bad += gmdl_bn_cpt(bn, v)[j * r + x] != want;
+                badb += fabs(gmdl_bn_cpt(bd, v)[j * r + x] -
+                             (n[j * r + x] + a) / (tot + (double)r * a)) > 1e-15;
+                if (n[j * r + x] > 0)
+                    ll += n[j * r + x] * log(want);
+            }
+        }
+        free(n);
+    }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(badb, 0);
+    CHECK_NEAR(st.loglik[0], ll, 1e-9, 1e-12);
+    gmdl_bn_learn_stats_fini(&st);
+    gmdl_bn_learn_stats_fini(&st2);
+    gmdl_bn_data_fini(&d);
+    gmdl_bn_destroy(truth);
+    gmdl_bn_destroy(bn);
+    gmdl_bn_destroy(bd);
+}
+
+/* log P(e) and P(family config, e) by the public junction-tree query (brute-force E-step). */
+static void brute_counts(const gmdl_bn *bn, const gmdl_bn_data *d, double **cnt, double *ll) {
+    size_t V = gmdl_bn_nvars(bn);
+    int32_t *ev = malloc(V * sizeof *ev);
+    gmdl_exact_config ex = gmdl_exact_config_default();
+    double *marg = malloc(gmdl_bn_marginal_size(bn) * sizeof *marg);
+    gmdl_err err = {{0}};
+    *ll = 0.0;
+    for (size_t i = 0; i < d->nrows; i++) {
+        const int32_t *row = d->x + i * V;
+        double le;
+        REQUIRE_OK_MSG(gmdl_bn_marginals(bn, row, &ex, marg, &le, &err), err.msg);
+        *ll += le;
+        for (size_t v = 0; v < V; v++) {
+            size_t r = gmdl_bn_card(bn, v), m = cpt_rows(bn, v);
+            for (size_t j = 0; j < m; j++)
+                for (size_t x = 0; x < r; x++) {
+                    memcpy(ev, row, V * sizeof *ev);
+                    size_t jj = j, ok = 1;
+                    for (size_t p = gmdl_bn_nparents(bn, v); p-- > 0;) {
+                        uint32_t u = gmdl_bn_parents(bn, v)[p], c = gmdl_bn_card(bn, u);
+                        int32_t st = (int32_t)(jj % c);
+                        jj /= c;
+                        ok &= ev[u] < 0 || ev[u] == st;
+                        ev[u] = st;
+                    }
+                    ok &= ev[v] < 0 || ev[v] == (int32_t)x;
+                    ev[v] = (int32_t)x;
+                    double lj;
+                    if (!ok || gmdl_bn_marginals(bn, ev, &ex, marg, &lj, &err))
+                        continue; /* inconsistent with the row, or probability zero */
+                    cnt[v][j * r + x] += exp(lj - le);
+                }
+        }
+    }
+    free(ev);
+    free(marg);
+}
+
+/* EM on asia with missing cells: one iteration's log-likelihood and the M-step from the junction
+ * tree's family posteriors agree with a brute-force E-step through gmdl_bn_marginals; the
+ * log-likelihood never decreases; the fit is near the truth. */
+static void test_learn_em(void) {
+    gmdl_bn *truth = load_bif("asia.bif"), *b0 = load_bif("asia.bif"), *b1 = load_bif("asia.bif");
+    gmdl_bn_data d;
+    sample_data(&d, truth, 300, 0.3, 2);
+    gmdl_bn_learn_config cfg = gmdl_bn_learn_config_default();
+    gmdl_bn_learn_stats st;
+    gmdl_err err = {{0}};
+    cfg.max_iter = 1; /* theta0: the start, and L(theta0) */
+    REQUIRE_OK_MSG(gmdl_bn_learn(b0, &st, &d, &cfg, &err), err.msg);
+    CHECK(st.em);
+    double l0 = st.loglik[0];
+    gmdl_bn_learn_stats_fini(&st);
+    cfg.max_iter = 2; /* theta1 = M-step of the expected counts under theta0 */
+    REQUIRE_OK_MSG(gmdl_bn_learn(b1, &st, &d, &cfg, &err), err.msg);
+    CHECK_NEAR(st.loglik[0], l0, 1e-9, 0);
+    size_t V = gmdl_bn_nvars(truth);
+    double **cnt = malloc(V * sizeof *cnt), ll;
+    for (size_t v = 0; v < V; v++)
+        cnt[v] = calloc(cpt_rows(truth, v) * gmdl_bn_card(truth, v), sizeof **cnt);
+    brute_counts(b0, &d, cnt, &ll);
+    CHECK_NEAR(ll, l0, 1e-8, 1e-12);
+    double worst = 0.0;
+    for (size_t v = 0; v < V; v++) {
+        size_t r = gmdl_bn_card(truth, v);
+        for (size_t j = 0; j < cpt_rows(truth, v); j++) {
+            double tot = 0.0;
+            for (size_t x = 0; x < r; x++)
+                tot += cnt[v][j * r + x];
+            for (size_t x = 0; x < r && tot > 0.0; x++)
+                worst = fmax(worst, fabs(gmdl_bn_cpt(b1, v)[j * r + x] - cnt[v][j * r + x] / tot));
+        }
+        free(cnt[v]);
+    }
+    free(cnt);
+    CHECK(worst < 1e-10);
+    gmdl_bn_learn_stats_fini(&st);
+    gmdl_bn_data_fini(&d);
+    /* to convergence on more rows: monotone, and close to the truth */
+    sample_data(&d, truth, 5000, 0.2, 3);
+    cfg.max_iter = 100;
+    REQUIRE_OK_MSG(gmdl_bn_learn(b1, &st, &d, &cfg, &err), err.msg);
+    CHECK(st.iterations > 3);
+    CHECK(nondecreasing(st.loglik, st.iterations, 0.0));
+    CHECK(st.distinct < 5000);
+    for (size_t v = 0; v < V; v++)
+        for (size_t i = 0; i < cpt_rows(truth, v) * gmdl_bn_card(truth, v); i++)
+            worst = fmax(worst, fabs(gmdl_bn_cpt(b1, v)[i] - gmdl_bn_cpt(truth, v)[i]));
+    CHECK(worst < 0.1);
+    gmdl_bn_learn_stats_fini(&st);
+    cfg.ess = 5.0; /* with a prior, EM's objective never decreases */
+    REQUIRE_OK_MSG(gmdl_bn_learn(b1, &st, &d, &cfg, &err), err.msg);
+    CHECK(nondecreasing(st.objective, st.iterations, 0.0));
+    gmdl_bn_learn_stats_fini(&st);
+    gmdl_bn_data_fini(&d);
+    gmdl_bn_destroy(truth);
+    gmdl_bn_destroy(b0);
+    gmdl_bn_destroy(b1);
+}
+
+/* alarm at a size that runs in seconds: the observed-data log-likelihood never decreases, and
+ * complete rows give the frequencies. */
+static void test_learn_alarm(void) {
+    gmdl_bn *truth = load_bif("alarm.bif"), *bn = load_bif("alarm.bif");
+    gmdl_bn_data d;
+    sample_data(&d, truth, 400, 0.2, 4);
+    gmdl_bn_learn_config cfg = gmdl_bn_learn_config_default();
+    cfg.max_iter = 8;
+    gmdl_bn_learn_stats st;
+    gmdl_err err = {{0}};
+    REQUIRE_OK_MSG(gmdl_bn_learn(bn, &st, &d, &cfg, &err), err.msg);
+    CHECK_EQ(st.iterations, 8);
+    CHECK(nondecreasing(st.loglik, st.iterations, 0.0));
+    CHECK(st.loglik[7] > st.loglik[0]);
+    gmdl_bn_learn_stats_fini(&st);
+    gmdl_bn_data_fini(&d);
+    gmdl_bn_destroy(truth);
+    gmdl_bn_destroy(bn);
+}
+
+/* Every BIF of tests/data: written and read back, the same net. */
+static void test_bif_roundtrip(void) {
+    const char *nets[] = {"alarm.bif",      "asia.bif",  "cancer.bif", "child.bif",
+                          "earthquake.bif", "sachs.bif", "survey.bif"};
+    for (size_t q = 0; q < sizeof nets / sizeof nets[0]; q++) {
+        gmdl_bn *a = load_bif(nets[q]), *b;
+        gmdl_err err = {{0}};
+        REQUIRE_OK_MSG(gmdl_bn_write_bif("em_roundtrip.bif", a, &err), err.msg);
+        REQUIRE_OK_MSG(gmdl_bn_read_bif(&b, "em_roundtrip.bif", &err), err.msg);
+        size_t bad = gmdl_bn_nvars(a) != gmdl_bn_nvars(b);
+        for (size_t v = 0; !bad && v < gmdl_bn_nvars(a); v++) {
+            bad += strcmp(gmdl_bn_name(a, v), gmdl_bn_name(b, v)) != 0;
+            bad += gmdl_bn_card(a, v) != gmdl_bn_card(b, v);
+            bad += gmdl_bn_nparents(a, v) != gmdl_bn_nparents(b, v);
+            for (size_t p = 0; !bad && p < gmdl_bn_nparents(a, v); p++)
+                bad += gmdl_bn_parents(a, v)[p] != gmdl_bn_parents(b, v)[p];
+            for (uint32_t x = 0; !bad && x < gmdl_bn_card(a, v); x++)
+                bad += strcmp(gmdl_bn_state_name(a, v, x), gmdl_bn_state_name(b, v, x)) != 0;
+            for (size_t i = 0; !bad && i < cpt_rows(a, v) * gmdl_bn_card(a, v); i++)
+                bad += fabs(gmdl_bn_cpt(a, v)[i] - gmdl_bn_cpt(b, v)[i]) > 4e-16;
+        }
+        if (bad)
+            fprintf(stderr, "  round trip of %s differs\n", nets[q]);
+        CHECK_EQ(bad, 0);
+        gmdl_bn_destroy(a);
+        gmdl_bn_destroy(b);
+    }
+    remove("em_roundtrip.bif");
+}
+
+static void write_file(const char *path, const char *text) {
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* Malformed data names file:line and the column; a net too big for EM says so. */
+static void test_learn_errors(void) {
+    gmdl_bn *bn = load_bif("asia.bif");
+    gmdl_bn_data d;
+    gmdl_err err = {{0}};
+    write_file("em_bad.csv", "asia,smoke\nyes,no\nyes,maybe\n");
+    CHECK(gmdl_bn_data_read(&d, bn, "em_bad.csv", &err) == GMDL_EPARSE);
+    CHECK(strstr(err.msg, "em_bad.csv:3") && strstr(err.msg, "'smoke'") &&
+          strstr(err.msg, "maybe"));
+    write_file("em_bad.csv", "asia,smoke,weather\nyes,no,sun\n");
+    CHECK(gmdl_bn_data_read(&d, bn, "em_bad.csv", &err) == GMDL_EPARSE);
+    CHECK(strstr(err.msg, "em_bad.csv:1") && strstr(err.msg, "'weather'"));
+    write_file("em_bad.csv", "asia,smoke\nyes,no\nyes\n");
+    CHECK(gmdl_bn_data_read(&d, bn, "em_bad.csv", &err) == GMDL_EPARSE);
+    CHECK(strstr(err.msg, "em_bad.csv:3") != NULL);
+    write_file("em_bad.csv", "smoke,asia\nno,?\n,yes\nNA,no\n");
+    REQUIRE_OK_MSG(gmdl_bn_data_read(&d, bn, "em_bad.csv", &err), err.msg);
+    CHECK_EQ(d.nrows, 3);
+    CHECK_EQ(d.missing, 3 + 3 * 6); /* three empty cells, six nodes without a column */
+    CHECK_EQ(d.x[0 * 8 + 2], 1);    /* smoke = no */
+    CHECK_EQ(d.x[2 * 8 + 0], 1);    /* asia = no */
+    gmdl_bn_data_fini(&d);
+    remove("em_bad.csv");
+    gmdl_bn_destroy(bn);
+    /* a 20 x 20 grid of 4-state nodes (parents: left and up): treewidth about 20, 4^21 entries */
+    uint32_t card[400];
+    for (int i = 0; i < 400; i++)
+        card[i] = 4;
+    REQUIRE_OK_MSG(gmdl_bn_create(&bn, 400, card, &err), err.msg);
+    for (uint32_t i = 0; i < 400; i++) {
+        uint32_t par[2], np = 0;
+        if (i % 20)
+            par[np++] = i - 1;
+        if (i >= 20)
+            par[np++] = i - 20;
+        REQUIRE_OK_MSG(gmdl_bn_set_parents(bn, i, np, par, &err), err.msg);
+    }
+    REQUIRE_OK_MSG(gmdl_bn_data_init(&d, 2, 400, &err), err.msg);
+    d.x[0] = 1;
+    gmdl_bn_learn_config cfg = gmdl_bn_learn_config_default();
+    cfg.exact.max_mem = (size_t)1 << 30;
+    gmdl_bn_learn_stats st;
+    CHECK(gmdl_bn_learn(bn, &st, &d, &cfg, &err) == GMDL_ELIMIT);
+    CHECK(strstr(err.msg, "too big for EM") != NULL);
+    gmdl_bn_data_fini(&d);
+    gmdl_bn_destroy(bn);
+}
+
 int main(void) {
     test_faithful();
     test_gmm_2d();
     test_gmm_floor();
     test_bmm();
+    test_learn_complete();
+    test_learn_em();
+    test_learn_alarm();
+    test_bif_roundtrip();
+    test_learn_errors();
     TEST_MAIN_END();
 }
