@@ -11,7 +11,7 @@
  * Exits 1 when a check fails, when the difference exceeds --max-diff, or the time --max-s.
  *
  *   em_bench NET.bif [--rows N] [--missing P] [--seed S] [--threads T] [--min-count MIN]
- *            [--max-diff D] [--max-s X] [--out LEARNED.bif]
+ *            [--max-diff D] [--max-s X] [--tol T (then up to 1000 iterations)] [--out FILE]
  */
 #include <math.h>
 #include <stdio.h>
@@ -156,7 +156,7 @@ static int check_roundtrip(const gmdl_bn *b, const char *out) {
 int main(int argc, char **argv) {
     const char *net = NULL, *out = "em_bench_learned.bif";
     size_t rows = 20000, min_count = 200;
-    double miss = 0.2, max_diff = 0.05, max_s = 0.0;
+    double miss = 0.2, max_diff = 0.05, max_s = 0.0, tol = -1.0;
     unsigned long long seed = 1;
     int threads = 2;
     for (int i = 1; i < argc; i++) {
@@ -173,6 +173,8 @@ int main(int argc, char **argv) {
             min_count = strtoull(argv[++i], NULL, 10);
         else if (!strcmp(a, "--max-diff") && v)
             max_diff = strtod(argv[++i], NULL);
+        else if (!strcmp(a, "--tol") && v)
+            tol = strtod(argv[++i], NULL);
         else if (!strcmp(a, "--max-s") && v)
             max_s = strtod(argv[++i], NULL);
         else if (!strcmp(a, "--out") && v)
@@ -182,7 +184,7 @@ int main(int argc, char **argv) {
         else {
             fprintf(stderr, "usage: em_bench NET.bif [--rows N] [--missing P] [--seed S] "
                             "[--threads T] [--min-count MIN] [--max-diff D] [--max-s X] "
-                            "[--out FILE]\n");
+                            "[--tol T] [--out FILE]\n");
             return 2;
         }
     }
@@ -214,6 +216,10 @@ int main(int argc, char **argv) {
         data.x[i] = gmdl_rng_uniform(&rng) < miss ? -1 : (int32_t)s[i];
     }
     gmdl_bn_learn_config cfg = gmdl_bn_learn_config_default();
+    if (tol >= 0.0) {
+        cfg.tol = tol;
+        cfg.max_iter = 1000;
+    }
     gmdl_bn_learn_stats st;
     double t0 = now(), c0 = cpu_now();
     if (gmdl_bn_learn(b, &st, &data, &cfg, &err)) {

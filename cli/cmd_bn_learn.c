@@ -118,9 +118,6 @@ int cmd_bn_learn(int argc, char **argv) {
     gmdl_bn_learn_stats st = {0};
     double t0 = cli_now();
     if (!(s = gmdl_bn_data_read(&d, bn, data, &err))) {
-        if (!cli_quiet())
-            cli_note("gmdl bn learn: %zu rows, %zu missing cells%s\n", d.nrows, d.missing,
-                     d.missing ? ": EM" : "");
         s = gmdl_bn_learn(bn, &st, &d, &cfg, &err);
         gmdl_bn_data_fini(&d);
     }
