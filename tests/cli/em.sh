@@ -101,4 +101,12 @@ awk 'BEGIN {
   } }' > "$WORK/grid.bif"
 printf 'X0\n?\n' > "$WORK/grid.csv"
 expect_fail 1 "too big for EM" -- $GMDL bn learn "$WORK/grid.bif" --data "$WORK/grid.csv" --out "$WORK/g.bif"
+# every new --help lists --json and --quiet
+for c in "em gmm" "em bernoulli" "bn learn" "bn sample"; do
+    # shellcheck disable=SC2086
+    h=$($GMDL $c --help)
+    if echo "$h" | grep -q -- "--json" && echo "$h" | grep -q -- "-q, --quiet"; then ok; else bad "'gmdl $c --help' lacks --json or --quiet"; fi
+done
+$GMDL em --help | grep -q bernoulli && ok || bad "gmdl em --help"
+expect_fail 2 "unknown subcommand" -- $GMDL em kmeans
 finish
