@@ -205,41 +205,49 @@ static void fill_factors(learn_ctx *L, const double *theta) {
     }
 }
 
-static size_t cmp_V; /* row length for the comparison below (set before each sort) */
+/* A row and its length, so that qsort's comparison needs no global state. */
+typedef struct {
+    const int32_t *x;
+    size_t V;
+} row_ref;
+
 static int cmp_rows(const void *a, const void *b) {
-    const int32_t *x = *(const int32_t *const *)a, *y = *(const int32_t *const *)b;
-    for (size_t v = 0; v < cmp_V; v++)
-        if (x[v] != y[v])
-            return x[v] < y[v] ? -1 : 1;
+    const row_ref *p = a, *q = b;
+    for (size_t v = 0; v < p->V; v++)
+        if (p->x[v] != q->x[v])
+            return p->x[v] < q->x[v] ? -1 : 1;
     return 0;
 }
 
 /* Sorts the rows and keeps each distinct one once with its count. */
 static gmdl_status distinct_rows(learn_ctx *L, const gmdl_bn_data *data, gmdl_err *err) {
     size_t n = data->nrows, V = data->nvars;
+    row_ref *ref = gmdl__malloc((n + 1) * sizeof *ref);
     L->row = gmdl__malloc((n + 1) * sizeof *L->row);
     L->w = gmdl__malloc((n + 1) * sizeof *L->w);
     L->complete = gmdl__malloc(n + 1);
-    if (!L->row || !L->w || !L->complete)
+    if (!ref || !L->row || !L->w || !L->complete) {
+        gmdl__free(ref);
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory for %zu rows", n);
+    }
     for (size_t i = 0; i < n; i++)
-        L->row[i] = data->x + i * V;
-    cmp_V = V;
-    qsort(L->row, n, sizeof *L->row, cmp_rows);
+        ref[i] = (row_ref){data->x + i * V, V};
+    qsort(ref, n, sizeof *ref, cmp_rows);
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
-        if (m && cmp_rows(&L->row[m - 1], &L->row[i]) == 0) {
+        if (m && cmp_rows(&ref[i - 1], &ref[i]) == 0) {
             L->w[m - 1] += 1.0;
             continue;
         }
-        L->row[m] = L->row[i];
+        L->row[m] = ref[i].x;
         L->w[m] = 1.0;
         uint8_t c = 1;
         for (size_t v = 0; v < V; v++)
-            c &= L->row[i][v] >= 0;
+            c &= ref[i].x[v] >= 0;
         L->complete[m++] = c;
     }
     L->nd = m;
+    gmdl__free(ref);
     return GMDL_OK;
 }
 
