@@ -145,7 +145,7 @@ int cli_em_plot_means(const char *path, const gmdl_bmm *b, int h, int w) {
             px[0] = (double)(i % (size_t)w) + 0.5,
             px[1] = (double)h - (double)(i / (size_t)w) - 0.5;
             if (m > 0.02)
-                gmdl_plot_points(p, px, px + 1, 1, 0x000000, m, 130.0 / (2.0 * w));
+                gmdl_plot_points(p, px, px + 1, 1, 0x000000, m, 150.0 / (2.0 * w));
         }
     }
     free(px);
