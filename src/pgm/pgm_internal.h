@@ -153,7 +153,8 @@ gmdl_status gmdl__jt_run(size_t nvars,
                          gmdl_err *err);
 /* gmdl__jt_run that also writes, for every factor f with fam[f] != NULL, the posterior of f's
  * free variables (those of its scope without evidence and with card > 1, in scope order, last
- * fastest; one entry 1.0 when none is free) into fam[f]: the family marginals of EM's E-step. */
+ * fastest) into fam[f]: the family marginals of EM's E-step. A factor with no free variable is
+ * a constant and its slot is not written. */
 gmdl_status gmdl__jt_run_factors(size_t nvars,
                                  const uint32_t *card,
                                  size_t nfactors,
