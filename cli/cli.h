@@ -15,6 +15,11 @@ int cmd_compress(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_bn(int argc, char **argv);
 int cmd_mrf(int argc, char **argv);
+int cmd_bn_learn(int argc, char **argv); /* gmdl bn learn (cmd_bn_learn.c) */
+int cmd_em(int argc, char **argv);
+/* The PNGs of gmdl em (em_plot.c); exit code. */
+int cli_em_plot_gmm(const char *path, const gmdl_gmm *g, const double *x, char **names);
+int cli_em_plot_means(const char *path, const gmdl_bmm *b, int h, int w);
 
 /* Prints "gmdl CMD: MESSAGE" (or the status text when err is empty) and returns the exit code
  * for the status (2 for bad input, 1 otherwise). */

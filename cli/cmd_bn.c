@@ -50,7 +50,8 @@ static const char *BN_USAGE =
     "  dsep     d-separation of X and Y given Z (Bayes-ball), or the nodes reachable from X\n"
     "  query    posterior marginal P(target | evidence): exact (junction tree), ve, lw,\n"
     "           rejection or gibbs\n"
-    "  sample   ancestral samples as CSV\n\n"
+    "  sample   ancestral samples as CSV (--missing P: cells left empty at random)\n"
+    "  learn    CPTs from a CSV for the structure of NET.bif (EM when cells are missing)\n\n"
     "See 'gmdl bn SUBCOMMAND --help'.\n";
 
 static int load(const char *cmd, const char *path, gmdl_bn **bn) {
@@ -447,33 +448,49 @@ out:
 static const cli_opt sample_opts[] = {
     {"n", 'n', OPT_INT, "N", NULL, "number of samples (rows)", 1, 1e15, 0},
     {"seed", 0, OPT_INT, "S", "1", "random seed", 0, 1.8e19, 0},
+    {"missing", 0, OPT_DOUBLE, "P", "0",
+     "probability that a cell is left empty (missing), for gmdl bn learn", 0, 1, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores; sampling is single-threaded)", 0,
      4096, 0},
 };
 static const cli_cmd sample_cmd = {"bn sample",
-                                   "gmdl bn sample NET.bif --n N [--seed S] [--json]",
+                                   "gmdl bn sample NET.bif --n N [--seed S] [--missing P] [--json]",
                                    "Ancestral (forward) sampling: CSV on stdout with a header row "
                                    "of node names and one sample of state names per row. With "
                                    "--json one object: file, n, seed, nodes (the names) and "
                                    "samples (one array of state names per sample, in the order "
-                                   "of nodes).",
+                                   "of nodes). --missing P empties each cell with probability P "
+                                   "(JSON null), drawn from the seed's own stream per row.",
                                    sample_opts,
                                    sizeof sample_opts / sizeof sample_opts[0],
                                    1,
                                    1};
 
-/* rows[m * V] as CSV lines, or as JSON arrays of state names into j. */
-static void print_samples(const gmdl_bn *bn, const uint32_t *rows, size_t m, json_w *j) {
+/* rows[m * V] (rows first..first+m-1) as CSV lines, or as JSON arrays of state names into j;
+ * each cell is left empty (JSON null) with probability miss, from the stream of its row. */
+static void print_samples(const gmdl_bn *bn,
+                          const uint32_t *rows,
+                          size_t m,
+                          size_t first,
+                          uint64_t seed,
+                          double miss,
+                          json_w *j) {
     size_t V = gmdl_bn_nvars(bn);
     for (size_t i = 0; i < m; i++) {
+        gmdl_rng rng;
+        gmdl_rng_derive(&rng, seed, GMDL_RNG_DATA_SYNTH, first + i);
         if (j)
             json_arr_begin(j, NULL);
         for (size_t v = 0; v < V; v++) {
             const char *state = gmdl_bn_state_name(bn, v, rows[i * V + v]);
-            if (j)
+            if (miss > 0.0 && gmdl_rng_uniform(&rng) < miss)
+                state = NULL;
+            if (j && state)
                 json_str(j, NULL, state);
+            else if (j)
+                json_null(j, NULL);
             else
-                printf("%s%c", state, v + 1 < V ? ',' : '\n');
+                printf("%s%c", state ? state : "", v + 1 < V ? ',' : '\n');
         }
         if (j)
             json_arr_end(j);
@@ -526,7 +543,8 @@ static int bn_sample(int argc, char **argv) {
             r = cli_fail(sample_cmd.name, s, &err);
             break;
         }
-        print_samples(bn, rows, m, cli_json() ? &j : NULL);
+        print_samples(bn, rows, m, done, seed, OPTV(&sample_cmd, vals, "missing")->d,
+                      cli_json() ? &j : NULL);
     }
     if (!r && cli_json()) {
         json_arr_end(&j);
@@ -558,6 +576,9 @@ int cmd_bn(int argc, char **argv) {
         return bn_query(argc - 1, argv + 1);
     if (strcmp(argv[0], "sample") == 0)
         return bn_sample(argc - 1, argv + 1);
-    fprintf(stderr, "gmdl bn: unknown subcommand '%s' (info, dsep, query, sample)\n", argv[0]);
+    if (strcmp(argv[0], "learn") == 0)
+        return cmd_bn_learn(argc - 1, argv + 1);
+    fprintf(stderr, "gmdl bn: unknown subcommand '%s' (info, dsep, query, sample, learn)\n",
+            argv[0]);
     return 2;
 }

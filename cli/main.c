@@ -23,6 +23,7 @@ static const command commands[] = {
      "prune and quantise a Bayesian model into a .gmz; the compression table"},
     {"bn", cmd_bn, "Bayes nets (BIF): info, d-separation, exact and sampled queries, sampling"},
     {"mrf", cmd_mrf, "Markov random fields (UAI): partition function and marginals"},
+    {"em", cmd_em, "EM for mixtures: Gaussian (CSV) and Bernoulli (binarized images)"},
     {"sample", cmd_sample,
      "draw from a posterior (MH, MALA, HMC, SGLD, rejection, importance) or fit VI"},
 };

@@ -9,6 +9,7 @@
 #include "gmdl/bayes.h"
 #include "gmdl/core.h"
 #include "gmdl/diag.h"
+#include "gmdl/em.h"
 #include "gmdl/infer.h"
 #include "gmdl/io.h"
 #include "gmdl/model.h"

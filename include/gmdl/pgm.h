@@ -331,6 +331,72 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_marginals(double *marginals,
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_sample(
     uint32_t *out, const gmdl_bn *bn, size_t n, uint64_t seed, size_t first_row, gmdl_err *err);
 
+/* ------------------------------------------------------------------ learning CPTs from data */
+
+/* A table of observed states: x[r * nvars + v] is the state of node v in row r, -1 missing. */
+typedef struct gmdl_bn_data {
+    size_t nrows, nvars;
+    int32_t *x;
+    size_t missing; /* cells read as missing (gmdl_bn_data_read) */
+} gmdl_bn_data;
+
+/* nrows x nvars cells, all missing (-1). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_data_init(gmdl_bn_data *out,
+                                                      size_t nrows,
+                                                      size_t nvars,
+                                                      gmdl_err *err);
+/* Reads a CSV whose header names nodes of bn (in any order; a node without a column is missing
+ * in every row) and whose cells are state names, or missing: empty, "?", "NA", "NaN" (the output
+ * of gmdl bn sample, with or without --missing). GMDL_EPARSE with "FILE:LINE: column N 'NAME':
+ * ..." for a ragged row, an unknown state or a column the net lacks. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_data_read(gmdl_bn_data *out,
+                                                      const gmdl_bn *bn,
+                                                      const char *path,
+                                                      gmdl_err *err);
+GMDL_API void gmdl_bn_data_fini(gmdl_bn_data *d);
+
+typedef struct gmdl_bn_learn_config {
+    double ess;   /* BDeu equivalent sample size: ess / (rows x card) pseudo-counts per CPT
+                     entry; 0 = maximum likelihood (default 0) */
+    int max_iter; /* EM iterations (default 100) */
+    double tol;   /* EM stops when the objective gains less than tol * (1 + |objective|)
+                     (default 1e-8) */
+    gmdl_exact_config exact; /* the E-step's junction tree (default: min-fill order, as each
+                                row's tree is small); exact.max_mem bounds its tables */
+} gmdl_bn_learn_config;
+GMDL_API gmdl_bn_learn_config gmdl_bn_learn_config_default(void);
+
+typedef struct gmdl_bn_learn_stats {
+    size_t rows, distinct, missing_cells;
+    int em;            /* 1 when cells were missing and EM ran */
+    size_t iterations; /* entries of the traces (1 for complete data) */
+    double *loglik;    /* observed-data log-likelihood at each iteration's CPTs */
+    double *objective; /* loglik + sum of alpha log theta (the prior's part); EM never lowers it,
+                          and with ess = 0 it is loglik */
+} gmdl_bn_learn_stats;
+GMDL_API void gmdl_bn_learn_stats_fini(gmdl_bn_learn_stats *st);
+
+/* Replaces the CPTs of bn by estimates from data, keeping its structure. Complete data: one pass
+ * of counts, theta = (N_ijk + a) / (N_ij + card a) with a the BDeu pseudo-count (a parent
+ * configuration never seen, with no prior, gets a uniform row). Missing cells: EM started from
+ * the available-case counts plus one, whose E-step runs the junction tree once per distinct row
+ * (rows are sorted and repeats counted once) and whose M-step is the formula above on the
+ * expected counts. Statuses: EINVAL (data shape or states), ELIMIT (the junction tree for the
+ * rows' missing cells is over cfg->exact.max_mem: "too big for EM"), ENOMEM. Threads: the E-step
+ * splits the rows over the OpenMP threads. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_learn(gmdl_bn *bn,
+                                                  gmdl_bn_learn_stats *stats,
+                                                  const gmdl_bn_data *data,
+                                                  const gmdl_bn_learn_config *cfg,
+                                                  gmdl_err *err);
+
+/* Writes bn as BIF (readable by gmdl_bn_read_bif, which reads back the same nodes, states,
+ * parents and CPTs bit for bit: probabilities are written with 17 significant digits), atomically,
+ * with a trailing CRC-32 comment of the text. Statuses: EIO, ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_write_bif(const char *path,
+                                                      const gmdl_bn *bn,
+                                                      gmdl_err *err);
+
 #ifdef __cplusplus
 }
 #endif

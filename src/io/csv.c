@@ -185,9 +185,14 @@ gmdl_status gmdl_csv_read(gmdl_csv *out, const char *path, gmdl_err *err) {
             /* Point at the first surplus field, or at the end of the last field present. */
             size_t k = got > ncols ? a + ncols : b - 1;
             size_t col = got > ncols ? f.col[k] : f.col[k] + strlen(f.ptr[k]);
+            /* and name the column: the first one without a field, or the last one present */
+            size_t hc = got > ncols ? ncols - 1 : got;
             s = gmdl__fail(err, GMDL_EPARSE,
-                           "%s:%zu:%zu: expected %zu fields (as in the header), got %zu", path,
-                           f.line[k], col, ncols, got);
+                           "%s:%zu:%zu: expected %zu fields (as in the header), got %zu: %s column "
+                           "%zu '%s'",
+                           path, f.line[k], col, ncols, got,
+                           got > ncols ? "a field after the last" : "no field for", hc + 1,
+                           f.ptr[rec.col[0] + hc]);
             goto fail;
         }
     }

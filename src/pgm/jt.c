@@ -386,17 +386,19 @@ static gmdl_status calibrate(jt_messages *M,
     return s;
 }
 
-gmdl_status gmdl__jt_run(size_t nvars,
-                         const uint32_t *card,
-                         size_t nfactors,
-                         const gmdl_factor *factors,
-                         const int32_t *evidence,
-                         const gmdl_exact_config *cfg,
-                         const char *const *names,
-                         double *log_z,
-                         double *marginals,
-                         gmdl_exact_stats *stats,
-                         gmdl_err *err) {
+/* The driver of gmdl__jt_run and gmdl__jt_run_factors: fam as there (may be NULL). */
+static gmdl_status run(size_t nvars,
+                       const uint32_t *card,
+                       size_t nfactors,
+                       const gmdl_factor *factors,
+                       const int32_t *evidence,
+                       const gmdl_exact_config *cfg,
+                       const char *const *names,
+                       double *log_z,
+                       double *marginals,
+                       double **fam,
+                       gmdl_exact_stats *stats,
+                       gmdl_err *err) {
     pgm_reduced P;
     gmdl_status s = gmdl__reduced_init(&P, nvars, card, nfactors, factors, evidence, err);
     if (s)
@@ -404,6 +406,7 @@ gmdl_status gmdl__jt_run(size_t nvars,
     jt_tree T;
     jt_potentials A = {0};
     jt_messages M = {0};
+    double **famred = NULL;
     if ((s = gmdl__jt_build(&T, &P, cfg, err)))
         goto done;
     if (stats) {
@@ -418,6 +421,21 @@ gmdl_status gmdl__jt_run(size_t nvars,
     }
     if ((s = gmdl__jt_messages_init(&M, &T, err)) || (s = potentials_init(&A, &T, &P, err)))
         goto done;
+    if (fam) {
+        /* reduced factor r is the r-th factor with a free variable (gmdl__reduced_init) */
+        if (!(famred = gmdl__calloc(P.nred + 1, sizeof *famred))) {
+            s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t f = 0, r = 0; f < nfactors; f++) {
+            int free_var = 0;
+            for (size_t k = 0; k < factors[f].nvars; k++)
+                free_var |= P.active[factors[f].vars[k]];
+            if (free_var)
+                famred[r++] = fam[f];
+        }
+        M.fam = famred;
+    }
     /* Linear tables first; again with log tables when they are too wide for doubles. */
     for (int lg = 0; lg < 2; lg++) {
         if ((s = assign(&A, &T, &P, lg, err)))
@@ -428,9 +446,71 @@ gmdl_status gmdl__jt_run(size_t nvars,
         s = GMDL_OK;
     }
 done:
+    gmdl__free(famred);
+    M.fam = NULL;
     potentials_fini(&A, &T, &P);
     gmdl__jt_messages_fini(&M, &T);
     gmdl__jt_tree_free(&T);
+    gmdl__reduced_fini(&P);
+    return s;
+}
+
+gmdl_status gmdl__jt_run(size_t nvars,
+                         const uint32_t *card,
+                         size_t nfactors,
+                         const gmdl_factor *factors,
+                         const int32_t *evidence,
+                         const gmdl_exact_config *cfg,
+                         const char *const *names,
+                         double *log_z,
+                         double *marginals,
+                         gmdl_exact_stats *stats,
+                         gmdl_err *err) {
+    return run(nvars, card, nfactors, factors, evidence, cfg, names, log_z, marginals, NULL, stats,
+               err);
+}
+
+gmdl_status gmdl__jt_run_factors(size_t nvars,
+                                 const uint32_t *card,
+                                 size_t nfactors,
+                                 const gmdl_factor *factors,
+                                 const int32_t *evidence,
+                                 const gmdl_exact_config *cfg,
+                                 const char *const *names,
+                                 double *log_z,
+                                 double *marginals,
+                                 double **fam,
+                                 gmdl_err *err) {
+    return run(nvars, card, nfactors, factors, evidence, cfg, names, log_z, marginals, fam, NULL,
+               err);
+}
+
+gmdl_status gmdl__jt_plan(size_t nvars,
+                          const uint32_t *card,
+                          size_t nfactors,
+                          const gmdl_factor *factors,
+                          const int32_t *evidence,
+                          const gmdl_exact_config *cfg,
+                          const char *const *names,
+                          gmdl_exact_stats *stats,
+                          gmdl_err *err) {
+    pgm_reduced P;
+    gmdl_status s = gmdl__reduced_init(&P, nvars, card, nfactors, factors, evidence, err);
+    if (s)
+        return s;
+    jt_tree T;
+    if (!(s = gmdl__jt_build(&T, &P, cfg, err))) {
+        if (stats) {
+            stats->max_clique_vars = T.ncl ? T.cl_n[T.big_t] : 0;
+            stats->max_clique_entries = T.ncl ? T.big : 0.0;
+            stats->total_bytes = T.bytes;
+            stats->ncliques = T.ncl;
+        }
+        if (cfg->max_mem && T.bytes > (double)cfg->max_mem)
+            s = gmdl__over_budget(cfg, T.bytes, T.cl_n[T.big_t], T.cl_vars[T.big_t], T.big, names,
+                                  err);
+        gmdl__jt_tree_free(&T);
+    }
     gmdl__reduced_fini(&P);
     return s;
 }

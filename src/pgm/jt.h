@@ -57,6 +57,8 @@ typedef struct {
     uint32_t tab_vars[PGM_MAX_SCOPE], tab_card[PGM_MAX_SCOPE];
     double *tabbuf, *sepbuf;
     size_t *moff; /* offset of each variable's marginal */
+    double **fam; /* per reduced factor: where the downward pass writes the normalised marginal of
+                     its scope (NULL: none wanted; set by the driver, not owned) */
 } jt_messages;
 
 /* build (jt.c) */

@@ -195,6 +195,32 @@ static gmdl_status read_home(const calib *C, size_t t, double *marginals, gmdl_e
     return s;
 }
 
+/* The marginals of the reduced factors clique t (in the work table, calibrated) holds, for the
+ * factors whose M->fam slot is set: the posterior of each factor's scope (EM's expected counts). */
+static gmdl_status read_factors(const calib *C, size_t t, gmdl_err *err) {
+    const pgm_reduced *P = C->P;
+    gmdl_status s = GMDL_OK;
+    for (size_t f = 0; f < P->nred && !s; f++) {
+        if (C->A->fhome[f] != t || !C->M->fam[f])
+            continue;
+        gmdl_factor mf;
+        if ((s = gmdl_factor_init(&mf, P->red[f].nvars, P->red[f].vars, P->red[f].card, err)))
+            break;
+        if (!(s = gmdl__jt_sum(C->lg, &C->M->tab, &mf))) {
+            double z = 0.0, *out = C->M->fam[f];
+            if (C->lg)
+                z = gmdl__logsumexp(mf.logp, mf.size);
+            else
+                for (size_t i = 0; i < mf.size; i++)
+                    z += mf.logp[i];
+            for (size_t i = 0; i < mf.size; i++)
+                out[i] = C->lg ? exp(mf.logp[i] - z) : mf.logp[i] / z;
+        }
+        gmdl_factor_fini(&mf);
+    }
+    return s;
+}
+
 /* ------------------------------------------------------------------ calibrate */
 
 gmdl_status gmdl__jt_upward(jt_messages *M,
@@ -281,6 +307,8 @@ gmdl_status gmdl__jt_downward(jt_messages *M,
             break;
         gmdl_factor_fini(&M->down[t]);
         s = read_home(&C, t, marginals, err);
+        if (!s && M->fam)
+            s = read_factors(&C, t, err);
         for (size_t q = T->kid_start[t]; q < T->kid_start[t + 1] && !s; q++)
             s = send_down(&C, T->kids[q]);
     }

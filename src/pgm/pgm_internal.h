@@ -151,6 +151,32 @@ gmdl_status gmdl__jt_run(size_t nvars,
                          double *marginals,
                          gmdl_exact_stats *stats,
                          gmdl_err *err);
+/* gmdl__jt_run that also writes, for every factor f with fam[f] != NULL, the posterior of f's
+ * free variables (those of its scope without evidence and with card > 1, in scope order, last
+ * fastest) into fam[f]: the family marginals of EM's E-step. A factor with no free variable is
+ * a constant and its slot is not written. */
+gmdl_status gmdl__jt_run_factors(size_t nvars,
+                                 const uint32_t *card,
+                                 size_t nfactors,
+                                 const gmdl_factor *factors,
+                                 const int32_t *evidence,
+                                 const gmdl_exact_config *cfg,
+                                 const char *const *names,
+                                 double *log_z,
+                                 double *marginals,
+                                 double **fam,
+                                 gmdl_err *err);
+/* Builds the junction tree for the evidence pattern only (no tables): stats, and GMDL_ELIMIT
+ * when it is over cfg->max_mem. */
+gmdl_status gmdl__jt_plan(size_t nvars,
+                          const uint32_t *card,
+                          size_t nfactors,
+                          const gmdl_factor *factors,
+                          const int32_t *evidence,
+                          const gmdl_exact_config *cfg,
+                          const char *const *names,
+                          gmdl_exact_stats *stats,
+                          gmdl_err *err);
 gmdl_status gmdl__ve_run(size_t nvars,
                          const uint32_t *card,
                          size_t nfactors,

@@ -21,6 +21,7 @@ mkdir -p "$D"
 "$MAKE_IDX" "$D" 200 100 || { bad "make_idx failed"; finish; }
 M=$WORK/m.gmdl
 head -300 "$DATA/a9a/a9a_5000" > "$WORK/a9a_300"
+$GMDL bn sample "$BIF" --n 200 --missing 0.1 > "$WORK/asia_missing.csv"
 
 # Each entry: a name and the command line (word-split); the model for eval, info and compress is
 # made by the train entry, which runs first.
@@ -37,6 +38,10 @@ cases=(
     "bn-query|bn query $BIF --target lung --evidence smoke=yes"
     "bn-query-lw|bn query $BIF --target lung --method lw --n 2000"
     "bn-sample|bn sample $BIF --n 5"
+    "bn-sample-missing|bn sample $BIF --n 5 --missing 0.3"
+    "bn-learn|bn learn $BIF --data $WORK/asia_missing.csv --out $WORK/learned.bif --threads 1"
+    "em-gmm|em gmm --data $DATA/em/faithful.csv -k 2"
+    "em-bernoulli|em bernoulli --data $D -k 2 --threads 1"
     "mrf-pr|mrf pr $UAI"
     "mrf-mar-bp|mrf mar $UAI --method bp --iters 3"
     "sample-hmc|sample --model eight-schools --data $SCHOOLS --method hmc --n 50 --threads 1"
