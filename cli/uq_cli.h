@@ -14,6 +14,19 @@ int uq_plot_reliability(const char *cmd,
                         const gmdl_eval_result *r,
                         const char *title);
 
+/* The scores of gmdl ood: entropies and mutual informations of both sets. */
+typedef struct uq_ood_scores {
+    size_t n_in, n_out;
+    double *h_in, *mi_in, *h_out, *mi_out;
+} uq_ood_scores;
+/* Histograms (densities, 40 bins) of the in- and out-of-distribution scores: the entropy, and
+ * the mutual information when panels = 2, into the PNG at path. Returns 0 or the exit code. */
+int uq_plot_ood(const char *path,
+                const uq_ood_scores *sc,
+                int panels,
+                const char *in_name,
+                const char *out_name);
+
 /* Images to predict on: x [n, dim] (floats in [0, 1]) and, for a folder read with labels, y. */
 typedef struct uq_inputs {
     size_t n, dim;
