@@ -13,6 +13,8 @@ int cmd_eval(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_ood(int argc, char **argv);
 int cmd_data(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
+int cmd_biasvar(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_compress(int argc, char **argv);
 int cmd_sample(int argc, char **argv);

@@ -168,6 +168,92 @@ static void check_transforms(void) {
     CHECK(!gmdl_image_op_parse("blur", &op));
 }
 
+/* ------------------------------------------------------------------ evidence, bias-variance */
+/* Data from a cubic: t = 2x^3 - x + N(0, 0.1^2), x ~ U(-1, 1). */
+static void cubic_data(double *x, double *t, size_t n, uint64_t seed) {
+    gmdl_rng r;
+    gmdl_rng_seed(&r, seed, 5);
+    for (size_t i = 0; i < n; i++) {
+        x[i] = 2.0 * gmdl_rng_uniform(&r) - 1.0;
+        t[i] = 2.0 * x[i] * x[i] * x[i] - x[i] + 0.1 * gmdl_rng_normal(&r);
+    }
+}
+
+static void check_evidence(void) {
+    double x[40], t[40];
+    cubic_data(x, t, 40, 3);
+    gmdl_err err;
+    /* one weight (degree 0): the closed form against the integral over w by the trapezoid rule */
+    const double alpha = 0.5, beta = 100.0;
+    gmdl_evidence_point e;
+    CHECK_OK(gmdl_blr_evidence(&e, x, t, 10, GMDL_BASIS_POLY, 0, alpha, beta, &err));
+    double st = 0, stt = 0;
+    for (int i = 0; i < 10; i++) {
+        st += t[i];
+        stt += t[i] * t[i];
+    }
+    const double A = alpha + 10 * beta, m = beta * st / A, sd = 1 / sqrt(A),
+                 l2pi = log(2 * 3.14159265358979323846);
+    const int G = 200001;
+    double lmax = -INFINITY, *lv = malloc(G * sizeof(double)), h = 24 * sd / (G - 1);
+    for (int g = 0; g < G; g++) {
+        double w = m - 12 * sd + g * h;
+        double ll = 5 * log(beta) - 5 * l2pi - 0.5 * beta * (stt - 2 * w * st + 10 * w * w);
+        lv[g] = ll + 0.5 * log(alpha) - 0.5 * l2pi - 0.5 * alpha * w * w;
+        lmax = lv[g] > lmax ? lv[g] : lmax;
+    }
+    double sum = 0;
+    for (int g = 0; g < G; g++)
+        sum += (g == 0 || g == G - 1 ? 0.5 : 1.0) * exp(lv[g] - lmax);
+    double brute = lmax + log(sum * h);
+    free(lv);
+    printf("evidence, one weight: closed form %.10f, numerical integral %.10f\n", e.log_evidence,
+           brute);
+    CHECK_NEAR(e.log_evidence, brute, 1e-6, 0);
+    /* the evidence peaks at the true degree while the training likelihood keeps rising */
+    double best = -INFINITY, prev_ll = -INFINITY;
+    int arg = -1;
+    for (int d = 0; d <= 8; d++) {
+        CHECK_OK(gmdl_blr_evidence(&e, x, t, 40, GMDL_BASIS_POLY, d, 0.01, 100.0, &err));
+        printf("degree %d: log evidence %9.3f, training log-likelihood %9.3f\n", d, e.log_evidence,
+               e.train_loglik);
+        CHECK(e.train_loglik >= prev_ll - 1e-9);
+        prev_ll = e.train_loglik;
+        if (e.log_evidence > best) {
+            best = e.log_evidence;
+            arg = d;
+        }
+    }
+    CHECK_EQ(arg, 3);
+    CHECK_OK(gmdl_blr_evidence(&e, x, t, 40, GMDL_BASIS_RBF, 6, 0.01, 100.0, &err));
+    CHECK(isfinite(e.log_evidence) && e.params == 7);
+    CHECK_STATUS(gmdl_blr_evidence(&e, x, t, 40, GMDL_BASIS_POLY, 3, -1, 100.0, &err), GMDL_EINVAL);
+}
+
+static void check_biasvar(void) {
+    gmdl_biasvar_config c = gmdl_biasvar_config_default();
+    c.max_degree = 7;
+    c.repeats = 400;
+    gmdl_biasvar_point p[8];
+    gmdl_err err;
+    CHECK_OK(gmdl_biasvar(p, &c, &err));
+    for (int d = 0; d <= 7; d++) {
+        printf("degree %d: bias2 %.4f variance %.4f noise %.3f sum %.4f measured %.4f +- %.4f "
+               "param sd %.3g\n",
+               d, p[d].bias2, p[d].variance, p[d].noise, p[d].expected_error, p[d].measured_error,
+               p[d].measured_se, p[d].param_sd);
+        CHECK(fabs(p[d].expected_error - p[d].measured_error) <= 3 * p[d].measured_se);
+    }
+    for (int d = 1; d <= 7;
+         d++) { /* variance rises, bias^2 falls (never rises by more than 1e-3) */
+        CHECK(p[d].variance > p[d - 1].variance);
+        CHECK(p[d].bias2 < p[d - 1].bias2 + 1e-3);
+    }
+    CHECK(p[7].bias2 < 0.01 * p[0].bias2);
+    c.repeats = 1;
+    CHECK_STATUS(gmdl_biasvar(p, &c, &err), GMDL_EINVAL);
+}
+
 /* ------------------------------------------------------------------ concurrent evaluation */
 typedef struct {
     const gmdl_model *m;
@@ -265,6 +351,8 @@ int main(void) {
     check_calibration();
     check_ood();
     check_transforms();
+    check_evidence();
+    check_biasvar();
     gmdl_dataset tr = fx_dataset(600, 1), te = fx_dataset(300, 2);
     gmdl_err err;
     gmdl_train_config cfg = gmdl_train_config_default();

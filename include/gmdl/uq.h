@@ -1,6 +1,7 @@
 /* gmdl uncertainty quantification: calibration of predictive probabilities, out-of-distribution
- * detection scores (AUROC, AUPR), and the image transforms that make out-of-distribution test
- * sets. The per-input predictive uncertainty of a net (entropy, expected entropy, mutual
+ * detection scores (AUROC, AUPR), the image transforms that make out-of-distribution test sets,
+ * the evidence of Bayesian linear regression and the bias-variance decomposition, measured. The
+ * per-input predictive uncertainty of a net (entropy, expected entropy, mutual
  * information) comes from gmdl_model_predict (gmdl/model.h).
  * Threads: every function is reentrant and touches only its arguments. */
 #ifndef GMDL_UQ_H
@@ -67,6 +68,68 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_image_transform(unsigned char *out,
                                                          gmdl_image_op op,
                                                          uint64_t seed,
                                                          gmdl_err *err);
+
+/* ------------------------------------------------------------------ model evidence */
+typedef enum {
+    GMDL_BASIS_POLY = 0, /* 1, x, ..., x^c (c + 1 weights) */
+    GMDL_BASIS_RBF = 1   /* 1 and c Gaussian bumps, centres evenly over the range of x, width the
+                            spacing (c + 1 weights) */
+} gmdl_basis;
+
+typedef struct gmdl_evidence_point {
+    int complexity;      /* the degree, or the number of bumps */
+    int params;          /* weights M */
+    double log_evidence; /* ln p(t | alpha, beta) */
+    double train_loglik; /* ln p(t | w_LS, beta), the least-squares weights */
+} gmdl_evidence_point;
+
+/* Bayesian linear regression of t [n] on the basis of x [n] with prior w ~ N(0, alpha^-1 I) and
+ * noise precision beta: the closed-form log evidence (Bishop 2006, eq. 3.86)
+ * ln p(t) = M/2 ln alpha + N/2 ln beta - E(m) - 1/2 ln|A| - N/2 ln 2 pi, A = alpha I + beta
+ * Phi^T Phi, m = beta A^-1 Phi^T t, E(m) = beta/2 |t - Phi m|^2 + alpha/2 |m|^2, and the training
+ * log-likelihood of the least-squares fit. EINVAL for bad sizes, ENUMERIC for a singular fit. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_blr_evidence(gmdl_evidence_point *out,
+                                                      const double *x,
+                                                      const double *t,
+                                                      size_t n,
+                                                      gmdl_basis basis,
+                                                      int complexity,
+                                                      double alpha,
+                                                      double beta,
+                                                      gmdl_err *err);
+
+/* ------------------------------------------------------------------ bias-variance */
+typedef struct gmdl_biasvar_config {
+    int max_degree;  /* polynomial degrees 0..max_degree (default 9) */
+    size_t n_train;  /* training points per set (25) */
+    size_t repeats;  /* training sets R (200) */
+    size_t n_test;   /* test inputs, an even grid over [0, 1] (200) */
+    double noise_sd; /* sd of the noise on sin(2 pi x) (0.3) */
+    double ridge;    /* added to the diagonal of the normal equations (1e-6) */
+    uint64_t seed;   /* (1) */
+} gmdl_biasvar_config;
+GMDL_API gmdl_biasvar_config gmdl_biasvar_config_default(void);
+
+typedef struct gmdl_biasvar_point {
+    int degree;
+    double bias2;          /* mean over the test inputs of (mean fit - f)^2 */
+    double variance;       /* mean over the test inputs of the variance of the fits (divisor R) */
+    double noise;          /* sd^2 */
+    double expected_error; /* bias2 + variance + noise */
+    double measured_error; /* mean squared error against fresh noisy test targets */
+    double measured_se;    /* its Monte-Carlo standard error (over the R runs) */
+    double param_sd;       /* root mean square over the coefficients of their sd over the runs */
+} gmdl_biasvar_point;
+
+/* Fits polynomials of each degree (in u = 2x - 1, least squares) to R training sets drawn from
+ * t = sin(2 pi x) + N(0, sd^2) at the fixed inputs x_i = (i + 1/2) / n_train (the noise
+ * resampled), and measures the decomposition of the expected
+ * squared test error, and the error itself against fresh test targets, into out [max_degree + 1].
+ * Bias^2 + variance equals the mean squared distance of the fits to f exactly, so expected_error
+ * and measured_error differ only by Monte-Carlo error in the test noise. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_biasvar(gmdl_biasvar_point *out,
+                                                 const gmdl_biasvar_config *cfg,
+                                                 gmdl_err *err);
 
 #ifdef __cplusplus
 }

@@ -46,4 +46,15 @@ grep -Eq '"auroc": \{"entropy": [0-9.eE+-]+, "mutual_information": [0-9.eE+-]+\}
 grep -Eq '"aupr": \{"entropy": [0-9.eE+-]+, "mutual_information": [0-9.eE+-]+\}' "$WORK/o.json" && ok || bad "ood aupr keys: $(cat "$WORK/o.json")"
 $GMDL ood "$WORK/d.gmdl" --in "$D" --out-data "$WORK/n1" --json > "$WORK/o2.json" && ok || bad "ood without --mc failed"
 grep -q '"mutual_information": null' "$WORK/o2.json" && ok || bad "ood without --mc: $(cat "$WORK/o2.json")"
+# evidence: peaks at degree 3 on the generated cubic; biasvar: the decomposition adds up within
+# three standard errors at every degree
+$GMDL evidence --json > "$WORK/ev.json" && ok || bad "evidence failed"
+[ "$(json_field "$WORK/ev.json" best)" = 3 ] && ok || bad "evidence best: $(cat "$WORK/ev.json")"
+printf 'x,y\n0,1\n1,3\n2,5.1\n3,6.9\n' > "$WORK/lin.csv"
+$GMDL evidence --data "$WORK/lin.csv" --max 2 --noise 0.1 --json > "$WORK/ev2.json" && ok || bad "evidence on a CSV failed"
+[ "$(json_field "$WORK/ev2.json" best)" = 1 ] && ok || bad "evidence on a line: $(cat "$WORK/ev2.json")"
+$GMDL biasvar --max-degree 6 --repeats 100 --json > "$WORK/bv.json" && ok || bad "biasvar failed"
+n=$(grep -o '"expected_error": [-0-9.eE+]*, "measured_error": [-0-9.eE+]*, "measured_se": [-0-9.eE+]*' "$WORK/bv.json" |
+    sed 's/[a-z_":]//g' | awk -F', *' '{d = $1 - $2; if (d < 0) d = -d; if (d <= 3 * $3) k++} END {print k}')
+[ "$n" = 7 ] && ok || bad "biasvar: $n of 7 degrees add up: $(cat "$WORK/bv.json")"
 finish
