@@ -23,6 +23,7 @@ static const command commands[] = {
     {"data", cmd_data, "data sets: transform (rotated, inverted or noise copies of IDX images)"},
     {"evidence", cmd_evidence,
      "Bayesian model selection: log evidence of linear regression models"},
+    {"regress", cmd_regress, "1-D Bayesian MLP regression: uncertainty grows away from the data"},
     {"biasvar", cmd_biasvar, "the bias-variance trade-off of polynomial regression, measured"},
     {"info", cmd_info, "show a model file's architecture, method, sizes and training history"},
     {"compress", cmd_compress,

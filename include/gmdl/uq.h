@@ -8,6 +8,7 @@
 #define GMDL_UQ_H
 
 #include "gmdl/core.h"
+#include "gmdl/infer.h"
 #include "gmdl/model.h"
 
 #ifdef __cplusplus
@@ -129,6 +130,33 @@ typedef struct gmdl_biasvar_point {
  * and measured_error differ only by Monte-Carlo error in the test noise. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_biasvar(gmdl_biasvar_point *out,
                                                  const gmdl_biasvar_config *cfg,
+                                                 gmdl_err *err);
+
+/* ------------------------------------------------------------------ 1-D Bayesian regression */
+typedef struct gmdl_regress_config {
+    gmdl_mcmc_method method; /* GMDL_MCMC_SGLD (default, full-batch, constant step) or HMC */
+    int hidden;              /* tanh units of the one hidden layer (20) */
+    double noise_sd;         /* known noise sd of the Gaussian likelihood (0.1) */
+    double prior_sd;         /* sd of the N(0, prior_sd^2) prior of every weight (2) */
+    size_t chains;           /* (4) */
+    size_t draws;            /* kept per chain (200; SGLD: every 50th step) */
+    size_t warmup;           /* discarded iterations (20000) */
+    uint64_t seed;           /* (1) */
+    double step;             /* SGLD step size (1e-4) */
+    double lo, hi;           /* the prediction grid (-3, 3) */
+    size_t grid;             /* its points (121) */
+} gmdl_regress_config;
+GMDL_API gmdl_regress_config gmdl_regress_config_default(void);
+/* A Bayesian MLP f(x) = c + sum_h v_h tanh(w_h x + b_h) fitted to (x, t) [n] by sampling its
+ * posterior; the predictive mean and sd (sd^2 = variance of f over the draws + noise sd^2) at the
+ * grid points lo + (hi - lo) i / (grid - 1) into mean, sd [grid]. Statuses: EINVAL, and those of
+ * gmdl_mcmc_run. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_regress(double *mean,
+                                                 double *sd,
+                                                 const double *x,
+                                                 const double *t,
+                                                 size_t n,
+                                                 const gmdl_regress_config *cfg,
                                                  gmdl_err *err);
 
 #ifdef __cplusplus

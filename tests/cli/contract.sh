@@ -37,6 +37,7 @@ cases=(
     "ood|ood $M --in $D --out-data $WORK/rot --mc 3 --threads 1"
     "evidence|evidence --max 4"
     "biasvar|biasvar --max-degree 3 --repeats 20"
+    "regress|regress --warmup 200 --draws 10 --threads 1"
     "bn-info|bn info $BIF"
     "bn-dsep|bn dsep $BIF asia dysp --given tub"
     "bn-dsep-reachable|bn dsep $BIF asia --reachable"
@@ -77,7 +78,7 @@ expect_fail 2 "/nonexistent.bif" -- $GMDL bn info /nonexistent.bif --quiet --jso
 expect_fail 2 "unknown option '--frob'" -- $GMDL mrf pr "$UAI" --quiet --frob
 expect_fail 2 "--json takes no value" -- $GMDL eval "$M" --json=1
 # every --help lists --json and --quiet
-for c in train eval predict ood "data transform" evidence biasvar info compress "bn info" "bn dsep" "bn query" "bn sample" "mrf pr" "mrf mar" sample; do
+for c in train eval predict ood "data transform" evidence biasvar regress info compress "bn info" "bn dsep" "bn query" "bn sample" "mrf pr" "mrf mar" sample; do
     # shellcheck disable=SC2086
     h=$($GMDL $c --help)
     if echo "$h" | grep -q -- "--json" && echo "$h" | grep -q -- "-q, --quiet"; then ok; else bad "'gmdl $c --help' lacks --json or --quiet"; fi

@@ -57,4 +57,8 @@ $GMDL biasvar --max-degree 6 --repeats 100 --json > "$WORK/bv.json" && ok || bad
 n=$(grep -o '"expected_error": [-0-9.eE+]*, "measured_error": [-0-9.eE+]*, "measured_se": [-0-9.eE+]*' "$WORK/bv.json" |
     sed 's/[a-z_":]//g' | awk -F', *' '{d = $1 - $2; if (d < 0) d = -d; if (d <= 3 * $3) k++} END {print k}')
 [ "$n" = 7 ] && ok || bad "biasvar: $n of 7 degrees add up: $(cat "$WORK/bv.json")"
+# regress: the predictive sd in the middle of the gap is at least 3 times that next to the data
+$GMDL regress --threads 2 --json > "$WORK/rg.json" && ok || bad "regress failed"
+awk -v r="$(json_field "$WORK/rg.json" ratio)" 'BEGIN{exit !(r >= 3)}' && ok || bad "regress sd ratio: $(cat "$WORK/rg.json")"
+expect_fail 2 "sgld or hmc" -- $GMDL regress --method nuts
 finish
