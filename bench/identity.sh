@@ -14,9 +14,10 @@ mode=${1:-}
 methods=(dense dropout svd bbb vd bc-gnj bc-ghs)
 archs=("mlp:64-32" "cnn:c4k5-p2-d32")
 tag() { echo "$1" | tr ':' '_' | tr -cd 'A-Za-z0-9_.-'; }
-evaluate() { # gmdl model data -> one line of numbers
+evaluate() { # gmdl model data -> one line of numbers (the mean_* uncertainty keys, which older
+    # builds do not report, are left out)
     "$1" eval "$2" --data "$3" --threads 2 --json 2> /dev/null |
-        sed -E 's/"(seconds|[a-z_]*seconds[a-z_]*)": *[0-9.eE+-]+,?//g'
+        sed -E 's/"(seconds|[a-z_]*seconds[a-z_]*)": *[0-9.eE+-]+,?//g; s/"mean_[a-z_]*": *[0-9.eE+-]+, *//g'
 }
 case "$mode" in
 make)

@@ -10,6 +10,12 @@
 /* Each command: argv[0] is the first argument after the command name. Returns the exit code. */
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_ood(int argc, char **argv);
+int cmd_data(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
+int cmd_biasvar(int argc, char **argv);
+int cmd_regress(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_compress(int argc, char **argv);
 int cmd_sample(int argc, char **argv);

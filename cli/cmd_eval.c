@@ -1,30 +1,72 @@
-/* gmdl eval: evaluates a saved model on the test set of an IDX data set. */
+/* gmdl eval: evaluates a saved model on the test set of an IDX data set: accuracy, calibration
+ * (NLL, Brier, ECE) and the mean predictive uncertainty; optionally a reliability diagram. */
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "uq_cli.h"
 
 static const cli_opt opts[] = {
     {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA,
      "folder with the IDX files; the t10k-* pair is used", 1, 0, 0},
     {"mc", 0, OPT_INT, "S", "0",
-     "average S stochastic forward passes (MC dropout / posterior samples); 0 = deterministic mean",
+     "average S stochastic forward passes (posterior samples, MC dropout); 0 = deterministic "
+     "mean; refused for a model with nothing stochastic",
      0, 100000, 0},
     {"seed", 0, OPT_INT, "S", "1", "random seed for --mc", 0, 9.2e18, 0},
+    {"reliability", 0, OPT_STRING, "FILE.png", NULL,
+     "also draw the reliability diagram (15 equal-width confidence bins) into FILE.png", 1, 0, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
 };
 
 static const cli_cmd cmd = {
     "eval",
-    "gmdl eval MODEL [--data DIR] [--mc S] [--json]",
+    "gmdl eval MODEL [--data DIR] [--mc S] [--reliability FILE.png] [--json]",
     "Evaluates a model file on the test images of an IDX data set (default: Fashion-MNIST).\n"
     "Reports accuracy, error, negative log-likelihood (nats per image), expected calibration\n"
-    "error (15 equal-width bins) and Brier score. JSON keys: test_accuracy, test_error, nll, ece,\n"
-    "brier, n, mc, model.",
+    "error (15 equal-width bins), Brier score (sum over classes), and the mean predictive "
+    "entropy,\n"
+    "expected entropy and mutual information (nats; the last two need --mc). --mc on a model with\n"
+    "no posterior and no dropout, or on a compressed .gmz (it keeps only the posterior means), is\n"
+    "bad usage (exit 2). JSON keys: test_accuracy, test_error, nll, ece, brier, mean_entropy,\n"
+    "mean_expected_entropy, mean_mutual_information, n, mc, model.",
     opts,
     sizeof opts / sizeof opts[0],
     1,
     1};
+
+static void report(const gmdl_eval_result *r, int mc, const char *model) {
+    if (cli_json()) {
+        json_w j;
+        json_init(&j, stdout);
+        json_obj_begin(&j, NULL);
+        json_num(&j, "test_accuracy", r->accuracy);
+        json_num(&j, "test_error", 1.0 - r->accuracy);
+        json_num(&j, "nll", r->nll);
+        json_num(&j, "ece", r->ece);
+        json_num(&j, "brier", r->brier);
+        json_num(&j, "mean_entropy", r->mean_entropy);
+        json_num(&j, "mean_expected_entropy", r->mean_expected_entropy);
+        json_num(&j, "mean_mutual_information", r->mean_mutual_information);
+        json_int(&j, "n", (long long)r->n);
+        json_int(&j, "mc", mc);
+        json_str(&j, "model", model);
+        json_finish(&j);
+        return;
+    }
+    printf("model          %s\n", model);
+    printf("test images    %zu%s\n", r->n, mc ? "" : " (deterministic mean prediction)");
+    if (mc)
+        printf("mc samples     %d\n", mc);
+    printf("accuracy       %.4f (error %.2f%%)\n", r->accuracy, 100.0 * (1.0 - r->accuracy));
+    printf("nll            %.4f nats/image\n", r->nll);
+    printf("ece            %.4f\n", r->ece);
+    printf("brier          %.4f\n", r->brier);
+    printf("entropy        %.4f nats (mean)\n", r->mean_entropy);
+    if (mc) {
+        printf("exp. entropy   %.4f nats (mean)\n", r->mean_expected_entropy);
+        printf("mutual info    %.4f nats (mean)\n", r->mean_mutual_information);
+    }
+}
 
 int cmd_eval(int argc, char **argv) {
     cli_val v[sizeof opts / sizeof opts[0]];
@@ -38,42 +80,24 @@ int cmd_eval(int argc, char **argv) {
     gmdl_status s = gmdl_model_load(&m, pos[0], &err);
     if (s)
         return cli_fail("eval", s, &err);
-    gmdl_dataset test;
-    s = gmdl_dataset_load_dir(&test, OPTV(&cmd, v, "data")->s, 1, gmdl_model_classes(m), &err);
-    if (s) {
-        gmdl_model_destroy(m);
-        return cli_fail("eval", s, &err);
-    }
     int mc = (int)OPTV(&cmd, v, "mc")->i;
+    gmdl_dataset test;
+    memset(&test, 0, sizeof test);
+    s = gmdl_model_check_mc(m, mc, &err);
+    if (!s)
+        s = gmdl_dataset_load_dir(&test, OPTV(&cmd, v, "data")->s, 1, gmdl_model_classes(m), &err);
     gmdl_eval_result r;
-    gmdl_set_flush_denormals(1);
-    s = gmdl_model_evaluate(m, &test, mc, (uint64_t)OPTV(&cmd, v, "seed")->i, &r, &err);
+    if (!s) {
+        gmdl_set_flush_denormals(1);
+        s = gmdl_model_evaluate(&r, m, &test, mc, (uint64_t)OPTV(&cmd, v, "seed")->i, NULL, &err);
+    }
     gmdl_dataset_fini(&test);
     gmdl_model_destroy(m);
     if (s)
         return cli_fail("eval", s, &err);
-    if (cli_json()) {
-        json_w j;
-        json_init(&j, stdout);
-        json_obj_begin(&j, NULL);
-        json_num(&j, "test_accuracy", r.accuracy);
-        json_num(&j, "test_error", 1.0 - r.accuracy);
-        json_num(&j, "nll", r.nll);
-        json_num(&j, "ece", r.ece);
-        json_num(&j, "brier", r.brier);
-        json_int(&j, "n", (long long)r.n);
-        json_int(&j, "mc", mc);
-        json_str(&j, "model", pos[0]);
-        json_finish(&j);
-    } else {
-        printf("model          %s\n", pos[0]);
-        printf("test images    %zu%s\n", r.n, mc ? "" : " (deterministic mean prediction)");
-        if (mc)
-            printf("mc samples     %d\n", mc);
-        printf("accuracy       %.4f (error %.2f%%)\n", r.accuracy, 100.0 * (1.0 - r.accuracy));
-        printf("nll            %.4f nats/image\n", r.nll);
-        printf("ece            %.4f\n", r.ece);
-        printf("brier          %.4f\n", r.brier);
-    }
+    const char *png = OPTV(&cmd, v, "reliability")->s;
+    if (png && (rc = uq_plot_reliability("eval", png, &r, pos[0])) != 0)
+        return rc;
+    report(&r, mc, pos[0]);
     return 0;
 }

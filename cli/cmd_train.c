@@ -505,7 +505,7 @@ static int finish_run(train_run *r, double *times) {
     } else {
         gmdl_eval_result ev;
         gmdl_err err = {{0}};
-        gmdl_status s = gmdl_model_evaluate(r->m, &r->test, 0, 0, &ev, &err);
+        gmdl_status s = gmdl_model_evaluate(&ev, r->m, &r->test, 0, 0, NULL, &err);
         if (!s)
             s = gmdl_model_save(r->m, r->out, &err);
         if (s)

@@ -18,6 +18,13 @@ typedef struct {
 static const command commands[] = {
     {"train", cmd_train, "train a neural net on an IDX image data set and save it"},
     {"eval", cmd_eval, "evaluate a saved model on the test set"},
+    {"predict", cmd_predict, "per-input class probabilities and predictive uncertainty, as CSV"},
+    {"ood", cmd_ood, "out-of-distribution detection by predictive uncertainty: AUROC, AUPR"},
+    {"data", cmd_data, "data sets: transform (rotated, inverted or noise copies of IDX images)"},
+    {"evidence", cmd_evidence,
+     "Bayesian model selection: log evidence of linear regression models"},
+    {"regress", cmd_regress, "1-D Bayesian MLP regression: uncertainty grows away from the data"},
+    {"biasvar", cmd_biasvar, "the bias-variance trade-off of polynomial regression, measured"},
     {"info", cmd_info, "show a model file's architecture, method, sizes and training history"},
     {"compress", cmd_compress,
      "prune and quantise a Bayesian model into a .gmz; the compression table"},

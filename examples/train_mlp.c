@@ -42,7 +42,7 @@ int main(int argc, char **argv) {
     gmdl_model *back;
     gmdl_eval_result r;
     if (gmdl_model_load(&back, argv[2], &err) != GMDL_OK ||
-        gmdl_model_evaluate(back, &test, 0, 0, &r, &err) != GMDL_OK) {
+        gmdl_model_evaluate(&r, back, &test, 0, 0, NULL, &err) != GMDL_OK) {
         fprintf(stderr, "%s\n", err.msg);
         return 1;
     }

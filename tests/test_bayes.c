@@ -326,7 +326,7 @@ static gmdl_model *load_reported(const char *path, const gmdl_dataset *te, doubl
     gmdl_err err;
     gmdl_eval_result ev;
     CHECK_OK(gmdl_model_load(&z, path, &err));
-    CHECK_OK(gmdl_model_evaluate(z, te, 0, 0, &ev, &err));
+    CHECK_OK(gmdl_model_evaluate(&ev, z, te, 0, 0, NULL, &err));
     CHECK_NEAR(1.0 - ev.accuracy, reported, 1e-12, 0);
     return z;
 }
@@ -350,8 +350,8 @@ check_reduced(gmdl_model *z, const char *path, const gmdl_dataset *te, size_t se
     }
     size_t n = 100, K = 10;
     float *pa = malloc(n * K * 4), *pb = malloc(n * K * 4);
-    CHECK_OK(gmdl_model_predict(z, te->x, n, pa, &err));
-    CHECK_OK(gmdl_model_predict(full, te->x, n, pb, &err));
+    CHECK_OK(gmdl_model_predict(&(gmdl_prediction){.probs = pa}, z, te->x, n, 0, 0, NULL, &err));
+    CHECK_OK(gmdl_model_predict(&(gmdl_prediction){.probs = pb}, full, te->x, n, 0, 0, NULL, &err));
     double worst = 0.0;
     for (size_t i = 0; i < n * K; i++)
         worst = fabs((double)pa[i] - (double)pb[i]) > worst ? fabs((double)pa[i] - (double)pb[i])
@@ -398,7 +398,7 @@ static void check_compress(void) {
         CHECK(r.layers[i].bits >= r.layers[i].rule_bits);
     /* the model is unchanged by compressing, and its own error is close */
     gmdl_eval_result ev;
-    CHECK_OK(gmdl_model_evaluate(m, &te, 0, 0, &ev, &err));
+    CHECK_OK(gmdl_model_evaluate(&ev, m, &te, 0, 0, NULL, &err));
     CHECK_NEAR(1.0 - ev.accuracy, st.test_accuracy > 0 ? 1.0 - st.test_accuracy : 0, 1e-12, 0);
     /* the .gmz runs: same error as reported, and it is a plain-layer model */
     gmdl_model *z = load_reported(path, &te, r.test_error);
@@ -682,7 +682,7 @@ static void check_sws_harden(void) {
     printf("sws hardening: %d distinct weight values\n", nv);
     CHECK(nv >= 2 && nv <= GMDL__SWS_COMPONENTS);
     gmdl_eval_result ev;
-    CHECK_OK(gmdl_model_evaluate(w, &te, 0, 0, &ev, &err));
+    CHECK_OK(gmdl_model_evaluate(&ev, w, &te, 0, 0, NULL, &err));
     char zpath[64];
     snprintf(zpath, sizeof zpath, "/tmp/gmdl_test_harden_%ld.gmz", (long)getpid());
     gmdl_compress_config cc = gmdl_compress_config_default();

@@ -18,5 +18,6 @@
 #include "gmdl/plot.h"
 #include "gmdl/rng.h"
 #include "gmdl/services.h"
+#include "gmdl/uq.h"
 
 #endif

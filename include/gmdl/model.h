@@ -6,10 +6,12 @@
  * random number streams, the epoch and step counters and the per-epoch history. Saving after each
  * epoch and loading it back gives a run bit-identical to an uninterrupted one (same seed and
  * thread count).
- * Threads: a gmdl_model is used by one thread at a time: training, gmdl_model_evaluate and
- * gmdl_model_predict run in buffers planned inside the model (no allocation per call) and spread
- * their own work over OpenMP threads. Evaluate one model from several threads by loading one copy
- * per thread. The config functions are pure.
+ * Threads: training, saving and compressing use a model from one thread at a time (they write
+ * into it); gmdl_model_evaluate and gmdl_model_predict only read the model and write into a
+ * workspace (gmdl_model_workspace: the caller's, or one made per call), so one loaded model may be
+ * evaluated from several threads at once, each with its own workspace, while nothing trains it;
+ * the results do not depend on the thread or workspace. Each call spreads its own work over
+ * OpenMP threads. The config functions are pure.
  *
  *   gmdl_train_config cfg = gmdl_train_config_default();
  *   cfg.epochs = 10;
@@ -175,22 +177,76 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_train_epoch(gmdl_model *m,
 /* Wall time of the last epoch's shuffling and training steps, in seconds (not saved). */
 GMDL_API double gmdl_model_last_train_seconds(const gmdl_model *m);
 
+/* ------------------------------------------------------------------ prediction, evaluation */
+/* Where a forward pass for prediction or evaluation writes: activations, the layers' caches and
+ * workspaces, planned for the model's evaluation batch. One workspace serves one call at a time;
+ * create one per thread to read one model from several threads. It belongs to the model it was
+ * created for and must not outlive it. */
+typedef struct gmdl_model_workspace gmdl_model_workspace;
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_workspace_create(gmdl_model_workspace **out,
+                                                                const gmdl_model *m,
+                                                                gmdl_err *err);
+GMDL_API void gmdl_model_workspace_destroy(gmdl_model_workspace *ws);
+
+/* 1 when a forward pass can sample (a layer with a posterior, or dropout): only then does mc > 0
+ * differ from the deterministic pass. A compressed model (.gmz) keeps only the pruned, quantised
+ * posterior means and is never stochastic. */
+GMDL_API int gmdl_model_is_stochastic(const gmdl_model *m);
+/* GMDL_OK when mc posterior samples can be drawn from m: mc = 0, or mc > 0 and m is stochastic;
+ * otherwise EINVAL saying why (what a compressed model keeps, or that nothing is stochastic). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_check_mc(const gmdl_model *m, int mc, gmdl_err *err);
+
+#define GMDL_ECE_BINS 15 /* equal-width confidence bins [b/15, (b+1)/15) of the ECE */
+
+/* Means over the n inputs (nats). With mc = S > 0 posterior samples p_s of an input, the
+ * prediction is p = mean_s p_s; entropy H[p] = -sum_k p_k log p_k (total uncertainty), expected
+ * entropy mean_s H[p_s] (aleatoric part), mutual information H[p] - mean_s H[p_s] >= 0 (epistemic
+ * part; rounding below 0 is stored as 0). With mc = 0 (one deterministic pass) the expected
+ * entropy equals the entropy and the mutual information is 0.
+ * nll = -mean log p_y; brier = mean sum_k (p_k - [k = y])^2; ece = sum_b |sum_{i in b} ([a_i = y_i]
+ * - conf_i)| / n over GMDL_ECE_BINS bins of the confidence conf_i = max_k p_ik (a_i its class);
+ * the bins' counts, mean confidences and accuracies (NAN when empty) give the reliability
+ * diagram. */
 typedef struct gmdl_eval_result {
     size_t n;
-    double accuracy, nll, brier, ece; /* ece: 15 equal-width confidence bins */
+    double accuracy, nll, brier, ece;
+    double mean_entropy, mean_expected_entropy, mean_mutual_information;
+    size_t bin_count[GMDL_ECE_BINS];
+    double bin_confidence[GMDL_ECE_BINS], bin_accuracy[GMDL_ECE_BINS];
 } gmdl_eval_result;
 
 /* Evaluates on a data set. mc = 0: deterministic (EVAL_MEAN); mc = S > 0 averages the predictive
- * probabilities of S stochastic passes (EVAL_SAMPLE, seeded by `seed`). */
-GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_evaluate(gmdl_model *m,
+ * probabilities of S stochastic passes (EVAL_SAMPLE, seeded by `seed`); EINVAL, saying why, for
+ * mc > 0 on a model that is not stochastic. ws: a workspace of m, or NULL for one made for the
+ * call. The model is only read. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_evaluate(gmdl_eval_result *res,
+                                                        const gmdl_model *m,
                                                         const gmdl_dataset *ds,
                                                         int mc,
                                                         uint64_t seed,
-                                                        gmdl_eval_result *res,
+                                                        gmdl_model_workspace *ws,
                                                         gmdl_err *err);
-/* Class probabilities for n inputs x [n, dim] into probs [n, classes] (EVAL_MEAN). */
-GMDL_API GMDL_NODISCARD gmdl_status
-gmdl_model_predict(gmdl_model *m, const float *x, size_t n, float *probs, gmdl_err *err);
+
+/* Per-input outputs of gmdl_model_predict, caller-owned; any pointer may be NULL. */
+typedef struct gmdl_prediction {
+    float *probs;               /* [n, classes] predictive probabilities */
+    int32_t *pred;              /* [n] argmax (the first of equal maxima) */
+    double *entropy;            /* [n] H[p] */
+    double *expected_entropy;   /* [n] mean_s H[p_s] */
+    double *mutual_information; /* [n] H[p] - mean_s H[p_s] */
+} gmdl_prediction;
+
+/* Predictions for n inputs x [n, dim] (dim = c*h*w of the model's input), as gmdl_model_evaluate
+ * makes them for a data set holding the same rows (same mc and seed: same numbers). EINVAL for
+ * a non-finite input or mc > 0 on a model that is not stochastic. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_predict(const gmdl_prediction *out,
+                                                       const gmdl_model *m,
+                                                       const float *x,
+                                                       size_t n,
+                                                       int mc,
+                                                       uint64_t seed,
+                                                       gmdl_model_workspace *ws,
+                                                       gmdl_err *err);
 
 /* Writes the model atomically: PATH.tmp.<pid>, fsync, rename, fsync of the folder. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_save(const gmdl_model *m,

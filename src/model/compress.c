@@ -116,7 +116,7 @@ static void set_weights(job *J, int quant) {
 
 static gmdl_status test_error(gmdl_model *m, const gmdl_dataset *test, double *e, gmdl_err *err) {
     gmdl_eval_result r;
-    gmdl_status s = gmdl_model_evaluate(m, test, 0, 0, &r, err);
+    gmdl_status s = gmdl_model_evaluate(&r, m, test, 0, 0, NULL, err);
     *e = 1.0 - r.accuracy;
     return s;
 }

@@ -289,8 +289,6 @@ void gmdl_model_destroy(gmdl_model *m) {
     gmdl__free(m->sparse_layers);
     gmdl__free(m->select_idx);
     gmdl__free(m->ybatch);
-    gmdl__free_aligned(m->probs);
-    gmdl__free(m->probs_acc);
     gmdl__free(m->perm);
     gmdl__free(m->sws_hard);
     gmdl__free(m->sws_harden);
@@ -342,9 +340,7 @@ static gmdl_status plan(gmdl_model *m, gmdl_err *err) {
     m->work_block = zalloc_f(work ? work : 16);
     m->cache_block = gmdl__malloc_aligned(cache ? cache : 64);
     m->ybatch = gmdl__calloc((size_t)m->max_batch, sizeof(int32_t));
-    m->probs = zalloc_f((size_t)m->max_batch * (size_t)m->classes);
-    m->probs_acc = gmdl__calloc((size_t)m->max_batch * (size_t)m->classes, sizeof(double));
-    if (!m->cache_block || !m->ybatch || !m->probs || !m->probs_acc || !m->work_block)
+    if (!m->cache_block || !m->ybatch || !m->work_block)
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory for caches");
     size_t c = 0, wo = 0;
     for (int i = 0; i < m->nlayers; i++) {

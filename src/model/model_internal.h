@@ -1,5 +1,5 @@
-/* Private layout of gmdl_model, shared by model.c (construction, accessors), train.c (training
- * and evaluation) and model_io.c (model files). */
+/* Private layout of gmdl_model, shared by model.c (construction, accessors), train.c (training),
+ * predict.c (prediction and evaluation in workspaces) and model_io.c (model files). */
 #ifndef GMDL_NN_MODEL_INTERNAL_H
 #define GMDL_NN_MODEL_INTERNAL_H
 
@@ -32,8 +32,6 @@ struct gmdl_model {
     } * sparse_layers;    /* [nsparse] */
     uint32_t *select_idx; /* kept input features of a structurally pruned model (select layer) */
     int32_t *ybatch;
-    float *probs;      /* [max_batch, classes] */
-    double *probs_acc; /* [max_batch, classes] for MC averaging */
     uint32_t *perm;
     size_t perm_n;
     /* sws hardening: [nstore], the value a hardened weight is held at, NaN where it is free;
@@ -49,6 +47,8 @@ struct gmdl_model {
     double last_train_seconds; /* not saved */
 };
 
+/* predict.c: the data set fits the model's input and outputs and has 1 .. 2^32 - 1 items. */
+gmdl_status gmdl__model_check_data(const gmdl_model *m, const gmdl_dataset *ds, gmdl_err *err);
 /* Ensures the permutation buffer holds n entries. */
 gmdl_status gmdl__model_reserve_perm(gmdl_model *m, size_t n);
 /* Appends a history record. */

@@ -1,4 +1,4 @@
-/* Training (one epoch of shuffled minibatch steps) and evaluation.
+/* Training: one epoch of shuffled minibatch steps (evaluation is in predict.c).
  * The step never allocates: every buffer was planned in gmdl_model_create. */
 #include <time.h>
 
@@ -44,20 +44,6 @@ static long long gather(gmdl_model *m, const gmdl_dataset *ds, const uint32_t *i
 
 static gmdl_status bad_item(long long item, gmdl_err *err) {
     return gmdl__fail(err, GMDL_EINVAL, "data item %lld contains a NaN or infinite value", item);
-}
-
-static gmdl_status check_data(const gmdl_model *m, const gmdl_dataset *ds, gmdl_err *err) {
-    if (ds->dim != m->in_size)
-        return gmdl__fail(err, GMDL_ESHAPE,
-                          "data items have %zu values ([%d, %d, %d]) but the model expects %zu "
-                          "([%d, %d, %d])",
-                          ds->dim, ds->c, ds->h, ds->w, m->in_size, m->in_c, m->in_h, m->in_w);
-    if (ds->classes > m->classes)
-        return gmdl__fail(err, GMDL_ESHAPE, "data has %d classes but the model has %d outputs",
-                          ds->classes, m->classes);
-    if (ds->n == 0 || ds->n > UINT32_MAX)
-        return gmdl__fail(err, GMDL_EINVAL, "data set has %zu items", ds->n);
-    return GMDL_OK;
 }
 
 /* Learning rate at step t (0-based) of an epoch of `steps` steps. */
@@ -239,9 +225,9 @@ gmdl_status gmdl_model_train_epoch(gmdl_model *m,
     if (m->compressed)
         return gmdl__fail(err, GMDL_EUNSUPPORTED,
                           "a compressed model runs but cannot be trained further");
-    gmdl_status s = check_data(m, train, err);
+    gmdl_status s = gmdl__model_check_data(m, train, err);
     if (!s && test)
-        s = check_data(m, test, err);
+        s = gmdl__model_check_data(m, test, err);
     if (s)
         return s;
     if (gmdl__model_reserve_perm(m, train->n))
@@ -294,7 +280,7 @@ gmdl_status gmdl_model_train_epoch(gmdl_model *m,
     st.kept = gmdl__model_kept_fraction(m, &st.kept_units);
     if (test) {
         gmdl_eval_result r;
-        s = gmdl_model_evaluate(m, test, 0, 0, &r, err);
+        s = gmdl_model_evaluate(&r, m, test, 0, 0, NULL, err);
         if (s) {
             gmdl_set_flush_denormals(prev_ftz);
             return s;
@@ -307,96 +293,5 @@ gmdl_status gmdl_model_train_epoch(gmdl_model *m,
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory for the history");
     if (stats)
         *stats = st;
-    return GMDL_OK;
-}
-
-#define ECE_BINS 15
-
-gmdl_status gmdl_model_evaluate(gmdl_model *m,
-                                const gmdl_dataset *ds,
-                                int mc,
-                                uint64_t seed,
-                                gmdl_eval_result *res,
-                                gmdl_err *err) {
-    gmdl_status s = check_data(m, ds, err);
-    if (s)
-        return s;
-    if (mc < 0)
-        return gmdl__fail(err, GMDL_EINVAL, "number of Monte Carlo samples must be >= 0");
-    const int K = m->classes, B = m->max_batch;
-    double nll = 0.0, brier = 0.0, bin_conf[ECE_BINS] = {0}, bin_acc[ECE_BINS] = {0};
-    long long bin_n[ECE_BINS] = {0}, hits = 0;
-    uint32_t *idx = gmdl__malloc((size_t)B * sizeof(uint32_t));
-    if (!idx)
-        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-    for (size_t lo = 0; lo < ds->n; lo += (size_t)B) {
-        int n = (int)(ds->n - lo < (size_t)B ? ds->n - lo : (size_t)B);
-        for (int i = 0; i < n; i++)
-            idx[i] = (uint32_t)(lo + (size_t)i);
-        long long bad = gather(m, ds, idx, n);
-        if (bad >= 0) {
-            gmdl__free(idx);
-            return bad_item(bad, err);
-        }
-        double *acc = m->probs_acc;
-        if (mc == 0) {
-            const float *logits = gmdl__model_forward(m, n, GMDL_MODE_EVAL_MEAN, 0, 0);
-            gmdl__softmax_xent(logits, NULL, n, K, 1.0f, NULL, m->probs, NULL);
-            for (size_t i = 0; i < (size_t)n * (size_t)K; i++)
-                acc[i] = (double)m->probs[i];
-        } else {
-            memset(acc, 0, (size_t)n * (size_t)K * sizeof(double));
-            for (int smp = 0; smp < mc; smp++) {
-                /* pass index = chunk * mc + sample: distinct noise for every chunk and sample */
-                uint64_t pass = (lo / (size_t)B) * (uint64_t)mc + (uint64_t)smp;
-                const float *logits = gmdl__model_forward(m, n, GMDL_MODE_EVAL_SAMPLE, seed, pass);
-                gmdl__softmax_xent(logits, NULL, n, K, 1.0f, NULL, m->probs, NULL);
-                for (size_t i = 0; i < (size_t)n * (size_t)K; i++)
-                    acc[i] += (double)m->probs[i] / mc;
-            }
-        }
-        for (int i = 0; i < n; i++) {
-            const double *p = acc + (size_t)i * K;
-            int y = m->ybatch[i], arg = 0;
-            for (int k = 1; k < K; k++)
-                if (p[k] > p[arg])
-                    arg = k;
-            hits += arg == y;
-            nll -= log(p[y] > 1e-300 ? p[y] : 1e-300);
-            for (int k = 0; k < K; k++) {
-                double d = p[k] - (k == y ? 1.0 : 0.0);
-                brier += d * d;
-            }
-            int b = (int)(p[arg] * ECE_BINS);
-            if (b >= ECE_BINS)
-                b = ECE_BINS - 1;
-            bin_n[b]++;
-            bin_conf[b] += p[arg];
-            bin_acc[b] += arg == y;
-        }
-    }
-    gmdl__free(idx);
-    double N = (double)ds->n, ece = 0.0;
-    for (int b = 0; b < ECE_BINS; b++)
-        if (bin_n[b])
-            ece += fabs(bin_acc[b] - bin_conf[b]) / N;
-    res->n = ds->n;
-    res->accuracy = (double)hits / N;
-    res->nll = nll / N;
-    res->brier = brier / N;
-    res->ece = ece;
-    return GMDL_OK;
-}
-
-gmdl_status
-gmdl_model_predict(gmdl_model *m, const float *x, size_t n, float *probs, gmdl_err *err) {
-    const int K = m->classes, B = m->max_batch;
-    for (size_t lo = 0; lo < n; lo += (size_t)B) {
-        int c = (int)(n - lo < (size_t)B ? n - lo : (size_t)B);
-        memcpy(m->act[0], x + lo * m->in_size, (size_t)c * m->in_size * sizeof(float));
-        const float *logits = gmdl__model_forward(m, c, GMDL_MODE_EVAL_MEAN, 0, 0);
-        gmdl__softmax_xent(logits, NULL, c, K, 1.0f, NULL, probs + lo * (size_t)K, NULL);
-    }
-    (void)err;
     return GMDL_OK;
 }

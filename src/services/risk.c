@@ -9,6 +9,7 @@
  * update of sgld.c (minibatches by sweeps) with a constant step and no preconditioner. MH runs are
  * short (budget / n_data steps) and go through gmdl_mcmc_run. */
 #include "common.h"
+#include "diag/diag_internal.h" /* gmdl__bias_variance */
 #include "gmdl/infer.h"
 #include "gmdl/rng.h"
 #include "gmdl/services.h"
@@ -36,15 +37,8 @@ gmdl_risk_config gmdl_risk_config_default(void) {
 
 /* Bias^2, variance and risk of the run averages est[R][2] against truth[2]. */
 static void score(const double *est, size_t R, const double truth[2], gmdl_risk_point *p) {
-    double est_mean[2] = {0, 0}, var = 0, b2 = 0;
-    for (size_t r = 0; r < R; r++)
-        for (int j = 0; j < 2; j++)
-            est_mean[j] += est[2 * r + j] / (double)R;
-    for (size_t r = 0; r < R; r++)
-        for (int j = 0; j < 2; j++)
-            var += (est[2 * r + j] - est_mean[j]) * (est[2 * r + j] - est_mean[j]) / (double)R;
-    for (int j = 0; j < 2; j++)
-        b2 += (est_mean[j] - truth[j]) * (est_mean[j] - truth[j]);
+    double est_mean[2], var, b2;
+    gmdl__bias_variance(est, R, 2, truth, est_mean, &b2, &var);
     /* risk = mean over runs of |est - truth|^2 = |mean est - truth|^2 + var exactly; the squared
      * error of the mean over runs itself carries var / (R - 1) of noise, which is removed so that
      * bias2 is unbiased (it can come out slightly negative when the bias is below that noise). */

@@ -32,6 +32,13 @@ cases=(
     "info|info $M"
     "compress|compress $M --data $D --out $WORK/m.gmz --threads 1"
     "eval-gmz|eval $WORK/m.gmz --data $D --threads 1"
+    "eval-mc|eval $M --data $D --mc 3 --threads 1"
+    "predict|predict $M --data $D --mc 3 --out $WORK/p.csv --threads 1"
+    "data-transform|data transform --data $D --out $WORK/rot --op rotate90"
+    "ood|ood $M --in $D --out-data $WORK/rot --mc 3 --threads 1"
+    "evidence|evidence --max 4"
+    "biasvar|biasvar --max-degree 3 --repeats 20"
+    "regress|regress --warmup 200 --draws 10 --threads 1"
     "bn-info|bn info $BIF"
     "bn-dsep|bn dsep $BIF asia dysp --given tub"
     "bn-dsep-reachable|bn dsep $BIF asia --reachable"
@@ -76,7 +83,7 @@ expect_fail 2 "/nonexistent.bif" -- $GMDL bn info /nonexistent.bif --quiet --jso
 expect_fail 2 "unknown option '--frob'" -- $GMDL mrf pr "$UAI" --quiet --frob
 expect_fail 2 "--json takes no value" -- $GMDL eval "$M" --json=1
 # every --help lists --json and --quiet
-for c in train eval info compress "bn info" "bn dsep" "bn query" "bn sample" "mrf pr" "mrf mar" sample; do
+for c in train eval predict ood "data transform" evidence biasvar regress info compress "bn info" "bn dsep" "bn query" "bn sample" "mrf pr" "mrf mar" sample; do
     # shellcheck disable=SC2086
     h=$($GMDL $c --help)
     if echo "$h" | grep -q -- "--json" && echo "$h" | grep -q -- "-q, --quiet"; then ok; else bad "'gmdl $c --help' lacks --json or --quiet"; fi

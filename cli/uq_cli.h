@@ -1,0 +1,51 @@
+/* Shared parts of the uncertainty commands (eval, predict, ood): figures (uq_plot.c) and model
+ * and input loading (uq_input.c). */
+#ifndef GMDL_CLI_UQ_H
+#define GMDL_CLI_UQ_H
+
+#include <stdio.h>
+
+#include "cli.h"
+
+/* Reliability diagram (accuracy against confidence over the 15 bins, and the share of inputs
+ * per bin) of r into the PNG at path. Returns 0 or the exit code (messages name cmd). */
+int uq_plot_reliability(const char *cmd,
+                        const char *path,
+                        const gmdl_eval_result *r,
+                        const char *title);
+
+/* The scores of gmdl ood: entropies and mutual informations of both sets. */
+typedef struct uq_ood_scores {
+    size_t n_in, n_out;
+    double *h_in, *mi_in, *h_out, *mi_out;
+} uq_ood_scores;
+/* Histograms (densities, 40 bins) of the in- and out-of-distribution scores: the entropy, and
+ * the mutual information when panels = 2, into the PNG at path. Returns 0 or the exit code. */
+int uq_plot_ood(const char *path,
+                const uq_ood_scores *sc,
+                int panels,
+                const char *in_name,
+                const char *out_name);
+
+/* Images to predict on: x [n, dim] (floats in [0, 1]) and, for a folder read with labels, y. */
+typedef struct uq_inputs {
+    size_t n, dim;
+    int c, h, w;
+    const float *x;
+    const int32_t *y; /* NULL when unknown */
+    gmdl_dataset ds;  /* a folder's test set */
+    float *own;       /* a file's images */
+} uq_inputs;
+/* PATH: an IDX folder (its t10k-* test pair; the labels kept when keep_labels, then they must
+ * be the model's classes) or one IDX image file (no labels). Checks the shape against the
+ * model's input. Returns 0 or the exit code, having printed why. */
+int uq_inputs_load(
+    uq_inputs *in, const char *cmd, const char *path, const gmdl_model *m, int keep_labels);
+void uq_inputs_fini(uq_inputs *in);
+
+/* An output written atomically: opened as PATH.tmp.PID (tmp, tmpn bytes), renamed over PATH by
+ * uq_out_close after fsync. open returns NULL having printed why; close returns 0 or 1. */
+FILE *uq_out_open(const char *cmd, const char *path, char *tmp, size_t tmpn);
+int uq_out_close(const char *cmd, FILE *f, const char *tmp, const char *path);
+
+#endif
