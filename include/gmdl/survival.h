@@ -90,7 +90,7 @@ typedef struct gmdl_surv_spec {
     /* with event_value: the censoring cells, comma separated; NULL: the one other value seen */
     const char *censor_values;
     const char *const *x_cols;
-    size_t n_x; /* 0: every other column */
+    size_t n_x; /* 0: every other column (x_cols NULL) or none (x_cols not NULL) */
     const char *const *baselines;
     size_t n_baselines; /* "c=level" strings */
     int drop_missing;

@@ -129,7 +129,8 @@ static gmdl_status x_columns(int **cols,
                              int tc,
                              int ec,
                              gmdl_err *err) {
-    size_t m = spec->n_x ? spec->n_x : csv->ncols;
+    int none = spec->x_cols && spec->n_x == 0; /* outcome only */
+    size_t m = spec->n_x ? spec->n_x : none ? 0 : csv->ncols;
     *cols = gmdl__malloc((m ? m : 1) * sizeof **cols);
     if (!*cols)
         return gmdl__fail(err, GMDL_ENOMEM, "survival data: out of memory");
@@ -144,7 +145,7 @@ static gmdl_status x_columns(int **cols,
             continue;
         (*cols)[(*k)++] = c;
     }
-    if (*k == 0)
+    if (*k == 0 && !none)
         return gmdl__fail(err, GMDL_EINVAL, "%s: no covariate columns", csv->path);
     return GMDL_OK;
 }
@@ -371,7 +372,7 @@ gmdl_status gmdl_surv_data_from_csv(gmdl_surv_data *out,
                            csv->names[pl.xc[k]]);
     if (!s)
         s = mark_rows(&pl, spec, out, 1, err);
-    if (!s && !(ci = gmdl__calloc(pl.kx, sizeof *ci)))
+    if (!s && !(ci = gmdl__calloc(pl.kx ? pl.kx : 1, sizeof *ci)))
         s = gmdl__fail(err, GMDL_ENOMEM, "survival data: out of memory");
     size_t p = 0;
     for (size_t k = 0; !s && k < pl.kx; k++) {
