@@ -70,6 +70,7 @@ static void test_rossi(void) {
     CHECK_EQ((long long)c.discordant, 15291);
     CHECK_EQ((long long)c.tied_risk, 49);
     gmdl_cox_destroy(m);
+    gmdl_surv_data_fini(&d);
     m = fit_csv(&d, "rossi.csv", &spec, GMDL_TIES_BRESLOW);
     gmdl_cox_get_summary(&s, m);
     CHECK_NEAR(s.coef[0], -0.379021887431, 1e-5, 0);
