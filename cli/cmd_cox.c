@@ -31,7 +31,9 @@ static const cli_opt opts[] = {
      0, 1e6, 0},
     {"epochs", 0, OPT_INT, "N", "2000", "MLP: at most N full-batch Adam steps", 1, 1e7, 0},
     {"patience", 0, OPT_INT, "N", "100", "MLP: early-stopping patience (epochs)", 1, 1e7, 0},
-    {"lr", 0, OPT_DOUBLE, "LR", "0.001", "MLP: Adam learning rate", 1e-8, 10, 0},
+    {"optim", 0, OPT_STRING, "O", "adam", "MLP: optimiser, adam or sgd (with momentum)", 1, 0, 0},
+    {"momentum", 0, OPT_DOUBLE, "M", "0.9", "MLP: SGD momentum", 0, 0.999, 0},
+    {"lr", 0, OPT_DOUBLE, "LR", "0.001", "MLP: learning rate", 1e-8, 10, 0},
     {"l2", 0, OPT_DOUBLE, "L", "0.001", "MLP: L2 penalty on the weights", 0, 1e3, 0},
     {"dropout", 0, OPT_DOUBLE, "P", "0.1", "MLP: dropout after each hidden layer", 0, 0.95, 0},
     {"val-frac", 0, OPT_DOUBLE, "F", "0.2",
@@ -53,9 +55,10 @@ static const cli_cmd cmd = {
     "       gmdl cox --model MODEL --predict FILE.csv [--times T,...] [--json]",
     "Fits Cox's proportional-hazards model by its partial likelihood (Efron or Breslow ties):\n"
     "linear (Newton-Raphson, as R's coxph: coefficients, se, z, p, likelihood-ratio test) or an\n"
-    "MLP risk (DeepSurv: Adam, L2, dropout, standardised inputs, early stopping on a seeded\n"
-    "validation split of the training rows). Reports Harrell's C (lifelines' tie convention) on\n"
-    "the training rows and on --test or the --split rows, with a bootstrap 95% interval.\n"
+    "MLP risk (DeepSurv: Adam or SGD, L2, dropout, standardised inputs, early stopping on a\n"
+    "seeded validation split of the training rows). Reports Harrell's C (lifelines' tie\n"
+    "convention) on the training rows and on --test or the --split rows, with a bootstrap 95%\n"
+    "interval.\n"
     "Categorical columns become indicators c=level. With --predict, prints S(t|x) of each row\n"
     "(Breslow baseline). JSON keys: coefficients, se, z, p (linear), loglik, loglik_null, lrt,\n"
     "concordance {train, test, train_ci, test_ci}, n, events, dropped, arch, ties.",
@@ -416,6 +419,13 @@ static int fit_config(gmdl_cox_config *cfg, cli_val *v) {
         return 2;
     }
     cfg->ties = strcmp(ties, "efron") == 0 ? GMDL_TIES_EFRON : GMDL_TIES_BRESLOW;
+    const char *o = V("optim")->s;
+    if (strcmp(o, "adam") && strcmp(o, "sgd")) {
+        fprintf(stderr, "gmdl cox: --optim must be adam or sgd, not '%s'\n", o);
+        return 2;
+    }
+    cfg->sgd = strcmp(o, "sgd") == 0;
+    cfg->momentum = V("momentum")->d;
     cfg->arch = V("arch")->s;
     cfg->seed = (uint64_t)V("seed")->i;
     cfg->epochs = (int)V("epochs")->i;

@@ -141,14 +141,16 @@ typedef struct gmdl_cox_config {
     uint64_t seed;
     int epochs;      /* MLP: at most this many full-batch Adam steps */
     int patience;    /* MLP: stop after this many epochs without a better validation loss */
-    double lr;       /* MLP: Adam learning rate */
+    int sgd;         /* MLP: 0 Adam, 1 SGD with momentum */
+    double momentum; /* MLP: SGD momentum */
+    double lr;       /* MLP: learning rate */
     double l2;       /* MLP: weight decay coefficient on the weights (sum of squares) */
     double dropout;  /* MLP: drop probability after each hidden layer */
     double val_frac; /* MLP: seeded validation split of the training rows for early stopping */
     int max_iter;    /* linear: Newton iterations */
 } gmdl_cox_config;
-/* The defaults (docs/survival.md says why): efron, seed 1, 2000 epochs, patience 100, lr 1e-3,
- * l2 1e-3, dropout 0.1, val_frac 0.2, 30 Newton iterations. */
+/* The defaults (docs/SURVIVAL.md says why): efron, seed 1, Adam, 2000 epochs, patience 100,
+ * lr 1e-3 (SGD momentum 0.9), l2 1e-3, dropout 0.1, val_frac 0.2, 30 Newton iterations. */
 GMDL_API void gmdl_cox_config_default(gmdl_cox_config *cfg);
 
 /* What a linear fit reports (R's summary.coxph). Arrays [p]; owned by the model. */

@@ -9,6 +9,7 @@ void gmdl_cox_config_default(gmdl_cox_config *cfg) {
     cfg->seed = 1;
     cfg->epochs = 2000;
     cfg->patience = 100;
+    cfg->momentum = 0.9;
     cfg->lr = 1e-3;
     cfg->l2 = 1e-3;
     cfg->dropout = 0.1;

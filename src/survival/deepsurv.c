@@ -1,8 +1,8 @@
 /* DeepSurv training: the MLP risk fitted full batch by Adam on the mean negative partial
- * log-likelihood (per event, Breslow or Efron ties) plus l2 * sum of squared weights, with
- * dropout, inputs standardised by the training mean and sd, and early stopping on a seeded
- * validation split of the training rows (the parameters with the best validation loss are
- * kept). */
+ * log-likelihood (per event, Breslow or Efron ties) plus l2 * sum of squared weights (Adam or SGD
+ * with momentum), with dropout, inputs standardised by the training mean and sd, and early stopping
+ * on a seeded validation split of the training rows (the parameters with the best validation loss
+ * are kept). */
 #include "gmdl/rng.h"
 #include "nn/optim.h"
 #include "survival/survival_internal.h"
@@ -121,8 +121,11 @@ train_step(gmdl__mlp *net, part *q, tbuf *b, const gmdl_cox_config *cfg, uint64_
             w->g[k] += (float)(2.0 * cfg->l2 * (double)w->p[k]);
         }
     }
-    gmdl__adam_step(net->p, net->g, net->m, net->v, net->np, cfg->lr, 0.9, 0.999, 1e-8, 0.0,
-                    step + 1);
+    if (cfg->sgd)
+        gmdl__sgd_step(net->p, net->g, net->m, net->np, cfg->lr, cfg->momentum, 0.0);
+    else
+        gmdl__adam_step(net->p, net->g, net->m, net->v, net->np, cfg->lr, 0.9, 0.999, 1e-8, 0.0,
+                        step + 1);
     return -ll * sc + cfg->l2 * pen;
 }
 
@@ -205,7 +208,8 @@ gmdl_status gmdl__cox_mlp_train(gmdl_cox *m,
                                 const gmdl_cox_config *cfg,
                                 gmdl_err *err) {
     if (!(cfg->epochs >= 1 && cfg->lr > 0 && cfg->l2 >= 0 && cfg->dropout >= 0 &&
-          cfg->dropout < 1 && cfg->val_frac >= 0 && cfg->val_frac < 1 && cfg->patience >= 1))
+          cfg->dropout < 1 && cfg->val_frac >= 0 && cfg->val_frac < 1 && cfg->patience >= 1 &&
+          cfg->momentum >= 0 && cfg->momentum < 1))
         return gmdl__fail(err, GMDL_EINVAL, "Cox MLP: bad training settings");
     gmdl_status s = gmdl__mlp_parse(&m->net, m->arch, err);
     if (!s)

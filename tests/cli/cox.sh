@@ -64,6 +64,11 @@ $GMDL cox $R --arch mlp:8 --epochs 50 --threads 1 --out "$WORK/m.gmdl" --json -q
 if [ "$(jget "$WORK/m.json" "d['arch'], d['epochs'] <= 50, d['loglik'] > d['loglik_null']")" = "mlp:8 True True" ] &&
     $GMDL cox --model "$WORK/m.gmdl" --predict "$S/rossi.csv" --times 10 -q > "$WORK/mp.csv" && [ "$(wc -l < "$WORK/mp.csv")" = 433 ]; then ok; else bad "mlp: $(cat "$WORK/m.json")"; fi
 
+# SGD with momentum trains too
+$GMDL cox $R --arch mlp:8 --optim sgd --lr 0.01 --epochs 40 --threads 1 --json -q > "$WORK/sgd.json"
+if [ "$(jget "$WORK/sgd.json" "d['loglik'] > d['loglik_null'], d['epochs'] <= 40")" = "True True" ]; then ok; else bad "sgd: $(cat "$WORK/sgd.json")"; fi
+expect_fail 2 "--optim must be adam or sgd" -- $GMDL cox $R --arch mlp:8 --optim rmsprop
+
 # malformed input: exit 2, one line naming FILE:LINE or the column
 printf 't,e,x,c\n5,1,1.5,1\n0,0,2.5,1\n7,1,3.0,1\n' > "$WORK/t0.csv"
 expect_fail 2 "t0.csv:3: column t: time '0' is not a positive number" -- $GMDL cox --data "$WORK/t0.csv" --time t --event e --x x
