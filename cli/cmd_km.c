@@ -69,7 +69,8 @@ static void print_curve(const curve *c, json_w *j) {
     printf("\n");
 }
 
-static gmdl_status plot_curves(const curve *c, size_t nc, const char *path, gmdl_err *err) {
+static gmdl_status
+plot_curves(const curve *c, size_t nc, const char *gcol, const char *path, gmdl_err *err) {
     static const uint32_t col[] = {0x1f77b4, 0xd62728, 0x2ca02c, 0x9467bd, 0xff7f0e, 0x8c564b};
     gmdl_plot *p;
     gmdl_status s = gmdl_plot_create(720, 480, 1, 1, &p, err);
@@ -82,6 +83,7 @@ static gmdl_status plot_curves(const curve *c, size_t nc, const char *path, gmdl
     s = gmdl_plot_axes(p, 0, "Kaplan-Meier", "time", "survival", 0, tmax > 0 ? tmax : 1, 0, 1.02,
                        0);
     const char *labels[MAXG];
+    char text[MAXG][96];
     uint32_t rgb[MAXG];
     for (size_t g = 0; !s && g < nc; g++) {
         const gmdl_km *k = &c[g].km;
@@ -102,7 +104,9 @@ static gmdl_status plot_curves(const curve *c, size_t nc, const char *path, gmdl
             y[2 * i + 2] = k->surv[i];
         }
         rgb[g] = col[g % 6];
-        labels[g] = c[g].name[0] ? c[g].name : "all";
+        snprintf(text[g], sizeof text[g], "%s%s%.48s", gcol ? gcol : "", gcol ? "=" : "",
+                 gcol ? c[g].name : "all");
+        labels[g] = text[g];
         gmdl_plot_line(p, x, y, np, rgb[g], 2.0, 0);
         free(x);
         free(y);
@@ -206,7 +210,7 @@ int cmd_km(int argc, char **argv) {
     if (!s && !rc)
         s = fit_groups(c, nc, &d, label, &err);
     if (!s && !rc && V("plot")->s)
-        s = plot_curves(c, nc, V("plot")->s, &err);
+        s = plot_curves(c, nc, gcol, V("plot")->s, &err);
     if (s)
         rc = cli_fail("km", s, &err);
     if (!rc) {
