@@ -145,6 +145,33 @@ static void test_veteran(void) {
     gmdl_surv_data_fini(&d);
 }
 
+/* pbc's randomized 312 (Mayo model, transformed columns from make_pbc.R): status 2 = death,
+ * 0 (censored) and 1 (transplant) censored; ref_R.txt pbc.efron. */
+static void test_pbc(void) {
+    gmdl_surv_spec spec = {"time", "status", "2", "0,1", NULL, 0, NULL, 0, 0};
+    gmdl_surv_data d;
+    gmdl_cox *m = fit_csv(&d, "pbc312.csv", &spec, GMDL_TIES_EFRON);
+    const double coef[] = {0.033223406681, 0.785852570687, 0.880056271294, -3.05992604886,
+                           3.01401180042};
+    const double z[] = {3.83708911939, 2.62854783714, 8.91264338435, -4.22620084108, 2.94352649369};
+    gmdl_cox_summary s;
+    gmdl_cox_get_summary(&s, m);
+    REQUIRE(s.p == 5);
+    CHECK_EQ(s.events, 125);
+    for (int j = 0; j < 5; j++) {
+        CHECK_NEAR(s.coef[j], coef[j], 1e-5, 0);
+        CHECK_NEAR(s.z[j], z[j], 1e-3, 0);
+    }
+    CHECK_NEAR(s.loglik, -540.296717614, 1e-6, 0);
+    CHECK_NEAR(s.loglik_null, -639.966488722, 1e-6, 0);
+    gmdl_concordance c;
+    CHECK_NEAR(train_c(m, &d, &c), 0.843861263352, 1e-6, 0);
+    CHECK_EQ((long long)c.concordant, 21094);
+    CHECK_EQ((long long)c.discordant, 3903);
+    gmdl_cox_destroy(m);
+    gmdl_surv_data_fini(&d);
+}
+
 /* R: concordance(Surv(time, status) ~ age, data = lung, reverse = TRUE), all 228 rows. */
 static void test_fixed_score_and_km(void) {
     gmdl_csv csv;
@@ -402,6 +429,7 @@ int main(int argc, char **argv) {
     test_rossi();
     test_lung();
     test_veteran();
+    test_pbc();
     test_fixed_score_and_km();
     test_ties_loglik();
     test_gradcheck();

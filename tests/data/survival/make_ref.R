@@ -39,3 +39,6 @@ for (ties in c("efron", "breslow")) {
   ft <- coxph(Surv(t, e) ~ x, data = tie, ties = ties, init = 0.4, iter.max = 0)
   p(paste0("tie.", ties, ".loglik_at_0.4"), ft$loglik[2])
 }
+# pbc (first 312 rows, transformed columns written by make_pbc.R), event = status 2
+pbc <- read.csv(file.path(dir, "pbc312.csv"))
+show_fit("pbc.efron", coxph(Surv(time, status == 2) ~ age + edema + log_bili + log_albumin + log_protime, data = pbc))
