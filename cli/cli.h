@@ -26,6 +26,8 @@ int cmd_em(int argc, char **argv);
 /* The PNGs of gmdl em (em_plot.c); exit code. */
 int cli_em_plot_gmm(const char *path, const gmdl_gmm *g, const double *x, char **names);
 int cli_em_plot_means(const char *path, const gmdl_bmm *b, int h, int w);
+int cmd_cox(int argc, char **argv);
+int cmd_km(int argc, char **argv);
 
 /* Prints "gmdl CMD: MESSAGE" (or the status text when err is empty) and returns the exit code
  * for the status (2 for bad input, 1 otherwise). */

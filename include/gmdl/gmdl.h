@@ -19,5 +19,6 @@
 #include "gmdl/rng.h"
 #include "gmdl/services.h"
 #include "gmdl/uq.h"
+#include "gmdl/survival.h"
 
 #endif
