@@ -45,6 +45,34 @@ static long long gz_read_full(gzFile f, void *buf, size_t n) {
     return (long long)got;
 }
 
+/* The data after the header: bytes announced, *got receives what the file held (< bytes when it
+ * is truncated). The buffer grows with what arrives (doubling from 1 MB), so a short file whose
+ * header announces gigabytes costs what it holds, not what it announces. */
+#define IDX_FIRST_CHUNK ((size_t)1 << 20)
+static gmdl_status
+read_data(gmdl_idx *out, gzFile f, const char *p, size_t bytes, long long *got, gmdl_err *err) {
+    size_t cap = bytes < IDX_FIRST_CHUNK ? bytes : IDX_FIRST_CHUNK, have = 0;
+    unsigned char *buf = gmdl__malloc(cap);
+    for (;;) {
+        if (!buf)
+            return gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory for %zu bytes", p, cap);
+        out->data = buf;
+        long long r = gz_read_full(f, buf + have, cap - have);
+        if (r < 0) {
+            int zerr;
+            return gmdl__fail(err, GMDL_ECORRUPT, "%s: cannot decompress: %s", p,
+                              gzerror(f, &zerr));
+        }
+        have += (size_t)r;
+        if (have < cap || cap == bytes)
+            break; /* end of file, or all the data */
+        cap = cap > bytes / 2 ? bytes : 2 * cap;
+        buf = gmdl__realloc(buf, cap);
+    }
+    *got = (long long)have;
+    return GMDL_OK;
+}
+
 gmdl_status gmdl_idx_read(gmdl_idx *out, const char *path, gmdl_err *err) {
     memset(out, 0, sizeof *out);
     char gzpath[4096];
@@ -103,18 +131,10 @@ gmdl_status gmdl_idx_read(gmdl_idx *out, const char *path, gmdl_err *err) {
         goto done;
     }
     out->count = count;
-    out->data = gmdl__malloc(bytes);
-    if (!out->data) {
-        s = gmdl__fail(err, GMDL_ENOMEM, "%s: out of memory for %zu bytes", p, bytes);
-        goto done;
-    }
     size_t off = 4 + 4 * (size_t)out->ndim;
-    r = gz_read_full(f, out->data, bytes);
-    if (r < 0) {
-        int zerr;
-        s = gmdl__fail(err, GMDL_ECORRUPT, "%s: cannot decompress: %s", p, gzerror(f, &zerr));
+    s = read_data(out, f, p, bytes, &r, err);
+    if (s)
         goto done;
-    }
     if ((size_t)r < bytes) {
         s = gmdl__fail(err, GMDL_ECORRUPT,
                        "%s: byte %zu: truncated: the header announces %zu bytes of data, the file "
