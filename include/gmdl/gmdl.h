@@ -18,7 +18,7 @@
 #include "gmdl/plot.h"
 #include "gmdl/rng.h"
 #include "gmdl/services.h"
-#include "gmdl/uq.h"
 #include "gmdl/survival.h"
+#include "gmdl/uq.h"
 
 #endif

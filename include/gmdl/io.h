@@ -137,8 +137,8 @@ typedef struct gmdl_json {
     size_t len;              /* STRING: bytes in str (a \u0000 escape is kept as a NUL byte) */
     size_t n;                /* ARRAY, OBJECT: number of members */
     struct gmdl_json *items; /* ARRAY, OBJECT: [n] members, in document order */
-    char **keys;             /* OBJECT: [n] decoded keys (distinct: a repeated key is a parse error) */
-    size_t line, col;        /* 1-based line and byte column where the value starts */
+    char **keys;      /* OBJECT: [n] decoded keys (distinct: a repeated key is a parse error) */
+    size_t line, col; /* 1-based line and byte column where the value starts */
 } gmdl_json;
 
 /* A value nested inside more arrays and objects than this is a parse error (the parser
