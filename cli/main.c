@@ -25,6 +25,7 @@ static const command commands[] = {
     {"mrf", cmd_mrf, "Markov random fields (UAI): partition function and marginals"},
     {"sample", cmd_sample,
      "draw from a posterior (MH, MALA, HMC, SGLD, rejection, importance) or fit VI"},
+    {"vae", cmd_vae, "variational autoencoder on IDX images: train, sample, encode"},
 };
 
 static void usage(FILE *f) {

@@ -17,5 +17,6 @@
 #include "gmdl/plot.h"
 #include "gmdl/rng.h"
 #include "gmdl/services.h"
+#include "gmdl/vae.h"
 
 #endif
