@@ -86,6 +86,24 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_vae_save(const gmdl_vae *v,
 /* Statuses: ENOENT, EIO, ENOTOURS, EVERSION, ECORRUPT, ECHECKSUM, ENOMEM. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_vae_load(gmdl_vae **out, const char *path, gmdl_err *err);
 
+/* The two single-sample estimators of d/dmu E_{z ~ N(mu, sigma^2)}[f(z)] (ALGORITHMS.md 6.2), n
+ * of each from the same draws eps_i ~ N(0, 1) of (seed, REPARAM_EPS, 0), z_i = mu + sigma eps_i:
+ *   pathwise (reparameterisation):        f'(z_i)
+ *   score function (REINFORCE):           f(z_i) (z_i - mu) / sigma^2
+ * f returns f(z) and writes f'(z) to *dfdz. Either output may be NULL. For f(z) = z^2 both have
+ * mean 2 mu; their variances are 4 sigma^2 and (at sigma = 1) mu^4 + 14 mu^2 + 15.
+ * Statuses: EINVAL (sigma <= 0, n = 0), ENUMERIC (f not finite). */
+typedef double (*gmdl_scalar_fn)(double z, double *dfdz, void *user);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_grad_estimates(double *pathwise,
+                                                        double *score,
+                                                        size_t n,
+                                                        gmdl_scalar_fn f,
+                                                        void *user,
+                                                        double mu,
+                                                        double sigma,
+                                                        uint64_t seed,
+                                                        gmdl_err *err);
+
 /* Writes n grey images [n, h * w] (values in [0, 1]) as one PNG grid of `cols` columns with a
  * 2-pixel white gap, each image scaled up by `zoom` (atomic write). Statuses: EINVAL, EIO,
  * ENOMEM. */
