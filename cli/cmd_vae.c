@@ -36,6 +36,8 @@ static const cli_opt train_opts[] = {
      "importance samples per test image for the estimate of log p(x) (0: none; 5000 as Burda et "
      "al.)",
      0, 16777216, 0},
+    {"is-images", 0, OPT_INT, "N", "0",
+     "importance-weighted estimate on the first N test images only (0: all)", 0, 1e9, 0},
     {"seed", 0, OPT_INT, "S", "1", "random seed (weights, order, noise)", 0, 9.2e18, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
     {"out", 'o', OPT_STRING, "MODEL", NULL, "VAE file to write (atomically, after every epoch)", 1,
@@ -55,7 +57,8 @@ static const cli_cmd train_cmd = {
     "N(0, I)) on the binarised training images with the reparameterisation trick and Adam; the\n"
     "defaults are the PyTorch reference's (784-400-20, lr 1e-3, batch 100, fixed binarisation).\n"
     "Reports the test ELBO (mean over test images of the single-sample ELBO, averaged over the\n"
-    "passes; nats per image) and, with --is-samples, the importance-weighted log p(x).\n"
+    "passes; nats per image) and, with --is-samples, the importance-weighted log p(x). With\n"
+    "--resume and --epochs no more than the file's, it only evaluates the saved model.\n"
     "JSON keys: test_elbo, seconds_per_epoch (median of this run's epochs), epoch_seconds,\n"
     "train_neg_elbo, test_loglik_is (with --is-samples), is_seconds, epochs, model.",
     train_opts,
@@ -218,6 +221,7 @@ static void report(const gmdl_vae *m,
     if (V("is-samples")->i > 0) {
         json_num(&j, "test_loglik_is", ll);
         json_int(&j, "is_samples", V("is-samples")->i);
+        json_int(&j, "is_images", V("is-images")->i);
         json_num(&j, "is_seconds", is_secs);
     }
     json_int(&j, "epochs", gmdl_vae_epoch(m));
@@ -252,7 +256,10 @@ train_loop(gmdl_vae *m, const cli_val *v, const gmdl_dataset *tr, const gmdl_dat
     if (!s)
         s = gmdl_vae_test_elbo(&elbo, m, te, (int)V("test-passes")->i, &err);
     if (!s && V("is-samples")->i > 0) {
-        s = gmdl_vae_loglik_is(&ll, m, te, (int)V("is-samples")->i,
+        gmdl_dataset sub = *te;
+        size_t lim = (size_t)V("is-images")->i;
+        sub.n = lim && lim < sub.n ? lim : sub.n;
+        s = gmdl_vae_loglik_is(&ll, m, &sub, (int)V("is-samples")->i,
                                cli_quiet() ? NULL : is_progress, NULL, &err);
         is_secs = cli_now() - t0;
     }
