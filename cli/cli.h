@@ -16,6 +16,7 @@ int cmd_sample(int argc, char **argv);
 int cmd_bn(int argc, char **argv);
 int cmd_mrf(int argc, char **argv);
 int cmd_vae(int argc, char **argv);
+int cmd_ssvae(int argc, char **argv);
 
 /* Prints "gmdl CMD: MESSAGE" (or the status text when err is empty) and returns the exit code
  * for the status (2 for bad input, 1 otherwise). */

@@ -86,6 +86,60 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_vae_save(const gmdl_vae *v,
 /* Statuses: ENOENT, EIO, ENOTOURS, EVERSION, ECORRUPT, ECHECKSUM, ENOMEM. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_vae_load(gmdl_vae **out, const char *path, gmdl_err *err);
 
+/* ------------------------------------------------------------------ semi-supervised VAE (M2)
+ * Generative model p(y) uniform, p(z) = N(0, I), p(x|y,z) Bernoulli MLP on [z, onehot(y)];
+ * inference q(z|x,y) Gaussian MLP on [x, onehot(y)], classifier q(y|x) softmax MLP on x; one hidden
+ * ReLU layer each (ALGORITHMS.md 7). Per step, a batch of unlabelled images with every class
+ * enumerated (one z sample per class) and a batch of labelled images (cycled through the labelled
+ * set in seeded orders); the loss estimates J / N with
+ *   J = sum_labelled L(x,y) + sum_unlabelled U(x) + alpha N mean_labelled[-log q(y|x)],
+ * N the training-set size (alpha = 0.1 as Kingma et al. 2014). Images binarised at 0.5.
+ * With classifier_only, only q(y|x) is trained, on the labelled images alone (the baseline). */
+typedef struct gmdl_ssvae_config {
+    int input;           /* pixels; default 784 */
+    int classes;         /* default 10 */
+    int hidden;          /* hidden units of each of the three nets; default 500 */
+    int latent;          /* default 50 */
+    int batch;           /* images per batch, labelled and unlabelled each; default 100 */
+    double lr;           /* Adam; default 3e-4 */
+    double beta1, beta2; /* default 0.9, 0.999 */
+    double adam_eps;     /* default 1e-8 */
+    double alpha;        /* weight of the classification term, times N; default 0.1 */
+    int classifier_only; /* default 0 */
+    uint64_t seed;       /* default 1 */
+} gmdl_ssvae_config;
+
+typedef struct gmdl_ssvae gmdl_ssvae;
+
+GMDL_API gmdl_ssvae_config gmdl_ssvae_config_default(void);
+/* Picks `labels` labelled images of train balanced over the classes (labels / classes of each,
+ * the first labels % classes classes one more) from (seed, SHUFFLE, 2^40); the rest are
+ * unlabelled. Statuses: EINVAL (sizes; too few images of a class), ESHAPE, ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_ssvae_create(gmdl_ssvae **out,
+                                                      const gmdl_ssvae_config *cfg,
+                                                      const gmdl_dataset *train,
+                                                      size_t labels,
+                                                      gmdl_err *err);
+GMDL_API void gmdl_ssvae_destroy(gmdl_ssvae *m);
+GMDL_API const gmdl_ssvae_config *gmdl_ssvae_get_config(const gmdl_ssvae *m);
+GMDL_API int gmdl_ssvae_epoch(const gmdl_ssvae *m);
+/* One pass over the unlabelled images (with classifier_only: as many steps, labelled batches
+ * only); *loss is the mean per-step loss (nats per image), *seconds the wall time.
+ * train must be the set the model was created with. Statuses: ESHAPE, ENUMERIC, ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_ssvae_train_epoch(
+    double *loss, double *seconds, gmdl_ssvae *m, const gmdl_dataset *train, gmdl_err *err);
+/* Test error of argmax q(y|x) and the mean unlabelled bound -U(x) (one z per class; nats per
+ * image; NaN with classifier_only). Statuses: ESHAPE. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_ssvae_evaluate(
+    double *error, double *elbo, gmdl_ssvae *m, const gmdl_dataset *test, gmdl_err *err);
+/* Atomic, checksummed; holds the labelled indices. Statuses as gmdl_vae_save / gmdl_vae_load. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_ssvae_save(const gmdl_ssvae *m,
+                                                    const char *path,
+                                                    gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_ssvae_load(gmdl_ssvae **out,
+                                                    const char *path,
+                                                    gmdl_err *err);
+
 /* The two single-sample estimators of d/dmu E_{z ~ N(mu, sigma^2)}[f(z)] (ALGORITHMS.md 6.2), n
  * of each from the same draws eps_i ~ N(0, 1) of (seed, REPARAM_EPS, 0), z_i = mu + sigma eps_i:
  *   pathwise (reparameterisation):        f'(z_i)
