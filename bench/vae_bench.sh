@@ -6,7 +6,9 @@
 # the script prints one JSON line per run, then the medians over the repeats and the ratio.
 #   usage: bench/vae_bench.sh [REPEATS] [EPOCHS] [GMDL]
 # Defaults: 3 repeats of 3 epochs, build/gmdl. Data: /usr/share/datasets/fashion-mnist (both).
-# Set WAIT_QUIET=1 to wait (up to 120 s) for an idle machine before each run.
+# Set WAIT_QUIET=1 to wait (up to 120 s) for an idle machine before each run. OMP_WAIT_POLICY, if
+# set, is passed to both (on a machine shared with other jobs, `passive` avoids OpenMP threads
+# spinning against descheduled partners, which slows both programs by orders of magnitude).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 R=${1:-3}

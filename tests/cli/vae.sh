@@ -1,4 +1,4 @@
-# gmdl vae train / sample / encode on a tiny synthetic IDX set: JSON keys, progress lines, the
+# gmdl vae train / sample / encode and gmdl ssvae train on a tiny synthetic IDX set: JSON keys, progress lines, the
 # test ELBO rises with training and the importance-weighted estimate lies above it, a run resumed
 # from its file after epoch 1 equals the uninterrupted run byte for byte, PNG and CSV outputs,
 # --quiet, and bad input exits 2.
@@ -57,7 +57,22 @@ expect_fail 2 "unknown subcommand" -- $GMDL vae frob
 printf 'not a model' > "$WORK/junk.gvae"
 expect_fail 2 "junk.gvae" -- $GMDL vae sample "$WORK/junk.gvae" --png "$WORK/j.png"
 expect_fail 2 "--png" -- $GMDL vae sample "$WORK/full.gvae"
-for c in "vae train" "vae sample" "vae encode"; do
+# gmdl ssvae train: JSON keys, resume equals uninterrupted, the baseline, bad input
+S="ssvae train --data $D --labels 20 --hidden 16 --latent 4 --batch 20 --threads 2 --seed 2"
+$GMDL $S --epochs 2 --out "$WORK/m2.gss" --json > "$WORK/m2.json" 2> "$WORK/m2.err" && ok || bad "ssvae failed: $(cat "$WORK/m2.err")"
+"$JSON_CHECK" "$WORK/m2.json" && ok || bad "ssvae --json is not JSON"
+for k in test_error test_elbo labels epochs seconds_per_epoch history; do
+    grep -q "\"$k\":" "$WORK/m2.json" && ok || bad "ssvae --json lacks $k"
+done
+$GMDL $S --epochs 1 --out "$WORK/m2cut.gss" -q > /dev/null && ok || bad "ssvae 1 epoch failed"
+$GMDL $S --epochs 2 --out "$WORK/m2cut.gss" --resume -q > /dev/null && ok || bad "ssvae resume failed"
+cmp -s "$WORK/m2.gss" "$WORK/m2cut.gss" && ok || bad "resumed M2 differs from the uninterrupted one"
+$GMDL $S --epochs 1 --classifier-only --out "$WORK/base.gss" --json > "$WORK/base.json" 2> /dev/null && ok || bad "ssvae --classifier-only failed"
+grep -q '"test_elbo": null' "$WORK/base.json" && ok || bad "classifier-only reported a bound"
+expect_fail 2 "--labels" -- $GMDL ssvae train --data "$D" --out "$WORK/x.gss"
+expect_fail 2 "--labels must be" -- $GMDL ssvae train --data "$D" --labels 400 --out "$WORK/x.gss"
+expect_fail 2 "no such data folder" -- $GMDL ssvae train --data "$WORK/none" --labels 10 --out "$WORK/x.gss"
+for c in "vae train" "vae sample" "vae encode" "ssvae train"; do
     # shellcheck disable=SC2086
     h=$($GMDL $c --help)
     echo "$h" | grep -q -- "--json" && echo "$h" | grep -q -- "-q, --quiet" && ok || bad "'gmdl $c --help' lacks --json or --quiet"
