@@ -15,19 +15,6 @@
 #include "latent/ssvae_internal.h"
 #include "nn/optim.h"
 
-gmdl_ssvae_config gmdl_ssvae_config_default(void) {
-    gmdl_ssvae_config c = {784, 10, 500, 50, 100, 3e-4, 0.9, 0.999, 1e-8, 0.1, 0, 1};
-    return c;
-}
-
-const gmdl_ssvae_config *gmdl_ssvae_get_config(const gmdl_ssvae *m) {
-    return &m->cfg;
-}
-
-int gmdl_ssvae_epoch(const gmdl_ssvae *m) {
-    return m->epoch;
-}
-
 static double now_s(void) {
     struct timeval tv;
     gettimeofday(&tv, NULL);

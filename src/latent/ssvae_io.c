@@ -10,6 +10,19 @@ static const char SS_MAGIC[8] = {'\x89', 'G', 'S', 'S', '\r', '\n', '\x1a', '\n'
 #define SS_MINOR 0
 #define A16(n)   (((n) + 15u) & ~(size_t)15u)
 
+gmdl_ssvae_config gmdl_ssvae_config_default(void) {
+    gmdl_ssvae_config c = {784, 10, 500, 50, 100, 3e-4, 0.9, 0.999, 1e-8, 0.1, 0, 1};
+    return c;
+}
+
+const gmdl_ssvae_config *gmdl_ssvae_get_config(const gmdl_ssvae *m) {
+    return &m->cfg;
+}
+
+int gmdl_ssvae_epoch(const gmdl_ssvae *m) {
+    return m->epoch;
+}
+
 static gmdl_status check_config(const gmdl_ssvae_config *c, gmdl_err *err) {
     if (c->input < 1 || c->input > (1 << 20) || c->classes < 2 || c->classes > 256 ||
         c->hidden < 1 || c->hidden > 65536 || c->latent < 1 || c->latent > 4096 || c->batch < 1 ||
