@@ -13,6 +13,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 R=${1:-3}
 E=${2:-3}
+[ "$E" -ge 2 ] || { echo "vae_bench: EPOCHS must be at least 2 (vae_train.py reports medians of several epochs)" >&2; exit 2; }
 GMDL=${3:-$here/../build/gmdl}
 ANCHOR_DIR=$here/../../shared/anchors/pytorch
 TMP=$(mktemp -d)
