@@ -28,6 +28,8 @@ int cli_em_plot_gmm(const char *path, const gmdl_gmm *g, const double *x, char *
 int cli_em_plot_means(const char *path, const gmdl_bmm *b, int h, int w);
 int cmd_cox(int argc, char **argv);
 int cmd_km(int argc, char **argv);
+int cmd_vae(int argc, char **argv);
+int cmd_ssvae(int argc, char **argv);
 
 /* Prints "gmdl CMD: MESSAGE" (or the status text when err is empty) and returns the exit code
  * for the status (2 for bad input, 1 otherwise). */

@@ -36,6 +36,8 @@ static const command commands[] = {
     {"em", cmd_em, "EM for mixtures: Gaussian (CSV) and Bernoulli (binarized images)"},
     {"sample", cmd_sample,
      "draw from a posterior (MH, MALA, HMC, SGLD, rejection, importance) or fit VI"},
+    {"vae", cmd_vae, "variational autoencoder on IDX images: train, sample, encode"},
+    {"ssvae", cmd_ssvae, "semi-supervised VAE (M2): classify from a few labels"},
 };
 
 static void usage(FILE *f) {

@@ -20,5 +20,6 @@
 #include "gmdl/services.h"
 #include "gmdl/survival.h"
 #include "gmdl/uq.h"
+#include "gmdl/vae.h"
 
 #endif

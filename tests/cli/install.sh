@@ -24,7 +24,7 @@ with_pkgconfig() {
     local name=$1 pc=$2 flags libdir
     flags=$(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs gmdl) && ok || bad "$name: pkg-config failed"
     libdir=$(PKG_CONFIG_PATH=$pc pkg-config --variable=libdir gmdl)
-    for ex in train_mlp bn_asia; do
+    for ex in train_mlp bn_asia vae_fmnist; do
         cc -std=c11 -Wall -Werror "$SRC/examples/$ex.c" $flags -o "$WORK/$name-$ex" && ok ||
             bad "$name: examples/$ex.c does not build with the pkg-config flags alone"
     done
