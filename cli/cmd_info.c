@@ -28,8 +28,8 @@ int cmd_info(int argc, char **argv) {
         return cli_fail("info", s, &err);
     const gmdl_train_config *c = gmdl_model_config(m);
     int ic, ih, iw, nh;
-    gmdl_model_input_shape(m, &ic, &ih, &iw);
-    const gmdl_epoch_stats *h = gmdl_model_history(m, &nh);
+    gmdl_model_input_shape(&ic, &ih, &iw, m);
+    const gmdl_epoch_stats *h = gmdl_model_history(&nh, m);
     const char *opt = c->optimizer == GMDL_OPT_SGD ? "sgd" : "adam";
     if (cli_json()) {
         json_w j;
@@ -49,7 +49,7 @@ int cmd_info(int argc, char **argv) {
         json_arr_begin(&j, "layers");
         for (int i = 0; i < gmdl_model_layer_count(m); i++) {
             gmdl_layer_info li;
-            gmdl_model_layer_info(m, i, &li);
+            gmdl_model_layer_info(&li, m, i);
             json_obj_begin(&j, NULL);
             json_str(&j, "name", li.name);
             json_str(&j, "kind", li.kind);
@@ -88,7 +88,7 @@ int cmd_info(int argc, char **argv) {
             int sparse = 0;
             for (int i = 0; i < gmdl_model_layer_count(m); i++) {
                 gmdl_layer_info li;
-                gmdl_model_layer_info(m, i, &li);
+                gmdl_model_layer_info(&li, m, i);
                 sparse |= strcmp(li.kind, "sparse_dense") == 0;
             }
             gmdl_method_info mi;
@@ -104,7 +104,7 @@ int cmd_info(int argc, char **argv) {
         printf("layers      ");
         for (int i = 0; i < gmdl_model_layer_count(m); i++) {
             gmdl_layer_info li;
-            gmdl_model_layer_info(m, i, &li);
+            gmdl_model_layer_info(&li, m, i);
             printf(" %s(%s %zu->%zu)", li.name, li.kind, li.in_size, li.out_size);
         }
         printf("\ntraining     epoch %d of %d, step %llu, batch %d, %s lr %g, seed %llu\n",

@@ -347,7 +347,7 @@ static int init_from(train_run *r) {
     int copied = 0;
     gmdl_status s = gmdl_model_load(&src, r->init, &err);
     if (!s) {
-        s = gmdl_model_init_from(r->m, src, &copied, &err);
+        s = gmdl_model_init_from(r->m, &copied, src, &err);
         gmdl_model_destroy(src);
         if (s) {
             fprintf(stderr, "gmdl train: --init %s: %s\n", r->init, err.msg);
@@ -383,7 +383,7 @@ static int prepare_model(train_run *r) {
         return r->init ? init_from(r) : 0;
     }
     int c, h, w;
-    gmdl_model_input_shape(r->m, &c, &h, &w);
+    gmdl_model_input_shape(&c, &h, &w, r->m);
     if ((size_t)c * h * w != train->dim || gmdl_model_classes(r->m) != r->classes) {
         fprintf(stderr,
                 "gmdl train: %s was trained on %dx%dx%d inputs with %d classes; the data in %s "
@@ -436,7 +436,7 @@ train_one_epoch(train_run *r, progress_state *ps, int e, int first, double *time
                 "values (hardening stage %d of %d)\n",
                 ps->epoch, 100.0 * mc->sws.harden[stage], stage + 1, mc->sws.harden_n);
     gmdl_epoch_stats es;
-    gmdl_status s = gmdl_model_train_epoch(m, &r->train, &r->test, on_progress, ps, &es, &err);
+    gmdl_status s = gmdl_model_train_epoch(m, &es, &r->train, &r->test, on_progress, ps, &err);
     if (!s) {
         times[e] = gmdl_model_last_train_seconds(m);
         r->total += times[e];
@@ -497,7 +497,7 @@ static int train_epochs(const cli_val *v, train_run *r, double *times) {
  * is still written) and the median epoch time. Returns 0 or the exit code. */
 static int finish_run(train_run *r, double *times) {
     int nh;
-    const gmdl_epoch_stats *hist = gmdl_model_history(r->m, &nh);
+    const gmdl_epoch_stats *hist = gmdl_model_history(&nh, r->m);
     r->acc = r->nll = NAN;
     if (nh > 0) {
         r->acc = hist[nh - 1].test_accuracy;
@@ -543,7 +543,7 @@ static void report(const train_run *r) {
     const gmdl_train_config *cfg = &r->cfg;
     if (r->json) {
         int nh;
-        const gmdl_epoch_stats *hist = gmdl_model_history(r->m, &nh);
+        const gmdl_epoch_stats *hist = gmdl_model_history(&nh, r->m);
         json_w j;
         json_init(&j, stdout);
         json_obj_begin(&j, NULL);

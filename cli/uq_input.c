@@ -69,7 +69,7 @@ int uq_inputs_load(
     if (s)
         return cli_fail(cmd, s, &err);
     int c, h, w;
-    gmdl_model_input_shape(m, &c, &h, &w);
+    gmdl_model_input_shape(&c, &h, &w, m);
     if (in->dim != (size_t)c * (size_t)h * (size_t)w || in->n == 0) {
         fprintf(stderr,
                 "gmdl %s: %s: %zu images of shape [%d, %d, %d], but the model takes [%d, %d, %d]\n",

@@ -27,7 +27,7 @@ int main(int argc, char **argv) {
     }
     for (int e = 0; e < cfg.epochs; e++) {
         gmdl_epoch_stats st;
-        if (gmdl_model_train_epoch(m, &train, &test, NULL, NULL, &st, &err) != GMDL_OK) {
+        if (gmdl_model_train_epoch(m, &st, &train, &test, NULL, NULL, &err) != GMDL_OK) {
             fprintf(stderr, "%s\n", err.msg);
             return 1;
         }

@@ -342,10 +342,10 @@ check_reduced(gmdl_model *z, const char *path, const gmdl_dataset *te, size_t se
     CHECK(gmdl_model_param_count(z) < gmdl_model_param_count(full));
     gmdl_layer_info li;
     if (sel) {
-        gmdl_model_layer_info(z, 0, &li);
+        gmdl_model_layer_info(&li, z, 0);
         CHECK(strcmp(li.kind, "select") == 0);
         CHECK_EQ(li.out_size, sel);
-        gmdl_model_layer_info(z, 1, &li);
+        gmdl_model_layer_info(&li, z, 1);
         CHECK_EQ(li.out_size, h1);
     }
     size_t n = 100, K = 10;
@@ -379,7 +379,7 @@ static void check_compress(void) {
     CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));
     gmdl_epoch_stats st;
     for (int e = 0; e < cfg.epochs; e++)
-        CHECK_OK(gmdl_model_train_epoch(m, &tr, &te, NULL, NULL, &st, &err));
+        CHECK_OK(gmdl_model_train_epoch(m, &st, &tr, &te, NULL, NULL, &err));
     CHECK(st.kept < 0.9); /* the posterior prunes */
     CHECK(st.test_accuracy > 0.9);
     char path[256];
@@ -404,7 +404,7 @@ static void check_compress(void) {
     gmdl_model *z = load_reported(path, &te, r.test_error);
     CHECK(gmdl_model_is_compressed(z));
     gmdl_layer_info li;
-    gmdl_model_layer_info(z, 0, &li);
+    gmdl_model_layer_info(&li, z, 0);
     CHECK(strcmp(li.kind, "sparse_dense") == 0); /* 2% density: the sparse path */
     gmdl_model_destroy(z);
     /* a kept weight whose code is 0 (tiny mean, tiny variance): the sparse path of the loaded
@@ -452,7 +452,7 @@ static void check_compress(void) {
         snprintf(cfg.method, sizeof cfg.method, "%s", weight_methods[wm]);
         CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));
         for (int e = 0; e < cfg.epochs; e++)
-            CHECK_OK(gmdl_model_train_epoch(m, &tr, &te, NULL, NULL, &st, &err));
+            CHECK_OK(gmdl_model_train_epoch(m, &st, &tr, &te, NULL, NULL, &err));
         CHECK(st.test_accuracy > 0.9);
         CHECK_OK(gmdl_model_compress(&r, m, &te, &cc, path, &err));
         printf("%s: error %.4f (pruned %.4f), bits %d %d, rates %g %g %g\n", cfg.method,
@@ -475,7 +475,7 @@ static void check_compress(void) {
         cfg.lr = 0.01; /* the group scales start far from pruning: move them in a short test */
         CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));
         for (int e = 0; e < cfg.epochs; e++)
-            CHECK_OK(gmdl_model_train_epoch(m, &tr, &te, NULL, NULL, &st, &err));
+            CHECK_OK(gmdl_model_train_epoch(m, &st, &tr, &te, NULL, NULL, &err));
         CHECK(st.kept_units > 0.0 && st.kept_units <= 1.0);
         CHECK_OK(gmdl_model_compress(&r, m, &te, &cc, path, &err));
         printf("%s: error %.4f (pruned %.4f), fc1 %zux%zu, fc2 %zux%zu, rates %g %g %g\n",
@@ -500,7 +500,7 @@ static void check_compress(void) {
     cfg.epochs = 12;
     CHECK_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));
     for (int e = 0; e < cfg.epochs; e++)
-        CHECK_OK(gmdl_model_train_epoch(m, &tr, &te, NULL, NULL, &st, &err));
+        CHECK_OK(gmdl_model_train_epoch(m, &st, &tr, &te, NULL, NULL, &err));
     double lt[1]; /* conv1's threshold */
     {             /* force half of the filters out, whatever the training reached */
         double la[6], tmp;
@@ -558,7 +558,7 @@ static void check_sws_init_from(void) {
     c.sws.zero_sd = 0.02;
     CHECK_OK(gmdl_model_create(&w, &c, 1, 8, 8, 3, &err));
     int copied = 0;
-    CHECK_OK(gmdl_model_init_from(w, d, &copied, &err));
+    CHECK_OK(gmdl_model_init_from(w, &copied, d, &err));
     CHECK_EQ(copied, 4);
     double lo = 1e30, hi = -1e30;
     for (int q = 0; q < d->nlayers; q++)
@@ -625,7 +625,7 @@ static void check_sws_harden(void) {
     gmdl_epoch_stats st;
     CHECK_OK(gmdl_model_create(&d, &c, 1, 28, 28, 10, &err));
     for (int e = 0; e < c.epochs; e++)
-        CHECK_OK(gmdl_model_train_epoch(d, &tr, &te, NULL, NULL, &st, &err));
+        CHECK_OK(gmdl_model_train_epoch(d, &st, &tr, &te, NULL, NULL, &err));
     snprintf(c.method, sizeof c.method, "sws");
     c.epochs = 4;
     c.lr = 2e-4;
@@ -637,12 +637,12 @@ static void check_sws_harden(void) {
     c.sws.harden_n = (int)nstages;
     CHECK_OK(gmdl_model_create(&w, &c, 1, 28, 28, 10, &err));
     int copied = 0;
-    CHECK_OK(gmdl_model_init_from(w, d, &copied, &err));
+    CHECK_OK(gmdl_model_init_from(w, &copied, d, &err));
     const gmdl__layer *pr = &w->layers[w->nlayers - 1];
     float mix[MIX_FLOATS], mix0[MIX_FLOATS];
     get_mixture(pr, mix0);
     CHECK_EQ(gmdl_model_sws_stage(w), -1);
-    CHECK_OK(gmdl_model_train_epoch(w, &tr, &te, NULL, NULL, &st, &err)); /* soft */
+    CHECK_OK(gmdl_model_train_epoch(w, &st, &tr, &te, NULL, NULL, &err)); /* soft */
     get_mixture(pr, mix);
     CHECK(memcmp(mix, mix0, sizeof mix) != 0); /* the mixture learns before hardening */
     const double f[3] = {0.5, 0.9, 1.0};
@@ -650,7 +650,7 @@ static void check_sws_harden(void) {
     snprintf(path, sizeof path, "/tmp/gmdl_test_harden_%ld.gmdl", (long)getpid());
     for (int k = 0; k < 3; k++) {
         CHECK_EQ(gmdl_model_sws_stage(w), k);
-        CHECK_OK(gmdl_model_train_epoch(w, &tr, &te, NULL, NULL, &st, &err));
+        CHECK_OK(gmdl_model_train_epoch(w, &st, &tr, &te, NULL, NULL, &err));
         for (int q = 0; q < w->nlayers - 1; q++) {
             if (w->layers[q].nparams == 0)
                 continue;
@@ -695,7 +695,7 @@ static void check_sws_harden(void) {
     /* resumed after the second stage: the same end */
     CHECK_OK(gmdl_model_load(&w2, path, &err));
     CHECK_EQ(gmdl_model_epoch(w2), 3);
-    CHECK_OK(gmdl_model_train_epoch(w2, &tr, &te, NULL, NULL, &st, &err));
+    CHECK_OK(gmdl_model_train_epoch(w2, &st, &tr, &te, NULL, NULL, &err));
     CHECK(w2->nstore == w->nstore);
     CHECK(memcmp(w2->params, w->params, w->nstore * sizeof(float)) == 0);
     remove(path);
@@ -837,7 +837,7 @@ int main(void) {
         CHECK(m->cfg.lr_schedule == (a ? GMDL_LR_LINEAR : GMDL_LR_CONSTANT_LINEAR));
         CHECK_EQ(gmdl_model_layer_count(m), a ? 7 : 3);
         gmdl_layer_info li;
-        gmdl_model_layer_info(m, 0, &li);
+        gmdl_model_layer_info(&li, m, 0);
         CHECK(strcmp(li.kind, a ? "svd_conv2d" : "svd_dense") == 0);
         double units;
         CHECK_NEAR(gmdl__model_kept_fraction(m, &units), 1.0, 0, 0); /* log sigma^2 = -10 */

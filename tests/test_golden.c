@@ -219,7 +219,7 @@ static void check_dense(const int *sizes, float *x, int32_t *y, int n) {
     for (int e = 0; e < 5; e++) {
         gmdl_epoch_stats st;
         gmdl_err err;
-        REQUIRE_OK_MSG(gmdl_model_train_epoch(m, &ds, NULL, NULL, NULL, &st, &err), err.msg);
+        REQUIRE_OK_MSG(gmdl_model_train_epoch(m, &st, &ds, NULL, NULL, NULL, &err), err.msg);
         CHECK_NEAR(st.train_loss, loss[e], 0.0, RTOL);
         printf("  step %d: loss gmdl %.9g torch %.9g\n", e + 1, st.train_loss, loss[e]);
     }

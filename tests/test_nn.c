@@ -45,7 +45,7 @@ train(const gmdl_train_config *cfg, const gmdl_dataset *tr, const gmdl_dataset *
         return NULL;
     for (int e = 0; e < epochs; e++) {
         gmdl_epoch_stats st;
-        CHECK_OK(gmdl_model_train_epoch(m, tr, te, NULL, NULL, &st, &err));
+        CHECK_OK(gmdl_model_train_epoch(m, &st, tr, te, NULL, NULL, &err));
     }
     return m;
 }
@@ -141,7 +141,7 @@ int main(void) {
     gmdl_model *m = train(&cfg, &tr, &te, 4);
     CHECK(m != NULL);
     int nh;
-    const gmdl_epoch_stats *h = gmdl_model_history(m, &nh);
+    const gmdl_epoch_stats *h = gmdl_model_history(&nh, m);
     CHECK_EQ(nh, 4);
     CHECK(h[3].train_loss < h[0].train_loss);
     CHECK(h[3].test_accuracy > 0.9);
@@ -184,7 +184,7 @@ int main(void) {
     gmdl_model_destroy(half);
     CHECK_OK(gmdl_model_load(&half, p2, &err));
     for (int e = 0; e < 2; e++)
-        CHECK_OK(gmdl_model_train_epoch(half, &tr, &te, NULL, NULL, NULL, &err));
+        CHECK_OK(gmdl_model_train_epoch(half, NULL, &tr, &te, NULL, NULL, &err));
     CHECK_OK(gmdl_model_save(half, p3, &err));
     CHECK(same_file(p1, p3));
     gmdl_model_destroy(half);
@@ -217,7 +217,7 @@ int main(void) {
     sc.lr = 0.05;
     sc.lr_schedule = GMDL_LR_CONSTANT;
     m = train(&sc, &tr, &te, 3);
-    h = gmdl_model_history(m, &nh);
+    h = gmdl_model_history(&nh, m);
     CHECK(h[2].test_accuracy > 0.9);
     gmdl_model_destroy(m);
 
@@ -338,9 +338,9 @@ int main(void) {
     m = train(&cfg, &tr, NULL, 0);
     gmdl_dataset small = tr;
     small.dim = 100;
-    CHECK_STATUS(gmdl_model_train_epoch(m, &small, NULL, NULL, NULL, NULL, &err), GMDL_ESHAPE);
+    CHECK_STATUS(gmdl_model_train_epoch(m, NULL, &small, NULL, NULL, NULL, &err), GMDL_ESHAPE);
     tr.x[5] = NAN;
-    CHECK_STATUS(gmdl_model_train_epoch(m, &tr, NULL, NULL, NULL, NULL, &err), GMDL_EINVAL);
+    CHECK_STATUS(gmdl_model_train_epoch(m, NULL, &tr, NULL, NULL, NULL, &err), GMDL_EINVAL);
     CHECK_STR_CONTAINS(err.msg, "NaN");
     CHECK_STR_CONTAINS(err.msg, "item 0");
     gmdl_model_destroy(m);

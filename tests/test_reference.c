@@ -862,7 +862,7 @@ static void check_schedules(void) {
             memcpy(g, m->grads, m->nstore * sizeof(float));
             memset(m->grads, 0, m->nstore * sizeof(float));
             memcpy(p0, m->params, m->nstore * sizeof(float));
-            REQUIRE_OK_MSG(gmdl_model_train_epoch(m, &ds, NULL, NULL, NULL, NULL, &err), err.msg);
+            REQUIRE_OK_MSG(gmdl_model_train_epoch(m, NULL, &ds, NULL, NULL, NULL, &err), err.msg);
             double num = 0.0, den = 0.0;
             for (size_t i = 0; i < m->nstore; i++) {
                 num += ((double)p0[i] - (double)m->params[i]) * (double)g[i];

@@ -364,7 +364,7 @@ int main(void) {
     gmdl_model *m;
     REQUIRE_OK(gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err));
     for (int e = 0; e < 2; e++)
-        CHECK_OK(gmdl_model_train_epoch(m, &tr, NULL, NULL, NULL, NULL, &err));
+        CHECK_OK(gmdl_model_train_epoch(m, NULL, &tr, NULL, NULL, NULL, &err));
     CHECK(gmdl_model_is_stochastic(m));
     check_threads(m, &te);
     check_predict(m, &te);

@@ -17,8 +17,8 @@
  *   cfg.epochs = 10;
  *   gmdl_model *m;
  *   if (gmdl_model_create(&m, &cfg, 1, 28, 28, 10, &err) != GMDL_OK) ...
- *   for (int e = 0; e < cfg.epochs; e++) gmdl_model_train_epoch(m, &train, NULL, NULL, &st, &err);
- *   gmdl_model_save(m, "m.gmdl", &err);
+ *   for (int e = 0; e < cfg.epochs; e++) gmdl_model_train_epoch(m, &st, &train, NULL, NULL, NULL,
+ * &err); gmdl_model_save(m, "m.gmdl", &err);
  */
 #ifndef GMDL_MODEL_H
 #define GMDL_MODEL_H
@@ -168,11 +168,11 @@ typedef int (*gmdl_progress_fn)(int step, int steps, double loss, void *user);
  * If test is not NULL, evaluates on it afterwards (not part of the training time).
  * Fails with ENUMERIC if the loss becomes NaN or infinite (the step is named in err). */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_train_epoch(gmdl_model *m,
+                                                           gmdl_epoch_stats *stats,
                                                            const gmdl_dataset *train,
                                                            const gmdl_dataset *test,
                                                            gmdl_progress_fn progress,
                                                            void *user,
-                                                           gmdl_epoch_stats *stats,
                                                            gmdl_err *err);
 /* Wall time of the last epoch's shuffling and training steps, in seconds (not saved). */
 GMDL_API double gmdl_model_last_train_seconds(const gmdl_model *m);
@@ -263,8 +263,8 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_load(gmdl_model **out,
  * rest keep their initial values. Fails (GMDL_ESHAPE) when the architectures or input shapes
  * differ or nothing matches; *copied receives the number of tensors copied. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_init_from(gmdl_model *m,
-                                                         const gmdl_model *src,
                                                          int *copied,
+                                                         const gmdl_model *src,
                                                          gmdl_err *err);
 
 /* ------------------------------------------------------------------ compression */
@@ -344,7 +344,7 @@ GMDL_API void gmdl_model_set_epochs(gmdl_model *m, int epochs);
  * when it hardens nothing (another method, no stages, or a soft epoch). */
 GMDL_API int gmdl_model_sws_stage(const gmdl_model *m);
 GMDL_API uint64_t gmdl_model_step(const gmdl_model *m); /* completed optimizer steps */
-GMDL_API void gmdl_model_input_shape(const gmdl_model *m, int *c, int *h, int *w);
+GMDL_API void gmdl_model_input_shape(int *c, int *h, int *w, const gmdl_model *m);
 GMDL_API int gmdl_model_classes(const gmdl_model *m);
 GMDL_API size_t gmdl_model_param_count(const gmdl_model *m);
 GMDL_API int gmdl_model_layer_count(const gmdl_model *m);
@@ -355,8 +355,8 @@ typedef struct gmdl_layer_info {
     const char *name;
     size_t in_size, out_size, params;
 } gmdl_layer_info;
-GMDL_API void gmdl_model_layer_info(const gmdl_model *m, int i, gmdl_layer_info *info);
-GMDL_API const gmdl_epoch_stats *gmdl_model_history(const gmdl_model *m, int *n);
+GMDL_API void gmdl_model_layer_info(gmdl_layer_info *info, const gmdl_model *m, int i);
+GMDL_API const gmdl_epoch_stats *gmdl_model_history(int *n, const gmdl_model *m);
 
 #ifdef __cplusplus
 }

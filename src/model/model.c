@@ -497,7 +497,7 @@ void gmdl_model_set_epochs(gmdl_model *m, int epochs) {
 uint64_t gmdl_model_step(const gmdl_model *m) {
     return m->step;
 }
-void gmdl_model_input_shape(const gmdl_model *m, int *c, int *h, int *w) {
+void gmdl_model_input_shape(int *c, int *h, int *w, const gmdl_model *m) {
     *c = m->in_c;
     *h = m->in_h;
     *w = m->in_w;
@@ -515,7 +515,7 @@ size_t gmdl_model_param_count(const gmdl_model *m) {
 int gmdl_model_layer_count(const gmdl_model *m) {
     return m->nlayers;
 }
-void gmdl_model_layer_info(const gmdl_model *m, int i, gmdl_layer_info *info) {
+void gmdl_model_layer_info(gmdl_layer_info *info, const gmdl_model *m, int i) {
     const gmdl__layer *l = &m->layers[i];
     info->kind = l->ops->kind;
     info->name = l->name;
@@ -525,7 +525,7 @@ void gmdl_model_layer_info(const gmdl_model *m, int i, gmdl_layer_info *info) {
     for (int j = 0; j < l->nparams; j++)
         info->params += l->param[j].count;
 }
-const gmdl_epoch_stats *gmdl_model_history(const gmdl_model *m, int *n) {
+const gmdl_epoch_stats *gmdl_model_history(int *n, const gmdl_model *m) {
     *n = m->nhist;
     return m->hist;
 }
@@ -593,7 +593,7 @@ int gmdl_model_is_compressed(const gmdl_model *m) {
     return m->compressed;
 }
 
-gmdl_status gmdl_model_init_from(gmdl_model *m, const gmdl_model *src, int *copied, gmdl_err *err) {
+gmdl_status gmdl_model_init_from(gmdl_model *m, int *copied, const gmdl_model *src, gmdl_err *err) {
     *copied = 0;
     if (strcmp(m->cfg.arch, src->cfg.arch) != 0 || m->in_size != src->in_size ||
         m->classes != src->classes)

@@ -216,11 +216,11 @@ train_step(gmdl_model *m, int n, double lr, double klw, size_t ntrain, int *corr
 }
 
 gmdl_status gmdl_model_train_epoch(gmdl_model *m,
+                                   gmdl_epoch_stats *stats,
                                    const gmdl_dataset *train,
                                    const gmdl_dataset *test,
                                    gmdl_progress_fn progress,
                                    void *user,
-                                   gmdl_epoch_stats *stats,
                                    gmdl_err *err) {
     if (m->compressed)
         return gmdl__fail(err, GMDL_EUNSUPPORTED,
