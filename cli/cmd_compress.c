@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -277,6 +278,14 @@ int cmd_compress(int argc, char **argv) {
         return rc < 0 ? 0 : rc;
     if (!OPTV(&cmd, v, "out")->s) {
         fprintf(stderr, "gmdl compress: --out FILE.gmz is required\n");
+        return 2;
+    }
+    struct stat in_st, out_st; /* never write the compressed model over the one it comes from */
+    if (stat(pos[0], &in_st) == 0 && stat(OPTV(&cmd, v, "out")->s, &out_st) == 0 &&
+        in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino) {
+        fprintf(stderr,
+                "gmdl compress: --out %s is the model being compressed; choose another file\n",
+                OPTV(&cmd, v, "out")->s);
         return 2;
     }
     cli_threads(OPTV(&cmd, v, "threads")->i);
