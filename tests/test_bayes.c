@@ -839,9 +839,10 @@ int main(void) {
         gmdl_layer_info li;
         gmdl_model_layer_info(&li, m, 0);
         CHECK(strcmp(li.kind, a ? "svd_conv2d" : "svd_dense") == 0);
-        double units;
-        CHECK_NEAR(gmdl__model_kept_fraction(m, &units), 1.0, 0, 0); /* log sigma^2 = -10 */
-        CHECK(isnan(units));                                         /* no groups */
+        double units, kept = 0;
+        CHECK_OK(gmdl__model_kept_fraction(&kept, &units, m));
+        CHECK_NEAR(kept, 1.0, 0, 0); /* log sigma^2 = -10 */
+        CHECK(isnan(units));         /* no groups */
         gmdl_model_destroy(m);
     }
     TEST_MAIN_END();

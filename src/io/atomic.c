@@ -35,6 +35,10 @@ gmdl_status gmdl__write_atomic(const char *path, const void *buf, size_t len, gm
         unlink(tmp);
         return gmdl__fail(err, GMDL_EIO, "%s: fsync/close failed: %s", tmp, strerror(e));
     }
+    return gmdl__rename_durable(tmp, path, err);
+}
+
+gmdl_status gmdl__rename_durable(const char *tmp, const char *path, gmdl_err *err) {
     if (rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);

@@ -75,5 +75,8 @@ void gmdl__ckpt_meta_format(const gmdl__ckpt *c, size_t i, char *buf, size_t n);
 /* Writes buf to path atomically: path.tmp.<pid>, fsync, rename, fsync of the folder. The old
  * file, if any, stays intact on every failure. */
 gmdl_status gmdl__write_atomic(const char *path, const void *buf, size_t len, gmdl_err *err);
+/* Renames a complete, fsynced file tmp over path and fsyncs the folder; on failure tmp is
+ * removed and path keeps what it had. */
+gmdl_status gmdl__rename_durable(const char *tmp, const char *path, gmdl_err *err);
 
 #endif

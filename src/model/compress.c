@@ -17,7 +17,10 @@
  * maximum compression = 32 N / sum(codes + indices), each the
  * smaller of its Huffman coding (with a codebook: distinct symbols x their width; index gaps in
  * row-major order) and its plain fixed-width form. All three are floored as in the paper. */
+#include <unistd.h>
+
 #include "core/vmath.h"
+#include "io/ckpt.h"
 #include "model/gmz.h"
 #include "model/prune.h"
 
@@ -47,18 +50,19 @@ static int cmp_u64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Huffman-coded size in bits of n symbols (sorted in place), plus the number of distinct
- * symbols. Total = sum of the weights of the internal nodes (two-queue construction). */
-static double huffman_bits(int64_t *sym, size_t n, size_t *distinct) {
+/* Huffman-coded size in bits of n symbols (sorted in place) into *bits, plus the number of
+ * distinct symbols. Total = sum of the weights of the internal nodes (two-queue construction). */
+static gmdl_status huffman_bits(double *bits, int64_t *sym, size_t n, size_t *distinct) {
     *distinct = 0;
+    *bits = 0.0;
     if (n == 0)
-        return 0.0;
+        return GMDL_OK;
     qsort(sym, n, sizeof *sym, cmp_i64);
     uint64_t *f = gmdl__malloc(n * sizeof *f), *q2 = gmdl__malloc(n * sizeof *q2);
     if (!f || !q2) {
         gmdl__free(f);
         gmdl__free(q2);
-        return (double)n * 64.0; /* out of memory: an upper bound */
+        return GMDL_ENOMEM;
     }
     size_t k = 0;
     for (size_t i = 0; i < n;) {
@@ -85,7 +89,8 @@ static double huffman_bits(int64_t *sym, size_t n, size_t *distinct) {
     }
     gmdl__free(f);
     gmdl__free(q2);
-    return total;
+    *bits = total;
+    return GMDL_OK;
 }
 
 /* ---------------------------------------------------------------- bits */
@@ -230,12 +235,17 @@ static gmdl_status encode_layer(job *J,
         ocols += any;
     }
     size_t dcode = 0, dgap = 0;
-    double hc = huffman_bits(codes, nnz, &dcode), hg = huffman_bits(gaps, nnz, &dgap);
+    double hc, hg;
+    gmdl_status s = huffman_bits(&hc, codes, nnz, &dcode);
+    if (s == GMDL_OK)
+        s = huffman_bits(&hg, gaps, nnz, &dgap);
     int64_t maxgap = 0;
     for (k = 0; k < nnz; k++)
         maxgap = gaps[k] > maxgap ? gaps[k] : maxgap;
     gmdl__free(codes);
     gmdl__free(gaps);
+    if (s != GMDL_OK)
+        return s;
     const int cbits = gmdl__bits_for(c->cols);
     /* structured pruning leaves dense smaller layers: no indices (CLI.md) */
     size_t index_bits =
@@ -379,10 +389,22 @@ gmdl_status gmdl_model_compress(gmdl_compress_report *rep,
         bit_rule(&J);
         s = tune_bits(&J, test, cfg->tolerance, &rep->test_error_pruned, err);
     }
-    if (!s)
-        s = write_file(&J, cfg, out, rep, err);
-    if (!s)
-        s = check_file(out, test, rep, err);
+    /* the file is checked under a temporary name and renamed over out only when the check
+     * passed, so a failure leaves out as it was */
+    char *stage = s ? NULL : gmdl__malloc(strlen(out) + 32);
+    if (!s && !stage)
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    if (!s) {
+        snprintf(stage, strlen(out) + 32, "%s.tmp.%ld", out, (long)getpid());
+        s = write_file(&J, cfg, stage, rep, err);
+        if (!s)
+            s = check_file(stage, test, rep, err);
+        if (!s)
+            s = gmdl__rename_durable(stage, out, err);
+        if (s)
+            remove(stage);
+    }
+    gmdl__free(stage);
     memcpy(m->params, store0, m->nstore * sizeof(float));
     gmdl__prune_free(J.cl, J.ncl);
     gmdl__free(J.cl);

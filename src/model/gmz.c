@@ -184,6 +184,8 @@ static gmdl_status read_head(const gmdl__ckpt *c,
     cfg.epochs = 0;
     gmdl_err sub;
     gmdl_status s = gmdl_model_create(out, &cfg, (int)ic, (int)ih, (int)iw, (int)classes, &sub);
+    if (s == GMDL_ENOMEM) /* out of memory is not a bad file */
+        return gmdl__fail(err, s, "%s: %s", path, sub.msg);
     if (s)
         return gmdl__fail(err, GMDL_ECORRUPT, "%s: invalid model description: %s", path, sub.msg);
     return GMDL_OK;

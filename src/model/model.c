@@ -272,11 +272,12 @@ static gmdl_status build_layers(
 void gmdl_model_destroy(gmdl_model *m) {
     if (!m)
         return;
-    if (m->act)
-        for (int i = 0; i <= m->nlayers; i++) {
+    for (int i = 0; i <= m->nlayers; i++) { /* either array may be missing after a failure */
+        if (m->act)
             gmdl__free_aligned(m->act[i]);
+        if (m->dact)
             gmdl__free_aligned(m->dact[i]);
-        }
+    }
     gmdl__free(m->act);
     gmdl__free(m->dact);
     gmdl__free_aligned(m->params);
@@ -533,9 +534,10 @@ double gmdl_model_last_train_seconds(const gmdl_model *m) {
     return m->last_train_seconds;
 }
 
-double gmdl__model_kept_fraction(const gmdl_model *m, double *units) {
+gmdl_status gmdl__model_kept_fraction(double *frac, double *units, const gmdl_model *m) {
     size_t kept = 0, total = 0, gkept = 0, gtotal = 0;
     *units = NAN;
+    *frac = NAN;
     if (gmdl__method_has(m->method, GMDL__M_PRIOR_LAYER)) { /* sws: weights not assigned to the
                                                                 zero component */
         const gmdl__layer *pr = &m->layers[m->nlayers - 1];
@@ -545,14 +547,15 @@ double gmdl__model_kept_fraction(const gmdl_model *m, double *units) {
                 continue;
             int *comp = gmdl__malloc(l->param[0].count * sizeof(int));
             if (!comp)
-                return NAN;
+                return GMDL_ENOMEM;
             gmdl__sws_assign(pr, l->param[0].p, l->param[0].count, NULL, comp);
             for (size_t j = 0; j < l->param[0].count; j++)
                 kept += comp[j] != 0;
             total += l->param[0].count;
             gmdl__free(comp);
         }
-        return total ? (double)kept / (double)total : 1.0;
+        *frac = total ? (double)kept / (double)total : 1.0;
+        return GMDL_OK;
     }
     for (int i = 0; i < m->nlayers; i++) {
         const gmdl__layer *l = &m->layers[i];
@@ -561,17 +564,19 @@ double gmdl__model_kept_fraction(const gmdl_model *m, double *units) {
         const size_t n = gmdl__layer_weight_c(l)->count;
         double *st = gmdl__malloc(n * sizeof(double));
         if (!st)
-            return NAN;
+            return GMDL_ENOMEM;
         size_t G;
         l->ops->posterior(l, NULL, NULL, st, &G);
         if (G) {
             /* groups kept (the statistic below 3, or the layer's two-cluster split of its
              * statistics, as gmdl compress), times their size */
             double t = 3.0;
-            if (gmdl__method_has(m->method, GMDL__M_AUTO_THRESHOLD) &&
-                gmdl__group_statistics(l, st, &t)) {
+            gmdl_status s = gmdl__method_has(m->method, GMDL__M_AUTO_THRESHOLD)
+                                ? gmdl__group_statistics(l, st, &t)
+                                : GMDL_OK;
+            if (s) {
                 gmdl__free(st);
-                return NAN;
+                return s;
             }
             for (size_t g = 0; g < G; g++) {
                 kept += st[g] < t ? n / G : 0;
@@ -586,7 +591,8 @@ double gmdl__model_kept_fraction(const gmdl_model *m, double *units) {
         gmdl__free(st);
         total += n;
     }
-    return total ? (double)kept / (double)total : 1.0;
+    *frac = total ? (double)kept / (double)total : 1.0;
+    return GMDL_OK;
 }
 
 int gmdl_model_is_compressed(const gmdl_model *m) {

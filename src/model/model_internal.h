@@ -83,8 +83,8 @@ gmdl_status gmdl__model_reduce(gmdl_model *f,
 gmdl_status gmdl__model_sparsify(gmdl_model *m, gmdl_err *err);
 /* Fraction of the weights of Bayesian layers kept (log alpha < 3; groups kept for bc-gnj, bc-ghs;
  * not in the zero component for sws; 1 without such layers); *units: the fraction of groups kept
- * (bc-gnj, bc-ghs), else NAN. */
-double gmdl__model_kept_fraction(const gmdl_model *m, double *units);
+ * (bc-gnj, bc-ghs), else NAN. GMDL_ENOMEM when its scratch cannot be allocated. */
+gmdl_status gmdl__model_kept_fraction(double *frac, double *units, const gmdl_model *m);
 /* prune.c: the group statistics of a structured layer into st [groups] (its posterior hook)
  * and, when t_auto is not NULL, their automatic threshold: the two-cluster split (Otsu's cut, the
  * midpoint of the gap; +inf when the clusters' means are less than 2 apart). GMDL_ENOMEM without

@@ -161,8 +161,9 @@ static gmdl_status read_harden(
             return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
         s = gmdl_sws_harden_parse(*buf, n, &n, h, &herr);
     }
-    if (s)
-        return gmdl__fail(err, GMDL_ECORRUPT, "%s: train.sws_harden: %s", path, herr.msg);
+    if (s) /* out of memory is not a bad file */
+        return gmdl__fail(err, s == GMDL_ENOMEM ? s : GMDL_ECORRUPT, "%s: train.sws_harden: %s",
+                          path, herr.msg);
     cfg->sws.harden = *buf;
     cfg->sws.harden_n = (int)n;
     return GMDL_OK;
@@ -265,6 +266,8 @@ gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
     gmdl__free(harden);
     if (s) {
         gmdl__ckpt_destroy(c);
+        if (s == GMDL_ENOMEM)
+            return gmdl__fail(err, s, "%s: %s", path, sub.msg);
         return gmdl__fail(err, GMDL_ECORRUPT, "%s: invalid model description: %s", path, sub.msg);
     }
     char name[80];

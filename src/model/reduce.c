@@ -235,8 +235,8 @@ gmdl_status gmdl__model_reduce(gmdl_model *f,
         gmdl_err sub;
         s = gmdl__model_create_select(&r, &cfg, f->in_c, f->in_h, f->in_w, f->classes, nsel, &sub);
         if (s)
-            s = gmdl__fail(err, GMDL_ECORRUPT, "cannot build the pruned architecture %s: %s", arch,
-                           sub.msg);
+            s = gmdl__fail(err, s == GMDL_ENOMEM ? s : GMDL_ECORRUPT,
+                           "cannot build the pruned architecture %s: %s", arch, sub.msg);
     }
     if (!s && r) {
         r->select_idx = sel;

@@ -277,7 +277,11 @@ gmdl_status gmdl_model_train_epoch(gmdl_model *m,
     gmdl_epoch_stats st = {
         m->epoch, loss_sum / (double)train->n, (double)hits / (double)train->n, NAN, NAN, kl, 0.0,
         NAN};
-    st.kept = gmdl__model_kept_fraction(m, &st.kept_units);
+    s = gmdl__model_kept_fraction(&st.kept, &st.kept_units, m);
+    if (s) {
+        gmdl_set_flush_denormals(prev_ftz);
+        return gmdl__fail(err, s, "out of memory");
+    }
     if (test) {
         gmdl_eval_result r;
         s = gmdl_model_evaluate(&r, m, test, 0, 0, NULL, err);

@@ -221,6 +221,8 @@ gmdl__jt_build(jt_tree *T, const pgm_reduced *P, const gmdl_exact_config *cfg, g
         goto done;
     sizes(T, P);
 done:
+    if (s)
+        gmdl__jt_tree_free(T); /* a failed build leaves nothing to free */
     gmdl__free(cvars);
     gmdl__free(alias);
     gmdl__free(alive);
