@@ -20,12 +20,11 @@ static int num(const char *s, double *out) {
 }
 
 void gmdl_surv_data_fini(gmdl_surv_data *d) {
-    for (size_t j = 0; d->names && j < d->p; j++) {
-        gmdl__free(d->names[j]);
-        gmdl__free(d->src[j]);
-        gmdl__free(d->level[j]);
-        gmdl__free(d->baseline[j]);
-    }
+    char **arr[4] = {d->names, d->src, d->level, d->baseline}; /* any may be missing after a
+                                                                     failed allocation */
+    for (int a = 0; a < 4; a++)
+        for (size_t j = 0; arr[a] && j < d->p; j++)
+            gmdl__free(arr[a][j]);
     gmdl__free(d->names);
     gmdl__free(d->src);
     gmdl__free(d->level);
