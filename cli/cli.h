@@ -33,6 +33,8 @@ int cmd_ssvae(int argc, char **argv);
 
 /* Prints "gmdl CMD: MESSAGE" (or the status text when err is empty) and returns the exit code
  * for the status (2 for bad input, 1 otherwise). */
+/* The whole command line tool: dispatch argv[1] to its command; the exit status. */
+int cli_main(int argc, char **argv);
 int cli_fail(const char *cmd, gmdl_status s, const gmdl_err *err);
 /* Sets the OpenMP thread count (0 = all cores) and returns the count in effect. */
 int cli_threads(long long requested);

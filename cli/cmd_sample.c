@@ -453,7 +453,8 @@ static int summarize(sample_run *r) {
         }
         if (s) {
             gmdl_err err = {{0}};
-            snprintf(err.msg, sizeof err.msg, "diagnostics need at least 8 draws per chain");
+            if (s != GMDL_ENOMEM) /* the one other failure */
+                snprintf(err.msg, sizeof err.msg, "diagnostics need at least 8 draws per chain");
             return cli_fail("sample", s, &err);
         }
     }

@@ -234,16 +234,18 @@ static int parse_config(const cli_val *v, train_run *r) {
     gmdl_err herr = {{0}};
     const char *harden = OPTV(&cmd, v, "sws-harden")->s;
     size_t nharden = 0;
-    if (gmdl_sws_harden_parse(NULL, 0, &nharden, harden, &herr) == GMDL_OK) {
+    gmdl_status hs = gmdl_sws_harden_parse(NULL, 0, &nharden, harden, &herr);
+    if (hs == GMDL_OK) {
         r->harden = malloc((nharden ? nharden : 1) * sizeof(double));
         if (!r->harden) {
             fprintf(stderr, "gmdl train: out of memory\n");
             return 1;
         }
+        hs = gmdl_sws_harden_parse(r->harden, nharden, &nharden, harden, &herr);
     }
-    if (gmdl_sws_harden_parse(r->harden, nharden, &nharden, harden, &herr)) {
+    if (hs) {
         fprintf(stderr, "gmdl train: --sws-harden: %s\n", herr.msg);
-        return 2;
+        return gmdl_status_is_input_error(hs) ? 2 : 1;
     }
     cfg.sws.harden = r->harden;
     cfg.sws.harden_n = (int)nharden;

@@ -1,4 +1,5 @@
-/* gmdl: the command-line tool. Dispatch goes through a table of {name, handler, summary}. */
+/* gmdl: the command-line tool. Dispatch goes through a table of {name, handler, summary};
+ * main() is in gmdl_main.c (a test build, tests/faults/fault_cli.c, wraps cli_main in its own). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
@@ -78,7 +79,7 @@ int cli_stderr_tty(void) {
     return isatty(STDERR_FILENO);
 }
 
-int main(int argc, char **argv) {
+int cli_main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);
         return 2;

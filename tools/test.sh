@@ -90,6 +90,9 @@ if build asan -DCMAKE_BUILD_TYPE=Debug -DGMDL_SANITIZE=address,undefined; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
     export LSAN_OPTIONS=suppressions=$PWD/tools/lsan.supp:print_suppressions=0
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+    # the fault-injection sweeps fail every 4th allocation past the first 64 (library) and take
+    # 16 + 12 runs per command (CLI) here; the Release pass runs them in full
+    export GMDL_FAULT_STRIDE=4 GMDL_FAULT_RUNS=12
     # the install test builds a program against the installed library with plain flags
     run_suite asan -LE install
 else
