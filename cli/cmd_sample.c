@@ -397,7 +397,11 @@ static gmdl_status run_mcmc(const cli_val *v,
                  : r->mi == SAMPLE_SGLD       ? n * c.thin / 10
                                               : n;
     r->warmup = c.n_warmup;
-    return gmdl_mcmc_run(&r->d, t, &c, err);
+    sample_counter cnt;
+    sample_counter_wrap(&cnt, t);
+    gmdl_status s = gmdl_mcmc_run(&r->d, &cnt.t, &c, err);
+    r->grad_evals = atomic_load(&cnt.grads);
+    return s;
 }
 
 /* Rejection's log M: --log-m, or else the largest log weight over 10^4 pilot proposals plus

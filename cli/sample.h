@@ -6,6 +6,8 @@
 #ifndef GMDL_CLI_SAMPLE_H
 #define GMDL_CLI_SAMPLE_H
 
+#include <stdatomic.h>
+
 #include "cli.h"
 
 /* ------------------------------------------------------------------ data (sample_data.c) */
@@ -78,6 +80,7 @@ typedef struct sample_run {
     double target_accept;           /* the warm-up target in effect (MH, MALA, HMC, NUTS) */
     size_t divergences, depth_hits; /* NUTS, after warm-up */
     double *ebfmi;                  /* [chains] (NUTS), malloc'd, or NULL */
+    unsigned long long grad_evals;  /* MCMC: gradient evaluations, warm-up included */
     sample_warning warn[SAMPLE_MAX_WARN];
     size_t n_warn;
 } sample_run;
@@ -90,6 +93,15 @@ int sample_diagnose(sample_run *r);
 void sample_warnings_print(const sample_run *r);
 /* "warnings": [{"code": ..., "message": ...}, ...] into j. */
 void sample_warnings_json(json_w *j, const sample_run *r);
+
+/* ------------------------------------------------------------------ counting (sample_count.c) */
+/* A target that forwards to inner and counts gradient evaluations (all threads). */
+typedef struct sample_counter {
+    gmdl_target t;
+    const gmdl_target *inner;
+    atomic_ullong grads;
+} sample_counter;
+void sample_counter_wrap(sample_counter *c, const gmdl_target *inner);
 
 /* ------------------------------------------------------------------ Stan CSV (sample_stan.c) */
 /* Writes the draws as Stan does (CmdStan's output.csv): comment lines, a header of lp__,

@@ -60,8 +60,10 @@ static void json_extras(json_w *j, const sample_run *r) {
     int mi = r->mi;
     if (SAMPLE_HAS_ACCEPT(mi) || mi == SAMPLE_REJECTION)
         json_num(j, "accept_rate", mi == SAMPLE_REJECTION ? r->rej_accept : r->accept);
-    if (SAMPLE_IS_MCMC(mi))
+    if (SAMPLE_IS_MCMC(mi)) {
         json_num(j, "step_size", r->step);
+        json_int(j, "grad_evals", (long long)r->grad_evals);
+    }
     if (mi == SAMPLE_NUTS) {
         json_int(j, "divergences", (long long)r->divergences);
         json_int(j, "max_treedepth_hits", (long long)r->depth_hits);

@@ -3,8 +3,11 @@
  * warm-up iteration, and the metric estimated from the draws of slow windows between a fast
  * initial buffer and a fast terminal buffer. Window sizes double (25, 50, 100, ...) and the last
  * one is stretched to end where the terminal buffer starts, so that no short window is left over.
- * The estimate is shrunk toward 1e-3 I as Stan does, so that a short window cannot give a
- * degenerate metric. Everything here is on the unconstrained scale. */
+ * The estimate is shrunk as Stan does, n/(n+5) var + 5/(n+5) 1e-3 s, so that a short window
+ * cannot give a degenerate metric, but with s = min(var, 1) the coordinate's own variance where
+ * Stan has s = 1: Stan's absolute 1e-3 dominates the metric of a parameter whose posterior sd is
+ * below about 0.01 (the regression coefficients of sblrc-blr have sd 0.001), which then forces a
+ * step size several times too small. Everything here is on the unconstrained scale. */
 #include "common.h"
 #include "gmdl/infer.h"
 #include "infer/infer_internal.h"
@@ -84,16 +87,15 @@ static void next_window(gmdl__adapt *a) {
 static void set_metric(gmdl__adapt *a, gmdl__chain *c) {
     size_t d = a->d;
     double n = (double)a->n, shrink = n / (n + 5.0), reg = 1e-3 * 5.0 / (n + 5.0);
-    if (a->dense && c->minv_dense) {
-        for (size_t i = 0; i < d; i++)
-            for (size_t j = 0; j < d; j++)
-                c->minv_dense[i * d + j] =
-                    shrink * a->m2[i * d + j] / (n - 1.0) + (i == j ? reg : 0.0);
-        return;
-    }
     for (size_t j = 0; j < d; j++) {
-        double v = a->dense ? a->m2[j * d + j] : a->m2[j];
-        c->minv[j] = shrink * v / (n - 1.0) + reg;
+        double v = (a->dense ? a->m2[j * d + j] : a->m2[j]) / (n - 1.0);
+        double r = reg * (v > 0 && v < 1.0 ? v : 1.0);
+        if (a->dense && c->minv_dense) {
+            for (size_t i = 0; i < d; i++)
+                c->minv_dense[j * d + i] = shrink * a->m2[j * d + i] / (n - 1.0) + (i == j ? r : 0);
+            continue;
+        }
+        c->minv[j] = shrink * v + r;
         c->sdm[j] = sqrt(c->minv[j]);
     }
 }

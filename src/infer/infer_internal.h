@@ -95,8 +95,8 @@ extern const gmdl__sampler gmdl__sampler_mh, gmdl__sampler_mala, gmdl__sampler_h
  * windows (an initial fast buffer of 75 iterations, windows of 25, 50, 100, ... the last
  * stretched to the terminal fast buffer of 50; 15%/75%/10% of W when W < 150; no metric
  * adaptation when W < 20). At each window's end the metric becomes the window's regularised
- * variance (n/(n+5) var + 1e-3 5/(n+5)), or covariance with `dense`, and the caller re-initialises
- * the step and calls gmdl__adapt_restart. */
+ * variance (n/(n+5) var + 1e-3 min(var, 1) 5/(n+5)), or covariance with `dense`, and the caller
+ * re-initialises the step and calls gmdl__adapt_restart. */
 typedef struct gmdl__adapt {
     size_t d, W, counter;
     size_t init_buf, term_buf, win_size, next_win;
