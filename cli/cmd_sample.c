@@ -79,7 +79,9 @@ static const cli_opt opts[] = {
     {"precondition", 0, OPT_FLAG, NULL, NULL, "SGLD: RMSprop-style diagonal preconditioner (pSGLD)",
      1, 0, 0},
     {"data", 0, OPT_STRING, "FILE", NULL,
-     "model data: libsvm or .csv (logistic), .csv (linear), .json (eight-schools)", 1, 0, 0},
+     "model data: libsvm or .csv (logistic), .csv (linear), .json (eight-schools; user models: "
+     "Stan-format JSON read through gmdl_data_*)",
+     1, 0, 0},
     {"test", 0, OPT_STRING, "FILE", NULL, "logistic: test data for the posterior-averaged accuracy",
      1, 0, 0},
     {"y", 0, OPT_STRING, "COL", NULL,
@@ -236,7 +238,7 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
         return 2;
     }
     if (lib) {
-        int rc = sample_plugin_open(&h->plugin, lib, OPTV(&cmd, v, "model-arg")->s);
+        int rc = sample_plugin_open(&h->plugin, lib, OPTV(&cmd, v, "model-arg")->s, data);
         if (!rc)
             *t = &h->plugin.target;
         return rc;

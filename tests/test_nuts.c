@@ -9,7 +9,8 @@
  *   the tree depth; the energies give E-BFMI;
  * - tail ESS and rank-normalised (folded) R-hat: near the number of draws and 1 on independent
  *   draws, R-hat above 1.01 for chains with shifted means and, through folding, for chains with
- *   the same mean but different scales (where the classic split R-hat stays near 1). */
+ *   the same mean but different scales (where the classic split R-hat stays near 1);
+ * - the Stan-data accessor (gmdl_data_*): values, shapes, errors naming FILE:LINE:COL and key. */
 #include "gmdl/infer.h"
 #include "gmdl/rng.h"
 #include "harness.h"
@@ -246,7 +247,42 @@ static void test_rank_diagnostics(void) {
     CHECK(ess < 0.3 * C * N);
 }
 
+/* The Stan-data accessor: values by name, shapes, and errors that name the place and the key. */
+static void test_data_json(void) {
+    const char *path = "test_nuts_data.json";
+    FILE *f = fopen(path, "w");
+    REQUIRE(f != NULL);
+    fputs("{\"N\": 3, \"x\": 2.5, \"y\": [1, 2.5, -3], \"k\": [1, 0, 4],\n"
+          " \"X\": [[1, 2], [3, 4], [5, 6]], \"bad\": [[1, 2], [3]], \"frac\": 1.5}\n",
+          f);
+    fclose(f);
+    gmdl_data *d = NULL;
+    gmdl_err err = {{0}};
+    REQUIRE_OK_MSG(gmdl_data_json_open(&d, path, &err), err.msg);
+    long long n = 0, k[3];
+    double x = 0, y[3], X[6];
+    size_t ny = 0, r = 0, c = 0;
+    CHECK(gmdl_data_int(&n, d, "N", &err) == GMDL_OK && n == 3);
+    CHECK(gmdl_data_real(&x, d, "x", &err) == GMDL_OK && x == 2.5);
+    CHECK(gmdl_data_vector(NULL, 0, &ny, d, "y", &err) == GMDL_OK && ny == 3);
+    CHECK(gmdl_data_vector(y, 3, &ny, d, "y", &err) == GMDL_OK && y[1] == 2.5 && y[2] == -3);
+    CHECK(gmdl_data_ints(k, 3, &ny, d, "k", &err) == GMDL_OK && k[2] == 4);
+    CHECK(gmdl_data_matrix(X, 6, &r, &c, d, "X", &err) == GMDL_OK && r == 3 && c == 2 && X[3] == 4);
+    CHECK(gmdl_data_has(d, "X") && !gmdl_data_has(d, "Z"));
+    CHECK(gmdl_data_vector(y, 2, &ny, d, "y", &err) == GMDL_ESHAPE && strstr(err.msg, "\"y\""));
+    CHECK(gmdl_data_int(&n, d, "frac", &err) == GMDL_EINVAL && strstr(err.msg, "integer") &&
+          strstr(err.msg, "test_nuts_data.json:2:"));
+    CHECK(gmdl_data_ints(k, 3, &ny, d, "y", &err) == GMDL_EINVAL && strstr(err.msg, "\"y\"[2]"));
+    CHECK(gmdl_data_matrix(X, 6, &r, &c, d, "bad", &err) == GMDL_ESHAPE &&
+          strstr(err.msg, "row 2"));
+    CHECK(gmdl_data_real(&x, d, "Z", &err) == GMDL_EINVAL && strstr(err.msg, "missing key \"Z\""));
+    CHECK(gmdl_data_vector(y, 3, &ny, d, "x", &err) == GMDL_EINVAL && strstr(err.msg, "array"));
+    gmdl_data_close(d);
+    remove(path);
+}
+
 int main(void) {
+    test_data_json();
     test_windows();
     test_ebfmi();
     test_rank_diagnostics();

@@ -8,20 +8,24 @@
  * here (and none on the non-centered eight_schools), which is what this example is for. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "gmdl/gmdl.h"
 
 #define J 8
-static const double y[J] = {28, 8, -3, 7, -1, 1, 18, 12};
-static const double sigma[J] = {15, 10, 16, 11, 9, 11, 10, 18};
+/* The data: Rubin's by default, or J, y and sigma of --data FILE.json (posteriordb's data.json). */
+typedef struct schools {
+    double y[J], sigma[J];
+} schools;
+static schools rubin = {{28, 8, -3, 7, -1, 1, 18, 12}, {15, 10, 16, 11, 9, 11, 10, 18}};
 static const char *const names[J + 2] = {"mu",       "tau",      "theta[1]", "theta[2]",
                                          "theta[3]", "theta[4]", "theta[5]", "theta[6]",
                                          "theta[7]", "theta[8]"};
 static const gmdl_transform tf[J + 2] = {[1] = {GMDL_TF_LOWER, 0, 0}};
 
 static gmdl_status logp(void *user, const double *x, double *lp, double *grad, gmdl_err *err) {
-    (void)user;
     (void)err;
+    const double *y = ((const schools *)user)->y, *sigma = ((const schools *)user)->sigma;
     double mu = x[0], tau = x[1];
     if (!(tau > 0)) {
         *lp = -HUGE_VAL;
@@ -52,12 +56,55 @@ static gmdl_status create(gmdl_target *out, void **state, const char *arg, gmdl_
         return GMDL_EINVAL;
     }
     *state = NULL;
-    *out = (gmdl_target){.dim = J + 2, .logp = logp, .names = names, .transforms = tf};
+    *out =
+        (gmdl_target){.user = &rubin, .dim = J + 2, .logp = logp, .names = names, .transforms = tf};
+    return GMDL_OK;
+}
+
+/* --data FILE.json: J (must be 8), y and sigma through the library's Stan-data accessor. This
+ * calls libgmdl (gmdl_data_*), which the gmdl executable has loaded. */
+static gmdl_status
+create_data(gmdl_target *out, void **state, const char *arg, const gmdl_data *data, gmdl_err *err) {
+    gmdl_status s = create(out, state, arg, err);
+    if (s != GMDL_OK || !data)
+        return s;
+    long long nj = 0;
+    size_t ny = 0, ns = 0;
+    schools *d = malloc(sizeof *d);
+    if (!d)
+        return GMDL_ENOMEM;
+    s = gmdl_data_int(&nj, data, "J", err);
+    if (s == GMDL_OK && nj != J) {
+        snprintf(err->msg, sizeof err->msg, "%s: this example has J = %d schools, the data %lld",
+                 "eight_schools_centered", J, nj);
+        s = GMDL_EINVAL;
+    }
+    if (s == GMDL_OK)
+        s = gmdl_data_vector(d->y, J, &ny, data, "y", err);
+    if (s == GMDL_OK)
+        s = gmdl_data_vector(d->sigma, J, &ns, data, "sigma", err);
+    if (s == GMDL_OK && (ny != J || ns != J)) {
+        snprintf(err->msg, sizeof err->msg, "%s: y and sigma need %d values (have %zu, %zu)",
+                 "eight_schools_centered", J, ny, ns);
+        s = GMDL_EINVAL;
+    }
+    for (int j = 0; s == GMDL_OK && j < J; j++)
+        if (!(d->sigma[j] > 0)) {
+            snprintf(err->msg, sizeof err->msg, "%s: sigma[%d] = %g must be positive",
+                     "eight_schools_centered", j + 1, d->sigma[j]);
+            s = GMDL_EINVAL;
+        }
+    if (s != GMDL_OK) {
+        free(d);
+        return s;
+    }
+    *state = d;
+    out->user = d;
     return GMDL_OK;
 }
 
 static void destroy(void *state) {
-    (void)state;
+    free(state);
 }
 
 static const gmdl_user_model model = {
@@ -66,6 +113,7 @@ static const gmdl_user_model model = {
     .name = "eight_schools_centered",
     .create = create,
     .destroy = destroy,
+    .create_data = create_data,
 };
 
 const gmdl_user_model *gmdl_user_model_v2(void) {

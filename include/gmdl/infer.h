@@ -22,6 +22,7 @@
 
 #include "gmdl/core.h"
 #include "gmdl/diag.h"
+#include "gmdl/io.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -321,6 +322,12 @@ typedef struct gmdl_user_model {
     gmdl_status (*create)(gmdl_target *target, void **state, const char *arg, gmdl_err *err);
     /* Releases what create made; state is create's *state (may be NULL). */
     void (*destroy)(void *state);
+    /* Optional (appended in gmdl 0.2; read when size covers it): builds the model from Stan-format
+     * data, `gmdl sample --data FILE.json` opened by gmdl (gmdl_data_json_open; borrowed, valid
+     * only during the call: copy what the model keeps), or NULL without --data. When set, gmdl
+     * calls it instead of create; a model without it refuses --data. */
+    gmdl_status (*create_data)(
+        gmdl_target *target, void **state, const char *arg, const gmdl_data *data, gmdl_err *err);
 } gmdl_user_model;
 
 typedef const gmdl_user_model *(*gmdl_user_model_fn)(void);

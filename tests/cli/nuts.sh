@@ -80,6 +80,11 @@ for c in 1 2 3 4; do
 done
 # --metric dense runs; one chain writes PATH itself
 if $S --model-lib "$MODELS/blr.so" --metric dense --chains 1 --n 200 --out "$WORK/one.csv" --out-format stan -q > /dev/null 2> "$WORK/e" && [ -s "$WORK/one.csv" ]; then ok; else bad "dense, one chain: $(cat "$WORK/e")"; fi
+# --data: Stan-format JSON through the accessor (the repository's copy of posteriordb's data.json)
+SCHOOLS=$(dirname "$0")/../data/posteriors/eight_schools-eight_schools_noncentered
+if $S --model-lib "$MODELS/eight_schools.so" --data "$SCHOOLS/data.json" --n 200 --json > "$WORK/j" 2> "$WORK/e" && grep -qF '"theta[8]"' "$WORK/j"; then ok; else bad "--data: $(cat "$WORK/e")"; fi
+expect_fail 2 "mean_value.json" 'missing key "J"' -- $S --model-lib "$MODELS/eight_schools.so" --data "$SCHOOLS/mean_value.json"
+expect_fail 2 "reads no --data" -- $S --model-lib "$MODELS/blr.so" --data "$SCHOOLS/data.json"
 # usage errors
 expect_fail 2 "--max-depth" -- $S --model-lib "$MODELS/blr.so" --max-depth 0
 expect_fail 2 "--out-format stan needs sampler statistics" -- $S --model-lib "$MODELS/blr.so" --method vi --n 100 --out "$WORK/v.csv" --out-format stan
