@@ -35,6 +35,10 @@ static const cli_opt opts[] = {
     {"metric", 0, OPT_STRING, "M", "diag",
      "NUTS: the metric adapted in warm-up, diag or dense (the warm-up covariance)", 1, 0, 0},
     {"strict", 0, OPT_FLAG, NULL, NULL, "exit 1 when the run raised any warning", 1, 0, 0},
+    {"check-grad", 0, OPT_FLAG, NULL, NULL,
+     "instead of sampling: compare the model's gradient with central finite differences at the "
+     "chains' start points (exit 2 above the tolerance 1e-4)",
+     1, 0, 0},
     {"out-format", 0, OPT_STRING, "F", "gmdl",
      "--out format: gmdl (chain, iteration, parameters) or stan (CmdStan's CSV with lp__, "
      "accept_stat__, ..., one file per chain: FILE_1.csv, ...)",
@@ -600,6 +604,12 @@ int cmd_sample(int argc, char **argv) {
     const gmdl_target *t = NULL;
     rc = model_open(v, &h, &t);
     if (rc) {
+        model_close(&h);
+        return rc;
+    }
+    if (OPTV(&cmd, v, "check-grad")->i) {
+        rc = sample_check_grad(t, (size_t)OPTV(&cmd, v, "chains")->i,
+                               (uint64_t)OPTV(&cmd, v, "seed")->i, OPTV(&cmd, v, "init-radius")->d);
         model_close(&h);
         return rc;
     }

@@ -94,6 +94,14 @@ void sample_warnings_print(const sample_run *r);
 /* "warnings": [{"code": ..., "message": ...}, ...] into j. */
 void sample_warnings_json(json_w *j, const sample_run *r);
 
+/* ------------------------------------------------------------------ --check-grad (sample_check.c)
+ */
+/* The model's gradient against central finite differences at the start points of `chains`
+ * chains (seed, init radius as the run would use); prints the worst relative error per
+ * parameter (table or JSON "grad_check"). Returns 0, or 2 above the tolerance (message printed),
+ * or another exit code. */
+int sample_check_grad(const gmdl_target *t, size_t chains, uint64_t seed, double radius);
+
 /* ------------------------------------------------------------------ counting (sample_count.c) */
 /* A target that forwards to inner and counts gradient evaluations (all threads). */
 typedef struct sample_counter {

@@ -85,6 +85,11 @@ SCHOOLS=$(dirname "$0")/../data/posteriors/eight_schools-eight_schools_noncenter
 if $S --model-lib "$MODELS/eight_schools.so" --data "$SCHOOLS/data.json" --n 200 --json > "$WORK/j" 2> "$WORK/e" && grep -qF '"theta[8]"' "$WORK/j"; then ok; else bad "--data: $(cat "$WORK/e")"; fi
 expect_fail 2 "mean_value.json" 'missing key "J"' -- $S --model-lib "$MODELS/eight_schools.so" --data "$SCHOOLS/mean_value.json"
 expect_fail 2 "reads no --data" -- $S --model-lib "$MODELS/blr.so" --data "$SCHOOLS/data.json"
+# --check-grad: a sign error in one coordinate's gradient is caught and named (exit 2); a right
+# gradient passes (exit 0) with the JSON key
+expect_fail 2 "--check-grad" "gradient of b is wrong" -- $S --model-lib "$MODELS/wrong_grad.so" --check-grad
+if $S --model-lib "$MODELS/wrong_grad.so" --model-arg ok --check-grad --json > "$WORK/j" 2> "$WORK/e" && grep -qF '"grad_check": {"a":' "$WORK/j" && grep -qF '"ok": true' "$WORK/j"; then ok; else bad "--check-grad on a right gradient: $(cat "$WORK/e" "$WORK/j")"; fi
+if $S --model-lib "$MODELS/eight_schools.so" --check-grad > /dev/null 2> "$WORK/e"; then ok; else bad "eight_schools gradient: $(cat "$WORK/e")"; fi
 # usage errors
 expect_fail 2 "--max-depth" -- $S --model-lib "$MODELS/blr.so" --max-depth 0
 expect_fail 2 "--out-format stan needs sampler statistics" -- $S --model-lib "$MODELS/blr.so" --method vi --n 100 --out "$WORK/v.csv" --out-format stan
