@@ -1,6 +1,7 @@
-/* gmdl sample: draws from a built-in or user model's posterior with MH, MALA, HMC, SGLD, rejection
- * or importance sampling, or fits mean-field VI; prints diagnostics (mean, sd, MCSE, ESS, tau,
- * split R-hat) as a table or JSON, and writes draws to CSV. A thin layer over gmdl/infer.h.
+/* gmdl sample: draws from a built-in or user model's posterior with NUTS (the default), MH, MALA,
+ * HMC, SGLD, rejection or importance sampling, or fits mean-field VI; prints diagnostics (mean,
+ * sd, MCSE, bulk and tail ESS, tau, split and rank-normalised R-hat) and the run's warnings as a
+ * table or JSON, and writes draws to CSV (gmdl's or Stan's). A thin layer over gmdl/infer.h.
  *
  * This file holds the options, the model set-up (built-in models, and user models through
  * sample_model.c) and the runs of the samplers; the data readers are in
@@ -28,8 +29,20 @@ static const cli_opt opts[] = {
      1, 0, 0},
     {"model-arg", 0, OPT_STRING, "TEXT", NULL, "text passed to the user model's create function", 1,
      0, 0},
-    {"method", 0, OPT_STRING, "METHOD", NULL,
-     "mh, mala, hmc, sgld, rejection, importance or vi (required)", 1, 0, 0},
+    {"method", 0, OPT_STRING, "METHOD", "nuts",
+     "nuts, mh, mala, hmc, sgld, rejection, importance or vi", 1, 0, 0},
+    {"max-depth", 0, OPT_INT, "D", "10", "NUTS: maximum tree depth (2^D leapfrog steps)", 1, 30, 0},
+    {"metric", 0, OPT_STRING, "M", "diag",
+     "NUTS: the metric adapted in warm-up, diag or dense (the warm-up covariance)", 1, 0, 0},
+    {"strict", 0, OPT_FLAG, NULL, NULL, "exit 1 when the run raised any warning", 1, 0, 0},
+    {"check-grad", 0, OPT_FLAG, NULL, NULL,
+     "instead of sampling: compare the model's gradient with central finite differences at the "
+     "chains' start points (exit 2 above the tolerance 1e-4)",
+     1, 0, 0},
+    {"out-format", 0, OPT_STRING, "F", "gmdl",
+     "--out format: gmdl (chain, iteration, parameters) or stan (CmdStan's CSV with lp__, "
+     "accept_stat__, ..., one file per chain: FILE_1.csv, ...)",
+     1, 0, 0},
     {"n", 'n', OPT_INT, "N", "1000",
      "draws kept per chain (SGLD: kept steps after burn-in and thinning; importance: proposals)", 1,
      1e10, 0},
@@ -52,7 +65,7 @@ static const cli_opt opts[] = {
     {"step", 0, OPT_DOUBLE, "EPS", "0",
      "initial step size (MH proposal sd, MALA/HMC epsilon); 0 = automatic", 0, 1e6, 0},
     {"target-accept", 0, OPT_DOUBLE, "A", "0",
-     "warm-up acceptance target; 0 = 0.234 (mh), 0.574 (mala), 0.8 (hmc)", 0, 0.999, 0},
+     "warm-up acceptance target; 0 = 0.234 (mh), 0.574 (mala), 0.8 (hmc, nuts)", 0, 0.999, 0},
     {"init-radius", 0, OPT_DOUBLE, "R", "2",
      "chains start uniformly in (-R, R) on the unconstrained scale; 0 = every chain at 0", 0, 1e6,
      0},
@@ -70,7 +83,9 @@ static const cli_opt opts[] = {
     {"precondition", 0, OPT_FLAG, NULL, NULL, "SGLD: RMSprop-style diagonal preconditioner (pSGLD)",
      1, 0, 0},
     {"data", 0, OPT_STRING, "FILE", NULL,
-     "model data: libsvm or .csv (logistic), .csv (linear), .json (eight-schools)", 1, 0, 0},
+     "model data: libsvm or .csv (logistic), .csv (linear), .json (eight-schools; user models: "
+     "Stan-format JSON read through gmdl_data_*)",
+     1, 0, 0},
     {"test", 0, OPT_STRING, "FILE", NULL, "logistic: test data for the posterior-averaged accuracy",
      1, 0, 0},
     {"y", 0, OPT_STRING, "COL", NULL,
@@ -109,23 +124,26 @@ static const cli_opt opts[] = {
 
 static const cli_cmd cmd = {
     "sample",
-    "gmdl sample --model MODEL|--model-lib FILE.so --method "
-    "mh|mala|hmc|sgld|rejection|importance|vi "
+    "gmdl sample --model MODEL|--model-lib FILE.so [--method "
+    "nuts|mh|mala|hmc|sgld|rejection|importance|vi] "
     "[--n N] [--warmup W] [--chains C] [--seed S] [--threads T] [--out DRAWS.csv] [--plot "
     "FILE.png] [--json] "
     "[model options]",
     "Draws from a posterior and prints, per parameter, the mean, sd, MCSE, effective sample size,\n"
-    "integrated autocorrelation time (tau) and split R-hat over the chains. Built-in models:\n"
+    "integrated autocorrelation time (tau) and split R-hat over the chains, and warnings (Stan's:\n"
+    "divergences, tree depth, E-BFMI, R-hat, ESS; acceptance; SGLD chains). Built-in models:\n"
     "sgld-mixture (Welling & Teh's two-parameter mixture, 100 points drawn with --seed: the first\n"
     "draw whose posterior has the paper's modes near (0, 1) and (1, -1)),\n"
     "logistic --data FILE [--test FILE] [--prior laplace|gaussian] (libsvm, or CSV with --y),\n"
     "linear --data FILE.csv --y COL, eight-schools --data FILE.json. SGLD keeps the draws after\n"
     "the burn-in with weight eps_t (step-size-weighted averages). rejection and importance use a\n"
-    "Student-t proposal around a VI pilot fit. JSON keys: mean, sd, mcse, ess, ess_bulk, tau, "
-    "rhat\n"
+    "Student-t proposal around a VI pilot fit. JSON keys: mean, sd, mcse, ess, ess_bulk, "
+    "ess_tail,\n"
+    "tau, rhat, rhat_rank\n"
     "(objects keyed by parameter name), accept_rate, seconds; logistic with --test: "
     "test_accuracy,\n"
-    "test_log_loss; importance: log_evidence, is_ess; vi: elbo, grad_variance.",
+    "test_log_loss; importance: log_evidence, is_ess; vi: elbo, grad_variance; nuts: divergences,\n"
+    "max_treedepth_hits, ebfmi; every run: warnings (a list of {code, message}).",
     opts,
     sizeof opts / sizeof opts[0],
     0,
@@ -224,7 +242,7 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
         return 2;
     }
     if (lib) {
-        int rc = sample_plugin_open(&h->plugin, lib, OPTV(&cmd, v, "model-arg")->s);
+        int rc = sample_plugin_open(&h->plugin, lib, OPTV(&cmd, v, "model-arg")->s, data);
         if (!rc)
             *t = &h->plugin.target;
         return rc;
@@ -299,16 +317,16 @@ static int model_open(const cli_val *v, model_handle *h, const gmdl_target **t) 
 /* ------------------------------------------------------------------ the runs */
 /* --method and --estimator into r; returns 0 or 2 (message printed). */
 static int parse_method(const cli_val *v, sample_run *r, int *est_i) {
-    static const char *const methods[] = {"mh",        "mala",       "hmc", "sgld",
-                                          "rejection", "importance", "vi"};
+    static const char *const methods[] = {"mh",   "mala",      "hmc",        "sgld",
+                                          "nuts", "rejection", "importance", "vi"};
     const char *method = OPTV(&cmd, v, "method")->s;
     r->mi = -1;
-    for (int i = 0; method && i < 7; i++)
+    for (int i = 0; method && i < 8; i++)
         if (strcmp(method, methods[i]) == 0)
             r->mi = i;
     if (r->mi < 0) {
         fprintf(stderr,
-                "gmdl sample: --method must be one of mh, mala, hmc, sgld, rejection, "
+                "gmdl sample: --method must be one of nuts, mh, mala, hmc, sgld, rejection, "
                 "importance, vi%s%s%s\n",
                 method ? " (got '" : "", method ? method : "", method ? "')" : "");
         return 2;
@@ -324,6 +342,19 @@ static int parse_method(const cli_val *v, sample_run *r, int *est_i) {
         return 2;
     }
     r->estimator = est;
+    const char *metric = OPTV(&cmd, v, "metric")->s, *fmt = OPTV(&cmd, v, "out-format")->s;
+    if (strcmp(metric, "diag") != 0 && strcmp(metric, "dense") != 0) {
+        fprintf(stderr, "gmdl sample: --metric must be diag or dense (got '%s')\n", metric);
+        return 2;
+    }
+    if (strcmp(fmt, "gmdl") != 0 && strcmp(fmt, "stan") != 0) {
+        fprintf(stderr, "gmdl sample: --out-format must be gmdl or stan (got '%s')\n", fmt);
+        return 2;
+    }
+    if (strcmp(metric, "dense") == 0 && r->mi != SAMPLE_NUTS) {
+        fprintf(stderr, "gmdl sample: --metric dense needs --method nuts\n");
+        return 2;
+    }
     return 0;
 }
 
@@ -344,6 +375,13 @@ static gmdl_status run_mcmc(const cli_val *v,
     c.step = OPTV(&cmd, v, "step")->d;
     c.target_accept = OPTV(&cmd, v, "target-accept")->d;
     c.leapfrog = (size_t)OPTV(&cmd, v, "leapfrog")->i;
+    c.max_depth = (size_t)OPTV(&cmd, v, "max-depth")->i;
+    c.dense_metric = strcmp(OPTV(&cmd, v, "metric")->s, "dense") == 0;
+    r->max_depth = c.max_depth;
+    r->target_accept = c.target_accept > 0    ? c.target_accept
+                       : r->mi == SAMPLE_MH   ? 0.234
+                       : r->mi == SAMPLE_MALA ? 0.574
+                                              : 0.8;
     c.init_radius = OPTV(&cmd, v, "init-radius")->d;
     c.interrupt = poll_interrupt;
     if (r->mi == SAMPLE_SGLD) {
@@ -365,7 +403,11 @@ static gmdl_status run_mcmc(const cli_val *v,
                  : r->mi == SAMPLE_SGLD       ? n * c.thin / 10
                                               : n;
     r->warmup = c.n_warmup;
-    return gmdl_mcmc_run(&r->d, t, &c, err);
+    sample_counter cnt;
+    sample_counter_wrap(&cnt, t);
+    gmdl_status s = gmdl_mcmc_run(&r->d, &cnt.t, &c, err);
+    r->grad_evals = atomic_load(&cnt.grads);
+    return s;
 }
 
 /* Rejection's log M: --log-m, or else the largest log weight over 10^4 pilot proposals plus
@@ -447,7 +489,8 @@ static int summarize(sample_run *r) {
                 var += d->weight[i] * e * e;
             }
             r->sm[j] = (gmdl_diag_summary){
-                mean, sqrt(var), r->isr.ess, r->isr.ess, (double)d->n / r->isr.ess, NAN, se};
+                mean, sqrt(var), r->isr.ess, r->isr.ess, (double)d->n / r->isr.ess,
+                NAN,  se,        NAN,        NAN};
         } else {
             s = gmdl_draws_summary(&r->sm[j], d, j);
         }
@@ -484,13 +527,14 @@ static int model_checks(const model_handle *h, const gmdl_target *t, sample_run 
 /* --out, --plot, then the report on stdout. Returns 0 or the exit code. */
 static int write_outputs(const cli_val *v, const gmdl_target *t, const sample_run *r) {
     const char *outp = OPTV(&cmd, v, "out")->s, *plot = OPTV(&cmd, v, "plot")->s;
-    if (outp && sample_write_draws(outp, &r->d))
-        return 1;
+    int stan = strcmp(OPTV(&cmd, v, "out-format")->s, "stan") == 0, rc;
+    if (outp && (rc = stan ? sample_write_stan(outp, r) : sample_write_draws(outp, &r->d)) != 0)
+        return rc;
     if (plot) {
         char title[96];
         snprintf(title, sizeof title, "%s, %s", r->model, r->method);
         static const double demo_window[4] = {-1.5, 2.5, -3.0, 3.0}; /* Welling & Teh 2011, 5.1 */
-        int rc = sample_plot_draws(plot, t, &r->d, title, r->mixture ? demo_window : NULL);
+        rc = sample_plot_draws(plot, t, &r->d, title, r->mixture ? demo_window : NULL);
         if (rc)
             return rc;
     }
@@ -564,6 +608,12 @@ int cmd_sample(int argc, char **argv) {
         model_close(&h);
         return rc;
     }
+    if (OPTV(&cmd, v, "check-grad")->i) {
+        rc = sample_check_grad(t, (size_t)OPTV(&cmd, v, "chains")->i,
+                               (uint64_t)OPTV(&cmd, v, "seed")->i, OPTV(&cmd, v, "init-radius")->d);
+        model_close(&h);
+        return rc;
+    }
     r.model = OPTV(&cmd, v, "model")->s;
     if (!r.model) { /* a user model is named by its file */
         const char *lib = OPTV(&cmd, v, "model-lib")->s;
@@ -578,15 +628,24 @@ int cmd_sample(int argc, char **argv) {
     signal(SIGINT, on_sigint);
     gmdl_err err = {{0}};
     double t0 = cli_now();
-    gmdl_status s = r.mi <= SAMPLE_SGLD
+    gmdl_status s = SAMPLE_IS_MCMC(r.mi)
                         ? run_mcmc(v, t, strcmp(r.model, "logistic") == 0, threads, &r, &err)
                         : run_from_vi(v, t, est_i, &r, &err);
     r.seconds = cli_now() - t0;
     if (s)
         rc = cli_fail("sample", s, &err);
-    else if ((rc = summarize(&r)) == 0 && (rc = model_checks(&h, t, &r)) == 0)
-        rc = write_outputs(v, t, &r);
+    else if ((rc = summarize(&r)) == 0 && (rc = sample_diagnose(&r)) == 0 &&
+             (rc = model_checks(&h, t, &r)) == 0 && (rc = write_outputs(v, t, &r)) == 0) {
+        if (!cli_quiet())
+            sample_warnings_print(&r);
+        if (r.n_warn && OPTV(&cmd, v, "strict")->i) {
+            fprintf(stderr, "gmdl sample: --strict: %zu warning%s raised\n", r.n_warn,
+                    r.n_warn == 1 ? "" : "s");
+            rc = 1;
+        }
+    }
     free(r.sm);
+    free(r.ebfmi);
     gmdl_draws_fini(&r.d);
     gmdl_vi_result_fini(&r.vr);
     model_close(&h);

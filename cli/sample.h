@@ -1,9 +1,12 @@
 /* Declarations shared by the files of `gmdl sample`: cmd_sample.c (options, model set-up, the
  * samplers' runs), sample_data.c (model data from CSV, libsvm and JSON through the library's
- * readers), sample_report.c (the draws CSV, the readable and JSON reports), sample_plot.c (the
+ * readers), sample_report.c (the draws CSV, the readable and JSON reports), sample_warn.c (the
+ * run's warnings and sampler statistics), sample_stan.c (Stan-format CSV), sample_plot.c (the
  * --plot figures) and sample_risk.c (the --risk-sweep report). */
 #ifndef GMDL_CLI_SAMPLE_H
 #define GMDL_CLI_SAMPLE_H
+
+#include <stdatomic.h>
 
 #include "cli.h"
 
@@ -34,16 +37,28 @@ gmdl_status csv_xy(const char *path,
 gmdl_status load_sparse(const char *path, const char *ycol, gmdl_libsvm *out, gmdl_err *err);
 
 /* ------------------------------------------------------------------ one run and its results */
-/* --method, in the order of the option's help; the first four are gmdl_mcmc_method values. */
+/* --method, in the order of the option's help; the first five are gmdl_mcmc_method values. */
 enum {
     SAMPLE_MH,
     SAMPLE_MALA,
     SAMPLE_HMC,
     SAMPLE_SGLD,
+    SAMPLE_NUTS,
     SAMPLE_REJECTION,
     SAMPLE_IMPORTANCE,
     SAMPLE_VI
 };
+
+/* MCMC methods (a chain driver run): MH, MALA, HMC, SGLD, NUTS. */
+#define SAMPLE_IS_MCMC(mi)    ((mi) <= SAMPLE_NUTS)
+/* Methods with an accept step or statistic: MH, MALA, HMC, NUTS. */
+#define SAMPLE_HAS_ACCEPT(mi) ((mi) <= SAMPLE_HMC || (mi) == SAMPLE_NUTS)
+
+#define SAMPLE_MAX_WARN 16
+typedef struct sample_warning {
+    char code[32];
+    char msg[640];
+} sample_warning;
 
 typedef struct sample_run {
     const char *model, *method, *estimator; /* names as reported */
@@ -59,9 +74,50 @@ typedef struct sample_run {
     double seconds;             /* sampling time */
     double accept, step;        /* means over the chains */
     double test_acc, test_ll, tv;
-    int have_labels;           /* logistic: the label mapping below */
-    gmdl_binary_labels labels; /* the values read as +1 and -1 */
+    int have_labels;                /* logistic: the label mapping below */
+    gmdl_binary_labels labels;      /* the values read as +1 and -1 */
+    size_t max_depth;               /* NUTS */
+    double target_accept;           /* the warm-up target in effect (MH, MALA, HMC, NUTS) */
+    size_t divergences, depth_hits; /* NUTS, after warm-up */
+    double *ebfmi;                  /* [chains] (NUTS), malloc'd, or NULL */
+    unsigned long long grad_evals;  /* MCMC: gradient evaluations, warm-up included */
+    sample_warning warn[SAMPLE_MAX_WARN];
+    size_t n_warn;
 } sample_run;
+
+/* ------------------------------------------------------------------ warnings (sample_warn.c) */
+/* Divergences, tree-depth hits and E-BFMI from the draws' statistics, then every warning the
+ * run deserves into r->warn (Stan's wording where Stan has one). Returns 0 or the exit code. */
+int sample_diagnose(sample_run *r);
+/* The warnings on stderr, one paragraph each ("gmdl sample: warning: ..."). */
+void sample_warnings_print(const sample_run *r);
+/* "warnings": [{"code": ..., "message": ...}, ...] into j. */
+void sample_warnings_json(json_w *j, const sample_run *r);
+
+/* ------------------------------------------------------------------ --check-grad (sample_check.c)
+ */
+/* The model's gradient against central finite differences at the start points of `chains`
+ * chains (seed, init radius as the run would use); prints the worst relative error per
+ * parameter (table or JSON "grad_check"). Returns 0, or 2 above the tolerance (message printed),
+ * or another exit code. */
+int sample_check_grad(const gmdl_target *t, size_t chains, uint64_t seed, double radius);
+
+/* ------------------------------------------------------------------ counting (sample_count.c) */
+/* A target that forwards to inner and counts gradient evaluations (all threads). */
+typedef struct sample_counter {
+    gmdl_target t;
+    const gmdl_target *inner;
+    atomic_ullong grads;
+} sample_counter;
+void sample_counter_wrap(sample_counter *c, const gmdl_target *inner);
+
+/* ------------------------------------------------------------------ Stan CSV (sample_stan.c) */
+/* Writes the draws as Stan does (CmdStan's output.csv): comment lines, a header of lp__,
+ * accept_stat__, stepsize__, treedepth__, n_leapfrog__, divergent__, energy__ and the parameters
+ * (theta[1] as theta.1), one row per draw; one file per chain, PATH itself for one chain, else
+ * PATH with _1, _2, ... before its extension. Each file is written atomically. Returns 0 or the
+ * exit code (message printed). */
+int sample_write_stan(const char *path, const sample_run *r);
 
 /* ------------------------------------------------------------------ output (sample_report.c) */
 /* Writes the draws as CSV: chain, iteration, one column per quantity (and weight). Returns 0 or

@@ -113,7 +113,30 @@ static int check_v2(const gmdl_user_model *m, const char *lib) {
     return 2;
 }
 
-int sample_plugin_open(sample_plugin *p, const char *lib, const char *arg) {
+/* ABI 2: create, or create_data with the opened --data when the model has it. */
+static gmdl_status create_v2(
+    sample_plugin *p, const gmdl_user_model *m, const char *arg, const char *data, gmdl_err *err) {
+    const size_t need = offsetof(gmdl_user_model, create_data) + sizeof m->create_data;
+    gmdl_status (*cd)(gmdl_target *, void **, const char *, const gmdl_data *, gmdl_err *) =
+        m->size >= need ? m->create_data : NULL;
+    if (!cd) {
+        if (data) {
+            snprintf(err->msg, sizeof err->msg,
+                     "this model reads no --data (it has no create_data; see gmdl/infer.h); "
+                     "pass its input with --model-arg");
+            return GMDL_EINVAL;
+        }
+        return m->create(&p->target, &p->state, arg, err);
+    }
+    gmdl_data *dd = NULL;
+    gmdl_status s = data ? gmdl_data_json_open(&dd, data, err) : GMDL_OK;
+    if (s == GMDL_OK)
+        s = cd(&p->target, &p->state, arg, dd, err);
+    gmdl_data_close(dd);
+    return s;
+}
+
+int sample_plugin_open(sample_plugin *p, const char *lib, const char *arg, const char *data) {
     /* A bare name means the current folder, not the system library path. */
     char path[4096];
     snprintf(path, sizeof path, "%s%s", strchr(lib, '/') ? "" : "./", lib);
@@ -132,9 +155,12 @@ int sample_plugin_open(sample_plugin *p, const char *lib, const char *arg) {
         if (rc)
             return rc;
         p->abi = GMDL_USER_MODEL_ABI;
-        s = m->create(&p->target, &p->state, arg, &err);
+        s = create_v2(p, m, arg, data, &err);
         if (s == GMDL_OK)
             p->destroy = m->destroy;
+    } else if (data) {
+        fprintf(stderr, "gmdl sample: --model-lib %s: an ABI-1 model takes no --data\n", lib);
+        return 2;
     } else if (dlsym(p->dl, "gmdl_model_abi")) {
         int rc = open_v1(p, lib, arg, &err, &s);
         if (rc)

@@ -15,11 +15,13 @@ typedef struct sample_plugin {
 } sample_plugin;
 
 /* Loads the shared library LIB (a name without '/' means ./LIB, not the system library path),
- * checks its ABI and builds its target with ARG (the text of --model-arg, or NULL). An ABI-1
+ * checks its ABI and builds its target with ARG (the text of --model-arg, or NULL) and DATA (the
+ * path of --data, Stan-format JSON read through gmdl_data_json_open, or NULL: a model without
+ * create_data refuses it). An ABI-1
  * plugin loads with a deprecation note on stderr. Returns 0, or the exit code after printing
  * "gmdl sample: ..." on stderr; call sample_plugin_close on p either way. p: zeroed by the
  * caller. */
-int sample_plugin_open(sample_plugin *p, const char *lib, const char *arg);
+int sample_plugin_open(sample_plugin *p, const char *lib, const char *arg, const char *data);
 /* Destroys the plugin's model and unloads it; accepts a zeroed or failed p. */
 void sample_plugin_close(sample_plugin *p);
 

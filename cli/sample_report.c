@@ -1,4 +1,5 @@
-/* The outputs of a `gmdl sample` run: the draws as CSV (--out), and the diagnostics as one JSON
+/* The outputs of a `gmdl sample` run: the draws as CSV (--out, written to a temporary file renamed
+ * over the target), and the diagnostics as one JSON
  * object (--json) or as the readable report. Nothing here computes: the numbers come in a
  * sample_run filled by cmd_sample.c. */
 #include <errno.h>
@@ -6,13 +7,16 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sample.h"
 
 int sample_write_draws(const char *path, const gmdl_draws *d) {
-    FILE *f = fopen(path, "w");
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
     if (!f) {
-        fprintf(stderr, "gmdl sample: cannot write %s: %s\n", path, strerror(errno));
+        fprintf(stderr, "gmdl sample: cannot write %s: %s\n", tmp, strerror(errno));
         return 1;
     }
     fprintf(f, "chain,iteration");
@@ -33,8 +37,10 @@ int sample_write_draws(const char *path, const gmdl_draws *d) {
         }
     }
     int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
+    bad |= fflush(f) != 0 || fsync(fileno(f)) != 0;
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
         fprintf(stderr, "gmdl sample: error writing %s\n", path);
+        unlink(tmp);
         return 1;
     }
     return 0;
@@ -52,10 +58,21 @@ static void json_obj_of(
 /* The keys that only some methods and models have. */
 static void json_extras(json_w *j, const sample_run *r) {
     int mi = r->mi;
-    if (mi <= SAMPLE_HMC || mi == SAMPLE_REJECTION)
+    if (SAMPLE_HAS_ACCEPT(mi) || mi == SAMPLE_REJECTION)
         json_num(j, "accept_rate", mi == SAMPLE_REJECTION ? r->rej_accept : r->accept);
-    if (mi <= SAMPLE_SGLD)
+    if (SAMPLE_IS_MCMC(mi)) {
         json_num(j, "step_size", r->step);
+        json_int(j, "grad_evals", (long long)r->grad_evals);
+    }
+    if (mi == SAMPLE_NUTS) {
+        json_int(j, "divergences", (long long)r->divergences);
+        json_int(j, "max_treedepth_hits", (long long)r->depth_hits);
+        json_int(j, "max_depth", (long long)r->max_depth);
+        json_arr_begin(j, "ebfmi");
+        for (size_t c = 0; r->ebfmi && c < r->d.chains; c++)
+            json_num(j, NULL, r->ebfmi[c]);
+        json_arr_end(j);
+    }
     if (mi == SAMPLE_REJECTION)
         json_num(j, "log_m", r->log_m);
     if (mi == SAMPLE_IMPORTANCE) {
@@ -100,9 +117,12 @@ void sample_report_json(const sample_run *r) {
     json_obj_of(&j, "mcse", d, r->sm, offsetof(gmdl_diag_summary, mcse));
     json_obj_of(&j, "ess", d, r->sm, offsetof(gmdl_diag_summary, ess));
     json_obj_of(&j, "ess_bulk", d, r->sm, offsetof(gmdl_diag_summary, ess_bulk));
+    json_obj_of(&j, "ess_tail", d, r->sm, offsetof(gmdl_diag_summary, ess_tail));
     json_obj_of(&j, "tau", d, r->sm, offsetof(gmdl_diag_summary, tau));
     json_obj_of(&j, "rhat", d, r->sm, offsetof(gmdl_diag_summary, rhat));
+    json_obj_of(&j, "rhat_rank", d, r->sm, offsetof(gmdl_diag_summary, rhat_rank));
     json_extras(&j, r);
+    sample_warnings_json(&j, r);
     json_num(&j, "seconds", r->seconds);
     json_finish(&j);
 }
@@ -113,17 +133,25 @@ void sample_report_text(const sample_run *r) {
     int mi = r->mi;
     printf("model %s, method %s: %zu chain%s x %zu draws", r->model, r->method, d->chains,
            d->chains == 1 ? "" : "s", d->n);
-    if (mi <= SAMPLE_SGLD)
+    if (SAMPLE_IS_MCMC(mi))
         printf(" (%s %zu)", mi == SAMPLE_SGLD ? "burn-in" : "warm-up", r->warmup);
     printf(", %.2f s\n\n", r->seconds);
-    printf("%-16s %12s %12s %10s %9s %8s %7s\n", "parameter", "mean", "sd", "mcse", "ess", "tau",
-           "rhat");
+    printf("%-16s %12s %12s %10s %9s %9s %9s %8s %7s %7s\n", "parameter", "mean", "sd", "mcse",
+           "ess", "ess_bulk", "ess_tail", "tau", "rhat", "rhat_rk");
     for (size_t k = 0; k < d->dim; k++)
-        printf("%-16s %12.5g %12.5g %10.3g %9.0f %8.2f %7.4f\n", d->names[k], sm[k].mean, sm[k].sd,
-               sm[k].mcse, sm[k].ess, sm[k].tau, sm[k].rhat);
+        printf("%-16s %12.5g %12.5g %10.3g %9.0f %9.0f %9.0f %8.2f %7.4f %7.4f\n", d->names[k],
+               sm[k].mean, sm[k].sd, sm[k].mcse, sm[k].ess, sm[k].ess_bulk, sm[k].ess_tail,
+               sm[k].tau, sm[k].rhat, sm[k].rhat_rank);
     printf("\n");
-    if (mi <= SAMPLE_HMC)
+    if (SAMPLE_HAS_ACCEPT(mi))
         printf("acceptance rate %.3f, step size %.4g\n", r->accept, r->step);
+    if (mi == SAMPLE_NUTS) {
+        printf("divergences %zu, max tree depth (%zu) hits %zu, E-BFMI", r->divergences,
+               r->max_depth, r->depth_hits);
+        for (size_t c = 0; r->ebfmi && c < d->chains; c++)
+            printf(" %.3g", r->ebfmi[c]);
+        printf("\n");
+    }
     if (mi == SAMPLE_SGLD)
         printf("final step size %.4g; means are step-size-weighted averages after burn-in\n",
                r->step);

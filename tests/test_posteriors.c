@@ -3,6 +3,9 @@
  * schools, where it mixes): every reported parameter's mean and E[x^2] must lie within
  * 4 sqrt(MCSE_ref^2 + MCSE_own^2) of the reference values in mean_value.json and
  * mean_squared_value.json. Also checks the plugin error paths (missing file, missing symbol). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* dladdr */
+#endif
 #include <dlfcn.h>
 
 #include "gmdl/infer.h"
@@ -58,6 +61,13 @@ static int read_summary(
     return (int)count;
 }
 
+/* 1 when the plugin at path (handle h) itself defines name. */
+static int defined_in(void *h, const char *name, const char *path) {
+    void *sym = dlsym(h, name);
+    Dl_info info;
+    return sym && dladdr(sym, &info) && info.dli_fname && strcmp(info.dli_fname, path) == 0;
+}
+
 static void check_posterior(
     const char *lib, const char *dir, gmdl_mcmc_method method, size_t n_draws, uint64_t seed) {
     char path[1024];
@@ -71,8 +81,10 @@ static void check_posterior(
     const gmdl_user_model *m = entry ? entry() : NULL;
     CHECK(m && m->abi == GMDL_USER_MODEL_ABI && m->size == sizeof(gmdl_user_model) && m->create &&
           m->destroy && m->name && strcmp(m->name, lib) == 0);
-    /* ABI 2 exports nothing else of gmdl's: no name that could collide with the library's. */
-    CHECK(dlsym(h, "gmdl_model_create") == NULL && dlsym(h, "gmdl_model_abi") == NULL);
+    /* ABI 2 exports nothing else of gmdl's: no name that could collide with the library's (the
+     * eight schools examples link libgmdl for the data accessor, whose gmdl_model_create dlsym
+     * finds through the dependency: only a definition in the plugin itself counts). */
+    CHECK(!defined_in(h, "gmdl_model_create", path) && !defined_in(h, "gmdl_model_abi", path));
     REQUIRE(m != NULL);
     gmdl_target t;
     void *state;

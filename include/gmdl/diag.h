@@ -43,6 +43,21 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_diag_ess_bulk(double *ess,
                                                        size_t chains,
                                                        size_t n);
 
+/* Tail ESS (Vehtari et al. 2021): the smaller of the ESS of the indicators I(x <= q05) and
+ * I(x <= q95), q the 5% and 95% quantiles over all draws. Statuses: EINVAL (n < 8), ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_diag_ess_tail(double *ess,
+                                                       const double *x,
+                                                       size_t chains,
+                                                       size_t n);
+
+/* Rank-normalised split R-hat (Vehtari et al. 2021): the larger of the split R-hat of the
+ * rank-normalised draws (bulk) and of the rank-normalised folded draws |x - median| (tails).
+ * The usual threshold is 1.01. Statuses: EINVAL (n < 8), ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_diag_rhat_rank(double *rhat,
+                                                        const double *x,
+                                                        size_t chains,
+                                                        size_t n);
+
 /* Split R-hat (BDA3 eq. 11.4 on chains split in halves): sqrt(var_plus / W). Values near 1 mean the
  * chains agree; 1.01 is the usual threshold. Returns 1 for a quantity with zero variance.
  * Statuses: EINVAL (n < 4). */
@@ -52,9 +67,11 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_diag_rhat(double *rhat,
                                                    size_t n);
 
 /* Summary of one quantity: mean, sd (over all draws), ESS (gmdl_diag_ess), bulk ESS, tau
- * (= chains * n / ess), split R-hat and MCSE of the mean (sd / sqrt(ess)). */
+ * (= chains * n / ess), split R-hat, MCSE of the mean (sd / sqrt(ess)), tail ESS and the
+ * rank-normalised R-hat. */
 typedef struct gmdl_diag_summary {
     double mean, sd, ess, ess_bulk, tau, rhat, mcse;
+    double ess_tail, rhat_rank;
 } gmdl_diag_summary;
 
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_diag_summarize(gmdl_diag_summary *out,

@@ -1,10 +1,11 @@
 /* gmdl inference: a target interface (log density and gradient over a flat parameter vector) and
  * the Monte Carlo methods that use it: random-walk Metropolis-Hastings (Metropolis et al. 1953;
- * Hastings 1970), MALA (Roberts & Tweedie 1996), static HMC (Duane et al. 1987; Neal 2011), SGLD
- * (Welling & Teh 2011) and pSGLD (Li et al. 2016), rejection and self-normalised importance
- * sampling, and mean-field variational inference; the user-model plugin ABI. See
- * docs/INFERENCE.md. The experiments built on these (built-in models, grid checks, the risk
- * sweep) are in gmdl/services.h.
+ * Hastings 1970), MALA (Roberts & Tweedie 1996), static HMC (Duane et al. 1987; Neal 2011), the
+ * no-U-turn sampler (Hoffman & Gelman 2014; multinomial with the generalized criterion of
+ * Betancourt 2017, with Stan's windowed warm-up), SGLD (Welling & Teh 2011) and pSGLD (Li et al.
+ * 2016), rejection and self-normalised importance sampling, and mean-field variational inference;
+ * the user-model plugin ABI. See docs/INFERENCE.md. The experiments built on these (built-in
+ * models, grid checks, the risk sweep) are in gmdl/services.h.
  *
  * A model is seen only through gmdl_target (Stan's model/algorithm split): the samplers know
  * nothing about data sets or layers. Parameters may be constrained (positive, bounded); the
@@ -21,6 +22,7 @@
 
 #include "gmdl/core.h"
 #include "gmdl/diag.h"
+#include "gmdl/io.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,6 +83,24 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_target_logp_u(double *lp,
                                                        gmdl_err *err);
 
 /* ------------------------------------------------------------------ draws */
+/* Per-draw sampler statistics, in Stan's order and meaning (its CSV columns lp__, accept_stat__,
+ * stepsize__, treedepth__, n_leapfrog__, divergent__, energy__): the log density on the
+ * unconstrained scale (Jacobian included), the acceptance statistic (NUTS: mean Metropolis
+ * probability over the trajectory; MH, MALA, HMC: the proposal's acceptance probability), the
+ * step size used, the tree depth (0 for the other samplers), the leapfrog steps (MH 0, MALA 1),
+ * 1 for a divergent trajectory (NUTS: energy error above 1000), and the Hamiltonian (NaN where
+ * there is none). */
+enum {
+    GMDL_STAT_LP = 0,
+    GMDL_STAT_ACCEPT,
+    GMDL_STAT_STEPSIZE,
+    GMDL_STAT_TREEDEPTH,
+    GMDL_STAT_LEAPFROG,
+    GMDL_STAT_DIVERGENT,
+    GMDL_STAT_ENERGY,
+    GMDL_STAT_COUNT
+};
+
 /* Draws of several chains of the reported quantities (target dim, or n_out with generate). */
 typedef struct gmdl_draws {
     size_t chains, n, dim;
@@ -90,6 +110,8 @@ typedef struct gmdl_draws {
                             or NULL when all draws weigh the same */
     double *accept_rate; /* [chains] after warm-up (NaN where it does not apply) */
     double *step;        /* [chains] final step size (NaN where it does not apply) */
+    double *stats; /* [chains][n][GMDL_STAT_COUNT] sampler statistics of each kept draw (MH, MALA,
+                      HMC, NUTS), or NULL (SGLD, rejection, importance, VI) */
 } gmdl_draws;
 
 GMDL_API void gmdl_draws_fini(gmdl_draws *d);
@@ -101,12 +123,18 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_summary(gmdl_diag_summary *out,
                                                        const gmdl_draws *d,
                                                        size_t j);
 
+/* E-BFMI of chain c (Betancourt 2016): sum_i (E_i - E_{i-1})^2 / sum_i (E_i - mean E)^2 over the
+ * kept draws' energies. Values below 0.3 mean the momentum resampling explores the energy
+ * distribution poorly. NaN without energies. Statuses: EINVAL (c out of range, n < 2). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_draws_ebfmi(double *ebfmi, const gmdl_draws *d, size_t c);
+
 /* ------------------------------------------------------------------ MCMC and SGLD */
 typedef enum {
     GMDL_MCMC_MH = 0, /* random-walk Metropolis-Hastings, Gaussian proposal */
     GMDL_MCMC_MALA,   /* Metropolis-adjusted Langevin */
     GMDL_MCMC_HMC,    /* static Hamiltonian Monte Carlo (leapfrog, jittered step) */
-    GMDL_MCMC_SGLD    /* stochastic gradient Langevin dynamics (no accept step) */
+    GMDL_MCMC_SGLD,   /* stochastic gradient Langevin dynamics (no accept step) */
+    GMDL_MCMC_NUTS    /* the no-U-turn sampler (multinomial, generalized U-turn criterion) */
 } gmdl_mcmc_method;
 
 typedef struct gmdl_mcmc_config {
@@ -122,8 +150,13 @@ typedef struct gmdl_mcmc_config {
     double
         target_accept; /* warm-up step adaptation target; 0 = 0.234 (MH), 0.574 (MALA), 0.8 (HMC) */
     int adapt_step;    /* dual averaging of the step during warm-up (Hoffman & Gelman 2014); 1 */
-    int adapt_metric;  /* diagonal metric from the middle warm-up window (Stan-like); 1 */
+    int adapt_metric;  /* MH, MALA, HMC: diagonal metric from the middle warm-up window; NUTS:
+                          Stan's windows (75 iterations, slow windows from 25 doubling, 50 at
+                          the end; 15%/75%/10% when the warm-up is shorter than 150); 1 */
     size_t leapfrog;   /* HMC leapfrog steps per iteration; default 16 */
+    size_t max_depth;  /* NUTS: maximum tree depth (2^depth leapfrog steps); default 10 */
+    int dense_metric;  /* NUTS: adapt a dense metric (the warm-up covariance) instead of a
+                          diagonal one; default 0 */
     double
         init_radius; /* start uniform in (-r, r) on the unconstrained scale; 0 = at 0; default 2 */
     const double *init; /* optional start point (unconstrained) [dim], used by every chain */
@@ -289,6 +322,12 @@ typedef struct gmdl_user_model {
     gmdl_status (*create)(gmdl_target *target, void **state, const char *arg, gmdl_err *err);
     /* Releases what create made; state is create's *state (may be NULL). */
     void (*destroy)(void *state);
+    /* Optional (appended in gmdl 0.2; read when size covers it): builds the model from Stan-format
+     * data, `gmdl sample --data FILE.json` opened by gmdl (gmdl_data_json_open; borrowed, valid
+     * only during the call: copy what the model keeps), or NULL without --data. When set, gmdl
+     * calls it instead of create; a model without it refuses --data. */
+    gmdl_status (*create_data)(
+        gmdl_target *target, void **state, const char *arg, const gmdl_data *data, gmdl_err *err);
 } gmdl_user_model;
 
 typedef const gmdl_user_model *(*gmdl_user_model_fn)(void);

@@ -171,6 +171,49 @@ GMDL_API const char *gmdl_json_type_name(gmdl_json_type t);
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_json_get_numbers(
     const gmdl_json **arr, const gmdl_json *obj, const char *key, const char *name, gmdl_err *err);
 
+/* ------------------------------------------------------------------ Stan-format data */
+/* Stan-format JSON data (CmdStan's data files, posteriordb's data.json): an object of scalars,
+ * arrays of numbers (vectors, integer arrays) and arrays of rows (matrices). User models read
+ * `gmdl sample --data FILE.json` through these (see gmdl_user_model.create_data in gmdl/infer.h).
+ * Errors name "FILE:LINE:COLUMN", the key and what was expected: EINVAL for a missing key or a
+ * wrong type (a fraction where an integer is wanted), ESHAPE for a buffer too small or ragged
+ * matrix rows. Calls that fill a buffer take its capacity and report the count: pass NULL and 0
+ * to ask for the count first. Threads: an open gmdl_data is only read; several threads may read
+ * one at once. */
+typedef struct gmdl_data gmdl_data;
+
+/* Reads PATH. Statuses: those of gmdl_json_read_file, EINVAL (not an object), ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_data_json_open(gmdl_data **out,
+                                                        const char *path,
+                                                        gmdl_err *err);
+/* Accepts NULL. */
+GMDL_API void gmdl_data_close(gmdl_data *d);
+/* 1 when the data have a member NAME. */
+GMDL_API int gmdl_data_has(const gmdl_data *d, const char *name);
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_data_real(double *out,
+                                                   const gmdl_data *d,
+                                                   const char *name,
+                                                   gmdl_err *err);
+/* An integer (a number without a fractional part). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_data_int(long long *out,
+                                                  const gmdl_data *d,
+                                                  const char *name,
+                                                  gmdl_err *err);
+/* A vector: *n numbers into out[cap]. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_data_vector(
+    double *out, size_t cap, size_t *n, const gmdl_data *d, const char *name, gmdl_err *err);
+/* An integer array: *n integers into out[cap]. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_data_ints(
+    long long *out, size_t cap, size_t *n, const gmdl_data *d, const char *name, gmdl_err *err);
+/* A matrix, row-major: *rows x *cols numbers into out[cap]. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_data_matrix(double *out,
+                                                     size_t cap,
+                                                     size_t *rows,
+                                                     size_t *cols,
+                                                     const gmdl_data *d,
+                                                     const char *name,
+                                                     gmdl_err *err);
+
 #ifdef __cplusplus
 }
 #endif

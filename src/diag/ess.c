@@ -1,4 +1,5 @@
-/* Autocorrelation, integrated autocorrelation time, ESS (basic and bulk), split R-hat, MCSE.
+/* Autocorrelation, integrated autocorrelation time, ESS (basic, bulk, tail), split R-hat and its
+ * rank-normalised folded form, MCSE.
  *
  * The multi-chain ESS follows Stan's compute_effective_sample_size (BDA3 11.5, Vehtari et al.
  * 2021): biased per-chain autocovariances acov_c(t) by FFT; W = mean chain variance (n-1
@@ -187,17 +188,17 @@ static int cmp_ranked(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-gmdl_status gmdl_diag_ess_bulk(double *ess, const double *x, size_t chains, size_t n) {
-    if (!x || !ess || chains < 1 || n < 8)
-        return GMDL_EINVAL;
-    size_t S = chains * n;
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Rank normalisation (Vehtari et al. 2021): z[i] = Phi^-1((r_i - 3/8) / (S + 1/4)) with r_i the
+ * rank of x[i] among all S draws (average ranks for ties). */
+static gmdl_status rank_normalize(double *z, const double *x, size_t S) {
     ranked *r = gmdl__malloc(S * sizeof *r);
-    double *z = gmdl__malloc(S * sizeof *z);
-    if (!r || !z) {
-        gmdl__free(r);
-        gmdl__free(z);
+    if (!r)
         return GMDL_ENOMEM;
-    }
     for (size_t i = 0; i < S; i++) {
         r[i].v = x[i];
         r[i].i = i;
@@ -214,8 +215,80 @@ gmdl_status gmdl_diag_ess_bulk(double *ess, const double *x, size_t chains, size
         a = b;
     }
     gmdl__free(r);
-    gmdl_status s = ess_core(z, chains, n, n, 1, 1, ess);
+    return GMDL_OK;
+}
+
+gmdl_status gmdl_diag_ess_bulk(double *ess, const double *x, size_t chains, size_t n) {
+    if (!x || !ess || chains < 1 || n < 8)
+        return GMDL_EINVAL;
+    size_t S = chains * n;
+    double *z = gmdl__malloc(S * sizeof *z);
+    if (!z)
+        return GMDL_ENOMEM;
+    gmdl_status s = rank_normalize(z, x, S);
+    if (s == GMDL_OK)
+        s = ess_core(z, chains, n, n, 1, 1, ess);
     gmdl__free(z);
+    return s;
+}
+
+/* The q-quantile of x[S] (sorted copy in tmp[S]; linear interpolation, R type 7). */
+static double quantile_of(const double *x, size_t S, double q, double *tmp) {
+    memcpy(tmp, x, S * sizeof *tmp);
+    qsort(tmp, S, sizeof *tmp, cmp_double);
+    double h = (double)(S - 1) * q;
+    size_t lo = (size_t)floor(h);
+    size_t hi = lo + 1 < S ? lo + 1 : lo;
+    return tmp[lo] + (h - (double)lo) * (tmp[hi] - tmp[lo]);
+}
+
+gmdl_status gmdl_diag_ess_tail(double *ess, const double *x, size_t chains, size_t n) {
+    if (!x || !ess || chains < 1 || n < 8)
+        return GMDL_EINVAL;
+    size_t S = chains * n;
+    double *tmp = gmdl__malloc(2 * S * sizeof *tmp);
+    if (!tmp)
+        return GMDL_ENOMEM;
+    double *ind = tmp + S, best = HUGE_VAL;
+    static const double qs[2] = {0.05, 0.95};
+    gmdl_status s = GMDL_OK;
+    for (int k = 0; k < 2 && s == GMDL_OK; k++) {
+        double q = quantile_of(x, S, qs[k], tmp), e = 0;
+        for (size_t i = 0; i < S; i++)
+            ind[i] = x[i] <= q ? 1.0 : 0.0;
+        s = ess_core(ind, chains, n, n, 1, 1, &e);
+        if (e < best)
+            best = e;
+    }
+    gmdl__free(tmp);
+    if (s == GMDL_OK)
+        *ess = best;
+    return s;
+}
+
+gmdl_status gmdl_diag_rhat_rank(double *rhat, const double *x, size_t chains, size_t n) {
+    if (!x || !rhat || chains < 1 || n < 8)
+        return GMDL_EINVAL;
+    size_t S = chains * n;
+    double *z = gmdl__malloc(2 * S * sizeof *z);
+    if (!z)
+        return GMDL_ENOMEM;
+    double *f = z + S, r_bulk = 1, r_tail = 1;
+    gmdl_status s = rank_normalize(z, x, S);
+    if (s == GMDL_OK)
+        s = gmdl_diag_rhat(&r_bulk, z, chains, n);
+    if (s == GMDL_OK) {
+        double med = quantile_of(x, S, 0.5, f);
+        for (size_t i = 0; i < S; i++)
+            f[i] = fabs(x[i] - med);
+        memcpy(z, f, S * sizeof *z);
+        s = rank_normalize(f, z, S);
+    }
+    if (s == GMDL_OK)
+        s = gmdl_diag_rhat(&r_tail, f, chains, n);
+    gmdl__free(z);
+    if (s == GMDL_OK)
+        *rhat = r_bulk > r_tail ? r_bulk : r_tail;
     return s;
 }
 
@@ -272,6 +345,10 @@ gmdl_status gmdl_diag_summarize(gmdl_diag_summary *out, const double *x, size_t 
         s = gmdl_diag_ess_bulk(&out->ess_bulk, x, chains, n);
     if (s == GMDL_OK)
         s = gmdl_diag_rhat(&out->rhat, x, chains, n);
+    if (s == GMDL_OK)
+        s = gmdl_diag_ess_tail(&out->ess_tail, x, chains, n);
+    if (s == GMDL_OK)
+        s = gmdl_diag_rhat_rank(&out->rhat_rank, x, chains, n);
     if (s != GMDL_OK)
         return s;
     out->tau = (double)S / out->ess;

@@ -14,7 +14,9 @@
  *     (n/(n+5) var + 1e-3 5/(n+5)); the step is then re-initialised and adapted again.
  * A proposal whose log density is not finite is rejected (it is outside the support or
  * overflowed), so a Metropolis chain never holds a non-finite state. SGLD has no warm-up
- * adaptation: its warm-up is a burn-in. Not done here: NUTS, dense metrics. */
+ * adaptation: its warm-up is a burn-in. NUTS (nuts.c) moves by whole transitions and adapts with
+ * Stan's windowed warm-up (adapt.c), with a diagonal or dense metric. Every kept draw of a
+ * Metropolis sampler or NUTS also keeps its sampler statistics (GMDL_STAT_...). */
 #include "common.h"
 #include "gmdl/infer.h"
 #include "gmdl/rng.h"
@@ -36,6 +38,7 @@ gmdl_mcmc_config gmdl_mcmc_config_default(gmdl_mcmc_method method) {
     c.adapt_step = 1;
     c.adapt_metric = 1;
     c.leapfrog = 16;
+    c.max_depth = 10;
     c.init_radius = 2.0;
     c.sgld_a = 0.01;
     c.sgld_b = 1.0;
@@ -52,7 +55,7 @@ gmdl_status gmdl_mcmc_config_check(const gmdl_mcmc_config *c, const gmdl_target 
         return s;
     if (!c)
         return gmdl__fail(err, GMDL_EINVAL, "mcmc: config is NULL");
-    if (c->method > GMDL_MCMC_SGLD)
+    if (c->method > GMDL_MCMC_NUTS)
         return gmdl__fail(err, GMDL_EINVAL, "mcmc: unknown method %d", (int)c->method);
     if (c->chains < 1 || c->chains > 4096)
         return gmdl__fail(err, GMDL_EINVAL, "mcmc: chains must be in 1..4096 (got %zu)", c->chains);
@@ -69,6 +72,11 @@ gmdl_status gmdl_mcmc_config_check(const gmdl_mcmc_config *c, const gmdl_target 
         return gmdl__fail(err, GMDL_EINVAL, "mcmc: init_radius must be finite and >= 0");
     if (c->method == GMDL_MCMC_HMC && (c->leapfrog < 1 || c->leapfrog > 100000))
         return gmdl__fail(err, GMDL_EINVAL, "mcmc: leapfrog steps must be in 1..100000");
+    if (c->method == GMDL_MCMC_NUTS && (c->max_depth < 1 || c->max_depth > 30))
+        return gmdl__fail(err, GMDL_EINVAL, "nuts: max_depth must be in 1..30 (got %zu)",
+                          c->max_depth);
+    if (c->dense_metric && c->method != GMDL_MCMC_NUTS)
+        return gmdl__fail(err, GMDL_EINVAL, "mcmc: a dense metric is only adapted by NUTS");
     if (c->method == GMDL_MCMC_SGLD) {
         if (!(c->sgld_a > 0) || !isfinite(c->sgld_a) || !(c->sgld_b > 0) || !isfinite(c->sgld_b) ||
             !(c->sgld_gamma >= 0) || c->sgld_gamma > 1)
@@ -101,6 +109,8 @@ static const gmdl__sampler *sampler_of(gmdl_mcmc_method m) {
             return &gmdl__sampler_hmc;
         case GMDL_MCMC_SGLD:
             return &gmdl__sampler_sgld;
+        case GMDL_MCMC_NUTS:
+            return &gmdl__sampler_nuts;
     }
     GMDL_ASSERT(0);
     return NULL;
@@ -160,6 +170,9 @@ typedef struct run {
     double *wmean, *wm2;            /* [d] running mean and sum of squared deviations */
     double da_mu, da_hbar, da_lbar; /* dual averaging */
     size_t da_t;
+    gmdl__adapt ad;             /* samplers with transition (NUTS): the windowed warm-up */
+    double st[GMDL_STAT_COUNT]; /* the statistics of the last iteration */
+    double accept_sum;          /* NUTS: sum of the acceptance statistics after warm-up */
 } run;
 
 static double accept_prob(double loga) {
@@ -262,6 +275,12 @@ static gmdl_status metropolis(run *r, size_t it, int warm) {
     if (s != GMDL_OK)
         return s;
     double alpha = accept_prob(loga);
+    r->st[GMDL_STAT_ACCEPT] = alpha;
+    r->st[GMDL_STAT_STEPSIZE] = eps;
+    r->st[GMDL_STAT_TREEDEPTH] = 0;
+    r->st[GMDL_STAT_LEAPFROG] = r->S == &gmdl__sampler_hmc ? (double)steps : r->S->grad ? 1 : 0;
+    r->st[GMDL_STAT_DIVERGENT] = 0;
+    r->st[GMDL_STAT_ENERGY] = NAN;
     if (log(gmdl_rng_uniform(&c->rng)) < loga) {
         double *tmp = c->u;
         c->u = c->u1;
@@ -273,7 +292,33 @@ static gmdl_status metropolis(run *r, size_t it, int warm) {
         if (!warm)
             r->accepted++;
     }
+    r->st[GMDL_STAT_LP] = c->lp;
     return warm ? adapt(r, it, alpha) : GMDL_OK;
+}
+
+/* One NUTS transition; during warm-up the step and metric adaptation (adapt.c). */
+static gmdl_status transition(run *r, size_t it, int warm) {
+    gmdl__chain *c = &r->c;
+    const gmdl_mcmc_config *cfg = c->cfg;
+    gmdl_status s = r->S->transition(c, r->st);
+    if (s != GMDL_OK)
+        return s;
+    if (!warm) {
+        r->accept_sum += r->st[GMDL_STAT_ACCEPT];
+        return GMDL_OK;
+    }
+    if (cfg->adapt_step)
+        c->eps = gmdl__adapt_step(&r->ad, r->st[GMDL_STAT_ACCEPT]);
+    if (gmdl__adapt_metric(&r->ad, c)) {
+        if (r->S->metric_changed && (s = r->S->metric_changed(c)) != GMDL_OK)
+            return s;
+        if ((s = r->S->init_step(c)) != GMDL_OK)
+            return s;
+        gmdl__adapt_restart(&r->ad, c->eps);
+    }
+    if (it + 1 == cfg->n_warmup && cfg->adapt_step && r->ad.t > 0)
+        c->eps = gmdl__adapt_final_step(&r->ad);
+    return GMDL_OK;
 }
 
 /* Keeps the current state as draw r->kept (with its weight when the draws are weighted). A
@@ -294,6 +339,8 @@ static gmdl_status store(run *r, size_t it, double weight) {
                               r->S->label, c->k + 1, it + 1);
     }
     memcpy(out->x + (c->k * out->n + r->kept) * od, r->rep, od * sizeof(double));
+    if (out->stats)
+        memcpy(out->stats + (c->k * out->n + r->kept) * GMDL_STAT_COUNT, r->st, sizeof r->st);
     if (out->weight)
         out->weight[c->k * out->n + r->kept] = weight;
     r->kept++;
@@ -317,7 +364,8 @@ static gmdl_status chain_setup(run *r,
     c->k = k;
     c->err = err;
     size_t d = c->d;
-    r->buf = gmdl__malloc((10 * d + out->dim) * sizeof(double));
+    size_t nd = cfg->dense_metric ? d * d : 0;
+    r->buf = gmdl__malloc((10 * d + out->dim + nd) * sizeof(double));
     if (!r->buf)
         return gmdl__fail(err, GMDL_ENOMEM, "%s %zu: out of memory", r->S->label, k + 1);
     double *b = r->buf;
@@ -332,6 +380,11 @@ static gmdl_status chain_setup(run *r,
     r->wmean = b + 8 * d;
     r->wm2 = b + 9 * d;
     r->rep = b + 10 * d;
+    if (nd) {
+        c->minv_dense = r->rep + out->dim;
+        for (size_t j = 0; j < nd; j++)
+            c->minv_dense[j] = j % (d + 1) == 0 ? 1.0 : 0.0;
+    }
     for (size_t j = 0; j < d; j++) {
         c->minv[j] = c->sdm[j] = 1.0;
         r->wmean[j] = r->wm2[j] = 0;
@@ -343,6 +396,17 @@ static gmdl_status chain_setup(run *r,
         s = r->S->start(c);
     if (s != GMDL_OK || r->S->move)
         return s;
+    if (r->S->transition) {
+        c->eps = cfg->step > 0 ? cfg->step : 1.0;
+        if ((s = r->S->init_step(c)) != GMDL_OK)
+            return s;
+        double delta = cfg->target_accept > 0 ? cfg->target_accept : r->S->accept_target;
+        if (gmdl__adapt_init(&r->ad, d, cfg->n_warmup, delta, cfg->adapt_metric,
+                             cfg->dense_metric) != GMDL_OK)
+            return gmdl__fail(err, GMDL_ENOMEM, "%s %zu: out of memory", r->S->label, k + 1);
+        gmdl__adapt_restart(&r->ad, c->eps);
+        return GMDL_OK;
+    }
     s = set_step(r);
     if (s != GMDL_OK)
         return s;
@@ -366,14 +430,18 @@ static gmdl_status chain_iterate(run *r) {
                               r->S->label, c->k + 1, it);
         int warm = it < W;
         double weight = 0;
-        gmdl_status s = r->S->move ? r->S->move(c, it, &weight) : metropolis(r, it, warm);
+        gmdl_status s = r->S->move         ? r->S->move(c, it, &weight)
+                        : r->S->transition ? transition(r, it, warm)
+                                           : metropolis(r, it, warm);
         if (s == GMDL_OK && !warm && (it - W + 1) % cfg->thin == 0)
             s = store(r, it, weight);
         if (s != GMDL_OK)
             return s;
     }
     GMDL_ASSERT(r->kept == r->out->n);
-    if (!r->S->move)
+    if (r->S->transition)
+        r->out->accept_rate[c->k] = r->accept_sum / (double)(total - W);
+    else if (!r->S->move)
         r->out->accept_rate[c->k] = (double)r->accepted / (double)(total - W);
     r->out->step[c->k] = r->S->final_step ? r->S->final_step(c, total) : c->eps;
     return GMDL_OK;
@@ -387,6 +455,7 @@ static gmdl_status run_chain(
         s = chain_iterate(&r);
     if (r.S->stop)
         r.S->stop(&r.c);
+    gmdl__adapt_free(&r.ad);
     gmdl__free(r.buf);
     return s;
 }
@@ -403,6 +472,13 @@ gmdl_mcmc_run(gmdl_draws *out, const gmdl_target *t, const gmdl_mcmc_config *cfg
     s = gmdl__draws_alloc(out, t, cfg->chains, cfg->n_draws, cfg->method == GMDL_MCMC_SGLD, err);
     if (s != GMDL_OK)
         return s;
+    if (cfg->method != GMDL_MCMC_SGLD) {
+        out->stats = gmdl__malloc(out->chains * out->n * GMDL_STAT_COUNT * sizeof(double));
+        if (!out->stats) {
+            gmdl_draws_fini(out);
+            return gmdl__fail(err, GMDL_ENOMEM, "mcmc: out of memory");
+        }
+    }
     size_t nc = cfg->chains;
     gmdl_status *st = gmdl__calloc(nc, sizeof *st);
     gmdl_err *errs = gmdl__calloc(nc, sizeof *errs);

@@ -44,6 +44,7 @@ typedef struct gmdl__chain {
     double *p;            /* [d] momentum (HMC) */
     double *xs;           /* [d] constrained scratch for the target */
     double *minv, *sdm;   /* [d] diagonal metric (inverse mass) and its square root */
+    double *minv_dense;   /* [d][d] dense inverse metric (NUTS with dense_metric), else NULL */
     double eps;           /* current step size */
     void *state;          /* the sampler's own state (set by its start hook) */
     gmdl_err *err;
@@ -74,10 +75,53 @@ typedef struct gmdl__sampler {
     gmdl_status (*move)(gmdl__chain *c, size_t it, double *weight);
     /* Optional: the step size reported after `total` iterations (default c->eps). */
     double (*final_step)(const gmdl__chain *c, size_t total);
+    /* Samplers that move by whole transitions (NUTS): one transition from (u, g, lp) in place
+     * with step c->eps, its statistics into st[GMDL_STAT_COUNT]; the driver adapts with the
+     * windowed warm-up (adapt.c). */
+    gmdl_status (*transition)(gmdl__chain *c, double *st);
+    /* With transition: sets c->eps by Stan's heuristic (double or halve from c->eps until one
+     * leapfrog step's acceptance crosses 0.8), without moving the chain. */
+    gmdl_status (*init_step)(gmdl__chain *c);
+    /* With transition: the metric (minv, sdm or minv_dense) was changed by the adaptation. */
+    gmdl_status (*metric_changed)(gmdl__chain *c);
 } gmdl__sampler;
 
 extern const gmdl__sampler gmdl__sampler_mh, gmdl__sampler_mala, gmdl__sampler_hmc,
-    gmdl__sampler_sgld;
+    gmdl__sampler_sgld, gmdl__sampler_nuts;
+
+/* ------------------------------------------------------------------ windowed warm-up (adapt.c) */
+/* Stan's warm-up for NUTS: dual averaging of the step size toward delta (Hoffman & Gelman 2014,
+ * gamma 0.05, t0 10, kappa 0.75, mu = log(10 eps)) throughout, and the metric estimated in slow
+ * windows (an initial fast buffer of 75 iterations, windows of 25, 50, 100, ... the last
+ * stretched to the terminal fast buffer of 50; 15%/75%/10% of W when W < 150; no metric
+ * adaptation when W < 20). At each window's end the metric becomes the window's regularised
+ * variance (n/(n+5) var + 1e-3 min(var, 1) 5/(n+5)), or covariance with `dense`, and the caller
+ * re-initialises the step and calls gmdl__adapt_restart. */
+typedef struct gmdl__adapt {
+    size_t d, W, counter;
+    size_t init_buf, term_buf, win_size, next_win;
+    int metric, dense;
+    double delta, mu, sbar, xbar;
+    size_t t;
+    size_t n;          /* draws in the current window */
+    double *mean, *m2; /* [d] and [d] or [d][d] */
+} gmdl__adapt;
+
+/* Statuses: ENOMEM. */
+gmdl_status
+gmdl__adapt_init(gmdl__adapt *a, size_t d, size_t W, double delta, int metric, int dense);
+void gmdl__adapt_free(gmdl__adapt *a);
+/* Restarts the dual averaging from step eps (mu = log(10 eps)). */
+void gmdl__adapt_restart(gmdl__adapt *a, double eps);
+/* One warm-up iteration's dual-averaging update with acceptance statistic alpha; returns the next
+ * step size. */
+double gmdl__adapt_step(gmdl__adapt *a, double alpha);
+/* The step size at the end of warm-up: exp of the averaged log step. */
+double gmdl__adapt_final_step(const gmdl__adapt *a);
+/* Adds the state u[d] to the metric window of this iteration; returns 1 when a window ended and
+ * the chain's metric (c->minv and c->sdm, or c->minv_dense) was replaced. Call once per warm-up
+ * iteration, after gmdl__adapt_step. */
+int gmdl__adapt_metric(gmdl__adapt *a, gmdl__chain *c);
 
 /* SGLD at the constant step eps without preconditioner and without storing draws (sgld.c): from
  * u0[dim], T >= 1 steps with minibatches of `batch` >= 1 items on the streams of chain r,

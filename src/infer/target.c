@@ -208,6 +208,7 @@ void gmdl_draws_fini(gmdl_draws *d) {
     gmdl__free(d->weight);
     gmdl__free(d->accept_rate);
     gmdl__free(d->step);
+    gmdl__free(d->stats);
     memset(d, 0, sizeof *d);
 }
 
@@ -237,6 +238,30 @@ gmdl_status gmdl_draws_summary(gmdl_diag_summary *out, const gmdl_draws *d, size
     }
     out->sd = sqrt(var / sw);
     out->mcse = out->sd / sqrt(out->ess);
+    return GMDL_OK;
+}
+
+gmdl_status gmdl_draws_ebfmi(double *ebfmi, const gmdl_draws *d, size_t c) {
+    if (!ebfmi || !d || c >= d->chains || d->n < 2)
+        return GMDL_EINVAL;
+    *ebfmi = NAN;
+    if (!d->stats)
+        return GMDL_OK;
+    const double *st = d->stats + c * d->n * GMDL_STAT_COUNT;
+    double mean = 0, num = 0, den = 0;
+    for (size_t i = 0; i < d->n; i++)
+        mean += st[i * GMDL_STAT_COUNT + GMDL_STAT_ENERGY];
+    mean /= (double)d->n;
+    for (size_t i = 0; i < d->n; i++) {
+        double e = st[i * GMDL_STAT_COUNT + GMDL_STAT_ENERGY];
+        den += (e - mean) * (e - mean);
+        if (i > 0) {
+            double de = e - st[(i - 1) * GMDL_STAT_COUNT + GMDL_STAT_ENERGY];
+            num += de * de;
+        }
+    }
+    if (isfinite(num) && den > 0)
+        *ebfmi = num / den;
     return GMDL_OK;
 }
 

@@ -80,8 +80,10 @@ if grep -qF '"bias2_se":' "$WORK/j"; then ok; else bad "--risk-sweep --json: $(c
 expect_fail 1 "/nonexistent/dir/p.png" -- $S --model sgld-mixture --method hmc --n 100 --plot /nonexistent/dir/p.png
 
 # usage errors
-expect_fail 2 "--method" -- $S --model sgld-mixture
-expect_fail 2 "--method" "nuts" -- $S --model sgld-mixture --method nuts
+expect_fail 2 "--method" "frob" -- $S --model sgld-mixture --method frob
+expect_fail 2 "--metric" "diag or dense" -- $S --model sgld-mixture --metric full
+expect_fail 2 "--metric dense needs --method nuts" -- $S --model sgld-mixture --method hmc --metric dense
+expect_fail 2 "--out-format" -- $S --model sgld-mixture --out-format pickle
 expect_fail 2 "exactly one of --model and --model-lib" -- $S --method hmc
 expect_fail 2 "unknown --model" "frob" -- $S --model frob --method hmc
 expect_fail 2 "--model logistic needs --data" -- $S --model logistic --method hmc
