@@ -236,7 +236,7 @@ gmdl_status gmdl_ssvae_save(const gmdl_ssvae *m, const char *path, gmdl_err *err
     if (!s)
         s = gmdl__ckpt_write(w, path, SS_MAGIC, SS_MAJOR, SS_MINOR, err);
     else
-        s = gmdl__fail(err, s, "%s: cannot build the M2 file", path);
+        s = gmdl__fail(err, s, "%s: cannot build the M2 file: %s", path, gmdl_status_str(s));
     gmdl__ckpt_writer_destroy(w);
     return s;
 }

@@ -38,7 +38,7 @@ gmdl_status gmdl_vae_save(const gmdl_vae *v, const char *path, gmdl_err *err) {
     s = s ? s : gmdl__ckpt_tensor(w, "adam.v", GMDL_DT_F32, 1, dims, v->m2);
     if (s) {
         gmdl__ckpt_writer_destroy(w);
-        return gmdl__fail(err, s, "%s: cannot build the VAE file", path);
+        return gmdl__fail(err, s, "%s: cannot build the VAE file: %s", path, gmdl_status_str(s));
     }
     s = gmdl__ckpt_write(w, path, VAE_MAGIC, VAE_MAJOR, VAE_MINOR, err);
     gmdl__ckpt_writer_destroy(w);

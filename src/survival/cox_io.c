@@ -59,7 +59,7 @@ gmdl_status gmdl_cox_save(const gmdl_cox *m, const char *path, gmdl_err *err) {
         s = s ? s : gmdl__ckpt_tensor(w, "mlp.params", GMDL_DT_F32, 1, dims, m->net.p);
     }
     if (s)
-        s = gmdl__fail(err, s, "Cox save: cannot build %s", path);
+        s = gmdl__fail(err, s, "Cox save: cannot build %s: %s", path, gmdl_status_str(s));
     else
         s = gmdl__ckpt_write(w, path, cox_magic, COX_MAJOR, COX_MINOR, err);
     gmdl__ckpt_writer_destroy(w);
