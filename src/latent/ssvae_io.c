@@ -35,14 +35,14 @@ static gmdl_status check_config(const gmdl_ssvae_config *c, gmdl_err *err) {
 static int plan(gmdl_ssvae *m) {
     const size_t D = (size_t)m->cfg.input, K = (size_t)m->cfg.classes, H = (size_t)m->cfg.hidden,
                  L = (size_t)m->cfg.latent, C = (size_t)m->cmax, R = (size_t)m->rmax;
-    size_t sz[17] = {C * D, C * H,     C * K,       C * K,       C * H, R * (D + K),
-                     R * H, 2 * R * L, R * L,       R * (L + K), R * H, R * D,
-                     R * D, R * H,     R * (L + K), 2 * R * L,   R};
-    float **dst[17] = {&m->cx,  &m->ch, &m->clog, &m->dclog, &m->cdh, &m->xy,
-                       &m->h1,  &m->eo, &m->eps,  &m->zy,    &m->h2,  &m->lg,
-                       &m->dlg, &m->dh, &m->dzy,  &m->deo,   &m->rs};
+    size_t sz[20] = {C * D, C * H,       C * K,     C * K, C * H,       C * H, C * H, K * H,
+                     K * H, R * H,       2 * R * L, R * L, R * (L + K), R * H, R * D, R * D,
+                     R * H, R * (L + K), 2 * R * L, R};
+    float **dst[20] = {&m->cx, &m->ch,  &m->clog, &m->dclog, &m->cdh, &m->hx, &m->dhs,
+                       &m->wy, &m->gy,  &m->h1,   &m->eo,    &m->eps, &m->zy, &m->h2,
+                       &m->lg, &m->dlg, &m->dh,   &m->dzy,   &m->deo, &m->rs};
     size_t tot = 0;
-    for (int i = 0; i < 17; i++)
+    for (int i = 0; i < 20; i++)
         tot += A16(sz[i]);
     m->buf = gmdl__malloc_aligned(tot * sizeof(float));
     m->q = gmdl__malloc((C * K + 3 * R) * sizeof(double));
@@ -51,7 +51,7 @@ static int plan(gmdl_ssvae *m) {
         return -1;
     memset(m->buf, 0, tot * sizeof(float));
     size_t o = 0;
-    for (int i = 0; i < 17; i++) {
+    for (int i = 0; i < 20; i++) {
         *dst[i] = m->buf + o;
         o += A16(sz[i]);
     }
