@@ -22,11 +22,14 @@ static double now_s(void) {
     return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec;
 }
 
-/* Binarised image idx into dst. */
-static void put_x(float *dst, const float *x, size_t idx, size_t D) {
+/* Image idx into dst: binarised at 0.5 (Bernoulli model) or as it is (Gaussian, M1+M2). */
+static void put_x(float *dst, const float *x, size_t idx, size_t D, int gaussian) {
     const float *s = x + idx * D;
-    for (size_t d = 0; d < D; d++)
-        dst[d] = s[d] > 0.5f ? 1.0f : 0.0f;
+    if (gaussian)
+        memcpy(dst, s, D * sizeof(float));
+    else
+        for (size_t d = 0; d < D; d++)
+            dst[d] = s[d] > 0.5f ? 1.0f : 0.0f;
 }
 
 /* Classes of the ELBO rows: labelled rows keep theirs (set by the caller), each unlabelled image
@@ -132,11 +135,11 @@ static double train_steps(gmdl_ssvae *m, const gmdl_dataset *tr) {
         int nl = B < (int)m->nlab ? B : (int)m->nlab;
         for (int i = 0; i < nl; i++) {
             uint32_t idx = labelled_at(m, m->step * (uint64_t)nl + (uint64_t)i);
-            put_x(m->cx + (size_t)i * D, tr->x, idx, D);
+            put_x(m->cx + (size_t)i * D, tr->x, idx, D, m->cfg.gaussian);
             m->ycls[i] = tr->y[idx];
         }
         for (int i = 0; i < nu && !m->cfg.classifier_only; i++)
-            put_x(m->cx + (size_t)(nl + i) * D, tr->x, m->perm[lo + (size_t)i], D);
+            put_x(m->cx + (size_t)(nl + i) * D, tr->x, m->perm[lo + (size_t)i], D, m->cfg.gaussian);
         double loss = gmdl__ssvae_step_loss(m, nl, m->cfg.classifier_only ? 0 : nu, 1);
         if (!isfinite(loss))
             return loss;
@@ -185,7 +188,7 @@ gmdl_status gmdl_ssvae_evaluate(
     for (size_t lo = 0; lo < te->n; lo += (size_t)B) {
         int n = (int)(te->n - lo < (size_t)B ? te->n - lo : (size_t)B);
         for (int i = 0; i < n; i++)
-            put_x(m->cx + (size_t)i * D, te->x, lo + (size_t)i, D);
+            put_x(m->cx + (size_t)i * D, te->x, lo + (size_t)i, D, m->cfg.gaussian);
         gmdl__mlp_forward(&m->qy, m->cx, n, m->ch, m->clog);
         softmax_rows(m->clog, m->q, n, K);
         for (int i = 0; i < n; i++) {

@@ -75,19 +75,45 @@ static void reparam(gmdl_ssvae *m, int R) {
     }
 }
 
-/* Bernoulli log-likelihood of row r's image under its logits; with grad, dlg = rs[r] (sigmoid -
- * x), the row's weight folded in. */
+/* Gaussian log-likelihood of x under l = [mean (D), log variance (D)]; with dl, dl = scale *
+ * the gradient of the negative (mean, then log variance). 16 partial sums, fixed order. */
+GMDL_KERNEL
+static double gauss_row(
+    const float *restrict l, const float *restrict x, float *restrict dl, size_t D, float scale) {
+    float acc[16] = {0};
+    for (size_t j = 0; j < D; j++) {
+        float mu = l[j], lv = l[D + j], iv = gmdl__expf(-lv), e = x[j] - mu;
+        acc[j % 16] += lv + e * e * iv;
+        if (dl) {
+            dl[j] = -scale * e * iv;
+            dl[D + j] = 0.5f * scale * (1.0f - e * e * iv);
+        }
+    }
+    double tot = 0.0;
+    for (size_t k = 0; k < 16; k++)
+        tot += (double)acc[k];
+    return -0.5 * (tot + (double)D * 1.8378770664093453); /* log 2 pi */
+}
+
+/* Log-likelihood of row r's image under the decoder's outputs: Bernoulli logits or Gaussian
+ * (mean, log variance); with grad, dlg = rs[r] times the gradient of the negative. */
 static void likelihood(gmdl_ssvae *m, int nl, int R, int grad) {
     const size_t D = (size_t)m->cfg.input, K = (size_t)m->cfg.classes;
+    const size_t O = (size_t)m->px.out;
 #ifdef _OPENMP
 #pragma omp parallel if ((size_t)R * D > 8192)
 #endif
     {
         size_t lo, hi;
         gmdl__thread_range((size_t)R, 1, &lo, &hi);
-        for (size_t r = lo; r < hi; r++)
-            gmdl__bernoulli_rows(m->lg + r * D, m->cx + src_row(r, (size_t)nl, K) * D, 0, 1, (int)D,
-                                 grad ? m->rs[r] : 1.0f, grad ? m->dlg + r * D : NULL, m->rows + r);
+        for (size_t r = lo; r < hi; r++) {
+            const float *x = m->cx + src_row(r, (size_t)nl, K) * D;
+            float s = grad ? m->rs[r] : 1.0f, *dl = grad ? m->dlg + r * O : NULL;
+            if (m->cfg.gaussian)
+                m->rows[r] = gauss_row(m->lg + r * O, x, dl, D, s);
+            else
+                gmdl__bernoulli_rows(m->lg + r * O, x, 0, 1, (int)D, s, dl, m->rows + r);
+        }
     }
 }
 
