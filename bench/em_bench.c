@@ -55,6 +55,11 @@ static size_t nrows_cpt(const gmdl_bn *bn, size_t v) {
     return r;
 }
 
+/* The worst entry of max_diff_rows: its row's count in the complete sample and the difference in
+ * units of that row's binomial standard error sqrt(p (1 - p) / n) at the reference value p. */
+static size_t worst_n;
+static double worst_z;
+
 /* The largest |b - truth| over CPT rows whose parent configuration occurs at least min_count
  * times in the complete sample; *worst names the node. */
 static double max_diff_rows(const gmdl_bn *truth,
@@ -76,9 +81,12 @@ static double max_diff_rows(const gmdl_bn *truth,
                 continue;
             (*checked)++;
             for (size_t x = 0; x < r; x++) {
-                double e = fabs(gmdl_bn_cpt(b, v)[j * r + x] - gmdl_bn_cpt(truth, v)[j * r + x]);
-                if (e > diff)
-                    diff = e, *worst = v;
+                double t = gmdl_bn_cpt(truth, v)[j * r + x];
+                double e = fabs(gmdl_bn_cpt(b, v)[j * r + x] - t);
+                if (e > diff) {
+                    diff = e, *worst = v, worst_n = cnt[j];
+                    worst_z = t > 0.0 && t < 1.0 ? e / sqrt(t * (1.0 - t) / (double)cnt[j]) : 0.0;
+                }
             }
         }
         free(cnt);
@@ -88,7 +96,8 @@ static double max_diff_rows(const gmdl_bn *truth,
 
 /* Complete data: the learned CPTs must be the count frequencies exactly (bitwise). *diff: the
  * complete-data estimate's own distance to the truth (sampling error alone). */
-static int check_complete(const gmdl_bn *truth,
+static int check_complete(gmdl_bn **estimate,
+                          const gmdl_bn *truth,
                           const gmdl_bn_data *full,
                           const char *path,
                           size_t min_count,
@@ -123,7 +132,7 @@ static int check_complete(const gmdl_bn *truth,
     size_t checked, worst = 0;
     *diff = max_diff_rows(truth, b, full, min_count, &checked, &worst);
     gmdl_bn_learn_stats_fini(&st);
-    gmdl_bn_destroy(b);
+    *estimate = b;
     return ok;
 }
 
@@ -232,7 +241,10 @@ int main(int argc, char **argv) {
         mono &= st.loglik[i] >= st.loglik[i - 1];
     size_t rows_checked = 0, worst = 0;
     double diff = max_diff_rows(truth, b, &full, min_count, &rows_checked, &worst), cdiff = 0.0;
-    int complete = check_complete(truth, &full, net, min_count, &cdiff);
+    size_t wn = worst_n;
+    double wz = worst_z;
+    gmdl_bn *cb = NULL;
+    int complete = check_complete(&cb, truth, &full, net, min_count, &cdiff);
     int round = check_roundtrip(b, out);
     printf("net %s rows %zu missing_cells %zu (%.4f) distinct %zu threads %d seed %llu\n", net,
            rows, st.missing_cells, (double)st.missing_cells / (double)(rows * V), st.distinct,
@@ -242,6 +254,18 @@ int main(int argc, char **argv) {
     printf("max_abs_diff %.6f (node %s) over %zu CPT rows with >= %zu samples; complete-data "
            "estimate: %.6f\n",
            diff, gmdl_bn_name(truth, worst), rows_checked, min_count, cdiff);
+    printf("  worst entry: its row has %zu samples; difference = %.2f binomial standard errors "
+           "sqrt(p(1-p)/n) of the true p\n",
+           wn, wz);
+    if (cb) { /* EM against the complete-data estimate from the same rows: the missing cells' cost
+               */
+        size_t ck, wv = 0;
+        double d = max_diff_rows(cb, b, &full, min_count, &ck, &wv);
+        printf("  EM vs the complete-data estimate (same rows): max_abs_diff %.6f (node %s), "
+               "%.2f standard errors\n",
+               d, gmdl_bn_name(truth, wv), worst_z);
+        gmdl_bn_destroy(cb);
+    }
     const size_t mult[2] = {2, 5}; /* the same at stricter thresholds, for the report */
     for (int q = 0; q < 2; q++) {
         size_t ck, wv = 0, t = mult[q] * min_count;

@@ -33,6 +33,10 @@ static const cli_opt opts[] = {
      1, 0, 0},
     {"resume", 0, OPT_FLAG, NULL, NULL,
      "continue from MODEL's last completed epoch (starts afresh if MODEL does not exist)", 1, 0, 0},
+    {"m1", 0, OPT_STRING, "VAE", NULL,
+     "M1+M2: train on the posterior means of this VAE (from gmdl vae train; dimensions with sd > "
+     "0.1 kept) with a Gaussian p(x|y,z)",
+     1, 0, 0},
     {"eval-every", 0, OPT_INT, "E", "0",
      "also report the test error every E epochs (0: at the end)", 0, 1000000, 0},
 };
@@ -42,8 +46,9 @@ static const cli_cmd cmd = {
     "Trains the semi-supervised VAE M2 (Kingma et al. 2014): q(y|x), q(z|x,y), p(x|y,z) with one\n"
     "hidden ReLU layer each, the unlabelled images' bound summed over every class, and the\n"
     "classification term weighted by alpha = A N; images binarised at 0.5. Reports the test error\n"
-    "of q(y|x) and the test bound -U(x) (nats per image). JSON keys: test_error, test_elbo,\n"
-    "labels, epochs, seconds_per_epoch, history (epoch, test_error), model.",
+    "of q(y|x) and the test bound -U(x) (nats per image). With --m1 VAE, M2 runs on the VAE's\n"
+    "posterior means (M1+M2). JSON keys: test_error, test_elbo, labels, epochs,\n"
+    "seconds_per_epoch, classifier_only, m1_dims, history (epoch, test_error), model.",
     opts,
     sizeof opts / sizeof opts[0],
     0,
@@ -63,6 +68,7 @@ static gmdl_status open_model(
     c.alpha = V("alpha")->d;
     c.classifier_only = (int)V("classifier-only")->i;
     c.seed = (uint64_t)V("seed")->i;
+    c.gaussian = V("m1")->s != NULL;
     struct stat st;
     *resumed = 0;
     if (V("resume")->i && stat(V("out")->s, &st) == 0) {
@@ -72,7 +78,8 @@ static gmdl_status open_model(
         const gmdl_ssvae_config *h = gmdl_ssvae_get_config(*out);
         if (h->input != c.input || h->classes != c.classes || h->hidden != c.hidden ||
             h->latent != c.latent || h->batch != c.batch || h->lr != c.lr || h->alpha != c.alpha ||
-            h->classifier_only != c.classifier_only || h->seed != c.seed) {
+            h->classifier_only != c.classifier_only || h->seed != c.seed ||
+            h->gaussian != c.gaussian) {
             gmdl_ssvae_destroy(*out);
             *out = NULL;
             snprintf(err->msg, sizeof err->msg,
@@ -106,6 +113,7 @@ static void report(const gmdl_ssvae *m,
     json_int(&j, "epochs", gmdl_ssvae_epoch(m));
     json_num(&j, "seconds_per_epoch", spe);
     json_bool(&j, "classifier_only", (int)V("classifier-only")->i);
+    json_int(&j, "m1_dims", V("m1")->s ? (long long)gmdl_ssvae_get_config(m)->input : 0);
     json_arr_begin(&j, "history");
     for (int i = 0; i < nh; i++) {
         json_obj_begin(&j, NULL);
@@ -156,6 +164,27 @@ train_loop(gmdl_ssvae *m, const cli_val *v, const gmdl_dataset *tr, const gmdl_d
     return s ? cli_fail("ssvae train", s, &err) : 0;
 }
 
+/* M1+M2: replaces the image sets by the posterior means of the VAE at path. */
+static gmdl_status
+m1_features(gmdl_dataset *tr, gmdl_dataset *te, const char *path, gmdl_err *err) {
+    gmdl_vae *vae = NULL;
+    gmdl_status s = gmdl_vae_load(&vae, path, err);
+    if (s)
+        return s;
+    gmdl_dataset ftr, fte;
+    size_t kept = 0;
+    s = gmdl_ssvae_m1_features(&ftr, &fte, &kept, vae, tr, te, 0.1, err);
+    gmdl_vae_destroy(vae);
+    if (s)
+        return s;
+    gmdl_dataset_fini(tr);
+    gmdl_dataset_fini(te);
+    *tr = ftr;
+    *te = fte;
+    cli_note("gmdl ssvae train: M1 features from %s: %zu latent dimensions\n", path, kept);
+    return GMDL_OK;
+}
+
 static int ssvae_train(int argc, char **argv) {
     cli_val v[sizeof opts / sizeof opts[0]];
     int npos, rc = cli_parse(&cmd, argc, argv, v, NULL, &npos);
@@ -175,6 +204,13 @@ static int ssvae_train(int argc, char **argv) {
     s = gmdl_dataset_load_dir(&te, V("data")->s, 1, K, &err);
     if (s) {
         gmdl_dataset_fini(&tr);
+        return cli_fail("ssvae train", s, &err);
+    }
+    if (V("m1")->s)
+        s = m1_features(&tr, &te, V("m1")->s, &err);
+    if (s) {
+        gmdl_dataset_fini(&tr);
+        gmdl_dataset_fini(&te);
         return cli_fail("ssvae train", s, &err);
     }
     gmdl_ssvae *m = NULL;

@@ -82,6 +82,54 @@ static gmdl_dataset synth(size_t n, uint64_t seed) {
     return d;
 }
 
+/* M1+M2: the trained VAE's posterior means as features, then M2 with a Gaussian p(x|y,z). */
+static void test_m1m2(gmdl_vae *vae, const gmdl_dataset *tr, const gmdl_dataset *te) {
+    gmdl_dataset ftr, fte;
+    size_t kept = 0;
+    gmdl_err err = {{0}};
+    REQUIRE_OK(gmdl_ssvae_m1_features(&ftr, &fte, &kept, vae, tr, te, 0.1, NULL));
+    CHECK(kept >= 1 && kept <= 2);
+    CHECK(ftr.n == tr->n && fte.n == te->n && ftr.dim == kept && fte.dim == kept);
+    CHECK(memcmp(ftr.y, tr->y, tr->n * sizeof(int32_t)) == 0);
+    float mu[2 * 3];
+    REQUIRE_OK(gmdl_vae_encode(mu, NULL, vae, te->x, 3, NULL));
+    if (kept == 2)
+        CHECK(memcmp(mu, fte.x, sizeof mu) == 0);
+    gmdl_dataset bad1, bad2;
+    CHECK_STATUS(gmdl_ssvae_m1_features(&bad1, &bad2, &kept, vae, tr, te, 1e9, &err), GMDL_EINVAL);
+    CHECK(bad1.x == NULL && bad2.x == NULL);
+    gmdl_dataset wrong = *te;
+    wrong.dim = 15;
+    CHECK_STATUS(gmdl_ssvae_m1_features(&bad1, &bad2, &kept, vae, tr, &wrong, 0.1, &err),
+                 GMDL_ESHAPE);
+    REQUIRE_OK(gmdl_ssvae_m1_features(&bad1, &bad2, &kept, vae, tr, te, 0.1, NULL));
+    CHECK(memcmp(bad1.x, ftr.x, ftr.n * kept * sizeof(float)) == 0); /* the same features again */
+    gmdl_dataset_fini(&bad1);
+    gmdl_dataset_fini(&bad2);
+    gmdl_ssvae_config c = gmdl_ssvae_config_default();
+    c.input = (int)kept;
+    c.classes = 2;
+    c.hidden = 16;
+    c.latent = 2;
+    c.batch = 10;
+    c.lr = 3e-3;
+    c.gaussian = 1;
+    gmdl_ssvae *m;
+    double l, sec, e0, e1, elbo;
+    REQUIRE_OK(gmdl_ssvae_create(&m, &c, &ftr, 10, NULL));
+    REQUIRE_OK(gmdl_ssvae_evaluate(&e0, &elbo, m, &fte, NULL));
+    for (int e = 0; e < 10; e++)
+        REQUIRE_OK(gmdl_ssvae_train_epoch(&l, &sec, m, &ftr, NULL));
+    REQUIRE_OK(gmdl_ssvae_evaluate(&e1, &elbo, m, &fte, NULL));
+    printf("synthetic M1+M2 (%zu features): test error %.3f -> %.3f, bound %.3f\n", kept, e0, e1,
+           elbo);
+    CHECK(e1 < 0.1);
+    CHECK(isfinite(elbo));
+    gmdl_ssvae_destroy(m);
+    gmdl_dataset_fini(&ftr);
+    gmdl_dataset_fini(&fte);
+}
+
 static void test_train(void) {
     gmdl_dataset tr = synth(600, 1), te = synth(100, 2);
     gmdl_vae_config c = gmdl_vae_config_default();
@@ -139,6 +187,7 @@ static void test_train(void) {
     gmdl_dataset wrong = te;
     wrong.dim = 15;
     CHECK_STATUS(gmdl_vae_train_epoch(&l1, &sec, b, &wrong, &err), GMDL_ESHAPE);
+    test_m1m2(a, &tr, &te);
     gmdl_vae_destroy(a);
     gmdl_vae_destroy(b);
     gmdl_vae_destroy(c2);
@@ -207,7 +256,7 @@ static double ss_f(void *ctx) {
 }
 
 /* M2's loss: labelled ELBO, enumerated unlabelled bound with q(y|x), classification term. */
-static void test_ssvae_gradcheck(int classifier_only) {
+static void test_ssvae_gradcheck(int classifier_only, int gaussian) {
     gmdl_dataset tr = synth(60, 4);
     gmdl_ssvae_config c = gmdl_ssvae_config_default();
     c.input = 16;
@@ -217,6 +266,7 @@ static void test_ssvae_gradcheck(int classifier_only) {
     c.batch = 4;
     c.alpha = 2.0;
     c.classifier_only = classifier_only;
+    c.gaussian = gaussian;
     REQUIRE_OK(gmdl_ssvae_create(&S, &c, &tr, 10, NULL));
     CHECK_EQ(S->nlab, 10);
     int per[2] = {0, 0};
@@ -228,20 +278,22 @@ static void test_ssvae_gradcheck(int classifier_only) {
     gmdl_rng r;
     gmdl_rng_derive(&r, 12, GMDL_RNG_DATA_SYNTH, 0);
     for (int i = 0; i < (SNL + SNU) * 16; i++)
-        S->cx[i] = gmdl_rng_uniform(&r) < 0.5 ? 1.0f : 0.0f;
+        S->cx[i] =
+            gaussian ? (float)gmdl_rng_normal(&r) : (gmdl_rng_uniform(&r) < 0.5 ? 1.0f : 0.0f);
     for (int i = 0; i < SNL; i++)
         S->ycls[i] = i % 2;
     for (size_t i = 0; i < S->nstore; i++)
         S->p[i] = (float)(0.5 * gmdl_rng_normal(&r));
     memset(S->g, 0, S->nstore * sizeof(float));
     double loss = gmdl__ssvae_step_loss(S, SNL, SNU, 1);
-    CHECK(isfinite(loss) && loss > 0);
+    CHECK(isfinite(loss) && (gaussian || loss > 0));
     CHECK_NEAR(ss_f(NULL), loss, 0, 1e-12);
     float *an = malloc(S->nstore * sizeof(float));
     memcpy(an, S->g, S->nstore * sizeof(float));
     int bad = gc_compare("ssvae", S->p, S->nstore, an, ss_f, NULL, 1e-2, 2e-2);
-    printf("M2 loss gradient%s (%zu parameters): %d mismatches\n",
-           classifier_only ? " (classifier only)" : "", S->nstore, bad);
+    printf("M2 loss gradient%s%s (%zu parameters): %d mismatches\n",
+           classifier_only ? " (classifier only)" : "", gaussian ? " (Gaussian p(x|y,z))" : "",
+           S->nstore, bad);
     free(an);
     /* a short training run and the evaluation */
     double l, sec, err0, err1, elbo;
@@ -256,7 +308,7 @@ static void test_ssvae_gradcheck(int classifier_only) {
     REQUIRE_OK(gmdl_ssvae_evaluate(&err1, &elbo, S, &te, NULL));
     printf("synthetic M2: test error %.3f -> %.3f, test bound %.3f\n", err0, err1, elbo);
     CHECK(err1 < 0.1);
-    CHECK(classifier_only ? isnan(elbo) : (elbo < 0 && elbo > -30));
+    CHECK(classifier_only ? isnan(elbo) : gaussian ? isfinite(elbo) : (elbo < 0 && elbo > -30));
     /* save, load, one more epoch each: the same */
     char path[] = "/tmp/gmdl_test_ssvae_XXXXXX";
     int fd = mkstemp(path);
@@ -284,7 +336,8 @@ int main(void) {
     test_estimators();
     test_log_mean_exp();
     test_train();
-    test_ssvae_gradcheck(0);
-    test_ssvae_gradcheck(1);
+    test_ssvae_gradcheck(0, 0);
+    test_ssvae_gradcheck(1, 0);
+    test_ssvae_gradcheck(0, 1);
     TEST_MAIN_END();
 }

@@ -93,8 +93,9 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_vae_load(gmdl_vae **out, const char *pa
  * enumerated (one z sample per class) and a batch of labelled images (cycled through the labelled
  * set in seeded orders); the loss estimates J / N with
  *   J = sum_labelled L(x,y) + sum_unlabelled U(x) + alpha N mean_labelled[-log q(y|x)],
- * N the training-set size (alpha = 0.1 as Kingma et al. 2014). Images binarised at 0.5.
- * With classifier_only, only q(y|x) is trained, on the labelled images alone (the baseline). */
+ * N the training-set size (alpha = 0.1 as Kingma et al. 2014). Images binarised at 0.5 (gaussian =
+ * 0) or real-valued features with a Gaussian p(x|y,z) (gaussian = 1, M1+M2). With classifier_only,
+ * only q(y|x) is trained, on the labelled images alone (the baseline). */
 typedef struct gmdl_ssvae_config {
     int input;           /* pixels; default 784 */
     int classes;         /* default 10 */
@@ -107,6 +108,8 @@ typedef struct gmdl_ssvae_config {
     double alpha;        /* weight of the classification term, times N; default 0.1 */
     int classifier_only; /* default 0 */
     uint64_t seed;       /* default 1 */
+    int gaussian;        /* 0 (default): Bernoulli p(x|y,z) on x binarised at 0.5; 1: Gaussian
+                            p(x|y,z) (mean and log variance per input) on real-valued x (M1+M2) */
 } gmdl_ssvae_config;
 
 typedef struct gmdl_ssvae gmdl_ssvae;
@@ -139,6 +142,22 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_ssvae_save(const gmdl_ssvae *m,
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_ssvae_load(gmdl_ssvae **out,
                                                     const char *path,
                                                     gmdl_err *err);
+
+/* M1+M2 (Kingma et al. 2014; ALGORITHMS.md 7.1): the features M2 is trained on, the posterior
+ * means of a trained VAE (images binarised as its test images). Keeps the latent dimensions whose
+ * mean has standard deviation above min_sd over train (the reference code's 0.1), the same ones
+ * for test; *kept receives their number (at least 1, else EINVAL). out_train and out_test are
+ * [n, kept] sets with the labels copied (c = h = 1, w = kept), for a config with gaussian = 1;
+ * release them with gmdl_dataset_fini. Statuses: ESHAPE (pixels differ from the VAE's), EINVAL,
+ * ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_ssvae_m1_features(gmdl_dataset *out_train,
+                                                           gmdl_dataset *out_test,
+                                                           size_t *kept,
+                                                           gmdl_vae *vae,
+                                                           const gmdl_dataset *train,
+                                                           const gmdl_dataset *test,
+                                                           double min_sd,
+                                                           gmdl_err *err);
 
 /* The two single-sample estimators of d/dmu E_{z ~ N(mu, sigma^2)}[f(z)] (ALGORITHMS.md 6.2), n
  * of each from the same draws eps_i ~ N(0, 1) of (seed, REPARAM_EPS, 0), z_i = mu + sigma eps_i:

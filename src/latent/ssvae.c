@@ -4,7 +4,8 @@
  *   L(x,y) = -log p(x|y,z) + KL(q(z|x,y) || N(0,I)) + log K   (z = mu + sigma eps, one sample),
  *   U(x) = sum_k q(k|x) L(x,k) + sum_k q(k|x) log q(k|x),
  * a step's loss is  (N_l/N) mean_l L + (N_u/N) mean_u U + alpha mean_l[-log q(y|x)]  (J / N).
- * All ELBO rows of a step (n_l labelled, n_u * K enumerated) go through the nets together; the
+ * All ELBO rows of a step (n_l labelled, n_u * K enumerated) go through the nets together
+ * (ssvae_rows.c: the encoder's x W_x^T once per image, the decoder's rows in one product); the
  * backward pass weights row r by s_r = (N_l/N)/n_l (labelled) or (N_u/N)/n_u q(k|x_b)
  * (enumerated), and the classifier receives dU/dq through the softmax:
  *   dlogit_bj = q_bj (g_bj - sum_k q_bk g_bk),  g_bk = (N_u/N)/n_u (L_bk + log q_bk + 1). */
@@ -21,66 +22,23 @@ static double now_s(void) {
     return (double)tv.tv_sec + 1e-6 * (double)tv.tv_usec;
 }
 
-/* Binarised image idx into dst. */
-static void put_x(float *dst, const float *x, size_t idx, size_t D) {
+/* Image idx into dst: binarised at 0.5 (Bernoulli model) or as it is (Gaussian, M1+M2). */
+static void put_x(float *dst, const float *x, size_t idx, size_t D, int gaussian) {
     const float *s = x + idx * D;
-    for (size_t d = 0; d < D; d++)
-        dst[d] = s[d] > 0.5f ? 1.0f : 0.0f;
+    if (gaussian)
+        memcpy(dst, s, D * sizeof(float));
+    else
+        for (size_t d = 0; d < D; d++)
+            dst[d] = s[d] > 0.5f ? 1.0f : 0.0f;
 }
 
-/* ELBO input rows [x, onehot(y)] from the classifier's rows: labelled rows first (their labels in
- * ycls), then each unlabelled image once per class. Returns the row count. */
-static int build_rows(gmdl_ssvae *m, int nl, int nu) {
-    const size_t D = (size_t)m->cfg.input, K = (size_t)m->cfg.classes, W = D + K;
-    int R = nl + nu * (int)K;
-    for (int r = 0; r < R; r++) {
-        int src = r < nl ? r : nl + (r - nl) / (int)K;
-        if (r >= nl)
-            m->ycls[r] = (r - nl) % (int)K;
-        float *dst = m->xy + (size_t)r * W;
-        memcpy(dst, m->cx + (size_t)src * D, D * sizeof(float));
-        memset(dst + D, 0, K * sizeof(float));
-        dst[D + (size_t)m->ycls[r]] = 1.0f;
-    }
+/* Classes of the ELBO rows: labelled rows keep theirs (set by the caller), each unlabelled image
+ * gets rows nl + b K + k, k = 0..K-1. Returns the row count. */
+static int set_classes(gmdl_ssvae *m, int nl, int nu) {
+    const int K = m->cfg.classes, R = nl + nu * K;
+    for (int r = nl; r < R; r++)
+        m->ycls[r] = (r - nl) % K;
     return R;
-}
-
-/* z = mu + e^(lv/2) eps into the first L columns of zy (then onehot(y)), KL per row. */
-static void reparam(gmdl_ssvae *m, int R) {
-    const size_t L = (size_t)m->cfg.latent, K = (size_t)m->cfg.classes, W = L + K;
-#ifdef _OPENMP
-#pragma omp parallel if (R * (int)L > 4096)
-#endif
-    {
-        size_t lo, hi;
-        gmdl__thread_range((size_t)R, 1, &lo, &hi);
-        for (size_t r = lo; r < hi; r++) {
-            const float *mu = m->eo + r * 2 * L, *lv = mu + L;
-            float *z = m->zy + r * W, s = 0.0f;
-            for (size_t j = 0; j < L; j++) {
-                float e = gmdl__expf(lv[j]);
-                z[j] = mu[j] + gmdl__expf(0.5f * lv[j]) * m->eps[r * L + j];
-                s += mu[j] * mu[j] + e - 1.0f - lv[j];
-            }
-            memset(z + L, 0, K * sizeof(float));
-            z[L + (size_t)m->ycls[r]] = 1.0f;
-            m->kl[r] = 0.5 * (double)s;
-        }
-    }
-}
-
-/* Forward of all ELBO rows: m->lrow[r] = L(x_r, y_r). dl receives sigmoid(l) - x when not NULL. */
-static void elbo_forward(gmdl_ssvae *m, int R, int want_grad) {
-    const int D = m->cfg.input, K = m->cfg.classes;
-    gmdl__mlp_forward(&m->qz, m->xy, R, m->h1, m->eo);
-    reparam(m, R);
-    gmdl__mlp_forward(&m->px, m->zy, R, m->h2, m->lg);
-    /* the pixels of row r are the first D columns of xy (stride D + K) */
-    gmdl__bernoulli_rows(m->lg, m->xy, (size_t)(D + K), R, D, 1.0f, want_grad ? m->dlg : NULL,
-                         m->rows);
-    const double logk = log((double)K);
-    for (int r = 0; r < R; r++)
-        m->lrow[r] = -m->rows[r] + m->kl[r] + logk;
 }
 
 /* Softmax of the classifier's logits into q (rows n). */
@@ -95,28 +53,6 @@ static void softmax_rows(const float *lg, double *q, int n, int K) {
         for (int k = 0; k < K; k++)
             q[(size_t)i * K + (size_t)k] = exp((double)l[k] - mx) / s;
     }
-}
-
-/* Backward through the ELBO rows with per-row weights m->rs. */
-static void elbo_backward(gmdl_ssvae *m, int R) {
-    const size_t D = (size_t)m->cfg.input, L = (size_t)m->cfg.latent, K = (size_t)m->cfg.classes;
-    for (int r = 0; r < R; r++) {
-        float s = m->rs[r], *dl = m->dlg + (size_t)r * D;
-        for (size_t d = 0; d < D; d++)
-            dl[d] *= s;
-    }
-    gmdl__mlp_backward(&m->px, m->zy, m->h2, m->dlg, R, m->dh, m->dzy);
-    for (int r = 0; r < R; r++) {
-        const float *mu = m->eo + (size_t)r * 2 * L, *lv = mu + L,
-                    *dz = m->dzy + (size_t)r * (L + K);
-        float *dmu = m->deo + (size_t)r * 2 * L, *dlv = dmu + L, s = m->rs[r];
-        for (size_t j = 0; j < L; j++) {
-            float sd = gmdl__expf(0.5f * lv[j]);
-            dmu[j] = dz[j] + s * mu[j];
-            dlv[j] = 0.5f * dz[j] * m->eps[(size_t)r * L + j] * sd + 0.5f * s * (sd * sd - 1.0f);
-        }
-    }
-    gmdl__mlp_backward(&m->qz, m->xy, m->h1, m->deo, R, m->dh, NULL);
 }
 
 /* Loss of one step over the classifier rows [0, nl) labelled (labels in ycls) and [nl, nl + nu)
@@ -141,16 +77,18 @@ double gmdl__ssvae_step_loss(gmdl_ssvae *m, int nl, int nu, int backward) {
         return ce / nl;
     }
     loss = a * ce / nl;
-    int R = build_rows(m, nl, nu);
+    int R = set_classes(m, nl, nu);
     gmdl_rng r;
     gmdl_rng_derive(&r, m->cfg.seed, GMDL_RNG_REPARAM_EPS, m->step);
     gmdl_rng_normal_fill(&r, m->eps, (size_t)R * (size_t)m->cfg.latent);
-    elbo_forward(m, R, backward);
     const double wl = nl ? ((double)m->nlab / N) / nl : 0.0, wu = ((double)m->nunl / N) / nu;
-    for (int i = 0; i < nl; i++) {
-        loss += wl * m->lrow[i];
+    for (int i = 0; i < nl; i++)
         m->rs[i] = (float)wl;
-    }
+    for (int i = 0; i < nu * K; i++)
+        m->rs[nl + i] = (float)(wu * m->q[(size_t)nl * K + (size_t)i]);
+    gmdl__ssvae_rows_forward(m, nl, nu, backward);
+    for (int i = 0; i < nl; i++)
+        loss += wl * m->lrow[i];
     for (int b = 0; b < nu; b++) {
         const double *q = m->q + (size_t)(nl + b) * K;
         const double *lr = m->lrow + nl + (size_t)b * K;
@@ -160,14 +98,13 @@ double gmdl__ssvae_step_loss(gmdl_ssvae *m, int nl, int nu, int backward) {
             u += q[k] * (lr[k] + lq);
             g[k] = wu * (lr[k] + lq + 1.0);
             gq += q[k] * g[k];
-            m->rs[nl + b * K + k] = (float)(wu * q[k]);
         }
         loss += wu * u;
         for (int k = 0; k < K && backward; k++)
             m->dclog[(size_t)(nl + b) * K + (size_t)k] = (float)(q[k] * (g[k] - gq));
     }
     if (backward) {
-        elbo_backward(m, R);
+        gmdl__ssvae_rows_backward(m, nl, nu);
         gmdl__mlp_backward(&m->qy, m->cx, m->ch, m->dclog, n, m->cdh, NULL);
     }
     return loss;
@@ -198,11 +135,11 @@ static double train_steps(gmdl_ssvae *m, const gmdl_dataset *tr) {
         int nl = B < (int)m->nlab ? B : (int)m->nlab;
         for (int i = 0; i < nl; i++) {
             uint32_t idx = labelled_at(m, m->step * (uint64_t)nl + (uint64_t)i);
-            put_x(m->cx + (size_t)i * D, tr->x, idx, D);
+            put_x(m->cx + (size_t)i * D, tr->x, idx, D, m->cfg.gaussian);
             m->ycls[i] = tr->y[idx];
         }
         for (int i = 0; i < nu && !m->cfg.classifier_only; i++)
-            put_x(m->cx + (size_t)(nl + i) * D, tr->x, m->perm[lo + (size_t)i], D);
+            put_x(m->cx + (size_t)(nl + i) * D, tr->x, m->perm[lo + (size_t)i], D, m->cfg.gaussian);
         double loss = gmdl__ssvae_step_loss(m, nl, m->cfg.classifier_only ? 0 : nu, 1);
         if (!isfinite(loss))
             return loss;
@@ -251,7 +188,7 @@ gmdl_status gmdl_ssvae_evaluate(
     for (size_t lo = 0; lo < te->n; lo += (size_t)B) {
         int n = (int)(te->n - lo < (size_t)B ? te->n - lo : (size_t)B);
         for (int i = 0; i < n; i++)
-            put_x(m->cx + (size_t)i * D, te->x, lo + (size_t)i, D);
+            put_x(m->cx + (size_t)i * D, te->x, lo + (size_t)i, D, m->cfg.gaussian);
         gmdl__mlp_forward(&m->qy, m->cx, n, m->ch, m->clog);
         softmax_rows(m->clog, m->q, n, K);
         for (int i = 0; i < n; i++) {
@@ -262,11 +199,11 @@ gmdl_status gmdl_ssvae_evaluate(
         }
         if (m->cfg.classifier_only)
             continue;
-        int R = build_rows(m, 0, n);
+        int R = set_classes(m, 0, n);
         gmdl_rng r;
         gmdl_rng_derive(&r, m->cfg.seed, GMDL_RNG_REPARAM_EPS, (1ull << 40) + lo);
         gmdl_rng_normal_fill(&r, m->eps, (size_t)R * (size_t)m->cfg.latent);
-        elbo_forward(m, R, 0);
+        gmdl__ssvae_rows_forward(m, 0, n, 0);
         for (int b = 0; b < n; b++)
             for (int k = 0; k < K; k++) {
                 double q = m->q[(size_t)b * K + (size_t)k];

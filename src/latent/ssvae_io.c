@@ -11,7 +11,7 @@ static const char SS_MAGIC[8] = {'\x89', 'G', 'S', 'S', '\r', '\n', '\x1a', '\n'
 #define A16(n)   (((n) + 15u) & ~(size_t)15u)
 
 gmdl_ssvae_config gmdl_ssvae_config_default(void) {
-    gmdl_ssvae_config c = {784, 10, 500, 50, 100, 3e-4, 0.9, 0.999, 1e-8, 0.1, 0, 1};
+    gmdl_ssvae_config c = {784, 10, 500, 50, 100, 3e-4, 0.9, 0.999, 1e-8, 0.1, 0, 1, 0};
     return c;
 }
 
@@ -27,22 +27,24 @@ static gmdl_status check_config(const gmdl_ssvae_config *c, gmdl_err *err) {
     if (c->input < 1 || c->input > (1 << 20) || c->classes < 2 || c->classes > 256 ||
         c->hidden < 1 || c->hidden > 65536 || c->latent < 1 || c->latent > 4096 || c->batch < 1 ||
         c->batch > 4096 || !(c->lr > 0) || !(c->alpha >= 0) || !(c->adam_eps > 0) ||
-        !(c->beta1 >= 0 && c->beta1 < 1) || !(c->beta2 >= 0 && c->beta2 < 1))
+        !(c->beta1 >= 0 && c->beta1 < 1) || !(c->beta2 >= 0 && c->beta2 < 1) ||
+        (c->gaussian != 0 && c->gaussian != 1))
         return gmdl__fail(err, GMDL_EINVAL, "M2 settings out of range");
     return GMDL_OK;
 }
 
 static int plan(gmdl_ssvae *m) {
     const size_t D = (size_t)m->cfg.input, K = (size_t)m->cfg.classes, H = (size_t)m->cfg.hidden,
-                 L = (size_t)m->cfg.latent, C = (size_t)m->cmax, R = (size_t)m->rmax;
-    size_t sz[17] = {C * D, C * H,     C * K,       C * K,       C * H, R * (D + K),
-                     R * H, 2 * R * L, R * L,       R * (L + K), R * H, R * D,
-                     R * D, R * H,     R * (L + K), 2 * R * L,   R};
-    float **dst[17] = {&m->cx,  &m->ch, &m->clog, &m->dclog, &m->cdh, &m->xy,
-                       &m->h1,  &m->eo, &m->eps,  &m->zy,    &m->h2,  &m->lg,
-                       &m->dlg, &m->dh, &m->dzy,  &m->deo,   &m->rs};
+                 L = (size_t)m->cfg.latent, C = (size_t)m->cmax, R = (size_t)m->rmax,
+                 O = m->cfg.gaussian ? 2 * D : D; /* decoder outputs per row */
+    size_t sz[20] = {C * D, C * H,       C * K,     C * K, C * H,       C * H, C * H, K * H,
+                     K * H, R * H,       2 * R * L, R * L, R * (L + K), R * H, R * O, R * O,
+                     R * H, R * (L + K), 2 * R * L, R};
+    float **dst[20] = {&m->cx, &m->ch,  &m->clog, &m->dclog, &m->cdh, &m->hx, &m->dhs,
+                       &m->wy, &m->gy,  &m->h1,   &m->eo,    &m->eps, &m->zy, &m->h2,
+                       &m->lg, &m->dlg, &m->dh,   &m->dzy,   &m->deo, &m->rs};
     size_t tot = 0;
-    for (int i = 0; i < 17; i++)
+    for (int i = 0; i < 20; i++)
         tot += A16(sz[i]);
     m->buf = gmdl__malloc_aligned(tot * sizeof(float));
     m->q = gmdl__malloc((C * K + 3 * R) * sizeof(double));
@@ -51,7 +53,7 @@ static int plan(gmdl_ssvae *m) {
         return -1;
     memset(m->buf, 0, tot * sizeof(float));
     size_t o = 0;
-    for (int i = 0; i < 17; i++) {
+    for (int i = 0; i < 20; i++) {
         *dst[i] = m->buf + o;
         o += A16(sz[i]);
     }
@@ -74,7 +76,7 @@ static gmdl_status alloc_model(gmdl_ssvae **out, const gmdl_ssvae_config *cfg, g
     m->lpass = UINT64_MAX;
     const int D = cfg->input, K = cfg->classes, H = cfg->hidden, L = cfg->latent;
     m->nstore = gmdl__mlp_floats(D, H, K) + gmdl__mlp_floats(D + K, H, 2 * L) +
-                gmdl__mlp_floats(L + K, H, D);
+                gmdl__mlp_floats(L + K, H, cfg->gaussian ? 2 * D : D);
     m->p = gmdl__malloc_aligned(4 * m->nstore * sizeof(float));
     if (!m->p || plan(m)) {
         gmdl_ssvae_destroy(m);
@@ -87,7 +89,7 @@ static gmdl_status alloc_model(gmdl_ssvae **out, const gmdl_ssvae_config *cfg, g
     size_t off = 0;
     gmdl__mlp_bind(&m->qy, D, H, K, m->p, m->g, &off);
     gmdl__mlp_bind(&m->qz, D + K, H, 2 * L, m->p, m->g, &off);
-    gmdl__mlp_bind(&m->px, L + K, H, D, m->p, m->g, &off);
+    gmdl__mlp_bind(&m->px, L + K, H, cfg->gaussian ? 2 * D : D, m->p, m->g, &off);
     gmdl__mlp *nets[3] = {&m->qy, &m->qz, &m->px};
     for (int i = 0; i < 3; i++) {
         gmdl_rng r;
@@ -217,6 +219,7 @@ static gmdl_status put_meta(gmdl__ckpt_writer *w, const gmdl_ssvae *m) {
     for (int i = 0; i < 5 && !s; i++)
         s = gmdl__ckpt_meta_f64(w, dk[i], dv[i]);
     s = s ? s : gmdl__ckpt_meta_u64(w, "seed", c->seed);
+    s = s ? s : gmdl__ckpt_meta_i64(w, "gaussian", c->gaussian);
     s = s ? s : gmdl__ckpt_meta_u64(w, "step", m->step);
     s = s ? s : gmdl__ckpt_meta_i64(w, "epoch", m->epoch);
     s = s ? s : gmdl__ckpt_meta_u64(w, "ntrain", m->ntrain);
@@ -256,6 +259,10 @@ static gmdl_status read_config(const gmdl__ckpt *c, gmdl_ssvae_config *cfg, gmdl
     }
     for (int i = 0; i < 5 && ok; i++)
         ok = gmdl__ckpt_get_f64(c, dk[i], dv[i]);
+    int64_t g = 0; /* absent in files written before M1+M2: Bernoulli */
+    if (ok && gmdl__ckpt_get_i64(c, "gaussian", &g))
+        ok = g == 0 || g == 1;
+    cfg->gaussian = (int)g;
     if (!ok)
         return gmdl__fail(err, GMDL_ECORRUPT, "%s: M2 metadata missing or out of range",
                           gmdl__ckpt_path(c));

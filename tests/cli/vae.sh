@@ -69,6 +69,17 @@ $GMDL $S --epochs 2 --out "$WORK/m2cut.gss" --resume -q > /dev/null && ok || bad
 cmp -s "$WORK/m2.gss" "$WORK/m2cut.gss" && ok || bad "resumed M2 differs from the uninterrupted one"
 $GMDL $S --epochs 1 --classifier-only --out "$WORK/base.gss" --json > "$WORK/base.json" 2> /dev/null && ok || bad "ssvae --classifier-only failed"
 grep -q '"test_elbo": null' "$WORK/base.json" && ok || bad "classifier-only reported a bound"
+# M1+M2: M2 on the posterior means of the VAE trained above (latent 2), resume equals uninterrupted
+$GMDL $S --m1 "$WORK/full.gvae" --epochs 2 --out "$WORK/m1m2.gss" --json > "$WORK/m1m2.json" 2> "$WORK/m1m2.err" && ok || bad "ssvae --m1 failed: $(cat "$WORK/m1m2.err")"
+"$JSON_CHECK" "$WORK/m1m2.json" && ok || bad "ssvae --m1 --json is not JSON"
+m1d=$(json_field "$WORK/m1m2.json" m1_dims)
+[ "$m1d" -ge 1 ] && [ "$m1d" -le 2 ] && ok || bad "m1_dims $m1d not in [1, 2]"
+grep -q "M1 features from" "$WORK/m1m2.err" && ok || bad "ssvae --m1 did not say it uses the VAE's features"
+$GMDL $S --m1 "$WORK/full.gvae" --epochs 1 --out "$WORK/m1cut.gss" -q > /dev/null && ok || bad "ssvae --m1 1 epoch failed"
+$GMDL $S --m1 "$WORK/full.gvae" --epochs 2 --out "$WORK/m1cut.gss" --resume -q > /dev/null && ok || bad "ssvae --m1 resume failed"
+cmp -s "$WORK/m1m2.gss" "$WORK/m1cut.gss" && ok || bad "resumed M1+M2 differs from the uninterrupted one"
+expect_fail 2 "differ" -- $GMDL $S --epochs 2 --out "$WORK/m1cut.gss" --resume
+expect_fail 2 "junk.gvae" -- $GMDL $S --m1 "$WORK/junk.gvae" --out "$WORK/x.gss"
 expect_fail 2 "--labels" -- $GMDL ssvae train --data "$D" --out "$WORK/x.gss"
 expect_fail 2 "--labels must be" -- $GMDL ssvae train --data "$D" --labels 400 --out "$WORK/x.gss"
 expect_fail 2 "no such data folder" -- $GMDL ssvae train --data "$WORK/none" --labels 10 --out "$WORK/x.gss"
