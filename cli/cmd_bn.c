@@ -578,6 +578,10 @@ int cmd_bn(int argc, char **argv) {
         return bn_sample(argc - 1, argv + 1);
     if (strcmp(argv[0], "learn") == 0)
         return cmd_bn_learn(argc - 1, argv + 1);
+    if (strcmp(argv[0], "structure") == 0)
+        return cmd_bn_structure(argc - 1, argv + 1);
+    if (strcmp(argv[0], "score") == 0)
+        return cmd_bn_score(argc - 1, argv + 1);
     fprintf(stderr, "gmdl bn: unknown subcommand '%s' (info, dsep, query, sample, learn)\n",
             argv[0]);
     return 2;
