@@ -22,7 +22,9 @@ static const cli_opt structure_opts[] = {
      "hc: tabu list of the last N graphs; also the moves allowed without improvement (0 = greedy)",
      0, 1e6, 0},
     {"restarts", 0, OPT_INT, "N", "0", "hc: random restarts from the best graph", 0, 1e6, 0},
-    {"perturb", 0, OPT_INT, "N", "0", "hc: random moves per restart (0 = a quarter of the nodes)",
+    {"perturb", 0, OPT_INT, "N", "0",
+     "hc: random moves from the best graph per restart (0 = restart from the empty graph "
+     "with a random tie-break order)",
      0, 1e6, 0},
     {"max-parents", 0, OPT_INT, "K", "0", "parents per node at most (0 = no limit)", 0, 64, 0},
     {"max-steps", 0, OPT_INT, "N", "0", "hc: moves per climb at most (0 = no limit)", 0, 1e9, 0},

@@ -451,7 +451,9 @@ typedef struct gmdl_structure_config {
                                   the moves without improvement before stopping; 0 = plain greedy
                                   (default 10) */
     size_t restarts;           /* HC: random restarts from the best net (default 0) */
-    size_t perturb;            /* HC: random moves per restart (0 = auto: max(1, V / 4)) */
+    size_t perturb;            /* HC: random moves from the best graph per restart; 0 (default):
+                                  each restart climbs from the empty graph (and the whitelist)
+                                  with a new random tie-break order */
     size_t max_steps;          /* HC: moves per climb at most (0 = no limit; default 0) */
     uint64_t seed;             /* restarts use gmdl_rng_derive(seed, GMDL_RNG_STRUCTURE, r) */
     double alpha;              /* PC: significance level of the tests (default 0.01) */

@@ -5,8 +5,11 @@
  * change of v's family term from adding u (arc absent) or removing it (arc present); a reversal of
  * u -> v is d[u V + v] + d[v V + u]. A move changes one or two families, and only their columns
  * are recomputed. A tabu list of the last `tabu` graphs lets the search walk through moves that do
- * not improve, for at most `tabu` steps past the best graph; seeded random restarts perturb the
- * best graph and climb again. */
+ * not improve, for at most `tabu` steps past the best graph. Additions of one pair in either
+ * direction score the same (the scores are score-equivalent): the tie goes to the arc from the
+ * node earlier in a tie-break order (the column order, then a seeded random order per restart), so
+ * the result does not hang on rounding. Seeded random restarts climb again from the empty graph,
+ * or from the best graph perturbed by random moves, and the best score is kept. */
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -35,6 +38,7 @@ typedef struct {
     hc_move *forbid; /* moves leading to a tabu graph (this step) */
     size_t nforbid;
     uint32_t *stack;
+    uint32_t *rank; /* tie-break order of the nodes (identity, then random per restart) */
     gmdl_structure_stats *st;
 } hc_state;
 
@@ -155,6 +159,20 @@ static int legal(const hc_state *S, int type, size_t u, size_t v) {
     return !S->bl[v * V + u] && S->d[v * V + u] != PGM_NEGINF && reversible(S, u, v);
 }
 
+/* 1 when the move beats best: a larger change, or (score-equivalent additions of one pair,
+ * equal to rounding) the arc that goes forward in the tie-break order rank. */
+static int
+better(const hc_state *S, double delta, int type, size_t u, size_t v, const hc_move *best) {
+    double tol = 1e-9 * (1.0 + fabs(delta));
+    if (best->type < 0 || delta > best->delta + tol)
+        return 1;
+    if (delta < best->delta - tol || type != MV_ADD || best->type != MV_ADD)
+        return 0;
+    if (best->u == v && best->v == u)
+        return S->rank[u] < S->rank[v];
+    return 0;
+}
+
 /* The best legal move not in the tabu list; type -1 when there is none. */
 static hc_move best_move(hc_state *S) {
     size_t V = S->V;
@@ -169,7 +187,8 @@ static hc_move best_move(hc_state *S) {
             for (int type = present ? MV_DEL : MV_ADD; type <= (present ? MV_REV : MV_ADD);
                  type++) {
                 double delta = S->d[u * V + v] + (type == MV_REV ? S->d[v * V + u] : 0.0);
-                if (!(delta > best.delta) || !legal(S, type, u, v) || is_tabu(S, type, u, v))
+                if (!better(S, delta, type, u, v, &best) || !legal(S, type, u, v) ||
+                    is_tabu(S, type, u, v))
                     continue;
                 best.type = type, best.u = (uint32_t)u, best.v = (uint32_t)v, best.delta = delta;
             }
@@ -280,6 +299,7 @@ static void state_free(hc_state *S) {
     gmdl__free(S->tabu);
     gmdl__free(S->forbid);
     gmdl__free(S->stack);
+    gmdl__free(S->rank);
 }
 
 static gmdl_status state_init(
@@ -300,9 +320,12 @@ static gmdl_status state_init(
     S->tabu = gmdl__malloc(T * V * V + 1);
     S->forbid = gmdl__malloc((T + 1) * sizeof *S->forbid);
     S->stack = gmdl__malloc((V * V + V + 1) * sizeof *S->stack);
+    S->rank = gmdl__malloc((V + 1) * sizeof *S->rank);
     if (!S->w || !S->reach || !S->bl || !S->wl || !S->npar || !S->fam || !S->d || !S->tabu ||
-        !S->forbid || !S->stack)
+        !S->forbid || !S->stack || !S->rank)
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory for hill climbing");
+    for (size_t v = 0; v < V; v++)
+        S->rank[v] = (uint32_t)v;
     for (int t = 0; t < S->nthreads; t++) {
         gmdl_status s = gmdl__counter_init(&S->w[t], c->n, err);
         if (s)
@@ -335,6 +358,19 @@ static void full_refresh(hc_state *S) {
         S->score += S->fam[v];
 }
 
+/* Back to the whitelisted arcs alone (a restart from the empty graph in a new tie-break order). */
+static void restart_empty(hc_state *S) {
+    size_t V = S->V;
+    for (size_t i = 0; i < V * V; i++)
+        S->dag[i] = S->wl[i];
+    for (size_t v = 0; v < V; v++) {
+        S->npar[v] = 0;
+        for (size_t a = 0; a < V; a++)
+            S->npar[v] += S->dag[a * V + v];
+    }
+    full_refresh(S);
+}
+
 gmdl_status gmdl__hc(uint8_t *dag,
                      gmdl_structure_stats *st,
                      const pgm_cols *c,
@@ -360,7 +396,11 @@ gmdl_status gmdl__hc(uint8_t *dag,
     for (size_t r = 0; r < cfg->restarts && !s; r++) {
         gmdl_rng rng;
         gmdl_rng_derive(&rng, cfg->seed, GMDL_RNG_STRUCTURE, r);
-        perturb(&S, &rng);
+        gmdl_rng_shuffle_u32(&rng, S.rank, V);
+        if (cfg->perturb)
+            perturb(&S, &rng);
+        else
+            restart_empty(&S);
         s = climb(&S, best, err);
         st->restarts++;
         if (!s && S.score > best_score + 1e-9 * (1.0 + fabs(best_score))) {
