@@ -69,7 +69,8 @@ static double ci_test(pc_scratch *S,
                       size_t nz,
                       const uint32_t *z) {
     uint32_t vars[PGM_MAX_SCOPE];
-    memcpy(vars, z, nz * sizeof *vars);
+    if (nz)
+        memcpy(vars, z, nz * sizeof *vars);
     vars[nz] = x, vars[nz + 1] = y;
     double space;
     if (gmdl__count(&S->w, c, nz + 2, vars, &space) < 0)

@@ -177,7 +177,8 @@ double gmdl__family_score(pgm_counter *w,
     uint32_t vars[PGM_MAX_SCOPE];
     if (np + 1 > PGM_MAX_SCOPE)
         return PGM_NEGINF;
-    memcpy(vars, par, np * sizeof *vars);
+    if (np)
+        memcpy(vars, par, np * sizeof *vars);
     vars[np] = v;
     double space;
     if (gmdl__count(w, c, np + 1, vars, &space) < 0)
