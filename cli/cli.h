@@ -21,7 +21,9 @@ int cmd_compress(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_bn(int argc, char **argv);
 int cmd_mrf(int argc, char **argv);
-int cmd_bn_learn(int argc, char **argv); /* gmdl bn learn (cmd_bn_learn.c) */
+int cmd_bn_learn(int argc, char **argv);     /* gmdl bn learn (cmd_bn_learn.c) */
+int cmd_bn_structure(int argc, char **argv); /* gmdl bn structure (cmd_bn_structure.c) */
+int cmd_bn_score(int argc, char **argv);     /* gmdl bn score (cmd_bn_structure.c) */
 int cmd_em(int argc, char **argv);
 /* The PNGs of gmdl em (em_plot.c); exit code. */
 int cli_em_plot_gmm(const char *path, const gmdl_gmm *g, const double *x, char **names);

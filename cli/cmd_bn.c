@@ -51,7 +51,9 @@ static const char *BN_USAGE =
     "  query    posterior marginal P(target | evidence): exact (junction tree), ve, lw,\n"
     "           rejection or gibbs\n"
     "  sample   ancestral samples as CSV (--missing P: cells left empty at random)\n"
-    "  learn    CPTs from a CSV for the structure of NET.bif (EM when cells are missing)\n\n"
+    "  learn    CPTs from a CSV for the structure of NET.bif (EM when cells are missing)\n"
+    "  structure  a DAG learned from a CSV (hill climbing or PC), its CPTs, SHD to a true net\n"
+    "  score    BIC or BDeu log marginal likelihood of NET.bif's structure on complete data\n\n"
     "See 'gmdl bn SUBCOMMAND --help'.\n";
 
 static int load(const char *cmd, const char *path, gmdl_bn **bn) {
@@ -578,6 +580,10 @@ int cmd_bn(int argc, char **argv) {
         return bn_sample(argc - 1, argv + 1);
     if (strcmp(argv[0], "learn") == 0)
         return cmd_bn_learn(argc - 1, argv + 1);
+    if (strcmp(argv[0], "structure") == 0)
+        return cmd_bn_structure(argc - 1, argv + 1);
+    if (strcmp(argv[0], "score") == 0)
+        return cmd_bn_score(argc - 1, argv + 1);
     fprintf(stderr, "gmdl bn: unknown subcommand '%s' (info, dsep, query, sample, learn)\n",
             argv[0]);
     return 2;

@@ -397,6 +397,120 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_write_bif(const char *path,
                                                       const gmdl_bn *bn,
                                                       gmdl_err *err);
 
+/* ------------------------------------------------------------------ structure learning */
+
+/* Reads a CSV of complete or incomplete data with no network: a header of node names, state names
+ * in the cells (missing: empty, "?", "NA", "NaN"). *net receives a net with one node per column
+ * (named after it), no arcs, uniform CPTs, and as states the distinct values of the column sorted
+ * by strcmp; *out the states. Errors as gmdl_bn_data_read (EPARSE naming FILE:LINE for a ragged
+ * row or a repeated column; EINVAL for a column with no value or more than 65535 values). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_data_read_new(gmdl_bn **net,
+                                                          gmdl_bn_data *out,
+                                                          const char *path,
+                                                          gmdl_err *err);
+
+typedef enum {
+    GMDL_SCORE_BIC = 0, /* log-likelihood at the ML estimate - 0.5 log(N) x free parameters */
+    GMDL_SCORE_BDEU     /* log marginal likelihood under BDeu Dirichlet priors (ess) */
+} gmdl_score_kind;
+
+typedef struct gmdl_score_config {
+    gmdl_score_kind kind; /* default GMDL_SCORE_BIC */
+    double ess;           /* BDeu equivalent sample size (default 1) */
+} gmdl_score_config;
+GMDL_API gmdl_score_config gmdl_score_config_default(void);
+
+/* The decomposable score of bn's structure on complete data (no missing cell: EINVAL otherwise):
+ * *score is the sum over the nodes of their family terms, written into family[v] when family is
+ * not NULL (V entries). BDeu: log p(D | G) = sum over nodes v and parent configurations j of
+ * lgamma(a/q) - lgamma(a/q + N_j) + sum over states k of lgamma(a/(q r) + N_jk) - lgamma(a/(q r))
+ * with a = cfg->ess, q the parent configurations and r the states of v. BIC: sum of N_jk
+ * log(N_jk / N_j) - 0.5 log(N) (r - 1) q. Larger is better for both. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_score(double *score,
+                                                  double *family,
+                                                  const gmdl_bn *bn,
+                                                  const gmdl_bn_data *data,
+                                                  const gmdl_score_config *cfg,
+                                                  gmdl_err *err);
+
+typedef enum {
+    GMDL_STRUCT_HC = 0, /* score-based hill climbing (add, delete, reverse) with a tabu list */
+    GMDL_STRUCT_PC      /* the PC algorithm (order-independent "stable" variant) */
+} gmdl_struct_method;
+
+typedef enum {
+    GMDL_CI_G = 0, /* G-test (likelihood ratio, 2 N x conditional mutual information) */
+    GMDL_CI_X2     /* Pearson's chi-square */
+} gmdl_ci_test;
+
+typedef struct gmdl_structure_config {
+    gmdl_struct_method method; /* default GMDL_STRUCT_HC */
+    gmdl_score_config score;   /* HC's score (default BIC) */
+    size_t max_parents;        /* 0 = no limit (default 0) */
+    size_t tabu;               /* HC: length of the tabu list of recent moves, which also bounds
+                                  the moves without improvement before stopping; 0 = plain greedy
+                                  (default 10) */
+    size_t restarts;           /* HC: random restarts from the best net (default 0) */
+    size_t perturb;            /* HC: random moves from the best graph per restart; 0 (default):
+                                  each restart climbs from the empty graph (and the whitelist)
+                                  with a new random tie-break order */
+    size_t max_steps;          /* HC: moves per climb at most (0 = no limit; default 0) */
+    uint64_t seed;             /* restarts use gmdl_rng_derive(seed, GMDL_RNG_STRUCTURE, r) */
+    double alpha;              /* PC: significance level of the tests (default 0.01) */
+    gmdl_ci_test test;         /* PC: default GMDL_CI_G */
+    size_t max_cond;           /* PC: largest conditioning set (0 = no limit; default 0) */
+    size_t nblack;             /* arcs never in the result: pairs (from, to) in black[2 i], */
+    const uint32_t *black;     /*   black[2 i + 1] (borrowed) */
+    size_t nwhite;             /* arcs always in the result: pairs in white (borrowed) */
+    const uint32_t *white;
+} gmdl_structure_config;
+GMDL_API gmdl_structure_config gmdl_structure_config_default(void);
+
+typedef struct gmdl_structure_stats {
+    double score;       /* the result's score under cfg->score (for PC too) */
+    size_t steps;       /* HC: moves applied over all climbs */
+    size_t evaluations; /* HC: family scores computed (the rest came from the cache) */
+    size_t restarts;    /* HC: restarts run */
+    size_t tests;       /* PC: independence tests run */
+    size_t undirected;  /* PC: edges the orientation rules left undirected (before extension) */
+} gmdl_structure_stats;
+
+/* Learns a DAG over data->nvars nodes with cardinalities card from complete data (EINVAL when a
+ * cell is missing or a state is out of range). dag (V x V bytes) receives dag[a V + b] = 1 for
+ * each arc a -> b. pdag (V x V bytes, may be NULL) receives the equivalence class the method
+ * found: for HC the CPDAG of dag, for PC the partially directed graph after the v-structures and
+ * Meek's rules (both entries 1 for an undirected edge), of which dag is a consistent extension.
+ * stats may be NULL. Threads: family scores and the tests of one PC level are split over the
+ * OpenMP threads; the result does not depend on the thread count. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_learn_structure(uint8_t *dag,
+                                                            uint8_t *pdag,
+                                                            gmdl_structure_stats *stats,
+                                                            const gmdl_bn_data *data,
+                                                            const uint32_t *card,
+                                                            const gmdl_structure_config *cfg,
+                                                            gmdl_err *err);
+
+/* The arcs of bn as a V x V matrix (dag[a V + b] = 1 for a -> b). */
+GMDL_API void gmdl_bn_dag(uint8_t *dag, const gmdl_bn *bn);
+/* Sets the parents of every node of bn from dag (parents in increasing index order; CPTs reset
+ * to uniform). EINVAL when dag has a cycle. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_set_dag(gmdl_bn *bn, const uint8_t *dag, gmdl_err *err);
+/* The CPDAG (essential graph) of a DAG: its skeleton with the arcs of v-structures and those
+ * Meek's rules 1-3 compel directed, the others undirected (both entries 1). EINVAL on a cycle. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_dag_cpdag(uint8_t *cpdag,
+                                                   const uint8_t *dag,
+                                                   size_t nvars,
+                                                   gmdl_err *err);
+/* Structural Hamming distance between two partially directed graphs (V x V as above): the node
+ * pairs whose status (no edge, a -> b, b -> a, undirected) differs. */
+GMDL_API size_t gmdl_pdag_shd(const uint8_t *a, const uint8_t *b, size_t nvars);
+/* SHD between the CPDAGs of two nets over the same node names (any order), as bnlearn's shd:
+ * a reversed arc inside an equivalence class is no error. EINVAL when the names differ. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_shd(size_t *shd,
+                                                const gmdl_bn *learned,
+                                                const gmdl_bn *truth,
+                                                gmdl_err *err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -33,7 +33,8 @@ typedef enum {
     GMDL_RNG_GIBBS,
     GMDL_RNG_EM_INIT,
     GMDL_RNG_DATA_SYNTH,
-    GMDL_RNG_SAMPLING
+    GMDL_RNG_SAMPLING,
+    GMDL_RNG_STRUCTURE /* random restarts of structure learning (pgm) */
 } gmdl_rng_domain;
 
 /* pcg32_srandom_r: seed with an initial state and a stream selector. */
