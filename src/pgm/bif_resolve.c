@@ -113,7 +113,8 @@ typedef struct {
     uint8_t *seen; /* rows given */
 } cpt_fill;
 
-/* A `table` entry: child state slowest, then the parents (last fastest). */
+/* A `table` entry: child state slowest, then the parents (last fastest); kind 3: the parents
+ * slowest and the child fastest (the CPT's own layout). */
 static gmdl_status fill_table(const cpt_fill *C, const entry *E, gmdl_err *err) {
     size_t k = C->k, rows = C->rows;
     if (E->nvals != k * rows)
@@ -127,7 +128,7 @@ static gmdl_status fill_table(const cpt_fill *C, const entry *E, gmdl_err *err) 
                               E->line, C->B->child);
         C->seen[r] = 1;
         for (size_t x = 0; x < k; x++)
-            C->cpt[r * k + x] = E->vals[x * rows + r];
+            C->cpt[r * k + x] = E->kind == 3 ? E->vals[r * k + x] : E->vals[x * rows + r];
         gmdl_status s = check_row(C->file, E->line, C->B->child, C->cpt + r * k, k, err);
         if (s)
             return s;
@@ -147,9 +148,13 @@ static gmdl_status fill_row(const cpt_fill *C, const entry *E, gmdl_err *err) {
     size_t r = 0;
     for (size_t t = 0; t < np; t++) {
         uint32_t p = bn->par[C->v][t], st = UINT32_MAX;
-        for (uint32_t i = 0; i < bn->card[p]; i++)
+        for (uint32_t i = 0; i < bn->card[p] && E->kind == 0; i++)
             if (strcmp(bn->states[p][i], E->states[t]) == 0)
                 st = i;
+        char *end;
+        unsigned long ix = E->kind == 4 ? strtoul(E->states[t], &end, 10) : 0;
+        if (E->kind == 4 && end != E->states[t] && !*end && ix < bn->card[p])
+            st = (uint32_t)ix;
         if (st == UINT32_MAX)
             return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: '%s' is not a state of '%s'", C->file,
                               E->line, E->states[t], bn->names[p]);
@@ -223,7 +228,7 @@ static gmdl_status fill_cpt(const char *file, const pblock *B, gmdl_bn *bn, gmdl
                                " expected %zu",
                                file, E->line, B->child, E->nvals, C.k);
             dflt = E;
-        } else if (E->kind == 1)
+        } else if (E->kind == 1 || E->kind == 3)
             s = fill_table(&C, E, err);
         else
             s = fill_row(&C, E, err);
