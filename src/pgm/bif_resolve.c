@@ -3,6 +3,8 @@
  * structure set (a cycle is reported at the block that closes it), and each CPT filled from its
  * `table`, parent-state rows and `default` row, every row checked to sum to 1 and every parent
  * configuration given exactly once. Errors carry the line of the offending block or row. */
+#include <float.h>
+
 #include "bif.h"
 
 #define ROW_TOL 1e-4 /* |sum - 1| allowed in a CPT row; rows are then renormalised */
@@ -15,8 +17,9 @@ check_row(const char *file, int line, const char *var, double *row, size_t k, gm
     if (!(fabs(sum - 1.0) <= ROW_TOL))
         return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: probabilities of '%s' sum to %.9g, not 1",
                           file, line, var, sum);
-    for (size_t i = 0; i < k; i++)
-        row[i] /= sum;
+    if (fabs(sum - 1.0) > 8.0 * DBL_EPSILON) /* a row already normalised is kept bit for bit */
+        for (size_t i = 0; i < k; i++)
+            row[i] /= sum;
     return GMDL_OK;
 }
 
