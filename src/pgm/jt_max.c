@@ -28,23 +28,41 @@ typedef struct {
     int32_t *xa;     /* the assignment so far, -1 where not chosen */
 } jt_max;
 
-/* The table of clique t: its factors and its children's messages, summed (logs). */
-static gmdl_status clique_table(const jt_max *J, size_t t, gmdl_factor *tab, gmdl_err *err) {
+/* The table of clique t: its factors and its children's messages, summed (logs). With xa, only
+ * over the clique's variables not yet chosen (xa[v] < 0), every term restricted to the choices. */
+static gmdl_status
+clique_table(const jt_max *J, size_t t, const int32_t *xa, gmdl_factor *tab, gmdl_err *err) {
     const jt_tree *T = J->T;
-    uint32_t card[PGM_MAX_SCOPE];
+    uint32_t vars[PGM_MAX_SCOPE], card[PGM_MAX_SCOPE];
+    size_t n = 0;
     if (T->cl_n[t] > PGM_MAX_SCOPE)
         return gmdl__fail(err, GMDL_ELIMIT, "a clique of %zu variables is too large", T->cl_n[t]);
     for (size_t k = 0; k < T->cl_n[t]; k++)
-        card[k] = J->P->card[T->cl_vars[t][k]];
-    gmdl_status s = gmdl_factor_init(tab, T->cl_n[t], T->cl_vars[t], card, err);
+        if (!xa || xa[T->cl_vars[t][k]] < 0) {
+            vars[n] = T->cl_vars[t][k];
+            card[n] = J->P->card[vars[n]];
+            n++;
+        }
+    gmdl_status s = gmdl_factor_init(tab, n, vars, card, err);
+    size_t nk = T->kid_start[t + 1] - T->kid_start[t];
+    for (size_t f = 0; f < J->P->nred + nk && !s; f++) {
+        const gmdl_factor *F =
+            f < J->P->nred ? &J->P->red[f] : &J->up[T->kids[T->kid_start[t] + f - J->P->nred]];
+        if (f < J->P->nred && J->fhome[f] != t)
+            continue;
+        if (!xa) {
+            gmdl__factor_add_into(tab, F);
+            continue;
+        }
+        gmdl_factor r;
+        if ((s = gmdl__factor_restrict(&r, F, xa, err)))
+            break;
+        gmdl__factor_add_into(tab, &r);
+        gmdl_factor_fini(&r);
+    }
     if (s)
-        return s;
-    for (size_t f = 0; f < J->P->nred; f++)
-        if (J->fhome[f] == t)
-            gmdl__factor_add_into(tab, &J->P->red[f]);
-    for (size_t k = T->kid_start[t]; k < T->kid_start[t + 1]; k++)
-        gmdl__factor_add_into(tab, &J->up[T->kids[k]]);
-    return GMDL_OK;
+        gmdl_factor_fini(tab);
+    return s;
 }
 
 /* The separator of t with its parent as an empty factor. */
@@ -72,7 +90,7 @@ static gmdl_status upward(jt_max *J, double *log_max, gmdl_err *err) {
         if (T->removed[t])
             continue;
         gmdl_factor tab;
-        if ((s = clique_table(J, t, &tab, err)))
+        if ((s = clique_table(J, t, NULL, &tab, err)))
             break;
         if (T->parent[t] >= 0) {
             if (!(s = sep_init(J, t, &J->up[t], err)))
@@ -91,12 +109,8 @@ static gmdl_status upward(jt_max *J, double *log_max, gmdl_err *err) {
 
 /* Chooses the free variables of clique t given the states already chosen. */
 static gmdl_status decode_clique(jt_max *J, size_t t, gmdl_err *err) {
-    gmdl_factor tab, r;
-    gmdl_status s = clique_table(J, t, &tab, err);
-    if (s)
-        return s;
-    s = gmdl__factor_restrict(&r, &tab, J->xa, err);
-    gmdl_factor_fini(&tab);
+    gmdl_factor r;
+    gmdl_status s = clique_table(J, t, J->xa, &r, err);
     if (s)
         return s;
     size_t best = 0;

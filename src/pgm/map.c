@@ -79,7 +79,7 @@ static gmdl_status map_named(uint32_t *x,
             GMDL_ASSERT(x[v] < m->card[v]);
     if (!s && !all)
         for (size_t v = 0; v < m->nvars; v++)
-            if (!query[v])
+            if (!query[v] && !(evidence && evidence[v] >= 0))
                 x[v] = UINT32_MAX;
     if (!s && log_value)
         s = map_value(log_value, m, evidence, x, all, cfg, names, err);
