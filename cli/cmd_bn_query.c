@@ -410,7 +410,7 @@ int cmd_bn_query(int argc, char **argv) {
         return 2;
     }
     if (!target && !joint && !all && !batch) {
-        fprintf(stderr, "gmdl bn query: --target, --all, --joint or --batch is required\n");
+        fprintf(stderr, "gmdl bn query: --target is required (or --all, --joint, --batch)\n");
         return 2;
     }
     gmdl_query_config cfg;
