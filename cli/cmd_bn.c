@@ -43,13 +43,15 @@ int cli_pgm_parse_size(const char *text, size_t *out) {
 }
 
 static const char *BN_USAGE =
-    "usage: gmdl bn SUBCOMMAND NET.bif [options]\n\n"
-    "Bayes nets in the BIF format (bnlearn repository dialect).\n\n"
+    "usage: gmdl bn SUBCOMMAND NET [options]\n\n"
+    "Bayes nets in BIF (bnlearn repository dialect), XMLBIF, Hugin .net or .dsc files.\n\n"
     "subcommands:\n"
     "  info     nodes, states, parents, arcs and free parameters\n"
     "  dsep     d-separation of X and Y given Z (Bayes-ball), or the nodes reachable from X\n"
-    "  query    posterior marginal P(target | evidence): exact (junction tree), ve, lw,\n"
-    "           rejection or gibbs\n"
+    "  query    posterior marginals P(targets | evidence): exact (junction tree), ve, lw,\n"
+    "           rejection or gibbs; --all, --joint, --batch EVIDENCE.csv\n"
+    "  map      most probable explanation (max-product), or MAP over --vars (sum-max)\n"
+    "  convert  between BIF, XMLBIF, Hugin .net, .dsc (read) and those and UAI (write)\n"
     "  sample   ancestral samples as CSV (--missing P: cells left empty at random)\n"
     "  learn    CPTs from a CSV for the structure of NET.bif (EM when cells are missing)\n"
     "  structure  a DAG learned from a CSV (hill climbing or PC), its CPTs, SHD to a true net\n"
@@ -57,11 +59,7 @@ static const char *BN_USAGE =
     "See 'gmdl bn SUBCOMMAND --help'.\n";
 
 static int load(const char *cmd, const char *path, gmdl_bn **bn) {
-    gmdl_err err = {{0}};
-    gmdl_status s = gmdl_bn_read_bif(bn, path, &err);
-    if (s)
-        return cli_fail(cmd, s, &err);
-    return 0;
+    return cli_bn_load(cmd, path, bn);
 }
 
 /* Splits "A,B,C" into node indices; returns the count or -1 (message printed). */
@@ -298,153 +296,6 @@ static int bn_dsep(int argc, char **argv) {
     return r;
 }
 
-/* ------------------------------------------------------------------ query */
-
-static const cli_opt query_opts[] = {
-    {"target", 0, OPT_STRING, "X", NULL, "the node whose posterior marginal is wanted", 1, 0, 0},
-    {"evidence", 0, OPT_STRING, "A=a,B=b", NULL, "observed nodes and their states", 1, 0, 0},
-    {"method", 0, OPT_STRING, "M", "exact",
-     "exact (junction tree), ve (variable elimination), lw (likelihood weighting), rejection, "
-     "gibbs",
-     1, 0, 0},
-    {"samples", 0, OPT_INT, "N", "100000", "samples (lw, rejection) or sweeps (gibbs)", 1, 1e15, 0},
-    {"n", 'n', OPT_INT, "N", NULL, "alias of --samples", 1, 1e15, 0},
-    {"burn-in", 0, OPT_INT, "N", "1000", "Gibbs sweeps discarded first", 0, 1e15, 0},
-    {"seed", 0, OPT_INT, "S", "1", "random seed", 0, 1.8e19, 0},
-    {"max-mem", 0, OPT_STRING, "BYTES", "auto",
-     "memory budget for exact inference (K/M/G suffixes; auto = half the RAM)", 1, 0, 0},
-    {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores; inference is single-threaded)", 0,
-     4096, 0},
-};
-static const cli_cmd query_cmd = {
-    "bn query",
-    "gmdl bn query NET.bif --target X [--evidence A=a,B=b] [--method "
-    "exact|ve|lw|rejection|gibbs] [--samples N] [--seed S] [--json]",
-    "Posterior marginal P(X | evidence). exact and ve are exact; lw, rejection and gibbs are "
-    "seeded sampling estimates and also report the effective sample size.",
-    query_opts,
-    sizeof query_opts / sizeof query_opts[0],
-    1,
-    1};
-
-static int bn_query(int argc, char **argv) {
-    cli_val vals[sizeof query_opts / sizeof query_opts[0]];
-    const char *pos[1];
-    int npos, r = cli_parse(&query_cmd, argc, argv, vals, pos, &npos);
-    if (r)
-        return r < 0 ? 0 : r;
-    const char *target = OPTV(&query_cmd, vals, "target")->s;
-    if (!target) {
-        fprintf(stderr, "gmdl bn query: --target is required\n");
-        return 2;
-    }
-    gmdl_query_config cfg = gmdl_query_config_default();
-    const char *method = OPTV(&query_cmd, vals, "method")->s;
-    if (strcmp(method, "exact") == 0)
-        cfg.method = GMDL_QUERY_EXACT;
-    else if (strcmp(method, "ve") == 0)
-        cfg.method = GMDL_QUERY_VE;
-    else if (strcmp(method, "lw") == 0)
-        cfg.method = GMDL_QUERY_LW;
-    else if (strcmp(method, "rejection") == 0)
-        cfg.method = GMDL_QUERY_REJECTION;
-    else if (strcmp(method, "gibbs") == 0)
-        cfg.method = GMDL_QUERY_GIBBS;
-    else {
-        fprintf(stderr,
-                "gmdl bn query: --method must be exact, ve, lw, rejection or gibbs, got "
-                "'%s'\n",
-                method);
-        return 2;
-    }
-    cfg.samples = (size_t)OPTV(&query_cmd, vals, "samples")->i;
-    if (OPTV(&query_cmd, vals, "n")->set)
-        cfg.samples = (size_t)OPTV(&query_cmd, vals, "n")->i;
-    cfg.burn_in = (size_t)OPTV(&query_cmd, vals, "burn-in")->i;
-    cfg.seed = (uint64_t)OPTV(&query_cmd, vals, "seed")->i;
-    cfg.exact.seed = cfg.seed;
-    if (cli_pgm_parse_size(OPTV(&query_cmd, vals, "max-mem")->s, &cfg.exact.max_mem)) {
-        fprintf(stderr,
-                "gmdl bn query: --max-mem expects bytes with an optional K/M/G suffix, "
-                "got '%s'\n",
-                OPTV(&query_cmd, vals, "max-mem")->s);
-        return 2;
-    }
-    cli_threads(OPTV(&query_cmd, vals, "threads")->i);
-    gmdl_bn *bn;
-    if ((r = load(query_cmd.name, pos[0], &bn)))
-        return r;
-    gmdl_err err = {{0}};
-    size_t V = gmdl_bn_nvars(bn);
-    int32_t *ev = malloc(V * sizeof *ev);
-    uint32_t t;
-    gmdl_status s = gmdl_bn_find(&t, bn, target, &err);
-    if (!s)
-        s = gmdl_bn_parse_evidence(ev, bn, OPTV(&query_cmd, vals, "evidence")->s, &err);
-    if (s) {
-        r = cli_fail(query_cmd.name, s, &err);
-        goto out;
-    }
-    uint32_t k = gmdl_bn_card(bn, t);
-    double *p = malloc(k * sizeof *p);
-    gmdl_query_stats st;
-    memset(&st, 0, sizeof st);
-    double t0 = cli_now();
-    s = gmdl_bn_query(p, &st, bn, t, ev, &cfg, &err);
-    double secs = cli_now() - t0;
-    if (s) {
-        r = cli_fail(query_cmd.name, s, &err);
-        free(p);
-        goto out;
-    }
-    int sampling = cfg.method != GMDL_QUERY_EXACT && cfg.method != GMDL_QUERY_VE;
-    if (cli_json()) {
-        json_w j;
-        json_init(&j, stdout);
-        json_obj_begin(&j, NULL);
-        json_str(&j, "target", gmdl_bn_name(bn, t));
-        json_str(&j, "method", method);
-        json_obj_begin(&j, "evidence");
-        for (size_t v = 0; v < V; v++)
-            if (ev[v] >= 0)
-                json_str(&j, gmdl_bn_name(bn, v), gmdl_bn_state_name(bn, v, (uint32_t)ev[v]));
-        json_obj_end(&j);
-        json_obj_begin(&j, "probabilities");
-        for (uint32_t x = 0; x < k; x++)
-            json_num(&j, gmdl_bn_state_name(bn, t, x), p[x]);
-        json_obj_end(&j);
-        if (sampling) {
-            json_int(&j, "samples", (long long)st.samples);
-            json_num(&j, "ess", st.ess);
-            json_int(&j, "seed", (long long)cfg.seed);
-        } else
-            json_num(&j, "log_evidence", st.log_evidence);
-        json_num(&j, "time", secs);
-        json_finish(&j);
-    } else {
-        printf("P(%s", gmdl_bn_name(bn, t));
-        int first = 1;
-        for (size_t v = 0; v < V; v++)
-            if (ev[v] >= 0) {
-                printf("%s%s=%s", first ? " | " : ", ", gmdl_bn_name(bn, v),
-                       gmdl_bn_state_name(bn, v, (uint32_t)ev[v]));
-                first = 0;
-            }
-        printf(") by %s:\n", method);
-        for (uint32_t x = 0; x < k; x++)
-            printf("  %-20s %.9f\n", gmdl_bn_state_name(bn, t, x), p[x]);
-        if (sampling)
-            printf("samples %zu, effective sample size %.1f\n", st.samples, st.ess);
-        else
-            printf("P(evidence) = %.9g\n", exp(st.log_evidence));
-    }
-    free(p);
-out:
-    free(ev);
-    gmdl_bn_destroy(bn);
-    return r;
-}
-
 /* ------------------------------------------------------------------ sample */
 
 static const cli_opt sample_opts[] = {
@@ -575,7 +426,11 @@ int cmd_bn(int argc, char **argv) {
     if (strcmp(argv[0], "dsep") == 0)
         return bn_dsep(argc - 1, argv + 1);
     if (strcmp(argv[0], "query") == 0)
-        return bn_query(argc - 1, argv + 1);
+        return cmd_bn_query(argc - 1, argv + 1);
+    if (strcmp(argv[0], "map") == 0)
+        return cmd_bn_map(argc - 1, argv + 1);
+    if (strcmp(argv[0], "convert") == 0)
+        return cmd_bn_convert(argc - 1, argv + 1);
     if (strcmp(argv[0], "sample") == 0)
         return bn_sample(argc - 1, argv + 1);
     if (strcmp(argv[0], "learn") == 0)
@@ -584,7 +439,9 @@ int cmd_bn(int argc, char **argv) {
         return cmd_bn_structure(argc - 1, argv + 1);
     if (strcmp(argv[0], "score") == 0)
         return cmd_bn_score(argc - 1, argv + 1);
-    fprintf(stderr, "gmdl bn: unknown subcommand '%s' (info, dsep, query, sample, learn)\n",
+    fprintf(stderr,
+            "gmdl bn: unknown subcommand '%s' (info, dsep, query, map, convert, sample, learn, "
+            "structure, score)\n",
             argv[0]);
     return 2;
 }

@@ -326,6 +326,20 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_marginals(double *marginals,
                                                       const int32_t *evidence,
                                                       const gmdl_exact_config *cfg,
                                                       gmdl_err *err);
+/* The joint posterior P(targets | evidence) of ntargets distinct unobserved nodes: prod of
+ * their cards entries, row-major in the order given (the last target fastest), by the chain rule
+ * over junction-tree calibrations (one per configuration of all but the last target with nonzero
+ * probability). log_evidence (may be NULL) receives log P(e). GMDL_ELIMIT over 2^22 entries;
+ * GMDL_EINVAL for impossible evidence. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_query_joint(double *probs,
+                                                        double *log_evidence,
+                                                        const gmdl_bn *bn,
+                                                        size_t ntargets,
+                                                        const uint32_t *targets,
+                                                        const int32_t *evidence,
+                                                        const gmdl_exact_config *cfg,
+                                                        gmdl_err *err);
+
 /* Ancestral sampling: n rows of V states into out (n*V entries), row i from
  * gmdl_rng_derive(seed, GMDL_RNG_SAMPLING, first_row + i), so chunks concatenate exactly. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_sample(
@@ -510,6 +524,75 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_shd(size_t *shd,
                                                 const gmdl_bn *learned,
                                                 const gmdl_bn *truth,
                                                 gmdl_err *err);
+
+/* ------------------------------------------------------------------ batches, MPE and MAP */
+
+/* All marginals for every row of evidence (rows->x, -1 where not observed; rows->nvars must be
+ * the net's node count): marginals receives nrows x marginal_size entries, log_evidence (may be
+ * NULL) nrows values of log P(e). Identical rows are answered by one calibration
+ * (*ncalibrations, may be NULL, counts them). A row whose evidence is impossible gets NaN
+ * marginals and log P(e) = -inf, and the batch goes on. Threads: the distinct rows are split
+ * statically over the OpenMP threads; the answers do not depend on the thread count. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_query_batch(double *marginals,
+                                                        double *log_evidence,
+                                                        size_t *ncalibrations,
+                                                        const gmdl_bn *bn,
+                                                        const gmdl_bn_data *rows,
+                                                        const gmdl_exact_config *cfg,
+                                                        gmdl_err *err);
+
+typedef enum {
+    GMDL_MAP_JT = 0, /* max-product on the junction tree (a MAP over a subset: sum-max VE) */
+    GMDL_MAP_VE      /* sum-max variable elimination with traceback */
+} gmdl_map_method;
+
+/* The most probable explanation (query NULL, or every unobserved variable in it) or the MAP of
+ * the variables with query[v] != 0, the others summed out: x (nvars entries) receives the
+ * maximising states, the evidence's states where observed, UINT32_MAX for summed-out variables;
+ * ties go to the first maximising entry. *log_value (may be NULL) is the natural log, computed
+ * exactly from x, of the product of the factors at x (MPE), or of its sum over the summed-out
+ * variables (MAP, by a junction-tree run with x clamped): log P(x, e) for a BAYES file, Z times
+ * that for a MARKOV one. EINVAL for impossible evidence or a query variable that is evidence;
+ * ELIMIT over cfg->max_mem. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_mrf_map(uint32_t *x,
+                                                 double *log_value,
+                                                 const gmdl_mrf *m,
+                                                 const int32_t *evidence,
+                                                 const uint8_t *query,
+                                                 gmdl_map_method method,
+                                                 const gmdl_exact_config *cfg,
+                                                 gmdl_err *err);
+/* gmdl_mrf_map on the net's CPT factors: *log_prob = log P(x, e) exactly (the MPE's joint
+ * probability, or the MAP variables' marginal with the evidence). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_map(uint32_t *x,
+                                                double *log_prob,
+                                                const gmdl_bn *bn,
+                                                const int32_t *evidence,
+                                                const uint8_t *query,
+                                                gmdl_map_method method,
+                                                const gmdl_exact_config *cfg,
+                                                gmdl_err *err);
+
+/* ------------------------------------------------------------------ other formats */
+
+/* Reads a net choosing the format by the file's extension: .bif (BIF), .xmlbif or .xml
+ * (XMLBIF 0.3), .net (Hugin), .dsc (bnlearn / MSBN); errors as gmdl_bn_read_bif, with
+ * "FILE:LINE: problem". GMDL_EUNSUPPORTED for another extension. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_read(gmdl_bn **out, const char *path, gmdl_err *err);
+/* The readers on text in memory; name is used in error messages. */
+GMDL_API GMDL_NODISCARD gmdl_status
+gmdl_bn_parse_xmlbif(gmdl_bn **out, const char *text, size_t len, const char *name, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status
+gmdl_bn_parse_net(gmdl_bn **out, const char *text, size_t len, const char *name, gmdl_err *err);
+GMDL_API GMDL_NODISCARD gmdl_status
+gmdl_bn_parse_dsc(gmdl_bn **out, const char *text, size_t len, const char *name, gmdl_err *err);
+/* Writes bn, atomically, in the format of the path's extension: .bif, .xmlbif or .xml, .net,
+ * .dsc, or .uai (a BAYES file of the CPTs; names and state names are lost). Probabilities are
+ * written with 17 significant digits, so every reader gets back the same CPTs bit for bit.
+ * Statuses: EUNSUPPORTED (extension), EIO, ENOMEM. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_bn_write(const char *path,
+                                                  const gmdl_bn *bn,
+                                                  gmdl_err *err);
 
 #ifdef __cplusplus
 }

@@ -138,7 +138,7 @@ static void free_strs(char **s, size_t n) {
     gmdl__free(s);
 }
 
-static void parsed_free(parsed *P) {
+void gmdl__bif_parsed_free(parsed *P) {
     for (size_t i = 0; i < P->nv; i++) {
         gmdl__free(P->v[i].name);
         free_strs(P->v[i].states, P->v[i].nstates);
@@ -449,7 +449,7 @@ gmdl_bn_parse_bif(gmdl_bn **out, const char *text, size_t len, const char *name,
     gmdl_status s = parse_text(&L, &P, err);
     if (!s)
         s = gmdl__bif_resolve(out, L.name, &P, err);
-    parsed_free(&P);
+    gmdl__bif_parsed_free(&P);
     return s;
 }
 

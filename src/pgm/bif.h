@@ -7,7 +7,8 @@
 
 typedef struct {
     int line;
-    int kind; /* 0 row, 1 table, 2 default */
+    int kind; /* 0 row, 1 table, 2 default, 3 table with the child fastest (XMLBIF, Hugin),
+                 4 row named by parent state indices (.dsc) */
     size_t nstates;
     char **states;
     size_t nvals;
@@ -35,6 +36,19 @@ typedef struct {
     vblock *v;
     pblock *pb;
 } parsed;
+
+/* A growing text (bif_write.c); oom is set when an allocation failed. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    int oom;
+} text_buf;
+void gmdl__text_put(text_buf *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A name as the BIF lexer takes it: bare, or in double quotes. */
+void gmdl__bif_put_name(text_buf *t, const char *s);
+
+/* Frees the blocks of P (bif.c). */
+void gmdl__bif_parsed_free(parsed *P);
 
 /* Resolves the names of P into a net (*out), validating it; takes P's names and states. file
  * names the text in messages. */

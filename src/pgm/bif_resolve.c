@@ -3,6 +3,8 @@
  * structure set (a cycle is reported at the block that closes it), and each CPT filled from its
  * `table`, parent-state rows and `default` row, every row checked to sum to 1 and every parent
  * configuration given exactly once. Errors carry the line of the offending block or row. */
+#include <float.h>
+
 #include "bif.h"
 
 #define ROW_TOL 1e-4 /* |sum - 1| allowed in a CPT row; rows are then renormalised */
@@ -15,8 +17,9 @@ check_row(const char *file, int line, const char *var, double *row, size_t k, gm
     if (!(fabs(sum - 1.0) <= ROW_TOL))
         return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: probabilities of '%s' sum to %.9g, not 1",
                           file, line, var, sum);
-    for (size_t i = 0; i < k; i++)
-        row[i] /= sum;
+    if (fabs(sum - 1.0) > 8.0 * DBL_EPSILON) /* a row already normalised is kept bit for bit */
+        for (size_t i = 0; i < k; i++)
+            row[i] /= sum;
     return GMDL_OK;
 }
 
@@ -113,7 +116,8 @@ typedef struct {
     uint8_t *seen; /* rows given */
 } cpt_fill;
 
-/* A `table` entry: child state slowest, then the parents (last fastest). */
+/* A `table` entry: child state slowest, then the parents (last fastest); kind 3: the parents
+ * slowest and the child fastest (the CPT's own layout). */
 static gmdl_status fill_table(const cpt_fill *C, const entry *E, gmdl_err *err) {
     size_t k = C->k, rows = C->rows;
     if (E->nvals != k * rows)
@@ -127,7 +131,7 @@ static gmdl_status fill_table(const cpt_fill *C, const entry *E, gmdl_err *err) 
                               E->line, C->B->child);
         C->seen[r] = 1;
         for (size_t x = 0; x < k; x++)
-            C->cpt[r * k + x] = E->vals[x * rows + r];
+            C->cpt[r * k + x] = E->kind == 3 ? E->vals[r * k + x] : E->vals[x * rows + r];
         gmdl_status s = check_row(C->file, E->line, C->B->child, C->cpt + r * k, k, err);
         if (s)
             return s;
@@ -147,9 +151,13 @@ static gmdl_status fill_row(const cpt_fill *C, const entry *E, gmdl_err *err) {
     size_t r = 0;
     for (size_t t = 0; t < np; t++) {
         uint32_t p = bn->par[C->v][t], st = UINT32_MAX;
-        for (uint32_t i = 0; i < bn->card[p]; i++)
+        for (uint32_t i = 0; i < bn->card[p] && E->kind == 0; i++)
             if (strcmp(bn->states[p][i], E->states[t]) == 0)
                 st = i;
+        char *end;
+        unsigned long ix = E->kind == 4 ? strtoul(E->states[t], &end, 10) : 0;
+        if (E->kind == 4 && end != E->states[t] && !*end && ix < bn->card[p])
+            st = (uint32_t)ix;
         if (st == UINT32_MAX)
             return gmdl__fail(err, GMDL_ECORRUPT, "%s:%d: '%s' is not a state of '%s'", C->file,
                               E->line, E->states[t], bn->names[p]);
@@ -223,7 +231,7 @@ static gmdl_status fill_cpt(const char *file, const pblock *B, gmdl_bn *bn, gmdl
                                " expected %zu",
                                file, E->line, B->child, E->nvals, C.k);
             dflt = E;
-        } else if (E->kind == 1)
+        } else if (E->kind == 1 || E->kind == 3)
             s = fill_table(&C, E, err);
         else
             s = fill_row(&C, E, err);

@@ -1,17 +1,13 @@
 /* BIF writer: the network, variable and probability blocks the reader (bif.c) parses, with every
  * probability in 17 significant digits so the net reads back bit for bit; written atomically
  * with a trailing CRC-32 comment of the text before it. */
+#include "bif.h"
 #include "io/ckpt.h"
-#include "pgm_internal.h"
 
-typedef struct {
-    char *buf;
-    size_t len, cap;
-    int oom;
-} text_buf;
+#define put      gmdl__text_put
+#define put_name gmdl__bif_put_name
 
-static void put(text_buf *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(text_buf *t, const char *fmt, ...) {
+void put(text_buf *t, const char *fmt, ...) {
     if (t->oom)
         return;
     for (;;) {
@@ -41,7 +37,7 @@ static void put(text_buf *t, const char *fmt, ...) {
 
 /* A name as the reader's lexer takes it: bare when it has no blank, punctuation or quote,
  * otherwise in double quotes. */
-static void put_name(text_buf *t, const char *s) {
+void put_name(text_buf *t, const char *s) {
     int bare = *s != '\0' && strpbrk(s, "{}()[];,|\" \t\r\n\f\v") == NULL &&
                !(s[0] == '/' && (s[1] == '/' || s[1] == '*'));
     put(t, bare ? "%s" : "\"%s\"", s);

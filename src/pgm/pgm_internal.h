@@ -189,6 +189,54 @@ gmdl_status gmdl__ve_run(size_t nvars,
                          double *probs,
                          gmdl_err *err);
 
+/* Variable elimination's working factor list (ve.c): the reduced factors, then one new factor per
+ * elimination. */
+typedef struct {
+    gmdl_factor *list;
+    size_t n;
+    uint8_t *used; /* multiplied into a bucket already */
+} ve_list;
+/* The bucket of v: the product of the unused factors that contain v (now used) into *acc; *have
+ * is 0 when there are none. A product over cfg->max_mem is GMDL_ELIMIT. */
+gmdl_status gmdl__ve_bucket(ve_list *L,
+                            uint32_t v,
+                            const uint32_t *card,
+                            const gmdl_exact_config *cfg,
+                            const char *const *names,
+                            gmdl_factor *acc,
+                            int *have,
+                            gmdl_err *err);
+/* sub = max of big onto sub's scope (a subset), in logs (jt_max.c). */
+void gmdl__factor_max_into(const gmdl_factor *big, gmdl_factor *sub);
+/* The most probable explanation by max-product on the junction tree (jt_max.c): x receives a
+ * maximising assignment of all variables (the evidence's states where observed), *log_max the
+ * log of the largest product of the factors (EINVAL when the evidence has probability zero). */
+gmdl_status gmdl__jt_max_run(size_t nvars,
+                             const uint32_t *card,
+                             size_t nfactors,
+                             const gmdl_factor *factors,
+                             const int32_t *evidence,
+                             const gmdl_exact_config *cfg,
+                             const char *const *names,
+                             uint32_t *x,
+                             double *log_max,
+                             gmdl_err *err);
+/* MAP by sum-max variable elimination (ve_max.c): the variables with query[v] == 0 are summed
+ * out first, then those with query[v] != 0 maximised (query NULL: all, the MPE); x receives the
+ * maximising states of the query variables (UINT32_MAX for summed ones, the evidence's states
+ * where observed), *log_max log max_q sum_rest of the product of the factors. */
+gmdl_status gmdl__ve_max_run(size_t nvars,
+                             const uint32_t *card,
+                             size_t nfactors,
+                             const gmdl_factor *factors,
+                             const int32_t *evidence,
+                             const uint8_t *query,
+                             const gmdl_exact_config *cfg,
+                             const char *const *names,
+                             uint32_t *x,
+                             double *log_max,
+                             gmdl_err *err);
+
 /* The factors containing each variable of an MRF, with the variable's stride in each (CSR;
  * sample.c): the index of the Gibbs samplers (sample.c, ais.c). */
 typedef struct {

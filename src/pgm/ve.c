@@ -3,23 +3,14 @@
  * operations. Simpler than the junction tree (jt.c) and kept as a cross-check of it. */
 #include "pgm_internal.h"
 
-/* The working factor list: the reduced factors, then one new factor per elimination. */
-typedef struct {
-    gmdl_factor *list;
-    size_t n;
-    uint8_t *used; /* multiplied into a bucket already */
-} ve_list;
-
-/* The bucket of v: the product of the unused factors that contain v (now used) into *acc; *have
- * is 0 when there are none. A product over cfg->max_mem is GMDL_ELIMIT. */
-static gmdl_status bucket(ve_list *L,
-                          uint32_t v,
-                          const uint32_t *card,
-                          const gmdl_exact_config *cfg,
-                          const char *const *names,
-                          gmdl_factor *acc,
-                          int *have,
-                          gmdl_err *err) {
+gmdl_status gmdl__ve_bucket(ve_list *L,
+                            uint32_t v,
+                            const uint32_t *card,
+                            const gmdl_exact_config *cfg,
+                            const char *const *names,
+                            gmdl_factor *acc,
+                            int *have,
+                            gmdl_err *err) {
     gmdl_status s = GMDL_OK;
     *have = 0;
     for (size_t f = 0; f < L->n && !s; f++) {
@@ -147,7 +138,7 @@ gmdl_status gmdl__ve_run(size_t nvars,
             continue;
         gmdl_factor acc;
         int have;
-        if ((s = bucket(&L, v, card, cfg, names, &acc, &have, err)))
+        if ((s = gmdl__ve_bucket(&L, v, card, cfg, names, &acc, &have, err)))
             goto done;
         if (!have) { /* a variable in no factor: summing it out multiplies Z by its card */
             free_log += log((double)card[v]);
