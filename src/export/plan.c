@@ -331,7 +331,8 @@ gmdl__xplan_build(gmdl__xplan *p, const gmdl_model *m, const char *path, gmdl_er
                           m->cfg.method, sub.msg);
     if (!m->compressed && mi.bayes)
         return gmdl__fail(err, GMDL_EUNSUPPORTED,
-                          "%s: a %s model exports after compression (gmdl compress it to a .gmz)",
+                          "%s: a model trained with %s exports only after compression (gmdl "
+                          "compress it to a .gmz)",
                           path, mi.name);
     p->in_c = m->in_c;
     p->in_h = m->in_h;
