@@ -3,9 +3,10 @@
  * scale = the largest activation over the calibration inputs / 255 (the input's scale is
  * 1/255, so its codes are the pixels). Weights are integers as they are: a .gmz's codes minus
  * their zero point (scale 2^-s), an sws codebook as integers at the finest scale 2^-t that keeps
- * every entry within 16 bits, a float layer's weights as int8 at max|w| / 127. A layer then
- * sums integer x integer products in int32 (int64 when a row of |weights| x 255 could exceed
- * 2^31 - 1), and its output is rescaled in float with the bias added. */
+ * every entry within 16 bits and row sums within int32 (at least 7 bits), a float layer's weights
+ * as int8 at max|w| / 127. A layer then sums integer x integer products in int32 (int64 when a row
+ * of |weights| x 255 could exceed 2^31 - 1), and its output is rescaled in float with the bias
+ * added. */
 #include <math.h>
 
 #include "export/export_internal.h"
@@ -57,13 +58,24 @@ static gmdl_status integer_weights(gmdl__xop *o, gmdl_err *err) {
         }
         return GMDL_OK;
     }
+    /* a bound without decoding: every kept weight of the fullest row at the largest magnitude */
+    size_t maxrow = o->cols;
+    if (o->sparse) {
+        maxrow = 0;
+        for (size_t r = 0; r < o->rows; r++)
+            maxrow = o->rownnz[r] > maxrow ? o->rownnz[r] : maxrow;
+    }
     int64_t wmax;
     if (o->codebook) {
+        /* the finest scale 2^-t with entries within 16 bits whose row sums stay within int32
+         * (down to 7 bits for the largest entry) */
         double bmax = 0.0;
         for (size_t j = 0; j < o->ncodebook; j++)
             bmax = fabs((double)o->codebook[j]) > bmax ? fabs((double)o->codebook[j]) : bmax;
         int t = 0;
-        while (t < 40 && bmax * ldexp(1.0, t + 1) <= 32767.0)
+        while (t < 40 && bmax * ldexp(1.0, t + 1) <= 32767.0 &&
+               (bmax * ldexp(1.0, t + 1) < 127.0 ||
+                (double)maxrow * bmax * ldexp(1.0, t + 1) * 255.0 < 2147483647.0))
             t++;
         o->w_scale = ldexp(1.0, -t);
         o->qbook = gmdl__malloc(o->ncodebook * sizeof(int32_t));
@@ -77,13 +89,6 @@ static gmdl_status integer_weights(gmdl__xop *o, gmdl_err *err) {
     } else {
         o->w_scale = ldexp(1.0, -o->sig_bits);
         wmax = o->zp; /* |code - zp| <= zp */
-    }
-    /* a bound without decoding: every kept weight of the fullest row at the largest magnitude */
-    size_t maxrow = o->cols;
-    if (o->sparse) {
-        maxrow = 0;
-        for (size_t r = 0; r < o->rows; r++)
-            maxrow = o->rownnz[r] > maxrow ? o->rownnz[r] : maxrow;
     }
     o->max_row_abs = (int64_t)maxrow * wmax;
     return GMDL_OK;
