@@ -17,6 +17,7 @@ int cmd_evidence(int argc, char **argv);
 int cmd_biasvar(int argc, char **argv);
 int cmd_regress(int argc, char **argv);
 int cmd_info(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 int cmd_compress(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
 int cmd_bn(int argc, char **argv);

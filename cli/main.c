@@ -29,6 +29,7 @@ static const command commands[] = {
     {"info", cmd_info, "show a model file's architecture, method, sizes and training history"},
     {"compress", cmd_compress,
      "prune and quantise a Bayesian model into a .gmz; the compression table"},
+    {"export", cmd_export, "a model as dependency-free C99 for any target (microcontrollers too)"},
     {"bn", cmd_bn, "Bayes nets (BIF): info, d-separation, exact and sampled queries, sampling"},
     {"cox", cmd_cox,
      "Cox proportional hazards (linear or DeepSurv MLP) on a CSV: fit, C-index, curves"},

@@ -10,6 +10,7 @@
 #include "gmdl/core.h"
 #include "gmdl/diag.h"
 #include "gmdl/em.h"
+#include "gmdl/export.h"
 #include "gmdl/infer.h"
 #include "gmdl/io.h"
 #include "gmdl/model.h"
