@@ -83,15 +83,26 @@ int cmd_eval(int argc, char **argv) {
     int mc = (int)OPTV(&cmd, v, "mc")->i;
     gmdl_dataset test;
     memset(&test, 0, sizeof test);
+    uq_inputs tab; /* a model trained on a table reads one with its labels */
+    memset(&tab, 0, sizeof tab);
+    const char *data = OPTV(&cmd, v, "data")->s;
     s = gmdl_model_check_mc(m, mc, &err);
-    if (!s)
-        s = gmdl_dataset_load_dir(&test, OPTV(&cmd, v, "data")->s, 1, gmdl_model_classes(m), &err);
+    if (!s && gmdl_model_tabular(m)) {
+        if ((rc = uq_inputs_load(&tab, "eval", data, m, 1, 1)) != 0) {
+            gmdl_model_destroy(m);
+            return rc;
+        }
+    } else if (!s) {
+        s = gmdl_dataset_load_dir(&test, data, 1, gmdl_model_classes(m), &err);
+    }
     gmdl_eval_result r;
     if (!s) {
         gmdl_set_flush_denormals(1);
-        s = gmdl_model_evaluate(&r, m, &test, mc, (uint64_t)OPTV(&cmd, v, "seed")->i, NULL, &err);
+        s = gmdl_model_evaluate(&r, m, gmdl_model_tabular(m) ? &tab.tab.ds : &test, mc,
+                                (uint64_t)OPTV(&cmd, v, "seed")->i, NULL, &err);
     }
     gmdl_dataset_fini(&test);
+    uq_inputs_fini(&tab);
     gmdl_model_destroy(m);
     if (s)
         return cli_fail("eval", s, &err);

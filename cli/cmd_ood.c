@@ -44,7 +44,7 @@ static int score_set(const char *path,
                      double **h,
                      double **mi) {
     uq_inputs in;
-    int rc = uq_inputs_load(&in, "ood", path, m, 0);
+    int rc = uq_inputs_load(&in, "ood", path, m, 0, 0);
     if (rc)
         return rc;
     *n = in.n;

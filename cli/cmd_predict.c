@@ -124,7 +124,7 @@ int cmd_predict(int argc, char **argv) {
         return cli_fail("predict", s, &err);
     }
     uq_inputs in;
-    if ((rc = uq_inputs_load(&in, "predict", OPTV(&cmd, v, "data")->s, m, 1)) != 0) {
+    if ((rc = uq_inputs_load(&in, "predict", OPTV(&cmd, v, "data")->s, m, 1, 0)) != 0) {
         gmdl_model_destroy(m);
         return rc;
     }

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "uq_cli.h"
 
 static const cli_opt opts[] = {
     {"arch", 0, OPT_STRING, "ARCH", "lenet300",
@@ -27,8 +27,19 @@ static const cli_opt opts[] = {
      "bc-ghs (group horseshoe prior); or sws (soft weight-sharing: a learned 17-component "
      "Gaussian-mixture prior over the weights of a net retrained from --init MODEL)",
      1, 0, 0},
-    {"data", 0, OPT_STRING, "DIR", GMDL_DEFAULT_DATA,
-     "folder with the four IDX files (train-/t10k-, images/labels, optionally .gz)", 1, 0, 0},
+    {"data", 0, OPT_STRING, "DIR|FILE", GMDL_DEFAULT_DATA,
+     "folder with the four IDX files (train-/t10k-, images/labels, optionally .gz), or a table "
+     "for an mlp: net: FILE.csv (with --y COL) or a libsvm file",
+     1, 0, 0},
+    {"y", 0, OPT_STRING, "COL", NULL,
+     "table: the label column of the CSV (any text; the distinct labels, sorted, are the "
+     "classes; every other column is a numeric feature)",
+     1, 0, 0},
+    {"test", 0, OPT_STRING, "FILE", NULL,
+     "table: the test rows, a table with the same columns (or libsvm indices)", 1, 0, 0},
+    {"split", 0, OPT_DOUBLE, "F", NULL,
+     "table: hold out the fraction F of the rows (drawn with --seed) as the test rows", 1e-9,
+     0.999999999, 0},
     {"classes", 0, OPT_INT, "K", "10", "number of classes; every label must be < K", 2, 256, 0},
     {"epochs", 0, OPT_INT, "N", "10", "number of epochs (passes over the training set)", 0, 1000000,
      0},
@@ -86,7 +97,10 @@ static const cli_cmd cmd = {
     "gmdl train --arch ARCH --method METHOD --out MODEL [--data DIR] [--epochs N] [--batch B] "
     "[--lr LR] [--seed S] [--threads T] [--resume] [--json]",
     "Trains a neural net classifier on an IDX image data set (default: Fashion-MNIST from the\n"
-    "Debian package dataset-fashion-mnist). The model file is written atomically after every\n"
+    "Debian package dataset-fashion-mnist), or an mlp: net on a table (--data FILE.csv --y COL,\n"
+    "or a libsvm file; with --test FILE or --split F): the labels map to classes kept in the\n"
+    "model, and every feature is standardised by the training rows' mean and sd, also kept in\n"
+    "the model and applied by eval and predict. The model file is written atomically after every\n"
     "epoch and holds the whole training state, so --resume continues a run that was interrupted\n"
     "(even by SIGKILL) and ends with the same file as an uninterrupted run. The same seed and\n"
     "thread count give byte-identical model files. Progress goes to stderr; the results to "
@@ -170,6 +184,10 @@ typedef struct train_run {
     double *harden; /* --sws-harden's fractions (cfg.sws.harden points here) */
     gmdl_model *m;
     gmdl_dataset train, test;
+    const char *y, *testfile; /* a table: --y, --test, --split */
+    double split;
+    int tabular;
+    uq_train_table table;
     int todo;             /* epochs this run */
     double median, total; /* seconds per epoch (median over this run), all of this run */
     double acc, nll;      /* test accuracy and NLL after the last epoch */
@@ -258,6 +276,22 @@ static int parse_config(const cli_val *v, train_run *r) {
     r->threads = cli_threads(OPTV(&cmd, v, "threads")->i);
     r->data = OPTV(&cmd, v, "data")->s;
     r->classes = (int)OPTV(&cmd, v, "classes")->i;
+    r->y = OPTV(&cmd, v, "y")->s;
+    r->testfile = OPTV(&cmd, v, "test")->s;
+    r->split = OPTV(&cmd, v, "split")->set ? OPTV(&cmd, v, "split")->d : 0.0;
+    struct stat st;
+    r->tabular = stat(r->data, &st) == 0 && !S_ISDIR(st.st_mode);
+    if (!r->tabular && (r->y || r->testfile || r->split > 0.0)) {
+        fprintf(stderr,
+                "gmdl train: --y, --test and --split are for a table: --data %s is not a "
+                "file\n",
+                r->data);
+        return 2;
+    }
+    if (r->testfile && r->split > 0.0) {
+        fprintf(stderr, "gmdl train: give --test FILE or --split F, not both\n");
+        return 2;
+    }
     return 0;
 }
 
@@ -363,9 +397,39 @@ static int init_from(train_run *r) {
     return 0;
 }
 
+/* prepare_model for a table: its rows, then a new model that keeps the table's description, or
+ * the resumed one (which keeps its own). Returns 0 or the exit code. */
+static int prepare_table(train_run *r) {
+    if (strncmp(r->cfg.arch, "mlp:", 4) != 0) { /* after --resume: the model's */
+        fprintf(stderr, "gmdl train: a table trains an mlp: net (--arch mlp:H1-H2-...), not %s\n",
+                r->cfg.arch);
+        return 2;
+    }
+    int rc =
+        uq_train_table_load(&r->table, r->data, r->y, r->testfile, r->split, r->cfg.seed, r->m);
+    if (rc)
+        return rc;
+    r->train = r->table.train;
+    r->test = r->table.test;
+    memset(&r->table.train, 0, sizeof r->table.train); /* r->train, r->test own them now */
+    memset(&r->table.test, 0, sizeof r->table.test);
+    if (r->m)
+        return 0;
+    gmdl_err err = {{0}};
+    int K = r->table.all.nclasses;
+    gmdl_status s = gmdl_model_create(&r->m, &r->cfg, 1, 1, (int)r->train.dim, K, &err);
+    if (!s)
+        s = gmdl_model_set_tabular(r->m, &r->table.info, &err);
+    if (s)
+        return cli_fail("train", s, &err);
+    return r->init ? init_from(r) : 0;
+}
+
 /* Phase 3: the data, then a new model (from --init when given), or a check that the resumed
  * model fits the data. Returns 0 or the exit code. */
 static int prepare_model(train_run *r) {
+    if (r->tabular)
+        return prepare_table(r);
     gmdl_err err = {{0}};
     gmdl_status s = gmdl_dataset_load_dir(&r->train, r->data, 0, r->classes, &err);
     if (!s)
@@ -611,6 +675,7 @@ done:
     free(r.harden);
     gmdl_dataset_fini(&r.train);
     gmdl_dataset_fini(&r.test);
+    uq_train_table_fini(&r.table);
     gmdl_model_destroy(r.m);
     return rc;
 }

@@ -35,17 +35,43 @@ typedef struct uq_inputs {
     const int32_t *y; /* NULL when unknown */
     gmdl_dataset ds;  /* a folder's test set */
     float *own;       /* a file's images */
+    gmdl_table tab;   /* a table's rows (a model trained on a table) */
 } uq_inputs;
 /* PATH: an IDX folder (its t10k-* test pair; the labels kept when keep_labels, then they must
- * be the model's classes) or one IDX image file (no labels). Checks the shape against the
- * model's input. Returns 0 or the exit code, having printed why. */
-int uq_inputs_load(
-    uq_inputs *in, const char *cmd, const char *path, const gmdl_model *m, int keep_labels);
+ * be the model's classes) or one IDX image file (no labels); for a model trained on a table,
+ * a table in the model's format (CSV or libsvm; its label column read when present and
+ * keep_labels; need_labels: it must be there). Checks the shape against the model's input.
+ * Returns 0 or the exit code, having printed why. */
+int uq_inputs_load(uq_inputs *in,
+                   const char *cmd,
+                   const char *path,
+                   const gmdl_model *m,
+                   int keep_labels,
+                   int need_labels);
 void uq_inputs_fini(uq_inputs *in);
 
 /* An output written atomically: opened as PATH.tmp.PID (tmp, tmpn bytes), renamed over PATH by
  * uq_out_close after fsync. open returns NULL having printed why; close returns 0 or 1. */
 FILE *uq_out_open(const char *cmd, const char *path, char *tmp, size_t tmpn);
 int uq_out_close(const char *cmd, FILE *f, const char *tmp, const char *path);
+
+/* gmdl train on a table (train_table.c): the training and test rows and the description the
+ * model keeps (the standardisation from the training rows; what a resumed model keeps instead). */
+typedef struct uq_train_table {
+    gmdl_dataset train, test;
+    gmdl_table all, held; /* the --data table and the --test one */
+    float *moments;       /* [2 D]: mean, sd */
+    gmdl_tabular_info info;
+} uq_train_table;
+/* DATA (CSV with --y COL, or libsvm) and TEST (a file) or a seeded SPLIT fraction (> 0). resumed:
+ * a model to continue (its table description is used). Returns 0 or the exit code. */
+int uq_train_table_load(uq_train_table *t,
+                        const char *data,
+                        const char *y,
+                        const char *test,
+                        double split,
+                        uint64_t seed,
+                        const gmdl_model *resumed);
+void uq_train_table_fini(uq_train_table *t);
 
 #endif

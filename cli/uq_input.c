@@ -45,11 +45,46 @@ static gmdl_status load_file(uq_inputs *in, const char *path, gmdl_err *err) {
     return GMDL_OK;
 }
 
-int uq_inputs_load(
-    uq_inputs *in, const char *cmd, const char *path, const gmdl_model *m, int keep_labels) {
+/* The rows of a table for a model trained on one. */
+static int load_table(uq_inputs *in,
+                      const char *cmd,
+                      const char *path,
+                      const gmdl_tabular_info *t,
+                      int keep_labels,
+                      int need_labels) {
+    gmdl_err err = {{0}};
+    if (is_dir(path)) {
+        fprintf(stderr,
+                "gmdl %s: the model was trained on a table (%s): give --data FILE, a table "
+                "with its columns\n",
+                cmd, t->format);
+        return 2;
+    }
+    gmdl_status s = gmdl_table_read(&in->tab, path, NULL, t, need_labels, &err);
+    if (s) {
+        gmdl_table_fini(&in->tab);
+        return cli_fail(cmd, s, &err);
+    }
+    in->n = in->tab.ds.n;
+    in->c = in->h = 1;
+    in->w = in->tab.ds.w;
+    in->dim = in->tab.ds.dim;
+    in->x = in->tab.ds.x;
+    in->y = keep_labels && in->tab.labelled ? in->tab.ds.y : NULL;
+    return 0;
+}
+
+int uq_inputs_load(uq_inputs *in,
+                   const char *cmd,
+                   const char *path,
+                   const gmdl_model *m,
+                   int keep_labels,
+                   int need_labels) {
     gmdl_err err = {{0}};
     gmdl_status s;
     memset(in, 0, sizeof *in);
+    if (gmdl_model_tabular(m))
+        return load_table(in, cmd, path, gmdl_model_tabular(m), keep_labels, need_labels);
     if (is_dir(path)) {
         /* any labels are accepted where they are not used (another data set's classes) */
         s = gmdl_dataset_load_dir(&in->ds, path, 1, keep_labels ? gmdl_model_classes(m) : 256,
@@ -82,6 +117,7 @@ int uq_inputs_load(
 
 void uq_inputs_fini(uq_inputs *in) {
     gmdl_dataset_fini(&in->ds);
+    gmdl_table_fini(&in->tab);
     free(in->own);
     memset(in, 0, sizeof *in);
 }

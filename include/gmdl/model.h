@@ -335,6 +335,65 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_log_alpha(double *out,
 /* 1 for a model loaded from a compressed (.gmz) file. */
 GMDL_API int gmdl_model_is_compressed(const gmdl_model *m);
 
+/* ------------------------------------------------------------------ tabular data */
+/* A table for a net (an mlp: on inputs [1, 1, D]): a CSV (a header row; the label column any
+ * text, every other column a number) or a libsvm file. */
+typedef struct gmdl_table {
+    gmdl_dataset ds;    /* [n, 1, 1, D] raw features; y the class of each row (0 unlabelled) */
+    const char *format; /* "csv" or "libsvm" (static) */
+    char *columns;      /* CSV: the feature columns' names, tab-separated, in order; else NULL */
+    char *classes;      /* the class labels, tab-separated, class k the k-th; NULL unlabelled */
+    int nclasses;
+    int labelled; /* the rows' labels were read */
+} gmdl_table;
+
+/* What a net trained on a table keeps: how to read its inputs and the standardisation
+ * x' = (x - mean) / sd that it applies to every input row (training, evaluation, prediction). */
+typedef struct gmdl_tabular_info {
+    const char *format;     /* "csv" or "libsvm" */
+    const char *y;          /* CSV: the label column; NULL for libsvm */
+    const char *columns;    /* CSV: the feature columns' names, tab-separated; NULL for libsvm */
+    const char *classes;    /* the class labels, tab-separated, class k the k-th */
+    size_t dim;             /* features (the model's input size) */
+    const float *mean, *sd; /* [dim] training mean and standard deviation (sd > 0) */
+} gmdl_tabular_info;
+
+/* Reads PATH: a CSV when its name ends in ".csv" (label column y), else libsvm. known NULL: the
+ * features are every column but y in file order (libsvm: indices 1..largest), the classes the
+ * distinct labels, sorted (numerically when all are numbers). known: a model's description:
+ * its format; CSV columns found by name, the libsvm width its dim; each label must be one of its
+ * classes (numbers compare by value); a CSV without the label column reads unlabelled unless
+ * need_labels. EPARSE/EINVAL naming the file, line and cell; ENOMEM. Release with
+ * gmdl_table_fini (also after a failure). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_table_read(gmdl_table *out,
+                                                    const char *path,
+                                                    const char *y,
+                                                    const gmdl_tabular_info *known,
+                                                    int need_labels,
+                                                    gmdl_err *err);
+GMDL_API void gmdl_table_fini(gmdl_table *t);
+/* A seeded held-out split: round(fraction n) rows, drawn by a shuffle from (seed, SHUFFLE,
+ * "SPLIT"), into test, the rest into train (in shuffled order). EINVAL when fraction is outside
+ * (0, 1) or either part would be empty. Release both with gmdl_dataset_fini. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_dataset_split(gmdl_dataset *train,
+                                                       gmdl_dataset *test,
+                                                       const gmdl_dataset *all,
+                                                       double fraction,
+                                                       uint64_t seed,
+                                                       gmdl_err *err);
+/* Per-feature mean and population standard deviation of ds into mean[dim], sd[dim] (sd 1 for a
+ * constant feature). */
+GMDL_API void gmdl_dataset_moments(float *mean, float *sd, const gmdl_dataset *ds);
+/* Makes m a net on a table: copies info, and from then on every input row is standardised
+ * before the net sees it; saved with the model. ESHAPE when the model's input is not [1, 1,
+ * dim] or the class and column counts differ from the model's; EINVAL for a missing field or
+ * sd <= 0. A compressed model cannot be written for a tabular net (gmdl_model_compress refuses). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_set_tabular(gmdl_model *m,
+                                                           const gmdl_tabular_info *info,
+                                                           gmdl_err *err);
+/* The model's table description, valid while it lives; NULL for a net on images. */
+GMDL_API const gmdl_tabular_info *gmdl_model_tabular(const gmdl_model *m);
+
 /* Accessors. */
 GMDL_API const gmdl_train_config *gmdl_model_config(const gmdl_model *m);
 GMDL_API int gmdl_model_epoch(const gmdl_model *m); /* completed epochs */

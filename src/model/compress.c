@@ -367,6 +367,10 @@ gmdl_status gmdl_model_compress(gmdl_compress_report *rep,
                           m->cfg.method);
     if (!(cfg->tolerance >= 0.0))
         return gmdl__fail(err, GMDL_EINVAL, "tolerance must be >= 0");
+    if (m->tab.format)
+        return gmdl__fail(err, GMDL_EUNSUPPORTED,
+                          "the model was trained on a table: a .gmz does not keep its "
+                          "standardisation and class labels, so it is not compressed");
     job J = {.m = m, .prior = gmdl__prune_codebook_layer(m)};
     J.codebook = J.prior != NULL;
     J.nbook = J.prior ? J.prior->ops->codebook(J.prior, NULL) : 0;

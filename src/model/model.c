@@ -295,6 +295,7 @@ void gmdl_model_destroy(gmdl_model *m) {
     gmdl__free(m->sws_harden);
     gmdl__free(m->hist);
     gmdl__free(m->layers);
+    gmdl__tabular_free(&m->tab);
     gmdl__free(m);
 }
 

@@ -45,7 +45,19 @@ struct gmdl_model {
     gmdl_epoch_stats *hist;
     int nhist, caphist;
     double last_train_seconds; /* not saved */
+    /* a net on a table (tabular.c): its description, and the standardisation applied to every
+     * input row; tab.format NULL for a net on images */
+    struct gmdl__tabular {
+        char *format, *y, *columns, *classes;
+        float *mean, *sd, *inv_sd; /* [in_size] each, one block at mean */
+    } tab;
+    gmdl_tabular_info tab_info; /* views of tab, for gmdl_model_tabular */
 };
+typedef struct gmdl__tabular gmdl__tabular;
+
+/* tabular.c: releases a tabular description; x[n, in_size] := (x - mean) / sd. */
+void gmdl__tabular_free(gmdl__tabular *t);
+void gmdl__tabular_apply(const gmdl_model *m, float *x, size_t n);
 
 /* predict.c: the data set fits the model's input and outputs and has 1 .. 2^32 - 1 items. */
 gmdl_status gmdl__model_check_data(const gmdl_model *m, const gmdl_dataset *ds, gmdl_err *err);

@@ -11,6 +11,54 @@ static const char MODEL_MAGIC[8] = {'\x89', 'G', 'M', 'D', '\r', '\n', '\x1a', '
 #define MODEL_MINOR 0
 #define HIST_COLS   8 /* files of version 1.0 hold the first 7 */
 
+/* The table description of a tabular net: metadata tabular.*, tensors tabular.mean, .sd. */
+static gmdl_status save_tabular(gmdl__ckpt_writer *w, const gmdl_model *m) {
+    const gmdl__tabular *t = &m->tab;
+    uint64_t dims[1] = {(uint64_t)m->in_size};
+    gmdl_status s = gmdl__ckpt_meta_str(w, "tabular.format", t->format);
+    if (!s && t->y)
+        s = gmdl__ckpt_meta_str(w, "tabular.y", t->y);
+    if (!s && t->columns)
+        s = gmdl__ckpt_meta_str(w, "tabular.columns", t->columns);
+    if (!s)
+        s = gmdl__ckpt_meta_str(w, "tabular.classes", t->classes);
+    if (!s)
+        s = gmdl__ckpt_tensor(w, "tabular.mean", GMDL_DT_F32, 1, dims, t->mean);
+    if (!s)
+        s = gmdl__ckpt_tensor(w, "tabular.sd", GMDL_DT_F32, 1, dims, t->sd);
+    return s;
+}
+
+/* Reads back what save_tabular wrote into m. */
+static gmdl_status load_tabular(gmdl_model *m, const gmdl__ckpt *c, gmdl_err *err) {
+    const char *path = gmdl__ckpt_path(c);
+    gmdl_tabular_info info = {gmdl__ckpt_get_str(c, "tabular.format"),
+                              gmdl__ckpt_get_str(c, "tabular.y"),
+                              gmdl__ckpt_get_str(c, "tabular.columns"),
+                              gmdl__ckpt_get_str(c, "tabular.classes"),
+                              m->in_size,
+                              NULL,
+                              NULL};
+    const gmdl__ckpt_tensor_info *mu = gmdl__ckpt_find(c, "tabular.mean"),
+                                 *sd = gmdl__ckpt_find(c, "tabular.sd");
+    const int ok = info.format && info.classes && mu && sd;
+    for (int i = 0; ok && i < 2; i++) {
+        const gmdl__ckpt_tensor_info *t = i ? sd : mu;
+        if (t->dtype != GMDL_DT_F32 || t->ndim != 1 || t->dims[0] != m->in_size)
+            return gmdl__fail(err, GMDL_ECORRUPT, "%s: tensor '%s' has the wrong type or shape",
+                              path, i ? "tabular.sd" : "tabular.mean");
+    }
+    if (!ok)
+        return gmdl__fail(err, GMDL_ECORRUPT, "%s: a tabular model without its table description",
+                          path);
+    info.mean = (const float *)mu->data;
+    info.sd = (const float *)sd->data;
+    gmdl_err sub;
+    if (gmdl_model_set_tabular(m, &info, &sub))
+        return gmdl__fail(err, GMDL_ECORRUPT, "%s: invalid table description: %s", path, sub.msg);
+    return GMDL_OK;
+}
+
 gmdl_status gmdl_model_save(const gmdl_model *m, const char *path, gmdl_err *err) {
     if (m->compressed)
         return gmdl__fail(err, GMDL_EUNSUPPORTED,
@@ -23,7 +71,8 @@ gmdl_status gmdl_model_save(const gmdl_model *m, const char *path, gmdl_err *err
 #define TRY(x)                                                                                     \
     if (!s)                                                                                        \
     s = (x)
-    TRY(gmdl__ckpt_meta_str(w, "model.kind", "classifier"));
+    /* a net on a table is another kind, so that builds before tables refuse it */
+    TRY(gmdl__ckpt_meta_str(w, "model.kind", m->tab.format ? "tabular-classifier" : "classifier"));
     TRY(gmdl__ckpt_meta_str(w, "model.arch", c->arch));
     TRY(gmdl__ckpt_meta_str(w, "model.method", c->method));
     TRY(gmdl__ckpt_meta_u64(w, "model.input_c", (uint64_t)m->in_c));
@@ -68,6 +117,8 @@ gmdl_status gmdl_model_save(const gmdl_model *m, const char *path, gmdl_err *err
             snprintf(name, sizeof name, "%s.m2", p->name);
             TRY(gmdl__ckpt_tensor(w, name, GMDL_DT_F32, p->ndim, p->dims, m->m2 + p->offset));
         }
+    if (m->tab.format && !s)
+        s = save_tabular(w, m);
     if (m->nhist > 0 && !s) {
         double *h = gmdl__malloc((size_t)m->nhist * HIST_COLS * sizeof(double));
         if (!h)
@@ -182,7 +233,8 @@ gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
              step = 0, st = 0, inc = 0;
     char kind[32], opt[16], sched[16];
     s = need_str(c, "model.kind", kind, sizeof kind, err);
-    if (!s && strcmp(kind, "classifier") != 0)
+    const int tabular = !s && strcmp(kind, "tabular-classifier") == 0;
+    if (!s && !tabular && strcmp(kind, "classifier") != 0)
         s = gmdl__fail(err, GMDL_EUNSUPPORTED, "%s: model kind '%s' is not supported by this gmdl",
                        path, kind);
     if (!s)
@@ -300,6 +352,8 @@ gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
     }
     if (!s && (inc & 1u) == 0)
         s = gmdl__fail(err, GMDL_ECORRUPT, "%s: invalid random number generator state", path);
+    if (!s && tabular)
+        s = load_tabular(m, c, err);
     gmdl__ckpt_destroy(c);
     if (s) {
         gmdl_model_destroy(m);

@@ -149,6 +149,8 @@ static int rows_finite(const float *x, size_t n) {
 static long long load_rows(gmdl_model_workspace *ws, const float *x, size_t lo, int n) {
     const size_t D = ws->m->in_size;
     memcpy(ws->act[0], x + lo * D, (size_t)n * D * sizeof(float));
+    if (ws->m->tab.mean)
+        gmdl__tabular_apply(ws->m, ws->act[0], (size_t)n);
     for (int i = 0; i < n; i++)
         if (!rows_finite(ws->act[0] + (size_t)i * D, D))
             return (long long)(lo + (size_t)i);

@@ -30,6 +30,8 @@ static long long gather(gmdl_model *m, const gmdl_dataset *ds, const uint32_t *i
 #endif
     for (int i = 0; i < n; i++) {
         memcpy(x + (size_t)i * D, ds->x + (size_t)idx[i] * D, D * sizeof(float));
+        if (m->tab.mean)
+            gmdl__tabular_apply(m, x + (size_t)i * D, 1);
         if (!all_finite(x + (size_t)i * D, D)) {
 #ifdef _OPENMP
 #pragma omp critical(gmdl_gather_bad)
