@@ -54,7 +54,10 @@ static gmdl_status load_tabular(gmdl_model *m, const gmdl__ckpt *c, gmdl_err *er
     info.mean = (const float *)mu->data;
     info.sd = (const float *)sd->data;
     gmdl_err sub;
-    if (gmdl_model_set_tabular(m, &info, &sub))
+    gmdl_status s = gmdl_model_set_tabular(m, &info, &sub);
+    if (s == GMDL_ENOMEM) /* out of memory is not a bad file */
+        return gmdl__fail(err, s, "%s: %s", path, sub.msg);
+    if (s)
         return gmdl__fail(err, GMDL_ECORRUPT, "%s: invalid table description: %s", path, sub.msg);
     return GMDL_OK;
 }

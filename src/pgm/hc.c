@@ -344,7 +344,10 @@ static gmdl_status state_init(
         S->npar[v] += !dag[u * V + v];
         dag[u * V + v] = 1;
     }
-    if (gmdl__has_cycle(dag, V))
+    int cyc = gmdl__has_cycle(dag, V);
+    if (cyc < 0)
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    if (cyc)
         return gmdl__fail(err, GMDL_EINVAL, "the whitelisted arcs make a cycle");
     return GMDL_OK;
 }

@@ -236,6 +236,68 @@ static gmdl_status case_mrf_all(void *p, gmdl_err *err) {
     return s;
 }
 
+/* The Stan-format data accessor of user models. */
+static gmdl_status case_data_json(void *p, gmdl_err *err) {
+    gmdl_data *d = NULL;
+    gmdl_status s = gmdl_data_json_open(&d, p, err);
+    double y[8];
+    size_t n = 0;
+    long long J = 0;
+    if (s == GMDL_OK)
+        s = gmdl_data_int(&J, d, "J", err);
+    if (s == GMDL_OK)
+        s = gmdl_data_vector(y, 8, &n, d, "y", err);
+    gmdl_data_close(d);
+    return s;
+}
+
+/* Structure learning (hill climbing and PC) and the BDeu score on complete samples of asia. */
+static gmdl_status case_structure(void *p, gmdl_err *err) {
+    const gmdl_bn *bn = p;
+    size_t nv = gmdl_bn_nvars(bn), n = 200;
+    gmdl_bn_data d = {0};
+    uint32_t *rows = malloc(n * nv * sizeof *rows), card[16];
+    uint8_t dag[16 * 16], pdag[16 * 16];
+    gmdl_status s = gmdl_bn_data_init(&d, n, nv, err);
+    if (s == GMDL_OK)
+        s = rows ? gmdl_bn_sample(rows, bn, n, 3, 0, err) : GMDL_ENOMEM;
+    for (size_t i = 0; s == GMDL_OK && i < n * nv; i++)
+        d.x[i] = (int32_t)rows[i];
+    for (size_t v = 0; v < nv; v++)
+        card[v] = gmdl_bn_card(bn, (uint32_t)v);
+    gmdl_structure_config cfg = gmdl_structure_config_default();
+    gmdl_structure_stats st;
+    for (int m = 0; m < 2 && s == GMDL_OK; m++) {
+        cfg.method = m ? GMDL_STRUCT_PC : GMDL_STRUCT_HC;
+        cfg.restarts = 1;
+        s = gmdl_bn_learn_structure(dag, pdag, &st, &d, card, &cfg, err);
+    }
+    gmdl_score_config sc = gmdl_score_config_default();
+    sc.kind = GMDL_SCORE_BDEU;
+    double score, fam[16];
+    if (s == GMDL_OK)
+        s = gmdl_bn_score(&score, fam, bn, &d, &sc, err);
+    gmdl_bn_data_fini(&d);
+    free(rows);
+    return s;
+}
+
+/* MPE by max-product and by sum-max elimination, and a MAP over two variables. */
+static gmdl_status case_map(void *p, gmdl_err *err) {
+    const gmdl_bn *bn = p;
+    uint32_t x[16];
+    uint8_t query[16] = {0};
+    query[3] = query[4] = 1;
+    double lp;
+    gmdl_exact_config cfg = gmdl_exact_config_default();
+    gmdl_status s = gmdl_bn_map(x, &lp, bn, NULL, NULL, GMDL_MAP_JT, &cfg, err);
+    if (s == GMDL_OK)
+        s = gmdl_bn_map(x, &lp, bn, NULL, NULL, GMDL_MAP_VE, &cfg, err);
+    if (s == GMDL_OK)
+        s = gmdl_bn_map(x, &lp, bn, NULL, query, GMDL_MAP_JT, &cfg, err);
+    return s;
+}
+
 static void sweep_pgm(void) {
     gmdl_err err = {{0}};
     char asia[2048], alarm[2048], uai[2048], evid[2048];
@@ -265,6 +327,12 @@ static void sweep_pgm(void) {
     fi_sweep("bn write bif", case_bn_write, &c);
     c.path = evid;
     fi_sweep("mrf evid+exact+ve+bp+gibbs+ais", case_mrf_all, &c);
+    fi_sweep("bn structure (hc, pc) + bdeu", case_structure, bn);
+    fi_sweep("bn map (jt, ve, subset)", case_map, bn);
+    char schools[2048];
+    snprintf(schools, sizeof schools, "%s",
+             data_path("data/posteriors/eight_schools-eight_schools_noncentered/data.json"));
+    fi_sweep("stan data json", case_data_json, schools);
     gmdl_bn_destroy(bn);
     gmdl_mrf_destroy(mrf);
 }

@@ -208,6 +208,48 @@ static void sweep_files(const model_ctx *c, const char *tag, int compress) {
     gmdl_model_destroy(f.m);
 }
 
+/* A net on a table (iris): read, split, standardise, build, train, save, load. */
+static gmdl_status case_table(void *p, gmdl_err *err) {
+    const char *out = ((const file_ctx *)p)->path;
+    char csv[1200];
+    snprintf(csv, sizeof csv, "%s/tests/data/sklearn/iris.csv", src_dir);
+    gmdl_table t = {0};
+    gmdl_dataset train = {0}, test = {0};
+    gmdl_model *m = NULL, *back = NULL;
+    gmdl_status s = gmdl_table_read(&t, csv, "target", NULL, 1, err);
+    if (s == GMDL_OK)
+        s = gmdl_dataset_split(&train, &test, &t.ds, 0.3, 1, err);
+    float mean[8], sd[8];
+    gmdl_train_config cfg = gmdl_train_config_default();
+    snprintf(cfg.arch, sizeof cfg.arch, "mlp:6");
+    snprintf(cfg.method, sizeof cfg.method, "svd");
+    cfg.batch = 16;
+    if (s == GMDL_OK) {
+        gmdl_dataset_moments(mean, sd, &train);
+        s = gmdl_model_create(&m, &cfg, 1, 1, (int)t.ds.dim, t.nclasses, err);
+    }
+    gmdl_tabular_info info = {t.format, "target", t.columns, t.classes, t.ds.dim, mean, sd};
+    if (s == GMDL_OK)
+        s = gmdl_model_set_tabular(m, &info, err);
+    gmdl_epoch_stats st;
+    if (s == GMDL_OK)
+        s = gmdl_model_train_epoch(m, &st, &train, &test, NULL, NULL, err);
+    if (s == GMDL_OK)
+        s = no_leftovers(gmdl_model_save(m, out, err), out, err);
+    if (s == GMDL_OK) {
+        s = gmdl_model_save(m, out, err);
+        if (s == GMDL_OK)
+            s = gmdl_model_load(&back, out, err);
+        remove(out);
+    }
+    gmdl_model_destroy(back);
+    gmdl_model_destroy(m);
+    gmdl_dataset_fini(&train);
+    gmdl_dataset_fini(&test);
+    gmdl_table_fini(&t);
+    return s;
+}
+
 static void sweep_models(void) {
     gmdl_err err = {{0}};
     char set[256];
@@ -233,6 +275,9 @@ static void sweep_models(void) {
     model_ctx sws = {"mlp:12", "sws", &train, &test, dense};
     fi_sweep("train mlp:12 sws (init)", case_train, &sws);
     sweep_files(&sws, "mlp-sws", 1);
+    file_ctx tf = {NULL, NULL, ""};
+    snprintf(tf.path, sizeof tf.path, "%s/table.gmdl", tmp_dir);
+    fi_sweep("table (iris) read+train+save+load", case_table, &tf);
     gmdl_model_destroy(dense);
     gmdl_dataset_fini(&train);
     gmdl_dataset_fini(&test);
