@@ -9,6 +9,7 @@
 
 #include "export/export_internal.h"
 #include "io/ckpt.h"
+#include "model/gmz.h"
 
 /* docs/FORMAT.md: the .gmz magic */
 static const char GMZ_MAGIC[8] = {'\x89', 'G', 'M', 'Z', '\r', '\n', '\x1a', '\n'};
@@ -18,31 +19,6 @@ static int bits_for(uint64_t n) {
     while (b < 63 && ((uint64_t)1 << b) < n)
         b++;
     return b;
-}
-
-/* ---------------------------------------------------------------- bit packing */
-typedef struct {
-    unsigned char *p;
-    size_t bits, cap;
-} bitw;
-
-static int put(bitw *w, uint64_t v, int nbits) {
-    size_t need = (w->bits + (size_t)nbits + 7) / 8;
-    if (need > w->cap) {
-        size_t cap = w->cap ? 2 * w->cap : 256;
-        while (cap < need)
-            cap *= 2;
-        unsigned char *q = gmdl__realloc(w->p, cap);
-        if (!q)
-            return -1;
-        memset(q + w->cap, 0, cap - w->cap);
-        w->p = q;
-        w->cap = cap;
-    }
-    for (int b = 0; b < nbits; b++, w->bits++)
-        if ((v >> b) & 1u)
-            w->p[w->bits / 8] |= (unsigned char)(1u << (w->bits % 8));
-    return 0;
 }
 
 /* ---------------------------------------------------------------- one weight layer */
@@ -120,7 +96,7 @@ static gmdl_status encode_coded(gmdl__xop *o,
                           "%s: layer %s: a row keeps %zu weights (at most "
                           "65535 can be exported)",
                           path, o->name, maxrow);
-    bitw cw = {0}, iw = {0};
+    gmdl__bitw cw = {0}, iw = {0};
     o->rownnz = o->sparse ? gmdl__calloc(o->rows, sizeof(uint16_t)) : NULL;
     gmdl_status s = o->sparse && !o->rownnz ? GMDL_ENOMEM : GMDL_OK;
     for (size_t r = 0; r < o->rows && !s; r++)
@@ -152,7 +128,8 @@ static gmdl_status encode_coded(gmdl__xop *o,
                                   "%s: layer %s: weight %g is not a code of the layer's grid", path,
                                   o->name, (double)v);
             }
-            if (put(&cw, (uint64_t)u, o->bits) || (o->sparse && put(&iw, c, o->cbits)))
+            if (gmdl__bitw_put(&cw, (uint64_t)u, o->bits) ||
+                (o->sparse && gmdl__bitw_put(&iw, c, o->cbits)))
                 s = GMDL_ENOMEM;
             if (o->sparse)
                 o->rownnz[r]++;

@@ -12,12 +12,7 @@ static const char GMZ_MAGIC[8] = {'\x89', 'G', 'M', 'Z', '\r', '\n', '\x1a', '\n
 #define GMZ_MINOR 0
 
 /* ---------------------------------------------------------------- bit streams */
-typedef struct {
-    unsigned char *p;
-    size_t bits, cap;
-} bitw;
-
-static int bw_put(bitw *w, uint64_t v, int nbits) {
+int gmdl__bitw_put(gmdl__bitw *w, uint64_t v, int nbits) {
     size_t need = (w->bits + (size_t)nbits + 7) / 8;
     if (need > w->cap) {
         size_t cap = w->cap ? 2 * w->cap : 1024;
@@ -66,7 +61,8 @@ static gmdl_status write_head(gmdl__ckpt_writer *w, const gmdl_model *m, const g
 }
 
 /* the CSR arrays of one layer: row pointers, packed columns and codes */
-static gmdl_status encode(const gmdl__gmz_layer *L, uint32_t *rowptr, bitw *iw, bitw *cw) {
+static gmdl_status
+encode(const gmdl__gmz_layer *L, uint32_t *rowptr, gmdl__bitw *iw, gmdl__bitw *cw) {
     const int cbits = gmdl__bits_for(L->cols);
     const uint64_t mask = ((uint64_t)1 << L->bits) - 1;
     size_t k = 0;
@@ -75,7 +71,8 @@ static gmdl_status encode(const gmdl__gmz_layer *L, uint32_t *rowptr, bitw *iw, 
             size_t j = r * L->cols + q;
             if (!L->keep[j])
                 continue;
-            if (bw_put(cw, (uint64_t)L->code[j] & mask, L->bits) || bw_put(iw, q, cbits))
+            if (gmdl__bitw_put(cw, (uint64_t)L->code[j] & mask, L->bits) ||
+                gmdl__bitw_put(iw, q, cbits))
                 return GMDL_ENOMEM;
             k++;
         }
@@ -86,7 +83,7 @@ static gmdl_status encode(const gmdl__gmz_layer *L, uint32_t *rowptr, bitw *iw, 
 
 static gmdl_status write_layer(gmdl__ckpt_writer *w, const gmdl__gmz_layer *L, gmdl_err *err) {
     uint32_t *rowptr = gmdl__calloc(L->rows + 1, sizeof(uint32_t));
-    bitw cw = {0}, iw = {0};
+    gmdl__bitw cw = {0}, iw = {0};
     gmdl_status s = !rowptr ? GMDL_ENOMEM : encode(L, rowptr, &iw, &cw);
     if (s)
         s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");

@@ -7,6 +7,15 @@
 
 #include "model/model_internal.h"
 
+/* A growing little-endian bit stream (the .gmz codes and indices; the C export's packed
+ * weights): bits appended at the end, the buffer zero-filled as it grows. */
+typedef struct {
+    unsigned char *p;
+    size_t bits, cap;
+} gmdl__bitw;
+/* Appends the low nbits of v; -1 when the buffer cannot grow (w keeps what it had). */
+int gmdl__bitw_put(gmdl__bitw *w, uint64_t v, int nbits);
+
 /* Bits to store values 0..n-1 (at least 1). */
 static inline int gmdl__bits_for(uint64_t n) {
     int b = 1;
