@@ -294,6 +294,14 @@ int cmd_compress(int argc, char **argv) {
     gmdl_status s = gmdl_model_load(&m, pos[0], &err);
     if (s)
         return cli_fail("compress", s, &err);
+    if (gmdl_model_tabular(m)) { /* said before the data are read (a table is no IDX folder) */
+        fprintf(stderr,
+                "gmdl compress: %s was trained on a table: a .gmz does not keep its "
+                "standardisation and class labels, so it is not compressed\n",
+                pos[0]);
+        gmdl_model_destroy(m);
+        return 2;
+    }
     gmdl_dataset test;
     s = gmdl_dataset_load_dir(&test, OPTV(&cmd, v, "data")->s, 1, gmdl_model_classes(m), &err);
     if (s) {

@@ -68,6 +68,8 @@ $GMDL train --arch mlp:16 --method dropout --data "$T/sklearn/iris.csv" --y targ
 awk -v a="$(json_field "$WORK/it.json" test_accuracy)" 'BEGIN{exit !(a >= 0.85)}' && ok || bad "iris test accuracy: $(cat "$WORK/it.json")"
 $GMDL train --arch mlp:16 --method dropout --data "$T/sklearn/iris.csv" --y target --split 0.3 --epochs 40 --batch 10 --lr 0.01 --threads 2 --quiet --out "$WORK/iris2.gmdl" > /dev/null
 cmp -s "$WORK/iris.gmdl" "$WORK/iris2.gmdl" && ok || bad "iris training not reproducible"
+expect_fail 2 "trained on a table" "not compressed" -- $GMDL compress "$WORK/iris.gmdl" --data "$T/sklearn/iris.csv" --out "$WORK/iris.gmz"
+[ ! -e "$WORK/iris.gmz" ] && ok || bad "compress of a tabular model wrote a file"
 $GMDL info "$WORK/iris.gmdl" > "$WORK/ii.txt" && grep -q "1x1x4, 3 classes" "$WORK/ii.txt" && ok || bad "iris info: $(cat "$WORK/ii.txt")"
 # the columns are found by name: a copy with the label first and the features reversed
 tr -d '\r' < "$T/sklearn/iris.csv" | awk -F, -v OFS=, '{print $5, $4, $3, $2, $1}' > "$WORK/iris_rev.csv"
