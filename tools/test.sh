@@ -50,7 +50,7 @@ echo "== Release build (-Werror)"
 if build release -DCMAKE_BUILD_TYPE=Release; then
     run_suite release
 else
-    tail -30 "$out/release.build.log" "$out/release.cmake.log"
+    tail -n 30 "$out/release.build.log" "$out/release.cmake.log"
     failed=$((failed + 1))
 fi
 mark release
@@ -60,7 +60,7 @@ fast_pass() { # name, cmake args...
     if build "$@"; then
         run_suite "$name" -L 'unit|gradcheck'
     else
-        tail -30 "$out/$name.build.log" "$out/$name.cmake.log"
+        tail -n 30 "$out/$name.build.log" "$out/$name.cmake.log"
         failed=$((failed + 1))
     fi
     mark "$name"
@@ -80,7 +80,7 @@ echo "== valgrind memcheck: unit subset, build without OpenMP and with the naive
 if build memcheck -DCMAKE_BUILD_TYPE=Release -DGMDL_OPENMP=OFF -DGMDL_BLAS=none -DGMDL_MEMCHECK=ON; then
     run_suite memcheck -L memcheck
 else
-    tail -30 "$out/memcheck.build.log" "$out/memcheck.cmake.log"
+    tail -n 30 "$out/memcheck.build.log" "$out/memcheck.cmake.log"
     failed=$((failed + 1))
 fi
 mark memcheck
@@ -99,7 +99,7 @@ if build asan -DCMAKE_BUILD_TYPE=Debug -DGMDL_SANITIZE=address,undefined; then
     # there) stay in the Release pass
     run_suite asan -LE install -E '^(test_pgm_map_uai|export_mcu)$'
 else
-    tail -30 "$out/asan.build.log" "$out/asan.cmake.log"
+    tail -n 30 "$out/asan.build.log" "$out/asan.cmake.log"
     failed=$((failed + 1))
 fi
 mark asan

@@ -2,7 +2,9 @@
  * rule over junction-tree calibrations, each with one more target clamped), and batches of
  * evidence rows answered with one calibration per distinct row (rows are sorted and repeats
  * answered once), split over the OpenMP threads. */
+#ifdef _OPENMP
 #include <omp.h>
+#endif
 
 #include "pgm_internal.h"
 
@@ -168,7 +170,10 @@ static gmdl_status batch_run(const gmdl_mrf *m,
                              double *log_evidence,
                              gmdl_err *err) {
     size_t M = gmdl_bn_marginal_size(bn);
-    int nt = omp_get_max_threads();
+    int nt = 1;
+#ifdef _OPENMP
+    nt = omp_get_max_threads();
+#endif
     gmdl_status *st = gmdl__calloc((size_t)nt + 1, sizeof *st);
     gmdl_err *errs = gmdl__calloc((size_t)nt + 1, sizeof *errs);
     if (!st || !errs) {
@@ -178,7 +183,10 @@ static gmdl_status batch_run(const gmdl_mrf *m,
     }
 #pragma omp parallel num_threads(nt)
     {
-        int t = omp_get_thread_num();
+        int t = 0;
+#ifdef _OPENMP
+        t = omp_get_thread_num();
+#endif
         size_t lo, hi;
         gmdl__thread_range(nd, 1, &lo, &hi);
         for (size_t d = lo; d < hi && !st[t]; d++) {
