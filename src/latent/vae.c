@@ -79,9 +79,9 @@ gmdl_status gmdl_vae_create(gmdl_vae **out, const gmdl_vae_config *cfg, gmdl_err
     size_t bytes = v->nstore * sizeof(float);
     v->p = gmdl__malloc_aligned(4 * bytes);
     if (!v->p || plan_buffers(v)) {
+        size_t n = v->nstore; /* read before v is freed */
         gmdl_vae_destroy(v);
-        return gmdl__fail(err, GMDL_ENOMEM, "out of memory for the VAE (%zu parameters)",
-                          v->nstore);
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory for the VAE (%zu parameters)", n);
     }
     memset(v->p, 0, 4 * bytes);
     v->g = v->p + v->nstore;
