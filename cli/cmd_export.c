@@ -1,11 +1,15 @@
 /* gmdl export: a model file as dependency-free C99 (NAME.h, NAME.c) for any target. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 
 static const cli_opt opts[] = {
-    {"c", 0, OPT_STRING, "DIR", NULL, "folder to write NAME.h and NAME.c into (required)", 1, 0, 0},
+    {"c", 0, OPT_STRING, "DIR", NULL,
+     "folder to write NAME.h and NAME.c into, made if missing (required)", 1, 0, 0},
     {"name", 0, OPT_STRING, "NAME", "gmdl_net",
      "C identifier prefix of the generated functions and macros, and the file stem", 1, 0, 0},
     {"arith", 0, OPT_STRING, "float|int8", "float",
@@ -83,10 +87,20 @@ int cmd_export(int argc, char **argv) {
         cfg.calib_n = ds.n;
         cli_note("gmdl export: int8 scales from %zu training images\n", ds.n);
     }
+    /* a folder made here goes again if the export fails: no partial output */
+    struct stat st;
+    int made = stat(dir, &st) != 0;
+    if (made && mkdir(dir, 0755) != 0) {
+        fprintf(stderr, "gmdl export: %s: cannot create the folder: %s\n", dir, strerror(errno));
+        gmdl_dataset_fini(&ds);
+        return 1;
+    }
     gmdl_err err = {{0}};
     gmdl_export_report r;
     gmdl_status s = gmdl_export_c(&r, pos[0], dir, &cfg, &err);
     gmdl_dataset_fini(&ds);
+    if (s && made)
+        rmdir(dir);
     if (s)
         return cli_fail("export", s, &err);
     if (cli_json()) {

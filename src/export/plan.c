@@ -306,6 +306,11 @@ gmdl__xplan_build(gmdl__xplan *p, const gmdl_model *m, const char *path, gmdl_er
     if (gmdl_method_lookup(&mi, m->cfg.method, &sub))
         return gmdl__fail(err, GMDL_EUNSUPPORTED, "%s: unknown method '%s': %s", path,
                           m->cfg.method, sub.msg);
+    if (m->tab.format)
+        return gmdl__fail(err, GMDL_EUNSUPPORTED,
+                          "%s: a net on a table (its inputs standardised, its classes named) "
+                          "cannot be exported yet; export takes nets on images",
+                          path);
     if (!m->compressed && mi.bayes)
         return gmdl__fail(err, GMDL_EUNSUPPORTED,
                           "%s: a model trained with %s exports only after compression (gmdl "

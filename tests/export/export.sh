@@ -5,7 +5,8 @@
 # probabilities agree within 1e-4; the float and uint8 entry points agree; the int8 export's
 # error is within 0.5 points of the float export's (on 400 images: at most 2 more wrong). A damaged
 # file, a Bayesian model that is not compressed, a bad name or arithmetic exit 2 and write
-# nothing.   bash export.sh GMDL MAKE_IDX WORKDIR SOURCE_DIR
+# nothing, and so do a well-formed file naming an unknown method or layer and a net on a
+# table.   bash export.sh GMDL MAKE_IDX WORKDIR SOURCE_DIR GMZ_PATCH
 . "$(dirname "$0")/../cli/lib.sh"
 SRC=$4
 CC=${CC:-cc}
@@ -80,5 +81,21 @@ expect_fail 2 "compress" -- $GMDL export "$WORK/mlp_32-16-svd.gmdl" --c "$E"
 expect_fail 2 "not a C identifier" -- $GMDL export "$G" --c "$E" --name 9net
 expect_fail 2 "expected float or int8" -- $GMDL export "$G" --c "$E" --arith int4
 expect_fail 2 "--c DIR" -- $GMDL export "$G"
+# a well-formed file (checksums valid) naming a method or a layer this gmdl does not know
+PATCH=$5
+"$PATCH" "$G" "$WORK/frob.gmz" model.method frob && ok || bad "gmz_patch method"
+expect_fail 2 "frob" -- $GMDL export "$WORK/frob.gmz" --c "$E"
+"$PATCH" "$WORK/cnn_c4k5-p2-d16-svd.gmz" "$WORK/layer.gmz" model.arch cnn:c4k5-q2-d16 &&
+    ok || bad "gmz_patch arch"
+expect_fail 2 "q2" -- $GMDL export "$WORK/layer.gmz" --c "$E"
+# a net on a table: its standardisation and class names are not in the export, so it is refused
+$GMDL train --arch mlp:8 --method dense --data "$SRC/tests/data/a9a/a9a_5000" --split 0.2 \
+    --epochs 1 --quiet --out "$WORK/tab.gmdl" > /dev/null && ok || bad "train a tabular net"
+expect_fail 2 "table" -- $GMDL export "$WORK/tab.gmdl" --c "$E"
 [ -z "$(ls -A "$E")" ] && ok || bad "a failed export left files: $(ls "$E")"
+# --c makes a missing folder, and takes it away again when the export fails
+expect_fail 2 "frob" -- $GMDL export "$WORK/frob.gmz" --c "$WORK/new1"
+[ ! -e "$WORK/new1" ] && ok || bad "a failed export left the folder it made"
+$GMDL export "$G" --c "$WORK/new2" --quiet && [ -s "$WORK/new2/gmdl_net.c" ] && ok ||
+    bad "export into a folder it has to make"
 finish
