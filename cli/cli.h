@@ -20,6 +20,7 @@ int cmd_info(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_compress(int argc, char **argv);
 int cmd_sample(int argc, char **argv);
+int cmd_model(int argc, char **argv); /* gmdl model new (cmd_model.c) */
 int cmd_bn(int argc, char **argv);
 int cmd_mrf(int argc, char **argv);
 int cmd_bn_learn(int argc, char **argv);     /* gmdl bn learn (cmd_bn_learn.c) */

@@ -37,7 +37,8 @@ static const command commands[] = {
     {"mrf", cmd_mrf, "Markov random fields (UAI): partition function and marginals"},
     {"em", cmd_em, "EM for mixtures: Gaussian (CSV) and Bernoulli (binarized images)"},
     {"sample", cmd_sample,
-     "draw from a posterior (MH, MALA, HMC, SGLD, rejection, importance) or fit VI"},
+     "draw from a posterior (NUTS, MH, MALA, HMC, SGLD, rejection, importance) or fit VI"},
+    {"model", cmd_model, "user models for gmdl sample: new (a template and its compile command)"},
     {"vae", cmd_vae, "variational autoencoder on IDX images: train, sample, encode"},
     {"ssvae", cmd_ssvae, "semi-supervised VAE (M2): classify from a few labels"},
 };

@@ -81,6 +81,11 @@ typedef struct sample_run {
     size_t divergences, depth_hits; /* NUTS, after warm-up */
     double *ebfmi;                  /* [chains] (NUTS), malloc'd, or NULL */
     unsigned long long grad_evals;  /* MCMC: gradient evaluations, warm-up included */
+    unsigned long long logp_evals;  /* MCMC: log-density evaluations, warm-up included */
+    int fd_grad;                    /* the model has no gradient: finite differences */
+    double *init;                   /* --init on the unconstrained scale [dim], malloc'd */
+    unsigned long long nan_count;   /* MCMC: log densities that came back NaN */
+    char nan_at[480];               /* one such point, "name = value, ..." */
     sample_warning warn[SAMPLE_MAX_WARN];
     size_t n_warn;
 } sample_run;
@@ -102,14 +107,28 @@ void sample_warnings_json(json_w *j, const sample_run *r);
  * or another exit code. */
 int sample_check_grad(const gmdl_target *t, size_t chains, uint64_t seed, double radius);
 
+/* ------------------------------------------------------------------ --init (sample_init.c) */
+/* The starting point of --init PATH (Stan-format JSON, constrained values keyed by parameter
+ * name) on the unconstrained scale, malloc'd [t->dim] into *u. Returns 0, or the exit code with
+ * the message printed (2 for a missing key, a wrong shape or a value outside the support). */
+int sample_init_read(double **u, const gmdl_target *t, const char *path);
+
 /* ------------------------------------------------------------------ counting (sample_count.c) */
-/* A target that forwards to inner and counts gradient evaluations (all threads). */
+/* A target that forwards to inner, counts gradient and log-density evaluations (all threads) and
+ * keeps a point where the log density came back NaN (the smallest, lexicographically). */
 typedef struct sample_counter {
     gmdl_target t;
     const gmdl_target *inner;
-    atomic_ullong grads;
+    atomic_ullong grads, evals, nans;
+    atomic_flag lock; /* guards nan_x and have_nan */
+    double *nan_x;    /* [inner->dim] constrained, malloc'd */
+    int have_nan;
 } sample_counter;
-void sample_counter_wrap(sample_counter *c, const gmdl_target *inner);
+/* Statuses: OK, ENOMEM; call sample_counter_fini either way. */
+gmdl_status sample_counter_wrap(sample_counter *c, const gmdl_target *inner);
+void sample_counter_fini(sample_counter *c);
+/* "name = value, ..." of the NaN point kept (empty without one) into buf[cap]. */
+void sample_counter_nan_text(char *buf, size_t cap, const sample_counter *c);
 
 /* ------------------------------------------------------------------ Stan CSV (sample_stan.c) */
 /* Writes the draws as Stan does (CmdStan's output.csv): comment lines, a header of lp__,

@@ -59,6 +59,11 @@ static void param_name(char *buf, size_t cap, const gmdl_target *t, size_t j) {
 
 int sample_check_grad(const gmdl_target *t, size_t chains, uint64_t seed, double radius) {
     size_t d = t->dim;
+    if (t->no_grad) {
+        fprintf(stderr, "gmdl sample: --check-grad: the model has no gradient (no_grad): gmdl "
+                        "differentiates it numerically, there is nothing to check\n");
+        return 2;
+    }
     double *buf = calloc(5 * d, sizeof(double));
     if (!buf)
         return cli_fail("sample", GMDL_ENOMEM, NULL);

@@ -63,6 +63,9 @@ static void json_extras(json_w *j, const sample_run *r) {
     if (SAMPLE_IS_MCMC(mi)) {
         json_num(j, "step_size", r->step);
         json_int(j, "grad_evals", (long long)r->grad_evals);
+        json_int(j, "logp_evals", (long long)r->logp_evals);
+        json_str(j, "gradient", r->fd_grad ? "finite-differences" : "model");
+        json_int(j, "nan_logp", (long long)r->nan_count);
     }
     if (mi == SAMPLE_NUTS) {
         json_int(j, "divergences", (long long)r->divergences);

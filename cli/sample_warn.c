@@ -2,8 +2,8 @@
  * and stansummary, rstan for the ESS messages): divergent transitions after warm-up, tree depth
  * saturated, E-BFMI below 0.3, rank-normalised split R-hat above 1.01 (Vehtari et al. 2021), bulk
  * or tail ESS below 100 per chain, an MH or MALA chain whose acceptance is far from the target,
- * and SGLD chains that disagree. The numbers come from the draws and their summaries, computed in
- * cmd_sample.c; this file only counts, compares and words. */
+ * SGLD chains that disagree, and a log density that came back NaN. The numbers come from the draws
+ * and their summaries, computed in cmd_sample.c; this file only counts, compares and words. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -140,12 +140,25 @@ static void mixing_warnings(sample_run *r) {
             names);
 }
 
+/* A log density that came back NaN somewhere after the chains had started from finite ones. */
+static void nan_warning(sample_run *r) {
+    if (!r->nan_count)
+        return;
+    add(r, "nan_logp",
+        "The log density returned NaN at %llu of %llu evaluations (the chains' start points were "
+        "finite); gmdl treated those points as outside the support. One of them: %s. A log "
+        "density should be -inf outside the support and finite inside it; NaN usually means 0/0, "
+        "inf - inf or the log of a negative number in the model.",
+        r->nan_count, r->logp_evals, r->nan_at);
+}
+
 int sample_diagnose(sample_run *r) {
     if (!SAMPLE_IS_MCMC(r->mi))
         return 0;
     int rc = nuts_counts(r);
     if (rc)
         return rc;
+    nan_warning(r);
     hmc_warnings(r);
     accept_warnings(r);
     mixing_warnings(r);

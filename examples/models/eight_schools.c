@@ -122,6 +122,6 @@ static const gmdl_user_model model = {
     .create_data = create_data,
 };
 
-const gmdl_user_model *gmdl_user_model_v2(void) {
+GMDL_MODEL_EXPORT const gmdl_user_model *gmdl_user_model_v2(void) {
     return &model;
 }

@@ -65,6 +65,11 @@ typedef struct gmdl_target {
     const char *const *out_names;     /* draws hold generate()'s n_out values named out_names */
     gmdl_generate_fn generate;        /* instead of x */
     void *user;                       /* borrowed; passed to every callback */
+    /* Appended in gmdl 0.2 (zero where a model leaves it unset). Nonzero: the model has no
+     * gradient: logp is always called with grad NULL and gmdl_target_logp_u differentiates it by
+     * central finite differences on the unconstrained scale (2 dim + 1 log-density evaluations
+     * per gradient, relative step cbrt(DBL_EPSILON)); `gmdl sample` says so. */
+    int no_grad;
 } gmdl_target;
 
 /* Checks dim >= 1, logp set, transforms well formed (lo < hi for INTERVAL, finite bounds), n_data
@@ -73,8 +78,15 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_target_check(const gmdl_target *t, gmdl
 
 /* Maps the unconstrained u[dim] to the constrained x[dim]. */
 GMDL_API void gmdl_target_constrain(double *x, const gmdl_target *t, const double *u);
+/* The inverse: u[dim] from the constrained x[dim]. Statuses: EINVAL (x[j] not finite or outside
+ * its transform's open support, naming the parameter and the bound). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_target_unconstrain(double *u,
+                                                            const gmdl_target *t,
+                                                            const double *x,
+                                                            gmdl_err *err);
 /* Log density on the unconstrained scale, log p(x(u)) + log |dx/du|, and its gradient in u
- * (grad_u may be NULL). x_scratch: [dim]. Statuses: those of the model's logp. */
+ * (grad_u may be NULL; with no_grad, central finite differences of the model's logp).
+ * x_scratch: [dim]. Statuses: those of the model's logp. */
 GMDL_API GMDL_NODISCARD gmdl_status gmdl_target_logp_u(double *lp,
                                                        double *grad_u,
                                                        const gmdl_target *t,
@@ -299,15 +311,16 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_vi_draws(gmdl_draws *out,
  *     static void destroy(void *state) { ... }
  *     static const gmdl_user_model model = {GMDL_USER_MODEL_ABI, sizeof(gmdl_user_model),
  *                                           "my_model", create, destroy};
- *     const gmdl_user_model *gmdl_user_model_v2(void) { return &model; }
+ *     GMDL_MODEL_EXPORT const gmdl_user_model *gmdl_user_model_v2(void) { return &model; }
  *
- * Every other name stays private to the plugin (static), so no plugin name can collide with a
- * library function. A plugin may include <gmdl/gmdl.h>; it needs no libgmdl symbols unless it
- * calls library functions. gmdl refuses a struct whose abi is not GMDL_USER_MODEL_ABI, whose size
- * is smaller than the ABI-2 fields below, or without create and destroy; fields a later ABI-2
- * revision appends are read only when size covers them. Examples: examples/models/.
- * Threads: the target's callbacks are called from several chains at once and must be
- * reentrant; create and destroy are called once, from one thread. */
+ * `gmdl model new NAME` prints a complete one with its compile command. Every other name stays
+ * private to the plugin (static), so no plugin name can collide with a library function. A plugin
+ * may include <gmdl/gmdl.h>; it needs no libgmdl symbols unless it calls library functions. gmdl
+ * refuses a struct whose abi is not GMDL_USER_MODEL_ABI, whose size is smaller than the ABI-2
+ * fields below, or without create and destroy; fields a later ABI-2 revision appends are read only
+ * when size covers them. Examples: examples/models/. Threads: the target's callbacks are called
+ * from several chains at once and must be reentrant; create and destroy are called once, from one
+ * thread. */
 #define GMDL_USER_MODEL_ABI    2
 #define GMDL_USER_MODEL_SYMBOL "gmdl_user_model_v2"
 
@@ -332,10 +345,26 @@ typedef struct gmdl_user_model {
 
 typedef const gmdl_user_model *(*gmdl_user_model_fn)(void);
 
-/* The one symbol a user model defines (the library does not). Declared here so that its
- * definition is checked against this prototype and exported from a plugin built with
- * -fvisibility=hidden. */
-__attribute__((visibility("default"))) const gmdl_user_model *gmdl_user_model_v2(void);
+/* GMDL_MODEL_EXPORT: put it before the definition of gmdl_user_model_v2 in a plugin,
+ *     GMDL_MODEL_EXPORT const gmdl_user_model *gmdl_user_model_v2(void) { return &model; }
+ * It exports the symbol from a plugin built with -fvisibility=hidden and gives it C linkage in a
+ * plugin compiled as C++ (where the definition would otherwise be a C++ function of that name). */
+#if defined(_WIN32) || defined(__CYGWIN__)
+#define GMDL__MODEL_VISIBLE __declspec(dllexport)
+#elif defined(__GNUC__) || defined(__clang__)
+#define GMDL__MODEL_VISIBLE __attribute__((visibility("default")))
+#else
+#define GMDL__MODEL_VISIBLE
+#endif
+#ifdef __cplusplus
+#define GMDL_MODEL_EXPORT extern "C" GMDL__MODEL_VISIBLE
+#else
+#define GMDL_MODEL_EXPORT GMDL__MODEL_VISIBLE
+#endif
+
+/* The one symbol a user model defines (the library does not). Declared here, exported, so that
+ * its definition is checked against this prototype. */
+GMDL__MODEL_VISIBLE const gmdl_user_model *gmdl_user_model_v2(void);
 
 /* Deprecated: ABI 1, the three functions of gmdl 0.1's plugins,
  *     int gmdl_model_abi(void);  (returns GMDL_MODEL_ABI, 1)

@@ -397,14 +397,19 @@ static gmdl_status chain_setup(run *r,
     if (s != GMDL_OK || r->S->move)
         return s;
     if (r->S->transition) {
-        c->eps = cfg->step > 0 ? cfg->step : 1.0;
+        double eps0 = cfg->step > 0 ? cfg->step : 1.0;
+        c->eps = eps0;
         if ((s = r->S->init_step(c)) != GMDL_OK)
             return s;
         double delta = cfg->target_accept > 0 ? cfg->target_accept : r->S->accept_target;
         if (gmdl__adapt_init(&r->ad, d, cfg->n_warmup, delta, cfg->adapt_metric,
                              cfg->dense_metric) != GMDL_OK)
             return gmdl__fail(err, GMDL_ENOMEM, "%s %zu: out of memory", r->S->label, k + 1);
-        gmdl__adapt_restart(&r->ad, c->eps);
+        /* Stan centres the first phase's dual averaging on 10 x the nominal step it was given,
+         * not on the step the heuristic then found (services/sample/hmc_nuts_*_adapt: set_mu
+         * before run_adaptive_sampler's init_stepsize); after each metric update on 10 x the
+         * heuristic's step (adapt_*_nuts::transition). */
+        gmdl__adapt_restart(&r->ad, eps0);
         return GMDL_OK;
     }
     s = set_step(r);
