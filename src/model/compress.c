@@ -30,6 +30,8 @@ gmdl_compress_config gmdl_compress_config_default(void) {
     c.layer_threshold = NULL;
     c.layer_threshold_n = 0;
     c.tolerance = 0.002;
+    c.layer_bits = NULL; /* the rule and the tuning */
+    c.layer_bits_n = 0;
     return c;
 }
 
