@@ -3,16 +3,18 @@
  * split only, for the most compressed model whose error bound stays within the budget.
  *
  * Every model measured is the one gmdl compress would write for those thresholds and bits
- * (compress_job.h: the same pruning, bit rule and quantisation, the same rates). Per layer the
- * candidate thresholds are a geometric grid over its sorted statistics (log alpha of weights or
- * groups): from keeping all n, each step keeps floor(step k) of the k kept (at least one fewer).
+ * (compress_job.h: the same pruning, bit rule and quantisation, the same rates). A layer's move
+ * cuts its sorted statistics (log alpha of weights or groups) so that it keeps floor(f k) of the
+ * k it keeps (at least one fewer), f = step at first.
  * Start: the automatic thresholds if their bound is within the budget, else keeping everything.
- * Threshold phase: each round measures every layer's next grid step; a move over the budget
- * retires that layer; of the rest the move with the largest (stored bits saved) / (rise of the
- * bound, at least one image's worth) is taken. Bit phase: the same with one significand bit less
- * per layer. Starting over the budget, bits are first added to the layer that lowers the bound
- * most until it is within. The bound is the error plus z standard errors of the split's sampling
- * error (model.h), so that the test error, which the search never sees, keeps to the budget. */
+ * Threshold phase: each round measures every layer's next move; a move over the budget halves
+ * that layer's distance of f from 1 (a smaller move next round), or retires the layer when it
+ * removed only one; of the moves within the budget the one with the largest (stored bits saved) /
+ * (rise of the bound, at least one image's worth) is taken. Bit phase: the same with one
+ * significand bit less per layer. Starting over the budget, bits are first added to the layer that
+ * lowers the bound most until it is within. The bound is the error plus z standard errors of the
+ * split's sampling error (model.h), so that the test error, which the search never sees, keeps to
+ * the budget. */
 #include "model/compress_job.h"
 
 gmdl_budget_config gmdl_budget_config_default(void) {
@@ -39,8 +41,9 @@ typedef struct {
     int32_t *pred;           /* [n] */
     unsigned char *dense_ok; /* [n] the uncompressed model right (max_increase) */
     int nl;
-    double **grid; /* [nl][ngrid[i]] thresholds, loosest (+inf) first */
-    size_t *ngrid;
+    double **stat; /* [nl][nstat[i]] each layer's statistics, sorted */
+    size_t *nstat;
+    double *frac; /* [nl] the fraction of its kept groups or weights a layer's next move keeps */
     gmdl_budget_result *res;
     size_t cap;
 } search;
@@ -145,42 +148,54 @@ static int cmp_f64(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-/* Layer i's candidate thresholds: +inf, then cuts keeping fewer and fewer of its statistics. */
-static gmdl_status make_grid(search *S, int i, gmdl_err *err) {
+/* Layer i's statistics, sorted. */
+static gmdl_status load_stats(search *S, int i, gmdl_err *err) {
     size_t n = 0;
     const char *name;
     gmdl_status s = gmdl_model_log_alpha(NULL, 0, &n, &name, S->m, i, err);
-    double *v = s ? NULL : gmdl__malloc((n ? n : 1) * sizeof(double));
-    S->grid[i] = s ? NULL : gmdl__malloc((n + 1) * sizeof(double));
-    if (!s && (!v || !S->grid[i]))
+    S->stat[i] = s ? NULL : gmdl__malloc((n ? n : 1) * sizeof(double));
+    if (!s && !S->stat[i])
         s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     if (!s)
-        s = gmdl_model_log_alpha(v, n, &n, &name, S->m, i, err);
-    if (s) {
-        gmdl__free(v);
+        s = gmdl_model_log_alpha(S->stat[i], n, &n, &name, S->m, i, err);
+    if (s)
         return s;
-    }
-    qsort(v, n, sizeof *v, cmp_f64);
-    size_t g = 0;
-    S->grid[i][g++] = INFINITY;
-    for (size_t k = n; k > 1;) {
-        size_t next = (size_t)floor(S->cfg->step * (double)k);
-        k = next < k - 1 ? next : k - 1;
-        if (k < 1)
-            break;
-        double t = v[k] > v[k - 1] ? 0.5 * (v[k - 1] + v[k]) : v[k]; /* keeps v < t */
-        if (t < S->grid[i][g - 1])
-            S->grid[i][g++] = t;
-    }
-    S->ngrid[i] = g;
-    gmdl__free(v);
+    qsort(S->stat[i], n, sizeof(double), cmp_f64);
+    S->nstat[i] = n;
+    S->frac[i] = S->cfg->step;
     return GMDL_OK;
 }
 
-/* The start: the automatic thresholds if within the budget, else keeping everything; pos[i] is
- * layer i's next grid step. */
-static gmdl_status
-start(search *S, double *th, int *bits, size_t *pos, measured *cur, gmdl_err *err) {
+/* How many of layer i's statistics are below t (kept). */
+static size_t kept_below(const search *S, int i, double t) {
+    size_t lo = 0, hi = S->nstat[i];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (S->stat[i][mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The threshold of layer i's next move from th: keep floor(frac k) of the k it keeps, at least one
+ * fewer (cut between two statistics); *last: the move removes only one. NAN when nothing is left
+ * to remove. */
+static double next_cut(const search *S, int i, double th, int *last) {
+    size_t k = kept_below(S, i, th);
+    if (k <= 1)
+        return NAN;
+    size_t want = (size_t)floor(S->frac[i] * (double)k);
+    want = want < k - 1 ? want : k - 1;
+    want = want ? want : 1;
+    *last = want == k - 1;
+    const double *v = S->stat[i];
+    return v[want] > v[want - 1] ? 0.5 * (v[want - 1] + v[want]) : v[want]; /* keeps v < cut */
+}
+
+/* The start: the automatic thresholds if within the budget, else keeping everything. */
+static gmdl_status start(search *S, double *th, int *bits, measured *cur, gmdl_err *err) {
     gmdl__cjob J;
     gmdl_compress_config cc = gmdl_compress_config_default();
     gmdl_status s = gmdl__cjob_open(&J, S->m, &cc, err);
@@ -194,9 +209,6 @@ start(search *S, double *th, int *bits, size_t *pos, measured *cur, gmdl_err *er
             th[i] = INFINITY;
         s = measure(S, th, NULL, bits, cur, err);
     }
-    for (int i = 0; !s && i < S->nl; i++)
-        for (pos[i] = 0; pos[i] < S->ngrid[i] && S->grid[i][pos[i]] >= th[i]; pos[i]++)
-            ;
     return s ? s : record(S, cur, 0, th, bits);
 }
 
@@ -228,7 +240,7 @@ static gmdl_status add_bits(search *S, const double *th, int *bits, measured *cu
 
 /* The threshold phase (bits NULL in the moves: the rule's) or the bit phase (bits: one fewer). */
 static gmdl_status
-descend(search *S, int phase, double *th, int *bits, size_t *pos, measured *cur, gmdl_err *err) {
+descend(search *S, int phase, double *th, int *bits, measured *cur, gmdl_err *err) {
     const size_t nl = (size_t)(S->nl ? S->nl : 1);
     unsigned char *active = gmdl__malloc(nl);
     int *rule = gmdl__malloc(2 * nl * sizeof(int)); /* a move's rule bits, the best move's */
@@ -238,19 +250,24 @@ descend(search *S, int phase, double *th, int *bits, size_t *pos, measured *cur,
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     }
     for (int i = 0; i < S->nl; i++)
-        active[i] = phase == 1 ? pos[i] < S->ngrid[i] : bits[i] > 0;
+        active[i] = phase == 1 ? kept_below(S, i, th[i]) > 1 : bits[i] > 0;
     const double unit = 1.0 / (double)S->val->n;
     gmdl_status s = GMDL_OK;
     for (;;) {
         int best = -1;
-        double best_score = -INFINITY;
+        double best_score = -INFINITY, bt = 0.0;
         measured bm = *cur, r;
         for (int i = 0; i < S->nl && !s; i++) {
             if (!active[i])
                 continue;
-            double t0 = th[i];
+            double t0 = th[i], cut = 0.0;
+            int last = 1;
+            if (phase == 1 && isnan(cut = next_cut(S, i, t0, &last))) {
+                active[i] = 0;
+                continue;
+            }
             if (phase == 1)
-                th[i] = S->grid[i][pos[i]];
+                th[i] = cut;
             else
                 bits[i]--;
             s = measure(S, th, phase == 1 ? NULL : bits, rule, &r, err);
@@ -258,16 +275,22 @@ descend(search *S, int phase, double *th, int *bits, size_t *pos, measured *cur,
                 th[i] = t0;
             else
                 bits[i]++;
-            if (s || r.bound > S->res->budget) {
-                active[i] = 0; /* over the budget: the layer stays where it is */
+            if (!s && r.bound > S->res->budget) { /* over: a smaller move, or the layer stays */
+                if (last)
+                    active[i] = 0;
+                else
+                    S->frac[i] = 0.5 * (1.0 + S->frac[i]);
                 continue;
             }
+            if (s)
+                continue;
             double rise = r.bound - cur->bound;
             double score = (cur->size - r.size) / (rise > unit ? rise : unit);
             if (score > best_score) {
                 best_score = score;
                 best = i;
                 bm = r;
+                bt = cut;
                 memcpy(rule + nl, rule, nl * sizeof(int));
             }
         }
@@ -275,8 +298,8 @@ descend(search *S, int phase, double *th, int *bits, size_t *pos, measured *cur,
             break;
         if (phase == 1) {
             memcpy(bits, rule + nl, nl * sizeof(int));
-            th[best] = S->grid[best][pos[best]++];
-            active[best] = pos[best] < S->ngrid[best];
+            th[best] = bt;
+            active[best] = kept_below(S, best, bt) > 1;
         } else {
             active[best] = --bits[best] > 0;
         }
@@ -372,40 +395,40 @@ gmdl_status gmdl_model_budget_search(gmdl_budget_result *res,
         S.nl += m->layers[i].ops->posterior != NULL;
     const size_t nl = (size_t)(S.nl ? S.nl : 1);
     S.pred = gmdl__malloc(val->n * sizeof(int32_t));
-    S.grid = gmdl__calloc(nl, sizeof *S.grid);
-    S.ngrid = gmdl__calloc(nl, sizeof *S.ngrid);
+    S.stat = gmdl__calloc(nl, sizeof *S.stat);
+    S.nstat = gmdl__calloc(nl, sizeof *S.nstat);
+    S.frac = gmdl__calloc(nl, sizeof *S.frac);
     double *th = gmdl__malloc(nl * sizeof(double));
     int *bits = gmdl__calloc(nl, sizeof(int));
-    size_t *pos = gmdl__calloc(nl, sizeof(size_t));
-    s = S.pred && S.grid && S.ngrid && th && bits && pos
+    s = S.pred && S.stat && S.nstat && S.frac && th && bits
             ? gmdl_model_workspace_create(&S.ws, m, err)
             : gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     if (!s)
         s = dense_reference(&S, err);
     for (int i = 0; !s && i < S.nl; i++)
-        s = make_grid(&S, i, err);
+        s = load_stats(&S, i, err);
     measured cur;
     if (!s)
-        s = start(&S, th, bits, pos, &cur, err);
+        s = start(&S, th, bits, &cur, err);
     if (!s && cur.bound > res->budget)
         s = add_bits(&S, th, bits, &cur, err);
     if (!s && cur.bound <= res->budget)
-        s = descend(&S, 1, th, bits, pos, &cur, err);
+        s = descend(&S, 1, th, bits, &cur, err);
     if (!s && cur.bound <= res->budget)
-        s = descend(&S, 2, th, bits, pos, &cur, err);
+        s = descend(&S, 2, th, bits, &cur, err);
     if (s == GMDL_ENOMEM && !err->msg[0])
         s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     if (!s)
         s = choose(&S, err);
-    for (size_t i = 0; S.grid && i < nl; i++)
-        gmdl__free(S.grid[i]);
-    gmdl__free(S.grid);
-    gmdl__free(S.ngrid);
+    for (size_t i = 0; S.stat && i < nl; i++)
+        gmdl__free(S.stat[i]);
+    gmdl__free(S.stat);
+    gmdl__free(S.nstat);
+    gmdl__free(S.frac);
     gmdl__free(S.pred);
     gmdl__free(S.dense_ok);
     gmdl__free(th);
     gmdl__free(bits);
-    gmdl__free(pos);
     gmdl_model_workspace_destroy(S.ws);
     return s;
 }
