@@ -294,8 +294,13 @@ descend(search *S, int phase, double *th, int *bits, measured *cur, gmdl_err *er
                 memcpy(rule + nl, rule, nl * sizeof(int));
             }
         }
-        if (s || best < 0)
+        int more = 0; /* a layer whose smaller move is still to be tried */
+        for (int i = 0; i < S->nl; i++)
+            more |= active[i];
+        if (s || (best < 0 && !more))
             break;
+        if (best < 0)
+            continue;
         if (phase == 1) {
             memcpy(bits, rule + nl, nl * sizeof(int));
             th[best] = bt;
