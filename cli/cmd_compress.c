@@ -6,7 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli.h"
+#include "compress_budget.h"
 
 static const cli_opt opts[] = {
     {"out", 'o', OPT_STRING, "FILE.gmz", NULL, "compressed model to write", 1, 0, 0},
@@ -24,12 +24,29 @@ static const cli_opt opts[] = {
      0, 1, 0},
     {"histograms", 0, OPT_STRING, "FILE.png", NULL,
      "also draw each layer's log alpha histogram with its threshold (PNG)", 1, 0, 0},
+    {"max-error", 0, OPT_DOUBLE, "E", NULL,
+     "error budget (a fraction: 0.018 is 1.8%): the thresholds and bits that compress most while "
+     "the error on the model's validation split (gmdl train --val), plus --budget-z standard "
+     "errors, stays within E; the test set only reports",
+     1e-9, 0.999999, 0},
+    {"max-increase", 0, OPT_DOUBLE, "D", NULL,
+     "error budget as a rise over the uncompressed model's validation error (a fraction: 0.005 is "
+     "half a point), with the paired difference's standard error",
+     0, 0.999999, 0},
+    {"budget-z", 0, OPT_DOUBLE, "Z", "1",
+     "standard errors of the validation split's sampling error kept in reserve by the budget", 0,
+     10, 0},
+    {"pareto", 0, OPT_STRING, "FILE", NULL,
+     "with a budget: the search's accepted points, validation error against the three rates "
+     "(FILE.png a plot, FILE.json JSON, else CSV)",
+     1, 0, 0},
     {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores)", 0, 1024, 0},
 };
 
 static const cli_cmd cmd = {
     "compress",
-    "gmdl compress MODEL --out FILE.gmz [--data DIR] [--threshold T] [--json]",
+    "gmdl compress MODEL --out FILE.gmz [--data DIR] [--threshold T] [--max-error E | "
+    "--max-increase D] [--pareto FILE] [--json]",
     "Prunes a model trained with a Bayesian method (svd, bbb, bc-gnj, bc-ghs) by its posterior:\n"
     "single weights for svd and bbb, whole units and filters for bc-gnj and bc-ghs. Picks each\n"
     "layer's bit precision from the posterior variances (adding bits where quantisation would\n"
@@ -37,7 +54,10 @@ static const cli_cmd cmd = {
     "directly, and prints the compression table of Louizos, Ullrich & Welling (2017). JSON keys:\n"
     "layers (name, shape, pruned_shape, nonzero, total, bits, rule_bits, threshold),\n"
     "nonzero_fraction, pruning_rate, fast_prediction_rate, max_compression_rate, test_error (of\n"
-    "the written file, as gmdl eval measures it), test_error_pruned, bytes (file size), model.",
+    "the written file, as gmdl eval measures it), test_error_pruned, bytes (file size), model;\n"
+    "with a budget also budget (max_error or max_increase, z, budget, val_n,\n"
+    "val_error_uncompressed, val_error, val_bound, within, evaluations, thresholds,\n"
+    "significand_bits).",
     opts,
     sizeof opts / sizeof opts[0],
     1,
@@ -155,8 +175,10 @@ static int parse_thresholds(const char *th, gmdl_compress_config *cc, double **l
     }
 }
 
-static void
-report_json(const char *out, const gmdl_train_config *mc, const gmdl_compress_report *r) {
+static void report_json(const char *out,
+                        const gmdl_train_config *mc,
+                        const gmdl_compress_report *r,
+                        const compress_budget *b) {
     json_w j;
     json_init(&j, stdout);
     json_obj_begin(&j, NULL);
@@ -191,6 +213,8 @@ report_json(const char *out, const gmdl_train_config *mc, const gmdl_compress_re
     json_num(&j, "test_error", r->test_error);
     json_num(&j, "test_error_pruned", r->test_error_pruned);
     json_int(&j, "bytes", (long long)r->bytes);
+    if (b->active)
+        compress_budget_json(&j, b);
     json_finish(&j);
 }
 
@@ -199,7 +223,8 @@ static void report_text(const char *in,
                         const char *out,
                         const gmdl_train_config *mc,
                         const gmdl_method_info *mi,
-                        const gmdl_compress_report *r) {
+                        const gmdl_compress_report *r,
+                        const compress_budget *b) {
     printf("%s (%s, %s) -> %s, %zu bytes\n\n", in, mc->arch, mc->method, out, r->bytes);
     printf("%-8s %-16s %-12s %10s %10s %6s %6s %9s\n", "layer", "shape", "kept out x in", "nonzero",
            "total", "bits", "rule",
@@ -227,47 +252,88 @@ static void report_text(const char *in,
     printf("%-24s %.0f\n", "Pruning", r->pruning_rate);
     printf("%-24s %.0f\n", "Fast prediction", r->fast_prediction_rate);
     printf("%-24s %.0f\n", "Maximum compression", r->max_compression_rate);
+    if (b->active)
+        compress_budget_text(b);
+}
+
+/* The options that do not go together; 0 or 2 (message printed). */
+static int check_options(const cli_val *v, const gmdl_method_info *mi, const char *in) {
+    const int budget = OPTV(&cmd, v, "max-error")->set || OPTV(&cmd, v, "max-increase")->set;
+    const char *why = NULL;
+    if (OPTV(&cmd, v, "max-error")->set && OPTV(&cmd, v, "max-increase")->set)
+        why = "give --max-error or --max-increase, not both";
+    else if (budget && OPTV(&cmd, v, "threshold")->set)
+        why = "--threshold sets the thresholds that a budget searches for: give one of them";
+    else if (!budget && OPTV(&cmd, v, "pareto")->s)
+        why = "--pareto draws the budget search: give --max-error or --max-increase";
+    if (why) {
+        fprintf(stderr, "gmdl compress: %s\n", why);
+        return 2;
+    }
+    if (OPTV(&cmd, v, "histograms")->s && !mi->statistic) {
+        fprintf(stderr,
+                "gmdl compress: %s: --histograms draws log alpha, which a model trained "
+                "with %s does not have\n",
+                in, mi->name);
+        return 2;
+    }
+    return 0;
+}
+
+/* Writes the reports (and --pareto) of a compression that succeeded. */
+static int report(const cli_val *v,
+                  const char *in,
+                  const gmdl_train_config *mc,
+                  const gmdl_method_info *mi,
+                  const gmdl_compress_report *r,
+                  const compress_budget *b) {
+    const char *out = OPTV(&cmd, v, "out")->s;
+    int rc = 0;
+    if (OPTV(&cmd, v, "pareto")->s)
+        rc = compress_budget_pareto(b, OPTV(&cmd, v, "pareto")->s);
+    if (!rc && cli_json())
+        report_json(out, mc, r, b);
+    else if (!rc)
+        report_text(in, out, mc, mi, r, b);
+    return rc;
 }
 
 /* Compresses m into out and draws the histograms; returns 0 or the exit code. */
 static int
 compress_model(gmdl_model *m, const gmdl_dataset *test, const cli_val *v, const char *in) {
     const char *out = OPTV(&cmd, v, "out")->s, *hist = OPTV(&cmd, v, "histograms")->s;
-    gmdl_compress_config cc = gmdl_compress_config_default();
-    double *lt = NULL; /* the per-layer thresholds cc borrows */
-    int rc = parse_thresholds(OPTV(&cmd, v, "threshold")->s, &cc, &lt);
-    if (rc) {
-        free(lt);
-        return rc;
-    }
-    cc.tolerance = OPTV(&cmd, v, "tolerance")->d;
     const gmdl_train_config *mc = gmdl_model_config(m);
     gmdl_method_info mi;
     gmdl_err err = {{0}};
-    if (gmdl_method_lookup(&mi, mc->method, &err)) {
-        free(lt);
+    if (gmdl_method_lookup(&mi, mc->method, &err))
         return cli_fail("compress", GMDL_ECORRUPT, &err);
-    }
-    if (hist && !mi.statistic) {
-        fprintf(stderr,
-                "gmdl compress: %s: --histograms draws log alpha, which a model trained "
-                "with %s does not have\n",
-                in, mc->method);
-        free(lt);
-        return 2;
-    }
-    gmdl_compress_report r;
+    int rc = check_options(v, &mi, in);
+    if (rc)
+        return rc;
+    gmdl_compress_config cc = gmdl_compress_config_default();
+    double *lt = NULL; /* the per-layer thresholds cc borrows */
+    rc = parse_thresholds(OPTV(&cmd, v, "threshold")->s, &cc, &lt);
+    cc.tolerance = OPTV(&cmd, v, "tolerance")->d;
+    compress_budget b = {0};
+    gmdl_budget_config bc = gmdl_budget_config_default();
+    bc.z = OPTV(&cmd, v, "budget-z")->d;
+    if (OPTV(&cmd, v, "max-error")->set)
+        bc.max_error = OPTV(&cmd, v, "max-error")->d;
+    if (OPTV(&cmd, v, "max-increase")->set)
+        bc.max_increase = OPTV(&cmd, v, "max-increase")->d;
     gmdl_set_flush_denormals(1);
-    gmdl_status s = gmdl_model_compress(&r, m, test, &cc, out, &err);
+    if (!rc && (!isnan(bc.max_error) || !isnan(bc.max_increase)))
+        rc = compress_budget_run(&b, m, in, OPTV(&cmd, v, "data")->s, &bc, &cc);
+    gmdl_compress_report r = {0};
+    gmdl_status s = rc ? GMDL_OK : gmdl_model_compress(&r, m, test, &cc, out, &err);
     free(lt);
-    if (!s && hist)
+    if (!rc && !s && hist)
         s = draw_histograms(m, &mi, &r, hist, &err);
-    if (!s && cli_json())
-        report_json(out, mc, &r);
-    else if (!s)
-        report_text(in, out, mc, &mi, &r);
+    if (!rc)
+        rc = s ? cli_fail("compress", s, &err) : report(v, in, mc, &mi, &r, &b);
     gmdl_compress_report_fini(&r);
-    return s ? cli_fail("compress", s, &err) : 0;
+    compress_budget_fini(&b);
+    return rc;
 }
 
 int cmd_compress(int argc, char **argv) {

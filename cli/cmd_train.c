@@ -40,6 +40,11 @@ static const cli_opt opts[] = {
     {"split", 0, OPT_DOUBLE, "F", NULL,
      "table: hold out the fraction F of the rows (drawn with --seed) as the test rows", 1e-9,
      0.999999999, 0},
+    {"val", 0, OPT_INT, "N", "0",
+     "hold N training images out (drawn with --seed) as the validation split, recorded in the "
+     "model: the net trains on the rest, and gmdl compress --max-error measures on the split, "
+     "never on the test set",
+     0, 1e9, 0},
     {"classes", 0, OPT_INT, "K", "10", "number of classes; every label must be < K", 2, 256, 0},
     {"epochs", 0, OPT_INT, "N", "10", "number of epochs (passes over the training set)", 0, 1000000,
      0},
@@ -95,7 +100,7 @@ static const cli_opt opts[] = {
 static const cli_cmd cmd = {
     "train",
     "gmdl train --arch ARCH --method METHOD --out MODEL [--data DIR] [--epochs N] [--batch B] "
-    "[--lr LR] [--seed S] [--threads T] [--resume] [--json]",
+    "[--lr LR] [--seed S] [--val N] [--threads T] [--resume] [--json]",
     "Trains a neural net classifier on an IDX image data set (default: Fashion-MNIST from the\n"
     "Debian package dataset-fashion-mnist), or an mlp: net on a table (--data FILE.csv --y COL,\n"
     "or a libsvm file; with --test FILE or --split F): the labels map to classes kept in the\n"
@@ -268,6 +273,7 @@ static int parse_config(const cli_val *v, train_run *r) {
     cfg.sws.harden = r->harden;
     cfg.sws.harden_n = (int)nharden;
     cfg.seed = (uint64_t)OPTV(&cmd, v, "seed")->i;
+    cfg.val = (int)OPTV(&cmd, v, "val")->i;
     gmdl_err err = {{0}};
     gmdl_status s = gmdl_train_config_check(&cfg, &err);
     if (s)
@@ -281,6 +287,10 @@ static int parse_config(const cli_val *v, train_run *r) {
     r->split = OPTV(&cmd, v, "split")->set ? OPTV(&cmd, v, "split")->d : 0.0;
     struct stat st;
     r->tabular = stat(r->data, &st) == 0 && !S_ISDIR(st.st_mode);
+    if (r->tabular && r->cfg.val > 0) {
+        fprintf(stderr, "gmdl train: --val is for an IDX folder; a table takes --split\n");
+        return 2;
+    }
     if (!r->tabular && (r->y || r->testfile || r->split > 0.0)) {
         fprintf(stderr,
                 "gmdl train: --y, --test and --split are for a table: --data %s is not a "
@@ -436,6 +446,8 @@ static int prepare_model(train_run *r) {
         s = gmdl_dataset_load_dir(&r->test, r->data, 1, r->classes, &err);
     if (s)
         return cli_fail("train", s, &err);
+    if (!s && r->cfg.val > 0 && uq_train_val_split(&r->train, &r->cfg, r->quiet))
+        return 2;
     const gmdl_dataset *train = &r->train, *test = &r->test;
     if (test->dim != train->dim) {
         fprintf(stderr, "gmdl train: %s: test images are %dx%dx%d but training images %dx%dx%d\n",

@@ -79,3 +79,20 @@ int uq_train_table_load(uq_train_table *t,
     t->info = info;
     return 0;
 }
+
+int uq_train_val_split(gmdl_dataset *train, const gmdl_train_config *cfg, int quiet) {
+    gmdl_dataset rest, val;
+    gmdl_err err = {{0}};
+    gmdl_status s = gmdl_dataset_holdout(&rest, &val, train, (size_t)cfg->val, cfg->seed, &err);
+    if (s) {
+        fprintf(stderr, "gmdl train: --val %d: %s\n", cfg->val, err.msg);
+        return 2;
+    }
+    if (!quiet)
+        fprintf(stderr, "gmdl train: %d of %zu training images held out as the validation split\n",
+                cfg->val, train->n);
+    gmdl_dataset_fini(&val);
+    gmdl_dataset_fini(train);
+    *train = rest;
+    return 0;
+}

@@ -65,6 +65,9 @@ typedef struct uq_train_table {
 } uq_train_table;
 /* DATA (CSV with --y COL, or libsvm) and TEST (a file) or a seeded SPLIT fraction (> 0). resumed:
  * a model to continue (its table description is used). Returns 0 or the exit code. */
+/* --val: replaces train by the images gmdl_dataset_holdout leaves for training (cfg->val held
+ * out with cfg->seed). 0, or 2 with the message printed (ENOMEM too: the split is the user's). */
+int uq_train_val_split(gmdl_dataset *train, const gmdl_train_config *cfg, int quiet);
 int uq_train_table_load(uq_train_table *t,
                         const char *data,
                         const char *y,

@@ -84,6 +84,8 @@ typedef struct gmdl_train_config {
     double weight_decay;           /* L2 coefficient added to the gradient (default 0) */
     gmdl_sws_config sws;           /* method sws only */
     uint64_t seed;                 /* master seed (default 1) */
+    int val; /* training images held out as the validation split (gmdl_dataset_holdout with
+                seed), which gmdl compress's budget search measures on (default 0: none) */
 } gmdl_train_config;
 
 GMDL_API gmdl_train_config gmdl_train_config_default(void);
@@ -258,6 +260,17 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_load(gmdl_model **out,
                                                     const char *path,
                                                     gmdl_err *err);
 
+/* The validation split of gmdl train --val: n images of all drawn by a shuffle from (seed,
+ * SHUFFLE, "VALID") into val (in the shuffle's order), the others into rest (in their order in
+ * all). The same (all, n, seed) always give the same split. EINVAL when n is 0 or leaves no
+ * training image. Release both with gmdl_dataset_fini (also after a failure). */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_dataset_holdout(gmdl_dataset *rest,
+                                                         gmdl_dataset *val,
+                                                         const gmdl_dataset *all,
+                                                         size_t n,
+                                                         uint64_t seed,
+                                                         gmdl_err *err);
+
 /* Copies into m every parameter of src with the same name and shape (weights and biases of a
  * trained model of the same architecture, e.g. a dense model to start svd or sws from); the
  * rest keep their initial values. Fails (GMDL_ESHAPE) when the architectures or input shapes
@@ -282,6 +295,11 @@ typedef struct gmdl_compress_config {
     size_t layer_threshold_n;
     double tolerance; /* largest accepted rise of the test error from quantisation
                          over the pruned full-precision net (default 0.002) */
+    /* per layer with a posterior: significand bits to store, overriding the posterior-variance
+       rule and the tolerance's tuning (which then reads no data). Borrowed, [layer_bits_n]
+       (default NULL, 0: the rule and the tuning). */
+    const int *layer_bits;
+    size_t layer_bits_n;
 } gmdl_compress_config;
 GMDL_API gmdl_compress_config gmdl_compress_config_default(void);
 
@@ -321,6 +339,59 @@ GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_compress(gmdl_compress_report *re
                                                         gmdl_err *err);
 /* Releases report->layers and empties the report (the struct is the caller's). Accepts NULL. */
 GMDL_API void gmdl_compress_report_fini(gmdl_compress_report *report);
+/* ------------------------------------------------------------------ compression to a budget */
+/* The search of gmdl compress --max-error / --max-increase (docs/COMPRESSION.md): on a
+ * validation split only, per layer the statistic threshold (groups or weights, moved one step of
+ * a geometric grid at a time: each step keeps `step` of the layer's kept groups or weights) and
+ * then the significand bits, greedily, each move the one that saves most stored bits (the Fast
+ * prediction rate's denominator) per unit of error it adds, while the error bound stays within the
+ * budget. The bound allows for the split's sampling error: e + z sqrt(e (1 - e) / n) against
+ * max_error; with max_increase, the rise over the uncompressed model on the same images plus
+ * z sqrt(d) / n (d: images on which the two disagree about being right), against max_increase. */
+typedef struct gmdl_budget_config {
+    double max_error;    /* largest error, a fraction (NAN: max_increase is the budget) */
+    double max_increase; /* largest rise over the uncompressed model's error (NAN: unused) */
+    double z;            /* standard errors held in reserve (default 1) */
+    double step;         /* fraction of a layer's kept groups or weights one move keeps (0.85) */
+} gmdl_budget_config;
+GMDL_API gmdl_budget_config gmdl_budget_config_default(void);
+
+/* One compressed model the search accepted, in the order it did. */
+typedef struct gmdl_budget_point {
+    int phase;        /* 0: the start (automatic thresholds, or keeping everything), 1: a
+                         threshold move, 2: a bit-width move */
+    double val_error; /* of the pruned, quantised net on the split */
+    double bound;     /* the error bound that was held to the budget */
+    double pruning_rate, fast_prediction_rate, max_compression_rate; /* as the .gmz would have */
+    size_t nonzero;                                                  /* weights kept */
+} gmdl_budget_point;
+
+typedef struct gmdl_budget_result {
+    int nlayers;             /* layers compressed */
+    double *threshold;       /* [nlayers] chosen thresholds (+inf: none pruned; NAN: a codebook) */
+    int *bits;               /* [nlayers] chosen significand bits */
+    double budget;           /* the error the bound was held to (max_increase: made absolute) */
+    double val_error_dense;  /* the uncompressed model's error on the split */
+    double val_error, bound; /* of the chosen point */
+    int within;              /* 0: no point met the budget; the chosen one has the least bound */
+    size_t npoints, chosen;  /* the accepted points, and which was chosen */
+    gmdl_budget_point *points; /* [npoints] */
+    double *point_threshold;   /* [npoints * nlayers] */
+    int *point_bits;           /* [npoints * nlayers] */
+    size_t evaluations;        /* models measured on the split */
+} gmdl_budget_result;
+
+/* Runs the search for m on val (never anything else: the result does not depend on any test
+ * set). Pass threshold and bits to gmdl_compress_config's layer_threshold and layer_bits to write
+ * the chosen model. The model is left as it was. EINVAL when neither or both budgets are given
+ * or z, step are out of range; EUNSUPPORTED as gmdl_model_compress. Release the result with
+ * gmdl_budget_result_fini, also after a failure. */
+GMDL_API GMDL_NODISCARD gmdl_status gmdl_model_budget_search(gmdl_budget_result *res,
+                                                             gmdl_model *m,
+                                                             const gmdl_dataset *val,
+                                                             const gmdl_budget_config *cfg,
+                                                             gmdl_err *err);
+GMDL_API void gmdl_budget_result_fini(gmdl_budget_result *res);
 /* The log alphas that decide pruning in the i-th layer with a posterior (0-based, in network
  * order): per weight for svd and bbb (log sigma^2 - log theta^2), per group for bc-gnj
  * (z_logvar - log z_mu^2). Writes min(cap, count) values to out and the count to *n; *name gets

@@ -21,8 +21,8 @@
 
 #include "core/vmath.h"
 #include "io/ckpt.h"
+#include "model/compress_job.h"
 #include "model/gmz.h"
-#include "model/prune.h"
 
 gmdl_compress_config gmdl_compress_config_default(void) {
     gmdl_compress_config c;
@@ -30,6 +30,8 @@ gmdl_compress_config gmdl_compress_config_default(void) {
     c.layer_threshold = NULL;
     c.layer_threshold_n = 0;
     c.tolerance = 0.002;
+    c.layer_bits = NULL; /* the rule and the tuning */
+    c.layer_bits_n = 0;
     return c;
 }
 
@@ -94,19 +96,10 @@ static gmdl_status huffman_bits(double *bits, int64_t *sym, size_t n, size_t *di
 }
 
 /* ---------------------------------------------------------------- bits */
-/* A compression in progress: the layers, their codes (per weight, [n] each), whether codes index
- * a prior layer's codebook (sws: the layer with the codebook hook), and a weight buffer. */
-typedef struct {
-    gmdl_model *m;
-    gmdl__clayer *cl;
-    int ncl, structured, codebook, e;
-    const gmdl__layer *prior; /* the codebook's layer, or NULL */
-    size_t nbook;             /* its entries */
-    float *w;                 /* [largest n] */
-} job;
+typedef gmdl__cjob job;
 
 /* Puts the (quantised) kept means into the model so that its own deterministic pass uses them. */
-static void set_weights(job *J, int quant) {
+void gmdl__cjob_set_weights(job *J, int quant) {
     for (int i = 0; i < J->ncl; i++) {
         gmdl__clayer *c = &J->cl[i];
         for (size_t j = 0; j < c->n; j++) {
@@ -128,7 +121,7 @@ static gmdl_status test_error(gmdl_model *m, const gmdl_dataset *test, double *e
 
 /* Significand bits by the posterior-variance rule, per layer the mean over its kept weights
  * rounded up (a codebook: none), and the exponent bits from the largest kept |mean|. */
-static void bit_rule(job *J) {
+static void bit_rule(job *J, const gmdl_compress_config *cfg) {
     double omax = 0.0;
     for (int i = 0; i < J->ncl; i++)
         for (size_t j = 0; j < J->cl[i].n; j++)
@@ -146,6 +139,8 @@ static void bit_rule(job *J) {
             }
         c->rule_s = J->codebook || !k ? 0 : (int)ceil(sum / (double)k - 1e-12);
         c->s = c->rule_s;
+        if (!J->codebook && cfg->layer_bits && (size_t)i < cfg->layer_bits_n)
+            c->s = cfg->layer_bits[i];
     }
 }
 
@@ -154,11 +149,11 @@ static void bit_rule(job *J) {
 static gmdl_status
 tune_bits(job *J, const gmdl_dataset *test, double tolerance, double *err_pruned, gmdl_err *err) {
     double err_q;
-    set_weights(J, 0);
+    gmdl__cjob_set_weights(J, 0);
     gmdl_status s = test_error(J->m, test, err_pruned, err);
-    if (s)
+    if (s || tolerance < 0.0) /* bits given: nothing to tune */
         return s;
-    set_weights(J, 1);
+    gmdl__cjob_set_weights(J, 1);
     s = test_error(J->m, test, &err_q, err);
     while (!s && !J->codebook && err_q - *err_pruned > tolerance) {
         int best = -1;
@@ -167,7 +162,7 @@ tune_bits(job *J, const gmdl_dataset *test, double tolerance, double *err_pruned
             if (J->cl[i].s >= 23)
                 continue;
             J->cl[i].s++;
-            set_weights(J, 1);
+            gmdl__cjob_set_weights(J, 1);
             double ei;
             s = test_error(J->m, test, &ei, err);
             J->cl[i].s--;
@@ -284,6 +279,7 @@ static gmdl_status write_file(job *J,
                               const gmdl_compress_config *cfg,
                               const char *out,
                               gmdl_compress_report *rep,
+                              double *bits2, /* [2]: the Fast and Max denominators */
                               gmdl_err *err) {
     const size_t ncl = (size_t)J->ncl;
     gmdl__gmz_layer *gl = gmdl__calloc(ncl ? ncl : 1, sizeof *gl);
@@ -318,13 +314,15 @@ static gmdl_status write_file(job *J,
         rep->fast_prediction_rate = rt.fast_prediction;
         rep->max_compression_rate = floor(32.0 * N / maxbits);
         rep->exponent_bits = J->e;
+        bits2[0] = 32.0 * N / rt.fast_prediction_exact;
+        bits2[1] = maxbits;
         gmdl__gmz_head h = {cfg->log_alpha_threshold,
                             J->e,
                             J->structured,
                             rep->pruning_rate,
                             rep->fast_prediction_rate,
                             rep->max_compression_rate};
-        s = gmdl__gmz_write(J->m, &h, gl, J->ncl, out, err);
+        s = out ? gmdl__gmz_write(J->m, &h, gl, J->ncl, out, err) : GMDL_OK;
     }
     for (int i = 0; code && i < J->ncl; i++)
         gmdl__free(code[i]);
@@ -353,6 +351,51 @@ check_file(const char *out, const gmdl_dataset *test, gmdl_compress_report *rep,
     return s;
 }
 
+gmdl_status gmdl__cjob_open(job *J, gmdl_model *m, const gmdl_compress_config *cfg, gmdl_err *err) {
+    memset(J, 0, sizeof *J);
+    J->m = m;
+    J->prior = gmdl__prune_codebook_layer(m);
+    J->codebook = J->prior != NULL;
+    J->nbook = J->prior ? J->prior->ops->codebook(J->prior, NULL) : 0;
+    J->store0 = gmdl__malloc(m->nstore * sizeof(float)); /* the model is left as it was */
+    J->cl = gmdl__calloc((size_t)m->nlayers, sizeof *J->cl);
+    if (!J->store0 || !J->cl)
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    memcpy(J->store0, m->params, m->nstore * sizeof(float));
+    gmdl_status s = gmdl__prune_decide(m, cfg, J->cl, &J->ncl, &J->structured, err);
+    size_t nmax = 1;
+    for (int i = 0; i < J->ncl; i++)
+        nmax = J->cl[i].n > nmax ? J->cl[i].n : nmax;
+    J->w = s ? NULL : gmdl__malloc(nmax * sizeof(float));
+    if (!s && !J->w)
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    if (!s)
+        bit_rule(J, cfg);
+    return s;
+}
+
+void gmdl__cjob_close(job *J) {
+    if (J->store0 && J->m)
+        memcpy(J->m->params, J->store0, J->m->nstore * sizeof(float));
+    if (J->cl)
+        gmdl__prune_free(J->cl, J->ncl);
+    gmdl__free(J->cl);
+    gmdl__free(J->w);
+    gmdl__free(J->store0);
+    memset(J, 0, sizeof *J);
+}
+
+gmdl_status gmdl__cjob_measure(
+    job *J, gmdl_compress_report *rep, double *fast_bits, double *max_bits, gmdl_err *err) {
+    gmdl_compress_config cc = gmdl_compress_config_default();
+    double bits2[2] = {0.0, 0.0};
+    memset(rep, 0, sizeof *rep);
+    gmdl_status s = write_file(J, &cc, NULL, rep, bits2, err);
+    *fast_bits = bits2[0];
+    *max_bits = bits2[1];
+    return s;
+}
+
 gmdl_status gmdl_model_compress(gmdl_compress_report *rep,
                                 gmdl_model *m,
                                 const gmdl_dataset *test,
@@ -367,40 +410,28 @@ gmdl_status gmdl_model_compress(gmdl_compress_report *rep,
                           m->cfg.method);
     if (!(cfg->tolerance >= 0.0))
         return gmdl__fail(err, GMDL_EINVAL, "tolerance must be >= 0");
+    for (size_t i = 0; cfg->layer_bits && i < cfg->layer_bits_n; i++)
+        if (cfg->layer_bits[i] < 0 || cfg->layer_bits[i] > 23)
+            return gmdl__fail(err, GMDL_EINVAL, "layer %zu: %d significand bits is not in 0..23", i,
+                              cfg->layer_bits[i]);
     if (m->tab.format)
         return gmdl__fail(err, GMDL_EUNSUPPORTED,
                           "the model was trained on a table: a .gmz does not keep its "
                           "standardisation and class labels, so it is not compressed");
-    job J = {.m = m, .prior = gmdl__prune_codebook_layer(m)};
-    J.codebook = J.prior != NULL;
-    J.nbook = J.prior ? J.prior->ops->codebook(J.prior, NULL) : 0;
-    float *store0 = gmdl__malloc(m->nstore * sizeof(float)); /* the model is left as it was */
-    J.cl = gmdl__calloc((size_t)m->nlayers, sizeof *J.cl);
-    if (!store0 || !J.cl) {
-        gmdl__free(store0);
-        gmdl__free(J.cl);
-        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-    }
-    memcpy(store0, m->params, m->nstore * sizeof(float));
-    gmdl_status s = gmdl__prune_decide(m, cfg, J.cl, &J.ncl, &J.structured, err);
-    size_t nmax = 1;
-    for (int i = 0; i < J.ncl; i++)
-        nmax = J.cl[i].n > nmax ? J.cl[i].n : nmax;
-    J.w = s ? NULL : gmdl__malloc(nmax * sizeof(float));
-    if (!s && !J.w)
-        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-    if (!s) {
-        bit_rule(&J);
-        s = tune_bits(&J, test, cfg->tolerance, &rep->test_error_pruned, err);
-    }
+    job J;
+    gmdl_status s = gmdl__cjob_open(&J, m, cfg, err);
+    if (!s) /* bits given per layer: no tuning (a negative tolerance says so) */
+        s = tune_bits(&J, test, cfg->layer_bits ? -1.0 : cfg->tolerance, &rep->test_error_pruned,
+                      err);
     /* the file is checked under a temporary name and renamed over out only when the check
      * passed, so a failure leaves out as it was */
     char *stage = s ? NULL : gmdl__malloc(strlen(out) + 32);
     if (!s && !stage)
         s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     if (!s) {
+        double bits2[2];
         snprintf(stage, strlen(out) + 32, "%s.tmp.%ld", out, (long)getpid());
-        s = write_file(&J, cfg, stage, rep, err);
+        s = write_file(&J, cfg, stage, rep, bits2, err);
         if (!s)
             s = check_file(stage, test, rep, err);
         if (!s)
@@ -409,11 +440,7 @@ gmdl_status gmdl_model_compress(gmdl_compress_report *rep,
             remove(stage);
     }
     gmdl__free(stage);
-    memcpy(m->params, store0, m->nstore * sizeof(float));
-    gmdl__prune_free(J.cl, J.ncl);
-    gmdl__free(J.cl);
-    gmdl__free(J.w);
-    gmdl__free(store0);
+    gmdl__cjob_close(&J);
     return s;
 }
 

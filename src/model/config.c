@@ -27,6 +27,7 @@ gmdl_train_config gmdl_train_config_default(void) {
     c.sws.harden_n = (int)(sizeof harden / sizeof harden[0]);
     c.sws.harden = harden;
     c.seed = 1;
+    c.val = 0;
     return c;
 }
 
@@ -124,6 +125,9 @@ static int lr_differs(const gmdl_train_config *a, const gmdl_train_config *b) {
 static int seed_differs(const gmdl_train_config *a, const gmdl_train_config *b) {
     return a->seed != b->seed;
 }
+static int val_differs(const gmdl_train_config *a, const gmdl_train_config *b) {
+    return a->val != b->val;
+}
 static int optimizer_differs(const gmdl_train_config *a, const gmdl_train_config *b) {
     return a->optimizer != b->optimizer;
 }
@@ -146,6 +150,7 @@ static const gmdl__config_key common_keys[] = {
     {"batch", batch_differs},
     {"lr", lr_differs},
     {"seed", seed_differs},
+    {"val", val_differs},
     {"optimizer", optimizer_differs},
     {"lr-schedule", schedule_differs},
     {"kl-warmup-start", warmup_start_differs},

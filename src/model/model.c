@@ -140,6 +140,8 @@ gmdl_status gmdl_train_config_check(const gmdl_train_config *cfg, gmdl_err *err)
         return gmdl__fail(err, GMDL_EINVAL, "epochs must be in [0, 1000000], got %d", cfg->epochs);
     if (cfg->batch < 1 || cfg->batch > 65536)
         return gmdl__fail(err, GMDL_EINVAL, "batch must be in [1, 65536], got %d", cfg->batch);
+    if (cfg->val < 0)
+        return gmdl__fail(err, GMDL_EINVAL, "val must be >= 0, got %d", cfg->val);
     if (!(cfg->lr > 0.0 && cfg->lr < 1e3))
         return gmdl__fail(err, GMDL_EINVAL, "learning rate must be in (0, 1000), got %g", cfg->lr);
     if ((int)cfg->lr_schedule < GMDL_LR_AUTO || (int)cfg->lr_schedule > GMDL_LR_CONSTANT_LINEAR)

@@ -106,6 +106,8 @@ gmdl_status gmdl_model_save(const gmdl_model *m, const char *path, gmdl_err *err
         gmdl_sws_harden_format(harden, hlen, c);
     TRY(gmdl__ckpt_meta_str(w, "train.sws_harden", harden));
     gmdl__free(harden);
+    if (c->val > 0) /* only then: files without a split are as before */
+        TRY(gmdl__ckpt_meta_u64(w, "train.val", (uint64_t)c->val));
     TRY(gmdl__ckpt_meta_u64(w, "train.epoch", (uint64_t)m->epoch));
     TRY(gmdl__ckpt_meta_u64(w, "train.step", m->step));
     TRY(gmdl__ckpt_meta_u64(w, "rng.shuffle.state", m->shuffle_rng.state));
@@ -223,6 +225,21 @@ static gmdl_status read_harden(
     return GMDL_OK;
 }
 
+/* Settings that files written before their options lack, with the values those runs had. */
+static gmdl_status
+read_optional(const gmdl__ckpt *c, const char *path, gmdl_train_config *cfg, gmdl_err *err) {
+    if (!gmdl__ckpt_get_f64(c, "train.sws_tau", &cfg->sws.tau))
+        cfg->sws.tau = 0.003; /* files written before the option: the tutorial's value */
+    if (!gmdl__ckpt_get_f64(c, "train.sws_zero_sd", &cfg->sws.zero_sd))
+        cfg->sws.zero_sd = 0.0; /* files written before the option learned it */
+    uint64_t val = 0;           /* no validation split unless the file names one */
+    if (gmdl__ckpt_get_u64(c, "train.val", &val) && val > INT32_MAX)
+        return gmdl__fail(err, GMDL_ECORRUPT, "%s: metadata 'train.val' = %llu is out of range",
+                          path, (unsigned long long)val);
+    cfg->val = (int)val;
+    return GMDL_OK;
+}
+
 gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
     *out = NULL;
     if (gmdl__is_gmz(path))
@@ -291,11 +308,9 @@ gmdl_status gmdl_model_load(gmdl_model **out, const char *path, gmdl_err *err) {
         s = need_f64(c, "train.eps", &cfg.adam_eps, err);
     if (!s)
         s = need_f64(c, "train.weight_decay", &cfg.weight_decay, err);
-    if (!s && !gmdl__ckpt_get_f64(c, "train.sws_tau", &cfg.sws.tau))
-        cfg.sws.tau = 0.003; /* files written before the option: the tutorial's value */
-    if (!s && !gmdl__ckpt_get_f64(c, "train.sws_zero_sd", &cfg.sws.zero_sd))
-        cfg.sws.zero_sd = 0.0; /* files written before the option learned it */
-    double *harden = NULL;     /* the hardening stages, until the model has copied them */
+    if (!s)
+        s = read_optional(c, path, &cfg, err);
+    double *harden = NULL; /* the hardening stages, until the model has copied them */
     if (!s)
         s = read_harden(c, path, &cfg, &harden, err);
     if (s) {

@@ -301,3 +301,72 @@ gmdl_status gmdl_model_train_epoch(gmdl_model *m,
         *stats = st;
     return GMDL_OK;
 }
+
+/* ---------------------------------------------------------------- the validation split */
+/* Copies the images of all whose flag equals want, in their order, into out (n of them). */
+static gmdl_status
+take_flagged(gmdl_dataset *out, const gmdl_dataset *all, const unsigned char *flag, int want) {
+    size_t n = 0;
+    for (size_t i = 0; i < all->n; i++)
+        n += flag[i] == want;
+    *out = *all;
+    out->n = n;
+    out->x = gmdl__malloc_aligned(n * all->dim * sizeof(float) + 64);
+    out->y = gmdl__malloc(n * sizeof(int32_t) + 1);
+    if (!out->x || !out->y)
+        return GMDL_ENOMEM;
+    for (size_t i = 0, k = 0; i < all->n; i++)
+        if (flag[i] == want) {
+            memcpy(out->x + k * all->dim, all->x + i * all->dim, all->dim * sizeof(float));
+            out->y[k++] = all->y[i];
+        }
+    return GMDL_OK;
+}
+
+gmdl_status gmdl_dataset_holdout(gmdl_dataset *rest,
+                                 gmdl_dataset *val,
+                                 const gmdl_dataset *all,
+                                 size_t n,
+                                 uint64_t seed,
+                                 gmdl_err *err) {
+    if (rest)
+        memset(rest, 0, sizeof *rest);
+    memset(val, 0, sizeof *val);
+    if (n < 1 || n >= all->n || all->n > UINT32_MAX)
+        return gmdl__fail(err, GMDL_EINVAL,
+                          "a validation split of %zu of the %zu training images leaves %s", n,
+                          all->n, n < 1 ? "no validation image" : "no training image");
+    uint32_t *perm = gmdl__malloc(all->n * sizeof *perm);
+    unsigned char *held = gmdl__calloc(all->n, 1);
+    gmdl_status s = perm && held ? GMDL_OK : GMDL_ENOMEM;
+    if (!s) {
+        for (size_t i = 0; i < all->n; i++)
+            perm[i] = (uint32_t)i;
+        gmdl_rng r;
+        gmdl_rng_derive(&r, seed, GMDL_RNG_SHUFFLE, UINT64_C(0x56414c4944)); /* "VALID" */
+        gmdl_rng_shuffle_u32(&r, perm, all->n);
+        for (size_t i = 0; i < n; i++)
+            held[perm[i]] = 1;
+        *val = *all; /* in the shuffle's order */
+        val->n = n;
+        val->x = gmdl__malloc_aligned(n * all->dim * sizeof(float) + 64);
+        val->y = gmdl__malloc(n * sizeof(int32_t) + 1);
+        s = val->x && val->y ? GMDL_OK : GMDL_ENOMEM;
+        for (size_t i = 0; !s && i < n; i++) {
+            memcpy(val->x + i * all->dim, all->x + (size_t)perm[i] * all->dim,
+                   all->dim * sizeof(float));
+            val->y[i] = all->y[perm[i]];
+        }
+    }
+    if (!s && rest)
+        s = take_flagged(rest, all, held, 0);
+    gmdl__free(perm);
+    gmdl__free(held);
+    if (s) {
+        if (rest)
+            gmdl_dataset_fini(rest);
+        gmdl_dataset_fini(val);
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory for the validation split");
+    }
+    return GMDL_OK;
+}
