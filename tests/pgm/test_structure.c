@@ -2,7 +2,8 @@
  * (Polya urn) product of predictive probabilities and against numerical integration, BIC against
  * the log-likelihood of gmdl_bn_learn, decomposability and score equivalence; recovery of asia
  * (hill climbing) and of a small net (PC) from samples; child past the local optimum that a short
- * tabu walk stops in; black and white lists; data read without a net. */
+ * tabu walk stops in, and PC's v-structures by strength there; black and white lists; data read
+ * without a net. */
 #include <math.h>
 
 #include "gmdl/core.h"
@@ -377,6 +378,17 @@ static void check_child(void) {
             CHECK(shd <= 1u);
         }
     }
+    gmdl_bn_data_fini(&d);
+    /* PC at 0.01 from 50,000 rows drops BirthAsphyxia - Disease and Disease - Sick (SHD 2 from
+     * them); with the v-structures applied in pair order a wrong one claimed first reoriented
+     * twelve more pairs (SHD 14 on three of five samples); strongest evidence first gives 2. */
+    sample_data(&d, truth, 50000, 1);
+    cfg.method = GMDL_STRUCT_PC;
+    CHECK_OK(gmdl_bn_learn_structure(dag, NULL, NULL, &d, card, &cfg, &err));
+    CHECK_OK(gmdl_dag_cpdag(cp, dag, V, &err));
+    size_t shd = gmdl_pdag_shd(cp, tcp, V);
+    fprintf(stderr, "child, pc: SHD %zu\n", shd);
+    CHECK(shd <= 2u);
     gmdl_bn_data_fini(&d);
     gmdl_bn_destroy(truth);
 }
