@@ -18,7 +18,7 @@ static const cli_opt structure_opts[] = {
      "bic, or bdeu[:ESS] (log marginal likelihood, BDeu prior with equivalent sample size ESS, "
      "default 1)",
      0, -1, 0},
-    {"tabu", 0, OPT_INT, "N", "10",
+    {"tabu", 0, OPT_INT, "N", "100",
      "hc: tabu list of the last N graphs; also the moves allowed without improvement (0 = greedy)",
      0, 1e6, 0},
     {"restarts", 0, OPT_INT, "N", "0", "hc: random restarts from the best graph", 0, 1e6, 0},

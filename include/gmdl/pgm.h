@@ -463,7 +463,7 @@ typedef struct gmdl_structure_config {
     size_t max_parents;        /* 0 = no limit (default 0) */
     size_t tabu;               /* HC: length of the tabu list of recent moves, which also bounds
                                   the moves without improvement before stopping; 0 = plain greedy
-                                  (default 10) */
+                                  (default 100) */
     size_t restarts;           /* HC: random restarts from the best net (default 0) */
     size_t perturb;            /* HC: random moves from the best graph per restart; 0 (default):
                                   each restart climbs from the empty graph (and the whitelist)

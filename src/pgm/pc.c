@@ -2,11 +2,12 @@
  * Colombo and Maathuis 2014): from the complete undirected graph, level l = 0, 1, ... removes the
  * edge x - y when x and y test independent given some l-subset of x's (or y's) neighbours as they
  * were at the start of the level, keeping that subset as the separating set; then orients the
- * v-structures x -> z <- y (z outside the separating set of x and y) and closes the result under
- * Meek's rules. Conditional independence by the G-test (2 N times the conditional mutual
- * information) or Pearson's chi-square, with (r_x - 1)(r_y - 1) q_z degrees of freedom, as
- * bnlearn's "mi" and "x2" tests. The edges of one level are tested in parallel: each decision
- * reads only the level's starting graph, so the result does not depend on the thread count. */
+ * v-structures x -> z <- y (z outside the separating set of x and y; strongest evidence first,
+ * conflicting ones skipped) and closes the result under Meek's rules. Conditional independence by
+ * the G-test (2 N times the conditional mutual information) or Pearson's chi-square, with (r_x -
+ * 1)(r_y - 1) q_z degrees of freedom, as bnlearn's "mi" and "x2" tests. The edges of one level are
+ * tested in parallel: each decision reads only the level's starting graph, so the result does not
+ * depend on the thread count. */
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -214,9 +215,72 @@ static int in_sep(const pc_state *P, size_t x, size_t y, uint32_t z) {
     return 0;
 }
 
-/* Whitelisted arcs, arcs one direction of which is blacklisted, then the v-structures (an
- * orientation that contradicts an earlier one is skipped), then Meek's rules. */
-static void orient(pc_state *P, uint8_t *g, size_t *undirected) {
+/* A candidate v-structure x -> z <- y and the p-value of x _||_ y | sep(x, y) + {z}. */
+typedef struct {
+    uint32_t x, y, z;
+    double p;
+} pc_vstruct;
+
+/* Strongest evidence first (smallest p-value), then by (x, y, z): the order does not depend on
+ * the threads or on rounding between runs. */
+static int cmp_vstruct(const void *a, const void *b) {
+    const pc_vstruct *u = a, *v = b;
+    if (u->p != v->p)
+        return u->p < v->p ? -1 : 1;
+    if (u->x != v->x)
+        return u->x < v->x ? -1 : 1;
+    if (u->y != v->y)
+        return u->y < v->y ? -1 : 1;
+    return (u->z > v->z) - (u->z < v->z);
+}
+
+/* The candidate v-structures x -> z <- y (x, y apart with a separating set, z adjacent to both
+ * and outside it), each with its p-value, into *out (gmdl__malloc'd); their count in *n. */
+static gmdl_status collect_vstructs(pc_state *P, pc_vstruct **out, size_t *n, gmdl_err *err) {
+    size_t V = P->V, cap = 0, m = 0;
+    pc_vstruct *vs = NULL;
+    uint32_t cond[PGM_MAX_SCOPE];
+    for (size_t x = 0; x < V; x++)
+        for (size_t y = x + 1; y < V; y++) {
+            if (P->adj[x * V + y] || !P->sep[x * V + y])
+                continue;
+            size_t ns = P->nsep[x * V + y];
+            for (size_t z = 0; z < V; z++) {
+                if (!P->adj[x * V + z] || !P->adj[y * V + z] || in_sep(P, x, y, (uint32_t)z))
+                    continue;
+                if (m == cap) {
+                    size_t nc = cap ? 2 * cap : 64;
+                    pc_vstruct *t = gmdl__malloc(nc * sizeof *t);
+                    if (!t) {
+                        gmdl__free(vs);
+                        return gmdl__fail(err, GMDL_ENOMEM, "out of memory for PC");
+                    }
+                    if (m)
+                        memcpy(t, vs, m * sizeof *t);
+                    gmdl__free(vs);
+                    vs = t, cap = nc;
+                }
+                double p = 1.0; /* a set too large to test: weakest evidence */
+                if (ns + 3 <= PGM_MAX_SCOPE) {
+                    if (ns)
+                        memcpy(cond, P->sep[x * V + y], ns * sizeof *cond);
+                    cond[ns] = (uint32_t)z;
+                    p = ci_test(&P->sc[0], P->c, P->cfg->test, (uint32_t)x, (uint32_t)y, ns + 1,
+                                cond);
+                }
+                vs[m++] = (pc_vstruct){(uint32_t)x, (uint32_t)y, (uint32_t)z, p};
+            }
+        }
+    if (m)
+        qsort(vs, m, sizeof *vs, cmp_vstruct);
+    *out = vs, *n = m;
+    return GMDL_OK;
+}
+
+/* Whitelisted arcs, arcs one direction of which is blacklisted, then the v-structures, strongest
+ * evidence first (the smallest p-value of x _||_ y given their separating set and z, as bnlearn
+ * ranks them); one that contradicts an orientation already made is skipped. Then Meek's rules. */
+static gmdl_status orient(pc_state *P, uint8_t *g, size_t *undirected, gmdl_err *err) {
     size_t V = P->V;
     const gmdl_structure_config *cfg = P->cfg;
     memcpy(g, P->adj, V * V);
@@ -229,22 +293,23 @@ static void orient(pc_state *P, uint8_t *g, size_t *undirected) {
         if (g[u * V + v] && g[v * V + u])
             g[u * V + v] = 0;
     }
-    for (size_t x = 0; x < V; x++)
-        for (size_t y = x + 1; y < V; y++) {
-            if (P->adj[x * V + y] || !P->sep[x * V + y])
-                continue;
-            for (size_t z = 0; z < V; z++) {
-                if (!P->adj[x * V + z] || !P->adj[y * V + z] || in_sep(P, x, y, (uint32_t)z))
-                    continue;
-                if (g[x * V + z] && g[y * V + z]) /* both still point into z or are undirected */
-                    g[z * V + x] = 0, g[z * V + y] = 0;
-            }
-        }
+    pc_vstruct *vs = NULL;
+    size_t nv = 0;
+    gmdl_status s = collect_vstructs(P, &vs, &nv, err);
+    if (s)
+        return s;
+    for (size_t i = 0; i < nv; i++) {
+        size_t x = vs[i].x, y = vs[i].y, z = vs[i].z;
+        if (g[x * V + z] && g[y * V + z]) /* both still point into z or are undirected */
+            g[z * V + x] = 0, g[z * V + y] = 0;
+    }
+    gmdl__free(vs);
     gmdl__meek(g, V);
     *undirected = 0;
     for (size_t a = 0; a < V; a++)
         for (size_t b = a + 1; b < V; b++)
             *undirected += g[a * V + b] && g[b * V + a];
+    return GMDL_OK;
 }
 
 static void pc_free(pc_state *P) {
@@ -329,7 +394,7 @@ gmdl_status gmdl__pc(uint8_t *pdag,
             break;
     }
     if (!s)
-        orient(&P, pdag, &st->undirected);
+        s = orient(&P, pdag, &st->undirected, err);
     pc_free(&P);
     return s;
 }

@@ -10,7 +10,7 @@ gmdl_structure_config gmdl_structure_config_default(void) {
     memset(&c, 0, sizeof c);
     c.method = GMDL_STRUCT_HC;
     c.score = gmdl_score_config_default();
-    c.tabu = 10;
+    c.tabu = 100;
     c.seed = 1;
     c.alpha = 0.01;
     c.test = GMDL_CI_G;
