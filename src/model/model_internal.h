@@ -104,5 +104,8 @@ gmdl_status gmdl__model_kept_fraction(double *frac, double *units, const gmdl_mo
 gmdl_status gmdl__group_statistics(const gmdl__layer *l, double *st, double *t_auto);
 /* KL weight of the current epoch (warm-up), 0 for non-Bayesian methods. */
 double gmdl__kl_weight(const gmdl_model *m);
+/* Copies the rows idx[0..n) of all, in that order, into a new data set (ENOMEM: out is empty). */
+gmdl_status
+gmdl__dataset_take_rows(gmdl_dataset *out, const gmdl_dataset *all, const uint32_t *idx, size_t n);
 
 #endif

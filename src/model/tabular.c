@@ -282,9 +282,8 @@ void gmdl_table_fini(gmdl_table *t) {
     memset(t, 0, sizeof *t);
 }
 
-/* Copies the rows idx[0..n) of all into a new data set. */
-static gmdl_status
-take_rows(gmdl_dataset *out, const gmdl_dataset *all, const uint32_t *idx, size_t n) {
+gmdl_status
+gmdl__dataset_take_rows(gmdl_dataset *out, const gmdl_dataset *all, const uint32_t *idx, size_t n) {
     *out = *all;
     out->n = n;
     out->x = gmdl__malloc_aligned(n * all->dim * sizeof(float) + 64);
@@ -324,9 +323,9 @@ gmdl_status gmdl_dataset_split(gmdl_dataset *train,
     gmdl_rng r;
     gmdl_rng_derive(&r, seed, GMDL_RNG_SHUFFLE, UINT64_C(0x53504c4954)); /* "SPLIT" */
     gmdl_rng_shuffle_u32(&r, perm, all->n);
-    gmdl_status s = take_rows(test, all, perm, nt);
+    gmdl_status s = gmdl__dataset_take_rows(test, all, perm, nt);
     if (!s)
-        s = take_rows(train, all, perm + nt, all->n - nt);
+        s = gmdl__dataset_take_rows(train, all, perm + nt, all->n - nt);
     gmdl__free(perm);
     if (s) {
         gmdl_dataset_fini(train);

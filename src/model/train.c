@@ -303,26 +303,6 @@ gmdl_status gmdl_model_train_epoch(gmdl_model *m,
 }
 
 /* ---------------------------------------------------------------- the validation split */
-/* Copies the images of all whose flag equals want, in their order, into out (n of them). */
-static gmdl_status
-take_flagged(gmdl_dataset *out, const gmdl_dataset *all, const unsigned char *flag, int want) {
-    size_t n = 0;
-    for (size_t i = 0; i < all->n; i++)
-        n += flag[i] == want;
-    *out = *all;
-    out->n = n;
-    out->x = gmdl__malloc_aligned(n * all->dim * sizeof(float) + 64);
-    out->y = gmdl__malloc(n * sizeof(int32_t) + 1);
-    if (!out->x || !out->y)
-        return GMDL_ENOMEM;
-    for (size_t i = 0, k = 0; i < all->n; i++)
-        if (flag[i] == want) {
-            memcpy(out->x + k * all->dim, all->x + i * all->dim, all->dim * sizeof(float));
-            out->y[k++] = all->y[i];
-        }
-    return GMDL_OK;
-}
-
 gmdl_status gmdl_dataset_holdout(gmdl_dataset *rest,
                                  gmdl_dataset *val,
                                  const gmdl_dataset *all,
@@ -347,19 +327,15 @@ gmdl_status gmdl_dataset_holdout(gmdl_dataset *rest,
         gmdl_rng_shuffle_u32(&r, perm, all->n);
         for (size_t i = 0; i < n; i++)
             held[perm[i]] = 1;
-        *val = *all; /* in the shuffle's order */
-        val->n = n;
-        val->x = gmdl__malloc_aligned(n * all->dim * sizeof(float) + 64);
-        val->y = gmdl__malloc(n * sizeof(int32_t) + 1);
-        s = val->x && val->y ? GMDL_OK : GMDL_ENOMEM;
-        for (size_t i = 0; !s && i < n; i++) {
-            memcpy(val->x + i * all->dim, all->x + (size_t)perm[i] * all->dim,
-                   all->dim * sizeof(float));
-            val->y[i] = all->y[perm[i]];
-        }
+        s = gmdl__dataset_take_rows(val, all, perm, n); /* in the shuffle's order */
     }
-    if (!s && rest)
-        s = take_flagged(rest, all, held, 0);
+    if (!s && rest) { /* the rest in their order: training shuffles them itself */
+        size_t k = 0;
+        for (size_t i = 0; i < all->n; i++)
+            if (!held[i])
+                perm[k++] = (uint32_t)i;
+        s = gmdl__dataset_take_rows(rest, all, perm, k);
+    }
     gmdl__free(perm);
     gmdl__free(held);
     if (s) {
