@@ -28,6 +28,9 @@ typedef struct v1_target {
     gmdl_generate_fn generate;
     void *user;
 } v1_target;
+_Static_assert(offsetof(gmdl_target, user) == offsetof(v1_target, user) &&
+                   sizeof(v1_target) <= sizeof(gmdl_target),
+               "gmdl_target grows only at its end: 0.1's fields keep their places");
 
 /* What an ABI-1 plugin's callbacks return and write is gmdl 0.1's: these values must not change
  * while ABI 1 loads. A failure here means a translation layer is needed before SOVERSION 1. */
@@ -78,13 +81,19 @@ open_v1(sample_plugin *p, const char *lib, const char *arg, gmdl_err *err, gmdl_
                 lib, abi(), GMDL_USER_MODEL_ABI);
         return 2;
     }
-    v1_target o;
+    /* room for either layout: a plugin built against 0.1 writes a v1_target, one whose source
+     * declares ABI 1 but was compiled against a newer header the larger gmdl_target; only the
+     * 0.1 fields are read */
+    union {
+        v1_target v1;
+        gmdl_target now;
+    } o;
     memset(&o, 0, sizeof o);
     p->abi = 1;
-    *s = create(arg, (gmdl_target *)(void *)&o, &p->state, err);
+    *s = create(arg, &o.now, &p->state, err);
     if (*s == GMDL_OK) {
         p->destroy = destroy;
-        target_from_v1(&p->target, &o);
+        target_from_v1(&p->target, &o.v1);
     }
     return 0;
 }

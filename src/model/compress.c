@@ -357,11 +357,14 @@ gmdl_status gmdl__cjob_open(job *J, gmdl_model *m, const gmdl_compress_config *c
     J->prior = gmdl__prune_codebook_layer(m);
     J->codebook = J->prior != NULL;
     J->nbook = J->prior ? J->prior->ops->codebook(J->prior, NULL) : 0;
-    J->store0 = gmdl__malloc(m->nstore * sizeof(float)); /* the model is left as it was */
+    /* the model is left as it was: close copies store0 back, so it holds the parameters from
+     * the moment it exists (also when the next allocation fails) */
+    J->store0 = gmdl__malloc(m->nstore * sizeof(float));
+    if (J->store0)
+        memcpy(J->store0, m->params, m->nstore * sizeof(float));
     J->cl = gmdl__calloc((size_t)m->nlayers, sizeof *J->cl);
     if (!J->store0 || !J->cl)
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
-    memcpy(J->store0, m->params, m->nstore * sizeof(float));
     gmdl_status s = gmdl__prune_decide(m, cfg, J->cl, &J->ncl, &J->structured, err);
     size_t nmax = 1;
     for (int i = 0; i < J->ncl; i++)
