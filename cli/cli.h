@@ -46,6 +46,8 @@ int cli_threads(long long requested);
 double cli_now(void);
 /* 1 when stderr is a terminal (progress lines refresh in place). */
 int cli_stderr_tty(void);
+/* 1 when s ends with suffix (a file's kind by its extension). */
+int cli_ends_with(const char *s, const char *suffix);
 
 /* Default data folder (Debian package dataset-fashion-mnist). */
 #define GMDL_DEFAULT_DATA "/usr/share/datasets/fashion-mnist"

@@ -200,14 +200,9 @@ static gmdl_status pareto_png(const gmdl_budget_result *r, const char *path, gmd
     return s;
 }
 
-static int ends_with(const char *s, const char *suffix) {
-    size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && strcmp(s + n - k, suffix) == 0;
-}
-
 int compress_budget_pareto(const compress_budget *b, const char *path) {
     gmdl_err err = {{0}};
-    if (ends_with(path, ".png")) {
+    if (cli_ends_with(path, ".png")) {
         gmdl_status s = pareto_png(&b->res, path, &err);
         return s ? cli_fail("compress", s, &err) : 0;
     }
@@ -215,7 +210,7 @@ int compress_budget_pareto(const compress_budget *b, const char *path) {
     FILE *f = uq_out_open("compress", path, tmp, sizeof tmp);
     if (!f)
         return 1;
-    if (ends_with(path, ".json"))
+    if (cli_ends_with(path, ".json"))
         pareto_json(f, b);
     else
         pareto_csv(f, &b->res);

@@ -81,6 +81,11 @@ int cli_stderr_tty(void) {
     return isatty(STDERR_FILENO);
 }
 
+int cli_ends_with(const char *s, const char *suffix) {
+    size_t n = strlen(s), k = strlen(suffix);
+    return n >= k && strcmp(s + n - k, suffix) == 0;
+}
+
 int cli_main(int argc, char **argv) {
     if (argc < 2) {
         usage(stderr);

@@ -90,13 +90,8 @@ gmdl_status csv_xy(const char *path,
     return GMDL_OK;
 }
 
-static int ends_with(const char *s, const char *suf) {
-    size_t a = strlen(s), b = strlen(suf);
-    return a >= b && strcmp(s + a - b, suf) == 0;
-}
-
 gmdl_status load_sparse(const char *path, const char *ycol, gmdl_libsvm *out, gmdl_err *err) {
-    if (!ends_with(path, ".csv"))
+    if (!cli_ends_with(path, ".csv"))
         return gmdl_libsvm_read(out, path, MAX_LIBSVM_INDEX, err);
     memset(out, 0, sizeof *out);
     if (!ycol) {
