@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "cmd_pgm_util.h"
 
 static const char *MRF_USAGE =
-    "usage: gmdl mrf pr|mar|map FILE.uai [--evid FILE.evid] [--method exact|bp|gibbs] [--json]\n\n"
+    "usage: gmdl mrf pr|mar|solve|map FILE.uai [--evid FILE.evid] [--method exact|bp|gibbs] "
+    "[--json]\n\n"
     "Markov random fields and Bayes nets in the UAI inference-competition format.\n\n"
     "subcommands:\n"
     "  pr    log10 of the partition function with the evidence clamped (log10 P(e) for a\n"
@@ -16,28 +18,49 @@ static const char *MRF_USAGE =
     "        (annealed importance sampling)\n"
     "  mar   posterior marginals of every variable (the UAI MAR format without --json):\n"
     "        exact, bp (loopy belief propagation) or gibbs\n"
+    "  solve several tasks from one run (--task PR,MAR: Z and the marginals from one\n"
+    "        junction-tree calibration)\n"
     "  map   most probable explanation (the UAI MPE format without --json), or MAP\n"
     "        over --vars\n\n"
     "See 'gmdl mrf pr --help'.\n";
 
-static const cli_opt mrf_opts[] = {
-    {"evid", 0, OPT_STRING, "FILE", NULL, "evidence file (UAI .evid format)", 1, 0, 0},
-    {"method", 0, OPT_STRING, "M", "exact",
-     "exact, bp or gibbs (pr: annealed importance sampling with Gibbs transitions)", 1, 0, 0},
-    {"chains", 0, OPT_INT, "N", "100", "annealing chains of pr --method gibbs", 1, 1e9, 0},
-    {"max-mem", 0, OPT_STRING, "BYTES", "auto",
-     "memory budget for exact inference (K/M/G suffixes; auto = half the RAM)", 1, 0, 0},
-    {"iters", 0, OPT_INT, "N", "1000", "BP iteration cap", 1, 1e9, 0},
-    {"tol", 0, OPT_DOUBLE, "X", "1e-8", "BP convergence tolerance (largest message change)", 0, 1,
-     0},
-    {"damping", 0, OPT_DOUBLE, "X", "0.5", "BP damping in [0, 1)", 0, 0.999, 0},
-    {"samples", 0, OPT_INT, "N", "100000", "Gibbs sweeps after burn-in", 1, 1e15, 0},
-    {"n", 'n', OPT_INT, "N", NULL, "alias of --samples", 1, 1e15, 0},
-    {"burn-in", 0, OPT_INT, "N", "1000", "Gibbs sweeps discarded first", 0, 1e15, 0},
-    {"seed", 0, OPT_INT, "S", "1", "random seed (Gibbs; tie-breaking of elimination orders)", 0,
-     1.8e19, 0},
-    {"threads", 0, OPT_INT, "T", "0", "threads (0 = all cores; inference is single-threaded)", 0,
-     4096, 0},
+/* The options of pr, mar and solve. */
+#define MRF_OPTS                                                                                     \
+    {"evid", 0, OPT_STRING, "FILE", NULL, "evidence file (UAI .evid format)", 1, 0, 0},              \
+        {"method",   0,                                                                              \
+         OPT_STRING, "M",                                                                            \
+         "exact",    "exact, bp or gibbs (pr: annealed importance sampling with Gibbs transitions)", \
+         1,          0,                                                                              \
+         0},                                                                                         \
+        {"chains", 0, OPT_INT, "N", "100", "annealing chains of pr --method gibbs", 1, 1e9, 0},      \
+        {"max-mem",  0,                                                                              \
+         OPT_STRING, "BYTES",                                                                        \
+         "auto",     "memory budget for exact inference (K/M/G suffixes; auto = half the RAM)",      \
+         1,          0,                                                                              \
+         0},                                                                                         \
+        {"iters", 0, OPT_INT, "N", "1000", "BP iteration cap", 1, 1e9, 0},                           \
+        {"tol", 0, OPT_DOUBLE, "X", "1e-8", "BP convergence tolerance (largest message change)",     \
+         0,     1, 0},                                                                               \
+        {"damping", 0, OPT_DOUBLE, "X", "0.5", "BP damping in [0, 1)", 0, 0.999, 0},                 \
+        {"samples", 0, OPT_INT, "N", "100000", "Gibbs sweeps after burn-in", 1, 1e15, 0},            \
+        {"n", 'n', OPT_INT, "N", NULL, "alias of --samples", 1, 1e15, 0},                            \
+        {"burn-in", 0, OPT_INT, "N", "1000", "Gibbs sweeps discarded first", 0, 1e15, 0},            \
+        {"seed", 0, OPT_INT, "S", "1", "random seed (Gibbs; tie-breaking of elimination orders)", 0, \
+         1.8e19, 0},                                                                                 \
+        {"threads",                                                                                  \
+         0,                                                                                          \
+         OPT_INT,                                                                                    \
+         "T",                                                                                        \
+         "0",                                                                                        \
+         "threads (0 = all cores): exact inference splits large clique tables between them",         \
+         0,                                                                                          \
+         4096,                                                                                       \
+         0},
+
+static const cli_opt mrf_opts[] = {MRF_OPTS};
+static const cli_opt solve_opts[] = {
+    MRF_OPTS{"task", 0, OPT_STRING, "T", "PR,MAR",
+             "PR, MAR or both (PR,MAR): one calibration answers both", 1, 0, 0},
 };
 static const cli_cmd pr_cmd = {
     "mrf pr",
@@ -61,29 +84,184 @@ static const cli_cmd mar_cmd = {
     1,
     1};
 
-static int run(const cli_cmd *cmd, int is_mar, int argc, char **argv) {
-    cli_val vals[sizeof mrf_opts / sizeof mrf_opts[0]];
-    const char *pos[1];
-    int npos, r = cli_parse(cmd, argc, argv, vals, pos, &npos);
-    if (r)
-        return r < 0 ? 0 : r;
+enum { TASK_PR = 1, TASK_MAR = 2 };
+
+static const cli_cmd solve_cmd = {
+    "mrf solve",
+    "gmdl mrf solve FILE.uai [--evid FILE.evid] [--task PR,MAR] [--method exact|bp] [--json]",
+    "Several tasks from one run: with --task PR,MAR (the default) one junction-tree calibration "
+    "(or one BP run) gives log10 Z(e) and every posterior marginal. Without --json the output "
+    "is the UAI competition format, one block per task (PR, then MAR). JSON keys: log10_pr, "
+    "marginals (as mrf pr and mrf mar), tasks.",
+    solve_opts,
+    sizeof solve_opts / sizeof solve_opts[0],
+    1,
+    1};
+
+/* "PR", "MAR", "PR,MAR" (any order and case) into a task mask; 0 when malformed. */
+static int parse_tasks(const char *text) {
+    int tasks = 0;
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == 2 && strncasecmp(p, "PR", 2) == 0)
+            tasks |= TASK_PR;
+        else if (n == 3 && strncasecmp(p, "MAR", 3) == 0)
+            tasks |= TASK_MAR;
+        else
+            return 0;
+        p += n + (p[n] == ',');
+    }
+    return tasks;
+}
+
+/* The answers of one run: log Z(e) and the marginals, and what the method reports. */
+typedef struct {
+    double lz, ais_ess, secs;
+    gmdl_exact_stats est;
+    gmdl_bp_stats bst;
+} mrf_answer;
+
+static void print_json(const cli_cmd *cmd,
+                       const char *file,
+                       const char *method,
+                       int tasks,
+                       const gmdl_mrf *m,
+                       const double *mar,
+                       const mrf_answer *A) {
+    size_t V = gmdl_mrf_nvars(m);
+    json_w j;
+    json_init(&j, stdout);
+    json_obj_begin(&j, NULL);
+    json_str(&j, "file", file);
+    json_str(&j, "method", method);
+    if (cmd == &solve_cmd)
+        json_str(&j, "tasks",
+                 tasks == (TASK_PR | TASK_MAR) ? "PR,MAR"
+                 : tasks == TASK_PR            ? "PR"
+                                               : "MAR");
+    json_int(&j, "n_vars", (long long)V);
+    json_int(&j, "n_factors", (long long)gmdl_mrf_nfactors(m));
+    if ((tasks & TASK_PR) || strcmp(method, "gibbs") != 0) /* exact and bp give Z with MAR */
+        json_num(&j, "log10_pr", A->lz / log(10.0));
+    if (tasks & TASK_MAR) {
+        json_arr_begin(&j, "marginals");
+        for (size_t v = 0, off = 0; v < V; off += gmdl_mrf_card(m, v), v++) {
+            json_arr_begin(&j, NULL);
+            for (uint32_t x = 0; x < gmdl_mrf_card(m, v); x++)
+                json_num(&j, NULL, mar[off + x]);
+            json_arr_end(&j);
+        }
+        json_arr_end(&j);
+    }
+    if (strcmp(method, "exact") == 0) {
+        json_int(&j, "max_clique_vars", (long long)A->est.max_clique_vars);
+        json_num(&j, "max_clique_entries", A->est.max_clique_entries);
+        json_num(&j, "bytes", A->est.total_bytes);
+    } else if (strcmp(method, "bp") == 0) {
+        json_int(&j, "iterations", A->bst.iters);
+        json_bool(&j, "converged", A->bst.converged);
+        json_num(&j, "max_delta", A->bst.max_delta);
+    } else if (tasks & TASK_PR)
+        json_num(&j, "ess", A->ais_ess);
+    json_num(&j, "time", A->secs);
+    json_finish(&j);
+}
+
+static void print_uai(int tasks, const gmdl_mrf *m, const double *mar, const mrf_answer *A) {
+    size_t V = gmdl_mrf_nvars(m);
+    if (tasks & TASK_PR)
+        printf("PR\n%.6f\n", A->lz / log(10.0));
+    if (tasks & TASK_MAR) {
+        printf("MAR\n%zu", V);
+        for (size_t v = 0, off = 0; v < V; off += gmdl_mrf_card(m, v), v++) {
+            printf(" %u", gmdl_mrf_card(m, v));
+            for (uint32_t x = 0; x < gmdl_mrf_card(m, v); x++)
+                printf(" %.9g", mar[off + x]);
+        }
+        printf("\n");
+    }
+}
+
+/* Runs the method for the tasks; the answers into A and mar. */
+static gmdl_status solve(mrf_answer *A,
+                         double *mar,
+                         const cli_cmd *cmd,
+                         const cli_val *vals,
+                         const char *method,
+                         int tasks,
+                         const gmdl_mrf *m,
+                         const int32_t *ev,
+                         const gmdl_exact_config *ecfg,
+                         gmdl_err *err) {
+    double *want = (tasks & TASK_MAR) ? mar : NULL;
+    if (strcmp(method, "exact") == 0)
+        return gmdl_mrf_exact(&A->lz, want, &A->est, m, ev, ecfg, err);
+    if (strcmp(method, "bp") == 0) {
+        gmdl_bp_config bcfg = gmdl_bp_config_default();
+        bcfg.max_iters = (int)OPTV(cmd, vals, "iters")->i;
+        bcfg.tol = OPTV(cmd, vals, "tol")->d;
+        bcfg.damping = OPTV(cmd, vals, "damping")->d;
+        gmdl_status s = gmdl_mrf_bp(&A->lz, want, &A->bst, m, ev, &bcfg, err);
+        if (s == GMDL_ENOCONV) { /* the beliefs are still reported, flagged */
+            cli_note("gmdl %s: warning: %s\n", cmd->name, err->msg);
+            s = GMDL_OK;
+        }
+        return s;
+    }
+    gmdl_gibbs_config gcfg = gmdl_gibbs_config_default();
+    gcfg.sweeps = (size_t)OPTV(cmd, vals, "samples")->i;
+    if (OPTV(cmd, vals, "n")->set)
+        gcfg.sweeps = (size_t)OPTV(cmd, vals, "n")->i;
+    gcfg.seed = (uint64_t)OPTV(cmd, vals, "seed")->i;
+    if (tasks == TASK_PR)
+        return gmdl_mrf_ais(&A->lz, &A->ais_ess, m, ev, &gcfg, (size_t)OPTV(cmd, vals, "chains")->i,
+                            err);
+    gcfg.burn_in = (size_t)OPTV(cmd, vals, "burn-in")->i;
+    return gmdl_mrf_gibbs(mar, m, ev, &gcfg, err);
+}
+
+/* Checks the options; *tasks for solve. Returns 0 or the exit code. */
+static int
+check_opts(const cli_cmd *cmd, const cli_val *vals, int *tasks, gmdl_exact_config *ecfg) {
     const char *method = OPTV(cmd, vals, "method")->s;
-    int m_exact = strcmp(method, "exact") == 0, m_bp = strcmp(method, "bp") == 0,
-        m_gibbs = strcmp(method, "gibbs") == 0;
-    if (!m_exact && !m_bp && !m_gibbs) {
+    if (strcmp(method, "exact") != 0 && strcmp(method, "bp") != 0 && strcmp(method, "gibbs") != 0) {
         fprintf(stderr, "gmdl %s: --method must be exact, bp or gibbs, got '%s'\n", cmd->name,
                 method);
         return 2;
     }
-    gmdl_exact_config ecfg = gmdl_exact_config_default();
-    ecfg.seed = (uint64_t)OPTV(cmd, vals, "seed")->i;
-    if (cli_pgm_parse_size(OPTV(cmd, vals, "max-mem")->s, &ecfg.max_mem)) {
+    if (cmd == &solve_cmd && !(*tasks = parse_tasks(OPTV(cmd, vals, "task")->s))) {
+        fprintf(stderr, "gmdl %s: --task must be PR, MAR or PR,MAR, got '%s'\n", cmd->name,
+                OPTV(cmd, vals, "task")->s);
+        return 2;
+    }
+    if (*tasks == (TASK_PR | TASK_MAR) && strcmp(method, "gibbs") == 0) {
         fprintf(stderr,
-                "gmdl %s: --max-mem expects bytes with an optional K/M/G suffix, got "
-                "'%s'\n",
+                "gmdl %s: --method gibbs estimates PR (annealed importance sampling) and MAR "
+                "(Gibbs sampling) by separate runs: ask for one task, or use exact or bp\n",
+                cmd->name);
+        return 2;
+    }
+    *ecfg = gmdl_exact_config_default();
+    ecfg->seed = (uint64_t)OPTV(cmd, vals, "seed")->i;
+    if (cli_pgm_parse_size(OPTV(cmd, vals, "max-mem")->s, &ecfg->max_mem)) {
+        fprintf(stderr,
+                "gmdl %s: --max-mem expects bytes with an optional K/M/G suffix, got '%s'\n",
                 cmd->name, OPTV(cmd, vals, "max-mem")->s);
         return 2;
     }
+    return 0;
+}
+
+static int run(const cli_cmd *cmd, int tasks, int argc, char **argv) {
+    cli_val vals[sizeof solve_opts / sizeof solve_opts[0]];
+    const char *pos[1];
+    int npos, r = cli_parse(cmd, argc, argv, vals, pos, &npos);
+    if (r)
+        return r < 0 ? 0 : r;
+    gmdl_exact_config ecfg;
+    if ((r = check_opts(cmd, vals, &tasks, &ecfg)))
+        return r;
+    const char *method = OPTV(cmd, vals, "method")->s;
     cli_threads(OPTV(cmd, vals, "threads")->i);
     gmdl_err err = {{0}};
     gmdl_mrf *m = NULL;
@@ -96,93 +274,24 @@ static int run(const cli_cmd *cmd, int is_mar, int argc, char **argv) {
     for (size_t v = 0; v < V; v++)
         ev[v] = -1;
     const char *evid = OPTV(cmd, vals, "evid")->s;
+    mrf_answer A;
+    memset(&A, 0, sizeof A);
+    A.lz = NAN;
     if (evid && (s = gmdl_mrf_read_evid(ev, m, evid, &err))) {
         r = cli_fail(cmd->name, s, &err);
         goto out;
     }
-    double lz = NAN, ais_ess = 0.0, t0 = cli_now();
-    gmdl_exact_stats est;
-    gmdl_bp_stats bst;
-    memset(&est, 0, sizeof est);
-    memset(&bst, 0, sizeof bst);
-    if (m_exact)
-        s = gmdl_mrf_exact(&lz, is_mar ? mar : NULL, &est, m, ev, &ecfg, &err);
-    else if (m_bp) {
-        gmdl_bp_config bcfg = gmdl_bp_config_default();
-        bcfg.max_iters = (int)OPTV(cmd, vals, "iters")->i;
-        bcfg.tol = OPTV(cmd, vals, "tol")->d;
-        bcfg.damping = OPTV(cmd, vals, "damping")->d;
-        s = gmdl_mrf_bp(&lz, is_mar ? mar : NULL, &bst, m, ev, &bcfg, &err);
-        if (s == GMDL_ENOCONV) { /* the beliefs are still reported, flagged */
-            cli_note("gmdl %s: warning: %s\n", cmd->name, err.msg);
-            s = GMDL_OK;
-        }
-    } else if (!is_mar) {
-        gmdl_gibbs_config gcfg = gmdl_gibbs_config_default();
-        gcfg.sweeps = (size_t)OPTV(cmd, vals, "samples")->i;
-        if (OPTV(cmd, vals, "n")->set)
-            gcfg.sweeps = (size_t)OPTV(cmd, vals, "n")->i;
-        gcfg.seed = (uint64_t)OPTV(cmd, vals, "seed")->i;
-        s = gmdl_mrf_ais(&lz, &ais_ess, m, ev, &gcfg, (size_t)OPTV(cmd, vals, "chains")->i, &err);
-    } else {
-        gmdl_gibbs_config gcfg = gmdl_gibbs_config_default();
-        gcfg.sweeps = (size_t)OPTV(cmd, vals, "samples")->i;
-        if (OPTV(cmd, vals, "n")->set)
-            gcfg.sweeps = (size_t)OPTV(cmd, vals, "n")->i;
-        gcfg.burn_in = (size_t)OPTV(cmd, vals, "burn-in")->i;
-        gcfg.seed = (uint64_t)OPTV(cmd, vals, "seed")->i;
-        s = gmdl_mrf_gibbs(mar, m, ev, &gcfg, &err);
-    }
-    double secs = cli_now() - t0;
+    double t0 = cli_now();
+    s = solve(&A, mar, cmd, vals, method, tasks, m, ev, &ecfg, &err);
+    A.secs = cli_now() - t0;
     if (s) {
         r = cli_fail(cmd->name, s, &err);
         goto out;
     }
-    if (cli_json()) {
-        json_w j;
-        json_init(&j, stdout);
-        json_obj_begin(&j, NULL);
-        json_str(&j, "file", pos[0]);
-        json_str(&j, "method", method);
-        json_int(&j, "n_vars", (long long)V);
-        json_int(&j, "n_factors", (long long)gmdl_mrf_nfactors(m));
-        if (!is_mar)
-            json_num(&j, "log10_pr", lz / log(10.0));
-        else {
-            json_arr_begin(&j, "marginals");
-            for (size_t v = 0, off = 0; v < V; off += gmdl_mrf_card(m, v), v++) {
-                json_arr_begin(&j, NULL);
-                for (uint32_t x = 0; x < gmdl_mrf_card(m, v); x++)
-                    json_num(&j, NULL, mar[off + x]);
-                json_arr_end(&j);
-            }
-            json_arr_end(&j);
-        }
-        if (m_exact) {
-            json_int(&j, "max_clique_vars", (long long)est.max_clique_vars);
-            json_num(&j, "max_clique_entries", est.max_clique_entries);
-            json_num(&j, "bytes", est.total_bytes);
-        } else if (m_bp) {
-            json_int(&j, "iterations", bst.iters);
-            json_bool(&j, "converged", bst.converged);
-            json_num(&j, "max_delta", bst.max_delta);
-            if (is_mar)
-                json_num(&j, "log10_pr", lz / log(10.0));
-        } else if (!is_mar)
-            json_num(&j, "ess", ais_ess);
-        json_num(&j, "time", secs);
-        json_finish(&j);
-    } else if (!is_mar) {
-        printf("PR\n%.6f\n", lz / log(10.0));
-    } else {
-        printf("MAR\n%zu", V);
-        for (size_t v = 0, off = 0; v < V; off += gmdl_mrf_card(m, v), v++) {
-            printf(" %u", gmdl_mrf_card(m, v));
-            for (uint32_t x = 0; x < gmdl_mrf_card(m, v); x++)
-                printf(" %.9g", mar[off + x]);
-        }
-        printf("\n");
-    }
+    if (cli_json())
+        print_json(cmd, pos[0], method, tasks, m, mar, &A);
+    else
+        print_uai(tasks, m, mar, &A);
     if (fflush(stdout) || ferror(stdout)) {
         fprintf(stderr, "gmdl %s: error writing the output\n", cmd->name);
         r = 1;
@@ -337,11 +446,13 @@ int cmd_mrf(int argc, char **argv) {
         return 0;
     }
     if (strcmp(argv[0], "pr") == 0)
-        return run(&pr_cmd, 0, argc - 1, argv + 1);
+        return run(&pr_cmd, TASK_PR, argc - 1, argv + 1);
     if (strcmp(argv[0], "mar") == 0)
-        return run(&mar_cmd, 1, argc - 1, argv + 1);
+        return run(&mar_cmd, TASK_MAR, argc - 1, argv + 1);
+    if (strcmp(argv[0], "solve") == 0)
+        return run(&solve_cmd, 0, argc - 1, argv + 1);
     if (strcmp(argv[0], "map") == 0)
         return mrf_map(argc - 1, argv + 1);
-    fprintf(stderr, "gmdl mrf: unknown subcommand '%s' (pr, mar, map)\n", argv[0]);
+    fprintf(stderr, "gmdl mrf: unknown subcommand '%s' (pr, mar, solve, map)\n", argv[0]);
     return 2;
 }

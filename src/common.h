@@ -23,6 +23,9 @@ void gmdl__free(void *p);
 /* 64-byte aligned allocation; free with gmdl__free_aligned. */
 void *gmdl__malloc_aligned(size_t n);
 void gmdl__free_aligned(void *p);
+/* For big tables: as gmdl__malloc_aligned, but from 4 MiB on aligned to 2 MiB and advised for
+ * transparent huge pages (Linux). Free with gmdl__free_aligned. */
+void *gmdl__malloc_big(size_t n);
 char *gmdl__strdup(const char *s);
 
 /* Formats into err (if not NULL) and returns s, so `return gmdl__fail(err, GMDL_EIO, ...)`. */

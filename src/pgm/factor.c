@@ -37,7 +37,7 @@ scope_check(size_t nvars, const uint32_t *vars, const uint32_t *card, size_t *si
     return GMDL_OK;
 }
 
-gmdl_status gmdl_factor_init(
+gmdl_status gmdl__factor_shape(
     gmdl_factor *f, size_t nvars, const uint32_t *vars, const uint32_t *card, gmdl_err *err) {
     memset(f, 0, sizeof *f);
     size_t size = 0;
@@ -46,11 +46,9 @@ gmdl_status gmdl_factor_init(
         return s;
     f->vars = gmdl__malloc((nvars ? nvars : 1) * sizeof *f->vars);
     f->card = gmdl__malloc((nvars ? nvars : 1) * sizeof *f->card);
-    f->logp = gmdl__malloc(size * sizeof *f->logp);
-    if (!f->vars || !f->card || !f->logp) {
+    if (!f->vars || !f->card) {
         gmdl_factor_fini(f);
-        return gmdl__fail(err, GMDL_ENOMEM, "out of memory allocating a factor of %zu entries",
-                          size);
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     }
     if (nvars) {
         memcpy(f->vars, vars, nvars * sizeof *vars);
@@ -58,7 +56,21 @@ gmdl_status gmdl_factor_init(
     }
     f->nvars = nvars;
     f->size = size;
-    for (size_t i = 0; i < size; i++)
+    return GMDL_OK;
+}
+
+gmdl_status gmdl_factor_init(
+    gmdl_factor *f, size_t nvars, const uint32_t *vars, const uint32_t *card, gmdl_err *err) {
+    gmdl_status s = gmdl__factor_shape(f, nvars, vars, card, err);
+    if (s)
+        return s;
+    if (!(f->logp = gmdl__malloc(f->size * sizeof *f->logp))) {
+        size_t size = f->size;
+        gmdl_factor_fini(f);
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory allocating a factor of %zu entries",
+                          size);
+    }
+    for (size_t i = 0; i < f->size; i++)
         f->logp[i] = 0.0;
     return GMDL_OK;
 }

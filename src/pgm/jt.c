@@ -169,9 +169,9 @@ static void sizes(jt_tree *T, const pgm_reduced *P) {
             big_t = t;
         }
     }
-    bytes += 8.0 * 2.0 * big; /* the clique being worked on and a separator scratch */
-    for (size_t f = 0; f < P->nred; f++)
-        bytes += 2.0 * 8.0 * (double)P->red[f].size; /* the factors and their scaled copies */
+    bytes += 8.0 * 2.0 * big;            /* the clique being worked on and a separator scratch */
+    for (size_t f = 0; f < P->nred; f++) /* the factors, their scaled copies, their groups */
+        bytes += 3.0 * 8.0 * (double)P->red[f].size + 8.0 * GROUP_MAX / 2.0;
     T->bytes = bytes;
     T->big = big;
     T->big_t = big_t;
@@ -232,10 +232,16 @@ done:
 
 /* ------------------------------------------------------------------ assign */
 
+static void groups_fini(jt_potentials *A) {
+    if (A->grp)
+        for (size_t g = 0; g < A->ngrp; g++)
+            gmdl_factor_fini(&A->grp[g]);
+    A->ngrp = 0;
+}
+
 static void potentials_fini(jt_potentials *A, const jt_tree *T, const pgm_reduced *P) {
-    if (A->cfac)
-        for (size_t t = 0; t < T->nord; t++)
-            gmdl_factor_fini(&A->cfac[t]);
+    (void)T;
+    groups_fini(A);
     if (A->W)
         for (size_t f = 0; f < P->nred; f++)
             gmdl_factor_fini(&A->W[f]);
@@ -243,10 +249,10 @@ static void potentials_fini(jt_potentials *A, const jt_tree *T, const pgm_reduce
     gmdl__free(A->W);
     gmdl__free(A->fscale);
     gmdl__free(A->frange);
-    gmdl__free(A->cfac);
-    gmdl__free(A->cscale);
-    gmdl__free(A->crange);
-    gmdl__free(A->fsep);
+    gmdl__free(A->gstart);
+    gmdl__free(A->grp);
+    gmdl__free(A->gscale);
+    gmdl__free(A->grange);
     memset(A, 0, sizeof *A);
 }
 
@@ -259,12 +265,13 @@ potentials_init(jt_potentials *A, const jt_tree *T, const pgm_reduced *P, gmdl_e
     A->fscale = gmdl__malloc((nred + 1) * sizeof *A->fscale);
     A->W = gmdl__calloc(nred + 1, sizeof *A->W);
     A->frange = gmdl__calloc(nred + 1, sizeof *A->frange);
-    A->cfac = gmdl__calloc(nord + 1, sizeof *A->cfac);
-    A->cscale = gmdl__calloc(nord + 1, sizeof *A->cscale);
-    A->crange = gmdl__calloc(nord + 1, sizeof *A->crange);
-    A->fsep = gmdl__calloc(nord + 1, 1);
-    if (!A->fhome || !A->fscale || !A->W || !A->frange || !A->cfac || !A->cscale || !A->crange ||
-        !A->fsep)
+    /* at most one group per factor, plus one empty product per clique with none */
+    A->gstart = gmdl__calloc(nord + 2, sizeof *A->gstart);
+    A->grp = gmdl__calloc(nred + nord + 1, sizeof *A->grp);
+    A->gscale = gmdl__calloc(nred + nord + 1, sizeof *A->gscale);
+    A->grange = gmdl__calloc(nred + nord + 1, sizeof *A->grange);
+    if (!A->fhome || !A->fscale || !A->W || !A->frange || !A->gstart || !A->grp || !A->gscale ||
+        !A->grange)
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     for (size_t f = 0; f < nred; f++) {
         uint32_t best = UINT32_MAX, bv = 0;
@@ -304,60 +311,100 @@ static gmdl_status scale_factors(jt_potentials *A, const pgm_reduced *P, int lg,
     return GMDL_OK;
 }
 
-/* The product of clique t's own factors, over the union of their scopes (small next to the
- * clique), so that a clique table starts from one broadcast copy; too big to keep (or too wide
- * to combine linearly), an empty product, and fsep[t] says to multiply them one by one. */
-static gmdl_status clique_product(
-    jt_potentials *A, const jt_tree *T, const pgm_reduced *P, size_t t, int lg, gmdl_err *err) {
-    const uint32_t *card = P->card;
-    gmdl_factor_fini(&A->cfac[t]);
-    A->cscale[t] = A->crange[t] = 0.0;
-    A->fsep[t] = 0;
-    if (T->removed[t])
-        return GMDL_OK;
-    uint32_t uv[PGM_MAX_SCOPE], uc[PGM_MAX_SCOPE], tmpv[2 * PGM_MAX_SCOPE];
-    size_t nu = 0;
-    double rsum = 0.0;
-    for (size_t f = 0; f < P->nred; f++)
-        if (A->fhome[f] == t) {
-            nu = gmdl__scope_union(uv, nu, P->red[f].vars, P->red[f].nvars, tmpv);
-            GMDL_ASSERT(nu <= T->cl_n[t] && nu <= PGM_MAX_SCOPE);
-            memcpy(uv, tmpv, nu * sizeof *uv);
-            rsum += A->frange[f];
+/* A group being formed: its scope and the nats its factors span together. */
+typedef struct {
+    uint32_t vars[PGM_MAX_SCOPE];
+    size_t n, nf; /* variables, factors */
+    double entries, range;
+} group_scope;
+
+/* Whether factor F (range r) joins group G: its scope may grow only up to GROUP_MAX entries, and
+ * in linear mode the group's factors together span at most RANGE_MAX nats; a group with no factor
+ * yet takes any. On success G grows. */
+static int
+group_take(group_scope *G, const gmdl_factor *F, double r, const uint32_t *card, int lg) {
+    uint32_t u[2 * PGM_MAX_SCOPE];
+    if (G->nf && !lg && G->range + r > RANGE_MAX)
+        return 0;
+    size_t n = gmdl__scope_union(G->vars, G->n, F->vars, F->nvars, u);
+    double e = 1.0;
+    for (size_t k = 0; k < n; k++)
+        e *= card[u[k]];
+    if (G->nf && (n > PGM_MAX_SCOPE || (e > GROUP_MAX && e > G->entries)))
+        return 0;
+    memcpy(G->vars, u, n * sizeof *u);
+    G->n = n;
+    G->nf++;
+    G->entries = e;
+    G->range += r;
+    return 1;
+}
+
+/* The groups of clique t (first fit, factors in index order), appended to A->grp: each the
+ * product of its factors over the union of their scopes, rescaled. */
+static gmdl_status clique_groups(jt_potentials *A,
+                                 const jt_tree *T,
+                                 const pgm_reduced *P,
+                                 size_t t,
+                                 int lg,
+                                 group_scope *G,
+                                 uint32_t *gid,
+                                 gmdl_err *err) {
+    size_t g0 = A->ngrp, ng = 0;
+    gmdl_status s = GMDL_OK;
+    for (size_t f = 0; f < P->nred; f++) {
+        if (A->fhome[f] != t || T->removed[t])
+            continue;
+        size_t g = 0;
+        while (g < ng && !group_take(&G[g], &A->W[f], A->frange[f], P->card, lg))
+            g++;
+        if (g == ng) {
+            G[ng++] = (group_scope){.n = 0, .nf = 0, .entries = 1.0, .range = 0.0};
+            (void)group_take(&G[g], &A->W[f], A->frange[f], P->card, lg); /* takes it */
         }
-    double ue = 1.0, ce = 1.0;
-    for (size_t k = 0; k < nu; k++)
-        ue *= card[uv[k]];
-    for (size_t k = 0; k < T->cl_n[t]; k++)
-        ce *= card[T->cl_vars[t][k]];
-    if ((ue > 4096.0 && ue * 8.0 > ce) || (!lg && rsum > RANGE_MAX)) {
-        nu = 0;
-        A->fsep[t] = 1;
+        gid[f] = (uint32_t)g;
     }
-    for (size_t k = 0; k < nu; k++)
-        uc[k] = card[uv[k]];
-    gmdl_status s = gmdl_factor_init(&A->cfac[t], nu, uv, uc, err);
-    if (s)
-        return s;
-    for (size_t i = 0; i < A->cfac[t].size; i++)
-        A->cfac[t].logp[i] = lg ? 0.0 : 1.0;
-    for (size_t f = 0; f < P->nred && !A->fsep[t]; f++)
-        if (A->fhome[f] == t) {
-            gmdl__jt_mul(lg, &A->cfac[t], &A->W[f]);
-            A->cscale[t] += A->fscale[f];
-        }
-    A->cscale[t] += gmdl__jt_rescale(lg, &A->cfac[t]);
-    if (!lg)
-        A->crange[t] = gmdl__jt_range(&A->cfac[t]);
-    return GMDL_OK;
+    if (ng == 0) /* no factor: the empty product */
+        G[ng++] = (group_scope){.n = 0, .nf = 0, .entries = 1.0, .range = 0.0};
+    for (size_t g = 0; g < ng && !s; g++) {
+        gmdl_factor *X = &A->grp[g0 + g];
+        uint32_t uc[PGM_MAX_SCOPE];
+        for (size_t k = 0; k < G[g].n; k++)
+            uc[k] = P->card[G[g].vars[k]];
+        if ((s = gmdl_factor_init(X, G[g].n, G[g].vars, uc, err)))
+            break;
+        A->ngrp++;
+        for (size_t i = 0; i < X->size; i++)
+            X->logp[i] = lg ? 0.0 : 1.0;
+        A->gscale[g0 + g] = 0.0;
+        for (size_t f = 0; f < P->nred; f++)
+            if (A->fhome[f] == t && !T->removed[t] && gid[f] == g) {
+                gmdl__jt_mul(lg, X, &A->W[f]);
+                A->gscale[g0 + g] += A->fscale[f];
+            }
+        A->gscale[g0 + g] += gmdl__jt_rescale(lg, X);
+        A->grange[g0 + g] = lg ? 0.0 : gmdl__jt_range(X);
+    }
+    return s;
 }
 
 /* The factors on the tree in representation lg (linear unless lg). */
 static gmdl_status
 assign(jt_potentials *A, const jt_tree *T, const pgm_reduced *P, int lg, gmdl_err *err) {
     gmdl_status s = scale_factors(A, P, lg, err);
-    for (size_t t = 0; t < T->nord && !s; t++)
-        s = clique_product(A, T, P, t, lg, err);
+    groups_fini(A);
+    group_scope *G = gmdl__malloc((P->nred + 1) * sizeof *G); /* scratch of clique_groups */
+    uint32_t *gid = gmdl__malloc((P->nred + 1) * sizeof *gid);
+    if (!s && (!G || !gid))
+        s = gmdl__fail(err, GMDL_ENOMEM, "out of memory");
+    for (size_t t = 0; t < T->nord && !s; t++) {
+        A->gstart[t] = A->ngrp;
+        if (!T->removed[t])
+            s = clique_groups(A, T, P, t, lg, G, gid, err);
+    }
+    A->gstart[T->nord] = A->ngrp;
+    gmdl__free(G);
+    gmdl__free(gid);
     return s;
 }
 

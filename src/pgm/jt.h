@@ -16,6 +16,7 @@
  * more than RANGE_MAX nats between its largest and smallest positive entry, where doubles
  * underflow; then it is redone with log tables. lg selects the representation. */
 #define RANGE_MAX 650.0
+#define GROUP_MAX 4096.0
 
 /* The tree (build phase). Slot t is the clique made by eliminating order[t]; slots are in a valid
  * bottom-up order (children before parents). */
@@ -39,13 +40,19 @@ typedef struct {
 
 /* The factors on the tree (assign phase), in the representation lg. */
 typedef struct {
-    uint32_t *fhome;   /* per factor: its clique */
-    gmdl_factor *W;    /* the factors, scaled to maximum 1 (linear) or 0 (log) */
-    double *fscale;    /* the log of each factor's scale */
-    double *frange;    /* its range in nats (linear) */
-    gmdl_factor *cfac; /* per clique: product of its own factors (or empty, see fsep) */
-    double *cscale, *crange;
-    uint8_t *fsep; /* 1: multiply the clique's factors one by one */
+    uint32_t *fhome; /* per factor: its clique */
+    gmdl_factor *W;  /* the factors, scaled to maximum 1 (linear) or 0 (log) */
+    double *fscale;  /* the log of each factor's scale */
+    double *frange;  /* its range in nats (linear) */
+    /* Each clique's own factors, multiplied together in groups whose scopes stay within
+     * GROUP_MAX entries (a factor bigger than that is a group of its own): a clique table starts
+     * from one broadcast copy of its first group and takes one pass per further group, rather
+     * than one per factor. Groups of clique t: grp[gstart[t] .. gstart[t + 1]), at least one
+     * (an empty product for a clique with no factors). */
+    size_t *gstart;
+    gmdl_factor *grp;
+    double *gscale, *grange;
+    size_t ngrp;
 } jt_potentials;
 
 /* The messages and work tables (calibrate and read phases). Only the messages persist; one

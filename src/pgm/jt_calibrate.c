@@ -11,6 +11,27 @@
  * table of the largest clique's size is reused. */
 #include "jt.h"
 
+/* A message owns its table through gmdl__malloc_big (huge pages for big ones); the table is not
+ * zeroed, the sum that fills it writes every entry. */
+static gmdl_status
+msg_init(gmdl_factor *f, size_t n, const uint32_t *vars, const uint32_t *card, gmdl_err *err) {
+    gmdl_status s = gmdl__factor_shape(f, n, vars, card, err);
+    if (s)
+        return s;
+    if (!(f->logp = gmdl__malloc_big(f->size * sizeof *f->logp))) {
+        size_t size = f->size;
+        gmdl_factor_fini(f);
+        return gmdl__fail(err, GMDL_ENOMEM, "out of memory for a message of %zu entries", size);
+    }
+    return GMDL_OK;
+}
+
+static void msg_fini(gmdl_factor *f) {
+    gmdl__free_aligned(f->logp);
+    f->logp = NULL;
+    gmdl_factor_fini(f);
+}
+
 gmdl_status gmdl__jt_messages_init(jt_messages *M, const jt_tree *T, gmdl_err *err) {
     memset(M, 0, sizeof *M);
     size_t nord = T->nord;
@@ -25,7 +46,7 @@ gmdl_status gmdl__jt_messages_init(jt_messages *M, const jt_tree *T, gmdl_err *e
     /* one work table, reused by every clique (fresh pages for each would dominate the time) */
     if (T->ncl && T->cl_n[T->big_t] > PGM_MAX_SCOPE)
         return gmdl__fail(err, GMDL_ELIMIT, "clique of %zu variables", T->cl_n[T->big_t]);
-    if (!(M->tabbuf = gmdl__malloc((size_t)T->big * sizeof *M->tabbuf + 8)))
+    if (!(M->tabbuf = gmdl__malloc_big((size_t)T->big * sizeof *M->tabbuf + 8)))
         return gmdl__fail(err, GMDL_ENOMEM,
                           "out of memory for the largest clique table (%zu "
                           "variables, %.4g entries)",
@@ -34,7 +55,7 @@ gmdl_status gmdl__jt_messages_init(jt_messages *M, const jt_tree *T, gmdl_err *e
     M->tab.card = M->tab_card;
     M->tab.logp = M->tabbuf;
     /* scratch for one separator (at most the largest clique) */
-    if (!(M->sepbuf = gmdl__malloc((size_t)T->big * sizeof *M->sepbuf + 8)))
+    if (!(M->sepbuf = gmdl__malloc_big((size_t)T->big * sizeof *M->sepbuf + 8)))
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory for a separator table");
     return GMDL_OK;
 }
@@ -42,9 +63,9 @@ gmdl_status gmdl__jt_messages_init(jt_messages *M, const jt_tree *T, gmdl_err *e
 void gmdl__jt_messages_fini(jt_messages *M, const jt_tree *T) {
     for (size_t t = 0; t < T->nord; t++) {
         if (M->up)
-            gmdl_factor_fini(&M->up[t]);
+            msg_fini(&M->up[t]);
         if (M->down)
-            gmdl_factor_fini(&M->down[t]);
+            msg_fini(&M->down[t]);
     }
     gmdl__free(M->up);
     gmdl__free(M->down);
@@ -52,8 +73,8 @@ void gmdl__jt_messages_fini(jt_messages *M, const jt_tree *T) {
     gmdl__free(M->uprange);
     gmdl__free(M->downrange);
     gmdl__free(M->moff);
-    gmdl__free(M->tabbuf);
-    gmdl__free(M->sepbuf);
+    gmdl__free_aligned(M->tabbuf);
+    gmdl__free_aligned(M->sepbuf);
     memset(M, 0, sizeof *M);
 }
 
@@ -79,7 +100,7 @@ static gmdl_status sep_factor(
             sc[n++] = tab->card[k];
         }
     }
-    return gmdl_factor_init(out, n, sv, sc, err);
+    return msg_init(out, n, sv, sc, err);
 }
 
 /* The nats the inputs of clique t's table span together (linear tables). */
@@ -87,11 +108,9 @@ static double table_range(const calib *C, size_t t, int with_down) {
     const jt_potentials *A = C->A;
     const jt_tree *T = C->T;
     const jt_messages *M = C->M;
-    double R = A->crange[t];
-    if (A->fsep[t])
-        for (size_t f = 0; f < C->P->nred; f++)
-            if (A->fhome[f] == t)
-                R += A->frange[f];
+    double R = 0.0;
+    for (size_t g = A->gstart[t]; g < A->gstart[t + 1]; g++)
+        R += A->grange[g];
     for (size_t i = T->kid_start[t]; i < T->kid_start[t + 1]; i++)
         if (M->up[T->kids[i]].logp)
             R += M->uprange[T->kids[i]];
@@ -124,14 +143,13 @@ build_table(const calib *C, size_t t, int with_down, double *scale, gmdl_err *er
     }
     tab->nvars = n;
     tab->size = size;
-    double sc = A->cscale[t];
-    gmdl__jt_set(tab, &A->cfac[t]); /* the product of the clique's own factors */
-    if (A->fsep[t])
-        for (size_t f = 0; f < C->P->nred; f++)
-            if (A->fhome[f] == t) {
-                gmdl__jt_mul(C->lg, tab, &A->W[f]);
-                sc += A->fscale[f];
-            }
+    size_t g0 = A->gstart[t];
+    double sc = A->gscale[g0];
+    gmdl__jt_set(tab, &A->grp[g0]); /* the clique's own factors, group by group */
+    for (size_t g = g0 + 1; g < A->gstart[t + 1]; g++) {
+        gmdl__jt_mul(C->lg, tab, &A->grp[g]);
+        sc += A->gscale[g];
+    }
     for (size_t i = T->kid_start[t]; i < T->kid_start[t + 1]; i++)
         if (M->up[T->kids[i]].logp) {
             gmdl__jt_mul(C->lg, tab, &M->up[T->kids[i]]);
@@ -234,8 +252,8 @@ gmdl_status gmdl__jt_upward(jt_messages *M,
     calib C = {lg, M, T, A, P};
     gmdl_status s = GMDL_OK;
     for (size_t t = 0; t < T->nord; t++) {
-        gmdl_factor_fini(&M->up[t]);
-        gmdl_factor_fini(&M->down[t]);
+        msg_fini(&M->up[t]);
+        msg_fini(&M->down[t]);
     }
     double lz = P->log_const;
     for (size_t t = 0; t < T->nord && !s; t++) {
@@ -246,7 +264,7 @@ gmdl_status gmdl__jt_upward(jt_messages *M,
             break;
         if (!keep_up) /* no downward pass: the children's messages are done with */
             for (size_t i = T->kid_start[t]; i < T->kid_start[t + 1]; i++)
-                gmdl_factor_fini(&M->up[T->kids[i]]);
+                msg_fini(&M->up[T->kids[i]]);
         int p = T->parent[t];
         if (p < 0) {
             lz += sc + read_root(lg, &M->tab);
@@ -305,7 +323,7 @@ gmdl_status gmdl__jt_downward(jt_messages *M,
         double sc;
         if ((s = build_table(&C, t, 1, &sc, err)))
             break;
-        gmdl_factor_fini(&M->down[t]);
+        msg_fini(&M->down[t]);
         s = read_home(&C, t, marginals, err);
         if (!s && M->fam)
             s = read_factors(&C, t, err);

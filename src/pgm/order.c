@@ -1,7 +1,11 @@
 /* Elimination orders. Each heuristic greedily eliminates the variable with the lowest score on
  * the current graph (adding fill edges among its neighbours); ties go to the lowest index, or to a
- * random one in the randomised trials. The cost of an order is the table size of its largest
- * clique (then the total of all clique sizes); GMDL_ORDER_BEST keeps the cheapest order found by
+ * random one in the randomised trials. The cost of an order is the total size of its clique
+ * tables (the arithmetic of a calibration), then the size of its largest clique; an order whose
+ * tables would not fit the memory budget (cfg->max_mem) ranks after every order that fits.
+ * Ranking by the largest clique first, as before, made Grids_11 of the UAI 2014 set 13x slower:
+ * its min-max order has 75 cliques of 2^20-2^21 entries (628 MB), while an order with one clique
+ * of 2^23 and small ones needs 139 MB. GMDL_ORDER_BEST keeps the cheapest order found by
  * min-fill, min-degree, weighted min-fill, min-weight and the natural order. Also the error an
  * exact engine gives when its largest table is over the memory budget. */
 #include "pgm_internal.h"
@@ -93,8 +97,14 @@ static double score_of(const elim_state *S, gmdl_order_heuristic h, size_t v) {
     return fill;
 }
 
-/* Runs one greedy elimination. Writes order (n_active entries) and returns the cost as
- * (max clique log2 size, total entries). rng == NULL: lowest-index ties. */
+/* The cost of an order: its largest clique (log2 entries), the entries of all its cliques, and
+ * of its separators (each clique less the eliminated variable, an upper bound). */
+typedef struct {
+    double max_log2, total, sep;
+} order_cost;
+
+/* Runs one greedy elimination. Writes order (n_active entries) and its cost. rng == NULL:
+ * lowest-index ties. */
 static void run_heuristic(elim_state *S,
                           const uint64_t *adj0,
                           const uint8_t *active,
@@ -102,8 +112,7 @@ static void run_heuristic(elim_state *S,
                           gmdl_rng *rng,
                           uint32_t *order,
                           size_t *norder,
-                          double *max_log2,
-                          double *total) {
+                          order_cost *c) {
     size_t n = S->n, words = S->words;
     memcpy(S->adj, adj0, n * words * sizeof *S->adj);
     memset(S->alive, 0, words * sizeof *S->alive);
@@ -114,8 +123,7 @@ static void run_heuristic(elim_state *S,
             nact++;
             S->dirty[v] = 1;
         }
-    *max_log2 = 0.0;
-    *total = 0.0;
+    c->max_log2 = c->total = c->sep = 0.0;
     *norder = 0;
     for (size_t step = 0; step < nact; step++) {
         size_t best = SIZE_MAX;
@@ -173,9 +181,10 @@ static void run_heuristic(elim_state *S,
             }
         }
         S->alive[v / 64] &= ~((uint64_t)1 << (v % 64));
-        if (cl > *max_log2)
-            *max_log2 = cl;
-        *total += exp2(cl);
+        if (cl > c->max_log2)
+            c->max_log2 = cl;
+        c->total += exp2(cl);
+        c->sep += exp2(cl - S->lw[v]);
         order[(*norder)++] = (uint32_t)v;
     }
 }
@@ -204,7 +213,8 @@ gmdl_status gmdl__elim_order(const pgm_graph *g,
     for (size_t v = 0; v < n; v++)
         lw[v] = log2((double)card[v]);
     S.lw = lw;
-    double best_max = PGM_INF, best_total = PGM_INF;
+    order_cost best = {PGM_INF, PGM_INF, PGM_INF};
+    int best_over = 1;
     size_t nbest = 0;
     static const gmdl_order_heuristic all[] = {GMDL_ORDER_MIN_FILL, GMDL_ORDER_WEIGHTED_MIN_FILL,
                                                GMDL_ORDER_MIN_DEGREE, GMDL_ORDER_BEST,
@@ -214,19 +224,24 @@ gmdl_status gmdl__elim_order(const pgm_graph *g,
     gmdl_rng_derive(&rng, cfg->seed, GMDL_RNG_SAMPLING, 0x6f72646572ULL /* "order" */);
     for (int pass = 0; pass < 2; pass++) {
         int trials = pass == 0 ? 1 : cfg->random_trials;
-        if (pass == 1 && best_max <= 16.0)
+        if (pass == 1 && best.max_log2 <= 16.0)
             break; /* the best order is already cheap */
         for (size_t hi = 0; hi < nh; hi++) {
             gmdl_order_heuristic h = cfg->heuristic == GMDL_ORDER_BEST ? all[hi] : cfg->heuristic;
             if (pass == 1 && h == GMDL_ORDER_NATURAL)
                 continue;
             for (int t = 0; t < trials; t++) {
-                double mx, tot;
+                order_cost c;
                 size_t no;
-                run_heuristic(&S, g->adj, active, h, pass ? &rng : NULL, tmp, &no, &mx, &tot);
-                if (mx < best_max - 1e-9 || (mx <= best_max + 1e-9 && tot < best_total)) {
-                    best_max = mx;
-                    best_total = tot;
+                run_heuristic(&S, g->adj, active, h, pass ? &rng : NULL, tmp, &no, &c);
+                int over =
+                    cfg->max_mem && 8.0 * (c.sep + 2.0 * exp2(c.max_log2)) > (double)cfg->max_mem;
+                if (over < best_over ||
+                    (over == best_over && (c.total < best.total * (1.0 - 1e-12) ||
+                                           (c.total <= best.total * (1.0 + 1e-12) &&
+                                            c.max_log2 < best.max_log2 - 1e-9)))) {
+                    best = c;
+                    best_over = over;
                     memcpy(order, tmp, no * sizeof *order);
                     nbest = no;
                 }
@@ -234,7 +249,7 @@ gmdl_status gmdl__elim_order(const pgm_graph *g,
         }
     }
     *norder = nbest;
-    *max_log2 = best_max == PGM_INF ? 0.0 : best_max;
+    *max_log2 = best.max_log2 == PGM_INF ? 0.0 : best.max_log2;
 done:
     gmdl__free(S.adj);
     gmdl__free(S.alive);

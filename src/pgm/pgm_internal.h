@@ -39,6 +39,9 @@ double gmdl__logsumexp(const double *x, size_t n);
 
 /* stride[k] = stride in the sub scope of big-scope variable k (0 when absent). */
 void gmdl__sub_strides(const gmdl_factor *big, const gmdl_factor *sub, size_t *stride);
+/* A factor's scope and size with no table (logp NULL): for callers that own the table. */
+gmdl_status gmdl__factor_shape(
+    gmdl_factor *f, size_t nvars, const uint32_t *vars, const uint32_t *card, gmdl_err *err);
 /* Calls BODY for every entry i of big with j the matching sub offset. */
 #define PGM_ODOMETER(big, stride, BODY)                                                            \
     do {                                                                                           \
