@@ -76,8 +76,10 @@ static size_t plan_seek(const loop_plan *L, size_t o, size_t *ctr) {
  * d in sub, rest); different values of d's variable land in different sub entries, and when
  * every outer dimension after d is in sub too, any range of (d, rest) does. Each sub entry then
  * receives its terms in the sequential order, so a sum is bitwise the same for every thread count.
- * When no outer dimension is in sub the sum runs on one thread. */
-#define PAR_MIN ((size_t)1 << 16)
+ * When no outer dimension is in sub the sum runs on one thread; a sum onto a small sub is cut
+ * into fixed runs instead (small_sum). Below PAR_MIN (2 MiB of doubles) waking the threads cost
+ * more than they saved on the UAI instances. */
+#define PAR_MIN ((size_t)1 << 18)
 
 typedef struct {
     gmdl_factor *big;
@@ -210,9 +212,41 @@ void gmdl__jt_set(gmdl_factor *big, const gmdl_factor *sub) {
     run_split(&L, big->size, 0, set_range, &a);
 }
 
+/* A big table summed onto a small sub (a variable's marginal): every thread would write the
+ * same few cache lines, so the table is cut into SMALL_CHUNKS fixed runs of outer steps, each
+ * summed into its own partial, and the partials added in run order. The cut does not depend on
+ * the thread count, so neither does the result. */
+#define SMALL_SUB    512
+#define SMALL_CHUNKS 16
+
+static void small_sum(const loop_plan *L, const gmdl_factor *big, gmdl_factor *sub) {
+    double part[SMALL_CHUNKS][SMALL_SUB];
+    size_t nouter = big->size / L->block, n = sub->size;
+    int nt = team_size(big->size);
+    (void)nt;
+#pragma omp parallel for schedule(static) num_threads(nt) if (nt > 1)
+    for (size_t c = 0; c < SMALL_CHUNKS; c++) {
+        gmdl_factor pc = *sub;
+        pc.logp = part[c];
+        memset(part[c], 0, n * sizeof part[c][0]);
+        op_args a = {NULL, big, NULL, &pc, L};
+        sum_range(&a, nouter * c / SMALL_CHUNKS, nouter * (c + 1) / SMALL_CHUNKS);
+    }
+    for (size_t k = 0; k < n; k++) {
+        double acc = 0.0;
+        for (size_t c = 0; c < SMALL_CHUNKS; c++)
+            acc += part[c][k];
+        sub->logp[k] = acc;
+    }
+}
+
 static void lin_sum_into(const gmdl_factor *big, gmdl_factor *sub) {
     loop_plan L;
     make_plan(big, sub, &L);
+    if (big->size >= PAR_MIN && sub->size <= SMALL_SUB) {
+        small_sum(&L, big, sub);
+        return;
+    }
     double *s = sub->logp;
     int nt = team_size(sub->size);
     if (nt > 1) {
