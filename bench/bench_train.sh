@@ -45,6 +45,7 @@ esac
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 obl=/usr/lib/x86_64-linux-gnu/openblas-openmp
+[ -e "$obl/libblas.so.3" ] || { echo "bench_train.sh: PyTorch's BEST configuration needs OpenBLAS built with OpenMP ($obl is missing: apt-get install libopenblas0-openmp); without it PyTorch runs on Debian's reference BLAS, about 15x slower, and the comparison means nothing" >&2; exit 1; }
 
 median() { sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 

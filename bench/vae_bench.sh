@@ -22,6 +22,8 @@ if ! /usr/bin/python3 -c 'import torch' 2> /dev/null; then
     echo "vae_bench: /usr/bin/python3 cannot import torch (apt-get install python3-torch)" >&2
     exit 1
 fi
+obl=/usr/lib/x86_64-linux-gnu/openblas-openmp
+[ -e "$obl/libblas.so.3" ] || { echo "vae_bench: PyTorch's BEST configuration needs OpenBLAS built with OpenMP ($obl is missing: apt-get install libopenblas0-openmp); without it PyTorch runs on Debian's reference BLAS, about 15x slower, and the comparison means nothing" >&2; exit 1; }
 quiet() { [ "${WAIT_QUIET:-0}" = 1 ] && "$ANCHOR_DIR/wait_quiet.sh" 120 >&2 || true; }
 med() { sort -g | awk '{a[NR]=$1} END{print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 : > "$TMP/g"
@@ -34,7 +36,7 @@ for r in $(seq 1 "$R"); do
     echo "$g" >> "$TMP/g"
     quiet
     p=$(cd "$ANCHOR_DIR" && env OPENBLAS_CORETYPE=SkylakeX \
-        LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu/openblas-openmp OMP_NUM_THREADS=2 \
+        LD_LIBRARY_PATH=$obl OMP_NUM_THREADS=2 \
         /usr/bin/python3 vae_train.py --epochs "$E" --threads 2 --ftz |
         grep -o '"median_all_epoch_s": [0-9.eE+-]*' | sed 's/.*: //')
     echo "{\"impl\": \"pytorch\", \"repeat\": $r, \"seconds_per_epoch\": $p, \"load\": \"$(cut -d' ' -f1 /proc/loadavg)\"}"
