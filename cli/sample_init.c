@@ -44,11 +44,49 @@ static int split_name(const char *name, char *base, size_t cap, size_t idx[2]) {
     }
 }
 
-/* The value of parameter NAME from d, or a status with the message in err. */
-static gmdl_status
-value_of(double *out, const gmdl_data *d, const char *name, const char *path, gmdl_err *err) {
+/* The last vector or matrix read, so that theta[1], theta[2], ... read "theta" once. */
+typedef struct {
     char base[INIT_MAX_NAME];
-    size_t idx[2] = {0, 0}, n = 0, rows = 0, cols = 0;
+    int k; /* 1 vector, 2 matrix, 0 empty */
+    double *vals;
+    size_t n, rows, cols;
+} init_cache;
+
+/* Reads vector (k = 1) or matrix (k = 2) BASE into the cache unless it holds it already. */
+static gmdl_status
+cache_load(init_cache *c, const gmdl_data *d, const char *base, int k, gmdl_err *err) {
+    if (c->k == k && strcmp(c->base, base) == 0)
+        return GMDL_OK;
+    free(c->vals);
+    memset(c, 0, sizeof *c);
+    gmdl_status s = k == 1 ? gmdl_data_vector(NULL, 0, &c->n, d, base, err)
+                           : gmdl_data_matrix(NULL, 0, &c->rows, &c->cols, d, base, err);
+    if (s != GMDL_OK)
+        return s;
+    size_t need = k == 1 ? c->n : c->rows * c->cols;
+    if (!(c->vals = malloc((need ? need : 1) * sizeof(double))))
+        return GMDL_ENOMEM;
+    s = k == 1 ? gmdl_data_vector(c->vals, need, &c->n, d, base, err)
+               : gmdl_data_matrix(c->vals, need, &c->rows, &c->cols, d, base, err);
+    if (s != GMDL_OK) {
+        free(c->vals);
+        memset(c, 0, sizeof *c);
+        return s;
+    }
+    snprintf(c->base, sizeof c->base, "%s", base);
+    c->k = k;
+    return GMDL_OK;
+}
+
+/* The value of parameter NAME from d, or a status with the message in err. */
+static gmdl_status value_of(double *out,
+                            init_cache *c,
+                            const gmdl_data *d,
+                            const char *name,
+                            const char *path,
+                            gmdl_err *err) {
+    char base[INIT_MAX_NAME];
+    size_t idx[2] = {0, 0};
     int k = split_name(name, base, sizeof base, idx);
     if (k < 0) {
         snprintf(err->msg, sizeof err->msg,
@@ -58,31 +96,22 @@ value_of(double *out, const gmdl_data *d, const char *name, const char *path, gm
     }
     if (k == 0)
         return gmdl_data_real(out, d, base, err);
-    gmdl_status s = k == 1 ? gmdl_data_vector(NULL, 0, &n, d, base, err)
-                           : gmdl_data_matrix(NULL, 0, &rows, &cols, d, base, err);
+    gmdl_status s = cache_load(c, d, base, k, err);
     if (s != GMDL_OK)
         return s;
-    size_t need = k == 1 ? n : rows * cols;
-    if ((k == 1 && idx[0] > n) || (k == 2 && (idx[0] > rows || idx[1] > cols))) {
+    if ((k == 1 && idx[0] > c->n) || (k == 2 && (idx[0] > c->rows || idx[1] > c->cols))) {
         if (k == 1)
             snprintf(err->msg, sizeof err->msg,
                      "%s: \"%s\" has %zu values, the model's parameter %s needs at least %zu", path,
-                     base, n, name, idx[0]);
+                     base, c->n, name, idx[0]);
         else
             snprintf(err->msg, sizeof err->msg,
                      "%s: \"%s\" is %zu x %zu, the model's parameter %s needs at least %zu x %zu",
-                     path, base, rows, cols, name, idx[0], idx[1]);
+                     path, base, c->rows, c->cols, name, idx[0], idx[1]);
         return GMDL_ESHAPE;
     }
-    double *buf = malloc((need ? need : 1) * sizeof(double));
-    if (!buf)
-        return GMDL_ENOMEM;
-    s = k == 1 ? gmdl_data_vector(buf, need, &n, d, base, err)
-               : gmdl_data_matrix(buf, need, &rows, &cols, d, base, err);
-    if (s == GMDL_OK)
-        *out = k == 1 ? buf[idx[0] - 1] : buf[(idx[0] - 1) * cols + idx[1] - 1];
-    free(buf);
-    return s;
+    *out = k == 1 ? c->vals[idx[0] - 1] : c->vals[(idx[0] - 1) * c->cols + idx[1] - 1];
+    return GMDL_OK;
 }
 
 int sample_init_read(double **u_out, const gmdl_target *t, const char *path) {
@@ -91,6 +120,7 @@ int sample_init_read(double **u_out, const gmdl_target *t, const char *path) {
     size_t dim = t->dim;
     double *x = calloc(2 * dim, sizeof(double));
     char **names = calloc(dim, sizeof(char *));
+    init_cache cache = {{0}, 0, NULL, 0, 0, 0};
     gmdl_status s = x && names ? gmdl_data_json_open(&d, path, &err) : GMDL_ENOMEM;
     for (size_t j = 0; s == GMDL_OK && j < dim; j++) {
         char buf[INIT_MAX_NAME];
@@ -103,9 +133,10 @@ int sample_init_read(double **u_out, const gmdl_target *t, const char *path) {
             s = GMDL_ENOMEM;
         else {
             memcpy(names[j], buf, len);
-            s = value_of(&x[j], d, buf, path, &err);
+            s = value_of(&x[j], &cache, d, buf, path, &err);
         }
     }
+    free(cache.vals);
     gmdl_data_close(d);
     int support = 0; /* the library's message does not name the file */
     if (s == GMDL_OK) {
