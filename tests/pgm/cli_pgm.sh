@@ -141,6 +141,21 @@ run_ok "$GMDL" mrf mar "$DATA/uai/Promedus_24.uai" --evid "$DATA/uai/Promedus_24
 }
 expect_fail 1 "largest clique" "{x" -- "$GMDL" mrf pr "$DATA/uai/CSP_12.uai" --max-mem 1M
 run_ok "$GMDL" mrf pr "$FIX/small.uai" --method gibbs --samples 20000 --json && near "$(num log10_pr)" 0.69897 0.01
+# ---- mrf solve: both tasks from one run, byte for byte the blocks of pr and mar
+P=("$DATA/uai/Segmentation_11.uai" --evid "$DATA/uai/Segmentation_11.uai.evid")
+"$GMDL" mrf pr "${P[@]}" > "$WORK/pr.txt" && "$GMDL" mrf mar "${P[@]}" > "$WORK/mar.txt" &&
+    cat "$WORK/pr.txt" "$WORK/mar.txt" > "$WORK/both.txt"
+run_ok "$GMDL" mrf solve "${P[@]}" && { cmp -s "$WORK/out" "$WORK/both.txt" && ok || bad "solve != pr + mar"; }
+run_ok "$GMDL" mrf solve "${P[@]}" --task mar && { cmp -s "$WORK/out" "$WORK/mar.txt" && ok || bad "solve --task mar != mar"; }
+run_ok "$GMDL" mrf solve "${P[@]}" --task PR --threads 2 && { cmp -s "$WORK/out" "$WORK/pr.txt" && ok || bad "solve --task PR != pr"; }
+run_ok "$GMDL" mrf solve "${P[@]}" --json && {
+    contains '"tasks": "PR,MAR"'
+    contains '"marginals": [['
+    near "$(num log10_pr)" -23.9961 1e-3
+}
+run_ok "$GMDL" mrf solve "$FIX/small.uai" --method bp --json && contains '"log10_pr"'
+expect_fail 2 "--task must be PR, MAR or PR,MAR" "PR,XY" -- "$GMDL" mrf solve "$FIX/small.uai" --task PR,XY
+expect_fail 2 "separate runs" -- "$GMDL" mrf solve "$FIX/small.uai" --method gibbs
 expect_fail 2 "unknown subcommand" -- "$GMDL" mrf frobnicate "$FIX/small.uai"
 run_ok "$GMDL" mrf --help && contains "pr"
 
