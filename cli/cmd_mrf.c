@@ -58,10 +58,10 @@ static const char *MRF_USAGE =
          0},
 
 static const cli_opt mrf_opts[] = {MRF_OPTS};
-static const cli_opt solve_opts[] = {
-    MRF_OPTS{"task", 0, OPT_STRING, "T", "PR,MAR",
-             "PR, MAR or both (PR,MAR): one calibration answers both", 1, 0, 0},
-};
+static const cli_opt solve_opts[] = {{"task", 0, OPT_STRING, "T", "PR,MAR",
+                                      "PR, MAR or both (PR,MAR): one calibration answers both", 1,
+                                      0, 0},
+                                     MRF_OPTS};
 static const cli_cmd pr_cmd = {
     "mrf pr",
     "gmdl mrf pr FILE.uai [--evid FILE.evid] [--method exact|bp|gibbs] [--json]",
