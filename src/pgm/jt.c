@@ -246,6 +246,8 @@ static void potentials_fini(jt_potentials *A, const jt_tree *T, const pgm_reduce
         for (size_t f = 0; f < P->nred; f++)
             gmdl_factor_fini(&A->W[f]);
     gmdl__free(A->fhome);
+    gmdl__free(A->fstart);
+    gmdl__free(A->flist);
     gmdl__free(A->W);
     gmdl__free(A->fscale);
     gmdl__free(A->frange);
@@ -262,6 +264,8 @@ potentials_init(jt_potentials *A, const jt_tree *T, const pgm_reduced *P, gmdl_e
     memset(A, 0, sizeof *A);
     size_t nord = T->nord, nred = P->nred;
     A->fhome = gmdl__malloc((nred + 1) * sizeof *A->fhome);
+    A->fstart = gmdl__calloc(nord + 2, sizeof *A->fstart);
+    A->flist = gmdl__malloc((nred + 1) * sizeof *A->flist);
     A->fscale = gmdl__malloc((nred + 1) * sizeof *A->fscale);
     A->W = gmdl__calloc(nred + 1, sizeof *A->W);
     A->frange = gmdl__calloc(nred + 1, sizeof *A->frange);
@@ -270,8 +274,8 @@ potentials_init(jt_potentials *A, const jt_tree *T, const pgm_reduced *P, gmdl_e
     A->grp = gmdl__calloc(nred + nord + 1, sizeof *A->grp);
     A->gscale = gmdl__calloc(nred + nord + 1, sizeof *A->gscale);
     A->grange = gmdl__calloc(nred + nord + 1, sizeof *A->grange);
-    if (!A->fhome || !A->fscale || !A->W || !A->frange || !A->gstart || !A->grp || !A->gscale ||
-        !A->grange)
+    if (!A->fhome || !A->fstart || !A->flist || !A->fscale || !A->W || !A->frange || !A->gstart ||
+        !A->grp || !A->gscale || !A->grange)
         return gmdl__fail(err, GMDL_ENOMEM, "out of memory");
     for (size_t f = 0; f < nred; f++) {
         uint32_t best = UINT32_MAX, bv = 0;
@@ -281,7 +285,15 @@ potentials_init(jt_potentials *A, const jt_tree *T, const pgm_reduced *P, gmdl_e
                 bv = P->red[f].vars[k];
             }
         A->fhome[f] = T->home[bv];
+        A->fstart[A->fhome[f] + 1]++;
     }
+    for (size_t t = 0; t < nord; t++) /* counting sort of the factors by clique */
+        A->fstart[t + 1] += A->fstart[t];
+    for (size_t f = 0, *next = A->fstart; f < nred; f++)
+        A->flist[next[A->fhome[f]]++] = (uint32_t)f;
+    for (size_t t = nord; t > 0; t--) /* next[] advanced fstart[t] to fstart[t + 1] */
+        A->fstart[t] = A->fstart[t - 1];
+    A->fstart[0] = 0;
     return GMDL_OK;
 }
 
@@ -343,7 +355,6 @@ group_take(group_scope *G, const gmdl_factor *F, double r, const uint32_t *card,
 /* The groups of clique t (first fit, factors in index order), appended to A->grp: each the
  * product of its factors over the union of their scopes, rescaled. */
 static gmdl_status clique_groups(jt_potentials *A,
-                                 const jt_tree *T,
                                  const pgm_reduced *P,
                                  size_t t,
                                  int lg,
@@ -352,9 +363,8 @@ static gmdl_status clique_groups(jt_potentials *A,
                                  gmdl_err *err) {
     size_t g0 = A->ngrp, ng = 0;
     gmdl_status s = GMDL_OK;
-    for (size_t f = 0; f < P->nred; f++) {
-        if (A->fhome[f] != t || T->removed[t])
-            continue;
+    for (size_t i = A->fstart[t]; i < A->fstart[t + 1]; i++) {
+        uint32_t f = A->flist[i];
         size_t g = 0;
         while (g < ng && !group_take(&G[g], &A->W[f], A->frange[f], P->card, lg))
             g++;
@@ -377,11 +387,13 @@ static gmdl_status clique_groups(jt_potentials *A,
         for (size_t i = 0; i < X->size; i++)
             X->logp[i] = lg ? 0.0 : 1.0;
         A->gscale[g0 + g] = 0.0;
-        for (size_t f = 0; f < P->nred; f++)
-            if (A->fhome[f] == t && !T->removed[t] && gid[f] == g) {
+        for (size_t i = A->fstart[t]; i < A->fstart[t + 1]; i++) {
+            uint32_t f = A->flist[i];
+            if (gid[f] == g) {
                 gmdl__jt_mul(lg, X, &A->W[f]);
                 A->gscale[g0 + g] += A->fscale[f];
             }
+        }
         A->gscale[g0 + g] += gmdl__jt_rescale(lg, X);
         A->grange[g0 + g] = lg ? 0.0 : gmdl__jt_range(X);
     }
@@ -400,7 +412,7 @@ assign(jt_potentials *A, const jt_tree *T, const pgm_reduced *P, int lg, gmdl_er
     for (size_t t = 0; t < T->nord && !s; t++) {
         A->gstart[t] = A->ngrp;
         if (!T->removed[t])
-            s = clique_groups(A, T, P, t, lg, G, gid, err);
+            s = clique_groups(A, P, t, lg, G, gid, err);
     }
     A->gstart[T->nord] = A->ngrp;
     gmdl__free(G);

@@ -41,9 +41,11 @@ typedef struct {
 /* The factors on the tree (assign phase), in the representation lg. */
 typedef struct {
     uint32_t *fhome; /* per factor: its clique */
-    gmdl_factor *W;  /* the factors, scaled to maximum 1 (linear) or 0 (log) */
-    double *fscale;  /* the log of each factor's scale */
-    double *frange;  /* its range in nats (linear) */
+    size_t *fstart;  /* factors of clique t: flist[fstart[t] .. fstart[t + 1]), in index order */
+    uint32_t *flist;
+    gmdl_factor *W; /* the factors, scaled to maximum 1 (linear) or 0 (log) */
+    double *fscale; /* the log of each factor's scale */
+    double *frange; /* its range in nats (linear) */
     /* Each clique's own factors, multiplied together in groups whose scopes stay within
      * GROUP_MAX entries (a factor bigger than that is a group of its own): a clique table starts
      * from one broadcast copy of its first group and takes one pass per further group, rather

@@ -218,8 +218,9 @@ static gmdl_status read_home(const calib *C, size_t t, double *marginals, gmdl_e
 static gmdl_status read_factors(const calib *C, size_t t, gmdl_err *err) {
     const pgm_reduced *P = C->P;
     gmdl_status s = GMDL_OK;
-    for (size_t f = 0; f < P->nred && !s; f++) {
-        if (C->A->fhome[f] != t || !C->M->fam[f])
+    for (size_t k = C->A->fstart[t]; k < C->A->fstart[t + 1] && !s; k++) {
+        uint32_t f = C->A->flist[k];
+        if (!C->M->fam[f])
             continue;
         gmdl_factor mf;
         if ((s = gmdl_factor_init(&mf, P->red[f].nvars, P->red[f].vars, P->red[f].card, err)))
