@@ -257,8 +257,8 @@ static int model_new(int argc, char **argv) {
     if (!out)
         snprintf(file, sizeof file, "%s.c", name);
     size_t fl = strlen(file);
-    snprintf(so, sizeof so, "%.*s.so",
-             (int)(fl > 2 && strcmp(file + fl - 2, ".c") == 0 ? fl - 2 : fl), file);
+    snprintf(so, sizeof so, "%.*s.so", (int)(fl > 2 && cli_ends_with(file, ".c") ? fl - 2 : fl),
+             file);
     snprintf(compile, sizeof compile, "cc -shared -fPIC %s -o %s $(pkg-config --cflags gmdl)", file,
              so);
     snprintf(run, sizeof run, "gmdl sample --model-lib %s%s", strchr(so, '/') ? "" : "./", so);

@@ -250,14 +250,11 @@ static gmdl_status collect_vstructs(pc_state *P, pc_vstruct **out, size_t *n, gm
                     continue;
                 if (m == cap) {
                     size_t nc = cap ? 2 * cap : 64;
-                    pc_vstruct *t = gmdl__malloc(nc * sizeof *t);
+                    pc_vstruct *t = gmdl__realloc(vs, nc * sizeof *t);
                     if (!t) {
                         gmdl__free(vs);
                         return gmdl__fail(err, GMDL_ENOMEM, "out of memory for PC");
                     }
-                    if (m)
-                        memcpy(t, vs, m * sizeof *t);
-                    gmdl__free(vs);
                     vs = t, cap = nc;
                 }
                 double p = 1.0; /* a set too large to test: weakest evidence */
@@ -278,8 +275,9 @@ static gmdl_status collect_vstructs(pc_state *P, pc_vstruct **out, size_t *n, gm
 }
 
 /* Whitelisted arcs, arcs one direction of which is blacklisted, then the v-structures, strongest
- * evidence first (the smallest p-value of x _||_ y given their separating set and z, as bnlearn
- * ranks them); one that contradicts an orientation already made is skipped. Then Meek's rules. */
+ * evidence first (the smallest p-value of x _||_ y given their separating set and z; bnlearn
+ * ranks by the p-value of the test that separated x and y instead, docs/STRUCTURE.md); one that
+ * contradicts an orientation already made is skipped. Then Meek's rules. */
 static gmdl_status orient(pc_state *P, uint8_t *g, size_t *undirected, gmdl_err *err) {
     size_t V = P->V;
     const gmdl_structure_config *cfg = P->cfg;
